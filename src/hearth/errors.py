@@ -1,0 +1,190 @@
+"""The one error tree of hearth.
+
+Every error a user can cause or meet is a ``HearthError``. The web layer turns the tree
+into ``{"error": ..., "detail": ...}`` responses (``status`` gives the HTTP status) and
+friendly HTML pages; the CLI turns it into a message and an exit code.
+
+    HearthError
+    ├── ConfigError                  settings that cannot work
+    ├── DatabaseError
+    │   ├── SchemaNotMigrated        the database has no or an older schema
+    │   └── SchemaTooNew             the database was migrated by a newer hearth
+    ├── InvalidInput                 a request body or argument is malformed
+    ├── NotFound                     no such object, or not one of yours
+    ├── Conflict                     the object exists or changed meanwhile
+    ├── InvalidTransition            a workflow move that its table does not allow
+    ├── AuthError
+    │   ├── NotAuthenticated         no valid session or token
+    │   ├── BadCredentials           wrong username or password
+    │   ├── TooManyAttempts          failed log-ins throttled
+    │   └── PermissionDenied         signed in, but not allowed
+    ├── SpecError                    the device model (hearth.devices)
+    │   ├── SpecInvalid              a spec document breaks the rules; carries its issues
+    │   ├── SpecIncompatible         a new spec version removes or changes what existed
+    │   └── ValueRejected            a property value fails its spec; carries a code
+    ├── DeviceError                  the device cloud (hearth.hub)
+    ├── SceneError                   smart scenes (hearth.scenes)
+    ├── MallError                    partner stores, review, campaigns (hearth.mall)
+    ├── PaymentError                 payment providers and the ledger (hearth.payments)
+    └── CommunityError               the fan community (hearth.community)
+
+``status`` is a class attribute so routes never pick status codes by hand; ``code`` is a
+short machine-readable name for clients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+
+class HearthError(Exception):
+    """Base of every error hearth raises on purpose."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "error"
+
+    def __init__(self, message: str, *, detail: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON body clients get for this error."""
+        body: dict[str, Any] = {"error": self.code, "detail": self.message}
+        if self.detail is not None:
+            body["errors"] = self.detail
+        return body
+
+
+class ConfigError(HearthError):
+    code = "config_error"
+
+
+class DatabaseError(HearthError):
+    status = 503
+    code = "database_error"
+
+
+class SchemaNotMigrated(DatabaseError):
+    code = "schema_not_migrated"
+
+
+class SchemaTooNew(DatabaseError):
+    code = "schema_too_new"
+
+
+class InvalidInput(HearthError):
+    status = 422
+    code = "invalid_input"
+
+
+class NotFound(HearthError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(HearthError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidTransition(HearthError):
+    """A workflow was asked to move along an edge its transition table does not have."""
+
+    status = 409
+    code = "invalid_transition"
+
+    def __init__(self, current: str, target: str, *, what: str = "object") -> None:
+        super().__init__(f"cannot move {what} from {current!r} to {target!r}")
+        self.current = current
+        self.target = target
+
+
+class AuthError(HearthError):
+    status = 401
+    code = "auth_error"
+
+
+class NotAuthenticated(AuthError):
+    code = "not_authenticated"
+
+
+class BadCredentials(AuthError):
+    code = "bad_credentials"
+
+
+class TooManyAttempts(AuthError):
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermissionDenied(AuthError):
+    status = 403
+    code = "permission_denied"
+
+
+class SpecError(HearthError):
+    status = 422
+    code = "spec_error"
+
+
+class SpecInvalid(SpecError):
+    """A spec document breaks the rules; ``issues`` lists each place (JSON pointer) and why."""
+
+    code = "spec_invalid"
+
+    def __init__(self, message: str, *, issues: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__(message, detail=[dict(i) for i in issues])
+        self.issues = list(issues)
+
+
+class SpecIncompatible(SpecError):
+    """A new version of a spec removes or changes something the previous version had."""
+
+    code = "spec_incompatible"
+
+    def __init__(self, message: str, *, issues: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__(message, detail=[dict(i) for i in issues])
+        self.issues = list(issues)
+
+
+class ValueRejected(SpecError):
+    """A property value does not fit its spec; ``reason`` is a stable code such as
+    ``out_of_range``, ``not_writable`` or ``wrong_type``."""
+
+    code = "value_rejected"
+
+    def __init__(self, message: str, *, reason: str, pointer: str = "") -> None:
+        super().__init__(message, detail={"reason": reason, "pointer": pointer})
+        self.reason = reason
+        self.pointer = pointer
+
+
+class DeviceError(HearthError):
+    status = 409
+    code = "device_error"
+
+
+class SceneError(HearthError):
+    status = 422
+    code = "scene_error"
+
+
+class MallError(HearthError):
+    status = 409
+    code = "mall_error"
+
+
+class PaymentError(HearthError):
+    status = 402
+    code = "payment_error"
+
+
+class CommunityError(HearthError):
+    status = 422
+    code = "community_error"
