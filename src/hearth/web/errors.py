@@ -1,0 +1,105 @@
+"""One handler that turns the error tree into HTTP responses.
+
+API paths (``/api/...``) get ``{"error": code, "detail": message}`` JSON; UI paths get a
+friendly HTML page. Nothing a user sends can produce a traceback in a response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts
+
+log = structlog.get_logger(__name__)
+
+
+def wants_json(request: Request) -> bool:
+    """Tell whether the caller is an API client rather than a browser page."""
+    if request.url.path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+def validation_messages(exc: RequestValidationError) -> list[dict[str, str]]:
+    """Flatten pydantic's errors into ``{"field", "message"}`` pairs a person can read."""
+    return [
+        {"field": _location(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
+        for err in exc.errors()
+    ]
+
+
+def _html(request: Request, status: int, title: str, message: str) -> Response:
+    templates = getattr(request.app.state, "templates", None)
+    if templates is None:
+        return HTMLResponse(f"<h1>{title}</h1><p>{message}</p>", status_code=status)
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "title": title, "message": message},
+        status_code=status,
+    )
+
+
+async def handle_hearth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HearthError)
+    if exc.status >= 500:
+        log.error("request_failed", path=request.url.path, error=exc.code, detail=exc.message)
+    headers: dict[str, str] = {}
+    if isinstance(exc, TooManyAttempts):
+        headers["Retry-After"] = str(exc.retry_after)
+    if wants_json(request):
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+    if isinstance(exc, NotAuthenticated) and request.method == "GET":
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return _html(request, exc.status, exc.code.replace("_", " ").capitalize(), exc.message)
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_messages(exc)
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    if wants_json(request):
+        body = {"error": "invalid_input", "detail": summary, "errors": errors}
+        return JSONResponse(body, status_code=422)
+    return _html(request, 422, "That did not look right", summary)
+
+
+async def handle_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if wants_json(request):
+        return JSONResponse(
+            {"error": code, "detail": detail}, status_code=exc.status_code, headers=exc.headers
+        )
+    return _html(request, exc.status_code, detail, "")
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled_error", path=request.url.path)
+    if wants_json(request):
+        return JSONResponse(
+            {"error": "internal_error", "detail": "something went wrong on our side"},
+            status_code=500,
+        )
+    return _html(request, 500, "Something went wrong", "It was logged; please try again.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that render the error tree on ``app``."""
+    app.add_exception_handler(HearthError, handle_hearth_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)
+    app.add_exception_handler(Exception, handle_unexpected)
