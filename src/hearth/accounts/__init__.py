@@ -1,1 +1,1 @@
-
+"""Accounts: users and their roles, sessions, personal API tokens, log-in throttling."""

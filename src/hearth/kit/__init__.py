@@ -1,1 +1,1 @@
-
+"""Small shared value types: identifiers, clocks, money."""

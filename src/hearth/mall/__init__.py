@@ -1,1 +1,1 @@
-
+"""The mall: partner companies and their stores, product review, campaigns, orders."""

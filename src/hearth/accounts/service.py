@@ -1,0 +1,263 @@
+"""Account services: sign-up, log-in with throttling, sessions and personal API tokens.
+
+Secrets a client holds (session cookies, API tokens) are random and stored only as
+SHA-256 hashes, so a leaked database does not leak working credentials. Passwords are
+hashed with argon2. Every piece of state lives in the database, so any hearth process can
+check any session and the throttle counts failures across all processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import ApiToken, AuthSession, LoginFailure, User
+from hearth.accounts.roles import Role
+from hearth.errors import (
+    BadCredentials,
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    TooManyAttempts,
+)
+from hearth.kit.clock import utcnow
+from hearth.mall.models import Partner
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "hth_"
+_hasher = PasswordHasher()
+# Verifying against a real hash for unknown users keeps log-in time the same either way.
+_DUMMY_HASH = _hasher.hash("hearth-timing-equaliser")
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_username(username: str) -> str:
+    """Return the canonical (lower-case, trimmed) form of a username."""
+    return username.strip().lower()
+
+
+def check_new_credentials(username: str, password: str) -> str:
+    """Return the normalised username, or raise ``InvalidInput`` naming what is wrong."""
+    name = normalise_username(username)
+    problems = []
+    if not USERNAME.match(name):
+        problems.append(
+            {
+                "field": "username",
+                "message": "3-40 characters: letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit",
+            }
+        )
+    if len(password) < MIN_PASSWORD:
+        problems.append(
+            {"field": "password", "message": f"at least {MIN_PASSWORD} characters"}
+        )
+    elif password.lower() == name:
+        problems.append({"field": "password", "message": "must not be the username"})
+    if problems:
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        raise InvalidInput(summary, detail=problems)
+    return name
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    display_name: str | None = None,
+    email: str | None = None,
+    role: Role = Role.FAN,
+    partner_name: str | None = None,
+) -> User:
+    """Create an account; a partner member joins (or founds) the company ``partner_name``."""
+    name = check_new_credentials(username, password)
+    if role is Role.PARTNER and not partner_name:
+        raise InvalidInput("a partner member needs a partner company", detail=[
+            {"field": "partner", "message": "required for the partner role"}
+        ])
+    if role is not Role.PARTNER and partner_name:
+        raise InvalidInput("only partner members belong to a partner company")
+    taken = await session.scalar(select(User.id).where(User.username == name))
+    if taken:
+        raise Conflict(f"the username {name!r} is taken")
+    partner_id = None
+    if partner_name:
+        partner = await session.scalar(select(Partner).where(Partner.name == partner_name))
+        if partner is None:
+            partner = Partner(name=partner_name, slug=_slug(partner_name))
+            session.add(partner)
+            await session.flush()
+        partner_id = partner.id
+    user = User(
+        username=name,
+        display_name=(display_name or name).strip()[:80] or name,
+        email=email,
+        password_hash=_hasher.hash(password),
+        role=role.value,
+        partner_id=partner_id,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:60] or "partner"
+
+
+@dataclass(frozen=True)
+class Throttle:
+    max_failures: int
+    window: timedelta
+
+
+async def authenticate(
+    session: AsyncSession, *, username: str, password: str, address: str, throttle: Throttle
+) -> User:
+    """Return the user for these credentials, counting failures and refusing when throttled."""
+    name = normalise_username(username)
+    now = utcnow()
+    since = now - throttle.window
+    failures = await session.scalar(
+        select(func.count()).where(LoginFailure.username == name, LoginFailure.at >= since)
+    )
+    from_address = await session.scalar(
+        select(func.count()).where(LoginFailure.address == address, LoginFailure.at >= since)
+    )
+    if (failures or 0) >= throttle.max_failures or (from_address or 0) >= (
+        throttle.max_failures * 4
+    ):
+        raise TooManyAttempts(
+            "too many failed log-ins; wait a few minutes and try again",
+            retry_after=int(throttle.window.total_seconds()),
+        )
+    user = await session.scalar(select(User).where(User.username == name))
+    ok = False
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or not user.is_active:
+        session.add(LoginFailure(username=name, address=address, at=now))
+        await session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+        raise BadCredentials("wrong username or password")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    await session.execute(delete(LoginFailure).where(LoginFailure.username == name))
+    return user
+
+
+async def open_session(
+    session: AsyncSession, *, user: User, lifetime: timedelta, user_agent: str = ""
+) -> str:
+    """Start a browser session for ``user``; return the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=_digest(token),
+            user_id=user.id,
+            expires_at=utcnow() + lifetime,
+            user_agent=user_agent[:200],
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def user_for_session(session: AsyncSession, token: str) -> User | None:
+    """Return the user of a live session token, or None."""
+    row = await session.execute(
+        select(User, AuthSession.expires_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(AuthSession.token_hash == _digest(token))
+    )
+    found = row.first()
+    if found is None:
+        return None
+    user, expires_at = found
+    if expires_at <= utcnow() or not user.is_active:
+        return None
+    return user
+
+
+async def close_session(session: AsyncSession, token: str) -> None:
+    """End a browser session (log out)."""
+    await session.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(token)))
+
+
+async def create_token(session: AsyncSession, *, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; return the row and the secret, which is shown only once."""
+    label = name.strip()
+    if not label or len(label) > 80:
+        raise InvalidInput("a token needs a name of 1-80 characters", detail=[
+            {"field": "name", "message": "1-80 characters"}
+        ])
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=label, token_hash=_digest(secret), hint=secret[:8])
+    session.add(row)
+    await session.flush()
+    return row, secret
+
+
+async def user_for_token(session: AsyncSession, secret: str) -> User | None:
+    """Return the owner of a live API token (and note its use), or None."""
+    row = await session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
+    )
+    found = row.first()
+    if found is None:
+        return None
+    user, token = found
+    if not user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    return user
+
+
+async def list_tokens(session: AsyncSession, *, user: User) -> list[ApiToken]:
+    """Return the user's tokens, newest first."""
+    rows = await session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    )
+    return list(rows)
+
+
+async def revoke_token(session: AsyncSession, *, user: User, token_id: str) -> ApiToken:
+    """Revoke one of the user's own tokens."""
+    token = await session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None:
+        raise NotFound("no such token")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def require_user(user: User | None) -> User:
+    """Return ``user`` or raise ``NotAuthenticated``."""
+    if user is None:
+        raise NotAuthenticated("sign in first")
+    return user
+
+
+def session_expiry(days: int) -> datetime:
+    """Return when a session opened now ends."""
+    return utcnow() + timedelta(days=days)

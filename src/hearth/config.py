@@ -1,0 +1,146 @@
+"""Settings: ``HEARTH_*`` environment variables, then an optional ``hearth.toml``, then defaults.
+
+The defaults run everything on one machine: a SQLite file and the embedded MQTT broker,
+both under the data directory (``var/``). Setting ``database_url`` to PostgreSQL and
+``mqtt_url`` to an external broker is all it takes to run several hearth processes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from hearth.errors import ConfigError
+
+SECRET_FILE = "secret_key"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("HEARTH_CONFIG", "hearth.toml"))
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; read once at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="HEARTH_", extra="forbid", frozen=True)
+
+    data_dir: Path = Field(default=Path("var"), description="where hearth keeps its files")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data dir"
+    )
+    mqtt_url: str | None = Field(
+        default=None,
+        description="external broker, mqtt://user:pass@host:port; default: embedded broker",
+    )
+    embedded_mqtt_host: str = "127.0.0.1"
+    embedded_mqtt_port: int = Field(default=1883, ge=0, le=65535)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=0, le=65535)
+    secret_key: SecretStr | None = Field(
+        default=None, description="signs CSRF tokens; default: generated into the data dir"
+    )
+    cookie_secure: bool | None = Field(
+        default=None, description="force the Secure cookie flag; default: when served over HTTPS"
+    )
+    session_days: int = Field(default=30, ge=1, le=365)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["console", "json"] = "console"
+    workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=_config_file())
+        return (init_settings, env_settings, toml)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = urlsplit(value).scheme
+        if scheme in ("postgresql", "postgres"):
+            return "postgresql+asyncpg" + value[len(scheme) :]
+        if scheme not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(
+                "database_url must be sqlite+aiosqlite:///PATH or postgresql://USER@HOST/DB"
+            )
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _known_broker(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError("mqtt_url must look like mqtt://user:password@host:1883")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'hearth.db').resolve()}"
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return self.mqtt_url is None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def secret(self) -> str:
+        """Return the secret key, generating and storing one in the data dir on first use."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / SECRET_FILE
+        try:
+            if path.exists():
+                return path.read_text().strip()
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key = secrets.token_urlsafe(48)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(key + "\n")
+            return key
+        except FileExistsError:
+            return path.read_text().strip()
+        except OSError as err:
+            raise ConfigError(f"cannot keep the secret key in {path}: {err.strerror}") from err
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and ``hearth.toml``; explain what is wrong if invalid."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from err

@@ -1,0 +1,202 @@
+"""The database: engine, sessions, the declarative base, and the schema-version check.
+
+SQLite (embedded default) runs in WAL mode with foreign keys on, so readers never block
+the writer and references are enforced as on PostgreSQL. Each area keeps its tables in its
+own ``models.py``; ``hearth.models`` imports them all so Alembic sees the whole schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+from hearth.errors import DatabaseError, SchemaNotMigrated, SchemaTooNew
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(
+        self, value: datetime | None, dialect: Dialect
+    ) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_engine(url: str, *, pool: bool = True, echo: bool = False) -> AsyncEngine:
+    """Create the async engine for ``url`` with hearth's connection settings."""
+    kwargs: dict[str, Any] = {"echo": echo}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+        if not pool:
+            kwargs["poolclass"] = NullPool
+        else:
+            kwargs["pool_size"] = 10
+            kwargs["max_overflow"] = 20
+    engine = create_async_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory every service uses (objects stay usable after commit)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """Open a session in a transaction: committed on success, rolled back on any error."""
+    async with sessions() as session, session.begin():
+        yield session
+
+
+# -- schema version ---------------------------------------------------------------------
+
+
+def _alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "hearth:migrations")
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """Return the newest migration this hearth knows."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """Return the migration the database is at, or None if it was never migrated."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_current_revision)
+
+
+async def check_schema(engine: AsyncEngine) -> None:
+    """Raise a clear error unless the database schema is exactly the one this hearth needs."""
+    try:
+        revision = await current_revision(engine)
+    except (SQLAlchemyError, OSError) as err:
+        raise DatabaseError(f"cannot reach the database: {err}") from err
+    if revision is None:
+        raise SchemaNotMigrated(
+            "the database has no hearth schema yet; run `hearth db upgrade` first"
+        )
+    if revision == head_revision():
+        return
+    if revision not in _known_revisions():
+        raise SchemaTooNew(
+            f"the database is at migration {revision}, which this hearth does not know; "
+            "it was upgraded by a newer hearth: run that version, or restore a backup"
+        )
+    raise SchemaNotMigrated(
+        f"the database is at an older migration ({revision}); run `hearth db upgrade`"
+    )
+
+
+def _upgrade(connection: Connection, target: str) -> None:
+    from alembic import command
+
+    command.upgrade(_alembic_config(connection), target)
+
+
+async def upgrade(engine: AsyncEngine, target: str = "head") -> tuple[str | None, str]:
+    """Apply migrations up to ``target``; return the revisions before and after."""
+    try:
+        before = await current_revision(engine)
+        if before is not None and before not in _known_revisions():
+            raise SchemaTooNew(
+                f"the database is at migration {before}, newer than this hearth; not touching it"
+            )
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade, target)
+        after = await current_revision(engine)
+    except SQLAlchemyError as err:
+        raise DatabaseError(f"migration failed: {err}") from err
+    assert after is not None
+    return before, after
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Run a trivial query; raise ``DatabaseError`` if the database does not answer."""
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as err:
+        raise DatabaseError(f"database unreachable: {err}") from err

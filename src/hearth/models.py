@@ -1,0 +1,9 @@
+"""Every table of every area, so migrations and tests see the whole schema."""
+
+from __future__ import annotations
+
+
+def load_all() -> None:
+    """Import every area's models module so its tables join ``Base.metadata``."""
+    import hearth.accounts.models  # noqa: F401
+    import hearth.mall.models  # noqa: F401
