@@ -1,1 +1,1 @@
-
+"""The ``hearth`` command line (Typer and Rich)."""

@@ -41,14 +41,18 @@ def validation_messages(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def _html(request: Request, status: int, title: str, message: str) -> Response:
-    templates = getattr(request.app.state, "templates", None)
-    if templates is None:
+    if getattr(request.app.state, "templates", None) is None:
         return HTMLResponse(f"<h1>{title}</h1><p>{message}</p>", status_code=status)
-    return templates.TemplateResponse(
+    from hearth.web.templating import render
+
+    return render(
         request,
         "error.html",
-        {"status": status, "title": title, "message": message},
+        user=getattr(request.state, "user", None),
         status_code=status,
+        status=status,
+        title=title,
+        message=message,
     )
 
 

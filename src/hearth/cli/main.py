@@ -1,0 +1,166 @@
+"""``hearth``: serve, run the demo, migrate the database, manage users, work with specs."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Annotated
+
+import typer
+
+from hearth import __version__
+from hearth.accounts.roles import Role
+from hearth.cli.console import console, fail, run
+from hearth.config import Settings, load_settings
+from hearth.errors import ConfigError, HearthError, InvalidInput
+
+app = typer.Typer(
+    name="hearth",
+    help="hearth: one home app for every compatible device, and a crowdfunding mall.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ConfigError as err:
+        fail(err)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        console.print(f"hearth {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True)
+    ] = False,
+) -> None:
+    """hearth command line."""
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    from hearth.services import migrate
+
+    settings = _settings()
+    before, after = run(migrate(settings))
+    if before == after:
+        console.print(f"[green]✓[/] database already at the newest schema ({after})")
+    else:
+        console.print(f"[green]✓[/] database migrated: {before or 'empty'} → {after}")
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[Role, typer.Option(help="fan, partner, reviewer or admin")] = Role.FAN,
+    partner: Annotated[
+        str | None, typer.Option(help="partner company (for the partner role)")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(help="password; prompted for when omitted", envvar="HEARTH_NEW_PASSWORD"),
+    ] = None,
+    display_name: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create a user account with a role."""
+    from hearth.services import create_user
+
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            fail(InvalidInput("the two passwords differ"))
+    user = run(
+        create_user(
+            _settings(),
+            username=username,
+            password=password,
+            role=role,
+            partner_name=partner,
+            display_name=display_name,
+        )
+    )
+    console.print(f"[green]✓[/] created {user.role} [bold]{user.username}[/] ({user.id})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="HTTP port")] = None,
+    workers: Annotated[int | None, typer.Option(help="HTTP worker processes")] = None,
+) -> None:
+    """Serve the web app and API (and the embedded broker when no broker URL is set)."""
+    from hearth.services import check_ready
+
+    settings = _settings(http_host=host, http_port=port, workers=workers)
+    run(check_ready(settings))
+    _serve(settings)
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="HTTP port")] = None,
+) -> None:
+    """Migrate, seed demo data, and serve with the demo logins printed."""
+    from hearth.demo import DEMO_LOGINS, seed
+    from hearth.services import migrate
+
+    settings = _settings(http_port=port)
+    run(migrate(settings))
+    run(seed(settings))
+    url = f"http://{settings.http_host}:{settings.http_port}"
+    console.rule("[bold]hearth demo")
+    console.print(f"Open [bold cyan]{url}[/] and log in as:")
+    for role, username, password in DEMO_LOGINS:
+        console.print(f"  {role:<16} [bold]{username}[/] / {password}")
+    console.print(f"API docs: {url}/api/docs · Data in {settings.data_dir.resolve()}")
+    console.print("Press Ctrl-C to stop.")
+    console.rule()
+    _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from hearth.logs import configure_logging
+
+    if settings.workers > 1 and settings.uses_embedded_broker:
+        fail(
+            ConfigError(
+                "several workers need an external broker (set HEARTH_MQTT_URL): "
+                "the embedded broker lives inside one process"
+            )
+        )
+    configure_logging(settings.log_level, settings.log_format)
+    # Workers rebuild settings from the environment, so pass the overrides through it.
+    os.environ["HEARTH_HTTP_HOST"] = settings.http_host
+    os.environ["HEARTH_HTTP_PORT"] = str(settings.http_port)
+    try:
+        uvicorn.run(
+            "hearth.web.main:build",
+            factory=True,
+            host=settings.http_host,
+            port=settings.http_port,
+            workers=settings.workers,
+            log_config=None,
+            proxy_headers=True,
+            access_log=False,
+            lifespan="on",
+        )
+    except HearthError as err:
+        fail(err)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

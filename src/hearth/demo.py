@@ -1,0 +1,43 @@
+"""Demo data: a fan, a partner member and a reviewer, created once and reused after."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hearth import db
+from hearth.accounts import service as accounts
+from hearth.accounts.models import User
+from hearth.accounts.roles import Role
+from hearth.config import Settings
+
+DEMO_PARTNER = "Lumi Labs"
+# (what the account is for, username, password): printed by `hearth demo`.
+DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
+    ("fan", "fan", "hearth-fan-demo"),
+    ("partner member", "partner", "hearth-partner-demo"),
+    ("reviewer", "reviewer", "hearth-reviewer-demo"),
+    ("admin", "admin", "hearth-admin-demo"),
+)
+_ROLES = {"fan": Role.FAN, "partner": Role.PARTNER, "reviewer": Role.REVIEWER, "admin": Role.ADMIN}
+_NAMES = {"fan": "Mia Chen", "partner": "Leo Wang", "reviewer": "Ada Park", "admin": "Sam Ortiz"}
+
+
+async def seed(settings: Settings) -> None:
+    """Create the demo accounts that do not exist yet."""
+    engine = db.create_engine(settings.resolved_database_url, pool=False)
+    try:
+        async with db.transaction(db.session_factory(engine)) as session:
+            for _label, username, password in DEMO_LOGINS:
+                if await session.scalar(select(User.id).where(User.username == username)):
+                    continue
+                role = _ROLES[username]
+                await accounts.create_user(
+                    session,
+                    username=username,
+                    password=password,
+                    role=role,
+                    display_name=_NAMES[username],
+                    partner_name=DEMO_PARTNER if role is Role.PARTNER else None,
+                )
+    finally:
+        await engine.dispose()

@@ -1,0 +1,122 @@
+"""The FastAPI application: JSON API under ``/api/v1``, the HTML UI, health and metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asgi_csrf
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hearth import __version__, metrics
+from hearth.config import Settings
+from hearth.runtime import Hearth
+from hearth.web.errors import install_error_handlers
+from hearth.web.routes import api_accounts, health, pages
+from hearth.web.templating import make_templates
+
+STATIC = Path(__file__).parent / "static"
+CSRF_FORM_FIELD = "csrftoken"
+CSRF_HEADER = "x-csrftoken"
+
+
+class MetricsMiddleware:
+    """Count requests and time them per route template (not per raw path, to bound labels)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or (
+                "/static" if scope["path"].startswith("/static/") else "unmatched"
+            )
+            method = scope["method"]
+            metrics.HTTP_REQUESTS.labels(method, path, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)
+
+
+async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
+    api = scope["path"].startswith("/api/")
+    if api:
+        body = b'{"error":"csrf_failed","detail":"missing or wrong CSRF token"}'
+        content_type = b"application/json"
+    else:
+        body = (
+            b"<!doctype html><title>Form expired</title><h1>This form has expired</h1>"
+            b"<p>Go back, reload the page and try again.</p>"
+        )
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [(b"content-type", content_type)],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None) -> ASGIApp:
+    """Build the ASGI app; it starts ``hearth`` (or one built from ``settings``) on startup."""
+    if hearth is None:
+        if settings is None:
+            raise ValueError("create_app needs settings or a hearth")
+        hearth = Hearth.from_settings(settings)
+    runtime = hearth
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="hearth",
+        version=__version__,
+        summary="Home devices, smart scenes and a crowdfunding mall for a hardware ecosystem.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.hearth = runtime
+    app.state.templates = make_templates()
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(health.router)
+    app.include_router(api_accounts.router, prefix="/api/v1")
+    app.include_router(pages.router)
+
+    app.add_middleware(MetricsMiddleware)
+    protected: ASGIApp = asgi_csrf.asgi_csrf_decorator(
+        signing_secret=runtime.settings.secret,
+        form_input=CSRF_FORM_FIELD,
+        http_header=CSRF_HEADER,
+        always_protect={"/login", "/signup"},
+        cookie_secure=bool(runtime.settings.cookie_secure),
+        send_csrf_failed=_csrf_failed,
+    )(app)
+    return protected

@@ -1,0 +1,87 @@
+"""Request dependencies: the running hearth, a database session, the current user.
+
+Routes declare what they need with the ``Annotated`` aliases below and stay thin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts import service as accounts
+from hearth.accounts.models import User
+from hearth.accounts.roles import Capability, require
+from hearth.errors import NotAuthenticated
+from hearth.runtime import Hearth
+
+SESSION_COOKIE = "hearth_session"
+
+
+def get_hearth(request: Request) -> Hearth:
+    hearth: Hearth = request.app.state.hearth
+    return hearth
+
+
+HearthDep = Annotated[Hearth, Depends(get_hearth)]
+
+
+async def db_session(hearth: HearthDep) -> AsyncIterator[AsyncSession]:
+    """Give the route one transaction, committed before the response is sent."""
+    async with hearth.sessions() as session, session.begin():
+        yield session
+
+
+# scope="function" commits before the response goes out, so an acknowledged write is durable.
+SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
+
+
+async def optional_user(request: Request, session: SessionDep) -> User | None:
+    """Return the user behind a bearer token or a session cookie, if any."""
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not secret:
+            raise NotAuthenticated("use 'Authorization: Bearer <token>'")
+        user = await accounts.user_for_token(session, secret.strip())
+        if user is None:
+            raise NotAuthenticated("the API token is unknown or revoked")
+        request.state.user = user
+        return user
+    cookie = request.cookies.get(SESSION_COOKIE)
+    user = await accounts.user_for_session(session, cookie) if cookie else None
+    request.state.user = user
+    return user
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise NotAuthenticated("sign in first")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def requires(capability: Capability) -> Callable[[User], Awaitable[User]]:
+    """Build a dependency that returns the current user if their role grants ``capability``."""
+
+    async def dependency(user: CurrentUser) -> User:
+        require(user.role, capability)
+        return user
+
+    return dependency
+
+
+def client_address(request: Request) -> str:
+    """Return the caller's address (as seen through trusted proxies)."""
+    return request.client.host if request.client else "unknown"
+
+
+def cookie_secure(request: Request, hearth: Hearth) -> bool:
+    """Tell whether cookies get the Secure flag: forced by settings, else when on HTTPS."""
+    forced = hearth.settings.cookie_secure
+    return forced if forced is not None else request.url.scheme == "https"
