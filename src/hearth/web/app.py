@@ -47,13 +47,23 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or (
-                "/static" if scope["path"].startswith("/static/") else "unmatched"
-            )
+            path = route_template(scope)
             method = scope["method"]
             metrics.HTTP_REQUESTS.labels(method, path, str(status)).inc()
             metrics.HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str:
+    """Return the request's route with parameters as ``{name}``, to keep label counts small."""
+    if scope.get("route") is None:
+        return "/static" if scope["path"].startswith("/static/") else "unmatched"
+    segments = scope["path"].split("/")
+    for name, value in (scope.get("path_params") or {}).items():
+        for index in range(len(segments) - 1, -1, -1):
+            if segments[index] == str(value):
+                segments[index] = "{" + name + "}"
+                break
+    return "/".join(segments)
 
 
 async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:

@@ -6,6 +6,7 @@ Routes declare what they need with the ``Annotated`` aliases below and stay thin
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -18,6 +19,23 @@ from hearth.errors import NotAuthenticated
 from hearth.runtime import Hearth
 
 SESSION_COOKIE = "hearth_session"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A detached snapshot of the signed-in user, safe to use after the session closes
+    (error pages render after the request's transaction has rolled back)."""
+
+    id: str
+    username: str
+    display_name: str
+    role: str
+
+    @classmethod
+    def of(cls, user: User | None) -> Viewer | None:
+        if user is None:
+            return None
+        return cls(user.id, user.username, user.display_name, user.role)
 
 
 def get_hearth(request: Request) -> Hearth:
@@ -48,11 +66,11 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
         user = await accounts.user_for_token(session, secret.strip())
         if user is None:
             raise NotAuthenticated("the API token is unknown or revoked")
-        request.state.user = user
+        request.state.viewer = Viewer.of(user)
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     user = await accounts.user_for_session(session, cookie) if cookie else None
-    request.state.user = user
+    request.state.viewer = Viewer.of(user)
     return user
 
 

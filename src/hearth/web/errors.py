@@ -48,7 +48,7 @@ def _html(request: Request, status: int, title: str, message: str) -> Response:
     return render(
         request,
         "error.html",
-        user=getattr(request.state, "user", None),
+        user=getattr(request.state, "viewer", None),
         status_code=status,
         status=status,
         title=title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -13,6 +13,9 @@ from starlette.responses import Response
 from hearth import __version__
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
+
+if TYPE_CHECKING:
+    from hearth.web.deps import Viewer
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,7 +39,7 @@ NAVIGATION = (
 )
 
 
-def navigation_for(user: User | None) -> list[NavItem]:
+def navigation_for(user: User | Viewer | None) -> list[NavItem]:
     """Return the tabs this user may open."""
     return [
         item
@@ -60,7 +63,7 @@ def render(
     request: Request,
     template: str,
     *,
-    user: User | None,
+    user: User | Viewer | None,
     active: str = "",
     status_code: int = 200,
     **context: Any,

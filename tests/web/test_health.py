@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import httpx
+
+from hearth.runtime import Hearth
+
+
+async def test_healthz_reports_database_up_and_broker_down_when_not_started(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    response = await client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 503
+    assert body["database"]["ok"] is True
+    assert body["database"]["dialect"] == hearth.engine.dialect.name
+    assert body["broker"]["ok"] is False
+    assert body["ok"] is False
+
+
+async def test_metrics_count_requests_per_route(client: httpx.AsyncClient) -> None:
+    await client.get("/api/v1/me")
+    text = (await client.get("/metrics")).text
+    assert 'hearth_http_requests_total{method="GET",route="/api/v1/me",status="401"}' in text
+    assert "hearth_http_request_seconds_bucket" in text
+
+
+async def test_openapi_docs_are_served(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/docs")).status_code == 200
+    schema = (await client.get("/api/openapi.json")).json()
+    assert "/api/v1/me" in schema["paths"]
+
+
+async def test_unknown_api_path_is_json_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Not Found"}
+
+
+async def test_unknown_page_is_friendly_html_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nothing-here", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert "text/html" in response.headers["content-type"]
+    assert "Traceback" not in response.text
