@@ -166,15 +166,17 @@ def start_mosquitto(directory: Path, extra_config: str = "", port: int | None = 
         + ("user root\n" if os.geteuid() == 0 else "")
         + (extra_config or "allow_anonymous true\n")
     )
-    process = subprocess.Popen(
-        [program, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    errors = directory / "stderr.log"
+    with open(errors, "wb") as err_file:
+        process = subprocess.Popen(
+            [program, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=err_file
+        )
     try:
         wait_for_port(port, 10)
     except TimeoutError:
         process.kill()
-        _, err = process.communicate()
-        raise RuntimeError(f"mosquitto did not start: {err.decode(errors='replace')}") from None
+        process.wait()
+        raise RuntimeError(f"mosquitto did not start: {errors.read_text()}") from None
     return Mosquitto(port=port, directory=directory, process=process)
 
 
