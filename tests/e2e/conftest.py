@@ -1,0 +1,87 @@
+"""Browser tests: a real ``hearth serve`` process driven by Playwright in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from tests.servers import find_program, free_port, wait_for_port
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    data_dir: Path
+    env: dict[str, str]
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a hearth command against this server's data."""
+        return subprocess.run(
+            [sys.executable, "-m", "hearth.cli.main", *args],
+            env=self.env, capture_output=True, text=True, timeout=120, check=True,
+        )
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """Migrate a fresh data dir and run ``hearth serve`` on free ports until the test ends."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")},
+        "HEARTH_DATA_DIR": str(tmp_path / "var"),
+        "HEARTH_CONFIG": str(tmp_path / "none.toml"),
+        "HEARTH_HTTP_PORT": str(port),
+        "HEARTH_EMBEDDED_MQTT_PORT": str(free_port()),
+    }
+    server = LiveServer(url=f"http://127.0.0.1:{port}", data_dir=tmp_path / "var", env=env)
+    server.cli("db", "upgrade")
+    with open(tmp_path / "server.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hearth.cli.main", "serve"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for_port(port, 30)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    chromium = find_program("chromium", "chromium", ("/usr/bin/chromium",))
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+def screenshot_path(name: str) -> Path:
+    """Return where a test saves a screenshot for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / f"{name}.png"
