@@ -21,7 +21,14 @@ from hearth import db
 from hearth.config import Settings
 from hearth.runtime import Hearth
 from hearth.web.app import create_app
-from tests.servers import Mosquitto, Postgres, free_port, run_postgres, start_mosquitto, stop_mosquitto
+from tests.servers import (
+    Mosquitto,
+    Postgres,
+    free_port,
+    run_postgres,
+    start_mosquitto,
+    stop_mosquitto,
+)
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-signing"
 _databases = itertools.count()

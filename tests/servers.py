@@ -77,10 +77,22 @@ class Postgres:
         out = subprocess.run(
             [
                 str(self.bin_dir / "psql"),
-                "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                "-d", database, "-v", "ON_ERROR_STOP=1", "-qtAc", sql,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qtAc",
+                sql,
             ],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         return out.stdout
 
@@ -88,9 +100,7 @@ class Postgres:
 @contextlib.contextmanager
 def run_postgres() -> Iterator[Postgres]:
     """Run a throw-away PostgreSQL server (fsync off: test data need not survive a crash)."""
-    initdb = find_program(
-        "initdb", "postgresql", ("/usr/lib/postgresql/*/bin/initdb",)
-    )
+    initdb = find_program("initdb", "postgresql", ("/usr/lib/postgresql/*/bin/initdb",))
     bin_dir = Path(os.path.realpath(initdb)).parent
     # Not under pytest's private temp dir: the postgres user must be able to reach it.
     directory = Path(tempfile.mkdtemp(prefix="hearth-test-pg-"))
@@ -98,9 +108,21 @@ def run_postgres() -> Iterator[Postgres]:
         shutil.chown(directory, "postgres")
     prefix = _as_postgres_user()
     made = subprocess.run(
-        [*prefix, initdb, "-D", str(directory / "data"), "-U", "postgres",
-         "--auth=trust", "--no-sync", "-E", "UTF8"],
-        check=False, capture_output=True, text=True,
+        [
+            *prefix,
+            initdb,
+            "-D",
+            str(directory / "data"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
     )
     if made.returncode != 0:
         raise RuntimeError(f"initdb failed: {made.stderr or made.stdout}")
@@ -108,11 +130,28 @@ def run_postgres() -> Iterator[Postgres]:
     log = directory / "server.log"
     with open(log, "wb") as log_file:
         server = subprocess.Popen(
-            [*prefix, str(bin_dir / "postgres"), "-D", str(directory / "data"),
-             "-h", "127.0.0.1", "-p", str(port), "-k", str(directory),
-             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=300"],
-            stdout=subprocess.DEVNULL, stderr=log_file,
+            [
+                *prefix,
+                str(bin_dir / "postgres"),
+                "-D",
+                str(directory / "data"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-k",
+                str(directory),
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=300",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
         )
     try:
         wait_for_port(port)
@@ -129,9 +168,18 @@ def run_postgres() -> Iterator[Postgres]:
         yield pg
     finally:
         subprocess.run(
-            [*prefix, str(bin_dir / "pg_ctl"), "stop", "-D", str(directory / "data"),
-             "-m", "immediate", "-s"],
-            check=False, capture_output=True,
+            [
+                *prefix,
+                str(bin_dir / "pg_ctl"),
+                "stop",
+                "-D",
+                str(directory / "data"),
+                "-m",
+                "immediate",
+                "-s",
+            ],
+            check=False,
+            capture_output=True,
         )
         _stop(server)
         shutil.rmtree(directory, ignore_errors=True)

@@ -108,7 +108,5 @@ class Hearth:
             if not ok:
                 broker["error"] = self.mqtt.last_error or "connecting"
             report["broker"] = broker
-        report["ok"] = all(
-            isinstance(part, dict) and part.get("ok") for part in report.values()
-        )
+        report["ok"] = all(isinstance(part, dict) and part.get("ok") for part in report.values())
         return report

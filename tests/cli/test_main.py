@@ -12,7 +12,9 @@ import pytest
 from tests.helpers import PASSWORD
 
 
-def hearth(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def hearth(
+    *args: str, data_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")},
         "HEARTH_DATA_DIR": str(data_dir),
@@ -21,7 +23,10 @@ def hearth(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> sub
     }
     return subprocess.run(
         [sys.executable, "-m", "hearth.cli.main", *args],
-        capture_output=True, text=True, env=environment, timeout=120,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
     )
 
 

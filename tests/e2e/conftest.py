@@ -36,7 +36,11 @@ class LiveServer:
         """Run a hearth command against this server's data."""
         return subprocess.run(
             [sys.executable, "-m", "hearth.cli.main", *args],
-            env=self.env, capture_output=True, text=True, timeout=120, check=True,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
         )
 
 
@@ -56,7 +60,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     with open(tmp_path / "server.log", "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "hearth.cli.main", "serve"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         wait_for_port(port, 30)

@@ -13,7 +13,9 @@ PHONE = {"width": 360, "height": 780}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-async def test_sign_up_log_out_log_in_and_see_home(browser: Browser, live_server: LiveServer) -> None:
+async def test_sign_up_log_out_log_in_and_see_home(
+    browser: Browser, live_server: LiveServer
+) -> None:
     page = await browser.new_page(viewport=PHONE)
     await page.goto(live_server.url)
     await page.screenshot(path=screenshot_path("landing-phone"))
@@ -61,14 +63,25 @@ async def test_partner_member_sees_the_partner_console(
     browser: Browser, live_server: LiveServer
 ) -> None:
     live_server.cli(
-        "user", "create", "leo", "--role", "partner", "--partner", "Roidmi",
-        "--password", "a-long-enough-password",
+        "user",
+        "create",
+        "leo",
+        "--role",
+        "partner",
+        "--partner",
+        "Roidmi",
+        "--password",
+        "a-long-enough-password",
     )
     page = await browser.new_page(viewport=DESKTOP)
     await page.goto(f"{live_server.url}/login")
     await page.get_by_label("Username").fill("leo")
     await page.get_by_label("Password").fill("a-long-enough-password")
     await page.get_by_role("button", name="Log in").click()
-    await page.get_by_role("navigation", name="Main").first.get_by_role("link", name="Partner").click()
+    await (
+        page.get_by_role("navigation", name="Main")
+        .first.get_by_role("link", name="Partner")
+        .click()
+    )
     await expect(page.get_by_role("heading", name="Partner console")).to_be_visible()
     await expect(page.get_by_text("Not built yet", exact=True)).to_be_visible()

@@ -178,8 +178,12 @@ async def test_login_form_with_token_signs_in_and_redirects_only_locally(
     token = await csrf_token(client)
     response = await client.post(
         "/login",
-        data={"username": "mia", "password": PASSWORD, "next": "//evil.example/x",
-              "csrftoken": token},
+        data={
+            "username": "mia",
+            "password": PASSWORD,
+            "next": "//evil.example/x",
+            "csrftoken": token,
+        },
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/"

@@ -62,9 +62,7 @@ def check_new_credentials(username: str, password: str) -> str:
             }
         )
     if len(password) < MIN_PASSWORD:
-        problems.append(
-            {"field": "password", "message": f"at least {MIN_PASSWORD} characters"}
-        )
+        problems.append({"field": "password", "message": f"at least {MIN_PASSWORD} characters"})
     elif password.lower() == name:
         problems.append({"field": "password", "message": "must not be the username"})
     if problems:
@@ -86,9 +84,10 @@ async def create_user(
     """Create an account; a partner member joins (or founds) the company ``partner_name``."""
     name = check_new_credentials(username, password)
     if role is Role.PARTNER and not partner_name:
-        raise InvalidInput("a partner member needs a partner company", detail=[
-            {"field": "partner", "message": "required for the partner role"}
-        ])
+        raise InvalidInput(
+            "a partner member needs a partner company",
+            detail=[{"field": "partner", "message": "required for the partner role"}],
+        )
     if role is not Role.PARTNER and partner_name:
         raise InvalidInput("only partner members belong to a partner company")
     taken = await session.scalar(select(User.id).where(User.username == name))
@@ -204,9 +203,10 @@ async def create_token(session: AsyncSession, *, user: User, name: str) -> tuple
     """Create a personal API token; return the row and the secret, which is shown only once."""
     label = name.strip()
     if not label or len(label) > 80:
-        raise InvalidInput("a token needs a name of 1-80 characters", detail=[
-            {"field": "name", "message": "1-80 characters"}
-        ])
+        raise InvalidInput(
+            "a token needs a name of 1-80 characters",
+            detail=[{"field": "name", "message": "1-80 characters"}],
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=label, token_hash=_digest(secret), hint=secret[:8])
     session.add(row)

@@ -64,7 +64,7 @@ _ACTIONS = {
 }
 
 
-class HearthAuthPlugin(BaseAuthPlugin):
+class HearthAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
     """amqtt authentication plugin that asks hearth's ``BrokerAccess`` policy."""
 
     @dataclass
@@ -81,7 +81,7 @@ class HearthAuthPlugin(BaseAuthPlugin):
         )
 
 
-class HearthTopicPlugin(BaseTopicPlugin):
+class HearthTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]
     """amqtt topic plugin that asks hearth's ``BrokerAccess`` policy."""
 
     @dataclass

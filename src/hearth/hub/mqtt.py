@@ -72,10 +72,10 @@ class MqttLink:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="mqtt-link")
 
-    async def wait_connected(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for a connection; tell whether there is one."""
+    async def wait_connected(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for a connection; tell whether there is one."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), timeout)
+            await asyncio.wait_for(self._connected.wait(), seconds)
         return self.connected
 
     async def stop(self) -> None:
@@ -123,7 +123,8 @@ class MqttLink:
             delay = min(delay * 2, 5.0)
 
     async def _session(self) -> None:
-        protocol = aiomqtt.ProtocolVersion.V5 if self.address.mqtt5 else aiomqtt.ProtocolVersion.V311
+        versions = aiomqtt.ProtocolVersion
+        protocol = versions.V5 if self.address.mqtt5 else versions.V311
         async with aiomqtt.Client(
             self.address.host,
             self.address.port,

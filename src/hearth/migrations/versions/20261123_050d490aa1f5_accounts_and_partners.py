@@ -14,7 +14,6 @@ from alembic import op
 
 import hearth.db
 
-
 revision: str = '050d490aa1f5'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None

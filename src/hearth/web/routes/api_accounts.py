@@ -7,6 +7,8 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response, status
 
 from hearth.accounts import service as accounts
+from hearth.accounts.models import User
+from hearth.errors import BadCredentials
 from hearth.web.deps import (
     SESSION_COOKIE,
     CurrentUser,
@@ -21,9 +23,7 @@ from hearth.web.schemas import LoginIn, SignupIn, TokenCreated, TokenIn, TokenOu
 router = APIRouter(tags=["accounts"])
 
 
-def set_session_cookie(
-    response: Response, request: Request, hearth: HearthDep, token: str
-) -> None:
+def set_session_cookie(response: Response, request: Request, hearth: HearthDep, token: str) -> None:
     """Attach the session cookie: HttpOnly, SameSite=Lax, Secure on HTTPS."""
     response.set_cookie(
         SESSION_COOKIE,
@@ -72,7 +72,7 @@ async def login(
 
 async def _authenticate(
     session: SessionDep, hearth: HearthDep, request: Request, username: str, password: str
-) -> accounts.User:
+) -> User:
     throttle = accounts.Throttle(
         max_failures=hearth.settings.login_max_failures,
         window=timedelta(seconds=hearth.settings.login_window_seconds),
@@ -88,13 +88,15 @@ async def _authenticate(
                 address=client_address(request),
                 throttle=throttle,
             )
-        except accounts.BadCredentials as err:
+        except BadCredentials as err:
             bad = err
     raise bad
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(request: Request, response: Response, session: SessionDep, _: OptionalUser) -> None:
+async def logout(
+    request: Request, response: Response, session: SessionDep, _: OptionalUser
+) -> None:
     """End the current browser session."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
@@ -118,10 +120,14 @@ async def list_tokens(user: CurrentUser, session: SessionDep) -> list[TokenOut]:
 async def create_token(body: TokenIn, user: CurrentUser, session: SessionDep) -> TokenCreated:
     """Create a personal API token; its secret is in this response only."""
     row, secret = await accounts.create_token(session, user=user, name=body.name)
-    return TokenCreated.model_validate({**TokenOut.model_validate(row).model_dump(), "token": secret})
+    return TokenCreated.model_validate(
+        {**TokenOut.model_validate(row).model_dump(), "token": secret}
+    )
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)
 async def revoke_token(token_id: str, user: CurrentUser, session: SessionDep) -> TokenOut:
     """Revoke one of your tokens; it stops working at once."""
-    return TokenOut.model_validate(await accounts.revoke_token(session, user=user, token_id=token_id))
+    return TokenOut.model_validate(
+        await accounts.revoke_token(session, user=user, token_id=token_id)
+    )

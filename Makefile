@@ -1,0 +1,39 @@
+# hearth: `make demo` runs it on one machine; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := src/hearth/web/static/vendor/.built
+
+.PHONY: demo test install assets lint bench clean
+
+demo: install assets
+	$(BIN)/hearth demo
+
+test: install assets
+	./scripts/ensure-system.sh
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+assets: $(VENDOR)
+
+$(VENDOR): frontend/package.json frontend/package-lock.json frontend/vendor.mjs
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	touch $@
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) frontend/node_modules src/hearth/web/static/vendor test-artifacts
