@@ -11,7 +11,7 @@ demo: install assets
 
 test: install assets
 	./scripts/ensure-system.sh
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check
 	$(BIN)/pytest
 
 install: $(VENV)/.installed
@@ -29,7 +29,7 @@ $(VENDOR): frontend/package.json frontend/package-lock.json frontend/vendor.mjs
 	touch $@
 
 lint: install
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check
 	$(BIN)/mypy
 
 bench: install
