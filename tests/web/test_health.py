@@ -41,3 +41,26 @@ async def test_unknown_page_is_friendly_html_404(client: httpx.AsyncClient) -> N
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
     assert "Traceback" not in response.text
+
+
+async def test_malformed_json_is_a_4xx_naming_the_problem(client: httpx.AsyncClient) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/api/v1/auth/signup",
+        content=b'{"username": "mia", "password": ',
+        headers={"content-type": "application/json", "X-CSRFToken": client.cookies["csrftoken"]},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid_input"
+    assert "JSON" in body["detail"]
+
+
+async def test_form_missing_a_field_gets_a_friendly_page(client: httpx.AsyncClient) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login", data={"username": "mia", "csrftoken": client.cookies["csrftoken"]}
+    )
+    assert response.status_code == 422
+    assert "password" in response.text
+    assert "text/html" in response.headers["content-type"]

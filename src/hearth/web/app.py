@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import asgi_csrf
+import structlog
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,6 +22,7 @@ from hearth.web.routes import api_accounts, health, pages
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
+access_log = structlog.get_logger("hearth.access")
 CSRF_FORM_FIELD = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
 
@@ -49,8 +51,13 @@ class MetricsMiddleware:
         finally:
             path = route_template(scope)
             method = scope["method"]
+            elapsed = time.perf_counter() - started
             metrics.HTTP_REQUESTS.labels(method, path, str(status)).inc()
-            metrics.HTTP_LATENCY.labels(method, path).observe(time.perf_counter() - started)
+            metrics.HTTP_LATENCY.labels(method, path).observe(elapsed)
+            if path != "/static":
+                access_log.info(
+                    "request", method=method, route=path, status=status, ms=round(elapsed * 1000, 1)
+                )
 
 
 def route_template(scope: Scope) -> str:

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hearth import metrics
 from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts
 
 log = structlog.get_logger(__name__)
@@ -92,6 +93,7 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    metrics.ERRORS.labels(area="http").inc()
     log.exception("unhandled_error", path=request.url.path)
     if wants_json(request):
         return JSONResponse(
