@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from hearth import db
 from hearth.accounts.models import User
-from hearth.errors import SchemaNotMigrated, SchemaTooNew
+from hearth.errors import SchemaNotMigrated
 from hearth.runtime import Hearth
 
 
@@ -56,11 +57,32 @@ async def test_naive_timestamps_are_refused(hearth: Hearth) -> None:
             )
 
 
-async def test_unmigrated_database_gives_an_instruction(tmp_path: Path) -> None:
-    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+async def test_unmigrated_database_gives_an_instruction(database_url: str) -> None:
+    engine = db.create_engine(database_url, pool=False)
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM alembic_version"))
     with pytest.raises(SchemaNotMigrated, match="hearth db upgrade"):
         await db.check_schema(engine)
     await engine.dispose()
+
+
+async def test_older_schema_asks_for_an_upgrade_and_upgrade_restores_it(
+    database_url: str,
+) -> None:
+    engine = db.create_engine(database_url, pool=False)
+    async with engine.begin() as conn:
+        await conn.run_sync(_downgrade_one_step)
+    with pytest.raises(SchemaNotMigrated, match="hearth db upgrade"):
+        await db.check_schema(engine)
+    await db.upgrade(engine)
+    await db.check_schema(engine)
+    await engine.dispose()
+
+
+def _downgrade_one_step(connection: Connection) -> None:
+    from alembic import command
+
+    command.downgrade(db._alembic_config(connection), "-1")
 
 
 async def test_database_from_a_newer_hearth_is_refused_and_left_alone(database_url: str) -> None:
