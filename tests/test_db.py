@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hearth import db
 from hearth.accounts.models import User
-from hearth.errors import SchemaNotMigrated
+from hearth.errors import SchemaNotMigrated, SchemaTooNew
 from hearth.runtime import Hearth
 
 
