@@ -19,6 +19,7 @@ from hearth.errors import ConfigError
 from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, ServiceAccess, service_password
 from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.kit.clock import Clock, SystemClock
+from hearth.relay import EventRelay
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +33,7 @@ class Hearth:
     clock: Clock = field(default_factory=SystemClock)
     broker: EmbeddedBroker | None = None
     mqtt: MqttLink | None = None
+    relay: EventRelay | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Hearth:
@@ -72,12 +74,22 @@ class Hearth:
                     f"{err.strerror or err}; set HEARTH_EMBEDDED_MQTT_PORT or HEARTH_MQTT_URL"
                 ) from err
         self.mqtt = MqttLink(self.broker_address())
+        self.relay = EventRelay(self.bus, self.mqtt)
+        await self.relay.start()
         await self.mqtt.start()
         if not await self.mqtt.wait_connected(5.0):
             log.warning("mqtt_not_connected_yet", error=self.mqtt.last_error)
 
+    async def publish(self, *events: object) -> None:
+        """Publish events (after commit) to this process and, when shared, to all others."""
+        if self.relay is not None:
+            await self.relay.publish(*events)
+        else:
+            await self.bus.publish(*events)
+
     async def stop(self) -> None:
         """Stop everything this hearth started, newest first."""
+        self.relay = None
         if self.mqtt is not None:
             await self.mqtt.stop()
             self.mqtt = None
