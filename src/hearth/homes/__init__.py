@@ -1,0 +1,1 @@
+"""Homes and their members: whose devices are whose (the home app builds on this)."""
