@@ -60,6 +60,17 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes")
+    history_days: int = Field(default=30, ge=1, le=3650, description="device history kept")
+    ingest: bool = Field(default=True, description="consume device traffic in this process")
+    mosquitto_dir: Path | None = Field(
+        default=None, description="keep Mosquitto's password and ACL files here, current"
+    )
+    mosquitto_pid_file: Path | None = Field(
+        default=None, description="Mosquitto's pid_file, to reload it after changes"
+    )
+    mosquitto_device_listener: str = Field(
+        default="1883", description="the devices' listener in the generated Mosquitto config"
+    )
 
     @classmethod
     def settings_customise_sources(

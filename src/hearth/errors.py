@@ -10,6 +10,7 @@ friendly HTML pages; the CLI turns it into a message and an exit code.
     │   ├── SchemaNotMigrated        the database has no or an older schema
     │   └── SchemaTooNew             the database was migrated by a newer hearth
     ├── InvalidInput                 a request body or argument is malformed
+    │   └── CurrencyMismatch         money of two currencies was combined
     ├── NotFound                     no such object, or not one of yours
     ├── Conflict                     the object exists or changed meanwhile
     ├── InvalidTransition            a workflow move that its table does not allow
@@ -23,9 +24,17 @@ friendly HTML pages; the CLI turns it into a message and an exit code.
     │   ├── SpecIncompatible         a new spec version removes or changes what existed
     │   └── ValueRejected            a property value fails its spec; carries a code
     ├── DeviceError                  the device cloud (hearth.hub)
+    │   ├── DeviceOffline            the device is not connected; nothing was sent
+    │   └── CommandTimedOut          the device did not answer in time
     ├── SceneError                   smart scenes (hearth.scenes)
     ├── MallError                    partner stores, review, campaigns (hearth.mall)
     ├── PaymentError                 payment providers and the ledger (hearth.payments)
+    │   ├── PaymentDeclined          the card was declined; carries the decline code
+    │   ├── AuthenticationRequired   the bank wants the customer present (3-D Secure)
+    │   ├── ProviderUnavailable      the provider refused the call; nothing happened
+    │   ├── ProviderTimeout          no answer in time; retry with the same idempotency key
+    │   ├── IdempotencyKeyReused     a key came back with different parameters
+    │   └── LedgerUnbalanced         ledger entries that do not sum to zero per currency
     └── CommunityError               the fan community (hearth.community)
 
 ``status`` is a class attribute so routes never pick status codes by hand; ``code`` is a
@@ -77,6 +86,16 @@ class SchemaTooNew(DatabaseError):
 class InvalidInput(HearthError):
     status = 422
     code = "invalid_input"
+
+
+class CurrencyMismatch(InvalidInput):
+    """Two amounts of different currencies were added, subtracted or compared."""
+
+    code = "currency_mismatch"
+
+    def __init__(self, left: str, right: str) -> None:
+        super().__init__(f"cannot combine {left} with {right}")
+        self.currencies = (left, right)
 
 
 class NotFound(HearthError):
@@ -170,6 +189,28 @@ class DeviceError(HearthError):
     code = "device_error"
 
 
+class DeviceOffline(DeviceError):
+    """The device is offline, so a command was not sent; ``command_id`` records it."""
+
+    status = 409
+    code = "device_offline"
+
+    def __init__(self, message: str, *, command_id: str | None = None) -> None:
+        super().__init__(message, detail={"command_id": command_id} if command_id else None)
+        self.command_id = command_id
+
+
+class CommandTimedOut(DeviceError):
+    """The device did not answer before the deadline; it may still apply the command."""
+
+    status = 504
+    code = "command_timed_out"
+
+    def __init__(self, message: str, *, command_id: str) -> None:
+        super().__init__(message, detail={"command_id": command_id})
+        self.command_id = command_id
+
+
 class SceneError(HearthError):
     status = 422
     code = "scene_error"
@@ -183,6 +224,66 @@ class MallError(HearthError):
 class PaymentError(HearthError):
     status = 402
     code = "payment_error"
+
+
+class PaymentDeclined(PaymentError):
+    """The issuer or the provider declined; ``decline_code`` says why (``insufficient_funds``)."""
+
+    code = "payment_declined"
+
+    def __init__(self, message: str, *, decline_code: str, payment_id: str | None = None) -> None:
+        detail = {"decline_code": decline_code, "payment_id": payment_id}
+        super().__init__(message, detail=detail)
+        self.decline_code = decline_code
+        self.payment_id = payment_id
+
+
+class AuthenticationRequired(PaymentError):
+    """An off-session charge needs the customer to authenticate; bring them back on-session."""
+
+    code = "authentication_required"
+
+    def __init__(self, message: str, *, payment_id: str | None = None) -> None:
+        super().__init__(message, detail={"payment_id": payment_id})
+        self.payment_id = payment_id
+
+
+class ProviderUnavailable(PaymentError):
+    """The provider refused or could not take the call; it did nothing, retrying is safe."""
+
+    status = 503
+    code = "provider_unavailable"
+
+
+class ProviderTimeout(PaymentError):
+    """The provider did not answer in time: the call may or may not have taken effect.
+
+    Retry with the same idempotency key to learn the outcome without doing it twice."""
+
+    status = 504
+    code = "provider_timeout"
+
+
+class IdempotencyKeyReused(PaymentError):
+    """An idempotency key came back with different parameters than its first use."""
+
+    status = 409
+    code = "idempotency_key_reused"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the idempotency key {key!r} was first used for a different request")
+        self.key = key
+
+
+class LedgerUnbalanced(PaymentError):
+    """Ledger entries that do not sum to zero in each currency; ``sums`` shows the excess."""
+
+    status = 422
+    code = "ledger_unbalanced"
+
+    def __init__(self, message: str, *, sums: dict[str, int]) -> None:
+        super().__init__(message, detail=sums)
+        self.sums = sums
 
 
 class CommunityError(HearthError):

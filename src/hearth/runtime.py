@@ -16,7 +16,9 @@ from hearth import db, metrics
 from hearth.bus import EventBus
 from hearth.config import Settings
 from hearth.errors import ConfigError
-from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, ServiceAccess, service_password
+from hearth.hub.access import DeviceAccess
+from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
+from hearth.hub.cloud import DeviceCloud
 from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.kit.clock import Clock, SystemClock
 from hearth.relay import EventRelay
@@ -34,6 +36,7 @@ class Hearth:
     broker: EmbeddedBroker | None = None
     mqtt: MqttLink | None = None
     relay: EventRelay | None = None
+    cloud: DeviceCloud | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Hearth:
@@ -60,7 +63,7 @@ class Hearth:
             return
         if self.settings.uses_embedded_broker:
             self.broker = EmbeddedBroker(
-                access=ServiceAccess(self.settings.secret),
+                access=DeviceAccess(self.settings.secret, self.sessions),
                 host=self.settings.embedded_mqtt_host,
                 port=self.settings.embedded_mqtt_port,
             )
@@ -76,6 +79,8 @@ class Hearth:
         self.mqtt = MqttLink(self.broker_address())
         self.relay = EventRelay(self.bus, self.mqtt)
         await self.relay.start()
+        self.cloud = DeviceCloud(self)
+        await self.cloud.start()
         await self.mqtt.start()
         if not await self.mqtt.wait_connected(5.0):
             log.warning("mqtt_not_connected_yet", error=self.mqtt.last_error)
@@ -90,6 +95,9 @@ class Hearth:
     async def stop(self) -> None:
         """Stop everything this hearth started, newest first."""
         self.relay = None
+        if self.cloud is not None:
+            await self.cloud.stop()
+            self.cloud = None
         if self.mqtt is not None:
             await self.mqtt.stop()
             self.mqtt = None

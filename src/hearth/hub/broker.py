@@ -16,7 +16,10 @@ from typing import Any, Protocol
 
 from amqtt.broker import Broker
 from amqtt.contexts import Action
+from amqtt.errors import AMQTTError, MQTTError, NoDataError
+from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
+from amqtt.utils import gen_client_id
 
 SERVICE_USERNAME = "hearth-service"
 
@@ -76,8 +79,14 @@ class HearthAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
         password = session.password or ""
         if isinstance(password, bytes | bytearray):
             password = password.decode("utf-8", "replace")
-        return await access.authenticate(
+        if not await access.authenticate(
             client_id=session.client_id or "", username=session.username, password=password
+        ):
+            return False
+        # A last will is a publish made on the client's behalf later: check it now.
+        will_topic = session.will_topic if session.will_flag else None
+        return will_topic is None or access.allows(
+            username=session.username, topic=will_topic, access=Access.PUBLISH
         )
 
 
@@ -95,6 +104,56 @@ class HearthTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]
             return False
         access: BrokerAccess = self.config.access
         return access.allows(username=session.username, topic=topic, access=_ACTIONS[action])
+
+
+class GuardedBroker(Broker):  # type: ignore[misc]
+    """amqtt's broker, checking credentials before a CONNECT may touch an existing session.
+
+    Stock amqtt resets a clean session's subscriptions and takes over a connected client
+    with the same client id *before* it asks the auth plugins, so anyone who knew a
+    device id could knock that device offline without any secret. This broker asks the
+    plugins first and refuses the connection untouched; the rest follows amqtt.
+    """
+
+    async def _initialize_client_session(
+        self, reader: Any, writer: Any, remote_address: str, remote_port: int
+    ) -> tuple[Any, Any]:
+        try:
+            handler, session = await BrokerProtocolHandler.init_from_connect(
+                reader, writer, self.plugins_manager
+            )
+        except (AMQTTError, NoDataError) as exc:
+            raise AMQTTError(exc) from exc
+        except MQTTError:
+            await writer.close()
+            raise
+        if not await self._authenticate(session, None):
+            handler.attach(session, reader, writer)
+            session.parent = 0
+            await handler.mqtt_connack_authorize(False)
+            await writer.close()
+            raise MQTTError(f"client {session.client_id!r} not authorised")
+        if session.clean_session:
+            if session.client_id:
+                await self._delete_session(session.client_id)
+            else:
+                session.client_id = gen_client_id()
+            session.parent = 0
+        elif session.client_id in self._sessions:
+            existing, _ = self._sessions[session.client_id]
+            for name in (
+                "will_flag", "will_message", "will_topic", "will_qos", "will_retain",
+                "keep_alive", "username", "password",
+            ):  # fmt: skip
+                setattr(existing, name, getattr(session, name))
+            session = existing
+            session.parent = 1
+        else:
+            session.parent = 0
+        delay = self.config.get("timeout-disconnect-delay", 0)
+        if session.keep_alive > 0 and isinstance(delay, int):
+            session.keep_alive += delay
+        return handler, session
 
 
 @dataclass
@@ -118,7 +177,7 @@ class EmbeddedBroker:
                 f"{__name__}.HearthTopicPlugin": {"access": self.access},
             },
         }
-        self._broker = Broker(config)
+        self._broker = GuardedBroker(config)
         await self._broker.start()
 
     async def stop(self) -> None:
@@ -126,6 +185,16 @@ class EmbeddedBroker:
         if self._broker is not None:
             await self._broker.shutdown()
             self._broker = None
+
+    async def disconnect(self, client_id: str) -> bool:
+        """Drop a connected client (a revoked device); tell whether it was connected."""
+        if self._broker is None:
+            return False
+        entry = self._broker.sessions.get(client_id)
+        if entry is None or entry[0].transitions.state != "connected":
+            return False
+        await entry[1].handle_connection_closed()
+        return True
 
     @property
     def running(self) -> bool:

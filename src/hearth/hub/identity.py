@@ -1,0 +1,160 @@
+"""Device identity: mint units of a product, rotate their secrets, revoke them.
+
+Minting creates, per unit, a device id (its MQTT username), a secret (for its firmware)
+and a pairing code (for its label); only hashes are stored, so the returned ``Minted``
+list is the one and only time the secrets exist outside the devices. A partner mints
+units of its own products; platform operators (and the CLI) of any product. A product
+that is not the caller's answers ``NotFound``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.accounts.roles import Capability, can
+from hearth.errors import DeviceError, InvalidInput, NotFound
+from hearth.hub import credentials
+from hearth.hub.models import Device, DeviceModel, DeviceState
+from hearth.hub.status import DEVICE_MOVES, DeviceStatus, move
+from hearth.kit.clock import utcnow
+from hearth.kit.ids import new_id
+
+MAX_MINT = 10_000
+
+
+@dataclass(frozen=True)
+class Minted:
+    """A new unit and its secrets, as the factory needs them."""
+
+    device_id: str
+    model_id: str
+    secret: str
+    pairing_code: str
+
+    @property
+    def qr(self) -> str:
+        return credentials.qr_payload(self.device_id, self.pairing_code)
+
+
+CSV_COLUMNS = ("device_id", "model", "secret", "pairing_code", "qr")
+
+
+def factory_csv(units: Sequence[Minted]) -> str:
+    """Return the factory's CSV: one line per unit with its secret and label data."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for unit in units:
+        writer.writerow((unit.device_id, unit.model_id, unit.secret, unit.pairing_code, unit.qr))
+    return out.getvalue()
+
+
+def may_manage(user: User | None, model: DeviceModel) -> bool:
+    """Tell whether ``user`` (None: the operator's CLI) may mint and manage this product."""
+    if user is None or can(user.role, Capability.OPERATE):
+        return True
+    return (
+        can(user.role, Capability.PARTNER_CONSOLE)
+        and model.partner_id is not None
+        and model.partner_id == user.partner_id
+    )
+
+
+async def _managed_model(session: AsyncSession, user: User | None, model_id: str) -> DeviceModel:
+    model = await session.get(DeviceModel, model_id)
+    if model is None or not may_manage(user, model):
+        raise NotFound(f"no product {model_id!r}")
+    return model
+
+
+async def mint(
+    session: AsyncSession, *, model_id: str, count: int, by: User | None = None
+) -> list[Minted]:
+    """Create ``count`` units of a product; return their secrets (shown this once)."""
+    if not 1 <= count <= MAX_MINT:
+        raise InvalidInput(
+            f"mint 1-{MAX_MINT} devices at a time",
+            detail=[{"field": "count", "message": f"1-{MAX_MINT}"}],
+        )
+    model = await _managed_model(session, by, model_id)
+    batch = new_id("bat")
+    now = utcnow()
+    units: list[Minted] = []
+    for _ in range(count):
+        unit = Minted(
+            device_id=credentials.new_device_id(),
+            model_id=model.id,
+            secret=credentials.new_secret(),
+            pairing_code=credentials.new_pairing_code(),
+        )
+        units.append(unit)
+        session.add(
+            Device(
+                id=unit.device_id,
+                model_id=model.id,
+                secret_hash=credentials.hash_secret(unit.secret),
+                pairing_digest=credentials.pairing_digest(unit.pairing_code),
+                status=DeviceStatus.ACTIVE.value,
+                batch=batch,
+                created_at=now,
+                credentials_at=now,
+            )
+        )
+    await session.flush()
+    session.add_all(DeviceState(device_id=unit.device_id) for unit in units)
+    await session.flush()
+    return units
+
+
+async def managed_device(session: AsyncSession, *, device_id: str, by: User | None) -> Device:
+    """Return a device whose product ``by`` manages; anything else is ``NotFound``."""
+    row = await session.execute(
+        select(Device, DeviceModel)
+        .join(DeviceModel, DeviceModel.id == Device.model_id)
+        .where(Device.id == device_id)
+    )
+    found = row.first()
+    if found is None or not may_manage(by, found[1]):
+        raise NotFound("no such device")
+    return found[0]
+
+
+async def rotate_secret(session: AsyncSession, *, device_id: str, by: User | None = None) -> str:
+    """Give a device a new secret; the old one stops working at once. Return the new one."""
+    device = await managed_device(session, device_id=device_id, by=by)
+    if device.status != DeviceStatus.ACTIVE:
+        raise DeviceError("a revoked device cannot get a new secret")
+    secret = credentials.new_secret()
+    device.secret_hash = credentials.hash_secret(secret)
+    device.credentials_at = utcnow()
+    return secret
+
+
+async def revoke(session: AsyncSession, *, device_id: str, by: User | None = None) -> Device:
+    """Revoke a device for good: it can no longer connect, and is dropped if connected."""
+    device = await managed_device(session, device_id=device_id, by=by)
+    target = move(DEVICE_MOVES, DeviceStatus(device.status), DeviceStatus.REVOKED, what="device")
+    device.status = target.value
+    device.revoked_at = device.credentials_at = utcnow()
+    return device
+
+
+async def list_units(
+    session: AsyncSession, *, model_id: str, by: User | None = None, limit: int = 100
+) -> list[Device]:
+    """Return a product's units, newest first."""
+    await _managed_model(session, by, model_id)
+    rows = await session.scalars(
+        select(Device)
+        .where(Device.model_id == model_id)
+        .order_by(Device.created_at.desc(), Device.id.desc())
+        .limit(limit)
+    )
+    return list(rows)

@@ -1,0 +1,271 @@
+"""A small MQTT 3.1.1 client for simulated devices (and the ingest benchmark).
+
+A fleet of 10,000 simulated devices needs 10,000 connections in one process. Full
+clients cost a thread-pool connect, a background task and a few hundred microseconds
+per message each; this one is an ``asyncio.Protocol`` that speaks just what a device
+needs (CONNECT with a last will, SUBSCRIBE, PUBLISH at QoS 0/1, PUBACK, PING) and costs
+a few microseconds per message. hearth's own processes use ``hub.mqtt.MqttLink``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+
+OnMessage = Callable[[str, bytes], None]
+
+CONNECT, CONNACK, PUBLISH, PUBACK = 1, 2, 3, 4
+SUBSCRIBE, SUBACK, PINGREQ, PINGRESP, DISCONNECT = 8, 9, 12, 13, 14
+_REFUSALS = {
+    1: "unacceptable protocol version",
+    2: "client id rejected",
+    3: "server unavailable",
+    4: "bad user name or password",
+    5: "not authorised",
+}
+
+
+class WireError(ConnectionError):
+    """The connection failed, was refused, or closed."""
+
+
+@dataclass(frozen=True)
+class Will:
+    topic: str
+    payload: bytes
+    qos: int = 1
+    retain: bool = False
+
+
+def _string(value: str | bytes) -> bytes:
+    raw = value.encode() if isinstance(value, str) else value
+    return struct.pack("!H", len(raw)) + raw
+
+
+def _packet(kind: int, flags: int, body: bytes) -> bytes:
+    length = len(body)
+    header = bytearray([(kind << 4) | flags])
+    while True:
+        byte, length = length % 128, length // 128
+        header.append(byte | (0x80 if length else 0))
+        if not length:
+            break
+    return bytes(header) + body
+
+
+def connect_packet(
+    client_id: str,
+    *,
+    username: str | None,
+    password: str | None,
+    keepalive: int,
+    will: Will | None,
+    clean: bool = True,
+) -> bytes:
+    flags = 0x02 if clean else 0
+    payload = _string(client_id)
+    if will is not None:
+        flags |= 0x04 | (will.qos << 3) | (0x20 if will.retain else 0)
+        payload += _string(will.topic) + _string(will.payload)
+    if username is not None:
+        flags |= 0x80
+        payload += _string(username)
+    if password is not None:
+        flags |= 0x40
+        payload += _string(password)
+    header = _string("MQTT") + bytes([4, flags]) + struct.pack("!H", keepalive)
+    return _packet(CONNECT, 0, header + payload)
+
+
+class WireClient(asyncio.Protocol):
+    """One MQTT connection; ``on_message(topic, payload)`` receives what it subscribed to."""
+
+    def __init__(self, on_message: OnMessage | None = None) -> None:
+        self.on_message = on_message
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._next_id = 0
+        self._waiters: dict[tuple[int, int], asyncio.Future[bytes]] = {}
+        self._connack: asyncio.Future[bytes] | None = None
+        self._ping: asyncio.Task[None] | None = None
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    # -- connection ---------------------------------------------------------------------
+
+    @classmethod
+    async def connect(
+        cls,
+        host: str,
+        port: int,
+        *,
+        client_id: str,
+        username: str | None = None,
+        password: str | None = None,
+        keepalive: int = 60,
+        will: Will | None = None,
+        on_message: OnMessage | None = None,
+        within: float = 10.0,
+    ) -> WireClient:
+        """Open a connection and wait for the broker to accept it; raise ``WireError``."""
+        loop = asyncio.get_running_loop()
+        try:
+            _transport, client = await asyncio.wait_for(
+                loop.create_connection(lambda: cls(on_message), host, port), within
+            )
+        except (OSError, TimeoutError) as err:
+            raise WireError(f"cannot reach {host}:{port}: {err}") from err
+        client._connack = loop.create_future()
+        client._send(
+            connect_packet(
+                client_id, username=username, password=password, keepalive=keepalive, will=will
+            )
+        )
+        try:
+            body = await asyncio.wait_for(asyncio.shield(client._connack), within)
+        except (TimeoutError, WireError) as err:
+            client.abort()
+            raise WireError(f"no CONNACK from {host}:{port}: {err}") from err
+        code = body[1] if len(body) > 1 else 255
+        if code != 0:
+            client.abort()
+            raise WireError(f"connection refused: {_REFUSALS.get(code, f'code {code}')}")
+        if keepalive:
+            client._ping = loop.create_task(client._keepalive(keepalive))
+        return client
+
+    @property
+    def is_open(self) -> bool:
+        return not self.closed.done()
+
+    async def subscribe(self, topic_filter: str, qos: int = 1, *, within: float = 10.0) -> int:
+        """Subscribe; return the granted QoS, or 0x80 if the broker refused."""
+        packet_id = self._packet_id()
+        body = struct.pack("!H", packet_id) + _string(topic_filter) + bytes([qos])
+        answer = self._expect(SUBACK, packet_id)
+        self._send(_packet(SUBSCRIBE, 0x02, body))
+        granted = await asyncio.wait_for(answer, within)
+        return granted[2] if len(granted) > 2 else 0x80
+
+    async def publish(
+        self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False, wait: bool = True
+    ) -> None:
+        """Publish; at QoS 1 with ``wait``, return once the broker acknowledged it."""
+        flags = (qos << 1) | (1 if retain else 0)
+        if qos == 0:
+            self._send(_packet(PUBLISH, flags, _string(topic) + payload))
+            return
+        packet_id = self._packet_id()
+        acked = self._expect(PUBACK, packet_id)
+        self._send(_packet(PUBLISH, flags, _string(topic) + struct.pack("!H", packet_id) + payload))
+        if wait:
+            await acked
+        else:
+            acked.add_done_callback(_consume)
+
+    async def disconnect(self) -> None:
+        """Say goodbye (no last will is sent) and close."""
+        if self._transport is not None and self.is_open:
+            self._send(_packet(DISCONNECT, 0, b""))
+            self._transport.close()
+        with contextlib.suppress(WireError):
+            await self.closed
+
+    def abort(self) -> None:
+        """Drop the connection without DISCONNECT, as a crash would (the will is sent)."""
+        if self._transport is not None:
+            self._transport.abort()
+
+    # -- protocol -----------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        error = WireError(f"connection closed: {exc}" if exc else "connection closed")
+        if self._ping is not None:
+            self._ping.cancel()
+        for future in [self._connack, *self._waiters.values()]:
+            if future is not None and not future.done():
+                future.set_exception(error)
+                future.add_done_callback(_consume)
+        self._waiters.clear()
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= 2:
+            length, shift, index = 0, 0, 1
+            while True:
+                if index >= len(buffer):
+                    return
+                byte = buffer[index]
+                length |= (byte & 0x7F) << shift
+                index += 1
+                if not byte & 0x80:
+                    break
+                shift += 7
+                if shift > 21:
+                    self.abort()
+                    return
+            end = index + length
+            if len(buffer) < end:
+                return
+            first = buffer[0]
+            body = bytes(buffer[index:end])
+            del buffer[:end]
+            self._handle(first >> 4, first & 0x0F, body)
+
+    def _handle(self, kind: int, flags: int, body: bytes) -> None:
+        if kind == PUBLISH:
+            qos = (flags >> 1) & 0x03
+            topic_len = struct.unpack_from("!H", body)[0]
+            topic = body[2 : 2 + topic_len].decode()
+            start = 2 + topic_len
+            if qos:
+                packet_id = body[start : start + 2]
+                start += 2
+                self._send(_packet(PUBACK, 0, packet_id))
+            if self.on_message is not None:
+                self.on_message(topic, body[start:])
+        elif kind == CONNACK:
+            if self._connack is not None and not self._connack.done():
+                self._connack.set_result(body)
+        elif kind in (PUBACK, SUBACK):
+            packet_id = struct.unpack_from("!H", body)[0]
+            waiter = self._waiters.pop((kind, packet_id), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(body)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _send(self, data: bytes) -> None:
+        if self._transport is None or self._transport.is_closing():
+            raise WireError("not connected")
+        self._transport.write(data)
+
+    def _packet_id(self) -> int:
+        self._next_id = self._next_id % 65535 + 1
+        return self._next_id
+
+    def _expect(self, kind: int, packet_id: int) -> asyncio.Future[bytes]:
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._waiters[(kind, packet_id)] = future
+        return future
+
+    async def _keepalive(self, seconds: int) -> None:
+        with contextlib.suppress(WireError):
+            while self.is_open:
+                await asyncio.sleep(seconds * 0.75)
+                self._send(_packet(PINGREQ, 0, b""))
+
+
+def _consume(future: asyncio.Future[bytes]) -> None:
+    """Retrieve a future's exception so an unawaited failure is not reported as lost."""
+    if not future.cancelled():
+        future.exception()

@@ -1,0 +1,172 @@
+"""Fixtures for the device cloud: products, minted devices, and brokers that enforce access.
+
+``rig`` runs each test on the embedded broker and on a real Mosquitto configured the way
+hearth configures it (its generated password and ACL files, reloaded on change).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiomqtt
+import pytest
+
+from hearth import db
+from hearth.hub import identity
+from hearth.hub.broker import SERVICE_USERNAME, service_password
+from hearth.hub.events import DevicesMinted
+from hearth.hub.models import DeviceModel
+from hearth.hub.mosquitto import MosquittoSync
+from hearth.hub.wire import WireClient, WireError
+from hearth.runtime import Hearth
+from tests.conftest import TEST_SECRET, make_settings
+from tests.servers import Mosquitto, free_port, start_mosquitto, stop_mosquitto
+
+TEST_MODEL = "test.lamp.v1"
+
+
+async def add_model(
+    runtime: Hearth,
+    model_id: str = TEST_MODEL,
+    *,
+    spec: dict[str, Any] | None = None,
+    partner_id: str | None = None,
+) -> None:
+    """Register a product directly (the catalog's own tests cover registration)."""
+    async with db.transaction(runtime.sessions) as session:
+        session.add(DeviceModel(id=model_id, name=model_id, spec=spec or {}, partner_id=partner_id))
+
+
+async def mint(
+    runtime: Hearth, count: int = 1, model_id: str = TEST_MODEL
+) -> list[identity.Minted]:
+    """Mint units and announce them, as the API and the CLI do."""
+    async with db.transaction(runtime.sessions) as session:
+        units = await identity.mint(session, model_id=model_id, count=count)
+    await runtime.publish(DevicesMinted(model_id, count))
+    return units
+
+
+@dataclass
+class Rig:
+    """A started hearth and the broker its devices connect to."""
+
+    kind: str
+    hearth: Hearth
+    device_port: int
+    service_port: int
+    service_password: str
+    mosquitto: Mosquitto | None = None
+    _observers: list[aiomqtt.Client] = field(default_factory=list)
+
+    @property
+    def mqtt5(self) -> bool:
+        return self.kind == "mosquitto"
+
+    @contextlib.asynccontextmanager
+    async def observer(self, topic_filter: str) -> AsyncIterator[asyncio.Queue[aiomqtt.Message]]:
+        """Watch ``topic_filter`` with hearth's service account; yield the messages seen."""
+        seen: asyncio.Queue[aiomqtt.Message] = asyncio.Queue()
+        async with aiomqtt.Client(
+            "127.0.0.1",
+            self.service_port,
+            username=SERVICE_USERNAME,
+            password=self.service_password,
+            protocol=aiomqtt.ProtocolVersion.V311,
+        ) as client:
+            await client.subscribe(topic_filter, qos=1)
+
+            async def pump() -> None:
+                async for message in client.messages:
+                    await seen.put(message)
+
+            task = asyncio.create_task(pump())
+            try:
+                yield seen
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def mint(self, count: int = 1, model_id: str = TEST_MODEL) -> list[identity.Minted]:
+        """Mint units and wait until the broker lets them in."""
+        units = await mint(self.hearth, count, model_id)
+        if self.mosquitto is not None:
+            probe = units[-1]
+            for _ in range(100):
+                try:
+                    client = await WireClient.connect(
+                        "127.0.0.1",
+                        self.device_port,
+                        client_id=probe.device_id,
+                        username=probe.device_id,
+                        password=probe.secret,
+                    )
+                except WireError:
+                    await asyncio.sleep(0.05)
+                    continue
+                await client.disconnect()
+                break
+        return units
+
+    async def service_publish(self, topic: str, payload: bytes) -> None:
+        assert self.hearth.mqtt is not None
+        await self.hearth.mqtt.publish(topic, payload, qos=1)
+
+
+@pytest.fixture(params=["embedded", pytest.param("mosquitto", marks=pytest.mark.mosquitto)])
+async def rig(
+    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+) -> AsyncIterator[Rig]:
+    """A hearth with the device cloud on the embedded broker or on Mosquitto."""
+    password = service_password(TEST_SECRET)
+    if request.param == "embedded":
+        runtime = Hearth.from_settings(make_settings(tmp_path, database_url))
+        await runtime.start()
+        port = runtime.settings.embedded_mqtt_port
+        try:
+            yield Rig("embedded", runtime, port, port, password)
+        finally:
+            await runtime.stop()
+        return
+    directory = tmp_path / "mosquitto"
+    files = directory / "hearth"
+    service_port, device_port = free_port(), free_port()
+    url = f"mqtt://{SERVICE_USERNAME}:{password}@127.0.0.1:{service_port}"
+    settings = make_settings(
+        tmp_path,
+        database_url,
+        mqtt_url=url,
+        mosquitto_dir=files,
+        mosquitto_pid_file=directory / "mosquitto.pid",
+        mosquitto_device_listener=f"{device_port} 127.0.0.1",
+    )
+    runtime = Hearth.from_settings(settings)
+    # What `hearth broker mosquitto` does before the broker first starts.
+    bootstrap = MosquittoSync(
+        runtime.sessions,
+        directory=files,
+        service_username=SERVICE_USERNAME,
+        service_password=password,
+        device_listener=f"{device_port} 127.0.0.1",
+    )
+    config = bootstrap.write_static()
+    await bootstrap.sync(force=True)
+    broker = start_mosquitto(
+        directory,
+        f"pid_file {directory / 'mosquitto.pid'}\n" + config.read_text(),
+        port=service_port,
+    )
+    try:
+        await runtime.start()
+        try:
+            yield Rig("mosquitto", runtime, device_port, service_port, password, broker)
+        finally:
+            await runtime.stop()
+    finally:
+        stop_mosquitto(broker)
