@@ -60,6 +60,15 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes")
+    commission_bp: int = Field(
+        default=500, ge=0, le=10_000, description="platform commission in basis points (500 = 5%)"
+    )
+    payment_provider: Literal["sandbox"] = Field(
+        default="sandbox", description="who moves the money; the built-in sandbox moves none"
+    )
+    sandbox_latency_ms: int = Field(
+        default=0, ge=0, le=60_000, description="delay the sandbox adds to each call, like a network"
+    )
     history_days: int = Field(default=30, ge=1, le=3650, description="device history kept")
     ingest: bool = Field(default=True, description="consume device traffic in this process")
     mosquitto_dir: Path | None = Field(
