@@ -111,8 +111,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 async def hearth(settings: Settings) -> AsyncIterator[Hearth]:
     """A started hearth without MQTT (most tests need only the database)."""
     runtime = Hearth.from_settings(settings)
-    await runtime.start(mqtt=False)
     try:
+        await runtime.start(mqtt=False)
         yield runtime
     finally:
         await runtime.stop()
