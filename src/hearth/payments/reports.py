@@ -1,0 +1,192 @@
+"""Reading the books for people: a partner's statement and the platform's report.
+
+Figures are shown with the sign people expect for each account (what a partner is owed,
+what the platform earned: positive), not the debit-positive sign the entries carry.
+Periods are half-open, ``[start, end)``, in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.errors import InvalidInput
+from hearth.kit.money import Money, check_currency
+from hearth.payments.books import balance, balances, trial_balance
+from hearth.payments.ledger import AccountKey, AccountType, Reason, presented
+from hearth.payments.models import LedgerAccount, LedgerEntry, LedgerEntrySet
+
+Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
+
+
+def _check_period(start: datetime | None, end: datetime | None) -> None:
+    for moment in (start, end):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidInput("give times with a timezone (UTC)")
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("the period must end after it starts")
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    at: datetime
+    entry_set_id: str
+    reason: Reason
+    reference: str
+    memo: str
+    amount: Money  # positive: more is owed to the partner
+    balance: Money  # owed to the partner after this line
+
+
+@dataclass(frozen=True)
+class Statement:
+    partner_id: str
+    currency: str
+    start: datetime | None
+    end: datetime | None
+    opening: Money
+    closing: Money
+    lines: tuple[StatementLine, ...]
+
+    def total(self, reason: Reason) -> Money:
+        """Return the net movement of one reason over the period."""
+        return Money.total(
+            (line.amount for line in self.lines if line.reason is reason), currency=self.currency
+        )
+
+
+async def partner_statement(
+    session: AsyncSession,
+    *,
+    partner_id: str,
+    currency: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Statement:
+    """Return what happened to a partner's payable account over a period, line by line."""
+    check_currency(currency)
+    _check_period(start, end)
+    account = AccountKey.payable(partner_id)
+    opening = Money.zero(currency)
+    if start is not None:
+        stood = await balance(session, account=account, currency=currency, before=start)
+        opening = presented(account.type, stood)
+    query = (
+        select(
+            LedgerEntry.created_at,
+            LedgerEntrySet.id,
+            LedgerEntrySet.reason,
+            LedgerEntrySet.reference,
+            LedgerEntrySet.memo,
+            LedgerEntry.amount,
+        )
+        .join(LedgerEntrySet, LedgerEntrySet.id == LedgerEntry.entry_set_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerAccount.type == account.type.value,
+            LedgerAccount.owner == partner_id,
+            LedgerAccount.currency == currency,
+        )
+        .order_by(LedgerEntry.created_at, LedgerEntry.id)
+    )
+    query = _in_period(query, start, end)
+    running = opening
+    lines = []
+    for at, set_id, reason, reference, memo, amount in await session.execute(query):
+        moved = presented(account.type, Money(amount, currency))
+        running += moved
+        lines.append(StatementLine(at, set_id, Reason(reason), reference, memo, moved, running))
+    return Statement(partner_id, currency, start, end, opening, running, tuple(lines))
+
+
+@dataclass(frozen=True)
+class PlatformReport:
+    currency: str
+    start: datetime | None
+    end: datetime | None
+    captured: Money  # taken from backers in the period
+    refunded: Money  # given back to backers in the period
+    paid_out: Money  # sent to partners in the period
+    adjusted: Money  # net clearing movement of reversals and adjustments in the period
+    commission_earned: Money  # net commission of the period (captures less refunds)
+    balances: dict[AccountType, Money]  # at the end of the period (now, without one)
+    partners_owed: dict[str, Money]  # per partner, at the end of the period
+    balanced: bool  # every currency's entries sum to zero
+
+
+async def _clearing_by_reason(
+    session: AsyncSession, currency: str, start: datetime | None, end: datetime | None
+) -> dict[Reason, Money]:
+    query = (
+        select(LedgerEntrySet.reason, func.sum(LedgerEntry.amount))
+        .join(LedgerEntrySet, LedgerEntrySet.id == LedgerEntry.entry_set_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerAccount.type == AccountType.PROVIDER_CLEARING.value,
+            LedgerAccount.currency == currency,
+        )
+        .group_by(LedgerEntrySet.reason)
+    )
+    query = _in_period(query, start, end)
+    return {
+        Reason(reason): Money(int(total or 0), currency)
+        for reason, total in await session.execute(query)
+    }
+
+
+def _in_period(query: Q, start: datetime | None, end: datetime | None) -> Q:
+    if start is not None:
+        query = query.where(LedgerEntry.created_at >= start)
+    if end is not None:
+        query = query.where(LedgerEntry.created_at < end)
+    return query
+
+
+async def platform_report(
+    session: AsyncSession,
+    *,
+    currency: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> PlatformReport:
+    """Return the platform's figures in one currency: flows over a period, balances at its end."""
+    check_currency(currency)
+    _check_period(start, end)
+    zero = Money.zero(currency)
+    clearing = await _clearing_by_reason(session, currency, start, end)
+    commission_query = _in_period(
+        select(func.sum(LedgerEntry.amount))
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerAccount.type == AccountType.COMMISSION.value,
+            LedgerAccount.currency == currency,
+        ),
+        start,
+        end,
+    )
+    commission = -Money(int(await session.scalar(commission_query) or 0), currency)
+    totals = {kind: zero for kind in AccountType}
+    owed: dict[str, Money] = {}
+    for row in await balances(session, currency=currency, before=end):
+        shown = presented(row.account.type, row.balance)
+        totals[row.account.type] += shown
+        if row.account.type is AccountType.PARTNER_PAYABLE:
+            owed[row.account.owner] = shown
+    sums = await trial_balance(session)
+    return PlatformReport(
+        currency=currency,
+        start=start,
+        end=end,
+        captured=clearing.get(Reason.CAPTURE, zero),
+        refunded=-clearing.get(Reason.REFUND, zero),
+        paid_out=-clearing.get(Reason.PAYOUT, zero),
+        adjusted=clearing.get(Reason.REVERSAL, zero) + clearing.get(Reason.ADJUSTMENT, zero),
+        commission_earned=commission,
+        balances=totals,
+        partners_owed=owed,
+        balanced=not any(sums.values()),
+    )
