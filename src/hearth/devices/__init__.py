@@ -14,7 +14,7 @@ from hearth.devices.issues import Issue
 from hearth.devices.miot import ImportResult, import_miot, import_miot_text
 from hearth.devices.native import spec_from_text, spec_to_json, spec_to_yaml
 from hearth.devices.present import Control, Presentation, UiHint, present, ui_hint, value_label
-from hearth.devices.rules import parse_spec, spec_issues
+from hearth.devices.rules import document_report, parse_spec, spec_issues
 from hearth.devices.schema import spec_json_schema
 from hearth.devices.spec import (
     DEFAULT_MAX_STRING_LENGTH,
@@ -56,6 +56,7 @@ __all__ = [
     "check_compatible",
     "compatibility_issues",
     "compile_spec",
+    "document_report",
     "import_miot",
     "import_miot_text",
     "label",

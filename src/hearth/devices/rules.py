@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from hearth.devices.issues import Issue, escape, invalid, pointer
 from hearth.devices.spec import INT_LIMITS, Format, Property, Spec
+from hearth.errors import SpecInvalid
 
 _PYDANTIC_REASONS = {
     "missing": "missing",
@@ -189,3 +190,12 @@ def value_problem(prop: Property, value: object) -> tuple[str, str] | None:
     if rng is not None and rng.min <= rng.max and not rng.min <= value <= rng.max:
         return "value_out_of_range", f"{value} is outside the range {rng.min}..{rng.max}"
     return None
+
+
+def document_report(data: object) -> dict[str, Any]:
+    """Validate a native document and return ``{"valid", "issues", "warnings"}``."""
+    try:
+        parse_spec(data)
+    except SpecInvalid as err:
+        return {"valid": False, "issues": [dict(i) for i in err.issues], "warnings": []}
+    return {"valid": True, "issues": [], "warnings": []}
