@@ -24,12 +24,15 @@ class Capability(StrEnum):
     REVIEW = "review"  # review partners and products, certify
     OPERATE = "operate"  # platform figures, moderation
     MANAGE_USERS = "manage_users"
+    VIEW_LEDGER = "view_ledger"  # the books: balances, statements, platform report
 
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.FAN: frozenset({Capability.USE_HOME}),
     Role.PARTNER: frozenset({Capability.USE_HOME, Capability.PARTNER_CONSOLE}),
-    Role.REVIEWER: frozenset({Capability.USE_HOME, Capability.REVIEW, Capability.OPERATE}),
+    Role.REVIEWER: frozenset(
+        {Capability.USE_HOME, Capability.REVIEW, Capability.OPERATE, Capability.VIEW_LEDGER}
+    ),
     Role.ADMIN: frozenset(Capability),
 }
 
