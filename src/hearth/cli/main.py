@@ -11,6 +11,8 @@ import typer
 from hearth import __version__
 from hearth.accounts.roles import Role
 from hearth.cli.console import console, fail, run
+from hearth.cli.ledger import app as ledger_app
+from hearth.cli.spec import app as spec_app
 from hearth.config import Settings, load_settings
 from hearth.errors import ConfigError, HearthError, InvalidInput
 
@@ -24,6 +26,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(spec_app, name="spec")
 
 
 def _settings(**overrides: object) -> Settings:

@@ -18,7 +18,7 @@ from hearth import __version__, metrics
 from hearth.config import Settings
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
-from hearth.web.routes import api_accounts, api_ledger, health, pages
+from hearth.web.routes import api_accounts, api_ledger, health, pages, specs
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(health.router)
     app.include_router(api_accounts.router, prefix="/api/v1")
     app.include_router(api_ledger.router, prefix="/api/v1")
+    app.include_router(specs.router, prefix="/api/v1")
     app.include_router(pages.router)
 
     app.add_middleware(MetricsMiddleware)
