@@ -394,7 +394,7 @@ def test_document_with_nothing_importable_fails_and_says_where(
 
 
 def test_text_that_is_not_json_fails_with_bad_json() -> None:
-    result = import_miot_text(b"{\"type\": ")
+    result = import_miot_text(b'{"type": ')
     assert result.status == "failed"
     assert issues(result) == [("", "bad_json")]
 
