@@ -20,7 +20,9 @@ ValidateBody = Annotated[
             'A native spec document, or {"format": "miot", "document": {...}} '
             "for a Xiaomi MIoT spec instance."
         ),
-        examples=[{"format": "miot", "document": {"type": "urn:miot-spec-v2:device:...", "services": []}}],
+        examples=[
+            {"format": "miot", "document": {"type": "urn:miot-spec-v2:device:...", "services": []}}
+        ],
     ),
 ]
 
