@@ -221,13 +221,7 @@ def _property(ctx: Context, raw: object, at: str) -> dict[str, Any] | None:
     values = _values(ctx, raw.get("value-list"), fmt, rng, at)
     if values:
         prop["values"] = values
-    # Keep the native key order (format before access) so dumps read naturally.
-    return {k: prop[k] for k in _NATIVE_ORDER if k in prop}
-
-
-_NATIVE_ORDER = (
-    "iid", "type", "description", "format", "access", "unit", "unit_original", "range", "values"
-)  # fmt: skip
+    return prop
 
 
 def _range(

@@ -67,6 +67,8 @@ class Context:
 
     def extra_keys(self, raw: dict[str, Any], known: frozenset[str], at: str) -> None:
         """Warn about keys hearth does not read, except the harmless ones seen in the wild."""
+        if known.issuperset(raw):
+            return
         for key in raw:
             if key not in known and key not in _HARMLESS:
                 self.warn(f"{at}/{_escape(key)}", "ignored_key", f"key {key!r} is not imported")

@@ -85,7 +85,7 @@ def spec_issues(spec: Spec) -> list[Issue]:
                 or prop.max_length is not None
                 or (len(access) > 1 and len(set(access)) != len(access))
             ):
-                issues.extend(property_issues(prop, pointer("services", si, "properties", pi)))
+                issues.extend(property_issues(prop, f"/services/{si}/properties/{pi}"))
         aiids: dict[int, int] = {}
         for ai, action in enumerate(service.actions):
             at = ("services", si, "actions", ai)
