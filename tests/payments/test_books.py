@@ -175,28 +175,27 @@ async def paid(
     card = await sandbox.save_payment_method(
         customer_id=customer.id, token="4242424242424242", idempotency_key=f"m-{key}"
     )
-    async with hearth.sessions() as session, session.begin():
-        payment = await charges.charge(
-            session,
-            sandbox,
-            customer_id=customer.id,
-            method_id=card.id,
-            amount=amount,
-            partner_id=partner,
-            reference=f"pledge-{key}",
-            idempotency_key=f"p-{key}",
-            commission_bp=rate,
-        )
-    return payment.id
+    charged = await charges.charge(
+        hearth.sessions,
+        sandbox,
+        customer_id=customer.id,
+        method_id=card.id,
+        amount=amount,
+        partner_id=partner,
+        reference=f"pledge-{key}",
+        idempotency_key=f"p-{key}",
+        commission_bp=rate,
+    )
+    return charged.payment.id
 
 
 async def test_charge_refund_and_payout_move_the_right_shares(hearth: Hearth) -> None:
     sandbox = SandboxProvider(hearth.sessions)
     payment_id = await paid(hearth, cny(19900))
+    await charges.refund(
+        hearth.sessions, sandbox, payment_id=payment_id, idempotency_key="r1", amount=cny(9950)
+    )
     async with hearth.sessions() as session, session.begin():
-        await charges.refund(
-            session, sandbox, payment_id=payment_id, idempotency_key="r1", amount=cny(9950)
-        )
         owed = -(await books.balance(session, account=AccountKey.payable(PARTNER), currency="CNY"))
         # commission 995 (5%); half refunded: platform keeps floor(497.5) = 497, so 498
         # of the refund comes from the commission and 9452 from the partner's 18905.
@@ -233,10 +232,9 @@ async def test_a_refund_is_booked_once_however_often_it_is_recorded(hearth: Hear
     sandbox = SandboxProvider(hearth.sessions)
     payment_id = await paid(hearth, cny(1000))
     for _ in range(3):
-        async with hearth.sessions() as session, session.begin():
-            await charges.refund(
-                session, sandbox, payment_id=payment_id, idempotency_key="r", amount=cny(100)
-            )
+        await charges.refund(
+            hearth.sessions, sandbox, payment_id=payment_id, idempotency_key="r", amount=cny(100)
+        )
     async with hearth.sessions() as session:
         sets = await books.entry_sets_for(session, reference=payment_id)
     assert [s.reason for s in sets] == [Reason.CAPTURE, Reason.REFUND]
@@ -374,14 +372,13 @@ async def test_for_any_captures_and_refunds_the_books_balance(
             part = max(1, amount * percent // 100)
             if part > left:
                 break
-            async with hearth.sessions() as session, session.begin():
-                await charges.refund(
-                    session,
-                    sandbox,
-                    payment_id=payment_id,
-                    idempotency_key=new_id("r"),
-                    amount=cny(part),
-                )
+            await charges.refund(
+                hearth.sessions,
+                sandbox,
+                payment_id=payment_id,
+                idempotency_key=new_id("r"),
+                amount=cny(part),
+            )
             left -= part
             refunded += part
     async with hearth.sessions() as session:

@@ -158,18 +158,17 @@ async def test_racing_payouts_never_pay_more_than_is_owed(
 ) -> None:
     card = await saved_visa(hearth)
     sandbox = SandboxProvider(hearth.sessions)
-    async with db.transaction(hearth.sessions) as session:
-        await charges.charge(
-            session,
-            sandbox,
-            customer_id=card.customer_id,
-            method_id=card.id,
-            amount=Money(10000, "CNY"),
-            partner_id="ptn_lumi",
-            reference="p",
-            idempotency_key="p",
-            commission_bp=0,
-        )
+    await charges.charge(
+        hearth.sessions,
+        sandbox,
+        customer_id=card.customer_id,
+        method_id=card.id,
+        amount=Money(10000, "CNY"),
+        partner_id="ptn_lumi",
+        reference="p",
+        idempotency_key="p",
+        commission_bp=0,
+    )
 
     async def payout(index: int, sessions: async_sessionmaker[AsyncSession]) -> bool:
         try:
@@ -198,9 +197,9 @@ async def test_racing_partial_refunds_never_refund_more_than_was_captured(
 ) -> None:
     card = await saved_visa(hearth)
     sandbox = SandboxProvider(hearth.sessions)
-    async with db.transaction(hearth.sessions) as session:
-        payment = await charges.charge(
-            session,
+    payment = (
+        await charges.charge(
+            hearth.sessions,
             sandbox,
             customer_id=card.customer_id,
             method_id=card.id,
@@ -210,17 +209,17 @@ async def test_racing_partial_refunds_never_refund_more_than_was_captured(
             idempotency_key="p",
             commission_bp=700,
         )
+    ).payment
 
     async def refund(index: int, sessions: async_sessionmaker[AsyncSession]) -> bool:
         try:
-            async with db.transaction(sessions) as session:
-                await charges.refund(
-                    session,
-                    SandboxProvider(sessions),
-                    payment_id=payment.id,
-                    idempotency_key=f"r-{index}",
-                    amount=Money(300, "CNY"),
-                )
+            await charges.refund(
+                sessions,
+                SandboxProvider(sessions),
+                payment_id=payment.id,
+                idempotency_key=f"r-{index}",
+                amount=Money(300, "CNY"),
+            )
         except InvalidInput:  # the refunds that no longer fit are refused
             return False
         return True

@@ -66,18 +66,17 @@ async def test_acknowledged_charges_survive_sigkill(database_url: str) -> None:
             last = max(int(reference.split("-")[1]) for reference in references)
         # The charge the kill may have cut between provider and books is retried with its
         # key, as the pledge flow would: afterwards every payment is booked exactly once.
-        async with db.transaction(sessions) as session:
-            await charges.charge(
-                session,
-                sandbox,
-                customer_id=customer.id,
-                method_id=card.id,
-                amount=Money(100 + last, "CNY"),
-                partner_id="ptn_lumi",
-                reference=f"pledge-{last}",
-                idempotency_key=f"crash-{last}",
-                commission_bp=500,
-            )
+        await charges.charge(
+            sessions,
+            sandbox,
+            customer_id=customer.id,
+            method_id=card.id,
+            amount=Money(100 + last, "CNY"),
+            partner_id="ptn_lumi",
+            reference=f"pledge-{last}",
+            idempotency_key=f"crash-{last}",
+            commission_bp=500,
+        )
         async with sessions() as session:
             for payment_id in await session.scalars(select(SandboxPayment.id)):
                 booked = await books.entry_sets_for(session, reference=payment_id)

@@ -16,7 +16,7 @@ import sys
 from hearth import db
 from hearth.errors import HearthError
 from hearth.kit.money import Money
-from hearth.payments import books, charges
+from hearth.payments import charges
 from hearth.payments.sandbox import SandboxProvider
 
 
@@ -51,21 +51,19 @@ async def ack(url: str, partner: str, customer: str, method: str) -> None:
     number = 0
     while True:
         number += 1
-        async with db.transaction(sessions) as session:
-            payment = await charges.charge(
-                session,
-                provider,
-                customer_id=customer,
-                method_id=method,
-                amount=Money(100 + number, "CNY"),
-                partner_id=partner,
-                reference=f"pledge-{number}",
-                idempotency_key=f"crash-{number}",
-                commission_bp=500,
-            )
-            booked = await books.entry_sets_for(session, reference=payment.id)
-        # The transaction has committed: only now is the charge acknowledged.
-        print(f"ACK {payment.id} {booked[0].id}", flush=True)
+        charged = await charges.charge(
+            sessions,
+            provider,
+            customer_id=customer,
+            method_id=method,
+            amount=Money(100 + number, "CNY"),
+            partner_id=partner,
+            reference=f"pledge-{number}",
+            idempotency_key=f"crash-{number}",
+            commission_bp=500,
+        )
+        # charge() returns once the booking has committed: only now is it acknowledged.
+        print(f"ACK {charged.payment.id} {charged.booked.id}", flush=True)
 
 
 def main() -> None:

@@ -46,19 +46,18 @@ async def sell(hearth: Hearth, partner_id: str, minor: int, key: str) -> str:
     card = await sandbox.save_payment_method(
         customer_id=customer.id, token="4242424242424242", idempotency_key=f"m-{key}"
     )
-    async with hearth.sessions() as session, session.begin():
-        payment = await charges.charge(
-            session,
-            sandbox,
-            customer_id=customer.id,
-            method_id=card.id,
-            amount=Money(minor, "CNY"),
-            partner_id=partner_id,
-            reference=f"pledge-{key}",
-            idempotency_key=f"p-{key}",
-            commission_bp=500,
-        )
-    return payment.id
+    charged = await charges.charge(
+        hearth.sessions,
+        sandbox,
+        customer_id=customer.id,
+        method_id=card.id,
+        amount=Money(minor, "CNY"),
+        partner_id=partner_id,
+        reference=f"pledge-{key}",
+        idempotency_key=f"p-{key}",
+        commission_bp=500,
+    )
+    return charged.payment.id
 
 
 @pytest.fixture

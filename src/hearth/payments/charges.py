@@ -1,23 +1,44 @@
 """Money flows that touch the provider and the books together.
 
-Each asks the provider first, then books what the provider did in the caller's
-transaction. If anything fails between the two (the process dies, the database refuses),
-the caller retries with the same idempotency key: the provider replays its outcome
-without moving money again, and the books post the entries once, because their keys are
-derived from the provider's own ids.
+Each asks the provider first, with no database transaction open, then books what the
+provider did in a short transaction of its own. Holding a transaction across a call to a
+provider would keep its locks for a network round trip (and on SQLite, whose one writer
+the sandbox also needs, it would wait on itself); so these take the session *factory*.
+
+If anything fails between the two steps (the process dies, the database refuses), the
+caller retries with the same idempotency key: the provider replays its outcome without
+moving money again, and the books post the entries once, because their keys derive from
+the provider's own ids. A flow that must book in the same transaction as its own rows
+(a pledge marked paid) calls the provider itself, then ``books.record_capture`` (or
+``record_refund``) inside that transaction.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hearth import db
 from hearth.kit.money import Money
 from hearth.payments import books
 from hearth.payments.provider import Payment, PaymentProvider, Refund
 
 
+@dataclass(frozen=True)
+class Charged:
+    payment: Payment
+    booked: books.PostedSet
+
+
+@dataclass(frozen=True)
+class Refunded:
+    refund: Refund
+    booked: books.PostedSet
+
+
 async def charge(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     provider: PaymentProvider,
     *,
     customer_id: str,
@@ -28,7 +49,7 @@ async def charge(
     idempotency_key: str,
     commission_bp: int,
     off_session: bool = True,
-) -> Payment:
+) -> Charged:
     """Take ``amount`` from a saved card at once and book it for the partner."""
     payment = await provider.authorize(
         customer_id=customer_id,
@@ -39,19 +60,20 @@ async def charge(
         capture=True,
         off_session=off_session,
     )
-    await books.record_capture(
-        session,
-        payment=payment,
-        partner_id=partner_id,
-        provider=provider.name,
-        commission_bp=commission_bp,
-        memo=f"payment for {reference}",
-    )
-    return payment
+    async with db.transaction(sessions) as session:
+        booked = await books.record_capture(
+            session,
+            payment=payment,
+            partner_id=partner_id,
+            provider=provider.name,
+            commission_bp=commission_bp,
+            memo=f"payment for {reference}",
+        )
+    return Charged(payment, booked)
 
 
 async def capture(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     provider: PaymentProvider,
     *,
     payment_id: str,
@@ -59,33 +81,35 @@ async def capture(
     idempotency_key: str,
     commission_bp: int,
     amount: Money | None = None,
-) -> Payment:
+) -> Charged:
     """Capture a held payment (all of it, or ``amount``) and book it for the partner."""
     payment = await provider.capture(
         payment_id=payment_id, idempotency_key=idempotency_key, amount=amount
     )
-    await books.record_capture(
-        session,
-        payment=payment,
-        partner_id=partner_id,
-        provider=provider.name,
-        commission_bp=commission_bp,
-        memo=f"payment for {payment.reference}",
-    )
-    return payment
+    async with db.transaction(sessions) as session:
+        booked = await books.record_capture(
+            session,
+            payment=payment,
+            partner_id=partner_id,
+            provider=provider.name,
+            commission_bp=commission_bp,
+            memo=f"payment for {payment.reference}",
+        )
+    return Charged(payment, booked)
 
 
 async def refund(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     provider: PaymentProvider,
     *,
     payment_id: str,
     idempotency_key: str,
     amount: Money | None = None,
-) -> Refund:
+) -> Refunded:
     """Refund all that is left of a payment, or ``amount``, and book each side's share."""
     done = await provider.refund(
         payment_id=payment_id, idempotency_key=idempotency_key, amount=amount
     )
-    await books.record_refund(session, refund=done, provider=provider.name)
-    return done
+    async with db.transaction(sessions) as session:
+        booked = await books.record_refund(session, refund=done, provider=provider.name)
+    return Refunded(done, booked)
