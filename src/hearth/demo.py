@@ -9,6 +9,7 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.config import Settings
+from hearth.payments.demo import seed_payments
 
 DEMO_PARTNER = "Lumi Labs"
 # (what the account is for, username, password): printed by `hearth demo`.
@@ -39,5 +40,6 @@ async def seed(settings: Settings) -> None:
                     display_name=_NAMES[username],
                     partner_name=DEMO_PARTNER if role is Role.PARTNER else None,
                 )
+        await seed_payments(db.session_factory(engine), settings, fan="fan", partner="partner")
     finally:
         await engine.dispose()
