@@ -144,7 +144,12 @@ class CompiledSpec:
         return accepted, rejected
 
     def check_action(
-        self, siid: int, aiid: int, args: Mapping[str, Any], *, direction: str = "in"
+        self,
+        siid: int,
+        aiid: int,
+        args: Mapping[str, Any],
+        *,
+        direction: Literal["in", "out"] = "in",
     ) -> dict[str, Any]:
         """Check an action's ``in`` (or ``out``) arguments, keyed ``"siid.piid"``.
 
@@ -181,7 +186,9 @@ class CompiledSpec:
 def _denied(entry: CompiledProperty, op: str) -> ValueRejected:
     if op == "write":
         return ValueRejected(
-            f"{entry.key}: the property is read-only", reason=NOT_WRITABLE, pointer=entry.pointer
+            f"{entry.key}: the property cannot be written",
+            reason=NOT_WRITABLE,
+            pointer=entry.pointer,
         )
     what = "reported" if op == "report" else "read"
     return ValueRejected(
