@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
@@ -71,40 +71,49 @@ async def account_ids(
 ) -> dict[tuple[AccountKey, str], str]:
     """Return the ids of the accounts (key, currency), opening the ones that do not exist."""
     wanted = sorted(set(keys))
-    insert = _insert(session)
-    for key, currency in wanted:  # a fixed order, so concurrent posts never deadlock
-        await session.execute(
-            insert(LedgerAccount)
-            .values(
-                id=new_id("lac"),
-                type=key.type.value,
-                owner=key.owner,
-                currency=currency,
-                created_at=utcnow(),
+    found = await _existing_accounts(session, wanted)
+    missing = [pair for pair in wanted if pair not in found]
+    if missing:
+        insert = _insert(session)
+        for key, currency in missing:  # a fixed order, so concurrent posts never deadlock
+            await session.execute(
+                insert(LedgerAccount)
+                .values(
+                    id=new_id("lac"),
+                    type=key.type.value,
+                    owner=key.owner,
+                    currency=currency,
+                    created_at=utcnow(),
+                )
+                .on_conflict_do_nothing(index_elements=["type", "owner", "currency"])
             )
-            .on_conflict_do_nothing(index_elements=["type", "owner", "currency"])
-        )
-    found: dict[tuple[AccountKey, str], str] = {}
-    for key, currency in wanted:
-        found[(key, currency)] = await _account_id(session, key, currency, required=True)
+        found.update(await _existing_accounts(session, missing))
     return found
 
 
-async def _account_id(
-    session: AsyncSession, key: AccountKey, currency: str, *, required: bool = False
-) -> str:
-    account_id = await session.scalar(
-        select(LedgerAccount.id).where(
-            LedgerAccount.type == key.type.value,
-            LedgerAccount.owner == key.owner,
-            LedgerAccount.currency == currency,
+async def _existing_accounts(
+    session: AsyncSession, wanted: Sequence[tuple[AccountKey, str]]
+) -> dict[tuple[AccountKey, str], str]:
+    rows = await session.execute(
+        select(
+            LedgerAccount.id, LedgerAccount.type, LedgerAccount.owner, LedgerAccount.currency
+        ).where(
+            or_(
+                *(
+                    and_(
+                        LedgerAccount.type == key.type.value,
+                        LedgerAccount.owner == key.owner,
+                        LedgerAccount.currency == currency,
+                    )
+                    for key, currency in wanted
+                )
+            )
         )
     )
-    if account_id is None:
-        if required:  # pragma: no cover - opened just before
-            raise NotFound(f"no ledger account {key} in {currency}")
-        return ""
-    return account_id
+    return {
+        (AccountKey(AccountType(kind), owner), currency): account_id
+        for account_id, kind, owner, currency in rows
+    }
 
 
 async def post(
