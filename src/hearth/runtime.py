@@ -84,6 +84,8 @@ class Hearth:
         await self.mqtt.start()
         if not await self.mqtt.wait_connected(5.0):
             log.warning("mqtt_not_connected_yet", error=self.mqtt.last_error)
+        elif not await self.cloud.wait_ready(5.0):
+            log.warning("device_traffic_not_connected_yet")
 
     async def publish(self, *events: object) -> None:
         """Publish events (after commit) to this process and, when shared, to all others."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,17 +18,27 @@ import aiomqtt
 import pytest
 
 from hearth import db
-from hearth.hub import identity
+from hearth.accounts import service as accounts
+from hearth.accounts.models import User
+from hearth.devices.compiled import compile_spec
+from hearth.devices.rules import parse_spec
+from hearth.homes import service as homes
+from hearth.homes.models import Home
+from hearth.hub import binding, identity
 from hearth.hub.broker import SERVICE_USERNAME, service_password
 from hearth.hub.events import DevicesMinted
-from hearth.hub.models import DeviceModel
+from hearth.hub.models import DeviceModel, DeviceState
 from hearth.hub.mosquitto import MosquittoSync
+from hearth.hub.simulator import Credentials, SimulatedDevice
 from hearth.hub.wire import WireClient, WireError
 from hearth.runtime import Hearth
 from tests.conftest import TEST_SECRET, make_settings
+from tests.helpers import PASSWORD
+from tests.hub.specs import LAMP, LOCK
 from tests.servers import Mosquitto, free_port, start_mosquitto, stop_mosquitto
 
 TEST_MODEL = "test.lamp.v1"
+LOCK_MODEL = "test.lock.v1"
 
 
 async def add_model(
@@ -38,8 +49,28 @@ async def add_model(
     partner_id: str | None = None,
 ) -> None:
     """Register a product directly (the catalog's own tests cover registration)."""
+    document = dict(spec or (LAMP if model_id == TEST_MODEL else LOCK))
+    document["model"] = model_id
     async with db.transaction(runtime.sessions) as session:
-        session.add(DeviceModel(id=model_id, name=model_id, spec=spec or {}, partner_id=partner_id))
+        session.add(DeviceModel(id=model_id, name=model_id, spec=document, partner_id=partner_id))
+
+
+async def fan_with_home(runtime: Hearth, username: str = "mia") -> tuple[User, Home]:
+    """Create a fan with one home."""
+    async with db.transaction(runtime.sessions) as session:
+        user = await accounts.create_user(session, username=username, password=PASSWORD)
+        home = await homes.create_home(session, owner=user, name=f"{username}'s flat")
+    return user, home
+
+
+async def bind(runtime: Hearth, user: User, home: Home, *units: identity.Minted) -> None:
+    """Add devices to a home with their pairing codes, as the fan would."""
+    for unit in units:
+        async with db.transaction(runtime.sessions) as session:
+            _, events = await binding.bind(
+                session, user=user, home_id=home.id, pairing_code=unit.pairing_code
+            )
+        await runtime.publish(*events)
 
 
 async def mint(
@@ -170,3 +201,34 @@ async def rig(
             await runtime.stop()
     finally:
         stop_mosquitto(broker)
+
+
+def simulated(rig: Rig, unit: identity.Minted, **options: Any) -> SimulatedDevice:
+    """A simulated device for ``unit`` that reports only when told (unless options say)."""
+    document = LAMP if unit.model_id == TEST_MODEL else LOCK
+    spec = compile_spec(parse_spec({**document, "model": unit.model_id}))
+    options.setdefault("report_every", 3600.0)
+    return SimulatedDevice(
+        Credentials(unit.device_id, unit.model_id, unit.secret),
+        spec,
+        host="127.0.0.1",
+        port=rig.device_port,
+        rng=random.Random(7),
+        **options,
+    )
+
+
+async def state_of(runtime: Hearth, device_id: str) -> DeviceState:
+    async with runtime.sessions() as session:
+        state = await session.get(DeviceState, device_id)
+    assert state is not None
+    return state
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
+    """Wait until ``check`` passes; fail with a clear message if it never does."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still not true after {within} s")
+        await asyncio.sleep(0.05)

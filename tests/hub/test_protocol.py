@@ -135,3 +135,9 @@ def test_decoding_any_bytes_either_succeeds_or_says_why(kind: Up, payload: bytes
         protocol.decode_up(kind, payload)
     except ProtocolViolation as refused:
         assert refused.reason
+
+
+def test_devices_answer_with_the_validators_own_reason_codes() -> None:
+    from hearth.devices.values import REASONS
+
+    assert set(REASONS) <= {code.value for code in protocol.ResultCode}

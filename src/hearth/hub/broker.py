@@ -8,6 +8,7 @@ written once.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from dataclasses import dataclass, field
@@ -115,6 +116,29 @@ class GuardedBroker(Broker):  # type: ignore[misc]
     plugins first and refuses the connection untouched; the rest follows amqtt.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._streams: set[asyncio.StreamWriter] = set()
+
+    async def stream_connected(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str
+    ) -> None:
+        # amqtt can leave a connection's socket open when a client leaves just as the
+        # broker stops; keep track of every one and close what is left.
+        self._streams.add(writer)
+        try:
+            await super().stream_connected(reader, writer, listener_name)
+        finally:
+            self._streams.discard(writer)
+            if not writer.is_closing():
+                writer.close()
+
+    def close_streams(self) -> None:
+        """Close every client socket still open (after ``shutdown``)."""
+        for writer in list(self._streams):
+            if not writer.is_closing():
+                writer.close()
+
     async def _initialize_client_session(
         self, reader: Any, writer: Any, remote_address: str, remote_port: int
     ) -> tuple[Any, Any]:
@@ -122,11 +146,11 @@ class GuardedBroker(Broker):  # type: ignore[misc]
             handler, session = await BrokerProtocolHandler.init_from_connect(
                 reader, writer, self.plugins_manager
             )
-        except (AMQTTError, NoDataError) as exc:
-            raise AMQTTError(exc) from exc
-        except MQTTError:
+        except (AMQTTError, NoDataError, MQTTError) as exc:
+            # amqtt leaves the socket open here (a client that connected and said
+            # nothing, or garbage): close it.
             await writer.close()
-            raise
+            raise AMQTTError(exc) from exc
         if not await self._authenticate(session, None):
             handler.attach(session, reader, writer)
             session.parent = 0
@@ -163,7 +187,7 @@ class EmbeddedBroker:
     access: BrokerAccess
     host: str = "127.0.0.1"
     port: int = 1883
-    _broker: Broker | None = field(default=None, init=False)
+    _broker: GuardedBroker | None = field(default=None, init=False)
 
     async def start(self) -> None:
         """Open the listener; raises ``OSError`` if the port is taken."""
@@ -184,6 +208,7 @@ class EmbeddedBroker:
         """Close every client connection and the listener."""
         if self._broker is not None:
             await self._broker.shutdown()
+            self._broker.close_streams()
             self._broker = None
 
     async def disconnect(self, client_id: str) -> bool:

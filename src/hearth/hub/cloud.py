@@ -1,34 +1,48 @@
 """The device cloud inside one hearth process: wires ingest, commands and upkeep together.
 
-``Hearth.start`` builds one ``DeviceCloud`` when it connects to a broker. It subscribes
-to device traffic (a shared subscription on an external broker, so workers split it),
-answers commands, expands ingest batches into fine-grained events, drops revoked
-devices from the embedded broker, and runs the periodic upkeep every process may run
-(marking silent devices offline, timing out orphaned commands, pruning history).
+``Hearth.start`` builds one ``DeviceCloud`` when it connects to a broker. It consumes
+device traffic on its own broker connection (a shared subscription on an external
+broker, so workers split the traffic), sends commands, expands ingest batches into
+fine-grained events, drops revoked devices from the embedded broker, keeps Mosquitto's
+files current when this process owns them, and runs the periodic upkeep that any
+process may run.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from hearth import db, metrics
+from hearth.hub import protocol, upkeep
 from hearth.hub.access import DeviceAccess
+from hearth.hub.catalog import SpecCache
+from hearth.hub.commands import Commands
 from hearth.hub.events import (
+    CommandAnswered,
+    DeviceCameOnline,
     DeviceCredentialsChanged,
     DevicesMinted,
     DeviceUpdatesApplied,
     expand,
 )
+from hearth.hub.ingest import Ingest
 from hearth.hub.mosquitto import MosquittoSync
+from hearth.hub.mqtt import MqttLink
 
 if TYPE_CHECKING:
     from hearth.runtime import Hearth
 
 log = structlog.get_logger(__name__)
+
+SHARE_GROUP = "hearth"
+UPKEEP_SECONDS = 2.0
+PRUNE_EVERY = 600.0
 
 
 class DeviceCloud:
@@ -36,16 +50,35 @@ class DeviceCloud:
 
     def __init__(self, hearth: Hearth) -> None:
         self.hearth = hearth
+        self.specs = SpecCache(hearth.sessions)
+        self.commands = Commands(hearth, self.specs)
+        self.ingest: Ingest | None = None
+        self.link: MqttLink | None = None
         self.mosquitto: MosquittoSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def traffic_filter(self) -> str:
+        """The subscription for device traffic: shared between workers on an external broker."""
+        if self.hearth.settings.uses_embedded_broker:
+            return protocol.UP_FILTER  # amqtt has no shared subscriptions; one process anyway
+        return f"$share/{SHARE_GROUP}/{protocol.UP_FILTER}"
 
     async def start(self) -> None:
         """Subscribe to events and traffic and start the background work."""
         bus = self.hearth.bus
         bus.subscribe(DeviceCredentialsChanged, self._credentials_changed)
-        bus.subscribe(DeviceUpdatesApplied, self._expand)
         bus.subscribe(DevicesMinted, self._minted)
+        bus.subscribe(DeviceUpdatesApplied, self._expand)
+        bus.subscribe(CommandAnswered, self.commands.answered)
+        bus.subscribe(DeviceCameOnline, self.commands.came_online)
         settings = self.hearth.settings
+        if settings.ingest:
+            self.ingest = Ingest(self.hearth, self.specs)
+            self.link = MqttLink(self.hearth.broker_address(), client_prefix="hearth-ingest")
+            await self.link.subscribe(self.traffic_filter, self.ingest.on_message, qos=1)
+            await self.link.start()
+            self._spawn(self.ingest.run(), "ingest-flush")
         if settings.mosquitto_dir is not None:
             address = self.hearth.broker_address()
             self.mosquitto = MosquittoSync(
@@ -57,18 +90,56 @@ class DeviceCloud:
                 pid_file=settings.mosquitto_pid_file,
             )
             self._spawn(self.mosquitto.run(), "mosquitto-sync")
+        self._spawn(self._upkeep(), "device-upkeep")
+
+    async def wait_ready(self, seconds: float = 5.0) -> bool:
+        """Wait until device traffic flows into this process (if it consumes any)."""
+        return self.link is None or await self.link.wait_connected(seconds)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
 
     async def stop(self) -> None:
-        """Stop the background work."""
+        """Stop consuming, flush what is buffered, stop the background work."""
+        if self.link is not None:
+            await self.link.stop()
+            self.link = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+
+    async def _upkeep(self) -> None:
+        next_prune = asyncio.get_running_loop().time() + random.uniform(0, PRUNE_EVERY)
+        while True:
+            await asyncio.sleep(UPKEEP_SECONDS)
+            try:
+                await self.upkeep_once(prune=asyncio.get_running_loop().time() >= next_prune)
+            except Exception:
+                metrics.ERRORS.labels(area="hub").inc()
+                log.exception("device_upkeep_failed")
+            if asyncio.get_running_loop().time() >= next_prune:
+                next_prune += PRUNE_EVERY
+
+    async def upkeep_once(self, *, prune: bool = False) -> None:
+        """Mark silent devices offline, time out orphaned commands, maybe prune history."""
+        now = self.hearth.clock.now()
+        async with db.transaction(self.hearth.sessions) as session:
+            offline = await upkeep.mark_silent_offline(session, now=now)
+            answered = await upkeep.time_out_orphans(session, now=now)
+        if offline:
+            await self.hearth.publish(DeviceUpdatesApplied(offline))
+        if answered:
+            await self.hearth.publish(*answered)
+        if prune:
+            async with db.transaction(self.hearth.sessions) as session:
+                pruned = await upkeep.prune_history(
+                    session, now=now, days=self.hearth.settings.history_days
+                )
+            if pruned:
+                log.info("device_history_pruned", rows=pruned)
 
     async def _credentials_changed(self, event: DeviceCredentialsChanged) -> None:
         broker = self.hearth.broker

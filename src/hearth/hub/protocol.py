@@ -47,18 +47,25 @@ class Down(StrEnum):
 
 
 class ResultCode(StrEnum):
-    """Codes a device answers per property or action; ``ok`` or what went wrong."""
+    """Codes a device answers per property or action: ``ok`` or what went wrong.
+
+    The value codes are the spec validator's reasons (``hearth.devices.values``), so a
+    device built on the same validator answers exactly what the cloud would have said.
+    """
 
     OK = "ok"
     UNKNOWN = "unknown"  # no such property or action in the spec
-    NOT_WRITABLE = "not_writable"
     NOT_READABLE = "not_readable"
+    NOT_WRITABLE = "not_writable"
     WRONG_TYPE = "wrong_type"
+    NOT_INTEGER = "not_integer"
     OUT_OF_RANGE = "out_of_range"
+    OFF_STEP = "off_step"
     NOT_IN_LIST = "not_in_list"
+    TOO_LONG = "too_long"
     BAD_ARGUMENTS = "bad_arguments"
-    BUSY = "busy"  # cannot do it now (a lock that is jammed, a motor that is moving)
-    DEVICE_ERROR = "device_error"
+    BUSY = "busy"  # cannot do it now (a jammed lock, a motor already moving)
+    DEVICE_ERROR = "device_error"  # anything else that went wrong on the device
 
 
 UP_FILTER = f"{ROOT}/+/up/+"

@@ -150,23 +150,35 @@ class WireClient(asyncio.Protocol):
         return granted[2] if len(granted) > 2 else 0x80
 
     async def publish(
-        self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False, wait: bool = True
+        self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False
     ) -> None:
-        """Publish; at QoS 1 with ``wait``, return once the broker acknowledged it."""
+        """Publish; at QoS 1, return once the broker acknowledged it."""
+        acked = self.publish_nowait(topic, payload, qos=qos, retain=retain)
+        if acked is not None:
+            await acked
+
+    def publish_nowait(
+        self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False
+    ) -> asyncio.Future[bytes] | None:
+        """Publish without waiting; at QoS 1 return the future of the broker's PUBACK."""
         flags = (qos << 1) | (1 if retain else 0)
         if qos == 0:
             self._send(_packet(PUBLISH, flags, _string(topic) + payload))
-            return
+            return None
         packet_id = self._packet_id()
         acked = self._expect(PUBACK, packet_id)
+        acked.add_done_callback(_consume)
         self._send(_packet(PUBLISH, flags, _string(topic) + struct.pack("!H", packet_id) + payload))
-        if wait:
-            await acked
-        else:
-            acked.add_done_callback(_consume)
+        return acked
 
-    async def disconnect(self) -> None:
-        """Say goodbye (no last will is sent) and close."""
+    async def disconnect(self, *, drain: float = 2.0) -> None:
+        """Wait (up to ``drain`` s) for unacknowledged publishes, say goodbye, close.
+
+        No last will is sent after a goodbye.
+        """
+        pending = [f for (kind, _), f in self._waiters.items() if kind == PUBACK]
+        if pending and self.is_open:
+            await asyncio.wait(pending, timeout=drain)
         if self._transport is not None and self.is_open:
             self._send(_packet(DISCONNECT, 0, b""))
             self._transport.close()

@@ -1,0 +1,102 @@
+"""Binding: a home's owner adds a device with its pairing code, or removes it.
+
+A device belongs to at most one home. Removing it from its home also deletes what it
+reported there (state, history, commands), so the next owner starts clean and the last
+one's data does not travel with the device. Another owner can only add it again with
+the pairing code, which they can only have by holding the device.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.errors import Conflict, InvalidInput, NotFound
+from hearth.homes.service import require_member
+from hearth.hub import credentials
+from hearth.hub.events import DeviceBound, DeviceUnbound
+from hearth.hub.models import Command, Device, DeviceState, HistoryPoint
+from hearth.hub.status import DeviceStatus
+from hearth.kit.clock import utcnow
+
+
+async def bind(
+    session: AsyncSession, *, user: User, home_id: str, pairing_code: str
+) -> tuple[Device, list[DeviceBound]]:
+    """Add the device with this pairing code to one of the user's homes (as its owner)."""
+    await require_member(session, user, home_id, owner=True)
+    code = credentials.normalise_pairing_code(pairing_code)
+    if code is None:
+        raise InvalidInput(
+            "a pairing code has 16 letters and digits, like 7K3M-Q9XD-2HWA-P4TN",
+            detail=[{"field": "pairing_code", "message": "16 letters and digits"}],
+        )
+    device = await session.scalar(
+        select(Device)
+        .where(Device.pairing_digest == credentials.pairing_digest(code))
+        .with_for_update()
+    )
+    if device is None or device.status != DeviceStatus.ACTIVE:
+        raise NotFound("no device has this pairing code")
+    if device.home_id == home_id:
+        return device, []
+    if device.home_id is not None:
+        raise Conflict("this device is in another home; its owner must remove it first")
+    device.home_id = home_id
+    device.bound_at = utcnow()
+    return device, [DeviceBound(device.id, home_id, device.model_id)]
+
+
+async def _owned_device(session: AsyncSession, user: User, device_id: str) -> Device:
+    device = await session.scalar(select(Device).where(Device.id == device_id).with_for_update())
+    if device is None or device.home_id is None:
+        raise NotFound("no such device")
+    try:
+        await require_member(session, user, device.home_id, owner=True)
+    except NotFound:
+        raise NotFound("no such device") from None
+    return device
+
+
+async def unbind(
+    session: AsyncSession, *, user: User, device_id: str
+) -> tuple[Device, list[DeviceUnbound]]:
+    """Remove a device from its home, with everything it reported there."""
+    device = await _owned_device(session, user, device_id)
+    home_id = device.home_id
+    assert home_id is not None
+    device.home_id = None
+    device.bound_at = None
+    await forget_shared_data(session, device_id=device.id)
+    return device, [DeviceUnbound(device.id, home_id)]
+
+
+async def forget_shared_data(session: AsyncSession, *, device_id: str) -> None:
+    """Delete what a device reported to its home; keep only its place in the sequence."""
+    await session.execute(delete(HistoryPoint).where(HistoryPoint.device_id == device_id))
+    await session.execute(delete(Command).where(Command.device_id == device_id))
+    state = await session.get(DeviceState, device_id, with_for_update=True)
+    if state is not None:
+        state.reported = {}
+        state.stamps = {}
+        state.desired = {}
+        state.reports = 0
+        state.rejected = 0
+        state.last_rejection = None
+        state.last_rejected_at = None
+
+
+async def move(
+    session: AsyncSession, *, user: User, device_id: str, home_id: str
+) -> tuple[Device, list[DeviceBound | DeviceUnbound]]:
+    """Move a device between two homes the user owns; its history goes with it."""
+    device = await _owned_device(session, user, device_id)
+    await require_member(session, user, home_id, owner=True)
+    old = device.home_id
+    if old == home_id:
+        return device, []
+    assert old is not None
+    device.home_id = home_id
+    device.bound_at = utcnow()
+    return device, [DeviceUnbound(device.id, old), DeviceBound(device.id, home_id, device.model_id)]

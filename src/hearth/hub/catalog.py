@@ -1,0 +1,139 @@
+"""Products as the cloud knows them: device models, each a model id and its spec.
+
+The platform's built-in library is registered with ``partner_id`` NULL; a partner's
+model ids start with its slug (``lumi-labs.sensor.v1``), so nobody can squat another's
+names, and only the library uses ``hearth.``. ``SpecCache`` keeps each spec compiled
+once per process and version: it is derived data, rebuilt from the table at will.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hearth.accounts.models import User
+from hearth.accounts.roles import Capability, can, require
+from hearth.devices.compiled import CompiledSpec, compile_spec
+from hearth.devices.rules import parse_spec
+from hearth.devices.spec import Spec, spec_to_dict
+from hearth.errors import Conflict, InvalidInput, NotFound
+from hearth.hub.models import DeviceModel
+from hearth.kit.clock import utcnow
+from hearth.mall.models import Partner
+
+LIBRARY_PREFIX = "hearth."
+
+
+def _check_owner(model_id: str, partner: Partner | None) -> None:
+    if partner is None:
+        return
+    if model_id.startswith(LIBRARY_PREFIX) or not model_id.startswith(partner.slug + "."):
+        raise InvalidInput(
+            f"a {partner.name} model id starts with {partner.slug + '.'!r}",
+            detail=[{"field": "model", "message": f"start with {partner.slug}."}],
+        )
+
+
+async def save_model(
+    session: AsyncSession, *, spec: Spec, partner: Partner | None = None
+) -> tuple[DeviceModel, bool]:
+    """Register a spec as a product, or move it to a newer version; tell whether it changed.
+
+    Re-registering the same version changes nothing; an older version is refused.
+    """
+    _check_owner(spec.model, partner)
+    row = await session.get(DeviceModel, spec.model, with_for_update=True)
+    document = spec_to_dict(spec)
+    if row is None:
+        row = DeviceModel(
+            id=spec.model,
+            name=spec.name,
+            spec=document,
+            spec_version=spec.version,
+            partner_id=partner.id if partner else None,
+        )
+        session.add(row)
+        await session.flush()
+        return row, True
+    if row.partner_id != (partner.id if partner else None):
+        raise NotFound(f"no product {spec.model!r}")
+    if spec.version < row.spec_version or (
+        spec.version == row.spec_version and document != row.spec
+    ):
+        raise Conflict(f"{spec.model} is at version {row.spec_version}; publish a higher version")
+    if spec.version == row.spec_version:
+        return row, False
+    row.spec, row.spec_version, row.name, row.updated_at = (
+        document,
+        spec.version,
+        spec.name,
+        utcnow(),
+    )
+    return row, True
+
+
+async def register_model(
+    session: AsyncSession, *, document: Any, by: User
+) -> tuple[DeviceModel, bool]:
+    """Register a product from a native spec document, for the caller's partner company."""
+    if can(by.role, Capability.OPERATE):
+        partner = None
+    else:
+        require(by.role, Capability.PARTNER_CONSOLE)
+        partner = await session.get(Partner, by.partner_id) if by.partner_id else None
+        if partner is None:
+            raise NotFound("your account belongs to no partner company")
+    return await save_model(session, spec=parse_spec(document), partner=partner)
+
+
+async def register_library(session: AsyncSession, specs: Iterable[Spec]) -> int:
+    """Register the built-in library (idempotent); return how many models changed."""
+    changed = 0
+    for spec in specs:
+        _, did = await save_model(session, spec=spec)
+        changed += did
+    return changed
+
+
+async def list_models(session: AsyncSession, *, by: User | None = None) -> list[DeviceModel]:
+    """Return the products ``by`` may manage (all for operators), by model id."""
+    query = select(DeviceModel).order_by(DeviceModel.id)
+    if by is not None and not can(by.role, Capability.OPERATE):
+        query = query.where(DeviceModel.partner_id == by.partner_id)
+    return list(await session.scalars(query))
+
+
+class SpecCache:
+    """Compiled specs by model id, reloaded when the stored version moves on."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._compiled: dict[str, tuple[int, CompiledSpec]] = {}
+
+    def peek(self, model_id: str) -> CompiledSpec | None:
+        """Return the compiled spec if it is already here (no I/O)."""
+        entry = self._compiled.get(model_id)
+        return entry[1] if entry else None
+
+    async def get(self, model_id: str, *, fresh: bool = False) -> CompiledSpec:
+        """Return the compiled spec of ``model_id``; ``fresh`` re-checks the version."""
+        entry = self._compiled.get(model_id)
+        if entry is not None and not fresh:
+            return entry[1]
+        async with self._sessions() as session:
+            row = await session.get(DeviceModel, model_id)
+        if row is None:
+            raise NotFound(f"no product {model_id!r}")
+        return self.put(row)
+
+    def put(self, row: DeviceModel) -> CompiledSpec:
+        """Compile a model row's spec (unless this version is compiled already)."""
+        entry = self._compiled.get(row.id)
+        if entry is not None and entry[0] == row.spec_version:
+            return entry[1]
+        compiled = compile_spec(parse_spec(row.spec))
+        self._compiled[row.id] = (row.spec_version, compiled)
+        return compiled

@@ -1,0 +1,205 @@
+"""The consumer of device traffic: decode, validate, batch, apply, announce.
+
+Each message is parsed once and checked against its device's compiled spec; a bad one
+is rejected with a reason code, counted for the device (in its state row), logged (at
+most once per device per ``LOG_EVERY`` seconds) and never stops the consumer. Good ones
+wait in a buffer for at most ``interval`` seconds (or until ``max_batch`` arrive) and
+are applied together by ``hub.store``; while one batch is written the next one fills.
+
+Delivery: hearth subscribes at QoS 1, so the broker redelivers what a crashed worker
+had not acknowledged; the per-device sequence numbers make redelivery harmless. A
+message acknowledged but still in a worker's buffer when that worker dies is lost, as
+are at most ``interval`` seconds of reports; the next report repairs the state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import aiomqtt
+import structlog
+from prometheus_client import Counter, Histogram
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from hearth import db
+from hearth.errors import ValueRejected
+from hearth.hub import protocol, store
+from hearth.hub.catalog import SpecCache
+from hearth.hub.events import DeviceUpdatesApplied
+from hearth.hub.models import Device
+from hearth.hub.protocol import EventMessage, Info, ProtocolViolation, Report, SetRequest
+from hearth.hub.store import Inbound, Rejection
+
+if TYPE_CHECKING:
+    from hearth.runtime import Hearth
+
+log = structlog.get_logger(__name__)
+
+MESSAGES = Counter("hearth_device_messages_total", "Device messages by outcome", ["outcome"])
+REJECTED = Counter("hearth_device_rejected_total", "Rejected device messages", ["reason"])
+BATCH_SECONDS = Histogram(
+    "hearth_ingest_batch_seconds",
+    "Time to apply one ingest batch",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+LOG_EVERY = 10.0
+RETRIES = 5
+
+
+class Ingest:
+    """Consumes device messages for one hearth process."""
+
+    def __init__(
+        self,
+        hearth: Hearth,
+        specs: SpecCache,
+        *,
+        max_batch: int = 5000,
+        interval: float = 0.05,
+    ) -> None:
+        self.hearth = hearth
+        self.specs = specs
+        self.max_batch = max_batch
+        self.interval = interval
+        self._items: list[Inbound] = []
+        self._rejections: list[Rejection] = []
+        self._models: dict[str, str] = {}
+        self._logged: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+        self.applied = 0  # reports applied by this process, for benchmarks and tests
+
+    async def on_message(self, message: aiomqtt.Message) -> None:
+        """Take one MQTT message from the link."""
+        payload = message.payload
+        await self.handle(
+            message.topic.value, payload if isinstance(payload, bytes) else str(payload).encode()
+        )
+
+    async def handle(self, topic: str, payload: bytes) -> None:
+        """Decode and validate one message, then queue it or reject it."""
+        parsed = protocol.parse_up_topic(topic)
+        if parsed is None:
+            MESSAGES.labels(outcome="bad_topic").inc()
+            return
+        device_id, kind = parsed
+        now = self.hearth.clock.now()
+        try:
+            message = protocol.decode_up(kind, payload)
+            model_id = self._models.get(device_id) or await self._model_of(device_id)
+            if model_id is None:
+                MESSAGES.labels(outcome="unknown_device").inc()
+                return
+            message = await self._validate(model_id, message)
+        except ProtocolViolation as err:
+            self._reject(device_id, err.reason, str(err), now)
+            return
+        except ValueRejected as err:
+            self._reject(device_id, err.reason, err.message, now)
+            return
+        self._items.append(Inbound(device_id, now, message))
+        if len(self._items) >= self.max_batch:
+            await self.flush()
+
+    async def _validate(self, model_id: str, message: protocol.UpMessage) -> protocol.UpMessage:
+        spec = self.specs.peek(model_id) or await self.specs.get(model_id)
+        if isinstance(message, Report):
+            accepted, rejected = spec.check_values(message.props, op="report")
+            if rejected:
+                raise next(iter(rejected.values()))
+            return Report(message.boot, message.seq, accepted)
+        if isinstance(message, EventMessage):
+            siid, eiid = protocol.split_key(message.event)
+            args = spec.check_event(siid, eiid, message.args)
+            return EventMessage(message.boot, message.seq, message.event, args)
+        if isinstance(message, Info) and message.model != model_id:
+            raise ValueRejected(
+                f"the device is a {model_id}, not a {message.model}", reason="wrong_model"
+            )
+        return message
+
+    async def _model_of(self, device_id: str) -> str | None:
+        async with self.hearth.sessions() as session:
+            model_id = await session.scalar(select(Device.model_id).where(Device.id == device_id))
+        if model_id is not None:
+            self._models[device_id] = model_id
+        return model_id
+
+    def _reject(self, device_id: str, reason: str, detail: str, now: datetime) -> None:
+        MESSAGES.labels(outcome="rejected").inc()
+        REJECTED.labels(reason=reason).inc()
+        self._rejections.append(Rejection(device_id, reason, now))
+        clock = time.monotonic()
+        if self._logged.get(device_id, 0.0) <= clock:
+            if len(self._logged) > 10_000:
+                self._logged.clear()
+            self._logged[device_id] = clock + LOG_EVERY
+            log.warning("device_message_rejected", device_id=device_id, reason=reason,
+                        detail=detail[:300])  # fmt: skip
+
+    async def flush(self) -> None:
+        """Apply what is buffered; announce it after commit. Never raises."""
+        async with self._lock:
+            items, self._items = self._items, []
+            rejections, self._rejections = self._rejections, []
+            if not items and not rejections:
+                return
+            started = time.perf_counter()
+            applied = await self._apply(items, rejections)
+            BATCH_SECONDS.observe(time.perf_counter() - started)
+        if applied is None:
+            return
+        self.applied += applied.reports
+        MESSAGES.labels(outcome="applied").inc(len(items) - applied.repeats - applied.unknown)
+        if applied.repeats:
+            MESSAGES.labels(outcome="repeat").inc(applied.repeats)
+        if applied.unbound:
+            MESSAGES.labels(outcome="unbound").inc(applied.unbound)
+        await self._announce(applied)
+
+    async def _apply(
+        self, items: list[Inbound], rejections: list[Rejection]
+    ) -> store.Applied | None:
+        for attempt in range(RETRIES):
+            try:
+                async with db.transaction(self.hearth.sessions) as session:
+                    return await store.apply(
+                        session, items, rejections, specs=self.specs, now=self.hearth.clock.now()
+                    )
+            except DBAPIError as err:
+                # Lock timeouts, deadlocks, a restarting database: wait and try again.
+                log.warning("ingest_batch_retry", attempt=attempt + 1, error=str(err)[:200])
+                await asyncio.sleep(0.05 * 2**attempt)
+            except Exception:
+                MESSAGES.labels(outcome="lost").inc(len(items))
+                log.exception("ingest_batch_failed", messages=len(items))
+                return None
+        MESSAGES.labels(outcome="lost").inc(len(items))
+        log.error("ingest_batch_failed", messages=len(items), attempts=RETRIES)
+        return None
+
+    async def _announce(self, applied: store.Applied) -> None:
+        if applied.updates:
+            await self.hearth.publish(DeviceUpdatesApplied(applied.updates))
+        if applied.answered:
+            await self.hearth.publish(*applied.answered)
+        link = self.hearth.mqtt
+        for device_id, request_id, props in applied.resync:
+            kind, payload = protocol.encode_down(SetRequest(request_id, props))
+            with contextlib.suppress(ConnectionError):
+                if link is not None:
+                    await link.publish(protocol.down_topic(device_id, kind), payload, qos=1)
+
+    async def run(self) -> None:
+        """Flush every ``interval`` seconds until cancelled; flush what is left on the way out."""
+        try:
+            while True:
+                await asyncio.sleep(self.interval)
+                await self.flush()
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.flush())

@@ -1,0 +1,312 @@
+"""Apply a batch of validated device messages to the database in one transaction.
+
+This is the write side of ingest. It locks the batch's state rows (in device-id order,
+so two workers never deadlock), folds the messages in with the pure rules of
+``hub.state``, writes every changed row back with one executemany, inserts the history
+in bulk and settles answered commands. It returns what to announce after commit.
+Core statements rather than ORM objects: a batch is thousands of rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.errors import ValueRejected
+from hearth.hub import protocol
+from hearth.hub.catalog import SpecCache
+from hearth.hub.events import CommandAnswered
+from hearth.hub.models import Command, Device, DeviceState, HistoryPoint
+from hearth.hub.protocol import EventMessage, Info, Report, Result, Status
+from hearth.hub.state import Mark, Twin, admit_sequenced, apply_report, apply_status, settle_desired
+from hearth.hub.status import COMMAND_MOVES, CommandStatus
+from hearth.kit.ids import new_id
+
+STATES = cast(Table, DeviceState.__table__)
+HISTORY = cast(Table, HistoryPoint.__table__)
+RESYNC_SECONDS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A validated message from a device, stamped when it arrived."""
+
+    device_id: str
+    at: datetime
+    message: protocol.UpMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    device_id: str
+    reason: str
+    at: datetime
+
+
+@dataclass
+class Applied:
+    """What a batch changed, to announce and send after commit."""
+
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    answered: list[CommandAnswered] = field(default_factory=list)
+    resync: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    reports: int = 0
+    history: int = 0
+    repeats: int = 0
+    unbound: int = 0
+    unknown: int = 0
+
+
+_STATE_COLUMNS = (
+    "device_id", "reported", "stamps", "desired", "boot", "seq", "seq_window", "reports",
+    "online", "link_boot", "link", "heartbeat", "firmware", "last_seen", "stale_at",
+    "availability_at",
+)  # fmt: skip
+_WRITE = update(STATES).where(STATES.c.device_id == bindparam("b_device_id"))
+
+
+def _twin(row: Any) -> Twin:
+    return Twin(
+        device_id=row.device_id,
+        reported=dict(row.reported or {}),
+        stamps=dict(row.stamps or {}),
+        desired=dict(row.desired or {}),
+        mark=Mark(row.boot, row.seq, row.seq_window),
+        reports=row.reports,
+        online=row.online,
+        link=(row.link_boot, row.link),
+        heartbeat=row.heartbeat,
+        firmware=row.firmware,
+        last_seen=row.last_seen,
+        stale_at=row.stale_at,
+        availability_at=row.availability_at,
+    )
+
+
+def _row(twin: Twin, now: datetime) -> dict[str, Any]:
+    return {
+        "b_device_id": twin.device_id,
+        "reported": twin.reported,
+        "stamps": twin.stamps,
+        "desired": twin.desired,
+        "boot": twin.mark.boot,
+        "seq": twin.mark.seq,
+        "seq_window": twin.mark.window,
+        "reports": twin.reports,
+        "online": twin.online,
+        "link_boot": twin.link[0],
+        "link": twin.link[1],
+        "heartbeat": twin.heartbeat,
+        "firmware": twin.firmware,
+        "last_seen": twin.last_seen,
+        "stale_at": twin.stale_at,
+        "availability_at": twin.availability_at,
+        "updated_at": now,
+    }
+
+
+def history_row(device_id: str, key: str, at: datetime, value: Any) -> dict[str, Any]:
+    """Return one history row: numbers (and booleans as 0/1) also go into ``num``."""
+    kind = type(value)
+    num = float(value) if kind is int or kind is float or kind is bool else None
+    return {
+        "device_id": device_id,
+        "key": key,
+        "at": at,
+        "num": num,
+        "value": json.dumps(value, separators=(",", ":")),
+    }
+
+
+async def _load(session: AsyncSession, ids: list[str]) -> dict[str, tuple[Twin, str | None, str]]:
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite's driver starts a transaction at the first write, not at a read: write
+        # first, so no other connection commits between this read and the write-back.
+        await session.execute(
+            update(STATES).where(STATES.c.device_id == ids[0]).values(seq=STATES.c.seq)
+        )
+    columns = [STATES.c[name] for name in _STATE_COLUMNS]
+    rows = await session.execute(
+        select(*columns, Device.home_id, Device.model_id)
+        .join(Device, Device.id == STATES.c.device_id)
+        .where(STATES.c.device_id.in_(ids))
+        .order_by(STATES.c.device_id)
+        .with_for_update(of=STATES)
+    )
+    return {row.device_id: (_twin(row), row.home_id, row.model_id) for row in rows}
+
+
+async def apply(
+    session: AsyncSession,
+    items: Sequence[Inbound],
+    rejections: Sequence[Rejection],
+    *,
+    specs: SpecCache,
+    now: datetime,
+) -> Applied:
+    """Fold a batch into the database; return what to announce once it is committed."""
+    applied = Applied()
+    ids = sorted({item.device_id for item in items})
+    loaded = await _load(session, ids) if ids else {}
+    history: list[dict[str, Any]] = []
+    results: list[tuple[Twin, str | None, str, Inbound]] = []
+    touched: dict[str, Twin] = {}
+    for item in items:
+        found = loaded.get(item.device_id)
+        if found is None:
+            applied.unknown += 1
+            continue
+        twin, home_id, model_id = found
+        touched[twin.device_id] = twin
+        message, at = item.message, item.at
+        if isinstance(message, Status):
+            became = apply_status(twin, boot=message.boot, link=message.link,
+                                  online=message.online, now=at)  # fmt: skip
+            if became is not None:
+                applied.updates.append(
+                    _update("online" if became else "offline", twin, home_id, at)
+                )
+                delta = twin.delta() if became else {}
+                if delta:
+                    applied.resync.append((twin.device_id, f"sync-{new_id('req')}", delta))
+        elif isinstance(message, Info):
+            if admit_sequenced(twin, boot=message.boot, seq=message.seq, now=at):
+                twin.firmware, twin.heartbeat = message.firmware, message.heartbeat
+        elif isinstance(message, Result):
+            twin.seen(at)
+            results.append((twin, home_id, model_id, item))
+        elif home_id is None:
+            applied.unbound += 1  # nobody's device: keep nothing it says
+            twin.seen(at)
+        elif isinstance(message, Report):
+            changed = apply_report(twin, boot=message.boot, seq=message.seq,
+                                   props=message.props, now=at)  # fmt: skip
+            if changed is None:
+                applied.repeats += 1
+                continue
+            applied.reports += 1
+            history.extend(history_row(twin.device_id, k, at, v) for k, v in message.props.items())
+            if changed:
+                applied.updates.append(_update("state", twin, home_id, at, changed=changed))
+        elif isinstance(message, EventMessage):
+            if not admit_sequenced(twin, boot=message.boot, seq=message.seq, now=at):
+                applied.repeats += 1
+                continue
+            history.append(history_row(twin.device_id, f"e:{message.event}", at, message.args))
+            applied.updates.append(
+                _update("event", twin, home_id, at, event=message.event, args=message.args)
+            )
+    if results:
+        await _settle(session, results, applied, specs=specs, now=now)
+    if applied.resync:
+        await _record_resync(session, applied.resync, now)
+    if touched:
+        await session.execute(_WRITE, [_row(twin, now) for twin in touched.values()])
+    if history:
+        await session.execute(insert(HISTORY), history)
+        applied.history = len(history)
+    if rejections:
+        await _count_rejections(session, rejections)
+    return applied
+
+
+def _update(
+    kind: str, twin: Twin, home_id: str | None, at: datetime, **extra: Any
+) -> dict[str, Any]:
+    return {"kind": kind, "device_id": twin.device_id, "home_id": home_id,
+            "at": at.isoformat(), **extra}  # fmt: skip
+
+
+async def _settle(
+    session: AsyncSession,
+    results: list[tuple[Twin, str | None, str, Inbound]],
+    applied: Applied,
+    *,
+    specs: SpecCache,
+    now: datetime,
+) -> None:
+    """Record devices' answers on their commands; a late or unknown answer changes nothing."""
+    request_ids = {item.message.request_id for _, _, _, item in results}  # type: ignore[union-attr]
+    commands = {
+        (c.device_id, c.request_id): c
+        for c in await session.scalars(
+            select(Command).where(Command.request_id.in_(request_ids)).with_for_update()
+        )
+    }
+    for twin, _home_id, model_id, item in results:
+        result = item.message
+        assert isinstance(result, Result)
+        command = commands.get((twin.device_id, result.request_id))
+        if (
+            command is None
+            or CommandStatus.SUCCEEDED not in COMMAND_MOVES[CommandStatus(command.status)]
+        ):
+            continue  # not ours, or already final (timed out): the state reports will tell
+        ok = result.code == protocol.OK and all(
+            part.get("code") == protocol.OK for part in result.results.values()
+        )
+        out = result.out
+        if ok and command.kind == "action" and out:
+            try:
+                siid, aiid = protocol.split_key(command.payload["action"])
+                spec = specs.peek(model_id) or await specs.get(model_id)
+                out = spec.check_action(siid, aiid, out, direction="out")
+            except ValueRejected as err:
+                ok, out = False, {}
+                result = Result(result.request_id, err.reason, result.results, {})
+        status = CommandStatus.SUCCEEDED if ok else CommandStatus.FAILED
+        command.status = status.value
+        command.result = {"code": result.code, "results": result.results, "out": out}
+        command.answered_at = item.at
+        if command.kind == "set":
+            settle_desired(twin, list(command.payload.get("props", {})))
+        applied.answered.append(CommandAnswered(command.id, twin.device_id, status.value))
+
+
+async def _record_resync(
+    session: AsyncSession, resync: list[tuple[str, str, dict[str, Any]]], now: datetime
+) -> None:
+    session.add_all(
+        Command(
+            device_id=device_id,
+            request_id=request_id,
+            kind="set",
+            payload={"props": props},
+            status=CommandStatus.SENT.value,
+            created_at=now,
+            sent_at=now,
+            deadline=now + timedelta(seconds=RESYNC_SECONDS),
+        )
+        for device_id, request_id, props in resync
+    )
+    await session.flush()
+
+
+async def _count_rejections(session: AsyncSession, rejections: Sequence[Rejection]) -> None:
+    per_device: dict[str, list[Rejection]] = {}
+    for rejection in rejections:
+        per_device.setdefault(rejection.device_id, []).append(rejection)
+    await session.execute(
+        update(STATES)
+        .where(STATES.c.device_id == bindparam("b_device_id"))
+        .values(
+            rejected=STATES.c.rejected + bindparam("b_count"),
+            last_rejection=bindparam("b_reason"),
+            last_rejected_at=bindparam("b_at"),
+        ),
+        [
+            {
+                "b_device_id": device_id,
+                "b_count": len(found),
+                "b_reason": found[-1].reason[:200],
+                "b_at": found[-1].at,
+            }  # fmt: skip
+            for device_id, found in sorted(per_device.items())
+        ],
+    )

@@ -1,0 +1,227 @@
+"""Device traffic becomes state, history and events; bad traffic is refused and counted.
+
+Each test runs against the embedded broker and a real Mosquitto, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from structlog.testing import capture_logs
+
+from hearth.hub import protocol
+from hearth.hub.events import DeviceCameOnline, DeviceStateChanged, DeviceWentOffline
+from hearth.hub.ingest import REJECTED
+from hearth.hub.models import HistoryPoint
+from hearth.hub.protocol import Up
+from hearth.hub.wire import WireClient
+from hearth.kit.clock import FrozenClock
+from tests.hub.conftest import (
+    Rig,
+    add_model,
+    bind,
+    eventually,
+    fan_with_home,
+    simulated,
+    state_of,
+)
+
+
+async def _bound_unit(rig: Rig):  # type: ignore[no-untyped-def]
+    await add_model(rig.hearth)
+    user, home = await fan_with_home(rig.hearth)
+    (unit,) = await rig.mint(1)
+    await bind(rig.hearth, user, home, unit)
+    return unit, home
+
+
+async def _raw(rig: Rig, unit) -> WireClient:  # type: ignore[no-untyped-def]
+    return await WireClient.connect(
+        "127.0.0.1", rig.device_port, client_id=unit.device_id, username=unit.device_id,
+        password=unit.secret,
+    )  # fmt: skip
+
+
+async def _history(rig: Rig, device_id: str, key: str | None = None) -> int:
+    query = (
+        select(func.count()).select_from(HistoryPoint).where(HistoryPoint.device_id == device_id)
+    )
+    if key is not None:
+        query = query.where(HistoryPoint.key == key)
+    async with rig.hearth.sessions() as session:
+        return int(await session.scalar(query) or 0)
+
+
+async def test_reports_become_state_history_and_events(rig: Rig) -> None:
+    unit, home = await _bound_unit(rig)
+    device = simulated(rig, unit)
+    async with rig.hearth.bus.listen() as events:
+        await device.connect()
+
+        async def synced() -> bool:
+            state = await state_of(rig.hearth, unit.device_id)
+            return state.online and state.reported == device.device.readable()
+
+        await eventually(synced)
+        device.report({"2.2": 42})
+
+        async def brightness_42() -> bool:
+            return (await state_of(rig.hearth, unit.device_id)).reported["2.2"] == 42
+
+        await eventually(brightness_42)
+        seen = []
+        while not events.empty():
+            seen.append(events.get_nowait())
+    state = await state_of(rig.hearth, unit.device_id)
+    assert state.firmware == "sim-1.0" and state.last_seen is not None
+    assert state.reports == 2 and state.rejected == 0
+    assert any(isinstance(e, DeviceCameOnline) and e.home_id == home.id for e in seen)
+    assert any(
+        isinstance(e, DeviceStateChanged) and e.changed == {"2.2": 42} and e.home_id == home.id
+        for e in seen
+    )
+    assert await _history(rig, unit.device_id, "2.2") == 2
+    await device.stop()
+
+
+BAD = [
+    (Up.REPORT, b"{nope", "malformed_json"),
+    (Up.REPORT, b'{"boot": 1, "seq": 1, "props": {"9.9": 1}}', "unknown"),
+    (Up.REPORT, b'{"boot": 1, "seq": 2, "props": {"2.1": "yes"}}', "wrong_type"),
+    (Up.REPORT, b'{"boot": 1, "seq": 3, "props": {"2.2": 101}}', "out_of_range"),
+    (Up.REPORT, b'{"boot": 1, "seq": 4, "props": {"2.2": 5.5}}', "not_integer"),
+    (Up.REPORT, b'{"boot": 1, "seq": 5, "props": {"2.4": 20.05}}', "off_step"),
+    (Up.REPORT, b'{"boot": 1, "seq": 6, "props": {"2.3": 7}}', "not_in_list"),
+    (Up.REPORT, b'{"boot": 1, "seq": 7, "props": {"2.5": "x"}}', "not_readable"),
+    (Up.REPORT, b'{"boot": 1, "seq": 8, "props": {"2.2": 1}, "pad": "' + b"x" * 9000 + b'"}',
+     "oversized"),
+    (Up.REPORT, b'{"seq": 9, "props": {"2.2": 1}}', "bad_field"),
+    (Up.EVENT, b'{"boot": 1, "seq": 10, "event": "2.9"}', "unknown"),
+    (Up.INFO, b'{"boot": 1, "seq": 11, "model": "someone.else.v1", "fw": "1"}', "wrong_model"),
+]  # fmt: skip
+
+
+async def test_every_kind_of_bad_payload_is_refused_counted_and_never_stops_the_consumer(
+    rig: Rig,
+) -> None:
+    unit, _ = await _bound_unit(rig)
+    before = {reason: REJECTED.labels(reason=reason)._value.get() for _, _, reason in BAD}
+    device = await _raw(rig, unit)
+    for kind, payload, _reason in BAD:
+        await device.publish(protocol.up_topic(unit.device_id, kind), payload, qos=1)
+    good = b'{"boot": 1, "seq": 20, "props": {"2.2": 77}}'
+    await device.publish(protocol.up_topic(unit.device_id, Up.REPORT), good, qos=1)
+
+    async def good_one_applied() -> bool:
+        return (await state_of(rig.hearth, unit.device_id)).reported == {"2.2": 77}
+
+    await eventually(good_one_applied)
+    state = await state_of(rig.hearth, unit.device_id)
+    assert state.rejected == len(BAD)
+    assert state.last_rejection == "wrong_model"
+    assert state.reports == 1
+    for reason in {r for _, _, r in BAD}:
+        expected = sum(1 for _, _, r in BAD if r == reason)
+        assert REJECTED.labels(reason=reason)._value.get() - before[reason] == expected, reason
+    await device.disconnect()
+
+
+async def test_a_rejection_is_logged_with_the_device_and_the_reason(rig: Rig) -> None:
+    unit, _ = await _bound_unit(rig)
+    device = await _raw(rig, unit)
+    with capture_logs() as logs:
+        await device.publish(
+            protocol.up_topic(unit.device_id, Up.REPORT),
+            b'{"boot": 1, "seq": 1, "props": {"2.2": 500}}',
+            qos=1,
+        )
+
+        async def logged() -> bool:
+            return any(entry["event"] == "device_message_rejected" for entry in logs)
+
+        await eventually(logged)
+    entry = next(e for e in logs if e["event"] == "device_message_rejected")
+    assert entry["device_id"] == unit.device_id
+    assert entry["reason"] == "out_of_range"
+    assert "500" in entry["detail"]
+    await device.disconnect()
+
+
+async def test_a_redelivered_report_is_applied_once(rig: Rig) -> None:
+    unit, _ = await _bound_unit(rig)
+    device = await _raw(rig, unit)
+    topic = protocol.up_topic(unit.device_id, Up.REPORT)
+    report = json.dumps({"boot": 5, "seq": 1, "props": {"2.1": True, "2.2": 10}}).encode()
+    for _ in range(3):
+        await device.publish(topic, report, qos=1)
+    await device.publish(topic, b'{"boot": 5, "seq": 2, "props": {"2.2": 11}}', qos=1)
+
+    async def second_applied() -> bool:
+        return (await state_of(rig.hearth, unit.device_id)).reported.get("2.2") == 11
+
+    await eventually(second_applied)
+    assert (await state_of(rig.hearth, unit.device_id)).reports == 2
+    assert await _history(rig, unit.device_id) == 3
+    await device.disconnect()
+
+
+async def test_an_unbound_device_is_heard_but_nothing_it_reports_is_kept(rig: Rig) -> None:
+    await add_model(rig.hearth)
+    (unit,) = await rig.mint(1)
+    device = simulated(rig, unit)
+    await device.connect()
+
+    async def online() -> bool:
+        return (await state_of(rig.hearth, unit.device_id)).online
+
+    await eventually(online)
+    device.report({"2.2": 33})
+    await asyncio.sleep(0.5)
+    state = await state_of(rig.hearth, unit.device_id)
+    assert state.reported == {} and state.reports == 0
+    assert await _history(rig, unit.device_id) == 0
+    await device.stop()
+
+
+async def test_a_crashed_device_goes_offline_through_its_last_will(rig: Rig) -> None:
+    unit, _ = await _bound_unit(rig)
+    device = simulated(rig, unit)
+    async with rig.hearth.bus.listen() as events:
+        await device.connect()
+
+        async def online() -> bool:
+            return (await state_of(rig.hearth, unit.device_id)).online
+
+        await eventually(online)
+        await device.stop(crash=True)
+
+        async def offline() -> bool:
+            return not (await state_of(rig.hearth, unit.device_id)).online
+
+        await eventually(offline)
+        seen = [events.get_nowait() for _ in range(events.qsize())]
+    assert any(isinstance(e, DeviceWentOffline) and e.device_id == unit.device_id for e in seen)
+
+
+async def test_a_device_that_stops_its_heartbeats_is_marked_offline(rig: Rig) -> None:
+    unit, _ = await _bound_unit(rig)
+    clock = FrozenClock(datetime.now(UTC))
+    rig.hearth.clock = clock
+    device = simulated(rig, unit, heartbeat=10)
+    await device.connect()
+
+    async def online() -> bool:
+        return (await state_of(rig.hearth, unit.device_id)).online
+
+    await eventually(online)
+    assert rig.hearth.cloud is not None
+    clock.advance(timedelta(seconds=20))  # two missed heartbeats: not yet
+    await rig.hearth.cloud.upkeep_once()
+    assert (await state_of(rig.hearth, unit.device_id)).online
+    clock.advance(timedelta(seconds=6))  # past 2.5 heartbeats
+    await rig.hearth.cloud.upkeep_once()
+    assert not (await state_of(rig.hearth, unit.device_id)).online
+    await device.stop()
