@@ -218,7 +218,7 @@ async def test_racing_partial_refunds_never_refund_more_than_was_captured(
                 SandboxProvider(sessions),
                 payment_id=payment.id,
                 idempotency_key=f"r-{index}",
-                amount=Money(300, "CNY"),
+                amount=Money(333, "CNY"),
             )
         except InvalidInput:  # the refunds that no longer fit are refused
             return False
@@ -230,5 +230,11 @@ async def test_racing_partial_refunds_never_refund_more_than_was_captured(
     async with hearth.sessions() as session:
         assert not any((await books.trial_balance(session)).values())
         commission = await books.balance(session, account=AccountKey.commission(), currency="CNY")
-    # 7% of 10.00 is 0.70; after 9.00 of refunds the platform keeps floor(70 × 100/1000) = 7.
-    assert commission == Money(-7, "CNY")
+        payable = await books.balance(
+            session, account=AccountKey.payable("ptn_lumi"), currency="CNY"
+        )
+    # Commission 0.70; each booking must see the refunds booked before it: the platform
+    # keeps 70, then floor(70 × 667/1000) = 46, 23, and after 9.99 refunded floor(0.07) = 0.
+    # Bookings that raced past each other would give back 24 twice and end at -0.01.
+    assert commission == Money(0, "CNY")
+    assert payable == Money(-1, "CNY")

@@ -97,6 +97,8 @@ def test_partial_refunds_give_back_commission_in_proportion_without_drift() -> N
         )
         backs.append(by_account(entries).get(AccountKey.commission(), 0))
         refunded += part
+    # kept: floor(50 × 667/1000) = 33, floor(50 × 334/1000) = 16, then 0
+    assert backs == [17, 17, 16]
     assert sum(backs) == 50
     assert kept_commission(cny(1000), cny(50), cny(1000)) == cny(0)
 
