@@ -67,7 +67,7 @@ class Settings(BaseSettings):
         default="sandbox", description="who moves the money; the built-in sandbox moves none"
     )
     sandbox_latency_ms: int = Field(
-        default=0, ge=0, le=60_000, description="delay the sandbox adds to each call, like a network"
+        default=0, ge=0, le=60_000, description="delay before each sandbox call, like a network"
     )
     history_days: int = Field(default=30, ge=1, le=3650, description="device history kept")
     ingest: bool = Field(default=True, description="consume device traffic in this process")
