@@ -81,7 +81,11 @@ class SimulatedDevice:
         self.report_every = report_every
         self.heartbeat = heartbeat
         self.rng = rng or random.Random()
-        self.device = VirtualDevice(spec, self.rng)
+        self.device = VirtualDevice(
+            spec,
+            self.rng,
+            {"serial-number": credentials.device_id[-12:], "firmware-revision": FIRMWARE},
+        )
         self.boot = time.time_ns() // 1_000_000  # grows with every start of the simulator
         self.seq = 0
         self.link = 0

@@ -20,6 +20,13 @@ from hearth.errors import ValueRejected
 from hearth.hub import protocol
 from hearth.hub.protocol import ResultCode
 
+# What an event's last word means for a "<stem>-state" value list (lock-opened: Unlocked).
+_OUTCOMES = {
+    "opened": ("unlocked", "open", "opened"),
+    "locked": ("locked",),
+    "closed": ("closed",),
+    "detected": ("detected", "yes"),
+}
 CHANGE_CHANCE = 0.5  # a sensor's value moves on this share of ticks
 EVENT_CHANCE = 0.05  # each event fires on this share of ticks
 SENSOR_STEPS = 2  # a sensor moves at most this many steps per tick
@@ -80,14 +87,22 @@ def drift(prop: Property, value: Any, rng: random.Random) -> Any:
 class VirtualDevice:
     """The behaviour of one device; feed it requests and ticks, send what it returns."""
 
-    def __init__(self, spec: CompiledSpec, rng: random.Random) -> None:
+    def __init__(
+        self, spec: CompiledSpec, rng: random.Random, facts: dict[str, str] | None = None
+    ) -> None:
         self.spec = spec
         self.rng = rng
-        self.state: dict[str, Any] = {
-            key: plausible(entry.prop, rng)
-            for key, entry in spec.by_key.items()
-            if "report" in entry.ops
-        }
+        # Text the device knows about itself, by property name ("model", "serial-number").
+        known = {"manufacturer": "Hearth", "model": spec.spec.model, **(facts or {})}
+        self.state: dict[str, Any] = {}
+        for key, entry in spec.by_key.items():
+            if "report" not in entry.ops:
+                continue
+            fact = known.get(type_name(entry.prop.type))
+            if fact is not None and entry.prop.format is Format.STRING:
+                self.state[key] = fact[: entry.prop.max_length or len(fact)]
+            else:
+                self.state[key] = plausible(entry.prop, rng)
         self._sensors = [
             entry
             for entry in spec.by_key.values()
@@ -115,8 +130,26 @@ class VirtualDevice:
 
     def _fire(self, siid: int, eiid: int) -> tuple[str, dict[str, Any]]:
         event = self.spec.events[siid, eiid]
+        self._follow(siid, type_name(event.event.type))
         args = {key: self._value_of(key) for key in event.arguments}
         return f"{siid}.{eiid}", args
+
+    def _follow(self, siid: int, event: str) -> None:
+        """Make the service's state agree with an event: motion is seen, a lock opens."""
+        negative = event.startswith("no-")
+        stem = event.removeprefix("no-").split("-")[0]
+        wanted = _OUTCOMES.get(event.rsplit("-", 1)[-1], ())
+        for entry in self.spec.by_key.values():
+            name = type_name(entry.prop.type)
+            if entry.siid != siid or entry.key not in self.state or name != f"{stem}-state":
+                continue
+            if entry.prop.format is Format.BOOL:
+                self.state[entry.key] = not negative
+                continue
+            for option in entry.prop.values:
+                if option.description.lower() in wanted:
+                    self.state[entry.key] = option.value
+                    break
 
     def _value_of(self, key: str) -> Any:
         if key in self.state:
