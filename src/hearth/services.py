@@ -11,9 +11,16 @@ from hearth.config import Settings
 
 async def migrate(settings: Settings) -> tuple[str | None, str]:
     """Migrate the configured database to the newest schema."""
+    from hearth.devices import library
+    from hearth.hub.catalog import register_library
+
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:
-        return await db.upgrade(engine)
+        revisions = await db.upgrade(engine)
+        # The built-in products are data the schema ships with: keep them current too.
+        async with db.transaction(db.session_factory(engine)) as session:
+            await register_library(session, library.list_specs())
+        return revisions
     finally:
         await engine.dispose()
 

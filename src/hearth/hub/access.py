@@ -10,6 +10,7 @@ the device from the embedded broker.
 
 from __future__ import annotations
 
+import hmac
 import time
 
 from sqlalchemy import select
@@ -23,6 +24,11 @@ from hearth.hub.models import Device
 from hearth.hub.status import DeviceStatus
 
 CACHE_SECONDS = 30.0
+
+
+def hook_token(secret: str) -> str:
+    """Derive the bearer token EMQX sends to hearth's HTTP auth and ACL hooks."""
+    return hmac.new(secret.encode(), b"hearth broker hook", "sha256").hexdigest()
 
 
 class DeviceAccess:

@@ -51,6 +51,12 @@ class DeviceCloud:
     def __init__(self, hearth: Hearth) -> None:
         self.hearth = hearth
         self.specs = SpecCache(hearth.sessions)
+        broker = hearth.broker
+        self.access = (
+            broker.access
+            if broker is not None and isinstance(broker.access, DeviceAccess)
+            else DeviceAccess(hearth.settings.secret, hearth.sessions)
+        )
         self.commands = Commands(hearth, self.specs)
         self.ingest: Ingest | None = None
         self.link: MqttLink | None = None
@@ -142,10 +148,9 @@ class DeviceCloud:
                 log.info("device_history_pruned", rows=pruned)
 
     async def _credentials_changed(self, event: DeviceCredentialsChanged) -> None:
+        self.access.forget(event.device_id)
         broker = self.hearth.broker
         if broker is not None:
-            if isinstance(broker.access, DeviceAccess):
-                broker.access.forget(event.device_id)
             if await broker.disconnect(event.device_id):
                 log.info("device_dropped", device_id=event.device_id, revoked=event.revoked)
         if self.mosquitto is not None:

@@ -18,7 +18,16 @@ from hearth import __version__, metrics
 from hearth.config import Settings
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
-from hearth.web.routes import api_accounts, api_ledger, health, pages, specs
+from hearth.web.routes import (
+    api_accounts,
+    api_devices,
+    api_ledger,
+    api_makers,
+    broker_hooks,
+    health,
+    pages,
+    specs,
+)
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -127,6 +136,9 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(api_accounts.router, prefix="/api/v1")
     app.include_router(api_ledger.router, prefix="/api/v1")
     app.include_router(specs.router, prefix="/api/v1")
+    app.include_router(api_devices.router, prefix="/api/v1")
+    app.include_router(api_makers.router, prefix="/api/v1")
+    app.include_router(broker_hooks.router, prefix="/api/v1")
     app.include_router(pages.router)
 
     app.add_middleware(MetricsMiddleware)

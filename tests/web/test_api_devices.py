@@ -1,0 +1,231 @@
+"""The fans' device API over real HTTP: homes, pairing, reading, history, and every
+attempt to reach a home or device that is not the caller's."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import insert
+
+from hearth import db
+from hearth.hub import identity
+from hearth.hub.models import DeviceModel, DeviceState, HistoryPoint
+from hearth.hub.store import history_row
+from hearth.runtime import Hearth
+from hearth.web.app import create_app
+from tests.helpers import csrf_token, post_json, signup
+from tests.hub.specs import LAMP
+
+
+async def _lamp_units(hearth: Hearth, count: int = 1) -> list[identity.Minted]:
+    async with db.transaction(hearth.sessions) as session:
+        session.add(DeviceModel(id="test.lamp.v1", name="Test lamp", spec=LAMP))
+        await session.flush()
+        return await identity.mint(session, model_id="test.lamp.v1", count=count)
+
+
+@pytest.fixture
+async def other(hearth: Hearth) -> AsyncIterator[httpx.AsyncClient]:
+    """A second browser, for a second person."""
+    transport = httpx.ASGITransport(app=create_app(hearth=hearth))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+async def _home(client: httpx.AsyncClient, name: str = "Flat") -> str:
+    response = await post_json(client, "/api/v1/homes", {"name": name})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def _delete(client: httpx.AsyncClient, url: str) -> httpx.Response:
+    return await client.delete(url, headers={"X-CSRFToken": await csrf_token(client)})
+
+
+async def _paired(hearth: Hearth, client: httpx.AsyncClient) -> tuple[str, identity.Minted]:
+    await signup(client, "mia")
+    home = await _home(client)
+    (unit,) = await _lamp_units(hearth)
+    response = await post_json(
+        client, f"/api/v1/homes/{home}/devices", {"pairing_code": unit.pairing_code.lower()}
+    )
+    assert response.status_code == 201, response.text
+    return home, unit
+
+
+async def test_a_fan_pairs_a_device_with_its_code_and_sees_it_in_the_home(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    home, unit = await _paired(hearth, client)
+    listed = (await client.get(f"/api/v1/homes/{home}/devices")).json()
+    assert [d["id"] for d in listed] == [unit.device_id]
+    assert listed[0]["online"] is False and listed[0]["reported"] == {}
+    detail = (await client.get(f"/api/v1/devices/{unit.device_id}")).json()
+    assert detail["model"] == "test.lamp.v1" and detail["home_id"] == home
+    assert detail["spec"]["services"][0]["iid"] == 2
+    homes = (await client.get("/api/v1/homes")).json()
+    assert [(h["id"], h["role"]) for h in homes] == [(home, "owner")]
+
+
+async def test_nothing_of_a_home_is_visible_or_touchable_from_outside_it(
+    client: httpx.AsyncClient, other: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    home, unit = await _paired(hearth, client)
+    await signup(other, "eve")
+    eves_home = await _home(other, "Eve's")
+    device = unit.device_id
+    since = "2026-01-01T00:00:00Z"
+    for response in [
+        await other.get(f"/api/v1/homes/{home}/devices"),
+        await other.get(f"/api/v1/devices/{device}"),
+        await other.get(f"/api/v1/devices/{device}/history", params={"key": "2.1", "since": since}),
+        await other.get(f"/api/v1/devices/{device}/commands/cmd_x"),
+        await post_json(other, f"/api/v1/devices/{device}/move", {"home_id": eves_home}),
+        await post_json(other, f"/api/v1/devices/{device}/commands",
+                        {"kind": "set", "props": {"2.1": True}}),
+        await _delete(other, f"/api/v1/devices/{device}"),
+        await post_json(other, f"/api/v1/homes/{home}/devices",
+                        {"pairing_code": unit.pairing_code}),
+    ]:  # fmt: skip
+        assert response.status_code == 404, response.text
+    # Eve's own home cannot take a device that is in Mia's home, even with its code.
+    taken = await post_json(
+        other, f"/api/v1/homes/{eves_home}/devices", {"pairing_code": unit.pairing_code}
+    )
+    assert taken.status_code == 409
+    assert (await client.get(f"/api/v1/devices/{device}")).json()["home_id"] == home
+    assert (await other.get("/api/v1/homes")).json()[0]["id"] == eves_home
+
+
+@pytest.mark.parametrize(
+    ("code", "status"), [("not a code", 422), ("", 422), ("7K3M-Q9XD-2HWA-P4TN", 404)]
+)
+async def test_a_wrong_pairing_code_is_refused_and_pairs_nothing(
+    client: httpx.AsyncClient, hearth: Hearth, code: str, status: int
+) -> None:
+    await signup(client, "mia")
+    home = await _home(client)
+    await _lamp_units(hearth)
+    response = await post_json(client, f"/api/v1/homes/{home}/devices", {"pairing_code": code})
+    assert response.status_code == status
+    assert response.json()["error"] in {"invalid_input", "not_found"}
+    assert (await client.get(f"/api/v1/homes/{home}/devices")).json() == []
+
+
+async def test_removing_a_device_deletes_its_data_and_the_next_owner_needs_the_code(
+    client: httpx.AsyncClient, other: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    _home_id, unit = await _paired(hearth, client)
+    device = unit.device_id
+    now = datetime.now(UTC)
+    async with db.transaction(hearth.sessions) as session:
+        await session.execute(insert(HistoryPoint), [history_row(device, "2.2", now, 40)])
+        state = await session.get(DeviceState, device)
+        assert state is not None
+        state.reported = {"2.2": 40}
+    assert (await _delete(client, f"/api/v1/devices/{device}")).status_code == 204
+    assert (await client.get(f"/api/v1/devices/{device}")).status_code == 404
+    await signup(other, "leo")
+    leos = await _home(other, "Leo's")
+    paired = await post_json(
+        other, f"/api/v1/homes/{leos}/devices", {"pairing_code": unit.pairing_code}
+    )
+    assert paired.status_code == 201
+    assert paired.json()["reported"] == {}
+    history = await other.get(
+        f"/api/v1/devices/{device}/history",
+        params={"key": "2.2", "since": (now - timedelta(hours=1)).isoformat()},
+    )
+    assert history.json() == []
+
+
+async def test_an_owner_moves_a_device_between_their_homes(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    _home_id, unit = await _paired(hearth, client)
+    cottage = await _home(client, "Cottage")
+    moved = await post_json(client, f"/api/v1/devices/{unit.device_id}/move", {"home_id": cottage})
+    assert moved.status_code == 200 and moved.json()["home_id"] == cottage
+    assert [d["id"] for d in (await client.get(f"/api/v1/homes/{cottage}/devices")).json()] == [
+        unit.device_id
+    ]
+
+
+async def _history(hearth: Hearth, device: str, start: datetime, values: list[Any]) -> None:
+    rows = [
+        history_row(device, "2.2", start + timedelta(minutes=i), v) for i, v in enumerate(values)
+    ]
+    rows.append(history_row(device, "2.3", start, 1))
+    async with db.transaction(hearth.sessions) as session:
+        await session.execute(insert(HistoryPoint), rows)
+
+
+async def test_history_in_a_time_range_raw_and_downsampled(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    _home_id, unit = await _paired(hearth, client)
+    start = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    await _history(hearth, unit.device_id, start, [10, 20, 30, 40, 50, 60])
+    url = f"/api/v1/devices/{unit.device_id}/history"
+    raw = await client.get(url, params={
+        "key": "2.2", "since": (start + timedelta(minutes=1)).isoformat(),
+        "until": (start + timedelta(minutes=4)).isoformat(),
+    })  # fmt: skip
+    assert [p["value"] for p in raw.json()] == [20, 30, 40]
+    two = await client.get(url, params={
+        "key": "2.2", "since": start.isoformat(),
+        "until": (start + timedelta(minutes=6)).isoformat(), "points": 2,
+    })  # fmt: skip
+    buckets = two.json()
+    assert [(b["value"], b["min"], b["max"], b["count"]) for b in buckets] == [
+        (20.0, 10.0, 30.0, 3),
+        (50.0, 40.0, 60.0, 3),
+    ]
+    assert datetime.fromisoformat(buckets[1]["at"]) == start + timedelta(minutes=3)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"key": "2.2", "since": "2026-03-02T00:00:00Z", "until": "2026-03-01T00:00:00Z"},
+        {"key": "2.2", "since": "2026-03-01T00:00:00", "until": "2026-03-02T00:00:00Z"},
+        {"key": "2.2", "since": "2026-03-01T00:00:00Z", "points": 0},
+        {"key": "2.2", "since": "2026-03-01T00:00:00Z", "points": 100000},
+        {"since": "2026-03-01T00:00:00Z"},
+    ],
+)
+async def test_a_malformed_history_request_names_the_problem(
+    client: httpx.AsyncClient, hearth: Hearth, params: dict[str, Any]
+) -> None:
+    _home_id, unit = await _paired(hearth, client)
+    response = await client.get(f"/api/v1/devices/{unit.device_id}/history", params=params)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+async def test_a_member_reads_the_homes_devices_but_only_the_owner_removes_them(
+    client: httpx.AsyncClient, other: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    from hearth.homes import service as homes
+
+    home, unit = await _paired(hearth, client)
+    leo = await signup(other, "leo")
+    async with db.transaction(hearth.sessions) as session:
+        await homes.add_member(session, home_id=home, user_id=leo["id"])
+    assert (await other.get(f"/api/v1/devices/{unit.device_id}")).status_code == 200
+    assert (await _delete(other, f"/api/v1/devices/{unit.device_id}")).status_code == 403
+    assert (await client.get(f"/api/v1/devices/{unit.device_id}")).json()["home_id"] == home
+
+
+@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "x" * 81}, {"name": "ok", "x": 1}])
+async def test_a_home_needs_a_sensible_name(
+    client: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
+    await signup(client, "mia")
+    response = await post_json(client, "/api/v1/homes", body)
+    assert response.status_code == 422
+    assert (await client.get("/api/v1/homes")).json() == []
