@@ -67,13 +67,13 @@ async def test_commands_over_http_answer_time_out_and_report_offline(
     await device.stop()
 
 
-def _hook(
+async def _hook(
     rig: Rig,
     client: httpx.AsyncClient,
     path: str,
     body: dict[str, object],
     token: str | None = None,
-):  # type: ignore[no-untyped-def]  # noqa: E501
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token or hook_token(TEST_SECRET)}"}
     return await client.post(f"/api/v1/broker/emqx/{path}", json=body, headers=headers)
 
