@@ -10,8 +10,11 @@ import typer
 
 from hearth import __version__
 from hearth.accounts.roles import Role
+from hearth.cli.broker import app as broker_app
 from hearth.cli.console import console, fail, run
+from hearth.cli.devices import app as devices_app
 from hearth.cli.ledger import app as ledger_app
+from hearth.cli.simulate import simulate
 from hearth.cli.spec import app as spec_app
 from hearth.config import Settings, load_settings
 from hearth.errors import ConfigError, HearthError, InvalidInput
@@ -28,6 +31,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(spec_app, name="spec")
+app.add_typer(devices_app, name="devices")
+app.add_typer(broker_app, name="broker")
 
 
 def _settings(**overrides: object) -> Settings:
@@ -165,6 +170,8 @@ def _serve(settings: Settings) -> None:
     except HearthError as err:
         fail(err)
 
+
+app.command()(simulate)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -107,6 +108,16 @@ class HearthTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]
         return access.allows(username=session.username, topic=topic, access=_ACTIONS[action])
 
 
+class _Snapshots(dict[str, Any]):
+    """A dict iterated over a copy, so loops that await survive concurrent changes."""
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return list(super().items())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().keys()))
+
+
 class GuardedBroker(Broker):  # type: ignore[misc]
     """amqtt's broker, checking credentials before a CONNECT may touch an existing session.
 
@@ -119,6 +130,10 @@ class GuardedBroker(Broker):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._streams: set[asyncio.StreamWriter] = set()
+        # amqtt delivers a message by iterating its subscriptions while it awaits each
+        # permission check; a client subscribing meanwhile broke the loop and the message
+        # was lost ("dictionary changed size"). Iterate a snapshot instead.
+        self._subscriptions: dict[str, Any] = _Snapshots(self.__dict__["_subscriptions"])
 
     async def stream_connected(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, listener_name: str

@@ -106,6 +106,11 @@ async def list_models(session: AsyncSession, *, by: User | None = None) -> list[
     return list(await session.scalars(query))
 
 
+def compile_model(row: DeviceModel) -> CompiledSpec:
+    """Compile a model row's spec document."""
+    return compile_spec(parse_spec(row.spec))
+
+
 class SpecCache:
     """Compiled specs by model id, reloaded when the stored version moves on."""
 
@@ -134,6 +139,6 @@ class SpecCache:
         entry = self._compiled.get(row.id)
         if entry is not None and entry[0] == row.spec_version:
             return entry[1]
-        compiled = compile_spec(parse_spec(row.spec))
+        compiled = compile_model(row)
         self._compiled[row.id] = (row.spec_version, compiled)
         return compiled

@@ -1,0 +1,141 @@
+"""Operator tasks for the CLI: mint, rotate, revoke, prepare a simulated fleet, announce.
+
+The CLI is not a running hearth, so after a change it *announces* it: it connects to the
+broker as hearth's service account for a moment and relays the event (``hearth.relay``)
+to every running process, which then drops a revoked device or rewrites Mosquitto's
+files. If no hearth is running there is nobody to tell; the change applies when one
+starts, since every check reads the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth import db
+from hearth.accounts.models import User
+from hearth.config import Settings
+from hearth.devices import library
+from hearth.devices.native import guess_format, spec_from_text
+from hearth.devices.spec import Spec
+from hearth.errors import InvalidInput, NotFound
+from hearth.homes import service as homes
+from hearth.homes.models import Home
+from hearth.hub import binding, catalog, identity
+from hearth.hub.broker import SERVICE_USERNAME, service_password
+from hearth.hub.mqtt import BrokerAddress, MqttLink
+from hearth.hub.simulator import Credentials
+from hearth.relay import TOPIC_PREFIX, encode
+
+
+@contextlib.asynccontextmanager
+async def session_for(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """Open one transaction on the configured (and fully migrated) database."""
+    engine = db.create_engine(settings.resolved_database_url, pool=False)
+    try:
+        await db.check_schema(engine)
+        async with db.transaction(db.session_factory(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def service_address(settings: Settings) -> BrokerAddress:
+    """Where hearth's own processes reach the broker."""
+    if settings.mqtt_url:
+        return BrokerAddress.from_url(settings.mqtt_url)
+    return BrokerAddress(
+        settings.embedded_mqtt_host,
+        settings.embedded_mqtt_port,
+        SERVICE_USERNAME,
+        service_password(settings.secret),
+        mqtt5=False,
+    )
+
+
+async def announce(settings: Settings, *events: object, wait: float = 3.0) -> bool:
+    """Relay events to running hearth processes; tell whether a broker took them."""
+    link = MqttLink(service_address(settings), client_prefix="hearth-cli")
+    await link.start()
+    try:
+        if not await link.wait_connected(wait):
+            return False
+        for event in events:
+            await link.publish(TOPIC_PREFIX + type(event).__name__, encode(event, "cli"), qos=1)
+        return True
+    finally:
+        await link.stop()
+
+
+def write_secret_file(path: Path, text: str) -> None:
+    """Write a file only its owner may read (it holds device secrets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+def load_spec_files(paths: Sequence[Path]) -> list[Spec]:
+    """Read native spec files (JSON or YAML)."""
+    specs = []
+    for path in paths:
+        try:
+            text = path.read_bytes()
+        except OSError as err:
+            raise InvalidInput(f"cannot read {path}: {err.strerror}") from err
+        specs.append(spec_from_text(text, fmt=guess_format(path.name)))
+    return specs
+
+
+async def ensure_products(session: AsyncSession, extra: Sequence[Spec] = ()) -> None:
+    """Register the built-in library and any extra specs (idempotent)."""
+    await catalog.register_library(session, library.list_specs())
+    for spec in extra:
+        await catalog.save_model(session, spec=spec)
+
+
+async def mint_fleet(
+    session: AsyncSession, *, products: Sequence[str], count: int
+) -> list[identity.Minted]:
+    """Mint ``count`` units spread evenly over ``products``."""
+    if not products:
+        raise InvalidInput("name at least one product")
+    units: list[identity.Minted] = []
+    for index, model_id in enumerate(products):
+        share = count // len(products) + (1 if index < count % len(products) else 0)
+        if share:
+            units.extend(await identity.mint(session, model_id=model_id, count=share))
+    return units
+
+
+async def home_of(session: AsyncSession, *, username: str, name: str) -> tuple[User, Home]:
+    """Return the user's home called ``name``, creating it if needed."""
+    user = await session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    for home, _role in await homes.list_homes(session, user=user):
+        if home.name == name and home.owner_id == user.id:
+            return user, home
+    return user, await homes.create_home(session, owner=user, name=name)
+
+
+async def bind_all(
+    session: AsyncSession, *, user: User, home: Home, units: Sequence[identity.Minted]
+) -> list[object]:
+    """Pair every unit with the home, as its owner would with the codes; return events."""
+    events: list[object] = []
+    for unit in units:
+        _, bound = await binding.bind(
+            session, user=user, home_id=home.id, pairing_code=unit.pairing_code
+        )
+        events.extend(bound)
+    return events
+
+
+def fleet_credentials(units: Sequence[identity.Minted]) -> list[Credentials]:
+    return [Credentials(u.device_id, u.model_id, u.secret) for u in units]
