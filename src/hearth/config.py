@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     mosquitto_device_listener: str = Field(
         default="1883", description="the devices' listener in the generated Mosquitto config"
     )
+    simulate_fleet: Path | None = Field(
+        default=None, description="run the simulated devices of this fleet CSV in-process (demo)"
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -9,6 +9,7 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.config import Settings
+from hearth.hub.demo import seed_devices
 from hearth.payments.demo import seed_payments
 
 DEMO_PARTNER = "Lumi Labs"
@@ -41,5 +42,6 @@ async def seed(settings: Settings) -> None:
                     partner_name=DEMO_PARTNER if role is Role.PARTNER else None,
                 )
         await seed_payments(db.session_factory(engine), settings, fan="fan", partner="partner")
+        await seed_devices(db.session_factory(engine), settings, fan="fan")
     finally:
         await engine.dispose()

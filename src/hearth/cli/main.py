@@ -128,6 +128,8 @@ def demo(
     settings = _settings(http_port=port)
     run(migrate(settings))
     run(seed(settings))
+    # The demo homes' simulated devices run inside the server (see hearth.hub.demo).
+    os.environ["HEARTH_SIMULATE_FLEET"] = str(settings.data_dir / "demo-fleet.csv")
     url = f"http://{settings.http_host}:{settings.http_port}"
     console.rule("[bold]hearth demo")
     console.print(f"Open [bold cyan]{url}[/] and log in as:")

@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from hearth import db, metrics
+from hearth.errors import HearthError
 from hearth.hub import protocol, upkeep
 from hearth.hub.access import DeviceAccess
 from hearth.hub.catalog import SpecCache
@@ -34,6 +36,7 @@ from hearth.hub.events import (
 from hearth.hub.ingest import Ingest
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.mqtt import MqttLink
+from hearth.hub.simulator import Fleet, SimulatedDevice, read_fleet
 
 if TYPE_CHECKING:
     from hearth.runtime import Hearth
@@ -97,6 +100,8 @@ class DeviceCloud:
             )
             self._spawn(self.mosquitto.run(), "mosquitto-sync")
         self._spawn(self._upkeep(), "device-upkeep")
+        if settings.simulate_fleet is not None:
+            self._spawn(self._simulate(settings.simulate_fleet), "simulated-fleet")
 
     async def wait_ready(self, seconds: float = 5.0) -> bool:
         """Wait until device traffic flows into this process (if it consumes any)."""
@@ -146,6 +151,33 @@ class DeviceCloud:
                 )
             if pruned:
                 log.info("device_history_pruned", rows=pruned)
+
+    def device_address(self) -> tuple[str, int]:
+        """Where this hearth's own simulated devices connect."""
+        settings = self.hearth.settings
+        if settings.uses_embedded_broker:
+            return settings.embedded_mqtt_host, settings.embedded_mqtt_port
+        return self.hearth.broker_address().host, int(settings.mosquitto_device_listener.split()[0])
+
+    async def _simulate(self, path: Path) -> None:
+        """Run a fleet of simulated devices in this process until stopped (the demo)."""
+        try:
+            credentials = read_fleet(path)
+            specs = {m: await self.specs.get(m) for m in {c.model_id for c in credentials}}
+        except (OSError, HearthError) as err:
+            log.warning("simulated_fleet_not_started", fleet=str(path), error=str(err))
+            return
+        host, port = self.device_address()
+        fleet = Fleet(
+            SimulatedDevice(c, specs[c.model_id], host=host, port=port, report_every=10.0)
+            for c in credentials
+        )
+        try:
+            connected = await fleet.start()
+            log.info("simulated_fleet_started", devices=connected)
+            await asyncio.Event().wait()
+        finally:
+            await fleet.stop()
 
     async def _credentials_changed(self, event: DeviceCredentialsChanged) -> None:
         self.access.forget(event.device_id)

@@ -14,6 +14,7 @@ import contextlib
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 OnMessage = Callable[[str, bytes], None]
 
@@ -193,8 +194,8 @@ class WireClient(asyncio.Protocol):
     # -- protocol -----------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        self._transport = cast(asyncio.Transport, transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
         error = WireError(f"connection closed: {exc}" if exc else "connection closed")
