@@ -94,7 +94,7 @@ class EventRelay:
                 # Other processes miss this event; state itself is in the database, so a
                 # reconnecting page reloads it. Count it so operators can see it happen.
                 metrics.ERRORS.labels(area="relay").inc()
-                log.warning("event_not_relayed", event=type(event).__name__)
+                log.warning("event_not_relayed", name=type(event).__name__)
 
     async def _received(self, message: aiomqtt.Message) -> None:
         try:

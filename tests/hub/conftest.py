@@ -145,6 +145,21 @@ class Rig:
                 break
         return units
 
+    async def restart_broker(self, *, down_for: float = 0.5) -> None:
+        """Stop the broker and start it again on the same ports, as an operator would."""
+        if self.mosquitto is None:
+            assert self.hearth.broker is not None
+            await self.hearth.broker.stop()
+            await asyncio.sleep(down_for)
+            await self.hearth.broker.start()
+            return
+        old = self.mosquitto
+        stop_mosquitto(old)
+        await asyncio.sleep(down_for)
+        config = (old.directory / "mosquitto.conf").read_text()
+        extra = _extra_config(config)
+        self.mosquitto = start_mosquitto(old.directory, extra, port=old.port)
+
     async def service_publish(self, topic: str, payload: bytes) -> None:
         assert self.hearth.mqtt is not None
         await self.hearth.mqtt.publish(topic, payload, qos=1)
@@ -193,14 +208,16 @@ async def rig(
         f"pid_file {directory / 'mosquitto.pid'}\n" + config.read_text(),
         port=service_port,
     )
+    rig = Rig("mosquitto", runtime, device_port, service_port, password, broker)
     try:
         await runtime.start()
         try:
-            yield Rig("mosquitto", runtime, device_port, service_port, password, broker)
+            yield rig
         finally:
             await runtime.stop()
     finally:
-        stop_mosquitto(broker)
+        assert rig.mosquitto is not None
+        stop_mosquitto(rig.mosquitto)  # the one running now, after any restart
 
 
 def simulated(rig: Rig, unit: identity.Minted, **options: Any) -> SimulatedDevice:
@@ -232,3 +249,11 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0)
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"still not true after {within} s")
         await asyncio.sleep(0.05)
+
+
+def _extra_config(config: str) -> str:
+    """Return what a rig added to the config ``start_mosquitto`` writes around it."""
+    own = ("listener ", "persistence ", "log_dest ", "user root")
+    lines = config.splitlines()
+    start = next(i for i, line in enumerate(lines) if not line.startswith(own))
+    return "\n".join(lines[start:]) + "\n"

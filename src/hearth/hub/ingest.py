@@ -183,6 +183,14 @@ class Ingest:
         return None
 
     async def _announce(self, applied: store.Applied) -> None:
+        try:
+            await self._tell(applied)
+        except Exception:
+            # The batch is committed; listeners missing it must not stop the consumer.
+            MESSAGES.labels(outcome="unannounced").inc()
+            log.exception("ingest_announce_failed")
+
+    async def _tell(self, applied: store.Applied) -> None:
         if applied.updates:
             await self.hearth.publish(DeviceUpdatesApplied(applied.updates))
         if applied.answered:
