@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearth.db import Base, UTCDateTime
@@ -23,3 +25,75 @@ class Partner(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="approved")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The application (hearth.mall.partners): who applied, how to reach them, what they make.
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    applicant_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    # The store, once approved.
+    store_name: Mapped[str] = mapped_column(String(120), default="")
+    store_description: Mapped[str] = mapped_column(Text, default="")
+    support_contact: Mapped[str] = mapped_column(String(254), default="")
+
+
+class Product(Base):
+    """A partner's product submission, from draft through review to approval."""
+
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_state_submitted_at", "state", "submitted_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("prd"))
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The device spec in the native format, and its version (bumped when it changes).
+    spec: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    spec_version: Mapped[int] = mapped_column(Integer, default=0)
+    retail_price: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    campaign_goal: Mapped[int] = mapped_column(BigInteger, default=0)
+    campaign_days: Mapped[int] = mapped_column(Integer, default=30)
+    state: Mapped[str] = mapped_column(String(24), default="draft")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewStep(Base):
+    """One audited move of a product or partner application: who, when, from, to, why."""
+
+    __tablename__ = "review_steps"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("rvs"))
+    subject: Mapped[str] = mapped_column(String(32), index=True)  # product or partner id
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_state: Mapped[str] = mapped_column(String(24))
+    to_state: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ReviewComment(Base):
+    """A comment in a product's review thread; replies point at their parent."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("rvc"))
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("review_comments.id", ondelete="CASCADE")
+    )
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
