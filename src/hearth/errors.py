@@ -87,6 +87,12 @@ class InvalidInput(HearthError):
     status = 422
     code = "invalid_input"
 
+    @classmethod
+    def fields(cls, problems: Sequence[Mapping[str, str]]) -> InvalidInput:
+        """Build the error for ``[{"field", "message"}, ...]``, summarised in one line."""
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return cls(summary, detail=[dict(p) for p in problems])
+
 
 class CurrencyMismatch(InvalidInput):
     """Two amounts of different currencies were added, subtracted or compared."""

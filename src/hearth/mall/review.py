@@ -21,7 +21,6 @@ from typing import TypeVar
 
 from hearth.errors import InvalidInput, InvalidTransition, PermissionDenied
 
-
 S = TypeVar("S", bound=StrEnum)
 
 

@@ -23,6 +23,7 @@ from hearth.web.routes import (
     api_devices,
     api_ledger,
     api_makers,
+    api_mall,
     broker_hooks,
     health,
     pages,
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(api_devices.router, prefix="/api/v1")
     app.include_router(api_makers.router, prefix="/api/v1")
     app.include_router(broker_hooks.router, prefix="/api/v1")
+    app.include_router(api_mall.router, prefix="/api/v1")
     app.include_router(pages.router)
 
     app.add_middleware(MetricsMiddleware)

@@ -14,7 +14,6 @@ from alembic import op
 
 import hearth.db
 
-
 revision: str = '6c1981b1fc9a'
 down_revision: str | Sequence[str] | None = '726123ec9527'
 branch_labels: str | Sequence[str] | None = None
