@@ -9,4 +9,5 @@ def load_all() -> None:
     import hearth.homes.models  # noqa: F401
     import hearth.hub.models  # noqa: F401
     import hearth.mall.models  # noqa: F401
+    import hearth.notifications.models  # noqa: F401
     import hearth.payments.models  # noqa: F401

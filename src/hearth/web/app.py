@@ -24,6 +24,7 @@ from hearth.web.routes import (
     api_ledger,
     api_makers,
     api_mall,
+    api_notifications,
     broker_hooks,
     health,
     pages,
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(api_makers.router, prefix="/api/v1")
     app.include_router(broker_hooks.router, prefix="/api/v1")
     app.include_router(api_mall.router, prefix="/api/v1")
+    app.include_router(api_notifications.router, prefix="/api/v1")
     app.include_router(pages.router)
 
     app.add_middleware(MetricsMiddleware)
