@@ -83,11 +83,7 @@ class DeviceCloud:
         bus.subscribe(DeviceCameOnline, self.commands.came_online)
         settings = self.hearth.settings
         if settings.ingest:
-            self.ingest = Ingest(self.hearth, self.specs)
-            self.link = MqttLink(self.hearth.broker_address(), client_prefix="hearth-ingest")
-            await self.link.subscribe(self.traffic_filter, self.ingest.on_message, qos=1)
-            await self.link.start()
-            self._spawn(self.ingest.run(), "ingest-flush")
+            await self.start_ingest()
         if settings.mosquitto_dir is not None:
             address = self.hearth.broker_address()
             self.mosquitto = MosquittoSync(
@@ -102,6 +98,16 @@ class DeviceCloud:
         self._spawn(self._upkeep(), "device-upkeep")
         if settings.simulate_fleet is not None:
             self._spawn(self._simulate(settings.simulate_fleet), "simulated-fleet")
+
+    async def start_ingest(self) -> None:
+        """Start consuming device traffic on a connection of its own."""
+        if self.ingest is not None:
+            return
+        self.ingest = Ingest(self.hearth, self.specs)
+        self.link = MqttLink(self.hearth.broker_address(), client_prefix="hearth-ingest")
+        await self.link.subscribe(self.traffic_filter, self.ingest.on_message, qos=1)
+        await self.link.start()
+        self._spawn(self.ingest.run(), "ingest-flush")
 
     async def wait_ready(self, seconds: float = 5.0) -> bool:
         """Wait until device traffic flows into this process (if it consumes any)."""

@@ -12,11 +12,12 @@ delivers one twice or two hearth workers receive them out of order.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import orjson
 
 VERSION = 1
 ROOT = f"dev/v{VERSION}"
@@ -193,7 +194,7 @@ def _load(payload: bytes) -> dict[str, Any]:
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolViolation("oversized", f"payload of {len(payload)} bytes > {MAX_PAYLOAD}")
     try:
-        body = json.loads(payload)
+        body = orjson.loads(payload)
     except (ValueError, RecursionError) as err:
         raise ProtocolViolation("malformed_json", f"not JSON: {err}") from None
     if not isinstance(body, dict):
@@ -281,7 +282,7 @@ def _decode_result(body: dict[str, Any]) -> Result:
 
 
 def _dump(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()
+    return orjson.dumps(body)
 
 
 def encode_down(message: DownMessage) -> tuple[Down, bytes]:

@@ -9,20 +9,20 @@ Core statements rather than ORM objects: a batch is thousands of rows.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+import orjson
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.errors import ValueRejected
-from hearth.hub import protocol
+from hearth.hub import batchsql, protocol
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import CommandAnswered
-from hearth.hub.models import Command, Device, DeviceState, HistoryPoint
+from hearth.hub.models import Command, DeviceState, HistoryPoint
 from hearth.hub.protocol import EventMessage, Info, Report, Result, Status
 from hearth.hub.state import Mark, Twin, admit_sequenced, apply_report, apply_status, settle_desired
 from hearth.hub.status import COMMAND_MOVES, CommandStatus
@@ -63,83 +63,62 @@ class Applied:
     unknown: int = 0
 
 
-_STATE_COLUMNS = (
-    "device_id", "reported", "stamps", "desired", "boot", "seq", "seq_window", "reports",
-    "online", "link_boot", "link", "heartbeat", "firmware", "last_seen", "stale_at",
-    "availability_at",
-)  # fmt: skip
-_WRITE = update(STATES).where(STATES.c.device_id == bindparam("b_device_id"))
-
-
-def _twin(row: Any) -> Twin:
+def _twin(row: tuple[Any, ...]) -> Twin:
+    (device_id, reported, stamps, desired, boot, seq, window, reports, online, link_boot, link,
+     heartbeat, firmware, last_seen, stale_at, availability_at) = row[:16]  # fmt: skip
     return Twin(
-        device_id=row.device_id,
-        reported=dict(row.reported or {}),
-        stamps=dict(row.stamps or {}),
-        desired=dict(row.desired or {}),
-        mark=Mark(row.boot, row.seq, row.seq_window),
-        reports=row.reports,
-        online=row.online,
-        link=(row.link_boot, row.link),
-        heartbeat=row.heartbeat,
-        firmware=row.firmware,
-        last_seen=row.last_seen,
-        stale_at=row.stale_at,
-        availability_at=row.availability_at,
+        device_id=device_id,
+        reported=orjson.loads(reported),
+        stamps=orjson.loads(stamps),
+        desired=orjson.loads(desired),
+        mark=Mark(boot, seq, window),
+        reports=reports,
+        online=online,
+        link=(link_boot, link),
+        heartbeat=heartbeat,
+        firmware=firmware,
+        last_seen=last_seen,
+        stale_at=stale_at,
+        availability_at=availability_at,
     )
 
 
-def _row(twin: Twin, now: datetime) -> dict[str, Any]:
-    return {
-        "b_device_id": twin.device_id,
-        "reported": twin.reported,
-        "stamps": twin.stamps,
-        "desired": twin.desired,
-        "boot": twin.mark.boot,
-        "seq": twin.mark.seq,
-        "seq_window": twin.mark.window,
-        "reports": twin.reports,
-        "online": twin.online,
-        "link_boot": twin.link[0],
-        "link": twin.link[1],
-        "heartbeat": twin.heartbeat,
-        "firmware": twin.firmware,
-        "last_seen": twin.last_seen,
-        "stale_at": twin.stale_at,
-        "availability_at": twin.availability_at,
-        "updated_at": now,
-    }
+def _row(twin: Twin) -> tuple[Any, ...]:
+    """Return a twin as a state row in ``batchsql.STATE_COLUMNS`` order."""
+    return (
+        twin.device_id,
+        orjson.dumps(twin.reported).decode(),
+        orjson.dumps(twin.stamps).decode(),
+        orjson.dumps(twin.desired).decode(),
+        twin.mark.boot,
+        twin.mark.seq,
+        twin.mark.window,
+        twin.reports,
+        twin.online,
+        twin.link[0],
+        twin.link[1],
+        twin.heartbeat,
+        twin.firmware,
+        twin.last_seen,
+        twin.stale_at,
+        twin.availability_at,
+    )
+
+
+def _history(device_id: str, key: str, at: datetime, value: Any) -> tuple[Any, ...]:
+    kind = type(value)
+    num = float(value) if kind is int or kind is float or kind is bool else None
+    return (device_id, key, at, num, orjson.dumps(value).decode())
 
 
 def history_row(device_id: str, key: str, at: datetime, value: Any) -> dict[str, Any]:
     """Return one history row: numbers (and booleans as 0/1) also go into ``num``."""
-    kind = type(value)
-    num = float(value) if kind is int or kind is float or kind is bool else None
-    return {
-        "device_id": device_id,
-        "key": key,
-        "at": at,
-        "num": num,
-        "value": json.dumps(value, separators=(",", ":")),
-    }
+    return dict(zip(batchsql.HISTORY_COLUMNS, _history(device_id, key, at, value), strict=True))
 
 
 async def _load(session: AsyncSession, ids: list[str]) -> dict[str, tuple[Twin, str | None, str]]:
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite's driver starts a transaction at the first write, not at a read: write
-        # first, so no other connection commits between this read and the write-back.
-        await session.execute(
-            update(STATES).where(STATES.c.device_id == ids[0]).values(seq=STATES.c.seq)
-        )
-    columns = [STATES.c[name] for name in _STATE_COLUMNS]
-    rows = await session.execute(
-        select(*columns, Device.home_id, Device.model_id)
-        .join(Device, Device.id == STATES.c.device_id)
-        .where(STATES.c.device_id.in_(ids))
-        .order_by(STATES.c.device_id)
-        .with_for_update(of=STATES)
-    )
-    return {row.device_id: (_twin(row), row.home_id, row.model_id) for row in rows}
+    rows = await batchsql.load_states(session, ids)
+    return {row[0]: (_twin(row), row[16], row[17]) for row in rows}
 
 
 async def apply(
@@ -154,9 +133,10 @@ async def apply(
     applied = Applied()
     ids = sorted({item.device_id for item in items})
     loaded = await _load(session, ids) if ids else {}
-    history: list[dict[str, Any]] = []
+    history: list[tuple[Any, ...]] = []
     results: list[tuple[Twin, str | None, str, Inbound]] = []
     touched: dict[str, Twin] = {}
+    changes: dict[str, tuple[str | None, datetime, dict[str, Any]]] = {}
     for item in items:
         found = loaded.get(item.device_id)
         if found is None:
@@ -191,25 +171,33 @@ async def apply(
                 applied.repeats += 1
                 continue
             applied.reports += 1
-            history.extend(history_row(twin.device_id, k, at, v) for k, v in message.props.items())
+            history.extend(_history(twin.device_id, k, at, v) for k, v in message.props.items())
             if changed:
-                applied.updates.append(_update("state", twin, home_id, at, changed=changed))
+                # One state update per device and batch, with everything that changed.
+                held = changes.get(twin.device_id)
+                if held is None:
+                    changes[twin.device_id] = (home_id, at, changed)
+                else:
+                    held[2].update(changed)
+                    changes[twin.device_id] = (home_id, at, held[2])
         elif isinstance(message, EventMessage):
             if not admit_sequenced(twin, boot=message.boot, seq=message.seq, now=at):
                 applied.repeats += 1
                 continue
-            history.append(history_row(twin.device_id, f"e:{message.event}", at, message.args))
+            history.append(_history(twin.device_id, f"e:{message.event}", at, message.args))
             applied.updates.append(
                 _update("event", twin, home_id, at, event=message.event, args=message.args)
             )
+    for device_id, (home_id, at, changed) in changes.items():
+        applied.updates.append(_update("state", touched[device_id], home_id, at, changed=changed))
     if results:
         await _settle(session, results, applied, specs=specs, now=now)
     if applied.resync:
         await _record_resync(session, applied.resync, now)
     if touched:
-        await session.execute(_WRITE, [_row(twin, now) for twin in touched.values()])
+        await batchsql.write_states(session, [_row(twin) for twin in touched.values()], now)
     if history:
-        await session.execute(insert(HISTORY), history)
+        await batchsql.insert_history(session, history)
         applied.history = len(history)
     if rejections:
         await _count_rejections(session, rejections)
