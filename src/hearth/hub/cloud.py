@@ -35,8 +35,8 @@ from hearth.hub.events import (
 )
 from hearth.hub.ingest import Ingest
 from hearth.hub.mosquitto import MosquittoSync
-from hearth.hub.mqtt import MqttLink
 from hearth.hub.simulator import Fleet, SimulatedDevice, read_fleet
+from hearth.hub.traffic import TrafficLink
 
 if TYPE_CHECKING:
     from hearth.runtime import Hearth
@@ -62,7 +62,7 @@ class DeviceCloud:
         )
         self.commands = Commands(hearth, self.specs)
         self.ingest: Ingest | None = None
-        self.link: MqttLink | None = None
+        self.link: TrafficLink | None = None
         self.mosquitto: MosquittoSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -104,8 +104,9 @@ class DeviceCloud:
         if self.ingest is not None:
             return
         self.ingest = Ingest(self.hearth, self.specs)
-        self.link = MqttLink(self.hearth.broker_address(), client_prefix="hearth-ingest")
-        await self.link.subscribe(self.traffic_filter, self.ingest.on_message, qos=1)
+        self.link = TrafficLink(
+            self.hearth.broker_address(), self.traffic_filter, self.ingest.receive
+        )
         await self.link.start()
         self._spawn(self.ingest.run(), "ingest-flush")
 

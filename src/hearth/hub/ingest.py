@@ -17,16 +17,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Coroutine
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import aiomqtt
 import structlog
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from hearth import db
+from hearth.devices.compiled import CompiledSpec
 from hearth.errors import ValueRejected
 from hearth.hub import protocol, store
 from hearth.hub.catalog import SpecCache
@@ -51,6 +52,24 @@ LOG_EVERY = 10.0
 RETRIES = 5
 
 
+def _checked(spec: CompiledSpec, model_id: str, message: protocol.UpMessage) -> protocol.UpMessage:
+    """Return the message with its values coerced by the spec; raise ``ValueRejected``."""
+    if isinstance(message, Report):
+        accepted, rejected = spec.check_values(message.props, op="report")
+        if rejected:
+            raise next(iter(rejected.values()))
+        return Report(message.boot, message.seq, accepted)
+    if isinstance(message, EventMessage):
+        siid, eiid = protocol.split_key(message.event)
+        args = spec.check_event(siid, eiid, message.args)
+        return EventMessage(message.boot, message.seq, message.event, args)
+    if isinstance(message, Info) and message.model != model_id:
+        raise ValueRejected(
+            f"the device is a {model_id}, not a {message.model}", reason="wrong_model"
+        )
+    return message
+
+
 class Ingest:
     """Consumes device messages for one hearth process."""
 
@@ -71,14 +90,50 @@ class Ingest:
         self._models: dict[str, str] = {}
         self._logged: dict[str, float] = {}
         self._lock = asyncio.Lock()
+        self._pending: set[asyncio.Task[None]] = set()
+        self._waiting: dict[str, list[tuple[protocol.Up, bytes]]] = {}
         self.applied = 0  # reports applied by this process, for benchmarks and tests
 
-    async def on_message(self, message: aiomqtt.Message) -> None:
-        """Take one MQTT message from the link."""
-        payload = message.payload
-        await self.handle(
-            message.topic.value, payload if isinstance(payload, bytes) else str(payload).encode()
-        )
+    def receive(self, topic: str, payload: bytes) -> None:
+        """Take one message straight off the wire.
+
+        A known device's message is checked and queued right here, with no await; the
+        first message of a device this process has not seen yet looks it up first.
+        """
+        parsed = protocol.parse_up_topic(topic)
+        if parsed is None:
+            MESSAGES.labels(outcome="bad_topic").inc()
+            return
+        device_id, kind = parsed
+        model_id = self._models.get(device_id)
+        spec = self.specs.peek(model_id) if model_id is not None else None
+        if model_id is None or spec is None:
+            waiting = self._waiting.get(device_id)
+            if waiting is None:
+                self._waiting[device_id] = [(kind, payload)]
+                self._spawn(self._look_up(device_id))
+            else:
+                waiting.append((kind, payload))
+            return
+        self._accept(device_id, kind, payload, model_id, spec)
+
+    async def _look_up(self, device_id: str) -> None:
+        """Learn a device's model and spec, then take what it sent in the meantime, in order."""
+        model_id: str | None = None
+        spec: CompiledSpec | None = None
+        try:
+            model_id = self._models.get(device_id) or await self._model_of(device_id)
+            if model_id is not None:
+                spec = self.specs.peek(model_id) or await self.specs.get(model_id)
+        except Exception:
+            log.exception("ingest_lookup_failed", device_id=device_id)
+        finally:
+            waiting = self._waiting.pop(device_id, [])
+        if model_id is None or spec is None:
+            MESSAGES.labels(outcome="unknown_device").inc(len(waiting))
+            return
+        for kind, payload in waiting:
+            self._accept(device_id, kind, payload, model_id, spec)
 
     async def handle(self, topic: str, payload: bytes) -> None:
         """Decode and validate one message, then queue it or reject it."""
@@ -87,14 +142,19 @@ class Ingest:
             MESSAGES.labels(outcome="bad_topic").inc()
             return
         device_id, kind = parsed
+        model_id = self._models.get(device_id) or await self._model_of(device_id)
+        if model_id is None:
+            MESSAGES.labels(outcome="unknown_device").inc()
+            return
+        spec = self.specs.peek(model_id) or await self.specs.get(model_id)
+        self._accept(device_id, kind, payload, model_id, spec)
+
+    def _accept(
+        self, device_id: str, kind: protocol.Up, payload: bytes, model_id: str, spec: CompiledSpec
+    ) -> None:
         now = self.hearth.clock.now()
         try:
-            message = protocol.decode_up(kind, payload)
-            model_id = self._models.get(device_id) or await self._model_of(device_id)
-            if model_id is None:
-                MESSAGES.labels(outcome="unknown_device").inc()
-                return
-            message = await self._validate(model_id, message)
+            message = _checked(spec, model_id, protocol.decode_up(kind, payload))
         except ProtocolViolation as err:
             self._reject(device_id, err.reason, str(err), now)
             return
@@ -102,25 +162,13 @@ class Ingest:
             self._reject(device_id, err.reason, err.message, now)
             return
         self._items.append(Inbound(device_id, now, message))
-        if len(self._items) >= self.max_batch:
-            await self.flush()
+        if len(self._items) >= self.max_batch and not self._lock.locked():
+            self._spawn(self.flush())
 
-    async def _validate(self, model_id: str, message: protocol.UpMessage) -> protocol.UpMessage:
-        spec = self.specs.peek(model_id) or await self.specs.get(model_id)
-        if isinstance(message, Report):
-            accepted, rejected = spec.check_values(message.props, op="report")
-            if rejected:
-                raise next(iter(rejected.values()))
-            return Report(message.boot, message.seq, accepted)
-        if isinstance(message, EventMessage):
-            siid, eiid = protocol.split_key(message.event)
-            args = spec.check_event(siid, eiid, message.args)
-            return EventMessage(message.boot, message.seq, message.event, args)
-        if isinstance(message, Info) and message.model != model_id:
-            raise ValueRejected(
-                f"the device is a {model_id}, not a {message.model}", reason="wrong_model"
-            )
-        return message
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     async def _model_of(self, device_id: str) -> str | None:
         async with self.hearth.sessions() as session:

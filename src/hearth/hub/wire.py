@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -88,6 +89,7 @@ class WireClient(asyncio.Protocol):
         self.on_message = on_message
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
+        self._acks: bytearray | None = None
         self._next_id = 0
         self._waiters: dict[tuple[int, int], asyncio.Future[bytes]] = {}
         self._connack: asyncio.Future[bytes] | None = None
@@ -109,12 +111,19 @@ class WireClient(asyncio.Protocol):
         will: Will | None = None,
         on_message: OnMessage | None = None,
         within: float = 10.0,
+        tls: bool = False,
     ) -> WireClient:
         """Open a connection and wait for the broker to accept it; raise ``WireError``."""
         loop = asyncio.get_running_loop()
         try:
             _transport, client = await asyncio.wait_for(
-                loop.create_connection(lambda: cls(on_message), host, port), within
+                loop.create_connection(
+                    lambda: cls(on_message),
+                    host,
+                    port,
+                    ssl=ssl.create_default_context() if tls else None,
+                ),
+                within,
             )
         except (OSError, TimeoutError) as err:
             raise WireError(f"cannot reach {host}:{port}: {err}") from err
@@ -210,6 +219,16 @@ class WireClient(asyncio.Protocol):
             self.closed.set_result(None)
 
     def data_received(self, data: bytes) -> None:
+        # Acknowledgements for everything in this read go out in one write, after it.
+        self._acks = bytearray()
+        try:
+            self._read(data)
+        finally:
+            acks, self._acks = self._acks, None
+            if acks and self._transport is not None and not self._transport.is_closing():
+                self._transport.write(acks)
+
+    def _read(self, data: bytes) -> None:
         buffer = self._buffer
         buffer += data
         while len(buffer) >= 2:
@@ -243,7 +262,11 @@ class WireClient(asyncio.Protocol):
             if qos:
                 packet_id = body[start : start + 2]
                 start += 2
-                self._send(_packet(PUBACK, 0, packet_id))
+                puback = _packet(PUBACK, 0, packet_id)
+                if self._acks is not None:
+                    self._acks += puback
+                else:
+                    self._send(puback)
             if self.on_message is not None:
                 self.on_message(topic, body[start:])
         elif kind == CONNACK:

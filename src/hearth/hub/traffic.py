@@ -1,0 +1,129 @@
+"""The connection that carries device traffic into a hearth worker.
+
+Device reports are the one stream whose volume grows with the fleet, so they arrive on a
+connection of their own, read with hearth's small MQTT 3.1.1 client (``hub.wire``): a
+PUBLISH costs one slice and one callback, where a general client builds message, property
+and matcher objects per message. ``TrafficLink`` keeps that connection up — reconnecting
+with back-off and subscribing again after every reconnection — and hands each message to
+a plain callback. Shared subscriptions (``$share/<group>/...``) work over MQTT 3.1.1 on
+Mosquitto and EMQX, so several workers still split the traffic.
+
+Delivery is the same as with any client that acknowledges on receipt: the broker
+redelivers at QoS 1 until the PUBACK, which is sent as the message is read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+
+from hearth import metrics
+from hearth.hub.mqtt import BrokerAddress
+from hearth.hub.wire import OnMessage, WireClient, WireError
+from hearth.kit.ids import new_id
+
+log = structlog.get_logger(__name__)
+
+
+class TrafficLink:
+    """One self-healing subscription to device traffic."""
+
+    def __init__(
+        self,
+        address: BrokerAddress,
+        topic_filter: str,
+        on_message: OnMessage,
+        *,
+        client_prefix: str = "hearth-ingest",
+        keepalive: int = 30,
+    ) -> None:
+        self.address = address
+        self.topic_filter = topic_filter
+        self.client_id = new_id(client_prefix)
+        self.keepalive = keepalive
+        self._on_message = on_message
+        self._client: WireClient | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self._counted = metrics.MQTT_MESSAGES.labels(direction="in")  # bound once: hot path
+        self.last_error: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    async def start(self) -> None:
+        """Start connecting in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="traffic-link")
+
+    async def wait_connected(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the subscription to be in place."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), seconds)
+        return self.connected
+
+    async def stop(self) -> None:
+        """Disconnect and stop reconnecting."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._client is not None:
+            with contextlib.suppress(WireError):
+                await self._client.disconnect(drain=0)
+            self._client = None
+        self._connected.clear()
+
+    def _received(self, topic: str, payload: bytes) -> None:
+        self._counted.inc()
+        try:
+            self._on_message(topic, payload)
+        except Exception:
+            metrics.ERRORS.labels(area="mqtt").inc()
+            log.exception("traffic_handler_failed", topic=topic)
+
+    async def _run(self) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._session()
+                delay = 0.2
+            except asyncio.CancelledError:
+                raise
+            except (WireError, OSError, TimeoutError) as err:
+                self.last_error = str(err)
+            except Exception as err:
+                self.last_error = repr(err)
+                log.exception("traffic_link_failed")
+            if self.connected:
+                log.warning("traffic_disconnected", broker=self.address.describe())
+            self._connected.clear()
+            self._client = None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _session(self) -> None:
+        address = self.address
+        client = await WireClient.connect(
+            address.host,
+            address.port,
+            client_id=self.client_id,
+            username=address.username,
+            password=address.password,
+            keepalive=self.keepalive,
+            on_message=self._received,
+            tls=address.tls,
+        )
+        self._client = client
+        granted = await client.subscribe(self.topic_filter, qos=1)
+        if granted > 2:
+            client.abort()
+            raise WireError(f"the broker refused the subscription to {self.topic_filter}")
+        self._connected.set()
+        self.last_error = None
+        log.info("traffic_connected", broker=address.describe(), topic_filter=self.topic_filter)
+        await asyncio.shield(client.closed)  # a cancelled wait must not close the future
