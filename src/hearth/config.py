@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     simulate_fleet: Path | None = Field(
         default=None, description="run the simulated devices of this fleet CSV in-process (demo)"
     )
+    upload_max_bytes: int = Field(
+        default=5_000_000, ge=1_000, le=100_000_000, description="largest image upload accepted"
+    )
+    s3_bucket: str | None = Field(
+        default=None, description="keep uploads in this S3-compatible bucket; default: data dir"
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="S3-compatible endpoint (MinIO, Ceph...); default: AWS"
+    )
+    s3_region: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_prefix: str = Field(default="", description="key prefix inside the bucket")
 
     @classmethod
     def settings_customise_sources(

@@ -37,6 +37,9 @@ class Partner(Base):
     store_name: Mapped[str] = mapped_column(String(120), default="")
     store_description: Mapped[str] = mapped_column(Text, default="")
     support_contact: Mapped[str] = mapped_column(String(254), default="")
+    # The store's logo in upload storage (hearth.kit.storage), if any.
+    logo_key: Mapped[str | None] = mapped_column(String(200))
+    logo_type: Mapped[str] = mapped_column(String(40), default="")
 
 
 class Product(Base):
@@ -96,3 +99,44 @@ class ReviewComment(Base):
     author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProductImage(Base):
+    """An image of a product, kept in upload storage under ``key``; shown by ``position``."""
+
+    __tablename__ = "product_images"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("img"))
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PartnerInvitation(Base):
+    """An invitation to join a partner company: addressed to one user, or a link with a token.
+
+    A link's token is shown once; only its hash is kept. Either kind expires and is used once.
+    """
+
+    __tablename__ = "partner_invitations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("inv"))
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    invitee_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
