@@ -1,0 +1,249 @@
+"""Tables of the crowdfunding area.
+
+Money columns are integer minor units of the campaign's currency. A tier's ``sold``,
+``pledged`` and ``pledges`` counters are the one hot row of a flash sale: pledging takes
+units with a conditional update on it, so the limit holds whatever the concurrency.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hearth.db import Base, UTCDateTime
+from hearth.kit.clock import utcnow
+from hearth.kit.ids import new_id
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (Index("ix_campaigns_state_ends_at", "state", "ends_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("cmp"))
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="RESTRICT"), index=True
+    )
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="RESTRICT"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(String(280), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    goal: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivery_date: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set once when the outcome is decided, by whichever worker claimed it.
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    raised_at_end: Mapped[int | None] = mapped_column(BigInteger)
+    backers_at_end: Mapped[int | None] = mapped_column(Integer)
+
+
+class CampaignTier(Base):
+    __tablename__ = "campaign_tiers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("tir"))
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price: Mapped[int] = mapped_column(BigInteger)
+    retail_price: Mapped[int] = mapped_column(BigInteger)
+    limit: Mapped[int | None] = mapped_column(Integer)
+    per_backer: Mapped[int] = mapped_column(Integer, default=5)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sold: Mapped[int] = mapped_column(Integer, default=0)
+    pledged: Mapped[int] = mapped_column(BigInteger, default=0)
+    pledges: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CampaignUpdate(Base):
+    """News from the partner; ``backers_only`` ones are shown to backers alone."""
+
+    __tablename__ = "campaign_updates"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("cup"))
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(160))
+    body: Mapped[str] = mapped_column(Text, default="")
+    backers_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CampaignStep(Base):
+    """One audited move of a campaign: who (None for the clock), when, from, to, why."""
+
+    __tablename__ = "campaign_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_state: Mapped[str] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BackerCard(Base):
+    """A card a fan saved with the payment provider; only brand and last four are kept."""
+
+    __tablename__ = "backer_cards"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("crd"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str] = mapped_column(String(64))
+    method_id: Mapped[str] = mapped_column(String(64))
+    brand: Mapped[str] = mapped_column(String(20))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int] = mapped_column(Integer)
+    exp_year: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Pledge(Base):
+    __tablename__ = "pledges"
+    __table_args__ = (
+        # One counted pledge per backer and campaign: ``holder`` is the backer's id while
+        # the pledge counts and NULL after it is cancelled or released (NULLs never clash).
+        UniqueConstraint("campaign_id", "holder", name="uq_pledges_campaign_holder"),
+        UniqueConstraint("backer_id", "idempotency_key", name="uq_pledges_backer_key"),
+        Index("ix_pledges_campaign_state", "campaign_id", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("plg"))
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
+    tier_id: Mapped[str] = mapped_column(ForeignKey("campaign_tiers.id", ondelete="RESTRICT"))
+    backer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    holder: Mapped[str | None] = mapped_column(String(32))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    card_id: Mapped[str] = mapped_column(ForeignKey("backer_cards.id", ondelete="RESTRICT"))
+    shipping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    payment_id: Mapped[str | None] = mapped_column(String(64))
+    failure: Mapped[str] = mapped_column(String(200), default="")
+    retry_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A worker charging this pledge holds it until then (several workers split the work).
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_partner_status", "partner_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("ord"))
+    pledge_id: Mapped[str] = mapped_column(
+        ForeignKey("pledges.id", ondelete="RESTRICT"), unique=True
+    )
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True
+    )
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id", ondelete="RESTRICT"))
+    backer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    tier_id: Mapped[str] = mapped_column(ForeignKey("campaign_tiers.id", ondelete="RESTRICT"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="paid")
+    shipping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    payment_id: Mapped[str] = mapped_column(String(64))
+    carrier: Mapped[str] = mapped_column(String(40), default="")
+    tracking_number: Mapped[str] = mapped_column(String(64), default="")
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OrderRefund(Base):
+    """A refund of an order, recorded before the provider is asked, so none is lost."""
+
+    __tablename__ = "order_refunds"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("orf"))
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    state: Mapped[str] = mapped_column(String(12), default="requested")  # or "done"
+    provider_refund_id: Mapped[str | None] = mapped_column(String(64))
+    requested_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Ticket(Base):
+    """A backer's customer-service ticket on an order; it goes to the partner's members."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_partner_status", "partner_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("tkt"))
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id", ondelete="RESTRICT"))
+    backer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    subject: Mapped[str] = mapped_column(String(160))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TicketMessage(Base):
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("tkm"))
+    ticket_id: Mapped[str] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_partner: Mapped[bool] = mapped_column(Boolean, default=False)
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StoreListing(Base):
+    """A funded product graduated to regular sale in its partner's store."""
+
+    __tablename__ = "store_listings"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("lst"))
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="RESTRICT"), unique=True
+    )
+    partner_id: Mapped[str] = mapped_column(
+        ForeignKey("partners.id", ondelete="RESTRICT"), index=True
+    )
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
+    price: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    stock: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,301 @@
+"""The crowdfunding rules, pure: workflows, tier availability, progress, deadline rules.
+
+Nothing here touches the database or the web. Services load rows, turn them into the
+small values below, ask these functions, and store what they answer.
+
+Campaign workflow (every move audited in ``campaign_steps``)::
+
+    draft ──publish──► scheduled ──start──► live ──end──► funded ──► fulfilling ──► fulfilled
+      │                    │                  │     └─────► failed
+      └──────cancel────────┴──────cancel──────┴──► cancelled
+
+Rules near the deadline (also in docs/funding.md):
+
+- while a campaign is live a backer may pledge, change tier or quantity, or cancel;
+- in the last ``FINAL_HOURS`` before the end, a change that *lowers* what was pledged
+  (a cancel, a smaller quantity, a cheaper tier) is refused if the campaign has reached its
+  goal and the change would take it back below: late withdrawals cannot sink a funded
+  campaign. Raising a pledge is always allowed;
+- at the end time everything freezes, even if the outcome worker has not run yet: the
+  clock decides, not the state column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+from hearth.errors import Conflict, InvalidInput, InvalidTransition, MallError
+
+FINAL_HOURS = 24
+RETRY_WINDOW = timedelta(days=3)  # a backer whose charge failed has this long to fix it
+MAX_QUANTITY = 1000
+MAX_TIERS = 12
+
+S = TypeVar("S", bound=StrEnum)
+
+
+class CampaignState(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    FUNDED = "funded"
+    FAILED = "failed"
+    FULFILLING = "fulfilling"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+
+
+CAMPAIGN_MOVES: Mapping[CampaignState, frozenset[CampaignState]] = {
+    CampaignState.DRAFT: frozenset({CampaignState.SCHEDULED, CampaignState.CANCELLED}),
+    CampaignState.SCHEDULED: frozenset(
+        {CampaignState.LIVE, CampaignState.DRAFT, CampaignState.CANCELLED}
+    ),
+    CampaignState.LIVE: frozenset(
+        {CampaignState.FUNDED, CampaignState.FAILED, CampaignState.CANCELLED}
+    ),
+    CampaignState.FUNDED: frozenset({CampaignState.FULFILLING}),
+    CampaignState.FAILED: frozenset(),
+    CampaignState.FULFILLING: frozenset({CampaignState.FULFILLED}),
+    CampaignState.FULFILLED: frozenset(),
+    CampaignState.CANCELLED: frozenset(),
+}
+
+PUBLIC_STATES = frozenset(CampaignState) - {CampaignState.DRAFT}
+
+
+class PledgeState(StrEnum):
+    ACTIVE = "active"  # card saved, counted in the campaign, nothing charged yet
+    CHARGED = "charged"  # paid at the end; an order exists
+    PAYMENT_FAILED = "payment_failed"  # the charge failed; the backer has a retry window
+    DROPPED = "dropped"  # the retry window passed without a successful charge
+    CANCELLED = "cancelled"  # the backer withdrew while the campaign was live
+    RELEASED = "released"  # the campaign failed or was cancelled: nothing is taken
+
+
+PLEDGE_MOVES: Mapping[PledgeState, frozenset[PledgeState]] = {
+    PledgeState.ACTIVE: frozenset(
+        {
+            PledgeState.CHARGED,
+            PledgeState.PAYMENT_FAILED,
+            PledgeState.CANCELLED,
+            PledgeState.RELEASED,
+        }
+    ),
+    PledgeState.PAYMENT_FAILED: frozenset({PledgeState.CHARGED, PledgeState.DROPPED}),
+    PledgeState.CHARGED: frozenset(),
+    PledgeState.DROPPED: frozenset(),
+    PledgeState.CANCELLED: frozenset(),
+    PledgeState.RELEASED: frozenset(),
+}
+
+# Pledges that count towards the campaign's backers and money raised.
+COUNTED = frozenset({PledgeState.ACTIVE, PledgeState.CHARGED, PledgeState.PAYMENT_FAILED})
+
+
+class OrderStatus(StrEnum):
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    REFUNDED = "refunded"
+
+
+ORDER_MOVES: Mapping[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PAID: frozenset({OrderStatus.SHIPPED, OrderStatus.REFUNDED}),
+    OrderStatus.SHIPPED: frozenset(
+        {OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED}
+    ),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.REFUNDED}),
+    OrderStatus.REFUNDED: frozenset(),
+}
+
+DONE_ORDERS = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED})
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"  # waiting for the partner
+    ANSWERED = "answered"  # the partner replied; waiting for the backer
+    CLOSED = "closed"
+
+
+TICKET_MOVES: Mapping[TicketStatus, frozenset[TicketStatus]] = {
+    TicketStatus.OPEN: frozenset({TicketStatus.ANSWERED, TicketStatus.CLOSED}),
+    TicketStatus.ANSWERED: frozenset({TicketStatus.OPEN, TicketStatus.CLOSED}),
+    TicketStatus.CLOSED: frozenset({TicketStatus.OPEN}),
+}
+
+
+def check_move(table: Mapping[S, frozenset[S]], current: S, target: S, what: str) -> S:
+    """Return ``target`` if ``table`` allows the move from ``current``; raise otherwise."""
+    if target not in table[current]:
+        raise InvalidTransition(current.value, target.value, what=what)
+    return target
+
+
+# -- tiers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tier:
+    """What the rules need of a reward tier."""
+
+    id: str
+    price: int
+    limit: int | None  # units on offer; None is unlimited
+    sold: int
+    per_backer: int
+    closes_at: datetime | None  # early-bird tiers close on a date, or when sold out
+
+    def remaining(self) -> int | None:
+        """Return the units left, or None when the tier is unlimited."""
+        return None if self.limit is None else max(0, self.limit - self.sold)
+
+    def is_open(self, now: datetime) -> bool:
+        """Tell whether the tier still takes new units at ``now``."""
+        if self.closes_at is not None and now >= self.closes_at:
+            return False
+        remaining = self.remaining()
+        return remaining is None or remaining > 0
+
+
+def check_quantity(tier: Tier, quantity: int) -> None:
+    """Refuse a quantity outside 1..the tier's per-backer limit."""
+    if not 1 <= quantity <= min(tier.per_backer, MAX_QUANTITY):
+        raise InvalidInput.fields(
+            [
+                {
+                    "field": "quantity",
+                    "message": f"between 1 and {tier.per_backer} per backer for this tier",
+                }
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class Window:
+    """A campaign's timing and standing, as the pledge rules see them."""
+
+    state: CampaignState
+    starts_at: datetime
+    ends_at: datetime
+    goal: int
+    raised: int
+
+
+def check_pledging_open(window: Window, now: datetime) -> None:
+    """Refuse any pledge change unless the campaign is live and its end has not come."""
+    if window.state is not CampaignState.LIVE or not window.starts_at <= now < window.ends_at:
+        raise MallError("the campaign is not taking pledges now")
+
+
+def check_lowering(window: Window, now: datetime, *, decrease: int) -> None:
+    """Refuse, in the final hours, a decrease that would take a funded campaign below goal."""
+    check_pledging_open(window, now)
+    if decrease <= 0:
+        return
+    in_final_hours = now >= window.ends_at - timedelta(hours=FINAL_HOURS)
+    if in_final_hours and window.raised >= window.goal and window.raised - decrease < window.goal:
+        raise Conflict(
+            f"in the last {FINAL_HOURS} hours a pledge cannot be lowered or cancelled "
+            "if that would take the campaign below its goal"
+        )
+
+
+# -- progress ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    goal: int
+    raised: int
+    backers: int
+
+    @property
+    def percent(self) -> int:
+        """Return the percent of goal reached, rounded down (it may go far past 100)."""
+        return self.raised * 100 // self.goal if self.goal > 0 else 0
+
+    @property
+    def bar(self) -> int:
+        """Return the width of a progress bar, capped at 100."""
+        return min(100, self.percent)
+
+    @property
+    def funded(self) -> bool:
+        return self.goal > 0 and self.raised >= self.goal
+
+
+def outcome_of(progress: Progress) -> CampaignState:
+    """Return what a campaign becomes at its end: all or nothing."""
+    return CampaignState.FUNDED if progress.funded else CampaignState.FAILED
+
+
+def time_left(ends_at: datetime, now: datetime) -> str:
+    """Say how long is left in words people read at a glance ("3 days", "5 hours")."""
+    seconds = int((ends_at - now).total_seconds())
+    if seconds <= 0:
+        return "ended"
+    if seconds >= 2 * 86400:
+        return f"{seconds // 86400} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds // 3600} hours"
+    if seconds >= 120:
+        return f"{seconds // 60} minutes"
+    return f"{seconds} seconds"
+
+
+# -- a campaign draft -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierDraft:
+    title: str
+    price: int
+    retail_price: int
+    limit: int | None = None
+    per_backer: int = 5
+    closes_at: datetime | None = None
+    description: str = ""
+
+
+def problems_of_tiers(tiers: list[TierDraft]) -> list[dict[str, str]]:
+    """List what is wrong with a campaign's tiers (empty when they are fine)."""
+    problems: list[dict[str, str]] = []
+    if not tiers:
+        problems.append({"field": "tiers", "message": "at least one reward tier"})
+    if len(tiers) > MAX_TIERS:
+        problems.append({"field": "tiers", "message": f"at most {MAX_TIERS} tiers"})
+    for index, tier in enumerate(tiers):
+        where = f"tiers[{index}]"
+        if not 1 <= len(tier.title.strip()) <= 80:
+            problems.append({"field": f"{where}.title", "message": "1-80 characters"})
+        if tier.price <= 0:
+            problems.append({"field": f"{where}.price", "message": "more than zero"})
+        if tier.retail_price < tier.price:
+            problems.append(
+                {"field": f"{where}.retail_price", "message": "at least the crowdfunding price"}
+            )
+        if tier.limit is not None and tier.limit < 1:
+            problems.append({"field": f"{where}.limit", "message": "at least 1, or unlimited"})
+        if not 1 <= tier.per_backer <= MAX_QUANTITY:
+            problems.append({"field": f"{where}.per_backer", "message": "1-1000"})
+    return problems
+
+
+def problems_of_schedule(
+    *, starts_at: datetime, ends_at: datetime, delivery: datetime, now: datetime
+) -> list[dict[str, str]]:
+    """List what is wrong with a campaign's dates when it is published."""
+    problems: list[dict[str, str]] = []
+    if ends_at <= starts_at:
+        problems.append({"field": "ends_at", "message": "after the start"})
+    elif ends_at - starts_at > timedelta(days=90):
+        problems.append({"field": "ends_at", "message": "at most 90 days after the start"})
+    if ends_at <= now:
+        problems.append({"field": "ends_at", "message": "in the future"})
+    if delivery <= ends_at:
+        problems.append({"field": "delivery_date", "message": "after the campaign ends"})
+    return problems
