@@ -27,6 +27,8 @@ friendly HTML pages; the CLI turns it into a message and an exit code.
     │   ├── DeviceOffline            the device is not connected; nothing was sent
     │   └── CommandTimedOut          the device did not answer in time
     ├── SceneError                   smart scenes (hearth.scenes)
+    │   ├── RuleRejected             a rule names what the home's devices do not have
+    │   └── SceneLimitReached        a home has as many scenes or automations as allowed
     ├── MallError                    partner stores, review, campaigns (hearth.mall)
     ├── PaymentError                 payment providers and the ledger (hearth.payments)
     │   ├── PaymentDeclined          the card was declined; carries the decline code
@@ -220,6 +222,24 @@ class CommandTimedOut(DeviceError):
 class SceneError(HearthError):
     status = 422
     code = "scene_error"
+
+
+class RuleRejected(SceneError):
+    """A scene or automation names a device, property or value its home cannot offer;
+    ``reason`` is a stable code (``device_not_in_home``, ``not_writable``, ...) and
+    ``field`` the place in the rule (``actions.0.props.2.1``)."""
+
+    code = "rule_rejected"
+
+    def __init__(self, message: str, *, reason: str, field: str) -> None:
+        super().__init__(message, detail={"reason": reason, "field": field})
+        self.reason = reason
+        self.field = field
+
+
+class SceneLimitReached(SceneError):
+    status = 409
+    code = "scene_limit_reached"
 
 
 class MallError(HearthError):

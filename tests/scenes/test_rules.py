@@ -1,0 +1,266 @@
+"""The pure rules of scenes: parsing, comparisons, crossings, conditions, modes, loops."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hearth.errors import InvalidInput, InvalidTransition
+from hearth.scenes.matching import (
+    MISSING,
+    compare,
+    conditions_hold,
+    event_fires,
+    property_fires,
+)
+from hearth.scenes.modes import (
+    LOOP_REPEATS,
+    MAX_CHAIN,
+    RunStatus,
+    admit,
+    loop_in,
+    move,
+)
+from hearth.scenes.rules import (
+    Conditions,
+    EventTrigger,
+    Match,
+    Mode,
+    Op,
+    PropertyCondition,
+    PropertyTrigger,
+    TimeCondition,
+    WeekdayCondition,
+    parse_actions,
+    parse_automation,
+    rule_json,
+)
+
+DEVICE = "dev_1"
+FULL: dict[str, Any] = {
+    "mode": "queued",
+    "triggers": [
+        {"kind": "property", "device_id": DEVICE, "key": "2.4", "op": ">", "value": 30},
+        {"kind": "property", "device_id": DEVICE, "key": "2.2", "op": "between",
+         "value": 10, "upper": 20},
+        {"kind": "event", "device_id": DEVICE, "event": "2.1", "args": {"2.2": 1}},
+        {"kind": "availability", "device_id": DEVICE, "to": "offline"},
+        {"kind": "schedule", "cron": "30 7 * * 1-5"},
+        {"kind": "schedule", "days": [5, 6], "times": ["09:00"]},
+        {"kind": "sun", "event": "sunset", "offset_minutes": -15},
+    ],
+    "conditions": {"match": "any", "items": [
+        {"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "=", "value": True},
+        {"kind": "time", "after": "22:00", "before": "06:00"},
+        {"kind": "weekdays", "days": [0, 4]},
+    ]},
+    "actions": [
+        {"kind": "set", "device_id": DEVICE, "props": {"2.1": True}},
+        {"kind": "action", "device_id": DEVICE, "action": "2.1", "args": {}},
+        {"kind": "delay", "seconds": 30},
+        {"kind": "scene", "scene_id": "scn_1"},
+        {"kind": "automation", "automation_id": "aut_1", "enabled": False},
+        {"kind": "notify", "title": "Hello", "body": "there"},
+    ],
+}  # fmt: skip
+
+
+def test_every_kind_parses_and_serialises_back_to_the_same_json() -> None:
+    rule = parse_automation(FULL)
+    assert rule.mode is Mode.QUEUED
+    assert rule_json(parse_automation(rule_json(rule))) == rule_json(rule)
+    served = rule_json(rule)
+    assert served["triggers"][1] == FULL["triggers"][1]
+    assert served["actions"] == FULL["actions"]
+    assert served["conditions"] == FULL["conditions"]
+
+
+def test_mode_defaults_to_single() -> None:
+    body = {k: v for k, v in FULL.items() if k != "mode"}
+    assert parse_automation(body).mode is Mode.SINGLE
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"triggers": []}, "triggers"),
+        ({"triggers": [{"kind": "weather"}]}, "triggers.0.kind"),
+        ({"triggers": [{"kind": "property", "device_id": DEVICE, "key": "x"}]}, "triggers.0.key"),
+        ({"triggers": [{"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "~"}]},
+         "triggers.0.op"),
+        ({"triggers": [{"kind": "property", "device_id": DEVICE, "key": "2.1", "op": ">",
+                        "value": "hot"}]}, "triggers.0.value"),
+        ({"triggers": [{"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "between",
+                        "value": 5, "upper": 1}]}, "triggers.0.upper"),
+        ({"triggers": [{"kind": "schedule", "cron": "every day"}]}, "triggers.0.cron"),
+        ({"triggers": [{"kind": "schedule", "days": [7], "times": ["07:00"]}]},
+         "triggers.0.days"),
+        ({"triggers": [{"kind": "schedule", "days": [1], "times": ["7am"]}]}, "triggers.0.times"),
+        ({"triggers": [{"kind": "sun", "event": "noon"}]}, "triggers.0.event"),
+        ({"triggers": [{"kind": "sun", "event": "sunset", "offset_minutes": 999}]},
+         "triggers.0.offset_minutes"),
+        ({"conditions": {"match": "most"}}, "conditions.match"),
+        ({"conditions": {"items": [{"kind": "time", "after": "10:00", "before": "10:00"}]}},
+         "conditions.items.0.before"),
+        ({"conditions": {"items": [{"kind": "property", "device_id": DEVICE, "key": "2.1",
+                                    "op": "changes"}]}}, "conditions.items.0.op"),
+        ({"actions": [{"kind": "delay", "seconds": 0}]}, "actions.0.seconds"),
+        ({"actions": [{"kind": "set", "device_id": DEVICE, "props": {}}]}, "actions.0.props"),
+        ({"actions": [{"kind": "automation", "automation_id": "aut_1"}]},
+         "actions.0.enabled"),
+        ({"mode": "sometimes"}, "mode"),
+    ],
+)  # fmt: skip
+def test_rejects_a_malformed_rule_naming_the_field(patch: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_automation({**FULL, **patch})
+    assert field in [p["field"] for p in caught.value.detail]
+
+
+def test_a_scene_cannot_run_scenes_or_toggle_automations() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_actions([{"kind": "scene", "scene_id": "scn_1"}], in_scene=True)
+    assert caught.value.detail[0]["field"] == "actions.0.kind"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=20,
+))  # fmt: skip
+def test_parsing_never_crashes_on_any_json(body: Any) -> None:
+    for document in (body, {"triggers": body, "actions": body, "conditions": body}):
+        try:
+            parse_automation(document if isinstance(document, dict) else {"triggers": document})
+        except InvalidInput:
+            pass
+
+
+@pytest.mark.parametrize(
+    ("op", "actual", "value", "upper", "expected"),
+    [
+        (Op.EQ, True, True, None, True),
+        (Op.EQ, 1, True, None, False),  # a bool equals only a bool
+        (Op.NE, 3, 4, None, True),
+        (Op.LT, 3, 4, None, True),
+        (Op.LE, 4, 4, None, True),
+        (Op.GT, 4, 4, None, False),
+        (Op.GE, 4.0, 4, None, True),
+        (Op.BETWEEN, 10, 10, 20, True),
+        (Op.BETWEEN, 20, 10, 20, True),
+        (Op.BETWEEN, 20.1, 10, 20, False),
+        (Op.GT, "warm", 4, None, False),  # cannot compare: false, never an error
+        (Op.GT, MISSING, 4, None, False),
+    ],
+)
+def test_compares_values(op: Op, actual: Any, value: Any, upper: Any, expected: bool) -> None:
+    assert compare(op, actual, value, upper) is expected
+
+
+def test_a_threshold_fires_on_the_crossing_only() -> None:
+    hot = PropertyTrigger(DEVICE, "2.4", Op.GT, 30)
+    assert property_fires(hot, 29.5, 30.5)
+    assert property_fires(hot, MISSING, 31)
+    assert not property_fires(hot, 31, 32)  # already above: no new crossing
+    assert not property_fires(hot, 31, 29)
+
+
+def test_changes_fires_on_every_new_value() -> None:
+    any_change = PropertyTrigger(DEVICE, "2.1")
+    assert property_fires(any_change, False, True)
+    assert property_fires(any_change, MISSING, True)
+    assert not property_fires(any_change, True, True)
+    assert property_fires(any_change, 1, True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=-50, max_value=50), min_size=1, max_size=40),
+       st.integers(min_value=-50, max_value=50))  # fmt: skip
+def test_a_threshold_never_fires_twice_without_falling_back_between(
+    values: list[int], threshold: int
+) -> None:
+    trigger = PropertyTrigger(DEVICE, "2.2", Op.GE, threshold)
+    before: Any = MISSING
+    armed = True
+    for value in values:
+        fired = property_fires(trigger, before, value)
+        if fired:
+            assert armed
+            armed = False
+        if value < threshold:
+            armed = True
+        before = value
+
+
+def test_event_filters_must_all_match() -> None:
+    trigger = EventTrigger(DEVICE, "2.1", {"2.2": 1})
+    assert event_fires(trigger, "2.1", {"2.2": 1, "2.3": 9})
+    assert not event_fires(trigger, "2.1", {"2.2": 2})
+    assert not event_fires(trigger, "2.1", {})
+    assert not event_fires(trigger, "2.2", {"2.2": 1})
+    assert event_fires(EventTrigger(DEVICE, "2.1"), "2.1", {})
+
+
+def _state(values: dict[str, Any]) -> Any:
+    return lambda device_id, key: values.get(key, MISSING)
+
+
+MONDAY_2330 = datetime(2026, 6, 1, 23, 30, tzinfo=UTC)
+
+
+def test_conditions_all_and_any() -> None:
+    on = PropertyCondition(DEVICE, "2.1", Op.EQ, True)
+    night = TimeCondition("22:00", "06:00")
+    weekend = WeekdayCondition((5, 6))
+    state = _state({"2.1": True})
+    all_of = Conditions(Match.ALL, (on, night, weekend))
+    any_of = Conditions(Match.ANY, (on, night, weekend))
+    assert conditions_hold(all_of, state=state, local_now=MONDAY_2330) == (
+        False,
+        [True, True, False],
+    )
+    assert conditions_hold(any_of, state=state, local_now=MONDAY_2330)[0]
+    assert conditions_hold(Conditions(), state=state, local_now=MONDAY_2330) == (True, [])
+
+
+@pytest.mark.parametrize(
+    ("after", "before", "hour", "inside"),
+    [("22:00", "06:00", 23, True), ("22:00", "06:00", 5, True), ("22:00", "06:00", 6, False),
+     ("08:00", "18:00", 8, True), ("08:00", "18:00", 18, False), ("08:00", "18:00", 3, False)],
+)  # fmt: skip
+def test_time_windows_wrap_past_midnight(after: str, before: str, hour: int, inside: bool) -> None:
+    moment = datetime(2026, 6, 1, hour, 0, tzinfo=UTC)
+    window = Conditions(Match.ALL, (TimeCondition(after, before),))
+    assert conditions_hold(window, state=_state({}), local_now=moment)[0] is inside
+
+
+def test_modes_decide_what_a_trigger_does_to_runs_in_progress() -> None:
+    busy = [("run_1", RunStatus.WAITING)]
+    assert admit(Mode.SINGLE, []).status is RunStatus.RUNNING
+    assert admit(Mode.SINGLE, busy).status is RunStatus.SKIPPED
+    restart = admit(Mode.RESTART, busy)
+    assert (restart.status, restart.cancel) == (RunStatus.RUNNING, ("run_1",))
+    assert admit(Mode.QUEUED, busy).status is RunStatus.QUEUED
+    assert admit(Mode.PARALLEL, busy).status is RunStatus.RUNNING
+    assert admit(Mode.PARALLEL, busy * 10).status is RunStatus.SKIPPED
+
+
+def test_runs_move_only_along_their_table() -> None:
+    assert move(RunStatus.RUNNING, RunStatus.WAITING) is RunStatus.WAITING
+    with pytest.raises(InvalidTransition):
+        move(RunStatus.SUCCEEDED, RunStatus.RUNNING)
+    with pytest.raises(InvalidTransition):
+        move(RunStatus.QUEUED, RunStatus.SUCCEEDED)
+
+
+def test_an_automation_seen_twice_in_its_own_chain_is_a_loop() -> None:
+    assert not loop_in([], "aut_a")
+    assert not loop_in(["aut_a", "aut_b"], "aut_a")  # one pass back is allowed
+    assert loop_in(["aut_a", "aut_b"] * LOOP_REPEATS, "aut_a")
+    assert loop_in([f"aut_{i}" for i in range(MAX_CHAIN)], "aut_new")
