@@ -17,6 +17,7 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.kit.clock import utcnow
+from hearth.mall import notices
 from hearth.mall.models import Partner, Product, ReviewStep
 from hearth.mall.products import CATEGORIES
 from hearth.mall.review import Actor, PartnerState, ProductState, move_partner
@@ -118,6 +119,7 @@ async def decide(
         )
     )
     await session.flush()
+    await notices.application_decided(session, partner=partner, approved=approve)
     return partner
 
 

@@ -9,7 +9,7 @@ yours to see answers ``NotFound``, so ids cannot be probed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from hearth.devices import import_miot, parse_spec, spec_to_dict
 from hearth.errors import InvalidInput, NotFound, PermissionDenied, SpecInvalid
 from hearth.kit.clock import utcnow
 from hearth.kit.money import Money
+from hearth.mall import notices
 from hearth.mall.models import Partner, Product, ReviewComment, ReviewStep
 from hearth.mall.review import (
     EDITABLE,
@@ -198,13 +199,30 @@ async def list_products(session: AsyncSession, *, user: User) -> list[Product]:
 
 
 async def review_queue(
-    session: AsyncSession, *, state: ProductState | None = None, category: str | None = None
+    session: AsyncSession,
+    *,
+    state: ProductState | None = None,
+    category: str | None = None,
+    partner_id: str | None = None,
+    min_hours: float | None = None,
 ) -> list[tuple[Product, Partner]]:
-    """Return submissions waiting for reviewers, oldest first (ages matter)."""
+    """Return submissions waiting for reviewers, oldest first (ages matter).
+
+    Filters: one state (default: every state waiting on a reviewer), a category, a partner,
+    and a minimum waiting time in hours.
+    """
     query = select(Product, Partner).join(Partner, Partner.id == Product.partner_id)
     query = query.where(Product.state.in_([state] if state else list(IN_QUEUE)))
+    if state is ProductState.DRAFT:
+        raise InvalidInput.fields([{"field": "state", "message": "drafts are not in the queue"}])
     if category:
         query = query.where(Product.category == category)
+    if partner_id:
+        query = query.where(Product.partner_id == partner_id)
+    if min_hours is not None:
+        if min_hours < 0:
+            raise InvalidInput.fields([{"field": "min_hours", "message": "zero or more"}])
+        query = query.where(Product.submitted_at <= utcnow() - timedelta(hours=min_hours))
     rows = await session.execute(query.order_by(Product.submitted_at.asc()))
     return [(p, partner) for p, partner in rows]
 
@@ -248,6 +266,7 @@ async def move(
         )
     )
     await session.flush()
+    await notices.product_moved(session, product=product, actor=user, target=target, reason=reason)
     return product
 
 
@@ -273,6 +292,7 @@ async def comment(
             "a comment has 1-5000 characters",
             detail=[{"field": "body", "message": "1-5000 characters"}],
         )
+    parent = None
     if parent_id is not None:
         parent = await session.get(ReviewComment, parent_id)
         if parent is None or parent.product_id != product.id:
@@ -280,6 +300,17 @@ async def comment(
     row = ReviewComment(product_id=product.id, parent_id=parent_id, author_id=user.id, body=text)
     session.add(row)
     await session.flush()
+    if user.partner_id != product.partner_id:
+        await notices.reviewer_commented(session, product=product, author=user, body=text)
+    else:
+        reply_to = parent.author_id if parent is not None else None
+        if reply_to is not None:
+            author = await session.get(User, reply_to)
+            if author is None or author.partner_id == product.partner_id:
+                reply_to = None
+        await notices.partner_commented(
+            session, product=product, author=user, body=text, reply_to=reply_to
+        )
     return row
 
 
