@@ -12,3 +12,4 @@ def load_all() -> None:
     import hearth.mall.models  # noqa: F401
     import hearth.notifications.models  # noqa: F401
     import hearth.payments.models  # noqa: F401
+    import hearth.scenes.models  # noqa: F401
