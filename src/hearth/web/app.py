@@ -25,8 +25,10 @@ from hearth.web.routes import (
     api_makers,
     api_mall,
     api_notifications,
+    api_partner,
     broker_hooks,
     health,
+    media,
     pages,
     specs,
 )
@@ -143,6 +145,8 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(broker_hooks.router, prefix="/api/v1")
     app.include_router(api_mall.router, prefix="/api/v1")
     app.include_router(api_notifications.router, prefix="/api/v1")
+    app.include_router(api_partner.router, prefix="/api/v1")
+    app.include_router(media.router)
     app.include_router(pages.router)
 
     app.add_middleware(MetricsMiddleware)

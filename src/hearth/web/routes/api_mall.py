@@ -290,9 +290,13 @@ async def review_queue(
     session: SessionDep,
     state: ProductState | None = None,
     category: str | None = None,
+    partner_id: str | None = None,
+    min_hours: float | None = None,
 ) -> list[QueueItem]:
     """Submissions waiting for review, oldest first, with how long each has waited."""
-    rows = await products.review_queue(session, state=state, category=category)
+    rows = await products.review_queue(
+        session, state=state, category=category, partner_id=partner_id, min_hours=min_hours
+    )
     return [
         QueueItem(product=ProductOut.of(p), partner=partner.name, waiting_hours=products.age(p))
         for p, partner in rows
