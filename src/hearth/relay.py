@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any, TypeVar, get_type_hints
 
@@ -31,6 +32,14 @@ log = structlog.get_logger(__name__)
 TOPIC_PREFIX = "hearth/internal/events/"
 E = TypeVar("E")
 _REGISTRY: dict[str, type[Any]] = {}
+# True while a handler runs for an event another process emitted: work that must happen
+# once (evaluating automation triggers) is done only where the event arose.
+_RELAYED: ContextVar[bool] = ContextVar("relayed", default=False)
+
+
+def relayed() -> bool:
+    """Tell whether the event being handled now came from another hearth process."""
+    return _RELAYED.get()
 
 
 def shared_event(cls: type[E]) -> type[E]:
@@ -104,4 +113,8 @@ class EventRelay:
             log.warning("bad_relayed_event", topic=str(message.topic), error=str(err))
             return
         if origin != self.origin:
-            await self.bus.publish(event)
+            token = _RELAYED.set(True)
+            try:
+                await self.bus.publish(event)
+            finally:
+                _RELAYED.reset(token)

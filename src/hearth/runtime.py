@@ -8,6 +8,7 @@ independent instances can run side by side in one test process.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,6 +24,9 @@ from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.kit.clock import Clock, SystemClock
 from hearth.relay import EventRelay
 
+if TYPE_CHECKING:
+    from hearth.scenes.runner import SceneRunner
+
 log = structlog.get_logger(__name__)
 
 
@@ -37,6 +41,7 @@ class Hearth:
     mqtt: MqttLink | None = None
     relay: EventRelay | None = None
     cloud: DeviceCloud | None = None
+    scenes: SceneRunner | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Hearth:
@@ -81,6 +86,10 @@ class Hearth:
         await self.relay.start()
         self.cloud = DeviceCloud(self)
         await self.cloud.start()
+        from hearth.scenes.runner import SceneRunner  # scenes build on the device cloud
+
+        self.scenes = SceneRunner(self)
+        await self.scenes.start()
         await self.mqtt.start()
         if not await self.mqtt.wait_connected(5.0):
             log.warning("mqtt_not_connected_yet", error=self.mqtt.last_error)
@@ -97,6 +106,9 @@ class Hearth:
     async def stop(self) -> None:
         """Stop everything this hearth started, newest first."""
         self.relay = None
+        if self.scenes is not None:
+            await self.scenes.stop()
+            self.scenes = None
         if self.cloud is not None:
             await self.cloud.stop()
             self.cloud = None

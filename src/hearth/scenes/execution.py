@@ -1,0 +1,211 @@
+"""Carrying out a run: each action in order, its outcome written to the run as it goes.
+
+A run is a row; this module moves it forward. A device action goes through the hub's
+``Commands`` as the run's actor (so a member who left the home no longer controls it),
+with the request id ``<run id>.<step>`` so that a run resumed after a crash never sends
+a step twice. A failed action is logged with why and the run goes on with the next one;
+the run then ends ``failed``. A delay writes ``resume_at`` and stops: whichever process
+ticks first after that moment claims the run and continues it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import select, update
+
+from hearth import db
+from hearth.accounts.models import User
+from hearth.errors import DeviceError, HearthError, NotFound
+from hearth.notifications import service as notifications
+from hearth.scenes import service
+from hearth.scenes.events import SceneCommandSent, SceneRunFinished
+from hearth.scenes.models import Automation, Scene, SceneRun
+from hearth.scenes.modes import RunStatus
+from hearth.scenes.rules import (
+    DelayAction,
+    InvokeAction,
+    NotifyAction,
+    SceneAction,
+    SetAction,
+    ToggleAutomation,
+    parse_actions,
+)
+
+if TYPE_CHECKING:
+    from hearth.runtime import Hearth
+
+log = structlog.get_logger(__name__)
+
+ANSWER_WITHIN = 5.0
+CAUSE_SECONDS = 10.0
+
+
+@dataclass
+class Outcome:
+    """What one step did, as the log shows it."""
+
+    status: str  # "ok" or "failed"
+    detail: str
+    extra: dict[str, Any] | None = None
+
+
+class Executor:
+    """Runs the steps of runs for one process."""
+
+    def __init__(self, hearth: Hearth, start_child: Any) -> None:
+        self.hearth = hearth
+        self.start_child = start_child  # (run) -> None: carry out a run started here
+
+    async def carry_out(self, run_id: str) -> RunStatus | None:
+        """Run steps from where the run stands until it ends or waits; return its status."""
+        async with self.hearth.sessions() as session:
+            run = await session.get(SceneRun, run_id)
+            actor = await session.get(User, run.actor_id) if run and run.actor_id else None
+        if run is None or run.status != RunStatus.RUNNING:
+            return None
+        actions = parse_actions(run.actions, in_scene=False)
+        steps = list(run.steps)
+        failed = any(step["status"] == "failed" for step in steps)
+        chain = [*run.chain, run.automation_id] if run.automation_id else list(run.chain)
+        for index in range(run.next_step, len(actions)):
+            action = actions[index]
+            if isinstance(action, DelayAction):
+                resume = self.hearth.clock.now() + timedelta(seconds=action.seconds)
+                steps.append(self._step(index, action.kind, "ok", f"wait {action.seconds:g} s"))
+                if await self._save(run_id, steps, index + 1, RunStatus.WAITING, resume):
+                    return RunStatus.WAITING
+                return None
+            try:
+                outcome = await self._act(run, actor, action, index, chain)
+            except HearthError as err:
+                outcome = Outcome("failed", err.message)
+            except Exception as err:  # one broken action must not lose the run
+                log.exception("scene_action_crashed", run_id=run_id, step=index)
+                outcome = Outcome("failed", f"internal error: {type(err).__name__}")
+            failed = failed or outcome.status == "failed"
+            steps.append(
+                self._step(index, action.kind, outcome.status, outcome.detail, outcome.extra)
+            )
+            if not await self._save(run_id, steps, index + 1, RunStatus.RUNNING, None):
+                return None  # cancelled meanwhile (restart mode, or the user)
+        final = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
+        if not await self._save(run_id, steps, len(actions), final, None):
+            return None
+        await self.hearth.publish(
+            SceneRunFinished(run.id, run.home_id, final.value, run.automation_id, run.scene_id)
+        )
+        return final
+
+    def _step(
+        self, index: int, kind: str, status: str, detail: str, extra: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        step = {"index": index, "kind": kind, "status": status, "detail": detail}
+        step["at"] = self.hearth.clock.now().isoformat()
+        return {**step, **(extra or {})}
+
+    async def _save(
+        self, run_id: str, steps: list[dict[str, Any]], next_step: int, status: RunStatus,
+        resume_at: Any,
+    ) -> bool:  # fmt: skip
+        """Write progress if the run is still running here; False if it was cancelled."""
+        now = self.hearth.clock.now()
+        values: dict[str, Any] = {
+            "steps": steps, "next_step": next_step, "status": status.value,
+            "resume_at": resume_at, "updated_at": now,
+        }  # fmt: skip
+        if status not in (RunStatus.RUNNING, RunStatus.WAITING):
+            values["finished_at"] = now
+        async with db.transaction(self.hearth.sessions) as session:
+            done = await session.execute(
+                update(SceneRun)
+                .where(SceneRun.id == run_id, SceneRun.status == RunStatus.RUNNING.value)
+                .values(**values)
+                .returning(SceneRun.id)
+            )
+            return done.scalar() is not None
+
+    async def _act(
+        self, run: SceneRun, actor: User | None, action: object, index: int, chain: list[str]
+    ) -> Outcome:
+        if isinstance(action, SetAction | InvokeAction):
+            return await self._command(run, actor, action, index, chain)
+        if isinstance(action, NotifyAction):
+            async with db.transaction(self.hearth.sessions) as session:
+                members = await service.member_ids(session, home_id=run.home_id)
+                link = (
+                    f"/scenes/automations/{run.automation_id}" if run.automation_id else "/scenes"
+                )
+                await notifications.notify(
+                    session, user_ids=members, kind="scene", title=action.title,
+                    body=action.body, link=link,
+                )  # fmt: skip
+            return Outcome("ok", f"notified {len(members)} member(s)")
+        if isinstance(action, ToggleAutomation):
+            return await self._toggle(run, action)
+        if isinstance(action, SceneAction):
+            return await self._scene(run, action, chain)
+        raise NotFound(f"unknown action {action!r}")
+
+    async def _command(
+        self, run: SceneRun, actor: User | None, action: SetAction | InvokeAction, index: int,
+        chain: list[str],
+    ) -> Outcome:  # fmt: skip
+        cloud = self.hearth.cloud
+        if cloud is None:
+            raise DeviceError("the device cloud is not running in this process")
+        if actor is None:
+            raise NotFound("the member this runs as has left hearth")
+        payload: dict[str, Any]
+        if isinstance(action, SetAction):
+            kind, payload = "set", {"props": dict(action.props)}
+        else:
+            kind, payload = "action", {"action": action.action, "args": dict(action.args)}
+        if chain:
+            await self.hearth.publish(SceneCommandSent(action.device_id, chain, CAUSE_SECONDS))
+        command = await cloud.commands.execute(
+            user=actor, device_id=action.device_id, kind=kind, payload=payload,
+            request_id=f"{run.id}.{index}", answer_within=ANSWER_WITHIN,
+        )  # fmt: skip
+        result = command.result or {}
+        code = result.get("code", "ok")
+        refused = [k for k, r in (result.get("results") or {}).items() if r.get("code") != "ok"]
+        extra = {"command_id": command.id, "device_id": action.device_id}
+        if command.status != "succeeded" or code != "ok" or refused:
+            why = f"refused {', '.join(refused)}" if refused else f"device answered {code}"
+            return Outcome("failed", why, extra)
+        return Outcome("ok", "done" if kind == "action" else "set", extra)
+
+    async def _toggle(self, run: SceneRun, action: ToggleAutomation) -> Outcome:
+        async with db.transaction(self.hearth.sessions) as session:
+            target = await session.get(Automation, action.automation_id, with_for_update=True)
+            if target is None or target.home_id != run.home_id:
+                raise NotFound("the automation no longer exists")
+            events = await service.set_enabled(
+                session, automation=target, enabled=action.enabled, now=self.hearth.clock.now()
+            )
+            name = target.name
+        await self.hearth.publish(*events)
+        return Outcome("ok", f"{'enabled' if action.enabled else 'disabled'} {name}")
+
+    async def _scene(self, run: SceneRun, action: SceneAction, chain: list[str]) -> Outcome:
+        now = self.hearth.clock.now()
+        async with db.transaction(self.hearth.sessions) as session:
+            scene = await session.scalar(
+                select(Scene).where(Scene.id == action.scene_id, Scene.home_id == run.home_id)
+            )
+            if scene is None:
+                raise NotFound("the scene no longer exists")
+            child = SceneRun(
+                home_id=run.home_id, scene_id=scene.id, actor_id=run.actor_id,
+                status=RunStatus.RUNNING.value, cause={"kind": "run", "run_id": run.id},
+                chain=chain, actions=scene.actions, started_at=now, updated_at=now,
+            )  # fmt: skip
+            session.add(child)
+            await session.flush()
+            child_id, name = child.id, scene.name
+        self.start_child(child_id)
+        return Outcome("ok", f"started {name}", {"run_id": child_id})

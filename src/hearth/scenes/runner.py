@@ -1,0 +1,508 @@
+"""The scene runner inside one hearth process: watches devices and clocks, starts runs.
+
+Device triggers are evaluated on the process that ingested the report, straight from the
+hub's in-process events, with no database read before deciding: the runner keeps an
+index of the enabled automations' device triggers (rebuilt when ``AutomationsChanged``
+arrives from any process) and the last value of every watched property (fed by every
+process's changes). Events relayed from other processes only update those values, so
+each report is judged once, where it arrived.
+
+Timed work is in the database: each tick (every ``TICK`` seconds of real time, reading
+``hearth.clock``) claims due timers and due delays with a conditional update, so with any
+number of processes each schedule fires once and each delay resumes once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import defaultdict, deque
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy import delete, select, update
+
+from hearth import db, metrics
+from hearth.accounts.models import User
+from hearth.hub.events import (
+    DeviceCameOnline,
+    DeviceEventRaised,
+    DeviceStateChanged,
+    DeviceWentOffline,
+)
+from hearth.hub.models import DeviceState
+from hearth.relay import relayed
+from hearth.scenes import service
+from hearth.scenes.events import AutomationsChanged, SceneCommandSent
+from hearth.scenes.execution import Executor
+from hearth.scenes.matching import MISSING, conditions_hold, event_fires, property_fires
+from hearth.scenes.models import Automation, SceneRun, SceneTimer
+from hearth.scenes.modes import ACTIVE, RunStatus, admit, describe_chain, loop_in
+from hearth.scenes.rules import (
+    AutomationRule,
+    Availability,
+    AvailabilityTrigger,
+    EventTrigger,
+    PropertyCondition,
+    PropertyTrigger,
+    ScheduleTrigger,
+    SunTrigger,
+)
+from hearth.scenes.timing import local, next_fire
+
+if TYPE_CHECKING:
+    from hearth.runtime import Hearth
+
+log = structlog.get_logger(__name__)
+
+TICK = 0.5
+MISSED_GRACE = timedelta(hours=1)  # a schedule missed by more is skipped, not run late
+STALE_RUN = timedelta(minutes=2)
+BURST = 20  # runs of one automation within BURST_SECONDS: a loop that escaped the chain
+BURST_SECONDS = 10.0
+KEEP_RUNS = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Watched:
+    """An enabled automation as the runner needs it to decide quickly."""
+
+    id: str
+    home_id: str
+    name: str
+    rule: AutomationRule
+    actor_id: str | None
+
+
+class SceneRunner:
+    """Evaluates triggers and carries out runs for one hearth process."""
+
+    def __init__(self, hearth: Hearth, *, tick: float = TICK) -> None:
+        self.hearth = hearth
+        self.tick_seconds = tick
+        self.executor = Executor(hearth, self._spawn_run)
+        self.automations: dict[str, Watched] = {}
+        self.by_device: dict[str, list[tuple[Watched, int]]] = defaultdict(list)
+        self.values: dict[str, dict[str, Any]] = {}
+        self.causes: dict[str, tuple[list[str], float]] = {}
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._runs: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+        self.started = 0  # runs started by this process, for tests and benchmarks
+
+    # -- life ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load the index, follow device and scene events, start ticking."""
+        bus = self.hearth.bus
+        bus.subscribe(DeviceStateChanged, self._state_changed)
+        bus.subscribe(DeviceEventRaised, self._event_raised)
+        bus.subscribe(DeviceCameOnline, self._availability)
+        bus.subscribe(DeviceWentOffline, self._availability)
+        bus.subscribe(AutomationsChanged, self._automations_changed)
+        bus.subscribe(SceneCommandSent, self._command_sent)
+        await self.reload()
+        self._loop = asyncio.create_task(self._ticking(), name="scene-ticks")
+
+    async def stop(self) -> None:
+        """Stop ticking and abandon runs in progress (they resume or time out elsewhere)."""
+        tasks = [*self._tasks, *([self._loop] if self._loop else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._loop = None
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def reload(self, home_id: str | None = None) -> None:
+        """Rebuild the index of enabled automations (one home's, or everyone's)."""
+        query = select(Automation).where(Automation.enabled.is_(True))
+        if home_id is not None:
+            query = query.where(Automation.home_id == home_id)
+        async with self.hearth.sessions() as session:
+            rows = list(await session.scalars(query))
+        loaded = {
+            row.id: Watched(row.id, row.home_id, row.name, service.parsed_rule(row), row.created_by)
+            for row in rows
+        }
+        if home_id is None:
+            self.automations = loaded
+        else:
+            self.automations = {
+                k: v for k, v in self.automations.items() if v.home_id != home_id
+            } | loaded
+        by_device: dict[str, list[tuple[Watched, int]]] = defaultdict(list)
+        watched: set[str] = set()
+        for automation in self.automations.values():
+            for index, trigger in enumerate(automation.rule.triggers):
+                if isinstance(trigger, PropertyTrigger | EventTrigger | AvailabilityTrigger):
+                    by_device[trigger.device_id].append((automation, index))
+                    watched.add(trigger.device_id)
+            for condition in automation.rule.conditions.items:
+                if isinstance(condition, PropertyCondition):
+                    watched.add(condition.device_id)
+        self.by_device = by_device
+        await self._seed(watched - set(self.values))
+
+    async def _seed(self, device_ids: set[str]) -> None:
+        if not device_ids:
+            return
+        async with self.hearth.sessions() as session:
+            rows = await session.execute(
+                select(DeviceState.device_id, DeviceState.reported).where(
+                    DeviceState.device_id.in_(device_ids)
+                )
+            )
+            for device_id, reported in rows:
+                self.values.setdefault(device_id, dict(reported))
+
+    # -- device events ------------------------------------------------------------------
+
+    async def _automations_changed(self, event: AutomationsChanged) -> None:
+        await self.reload(event.home_id)
+
+    async def _command_sent(self, event: SceneCommandSent) -> None:
+        self.causes[event.device_id] = (list(event.chain), time.monotonic() + event.seconds)
+
+    def _chain_for(self, device_id: str) -> list[str]:
+        cause = self.causes.get(device_id)
+        if cause is None:
+            return []
+        if cause[1] < time.monotonic():
+            del self.causes[device_id]
+            return []
+        return cause[0]
+
+    async def _state_changed(self, event: DeviceStateChanged) -> None:
+        known = self.values.get(event.device_id)
+        if known is None:
+            if event.device_id not in self.by_device:
+                return
+            known = self.values.setdefault(event.device_id, {})
+        before = {key: known.get(key, MISSING) for key in event.changed}
+        known.update(event.changed)
+        if relayed():
+            return
+        for automation, index in self.by_device.get(event.device_id, ()):
+            trigger = automation.rule.triggers[index]
+            if not isinstance(trigger, PropertyTrigger) or trigger.key not in event.changed:
+                continue
+            value = event.changed[trigger.key]
+            if property_fires(trigger, before[trigger.key], value):
+                previous = before[trigger.key]
+                cause = {
+                    "kind": "property", "index": index, "device_id": event.device_id,
+                    "key": trigger.key, "value": value,
+                    "before": None if previous is MISSING else previous,
+                }  # fmt: skip
+                await self.fire(automation, cause, self._chain_for(event.device_id))
+
+    async def _event_raised(self, event: DeviceEventRaised) -> None:
+        if relayed():
+            return
+        for automation, index in self.by_device.get(event.device_id, ()):
+            trigger = automation.rule.triggers[index]
+            if isinstance(trigger, EventTrigger) and event_fires(trigger, event.event, event.args):
+                cause = {
+                    "kind": "event", "index": index, "device_id": event.device_id,
+                    "event": event.event, "args": event.args,
+                }  # fmt: skip
+                await self.fire(automation, cause, self._chain_for(event.device_id))
+
+    async def _availability(self, event: DeviceCameOnline | DeviceWentOffline) -> None:
+        if relayed():
+            return
+        to = Availability.ONLINE if isinstance(event, DeviceCameOnline) else Availability.OFFLINE
+        for automation, index in self.by_device.get(event.device_id, ()):
+            trigger = automation.rule.triggers[index]
+            if isinstance(trigger, AvailabilityTrigger) and trigger.to is to:
+                cause = {"kind": "availability", "index": index, "device_id": event.device_id,
+                         "to": to.value}  # fmt: skip
+                await self.fire(automation, cause, [])
+
+    # -- starting runs ------------------------------------------------------------------
+
+    def _state(self, device_id: str, key: str) -> Any:
+        return self.values.get(device_id, {}).get(key, MISSING)
+
+    def _burst(self, automation_id: str) -> bool:
+        now = time.monotonic()
+        recent = self._recent[automation_id]
+        while recent and recent[0] < now - BURST_SECONDS:
+            recent.popleft()
+        recent.append(now)
+        return len(recent) > BURST
+
+    async def fire(self, automation: Watched, cause: dict[str, Any], chain: list[str]) -> None:
+        """A trigger of ``automation`` fired: judge conditions and mode, record, run."""
+        try:
+            await self._fire(automation, cause, chain)
+        except Exception:
+            metrics.ERRORS.labels(area="scenes").inc()
+            log.exception("automation_trigger_failed", automation_id=automation.id)
+
+    async def _fire(
+        self, automation: Watched, cause: dict[str, Any], chain: list[str], *, manual: bool = False
+    ) -> str | None:
+        now = self.hearth.clock.now()
+        if not manual and (loop_in(chain, automation.id) or self._burst(automation.id)):
+            await self._stop_loop(automation, cause, [*chain, automation.id], now)
+            return None
+        met, results = True, list[bool]()
+        if not manual:
+            place = await self._place(automation.home_id)
+            met, results = conditions_hold(
+                automation.rule.conditions, state=self._state, local_now=local(now, place)
+            )
+        async with self._locks[automation.id], db.transaction(self.hearth.sessions) as session:
+            row = await session.get(Automation, automation.id, with_for_update=True)
+            if row is None or not (row.enabled or manual):
+                return None  # disabled or deleted a moment ago, on another process
+            run = SceneRun(
+                home_id=automation.home_id, automation_id=automation.id,
+                actor_id=automation.actor_id, cause=cause, conditions=results, chain=chain,
+                actions=row.rule["actions"], started_at=now, updated_at=now,
+            )  # fmt: skip
+            if not met:
+                run.status, run.reason, run.finished_at = RunStatus.NOT_MET.value, "", now
+                run.reason = "the conditions did not hold"
+            else:
+                active = await session.execute(
+                    select(SceneRun.id, SceneRun.status)
+                    .where(
+                        SceneRun.automation_id == automation.id,
+                        SceneRun.status.in_([s.value for s in ACTIVE]),
+                    )
+                    .order_by(SceneRun.started_at)
+                )
+                decision = admit(automation.rule.mode, [(rid, RunStatus(st)) for rid, st in active])
+                run.status, run.reason = decision.status.value, decision.reason
+                if decision.status is RunStatus.SKIPPED:
+                    run.finished_at = now
+                if decision.cancel:
+                    await self._cancel(session, list(decision.cancel), now)
+            session.add(run)
+            await session.flush()
+            run_id, status = run.id, RunStatus(run.status)
+        if status is RunStatus.RUNNING:
+            self.started += 1
+            self._spawn_run(run_id)
+        return run_id
+
+    async def run_automation(self, *, user: User, automation_id: str) -> str:
+        """Run an automation's actions now, as ``user``, skipping triggers and conditions
+        (its mode still applies); return the run's id."""
+        async with self.hearth.sessions() as session:
+            row = await service.automation_for_member(
+                session, user=user, automation_id=automation_id
+            )
+            watched = Watched(row.id, row.home_id, row.name, service.parsed_rule(row), user.id)
+        cause = {"kind": "manual", "user_id": user.id, "by": user.display_name}
+        run_id = await self._fire(watched, cause, [], manual=True)
+        assert run_id is not None
+        return run_id
+
+    async def run_scene(self, *, user: User, scene_id: str) -> str:
+        """Start a manual scene as ``user``; return the run's id."""
+        now = self.hearth.clock.now()
+        async with db.transaction(self.hearth.sessions) as session:
+            scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
+            run = SceneRun(
+                home_id=scene.home_id, scene_id=scene.id, actor_id=user.id,
+                status=RunStatus.RUNNING.value,
+                cause={"kind": "manual", "user_id": user.id, "by": user.display_name},
+                chain=[], actions=scene.actions, started_at=now, updated_at=now,
+            )  # fmt: skip
+            session.add(run)
+            await session.flush()
+            run_id = run.id
+        self.started += 1
+        self._spawn_run(run_id)
+        return run_id
+
+    async def _cancel(self, session: Any, run_ids: list[str], now: datetime) -> None:
+        await session.execute(
+            update(SceneRun)
+            .where(SceneRun.id.in_(run_ids), SceneRun.status.in_([s.value for s in ACTIVE]))
+            .values(
+                status=RunStatus.CANCELLED.value,
+                reason="restarted by a newer trigger",
+                finished_at=now,
+                updated_at=now,
+            )  # fmt: skip
+        )
+        for run_id in run_ids:
+            task = self._runs.get(run_id)
+            if task is not None:
+                task.cancel()
+
+    async def _stop_loop(
+        self, automation: Watched, cause: dict[str, Any], chain: list[str], now: datetime
+    ) -> None:
+        names = {a.id: a.name for a in self.automations.values()}
+        described = describe_chain(chain, names)
+        reason = f"stopped as a loop: {described}"
+        async with db.transaction(self.hearth.sessions) as session:
+            row = await session.get(Automation, automation.id, with_for_update=True)
+            if row is None or not row.enabled:
+                return
+            session.add(SceneRun(
+                home_id=automation.home_id, automation_id=automation.id, actor_id=None,
+                status=RunStatus.STOPPED.value, reason=reason, cause=cause, chain=chain,
+                actions=row.rule["actions"], started_at=now, updated_at=now, finished_at=now,
+            ))  # fmt: skip
+            events = await service.set_enabled(
+                session, automation=row, enabled=False, now=now, reason=reason[:300]
+            )
+            from hearth.notifications import service as notifications
+
+            await notifications.notify(
+                session, user_ids=await service.member_ids(session, home_id=automation.home_id),
+                kind="scene", title=f"{automation.name} was stopped: it kept triggering itself",
+                body=described, link=f"/scenes/automations/{automation.id}",
+            )  # fmt: skip
+        log.warning("automation_loop_stopped", automation_id=automation.id, chain=chain)
+        await self.hearth.publish(*events)
+
+    async def _place(self, home_id: str) -> Any:
+        async with self.hearth.sessions() as session:
+            return await service.place_of(session, home_id=home_id)
+
+    def _spawn_run(self, run_id: str) -> None:
+        task = self._spawn(self._carry_out(run_id))
+        self._runs[run_id] = task
+        task.add_done_callback(lambda _: self._runs.pop(run_id, None))
+
+    async def _carry_out(self, run_id: str) -> None:
+        try:
+            status = await self.executor.carry_out(run_id)
+        except Exception:
+            metrics.ERRORS.labels(area="scenes").inc()
+            log.exception("scene_run_failed", run_id=run_id)
+            return
+        if status is not None and status is not RunStatus.WAITING:
+            await self._next_queued(run_id)
+
+    async def _next_queued(self, run_id: str) -> None:
+        async with self.hearth.sessions() as session:
+            automation_id = await session.scalar(
+                select(SceneRun.automation_id).where(SceneRun.id == run_id)
+            )
+        if automation_id is None:
+            return
+        async with db.transaction(self.hearth.sessions) as session:
+            busy = await session.scalar(
+                select(SceneRun.id).where(
+                    SceneRun.automation_id == automation_id,
+                    SceneRun.status.in_([RunStatus.RUNNING.value, RunStatus.WAITING.value]),
+                )
+            )
+            queued = await session.scalar(
+                select(SceneRun.id)
+                .where(
+                    SceneRun.automation_id == automation_id,
+                    SceneRun.status == RunStatus.QUEUED.value,
+                )  # fmt: skip
+                .order_by(SceneRun.started_at, SceneRun.id)
+            )
+            if busy is not None or queued is None:
+                return
+            claimed = await self._claim(session, queued, RunStatus.QUEUED)
+        if claimed:
+            self._spawn_run(queued)
+
+    async def _claim(self, session: Any, run_id: str, current: RunStatus) -> bool:
+        done = await session.execute(
+            update(SceneRun)
+            .where(SceneRun.id == run_id, SceneRun.status == current.value)
+            .values(
+                status=RunStatus.RUNNING.value, resume_at=None, updated_at=self.hearth.clock.now()
+            )  # fmt: skip
+            .returning(SceneRun.id)
+        )
+        return done.scalar() is not None
+
+    # -- ticks: schedules, delays, upkeep -----------------------------------------------
+
+    async def _ticking(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            try:
+                await self.tick()
+            except Exception:
+                metrics.ERRORS.labels(area="scenes").inc()
+                log.exception("scene_tick_failed")
+
+    async def tick(self) -> None:
+        """Fire due schedules, resume due delays, fail runs whose process vanished."""
+        now = self.hearth.clock.now()
+        async with self.hearth.sessions() as session:
+            timers = list(
+                (await session.execute(
+                    select(SceneTimer.id, SceneTimer.automation_id, SceneTimer.trigger_index,
+                           SceneTimer.due_at).where(SceneTimer.due_at <= now).limit(100)
+                )).tuples()
+            )  # fmt: skip
+            waiting = list(
+                await session.scalars(
+                    select(SceneRun.id)
+                    .where(SceneRun.status == RunStatus.WAITING.value, SceneRun.resume_at <= now)
+                    .limit(100)
+                )
+            )
+        for timer_id, automation_id, index, due_at in timers:
+            await self._timer_due(timer_id, automation_id, index, due_at, now)
+        for run_id in waiting:
+            async with db.transaction(self.hearth.sessions) as session:
+                claimed = await self._claim(session, run_id, RunStatus.WAITING)
+            if claimed:
+                self._spawn_run(run_id)
+        async with db.transaction(self.hearth.sessions) as session:
+            await session.execute(
+                update(SceneRun)
+                .where(SceneRun.status == RunStatus.RUNNING.value,
+                       SceneRun.updated_at < now - STALE_RUN)
+                .values(status=RunStatus.FAILED.value, finished_at=now, updated_at=now,
+                        reason="interrupted: the process carrying it out stopped")
+            )  # fmt: skip
+            await session.execute(delete(SceneRun).where(SceneRun.finished_at < now - KEEP_RUNS))
+
+    async def _timer_due(
+        self, timer_id: str, automation_id: str, index: int, due_at: datetime, now: datetime
+    ) -> None:
+        automation = self.automations.get(automation_id)
+        async with db.transaction(self.hearth.sessions) as session:
+            row = await session.get(Automation, automation_id)
+            if row is None:
+                return
+            place = await service.place_of(session, home_id=row.home_id)
+            trigger = service.parsed_rule(row).triggers[index]
+            assert isinstance(trigger, ScheduleTrigger | SunTrigger)
+            following = next_fire(trigger, place, max(now, due_at))
+            claim = (
+                update(SceneTimer).where(SceneTimer.id == timer_id, SceneTimer.due_at == due_at)
+                .values(due_at=following).returning(SceneTimer.id)
+                if following is not None
+                else delete(SceneTimer).where(SceneTimer.id == timer_id,
+                                              SceneTimer.due_at == due_at).returning(SceneTimer.id)
+            )  # fmt: skip
+            claimed = (await session.execute(claim)).scalar() is not None
+        if not claimed or automation is None:
+            return
+        cause = {"kind": trigger.kind, "index": index, "due_at": due_at.isoformat()}
+        if now - due_at > MISSED_GRACE:
+            log.info("schedule_missed", automation_id=automation_id, due_at=due_at.isoformat())
+            return
+        await self.fire(automation, cause, [])

@@ -1,0 +1,320 @@
+"""Scene and automation services: create, edit, enable, list, read the log, place a home.
+
+Every function checks that the caller is a member of the home first; a scene,
+automation or run of another home answers ``NotFound``, exactly like one that does not
+exist. Rules are parsed (``rules``), then checked against the home's devices and specs
+(``checks``) before anything is written. Functions that change automations return the
+events to publish after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.devices.compiled import CompiledSpec
+from hearth.errors import InvalidInput, NotFound, SceneLimitReached
+from hearth.homes.models import HomeMember
+from hearth.homes.service import require_member
+from hearth.hub.catalog import compile_model
+from hearth.hub.models import Device, DeviceModel
+from hearth.scenes import rules
+from hearth.scenes.checks import HomeCatalog, check_actions, check_automation
+from hearth.scenes.events import AutomationsChanged
+from hearth.scenes.models import Automation, Scene, ScenePlace, SceneRun, SceneTimer
+from hearth.scenes.rules import AutomationRule, ScheduleTrigger, SunTrigger
+from hearth.scenes.timing import Place, next_fire, valid_timezone
+
+MAX_SCENES = 50
+MAX_AUTOMATIONS = 100
+LOG_PAGE = 50
+_compiled: dict[tuple[str, int], CompiledSpec] = {}
+
+
+def _spec_of(model: DeviceModel) -> CompiledSpec:
+    key = (model.id, model.spec_version)
+    spec = _compiled.get(key)
+    if spec is None:
+        if len(_compiled) > 500:
+            _compiled.clear()
+        spec = _compiled[key] = compile_model(model)
+    return spec
+
+
+async def home_catalog(session: AsyncSession, *, home_id: str) -> HomeCatalog:
+    """Return what the home offers to rules: its devices' specs, scenes, automations."""
+    rows = await session.execute(
+        select(Device.id, DeviceModel)
+        .join(DeviceModel, DeviceModel.id == Device.model_id)
+        .where(Device.home_id == home_id)
+    )
+    devices = {device_id: _spec_of(model) for device_id, model in rows}
+    scenes = set(await session.scalars(select(Scene.id).where(Scene.home_id == home_id)))
+    automations = set(
+        await session.scalars(select(Automation.id).where(Automation.home_id == home_id))
+    )
+    place = await place_of(session, home_id=home_id)
+    return HomeCatalog(devices, scenes, automations, located=place.located)
+
+
+async def place_of(session: AsyncSession, *, home_id: str) -> Place:
+    """Return the home's time zone and location (UTC and unknown until set)."""
+    row = await session.get(ScenePlace, home_id)
+    if row is None:
+        return Place()
+    return Place(row.timezone, row.latitude, row.longitude)
+
+
+async def set_place(
+    session: AsyncSession, *, user: User, home_id: str, timezone: str,
+    latitude: float | None = None, longitude: float | None = None, now: datetime,
+) -> tuple[Place, list[object]]:  # fmt: skip
+    """Set where a home is (owner only); schedules and sun times move with it."""
+    await require_member(session, user, home_id, owner=True)
+    problems = []
+    if not valid_timezone(timezone):
+        problems.append({"field": "timezone", "message": "an IANA time zone, e.g. Europe/Paris"})
+    if (latitude is None) != (longitude is None):
+        problems.append({"field": "longitude", "message": "give both coordinates or neither"})
+    if latitude is not None and not -90 <= latitude <= 90:
+        problems.append({"field": "latitude", "message": "between -90 and 90"})
+    if longitude is not None and not -180 <= longitude <= 180:
+        problems.append({"field": "longitude", "message": "between -180 and 180"})
+    if problems:
+        raise InvalidInput.fields(problems)
+    row = await session.get(ScenePlace, home_id)
+    if row is None:
+        row = ScenePlace(home_id=home_id)
+        session.add(row)
+    row.timezone, row.latitude, row.longitude, row.updated_at = timezone, latitude, longitude, now
+    place = Place(timezone, latitude, longitude)
+    automations = list(
+        await session.scalars(select(Automation).where(Automation.home_id == home_id))
+    )
+    for automation in automations:
+        await schedule(session, automation=automation, place=place, now=now)
+    return place, [AutomationsChanged(home_id, [a.id for a in automations])]
+
+
+# -- scenes -------------------------------------------------------------------------------
+
+
+async def _count(session: AsyncSession, table: type[Scene] | type[Automation], home_id: str) -> int:
+    found = await session.scalar(
+        select(func.count()).select_from(table).where(table.home_id == home_id)
+    )
+    return int(found or 0)
+
+
+async def create_scene(
+    session: AsyncSession, *, user: User, home_id: str, name: Any, actions: Any, now: datetime
+) -> Scene:
+    """Create a manual scene in one of the user's homes."""
+    await require_member(session, user, home_id)
+    if await _count(session, Scene, home_id) >= MAX_SCENES:
+        raise SceneLimitReached(f"a home has at most {MAX_SCENES} scenes")
+    parsed = rules.parse_actions(actions, in_scene=True)
+    check_actions(await home_catalog(session, home_id=home_id), parsed)
+    scene = Scene(
+        home_id=home_id, name=rules.clean_name(name), actions=[rules.to_json(a) for a in parsed],
+        created_by=user.id, created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(scene)
+    await session.flush()
+    return scene
+
+
+async def scene_for_member(session: AsyncSession, *, user: User, scene_id: str) -> Scene:
+    """Return a scene of one of the user's homes; anything else is ``NotFound``."""
+    scene = await session.get(Scene, scene_id)
+    if scene is None:
+        raise NotFound("no such scene")
+    try:
+        await require_member(session, user, scene.home_id)
+    except NotFound as err:
+        raise NotFound("no such scene") from err
+    return scene
+
+
+async def update_scene(
+    session: AsyncSession, *, user: User, scene_id: str, name: Any, actions: Any, now: datetime
+) -> Scene:
+    """Rename a scene and replace its actions."""
+    scene = await scene_for_member(session, user=user, scene_id=scene_id)
+    parsed = rules.parse_actions(actions, in_scene=True)
+    check_actions(await home_catalog(session, home_id=scene.home_id), parsed)
+    scene.name, scene.actions = rules.clean_name(name), [rules.to_json(a) for a in parsed]
+    scene.updated_at = now
+    return scene
+
+
+async def delete_scene(session: AsyncSession, *, user: User, scene_id: str) -> None:
+    """Delete a scene (automations that ran it log the step as failed from then on)."""
+    scene = await scene_for_member(session, user=user, scene_id=scene_id)
+    await session.delete(scene)
+
+
+async def list_scenes(session: AsyncSession, *, user: User, home_id: str) -> list[Scene]:
+    """Return a home's scenes, oldest first."""
+    await require_member(session, user, home_id)
+    found = await session.scalars(
+        select(Scene).where(Scene.home_id == home_id).order_by(Scene.created_at, Scene.id)
+    )
+    return list(found)
+
+
+# -- automations --------------------------------------------------------------------------
+
+
+def parsed_rule(automation: Automation) -> AutomationRule:
+    """Return an automation's stored rule as the rule model."""
+    return rules.parse_automation({**automation.rule, "mode": automation.mode})
+
+
+async def schedule(
+    session: AsyncSession, *, automation: Automation, place: Place, now: datetime
+) -> None:
+    """Replace the automation's timers with the next fire of each timed trigger."""
+    await session.execute(delete(SceneTimer).where(SceneTimer.automation_id == automation.id))
+    if not automation.enabled:
+        return
+    for index, trigger in enumerate(parsed_rule(automation).triggers):
+        if isinstance(trigger, ScheduleTrigger | SunTrigger):
+            due = next_fire(trigger, place, now)
+            if due is not None:
+                session.add(
+                    SceneTimer(automation_id=automation.id, trigger_index=index, due_at=due)
+                )
+
+
+async def create_automation(
+    session: AsyncSession, *, user: User, home_id: str, body: dict[str, Any], now: datetime
+) -> tuple[Automation, list[object]]:
+    """Create an automation in one of the user's homes; it runs as this user."""
+    await require_member(session, user, home_id)
+    if await _count(session, Automation, home_id) >= MAX_AUTOMATIONS:
+        raise SceneLimitReached(f"a home has at most {MAX_AUTOMATIONS} automations")
+    name = rules.clean_name(body.get("name"))
+    rule = rules.parse_automation(body)
+    check_automation(await home_catalog(session, home_id=home_id), rule)
+    enabled = body.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise InvalidInput.fields([{"field": "enabled", "message": "true or false"}])
+    automation = Automation(
+        home_id=home_id, name=name, enabled=enabled, mode=rule.mode.value,
+        rule=rules.rule_json(rule), created_by=user.id, created_at=now, updated_at=now,
+    )  # fmt: skip
+    session.add(automation)
+    await session.flush()
+    await schedule(
+        session, automation=automation, place=await place_of(session, home_id=home_id), now=now
+    )
+    return automation, [AutomationsChanged(home_id, [automation.id])]
+
+
+async def automation_for_member(
+    session: AsyncSession, *, user: User, automation_id: str
+) -> Automation:
+    """Return an automation of one of the user's homes; anything else is ``NotFound``."""
+    automation = await session.get(Automation, automation_id)
+    if automation is None:
+        raise NotFound("no such automation")
+    try:
+        await require_member(session, user, automation.home_id)
+    except NotFound as err:
+        raise NotFound("no such automation") from err
+    return automation
+
+
+async def update_automation(
+    session: AsyncSession, *, user: User, automation_id: str, body: dict[str, Any], now: datetime
+) -> tuple[Automation, list[object]]:
+    """Replace an automation's name and rule; it then runs as the user who saved it."""
+    automation = await automation_for_member(session, user=user, automation_id=automation_id)
+    name = rules.clean_name(body.get("name"))
+    rule = rules.parse_automation(body)
+    check_automation(await home_catalog(session, home_id=automation.home_id), rule)
+    automation.name, automation.mode, automation.rule = name, rule.mode.value, rules.rule_json(rule)
+    automation.created_by, automation.updated_at = user.id, now
+    if isinstance(body.get("enabled"), bool):
+        automation.enabled = body["enabled"]
+        automation.disabled_reason = None
+    place = await place_of(session, home_id=automation.home_id)
+    await schedule(session, automation=automation, place=place, now=now)
+    return automation, [AutomationsChanged(automation.home_id, [automation.id])]
+
+
+async def set_enabled(
+    session: AsyncSession, *, automation: Automation, enabled: bool, now: datetime,
+    reason: str | None = None,
+) -> list[object]:  # fmt: skip
+    """Enable or disable an automation (its timers follow); ``reason`` says why hearth did."""
+    automation.enabled, automation.disabled_reason = enabled, None if enabled else reason
+    automation.updated_at = now
+    place = await place_of(session, home_id=automation.home_id)
+    await schedule(session, automation=automation, place=place, now=now)
+    return [AutomationsChanged(automation.home_id, [automation.id])]
+
+
+async def delete_automation(
+    session: AsyncSession, *, user: User, automation_id: str
+) -> list[object]:
+    """Delete an automation with its timers and its log."""
+    automation = await automation_for_member(session, user=user, automation_id=automation_id)
+    home_id = automation.home_id
+    await session.execute(delete(SceneRun).where(SceneRun.automation_id == automation_id))
+    await session.execute(delete(SceneTimer).where(SceneTimer.automation_id == automation_id))
+    await session.delete(automation)
+    return [AutomationsChanged(home_id, [automation_id])]
+
+
+async def list_automations(session: AsyncSession, *, user: User, home_id: str) -> list[Automation]:
+    """Return a home's automations, oldest first."""
+    await require_member(session, user, home_id)
+    found = await session.scalars(
+        select(Automation)
+        .where(Automation.home_id == home_id)
+        .order_by(Automation.created_at, Automation.id)
+    )
+    return list(found)
+
+
+async def runs_of(
+    session: AsyncSession, *, user: User, automation_id: str | None = None,
+    scene_id: str | None = None, limit: int = LOG_PAGE,
+) -> Sequence[SceneRun]:  # fmt: skip
+    """Return the newest runs of an automation or a scene of the user's homes."""
+    query = select(SceneRun)
+    if automation_id is not None:
+        await automation_for_member(session, user=user, automation_id=automation_id)
+        query = query.where(SceneRun.automation_id == automation_id)
+    elif scene_id is not None:
+        await scene_for_member(session, user=user, scene_id=scene_id)
+        query = query.where(SceneRun.scene_id == scene_id)
+    else:
+        raise InvalidInput("name an automation or a scene")
+    query = query.order_by(SceneRun.started_at.desc(), SceneRun.id.desc())
+    return list(await session.scalars(query.limit(max(1, min(limit, 200)))))
+
+
+async def run_for_member(session: AsyncSession, *, user: User, run_id: str) -> SceneRun:
+    """Return one run of the user's homes; anything else is ``NotFound``."""
+    run = await session.get(SceneRun, run_id)
+    if run is None:
+        raise NotFound("no such run")
+    try:
+        await require_member(session, user, run.home_id)
+    except NotFound as err:
+        raise NotFound("no such run") from err
+    return run
+
+
+async def member_ids(session: AsyncSession, *, home_id: str) -> list[str]:
+    """Return the ids of everyone in a home."""
+    found = await session.scalars(select(HomeMember.user_id).where(HomeMember.home_id == home_id))
+    return list(found)
