@@ -221,9 +221,7 @@ class TicketMessage(Base):
     __tablename__ = "ticket_messages"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("tkm"))
-    ticket_id: Mapped[str] = mapped_column(
-        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
-    )
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     from_partner: Mapped[bool] = mapped_column(Boolean, default=False)
     body: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,559 @@
+"""Campaign services: draft, publish, start, cancel, read, partner updates, graduation.
+
+Who may do what: a partner's members run their own partner's campaigns; reviewers (the
+platform team) see every campaign, drafts included, and may cancel one; everyone signed
+in sees campaigns once published. A campaign that is not the caller's to see answers
+``NotFound``. Every workflow move is a conditional update on the state column (so two
+workers can never both make it) plus an audit row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.accounts.roles import Capability, can
+from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hearth.funding import events
+from hearth.funding.models import (
+    Campaign,
+    CampaignStep,
+    CampaignTier,
+    CampaignUpdate,
+    Pledge,
+    StoreListing,
+)
+from hearth.funding.rules import (
+    CAMPAIGN_MOVES,
+    PUBLIC_STATES,
+    CampaignState,
+    PledgeState,
+    Progress,
+    TierDraft,
+    check_move,
+    problems_of_schedule,
+    problems_of_tiers,
+)
+from hearth.kit.money import Money
+from hearth.mall.models import Partner, Product
+from hearth.mall.review import ProductState
+from hearth.notifications import service as notifications
+
+Sort = Literal["ending", "backed", "newest"]
+
+
+@dataclass(frozen=True)
+class CampaignDraft:
+    """What a partner writes; money as decimal strings in the product's currency."""
+
+    title: str | None = None
+    summary: str | None = None
+    description: str | None = None
+    images: list[str] | None = None
+    goal: str | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    delivery_date: datetime | None = None
+    tiers: list[dict[str, object]] | None = None
+
+
+@dataclass
+class CampaignView:
+    """A campaign with its tiers and progress, as pages and the API show it."""
+
+    campaign: Campaign
+    tiers: list[CampaignTier]
+    partner: Partner
+    progress: Progress = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.progress = Progress(
+            goal=self.campaign.goal,
+            raised=sum(t.pledged for t in self.tiers),
+            backers=sum(t.pledges for t in self.tiers),
+        )
+
+    def money(self, amount: int) -> Money:
+        return Money(amount, self.campaign.currency)
+
+
+def partner_of(user: User) -> str:
+    """Return the partner the user works for, or refuse."""
+    if user.partner_id is None or not can(user.role, Capability.PARTNER_CONSOLE):
+        raise PermissionDenied("only a partner's members run its campaigns")
+    return user.partner_id
+
+
+def _may_see(user: User | None, campaign: Campaign) -> bool:
+    if campaign.state in PUBLIC_STATES:
+        return True
+    if user is None:
+        return False
+    return user.partner_id == campaign.partner_id or can(user.role, Capability.REVIEW)
+
+
+def _tier_drafts(raw: Sequence[dict[str, object]], currency: str) -> list[TierDraft]:
+    drafts: list[TierDraft] = []
+    problems: list[dict[str, str]] = []
+    for index, item in enumerate(raw):
+        try:
+            price = Money.parse(str(item.get("price", "")), currency).amount
+            retail = Money.parse(str(item.get("retail_price") or item.get("price", "")), currency)
+            limit = item.get("limit")
+            closes_at = item.get("closes_at")
+            drafts.append(
+                TierDraft(
+                    title=str(item.get("title", "")),
+                    description=str(item.get("description", "")),
+                    price=price,
+                    retail_price=retail.amount,
+                    limit=None if limit in (None, "") else int(str(limit)),
+                    per_backer=int(str(item.get("per_backer", 5))),
+                    closes_at=closes_at if isinstance(closes_at, datetime) else None,
+                )
+            )
+        except (InvalidInput, ValueError) as err:
+            message = err.message if isinstance(err, InvalidInput) else "not a whole number"
+            problems.append({"field": f"tiers[{index}]", "message": message})
+    problems += problems_of_tiers(drafts) if not problems else []
+    if problems:
+        raise InvalidInput.fields(problems)
+    return drafts
+
+
+def _apply(campaign: Campaign, draft: CampaignDraft) -> list[TierDraft] | None:
+    problems: list[dict[str, str]] = []
+    if draft.title is not None:
+        if not 1 <= len(draft.title.strip()) <= 120:
+            problems.append({"field": "title", "message": "1-120 characters"})
+        campaign.title = draft.title.strip()
+    if draft.summary is not None:
+        if len(draft.summary) > 280:
+            problems.append({"field": "summary", "message": "at most 280 characters"})
+        campaign.summary = draft.summary
+    if draft.description is not None:
+        if len(draft.description) > 20_000:
+            problems.append({"field": "description", "message": "at most 20,000 characters"})
+        campaign.description = draft.description
+    if draft.images is not None:
+        bad = [u for u in draft.images if not (u.startswith(("/", "https://")) and len(u) < 500)]
+        if bad or len(draft.images) > 12:
+            problems.append({"field": "images", "message": "up to 12 https:// or / addresses"})
+        campaign.images = list(draft.images)
+    if draft.goal is not None:
+        try:
+            goal = Money.parse(draft.goal, campaign.currency).amount
+        except InvalidInput as err:
+            problems.append({"field": "goal", "message": err.message})
+        else:
+            if goal <= 0:
+                problems.append({"field": "goal", "message": "more than zero"})
+            campaign.goal = goal
+    for name in ("starts_at", "ends_at", "delivery_date"):
+        value = getattr(draft, name)
+        if value is not None:
+            if value.tzinfo is None:
+                problems.append({"field": name, "message": "a time with its time zone"})
+            else:
+                setattr(campaign, name, value)
+    if problems:
+        raise InvalidInput.fields(problems)
+    return None if draft.tiers is None else _tier_drafts(draft.tiers, campaign.currency)
+
+
+def _set_tiers(session: AsyncSession, campaign: Campaign, tiers: list[TierDraft]) -> None:
+    for position, tier in enumerate(tiers):
+        session.add(
+            CampaignTier(
+                campaign_id=campaign.id,
+                position=position,
+                title=tier.title.strip(),
+                description=tier.description,
+                price=tier.price,
+                retail_price=tier.retail_price,
+                limit=tier.limit,
+                per_backer=tier.per_backer,
+                closes_at=tier.closes_at,
+                sold=0,
+                pledged=0,
+                pledges=0,
+            )
+        )
+
+
+async def create_campaign(
+    session: AsyncSession, *, user: User, product_id: str, draft: CampaignDraft, now: datetime
+) -> Campaign:
+    """Draft a campaign for one of the partner's approved products."""
+    partner_id = partner_of(user)
+    product = await session.get(Product, product_id)
+    if product is None or product.partner_id != partner_id:
+        raise NotFound("no such product")
+    if product.state != ProductState.APPROVED:
+        raise Conflict("only an approved product can be crowdfunded")
+    needed = [n for n in ("title", "goal", "starts_at", "ends_at", "delivery_date", "tiers")]
+    missing = [n for n in needed if getattr(draft, n) is None]
+    if missing:
+        raise InvalidInput.fields([{"field": n, "message": "required"} for n in missing])
+    campaign = Campaign(
+        product_id=product.id,
+        partner_id=partner_id,
+        currency=product.currency,
+        state=CampaignState.DRAFT.value,
+        created_by=user.id,
+        created_at=now,
+        updated_at=now,
+        summary="",
+        description=product.description,
+        images=[],
+    )
+    tiers = _apply(campaign, draft)
+    session.add(campaign)
+    await session.flush()
+    _set_tiers(session, campaign, tiers or [])
+    await session.flush()
+    return campaign
+
+
+async def update_campaign(
+    session: AsyncSession, *, user: User, campaign_id: str, draft: CampaignDraft, now: datetime
+) -> Campaign:
+    """Change a draft campaign (published ones keep their terms for their backers)."""
+    campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
+    if campaign.state != CampaignState.DRAFT:
+        raise Conflict("only a draft campaign can be changed; post an update instead")
+    tiers = _apply(campaign, draft)
+    if tiers is not None:
+        for old in await session.scalars(
+            select(CampaignTier).where(CampaignTier.campaign_id == campaign.id)
+        ):
+            await session.delete(old)
+        await session.flush()
+        _set_tiers(session, campaign, tiers)
+    campaign.updated_at = now
+    await session.flush()
+    return campaign
+
+
+async def own_campaign(session: AsyncSession, *, user: User, campaign_id: str) -> Campaign:
+    """Return a campaign of the user's partner, or raise ``NotFound``."""
+    partner_id = partner_of(user)
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or campaign.partner_id != partner_id:
+        raise NotFound("no such campaign")
+    return campaign
+
+
+async def move(
+    session: AsyncSession,
+    campaign: Campaign,
+    target: CampaignState,
+    *,
+    actor_id: str | None,
+    now: datetime,
+    reason: str = "",
+) -> bool:
+    """Move a campaign if it is still where we saw it; return False if someone else did."""
+    current = CampaignState(campaign.state)
+    check_move(CAMPAIGN_MOVES, current, target, "campaign")
+    result = await session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign.id, Campaign.state == current.value)
+        .values(state=target.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    campaign.state = target.value
+    session.add(
+        CampaignStep(
+            campaign_id=campaign.id,
+            actor_id=actor_id,
+            from_state=current.value,
+            to_state=target.value,
+            reason=reason,
+            at=now,
+        )
+    )
+    events.emit(session, events.CampaignMoved(campaign.id, current.value, target.value))
+    return True
+
+
+async def publish(
+    session: AsyncSession, *, user: User, campaign_id: str, now: datetime
+) -> Campaign:
+    """Schedule a draft campaign; it goes live at its start time."""
+    campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
+    product = await session.get(Product, campaign.product_id)
+    if product is None or product.state != ProductState.APPROVED:
+        raise Conflict("the product is no longer approved")
+    problems = problems_of_schedule(
+        starts_at=campaign.starts_at,
+        ends_at=campaign.ends_at,
+        delivery=campaign.delivery_date,
+        now=now,
+    )
+    if problems:
+        raise InvalidInput.fields(problems)
+    if not await move(session, campaign, CampaignState.SCHEDULED, actor_id=user.id, now=now):
+        raise Conflict("the campaign changed meanwhile; reload it")
+    await start_due(session, now=now, campaign_id=campaign.id)
+    return campaign
+
+
+async def start_due(session: AsyncSession, *, now: datetime, campaign_id: str | None = None) -> int:
+    """Put scheduled campaigns whose start has come live; return how many moved."""
+    query = select(Campaign).where(
+        Campaign.state == CampaignState.SCHEDULED.value, Campaign.starts_at <= now
+    )
+    if campaign_id is not None:
+        query = query.where(Campaign.id == campaign_id)
+    moved = 0
+    for campaign in list(await session.scalars(query.limit(100))):
+        moved += await move(session, campaign, CampaignState.LIVE, actor_id=None, now=now)
+    return moved
+
+
+async def cancel(
+    session: AsyncSession, *, user: User, campaign_id: str, reason: str, now: datetime
+) -> Campaign:
+    """Cancel a campaign before its outcome; every pledge is released and its backer told."""
+    campaign = await session.get(Campaign, campaign_id)
+    reviewer = can(user.role, Capability.REVIEW)
+    if campaign is None or not (reviewer or campaign.partner_id == user.partner_id):
+        raise NotFound("no such campaign")
+    if not reason.strip():
+        raise InvalidInput.fields([{"field": "reason", "message": "say why, for the backers"}])
+    if not await move(
+        session, campaign, CampaignState.CANCELLED, actor_id=user.id, now=now, reason=reason
+    ):
+        raise Conflict("the campaign changed meanwhile; reload it")
+    await release_pledges(session, campaign=campaign, why=f"the campaign was cancelled: {reason}")
+    return campaign
+
+
+async def release_pledges(session: AsyncSession, *, campaign: Campaign, why: str) -> int:
+    """Release every active pledge of a campaign (nothing was charged) and tell backers."""
+    backers = list(
+        await session.scalars(
+            select(Pledge.backer_id).where(
+                Pledge.campaign_id == campaign.id, Pledge.state == PledgeState.ACTIVE.value
+            )
+        )
+    )
+    await session.execute(
+        update(Pledge)
+        .where(Pledge.campaign_id == campaign.id, Pledge.state == PledgeState.ACTIVE.value)
+        .values(state=PledgeState.RELEASED.value, holder=None)
+        .execution_options(synchronize_session=False)
+    )
+    if backers:
+        await notifications.notify(
+            session,
+            user_ids=backers,
+            kind="pledge_released",
+            title=f"{campaign.title}: your pledge was released, nothing was charged",
+            body=why,
+            link=f"/campaigns/{campaign.id}",
+        )
+        events.notified(session, backers)
+    return len(backers)
+
+
+async def view(session: AsyncSession, *, user: User | None, campaign_id: str) -> CampaignView:
+    """Return a campaign the user may see, with tiers and progress."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or not _may_see(user, campaign):
+        raise NotFound("no such campaign")
+    return (await _views(session, [campaign]))[0]
+
+
+async def _views(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[CampaignView]:
+    ids = [c.id for c in campaigns]
+    tiers: dict[str, list[CampaignTier]] = {i: [] for i in ids}
+    if ids:
+        for tier in await session.scalars(
+            select(CampaignTier)
+            .where(CampaignTier.campaign_id.in_(ids))
+            .order_by(CampaignTier.position)
+        ):
+            tiers[tier.campaign_id].append(tier)
+    partners = {
+        p.id: p
+        for p in await session.scalars(
+            select(Partner).where(Partner.id.in_({c.partner_id for c in campaigns}))
+        )
+    }
+    return [CampaignView(c, tiers[c.id], partners[c.partner_id]) for c in campaigns]
+
+
+async def list_campaigns(
+    session: AsyncSession,
+    *,
+    sort: Sort = "ending",
+    now: datetime,
+    partner_id: str | None = None,
+    states: Sequence[CampaignState] = (CampaignState.LIVE,),
+    limit: int = 50,
+) -> list[CampaignView]:
+    """List campaigns in ``states``: ending soon, most backed, or newest first."""
+    query = select(Campaign).where(Campaign.state.in_([s.value for s in states]))
+    if partner_id is not None:
+        query = query.where(Campaign.partner_id == partner_id)
+    if sort == "ending":
+        query = query.order_by(Campaign.ends_at, Campaign.id)
+    elif sort == "newest":
+        query = query.order_by(Campaign.starts_at.desc(), Campaign.id.desc())
+    else:
+        backers = (
+            select(func.coalesce(func.sum(CampaignTier.pledges), 0))
+            .where(CampaignTier.campaign_id == Campaign.id)
+            .scalar_subquery()
+        )
+        query = query.order_by(backers.desc(), Campaign.id)
+    campaigns = list(await session.scalars(query.limit(max(1, min(limit, 200)))))
+    return await _views(session, campaigns)
+
+
+async def partner_campaigns(session: AsyncSession, *, user: User) -> list[CampaignView]:
+    """List every campaign of the user's partner, newest first, drafts included."""
+    partner_id = partner_of(user)
+    query = (
+        select(Campaign)
+        .where(Campaign.partner_id == partner_id)
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
+    return await _views(session, list(await session.scalars(query)))
+
+
+async def history(session: AsyncSession, *, user: User, campaign_id: str) -> list[CampaignStep]:
+    """Return a campaign's audited moves (partner members and reviewers only)."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or not (
+        campaign.partner_id == user.partner_id or can(user.role, Capability.REVIEW)
+    ):
+        raise NotFound("no such campaign")
+    steps = select(CampaignStep).where(CampaignStep.campaign_id == campaign_id)
+    return list(await session.scalars(steps.order_by(CampaignStep.id)))
+
+
+async def post_update(
+    session: AsyncSession,
+    *,
+    user: User,
+    campaign_id: str,
+    title: str,
+    body: str,
+    backers_only: bool,
+    now: datetime,
+) -> CampaignUpdate:
+    """Post news on a published campaign; backers get a notification."""
+    campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
+    if campaign.state == CampaignState.DRAFT:
+        raise Conflict("publish the campaign before posting updates")
+    if not 1 <= len(title.strip()) <= 160 or len(body) > 20_000:
+        raise InvalidInput.fields([{"field": "title", "message": "1-160 characters"}])
+    row = CampaignUpdate(
+        campaign_id=campaign.id,
+        author_id=user.id,
+        title=title.strip(),
+        body=body,
+        backers_only=backers_only,
+        created_at=now,
+    )
+    session.add(row)
+    backers = await backer_ids(session, campaign_id=campaign.id)
+    if backers:
+        await notifications.notify(
+            session,
+            user_ids=backers,
+            kind="campaign_update",
+            title=f"{campaign.title}: {row.title}",
+            link=f"/campaigns/{campaign.id}",
+        )
+        events.notified(session, backers)
+    await session.flush()
+    return row
+
+
+async def backer_ids(session: AsyncSession, *, campaign_id: str) -> list[str]:
+    """Return the users whose pledges count in a campaign."""
+    query = select(Pledge.backer_id).where(
+        Pledge.campaign_id == campaign_id,
+        Pledge.state.in_(
+            [PledgeState.ACTIVE.value, PledgeState.CHARGED.value, PledgeState.PAYMENT_FAILED.value]
+        ),
+    )
+    return list(await session.scalars(query))
+
+
+async def updates(
+    session: AsyncSession, *, user: User | None, campaign_id: str
+) -> list[CampaignUpdate]:
+    """Return the updates the user may read: backers-only ones for backers and the team."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None or not _may_see(user, campaign):
+        raise NotFound("no such campaign")
+    insider = user is not None and (
+        user.partner_id == campaign.partner_id
+        or can(user.role, Capability.REVIEW)
+        or user.id in await backer_ids(session, campaign_id=campaign_id)
+    )
+    query = select(CampaignUpdate).where(CampaignUpdate.campaign_id == campaign_id)
+    if not insider:
+        query = query.where(CampaignUpdate.backers_only.is_(False))
+    return list(await session.scalars(query.order_by(CampaignUpdate.created_at.desc())))
+
+
+async def graduate(
+    session: AsyncSession, *, user: User, campaign_id: str, price: str, stock: int
+) -> StoreListing:
+    """Put a funded campaign's product on regular sale in the partner's store."""
+    campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
+    if campaign.state not in (
+        CampaignState.FUNDED,
+        CampaignState.FULFILLING,
+        CampaignState.FULFILLED,
+    ):
+        raise Conflict("only a funded campaign's product can graduate to regular sale")
+    amount = Money.parse(price, campaign.currency).amount
+    problems = []
+    if amount <= 0:
+        problems.append({"field": "price", "message": "more than zero"})
+    if not 0 <= stock <= 10_000_000:
+        problems.append({"field": "stock", "message": "0-10,000,000"})
+    if problems:
+        raise InvalidInput.fields(problems)
+    listing = await session.scalar(
+        select(StoreListing).where(StoreListing.product_id == campaign.product_id)
+    )
+    if listing is None:
+        listing = StoreListing(
+            product_id=campaign.product_id,
+            partner_id=campaign.partner_id,
+            campaign_id=campaign.id,
+            currency=campaign.currency,
+            price=amount,
+            stock=stock,
+        )
+        session.add(listing)
+    listing.price, listing.stock = amount, stock
+    await session.flush()
+    return listing
+
+
+async def listings(session: AsyncSession, *, partner_id: str) -> list[tuple[StoreListing, str]]:
+    """Return a partner's products on regular sale, with their names."""
+    query = (
+        select(StoreListing, Product.name)
+        .join(Product, Product.id == StoreListing.product_id)
+        .where(StoreListing.partner_id == partner_id)
+        .order_by(StoreListing.created_at.desc())
+    )
+    return [(row[0], row[1]) for row in await session.execute(query)]

@@ -1,0 +1,481 @@
+"""The outcome at the deadline: all or nothing, exactly once, with any number of workers.
+
+``settle`` is what every worker runs on a timer (and tests run with a frozen clock):
+
+1. scheduled campaigns whose start has come go live;
+2. live campaigns whose end has come are decided: the move ``live → funded|failed`` is a
+   conditional update on the state column, so exactly one worker makes it; a failed
+   campaign's pledges are all released and every backer is told;
+3. active pledges of funded campaigns are **claimed** in small batches (a lease column,
+   taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so workers split the work) and
+   charged off-session with the key ``pledge:<id>:charge:<attempt>``, with no transaction
+   open during the provider call. A success books the capture and creates the order in one
+   transaction; a decline opens the backer's retry window (notified); a timeout leaves the
+   pledge to be retried with the same key, which replays the provider's outcome;
+4. pledges whose retry window passed are dropped (notified);
+5. funded campaigns with nothing left to charge move on to ``fulfilling``, and those whose
+   orders are all shipped or refunded to ``fulfilled``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hearth import db
+from hearth.accounts.models import User
+from hearth.errors import (
+    AuthenticationRequired,
+    Conflict,
+    NotFound,
+    PaymentDeclined,
+    ProviderTimeout,
+    ProviderUnavailable,
+)
+from hearth.funding import campaigns as campaign_service
+from hearth.funding import events
+from hearth.funding.models import BackerCard, Campaign, CampaignTier, Order, Pledge
+from hearth.funding.rules import (
+    DONE_ORDERS,
+    RETRY_WINDOW,
+    CampaignState,
+    OrderStatus,
+    PledgeState,
+    Progress,
+    outcome_of,
+)
+from hearth.kit.money import Money
+from hearth.notifications import service as notifications
+from hearth.payments import books
+from hearth.payments.provider import Payment, PaymentProvider
+
+LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class Settled:
+    """What one ``settle`` round did."""
+
+    started: int = 0
+    funded: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    charged: int = 0
+    payment_failed: int = 0
+    retry_later: int = 0
+    dropped: int = 0
+    fulfilling: list[str] = field(default_factory=list)
+    fulfilled: list[str] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.charged or self.payment_failed or self.retry_later)
+
+
+async def partner_members(session: AsyncSession, partner_id: str) -> list[str]:
+    """Return the ids of a partner's members (who run its orders and tickets)."""
+    return list(await session.scalars(select(User.id).where(User.partner_id == partner_id)))
+
+
+def _locking(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _decide(session: AsyncSession, *, now: datetime, result: Settled) -> None:
+    query = select(Campaign).where(
+        Campaign.state == CampaignState.LIVE.value, Campaign.ends_at <= now
+    )
+    if _locking(session):
+        query = query.with_for_update(skip_locked=True)
+    for campaign in list(await session.scalars(query.limit(20))):
+        tiers = list(
+            await session.scalars(
+                select(CampaignTier).where(CampaignTier.campaign_id == campaign.id)
+            )
+        )
+        progress = Progress(
+            campaign.goal, sum(t.pledged for t in tiers), sum(t.pledges for t in tiers)
+        )
+        target = outcome_of(progress)
+        reason = f"{progress.percent}% of goal from {progress.backers} backers"
+        if not await campaign_service.move(
+            session, campaign, target, actor_id=None, now=now, reason=reason
+        ):
+            continue  # another worker decided it
+        campaign.decided_at = now
+        campaign.raised_at_end, campaign.backers_at_end = progress.raised, progress.backers
+        members = await partner_members(session, campaign.partner_id)
+        if target is CampaignState.FAILED:
+            result.failed.append(campaign.id)
+            await campaign_service.release_pledges(
+                session, campaign=campaign, why=f"it reached {progress.percent}% of its goal"
+            )
+        else:
+            result.funded.append(campaign.id)
+            backers = await campaign_service.backer_ids(session, campaign_id=campaign.id)
+            if backers:
+                await notifications.notify(
+                    session,
+                    user_ids=backers,
+                    kind="campaign_funded",
+                    title=f"{campaign.title} is funded: your card is being charged",
+                    link="/orders",
+                )
+                events.notified(session, backers)
+        if members:
+            await notifications.notify(
+                session,
+                user_ids=members,
+                kind=f"campaign_{target.value}",
+                title=f"{campaign.title}: {target.value} ({reason})",
+                link=f"/partner/campaigns/{campaign.id}",
+            )
+            events.notified(session, members)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    pledge_id: str
+    attempt: int
+    amount: int
+    currency: str
+    partner_id: str
+    customer_id: str
+    method_id: str
+
+
+async def _claim(session: AsyncSession, *, now: datetime, limit: int) -> list[_Claim]:
+    candidates = (
+        select(Pledge.id)
+        .join(Campaign, Campaign.id == Pledge.campaign_id)
+        .where(
+            Pledge.state == PledgeState.ACTIVE.value,
+            Campaign.state == CampaignState.FUNDED.value,
+            (Pledge.lease_until.is_(None)) | (Pledge.lease_until < now),
+        )
+        .order_by(Pledge.id)
+        .limit(limit)
+    )
+    if _locking(session):
+        candidates = candidates.with_for_update(of=Pledge, skip_locked=True)
+    ids = list(await session.scalars(candidates))
+    if not ids:
+        return []
+    await session.execute(
+        update(Pledge)
+        .where(Pledge.id.in_(ids))
+        .values(lease_until=now + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+    rows = await session.execute(
+        select(Pledge, Campaign.partner_id, BackerCard.customer_id, BackerCard.method_id)
+        .join(Campaign, Campaign.id == Pledge.campaign_id)
+        .join(BackerCard, BackerCard.id == Pledge.card_id)
+        .where(Pledge.id.in_(ids))
+    )
+    return [
+        _Claim(p.id, p.attempt, p.amount, p.currency, partner, customer, method)
+        for p, partner, customer, method in rows
+    ]
+
+
+async def record_paid(
+    session: AsyncSession,
+    *,
+    pledge_id: str,
+    payment: Payment,
+    provider: str,
+    commission_bp: int,
+    now: datetime,
+) -> Order | None:
+    """Book a successful charge and create the order, once; None if already done."""
+    pledge = await session.get(Pledge, pledge_id, with_for_update=_locking(session))
+    if pledge is None or pledge.state == PledgeState.CHARGED:
+        return None
+    campaign = await session.get(Campaign, pledge.campaign_id)
+    assert campaign is not None
+    await books.record_capture(
+        session,
+        payment=payment,
+        partner_id=campaign.partner_id,
+        provider=provider,
+        commission_bp=commission_bp,
+        memo=f"pledge {pledge.id} to {campaign.title}",
+        at=now,
+    )
+    moved = await session.execute(
+        update(Pledge)
+        .where(
+            Pledge.id == pledge.id,
+            Pledge.state.in_([PledgeState.ACTIVE.value, PledgeState.PAYMENT_FAILED.value]),
+        )
+        .values(
+            state=PledgeState.CHARGED.value,
+            payment_id=payment.id,
+            lease_until=None,
+            failure="",
+            retry_until=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    order = Order(
+        pledge_id=pledge.id,
+        campaign_id=campaign.id,
+        partner_id=campaign.partner_id,
+        backer_id=pledge.backer_id,
+        tier_id=pledge.tier_id,
+        quantity=pledge.quantity,
+        amount=pledge.amount,
+        refunded=0,
+        currency=pledge.currency,
+        status=OrderStatus.PAID.value,
+        shipping=pledge.shipping,
+        payment_id=payment.id,
+        created_at=now,
+    )
+    session.add(order)
+    await session.flush()
+    await notifications.notify(
+        session,
+        user_ids=[pledge.backer_id],
+        kind="order_created",
+        title=f"{campaign.title}: paid {Money(pledge.amount, pledge.currency)}; order created",
+        link=f"/orders/{order.id}",
+    )
+    events.notified(session, [pledge.backer_id])
+    return order
+
+
+async def _record_failure(
+    session: AsyncSession, *, pledge_id: str, attempt: int, why: str, now: datetime
+) -> bool:
+    moved = await session.execute(
+        update(Pledge)
+        .where(
+            Pledge.id == pledge_id,
+            Pledge.attempt == attempt,
+            Pledge.state.in_([PledgeState.ACTIVE.value, PledgeState.PAYMENT_FAILED.value]),
+        )
+        .values(
+            state=PledgeState.PAYMENT_FAILED.value,
+            failure=why[:200],
+            retry_until=now + RETRY_WINDOW,
+            lease_until=None,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    pledge = await session.get(Pledge, pledge_id)
+    assert pledge is not None
+    await notifications.notify(
+        session,
+        user_ids=[pledge.backer_id],
+        kind="payment_failed",
+        title="Your pledge could not be charged: update your card within 3 days",
+        body=why,
+        link=f"/pledges/{pledge.id}",
+    )
+    events.notified(session, [pledge.backer_id])
+    return True
+
+
+async def _charge(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PaymentProvider,
+    claim: _Claim,
+    *,
+    commission_bp: int,
+    now: datetime,
+    result: Settled,
+) -> list[object]:
+    try:
+        payment = await provider.authorize(
+            customer_id=claim.customer_id,
+            method_id=claim.method_id,
+            amount=Money(claim.amount, claim.currency),
+            reference=claim.pledge_id,
+            idempotency_key=f"pledge:{claim.pledge_id}:charge:{claim.attempt}",
+            capture=True,
+            off_session=True,
+        )
+    except (PaymentDeclined, AuthenticationRequired) as err:
+        async with db.transaction(sessions) as session:
+            if await _record_failure(
+                session, pledge_id=claim.pledge_id, attempt=claim.attempt, why=err.message, now=now
+            ):
+                result.payment_failed += 1
+            return events.drain(session)
+    except (ProviderTimeout, ProviderUnavailable):
+        # The same attempt, with the same key, is tried again on the next round.
+        async with db.transaction(sessions) as session:
+            await session.execute(
+                update(Pledge).where(Pledge.id == claim.pledge_id).values(lease_until=None)
+            )
+        result.retry_later += 1
+        return []
+    async with db.transaction(sessions) as session:
+        order = await record_paid(
+            session,
+            pledge_id=claim.pledge_id,
+            payment=payment,
+            provider=provider.name,
+            commission_bp=commission_bp,
+            now=now,
+        )
+        result.charged += order is not None
+        return events.drain(session)
+
+
+async def _drop_expired(session: AsyncSession, *, now: datetime, result: Settled) -> None:
+    expired = list(
+        await session.scalars(
+            select(Pledge).where(
+                Pledge.state == PledgeState.PAYMENT_FAILED.value, Pledge.retry_until <= now
+            )
+        )
+    )
+    for pledge in expired:
+        moved = await session.execute(
+            update(Pledge)
+            .where(Pledge.id == pledge.id, Pledge.state == PledgeState.PAYMENT_FAILED.value)
+            .values(state=PledgeState.DROPPED.value, holder=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount == 1:  # type: ignore[attr-defined]
+            result.dropped += 1
+            await notifications.notify(
+                session,
+                user_ids=[pledge.backer_id],
+                kind="pledge_dropped",
+                title="Your pledge was dropped: its payment did not go through in time",
+                link=f"/pledges/{pledge.id}",
+            )
+            events.notified(session, [pledge.backer_id])
+
+
+async def _advance(session: AsyncSession, *, now: datetime, result: Settled) -> None:
+    open_pledges = exists().where(
+        Pledge.campaign_id == Campaign.id,
+        Pledge.state.in_([PledgeState.ACTIVE.value, PledgeState.PAYMENT_FAILED.value]),
+    )
+    funded = select(Campaign).where(Campaign.state == CampaignState.FUNDED.value, ~open_pledges)
+    for campaign in list(await session.scalars(funded.limit(50))):
+        if await campaign_service.move(
+            session, campaign, CampaignState.FULFILLING, actor_id=None, now=now
+        ):
+            result.fulfilling.append(campaign.id)
+    open_orders = exists().where(
+        Order.campaign_id == Campaign.id, Order.status.not_in([s.value for s in DONE_ORDERS])
+    )
+    fulfilling = select(Campaign).where(
+        Campaign.state == CampaignState.FULFILLING.value, ~open_orders
+    )
+    for campaign in list(await session.scalars(fulfilling.limit(50))):
+        if await campaign_service.move(
+            session, campaign, CampaignState.FULFILLED, actor_id=None, now=now
+        ):
+            result.fulfilled.append(campaign.id)
+
+
+async def settle(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PaymentProvider,
+    *,
+    now: datetime,
+    commission_bp: int,
+    batch: int = 50,
+    rounds: int = 100,
+) -> tuple[Settled, list[object]]:
+    """Run one round of deadline work; return what it did and the events to publish."""
+    result = Settled()
+    published: list[object] = []
+    async with db.transaction(sessions) as session:
+        result.started = await campaign_service.start_due(session, now=now)
+        await _decide(session, now=now, result=result)
+        published += events.drain(session)
+    for _ in range(rounds):
+        async with db.transaction(sessions) as session:
+            claims = await _claim(session, now=now, limit=batch)
+        if not claims:
+            break
+        for claim in claims:
+            published += await _charge(
+                sessions, provider, claim, commission_bp=commission_bp, now=now, result=result
+            )
+        if result.retry_later and not result.charged and not result.payment_failed:
+            break  # the provider is down; the next round tries again
+    async with db.transaction(sessions) as session:
+        await _drop_expired(session, now=now, result=result)
+        await _advance(session, now=now, result=result)
+        published += events.drain(session)
+    return result, published
+
+
+async def retry_payment(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PaymentProvider,
+    *,
+    user: User,
+    pledge_id: str,
+    card_id: str | None,
+    commission_bp: int,
+    now: datetime,
+) -> tuple[Order, list[object]]:
+    """Charge a failed pledge again with the backer present (they may pick another card)."""
+    async with db.transaction(sessions) as session:
+        pledge = await session.get(Pledge, pledge_id)
+        if pledge is None or pledge.backer_id != user.id:
+            raise NotFound("no such pledge")
+        if pledge.state != PledgeState.PAYMENT_FAILED or (
+            pledge.retry_until is not None and now >= pledge.retry_until
+        ):
+            raise Conflict("only a pledge whose payment failed, within its window, is retried")
+        card = await session.get(BackerCard, card_id or pledge.card_id)
+        if card is None or card.user_id != user.id:
+            raise NotFound("no such card")
+        attempt = pledge.attempt + 1
+        claimed = await session.execute(
+            update(Pledge)
+            .where(Pledge.id == pledge.id, Pledge.attempt == pledge.attempt)
+            .values(attempt=attempt, card_id=card.id, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("this pledge is being charged already")
+        amount, currency = pledge.amount, pledge.currency
+        customer_id, method_id = card.customer_id, card.method_id
+    try:
+        payment = await provider.authorize(
+            customer_id=customer_id,
+            method_id=method_id,
+            amount=Money(amount, currency),
+            reference=pledge_id,
+            idempotency_key=f"pledge:{pledge_id}:charge:{attempt}",
+            capture=True,
+            off_session=False,
+        )
+    except (PaymentDeclined, AuthenticationRequired) as err:
+        async with db.transaction(sessions) as session:
+            await session.execute(
+                update(Pledge).where(Pledge.id == pledge_id).values(failure=err.message[:200])
+            )
+        raise
+    async with db.transaction(sessions) as session:
+        order = await record_paid(
+            session,
+            pledge_id=pledge_id,
+            payment=payment,
+            provider=provider.name,
+            commission_bp=commission_bp,
+            now=now,
+        )
+        if order is None:
+            raise Conflict("this pledge was paid already")
+        return order, events.drain(session)
