@@ -449,12 +449,13 @@ class SceneRunner:
         """Fire due schedules, resume due delays, fail runs whose process vanished."""
         now = self.hearth.clock.now()
         async with self.hearth.sessions() as session:
-            timers = list(
-                (await session.execute(
-                    select(SceneTimer.id, SceneTimer.automation_id, SceneTimer.trigger_index,
-                           SceneTimer.due_at).where(SceneTimer.due_at <= now).limit(100)
-                )).tuples()
+            found = await session.execute(
+                select(
+                    SceneTimer.id, SceneTimer.automation_id, SceneTimer.trigger_index,
+                    SceneTimer.due_at,
+                ).where(SceneTimer.due_at <= now).limit(100)
             )  # fmt: skip
+            timers = [(row[0], row[1], row[2], row[3]) for row in found]
             waiting = list(
                 await session.scalars(
                     select(SceneRun.id)

@@ -1,0 +1,133 @@
+"""Every trigger, condition and action kind, end to end: a simulated device reports over the
+real broker, the automation fires, and another simulated device receives the command."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hearth.notifications.models import Notification
+from hearth.scenes.models import Automation, SceneRun
+from tests.scenes.conftest import Furnished
+
+
+async def test_a_threshold_crossing_turns_on_a_lamp_of_another_device(home: Furnished) -> None:
+    home.lamp.device.state["2.1"] = False
+    home.sensor.report({"2.4": 20.0})
+    automation_id = await home.automation(
+        triggers=[{"kind": "property", "device_id": home.sensor.id, "key": "2.4",
+                   "op": ">", "value": 30}],
+        actions=[{"kind": "set", "device_id": home.lamp.id, "props": {"2.1": True, "2.2": 80}}],
+    )  # fmt: skip
+    await home.report(home.sensor, {"2.4": 25.0})  # below: nothing
+    await home.report(home.sensor, {"2.4": 31.5})  # crosses
+    await home.lamp_has("2.2", 80)
+    (run,) = await home.finished_runs(automation_id)
+    assert run.status == "succeeded"
+    assert run.cause == {
+        "kind": "property", "index": 0, "device_id": home.sensor.id, "key": "2.4",
+        "value": 31.5, "before": 25.0,
+    }  # fmt: skip
+    assert [s["status"] for s in run.steps] == ["ok"]
+    assert home.lamp.device.state["2.1"] is True
+    await home.report(home.sensor, {"2.4": 33.0})  # still above: no second crossing
+    await home.report(home.sensor, {"2.4": 10.0})
+    await home.report(home.sensor, {"2.4": 35.0})  # crosses again
+    await home.finished_runs(automation_id, 2)
+    assert len(await home.runs(automation_id)) == 2
+
+
+async def test_an_event_with_matching_arguments_fires_and_others_do_not(home: Furnished) -> None:
+    automation_id = await home.automation(
+        triggers=[{"kind": "event", "device_id": home.lock.id, "event": "2.1",
+                   "args": {"2.2": 2}}],
+        actions=[{"kind": "action", "device_id": home.lamp.id, "action": "2.1"}],
+    )  # fmt: skip
+    before = home.lamp.device.state["2.1"]
+    home.lock.fire("2.1", {"2.2": 1})  # opened by app: filtered out
+    home.lock.fire("2.1", {"2.2": 2})  # by fingerprint
+    (run,) = await home.finished_runs(automation_id)
+    assert run.status == "succeeded"
+    assert run.cause["args"] == {"2.2": 2}
+    await home.lamp_has("2.1", not before)
+    assert len(await home.runs(automation_id)) == 1
+
+
+async def test_a_device_going_offline_notifies_the_home(home: Furnished) -> None:
+    automation_id = await home.automation(
+        triggers=[{"kind": "availability", "device_id": home.lock.id, "to": "offline"}],
+        actions=[{"kind": "notify", "title": "The lock went offline"}],
+    )
+    await home.lock.stop()
+    (run,) = await home.finished_runs(automation_id)
+    assert run.status == "succeeded"
+    assert run.cause["to"] == "offline"
+    async with home.rig.hearth.sessions() as session:
+        titles = list(
+            await session.scalars(
+                select(Notification.title).where(Notification.user_id == home.user.id)
+            )
+        )
+    assert titles == ["The lock went offline"]
+
+
+async def test_conditions_that_do_not_hold_are_logged_and_nothing_runs(home: Furnished) -> None:
+    home.lamp.device.state["2.2"] = 50
+    automation_id = await home.automation(
+        triggers=[{"kind": "property", "device_id": home.sensor.id, "key": "2.2"}],
+        conditions={"match": "all", "items": [
+            {"kind": "property", "device_id": home.lamp.id, "key": "2.1", "op": "=",
+             "value": True},
+            {"kind": "weekdays", "days": [0, 1, 2, 3, 4, 5, 6]},
+        ]},
+        actions=[{"kind": "set", "device_id": home.lamp.id, "props": {"2.2": 5}}],
+    )  # fmt: skip
+    home.lamp.device.state["2.1"] = False
+    await home.report(home.lamp, {"2.1": False})
+    home.sensor.report({"2.2": 42})
+    (run,) = await home.finished_runs(automation_id)
+    assert (run.status, run.conditions) == ("not_met", [False, True])
+    assert home.lamp.device.state["2.2"] == 50
+
+
+async def test_actions_run_a_scene_and_disable_an_automation(home: Furnished) -> None:
+    scene_id = await home.scene(
+        "Dim", [{"kind": "set", "device_id": home.lamp.id, "props": {"2.2": 7}}]
+    )
+    other = await home.automation(
+        name="Other",
+        triggers=[{"kind": "availability", "device_id": home.lock.id, "to": "online"}],
+        actions=[{"kind": "notify", "title": "back"}],
+    )
+    automation_id = await home.automation(
+        triggers=[{"kind": "event", "device_id": home.lock.id, "event": "2.1"}],
+        actions=[
+            {"kind": "scene", "scene_id": scene_id},
+            {"kind": "automation", "automation_id": other, "enabled": False},
+        ],
+    )
+    home.lock.fire("2.1", {"2.2": 1})
+    (run,) = await home.finished_runs(automation_id)
+    assert run.status == "succeeded", run.steps
+    await home.lamp_has("2.2", 7)
+    async with home.rig.hearth.sessions() as session:
+        assert (await session.get(Automation, other)).enabled is False  # type: ignore[union-attr]
+        scene_runs = list(
+            await session.scalars(select(SceneRun).where(SceneRun.scene_id == scene_id))
+        )
+    assert [r.chain for r in scene_runs] == [[automation_id]]
+
+
+async def test_a_failed_action_is_logged_with_why_and_the_rest_still_runs(home: Furnished) -> None:
+    await home.lamp.stop()
+    automation_id = await home.automation(
+        triggers=[{"kind": "event", "device_id": home.lock.id, "event": "2.1"}],
+        actions=[
+            {"kind": "set", "device_id": home.lamp.id, "props": {"2.1": True}},
+            {"kind": "notify", "title": "tried"},
+        ],
+    )
+    home.lock.fire("2.1", {"2.2": 1})
+    (run,) = await home.finished_runs(automation_id)
+    assert run.status == "failed"
+    assert [s["status"] for s in run.steps] == ["failed", "ok"]
+    assert "offline" in run.steps[0]["detail"]
