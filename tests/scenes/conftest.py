@@ -104,7 +104,7 @@ class Furnished:
         await eventually(applied)
 
 
-async def _online(rig: Rig, device: SimulatedDevice) -> None:
+async def _online(rig: Rig, device: SimulatedDevice) -> None:  # noqa: F811
     await device.connect()
 
     async def reported() -> bool:
