@@ -21,11 +21,14 @@ from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
     api_accounts,
     api_devices,
+    api_funding,
+    api_funding_partner,
     api_ledger,
     api_makers,
     api_mall,
     api_notifications,
     api_partner,
+    api_scenes,
     broker_hooks,
     health,
     media,
@@ -145,6 +148,9 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(broker_hooks.router, prefix="/api/v1")
     app.include_router(api_mall.router, prefix="/api/v1")
     app.include_router(api_notifications.router, prefix="/api/v1")
+    app.include_router(api_funding.router, prefix="/api/v1")
+    app.include_router(api_funding_partner.router, prefix="/api/v1")
+    app.include_router(api_scenes.router, prefix="/api/v1")
     app.include_router(api_partner.router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(pages.router)
