@@ -23,8 +23,6 @@ from hearth.web.routes import (
     api_devices,
     api_funding,
     api_funding_partner,
-    api_funding,
-    api_funding_partner,
     api_ledger,
     api_makers,
     api_mall,
@@ -150,8 +148,6 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(broker_hooks.router, prefix="/api/v1")
     app.include_router(api_mall.router, prefix="/api/v1")
     app.include_router(api_notifications.router, prefix="/api/v1")
-    app.include_router(api_funding.router, prefix="/api/v1")
-    app.include_router(api_funding_partner.router, prefix="/api/v1")
     app.include_router(api_funding.router, prefix="/api/v1")
     app.include_router(api_funding_partner.router, prefix="/api/v1")
     app.include_router(api_scenes.router, prefix="/api/v1")
