@@ -3,11 +3,13 @@ real broker, the automation fires, and another simulated device receives the com
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from hearth.notifications.models import Notification
 from hearth.scenes.models import Automation, SceneRun
-from tests.scenes.conftest import Furnished
+from tests.scenes.conftest import Furnished, eventually
 
 
 async def test_a_threshold_crossing_turns_on_a_lamp_of_another_device(home: Furnished) -> None:
@@ -131,3 +133,64 @@ async def test_a_failed_action_is_logged_with_why_and_the_rest_still_runs(home: 
     assert run.status == "failed"
     assert [s["status"] for s in run.steps] == ["failed", "ok"]
     assert "offline" in run.steps[0]["detail"]
+
+
+async def test_an_automation_that_retriggers_itself_is_stopped_disabled_and_reported(
+    home: Furnished,
+) -> None:
+    automation_id = await home.automation(
+        name="Flip flop",
+        mode="queued",  # in mode single the echo would arrive mid-run and be skipped
+        triggers=[{"kind": "property", "device_id": home.lamp.id, "key": "2.1"}],
+        actions=[{"kind": "action", "device_id": home.lamp.id, "action": "2.1"}],
+    )
+    home.lamp.device.state["2.1"] = not home.lamp.device.state["2.1"]
+    await home.report(home.lamp, {"2.1": home.lamp.device.state["2.1"]})
+
+    async def stopped() -> bool:
+        return any(r.status == "stopped" for r in await home.runs(automation_id))
+
+    await eventually(stopped)
+    runs = await home.runs(automation_id)
+    assert [r.status for r in runs] == ["succeeded", "succeeded", "stopped"]
+    assert runs[-1].chain == [automation_id] * 3
+    assert "Flip flop → Flip flop → Flip flop" in runs[-1].reason
+    async with home.rig.hearth.sessions() as session:
+        row = await session.get(Automation, automation_id)
+        assert row is not None
+        assert row.enabled is False
+        assert row.disabled_reason is not None and "loop" in row.disabled_reason
+        notices = list(await session.scalars(select(Notification.title)))
+    assert notices == ["Flip flop was stopped: it kept triggering itself"]
+    commands = home.lamp.commands
+    await asyncio.sleep(0.5)
+    assert home.lamp.commands == commands  # nothing spins on
+
+
+async def test_two_automations_that_trigger_each_other_are_stopped(home: Furnished) -> None:
+    ping = await home.automation(
+        name="Ping",
+        mode="parallel",
+        triggers=[{"kind": "property", "device_id": home.lamp.id, "key": "2.1"}],
+        actions=[{"kind": "action", "device_id": home.sensor.id, "action": "2.1"}],
+    )
+    pong = await home.automation(
+        name="Pong",
+        mode="parallel",
+        triggers=[{"kind": "property", "device_id": home.sensor.id, "key": "2.1"}],
+        actions=[{"kind": "action", "device_id": home.lamp.id, "action": "2.1"}],
+    )
+    home.lamp.device.state["2.1"] = not home.lamp.device.state["2.1"]
+    await home.report(home.lamp, {"2.1": home.lamp.device.state["2.1"]})
+
+    async def stopped() -> bool:
+        return any(r.status == "stopped" for r in await home.runs(ping))
+
+    await eventually(stopped)
+    ping_runs, pong_runs = await home.runs(ping), await home.runs(pong)
+    assert [r.status for r in ping_runs] == ["succeeded", "succeeded", "stopped"]
+    assert [r.status for r in pong_runs] == ["succeeded", "succeeded"]
+    assert "Ping → Pong → Ping → Pong → Ping" in ping_runs[-1].reason
+    async with home.rig.hearth.sessions() as session:
+        found = [await session.get(Automation, a) for a in (ping, pong)]
+    assert [a.enabled for a in found if a is not None] == [False, True]
