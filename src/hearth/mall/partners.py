@@ -147,15 +147,18 @@ async def update_store(
     partner = await session.get(Partner, user.partner_id)
     if partner is None or partner.status != PartnerState.APPROVED:
         raise PermissionDenied("your company's store opens once it is approved")
+    problems = []
+    if store_name is not None and not 2 <= len(store_name.strip()) <= 120:
+        problems.append({"field": "store_name", "message": "2-120 characters"})
+    if support_contact is not None and not 3 <= len(support_contact.strip()) <= 254:
+        problems.append({"field": "support_contact", "message": "3-254 characters"})
+    if problems:
+        raise InvalidInput.fields(problems)
     if store_name is not None:
-        if not 2 <= len(store_name.strip()) <= 120:
-            raise InvalidInput("store_name: 2-120 characters")
         partner.store_name = store_name.strip()
     if store_description is not None:
         partner.store_description = store_description.strip()[:5000]
     if support_contact is not None:
-        if not 3 <= len(support_contact.strip()) <= 254:
-            raise InvalidInput("support_contact: 3-254 characters")
         partner.support_contact = support_contact.strip()
     return partner
 

@@ -76,21 +76,22 @@ def _partner_of(user: User) -> str:
 
 
 def _apply(product: Product, draft: ProductDraft) -> list[dict[str, Any]]:
+    """Check every field first and change the product only if all are good."""
     problems: list[dict[str, str]] = []
+    changes: dict[str, Any] = {}
     if draft.name is not None:
-        name = draft.name.strip()
-        if not 1 <= len(name) <= 120:
+        changes["name"] = draft.name.strip()
+        if not 1 <= len(changes["name"]) <= 120:
             problems.append({"field": "name", "message": "1-120 characters"})
-        product.name = name
     if draft.category is not None:
+        changes["category"] = draft.category
         if draft.category not in CATEGORIES:
             problems.append({"field": "category", "message": f"one of {', '.join(CATEGORIES)}"})
-        product.category = draft.category
     if draft.description is not None:
+        changes["description"] = draft.description
         if len(draft.description) > 20_000:
             problems.append({"field": "description", "message": "at most 20,000 characters"})
-        product.description = draft.description
-    currency = (draft.currency or product.currency or "CNY").upper()
+    changes["currency"] = currency = (draft.currency or product.currency or "CNY").upper()
     for field, text in (
         ("retail_price", draft.retail_price),
         ("campaign_goal", draft.campaign_goal),
@@ -98,23 +99,23 @@ def _apply(product: Product, draft: ProductDraft) -> list[dict[str, Any]]:
         if text is None:
             continue
         try:
-            amount = Money.parse(text, currency).amount
+            changes[field] = amount = Money.parse(text, currency).amount
         except Exception as err:  # Money explains what is wrong with the text
             problems.append({"field": field, "message": str(err)})
             continue
         if amount <= 0:
             problems.append({"field": field, "message": "must be more than zero"})
-        setattr(product, field, amount)
-    product.currency = currency
     if draft.campaign_days is not None:
+        changes["campaign_days"] = draft.campaign_days
         if not 1 <= draft.campaign_days <= 90:
             problems.append({"field": "campaign_days", "message": "1-90 days"})
-        product.campaign_days = draft.campaign_days
     if problems:
         raise InvalidInput(
             "; ".join(f"{p['field']}: {p['message']}" for p in problems), detail=problems
         )
     spec, warnings = _spec_from(draft)
+    for field, value in changes.items():
+        setattr(product, field, value)
     if spec is not None and spec != product.spec:
         product.spec = spec
         product.spec_version += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hearth import __version__, metrics
 from hearth.config import Settings
+from hearth.funding import worker as funding_worker
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
@@ -33,7 +35,10 @@ from hearth.web.routes import (
     health,
     media,
     pages,
+    partner_pages,
+    platform_pages,
     specs,
+    store_pages,
 )
 from hearth.web.templating import make_templates
 
@@ -121,9 +126,12 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        # Campaign deadlines: every process runs the worker; the database hands out the work.
+        deadlines = asyncio.create_task(funding_worker.run(runtime))
         try:
             yield
         finally:
+            deadlines.cancel()
             await runtime.stop()
 
     app = FastAPI(
@@ -154,6 +162,9 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(api_partner.router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(pages.router)
+    app.include_router(partner_pages.router)
+    app.include_router(platform_pages.router)
+    app.include_router(store_pages.router)
 
     app.add_middleware(MetricsMiddleware)
     protected: ASGIApp = asgi_csrf.asgi_csrf_decorator(

@@ -10,12 +10,11 @@ from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
-from hearth.accounts.roles import Capability
 from hearth.errors import BadCredentials, Conflict, InvalidInput
 from hearth.web.deps import (
     SESSION_COOKIE,
@@ -23,7 +22,6 @@ from hearth.web.deps import (
     HearthDep,
     OptionalUser,
     SessionDep,
-    requires,
 )
 from hearth.web.routes.api_accounts import _authenticate, set_session_cookie
 from hearth.web.templating import render
@@ -201,30 +199,4 @@ async def community_page(request: Request, user: CurrentUser) -> Response:
         "community",
         "Community",
         "Suggestions, votes and release notes, answered by the makers themselves.",
-    )
-
-
-@router.get("/partner")
-async def partner_console(
-    request: Request, user: Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
-) -> Response:
-    return _coming(
-        request,
-        user,
-        "partner",
-        "Partner console",
-        "Your store, product submissions, certification, campaigns, orders and tickets.",
-    )
-
-
-@router.get("/platform")
-async def platform_console(
-    request: Request, user: Annotated[User, Depends(requires(Capability.REVIEW))]
-) -> Response:
-    return _coming(
-        request,
-        user,
-        "platform",
-        "Platform console",
-        "The review queue, certification reports and the ecosystem's figures.",
     )
