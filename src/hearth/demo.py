@@ -10,6 +10,7 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.config import Settings
 from hearth.hub.demo import seed_devices
+from hearth.mall.demo import seed_mall
 from hearth.payments.demo import seed_payments
 
 DEMO_PARTNER = "Lumi Labs"
@@ -19,9 +20,12 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("partner member", "partner", "hearth-partner-demo"),
     ("reviewer", "reviewer", "hearth-reviewer-demo"),
     ("admin", "admin", "hearth-admin-demo"),
+    ("fan whose company applied", "applicant", "hearth-applicant-demo"),
 )
 _ROLES = {"fan": Role.FAN, "partner": Role.PARTNER, "reviewer": Role.REVIEWER, "admin": Role.ADMIN}
+_ROLES["applicant"] = Role.FAN
 _NAMES = {"fan": "Mia Chen", "partner": "Leo Wang", "reviewer": "Ada Park", "admin": "Sam Ortiz"}
+_NAMES["applicant"] = "Nora Li"
 
 
 async def seed(settings: Settings) -> None:
@@ -43,5 +47,12 @@ async def seed(settings: Settings) -> None:
                 )
         await seed_payments(db.session_factory(engine), settings, fan="fan", partner="partner")
         await seed_devices(db.session_factory(engine), settings, fan="fan")
+        await seed_mall(
+            db.session_factory(engine),
+            settings,
+            partner="partner",
+            reviewer="reviewer",
+            applicant="applicant",
+        )
     finally:
         await engine.dispose()
