@@ -32,6 +32,7 @@ from hearth.web.routes import (
     api_partner,
     api_scenes,
     broker_hooks,
+    funding_pages,
     health,
     media,
     pages,
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(api_partner.router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(pages.router)
+    app.include_router(funding_pages.router)
     app.include_router(partner_pages.router)
     app.include_router(platform_pages.router)
     app.include_router(store_pages.router)

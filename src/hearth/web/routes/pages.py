@@ -180,17 +180,6 @@ async def scenes_page(request: Request, user: CurrentUser) -> Response:
     )
 
 
-@router.get("/store")
-async def store_page(request: Request, user: CurrentUser) -> Response:
-    return _coming(
-        request,
-        user,
-        "store",
-        "Store",
-        "Crowdfunding campaigns and partner stores, with live progress and your pledges.",
-    )
-
-
 @router.get("/community")
 async def community_page(request: Request, user: CurrentUser) -> Response:
     return _coming(

@@ -1,0 +1,7 @@
+"""Fixtures of the crowdfunding tests."""
+
+from __future__ import annotations
+
+from tests.funding.test_api import mall
+
+__all__ = ["mall"]

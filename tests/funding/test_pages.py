@@ -1,0 +1,101 @@
+"""The Store tab, campaign pages, orders and the partner's pages render what matters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hearth.runtime import Hearth
+from tests.funding.test_api import (
+    END,
+    card_of,
+    live_campaign,
+    pledge_body,
+    send,
+    tick,
+)
+from tests.helpers import csrf_token
+
+
+async def test_the_store_lists_live_campaigns_with_their_progress(mall: dict[str, Any]) -> None:
+    mia = mall["clients"]["mia"]
+    campaign = await live_campaign(mall)
+    card = await card_of(mia)
+    await send(
+        mia,
+        "POST",
+        f"/api/v1/campaigns/{campaign['id']}/pledges",
+        pledge_body(campaign["tiers"][1]["id"], card, 4),
+        key="k",
+    )
+    page = await mia.get("/store")
+    assert page.status_code == 200
+    assert "Lumi Lamp" in page.text and "199%" in page.text and 'href="/stores"' in page.text
+    assert "not built yet" not in page.text.lower()
+    detail = await mia.get(f"/campaigns/{campaign['id']}")
+    assert (
+        "¥996.00" in detail.text
+        and "Your pledge" in detail.text
+        and ">2</span> of 2 left" in detail.text
+    )
+
+
+async def test_a_fan_pledges_through_the_form_and_finds_it_in_orders(mall: dict[str, Any]) -> None:
+    ben = mall["clients"]["ben"]
+    campaign = await live_campaign(mall)
+    form = {
+        "csrftoken": await csrf_token(ben),
+        "tier_id": campaign["tiers"][0]["id"],
+        "idempotency_key": "form-1",
+        "quantity": "1",
+        "card_number": "4242 4242 4242 4242",
+        "name": "Ben Li",
+        "line1": "2 Short Road",
+        "city": "Beijing",
+        "postal_code": "100000",
+        "country": "CN",
+    }
+    posted = await ben.post(f"/campaigns/{campaign['id']}/pledge", data=form)
+    assert posted.status_code == 303 and posted.headers["location"].startswith("/orders")
+    again = await ben.post(f"/campaigns/{campaign['id']}/pledge", data=form)
+    assert again.status_code == 303
+    orders = await ben.get("/orders")
+    assert orders.text.count("Early bird") == 1 and "active" in orders.text
+    refused = await ben.post(
+        f"/campaigns/{campaign['id']}/pledge",
+        data={**form, "idempotency_key": "form-2", "country": "China"},
+    )
+    assert refused.status_code == 422
+
+
+async def test_partner_pages_show_campaigns_orders_and_refuse_bad_tracking(
+    mall: dict[str, Any],
+) -> None:
+    hearth: Hearth = mall["hearth"]
+    leo, mia = mall["clients"]["leo"], mall["clients"]["mia"]
+    campaign = await live_campaign(mall)
+    card = await card_of(mia)
+    await send(
+        mia,
+        "POST",
+        f"/api/v1/campaigns/{campaign['id']}/pledges",
+        pledge_body(campaign["tiers"][1]["id"], card, 4),
+        key="k",
+    )
+    await tick(hearth, END)
+    assert "fulfilling" in (await leo.get("/partner/campaigns")).text
+    assert "Graduate" in (await leo.get(f"/partner/campaigns/{campaign['id']}")).text
+    orders = await leo.get("/partner/orders")
+    assert "Mia Chen" in orders.text
+    bad = await leo.post(
+        "/partner/orders/tracking",
+        data={
+            "csrftoken": await csrf_token(leo),
+            "text": "order_id,carrier,tracking_number\nord_x,SF,SF123456\n",
+        },
+    )
+    assert bad.status_code == 422 and "Line 2" in bad.text and "Nothing was imported" in bad.text
+    assert (await mia.get("/partner/orders")).status_code == 403
+    assert (
+        await mall["clients"]["ivy"].get(f"/partner/campaigns/{campaign['id']}")
+    ).status_code == 404
+    assert "Lumi Lamp" in (await mall["clients"]["ada"].get("/platform/campaigns")).text
