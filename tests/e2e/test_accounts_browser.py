@@ -83,5 +83,5 @@ async def test_partner_member_sees_the_partner_console(
         .first.get_by_role("link", name="Partner")
         .click()
     )
-    await expect(page.get_by_role("heading", name="Partner console")).to_be_visible()
-    await expect(page.get_by_text("Not built yet", exact=True)).to_be_visible()
+    await expect(page.get_by_role("heading", name="Roidmi")).to_be_visible()
+    await expect(page.get_by_role("link", name="New product")).to_be_visible()
