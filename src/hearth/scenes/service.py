@@ -36,7 +36,7 @@ LOG_PAGE = 50
 _compiled: dict[tuple[str, int], CompiledSpec] = {}
 
 
-def _spec_of(model: DeviceModel) -> CompiledSpec:
+def spec_of(model: DeviceModel) -> CompiledSpec:
     key = (model.id, model.spec_version)
     spec = _compiled.get(key)
     if spec is None:
@@ -53,7 +53,7 @@ async def home_catalog(session: AsyncSession, *, home_id: str) -> HomeCatalog:
         .join(DeviceModel, DeviceModel.id == Device.model_id)
         .where(Device.home_id == home_id)
     )
-    devices = {device_id: _spec_of(model) for device_id, model in rows}
+    devices = {device_id: spec_of(model) for device_id, model in rows}
     scenes = set(await session.scalars(select(Scene.id).where(Scene.home_id == home_id)))
     automations = set(
         await session.scalars(select(Automation.id).where(Automation.home_id == home_id))
@@ -318,3 +318,41 @@ async def member_ids(session: AsyncSession, *, home_id: str) -> list[str]:
     """Return the ids of everyone in a home."""
     found = await session.scalars(select(HomeMember.user_id).where(HomeMember.home_id == home_id))
     return list(found)
+
+
+async def scenes_of_home(session: AsyncSession, *, home_id: str) -> list[Scene]:
+    """Return a home's scenes (the caller has checked membership)."""
+    found = await session.scalars(
+        select(Scene).where(Scene.home_id == home_id).order_by(Scene.created_at, Scene.id)
+    )
+    return list(found)
+
+
+async def automations_of_home(session: AsyncSession, *, home_id: str) -> list[Automation]:
+    """Return a home's automations (the caller has checked membership)."""
+    found = await session.scalars(
+        select(Automation)
+        .where(Automation.home_id == home_id)
+        .order_by(Automation.created_at, Automation.id)
+    )
+    return list(found)
+
+
+async def last_runs(session: AsyncSession, *, automation_ids: list[str]) -> dict[str, SceneRun]:
+    """Return the newest run of each automation that has one."""
+    if not automation_ids:
+        return {}
+    newest = (
+        select(SceneRun.automation_id, func.max(SceneRun.started_at).label("at"))
+        .where(SceneRun.automation_id.in_(automation_ids))
+        .group_by(SceneRun.automation_id)
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(SceneRun).join(
+            newest,
+            (SceneRun.automation_id == newest.c.automation_id)
+            & (SceneRun.started_at == newest.c.at),
+        )
+    )
+    return {run.automation_id: run for run in rows if run.automation_id is not None}

@@ -38,6 +38,7 @@ from hearth.web.routes import (
     pages,
     partner_pages,
     platform_pages,
+    scene_pages,
     specs,
     store_pages,
 )
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(api_partner.router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(pages.router)
+    app.include_router(scene_pages.router)
     app.include_router(funding_pages.router)
     app.include_router(partner_pages.router)
     app.include_router(platform_pages.router)

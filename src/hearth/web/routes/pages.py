@@ -169,17 +169,6 @@ def _coming(request: Request, user: User, key: str, title: str, blurb: str) -> R
     return render(request, "coming.html", user=user, active=key, title=title, blurb=blurb)
 
 
-@router.get("/scenes")
-async def scenes_page(request: Request, user: CurrentUser) -> Response:
-    return _coming(
-        request,
-        user,
-        "scenes",
-        "Scenes",
-        "Tap-to-run scenes and automations that combine devices from every maker.",
-    )
-
-
 @router.get("/community")
 async def community_page(request: Request, user: CurrentUser) -> Response:
     return _coming(

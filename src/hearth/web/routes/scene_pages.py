@@ -1,0 +1,243 @@
+"""The Scenes tab: a home's scenes and automations, the builder, and each execution log.
+
+Reads go through the scenes services (membership checked there; another home's objects
+answer 404). The builder saves through the JSON API from the page's script, so the UI
+and the API share one set of rules and one set of error messages.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.errors import HearthError, NotFound
+from hearth.homes import service as homes
+from hearth.scenes import picker, service
+from hearth.scenes.models import Automation, Scene
+from hearth.web.deps import CurrentUser, HearthDep, SessionDep
+from hearth.web.routes.api_scenes import runner_of
+from hearth.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _home(session: AsyncSession, user: User, home_id: str | None) -> tuple[Any, list[Any]]:
+    """Return the chosen home (or the first) and all the user's homes."""
+    found = await homes.list_homes(session, user=user)
+    if not found:
+        return None, []
+    for home, role in found:
+        if home.id == home_id:
+            return (home, role), found
+    if home_id is not None:
+        raise NotFound("no such home")
+    return found[0], found
+
+
+async def _describer(session: AsyncSession, home_id: str) -> picker.Describer:
+    devices = await picker.home_devices(session, home_id=home_id)
+    scenes = await service.scenes_of_home(session, home_id=home_id)
+    automations = await service.automations_of_home(session, home_id=home_id)
+    names = {s.id: s.name for s in scenes} | {a.id: a.name for a in automations}
+    return picker.Describer(devices, names)
+
+
+async def scene_strip(session: AsyncSession, *, user: User, home_id: str) -> dict[str, Any]:
+    """Context for ``scenes/_strip.html``: the home's scenes as tap-to-run buttons."""
+    return {"strip_scenes": await service.list_scenes(session, user=user, home_id=home_id),
+            "strip_home_id": home_id}  # fmt: skip
+
+
+@router.get("/scenes")
+async def scenes_page(
+    request: Request, user: CurrentUser, session: SessionDep, home: str | None = None,
+    ran: str | None = None, place_error: str | None = None,
+) -> Response:  # fmt: skip
+    chosen, all_homes = await _home(session, user, home)
+    if chosen is None:
+        return render(request, "scenes/index.html", user=user, active="scenes", home=None,
+                      homes=[])  # fmt: skip
+    current, role = chosen
+    scenes = await service.list_scenes(session, user=user, home_id=current.id)
+    automations = await service.list_automations(session, user=user, home_id=current.id)
+    describe = await _describer(session, current.id)
+    last = await service.last_runs(session, automation_ids=[a.id for a in automations])
+    return render(
+        request, "scenes/index.html", user=user, active="scenes", home=current,
+        owner=role.value == "owner", homes=[h for h, _ in all_homes], scenes=scenes,
+        automations=automations, describe=describe, last=last,
+        place=await service.place_of(session, home_id=current.id), ran=ran,
+        place_error=place_error,
+    )  # fmt: skip
+
+
+def _builder(
+    request: Request, user: User, *, kind: str, home_id: str, item: Scene | Automation | None,
+    choices: list[dict[str, Any]], scenes: list[Scene], automations: list[Automation],
+    located: bool,
+) -> Response:  # fmt: skip
+    initial: dict[str, Any] | None = None
+    if isinstance(item, Scene):
+        initial = {"actions": item.actions}
+    elif isinstance(item, Automation):
+        initial = {**item.rule, "condition_items": item.rule["conditions"]["items"]}
+    api = "/api/v1"
+    if kind == "scene":
+        save = f"{api}/scenes/{item.id}" if item else f"{api}/homes/{home_id}/scenes"
+        done = f"/scenes?home={home_id}"
+    else:
+        save = f"{api}/automations/{item.id}" if item else f"{api}/homes/{home_id}/automations"
+        done = "/scenes/automations/{id}"
+    data = {
+        "kind": kind, "devices": choices, "initial": initial, "located": located,
+        "scenes": [{"id": s.id, "name": s.name} for s in scenes],
+        "automations": [{"id": a.id, "name": a.name} for a in automations
+                        if item is None or a.id != item.id],
+        "save_url": save, "method": "PUT" if item else "POST", "done_url": done,
+    }  # fmt: skip
+    return render(
+        request, "scenes/build.html", user=user, active="scenes", kind=kind, item=item,
+        home_id=home_id, data=json.dumps(data).replace("</", "<\\/"),
+    )  # fmt: skip
+
+
+async def _builder_for(
+    request: Request, user: User, session: AsyncSession, kind: str, home_id: str,
+    item: Scene | Automation | None,
+) -> Response:  # fmt: skip
+    await homes.require_member(session, user, home_id)
+    devices = await picker.home_devices(session, home_id=home_id)
+    return _builder(
+        request, user, kind=kind, home_id=home_id, item=item, choices=picker.choices(devices),
+        scenes=await service.scenes_of_home(session, home_id=home_id),
+        automations=await service.automations_of_home(session, home_id=home_id),
+        located=(await service.place_of(session, home_id=home_id)).located,
+    )  # fmt: skip
+
+
+@router.get("/scenes/new")
+async def new_scene(
+    request: Request, user: CurrentUser, session: SessionDep, home: Annotated[str, Query()]
+) -> Response:
+    return await _builder_for(request, user, session, "scene", home, None)
+
+
+@router.get("/scenes/automations/new")
+async def new_automation(
+    request: Request, user: CurrentUser, session: SessionDep, home: Annotated[str, Query()]
+) -> Response:
+    return await _builder_for(request, user, session, "automation", home, None)
+
+
+@router.get("/scenes/{scene_id}/edit")
+async def edit_scene(
+    scene_id: str, request: Request, user: CurrentUser, session: SessionDep
+) -> Response:
+    scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
+    return await _builder_for(request, user, session, "scene", scene.home_id, scene)
+
+
+@router.get("/scenes/automations/{automation_id}/edit")
+async def edit_automation(
+    automation_id: str, request: Request, user: CurrentUser, session: SessionDep
+) -> Response:
+    found = await service.automation_for_member(session, user=user, automation_id=automation_id)
+    return await _builder_for(request, user, session, "automation", found.home_id, found)
+
+
+@router.get("/scenes/automations/{automation_id}")
+async def automation_page(
+    automation_id: str, request: Request, user: CurrentUser, session: SessionDep
+) -> Response:
+    found = await service.automation_for_member(session, user=user, automation_id=automation_id)
+    runs = await service.runs_of(session, user=user, automation_id=automation_id)
+    return render(
+        request, "scenes/automation.html", user=user, active="scenes", automation=found,
+        runs=runs, describe=await _describer(session, found.home_id),
+    )  # fmt: skip
+
+
+@router.post("/scenes/automations/{automation_id}/switch")
+async def switch_automation(
+    automation_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
+    background: BackgroundTasks, enabled: Annotated[bool, Form()],
+    back: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    found = await service.automation_for_member(session, user=user, automation_id=automation_id)
+    events = await service.set_enabled(
+        session, automation=found, enabled=enabled, now=hearth.clock.now()
+    )
+    background.add_task(hearth.publish, *events)
+    target = (
+        f"/scenes?home={found.home_id}" if back == "list" else f"/scenes/automations/{found.id}"
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/scenes/automations/{automation_id}/run")
+async def run_automation_now(
+    automation_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep
+) -> Response:
+    await service.automation_for_member(session, user=user, automation_id=automation_id)
+    await runner_of(hearth).run_automation(user=user, automation_id=automation_id)
+    return RedirectResponse(f"/scenes/automations/{automation_id}", status_code=303)
+
+
+@router.post("/scenes/automations/{automation_id}/delete")
+async def delete_automation(
+    automation_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
+    background: BackgroundTasks,
+) -> Response:  # fmt: skip
+    found = await service.automation_for_member(session, user=user, automation_id=automation_id)
+    home_id = found.home_id
+    events = await service.delete_automation(session, user=user, automation_id=automation_id)
+    background.add_task(hearth.publish, *events)
+    return RedirectResponse(f"/scenes?home={home_id}", status_code=303)
+
+
+@router.post("/scenes/{scene_id}/run")
+async def run_scene_now(
+    scene_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
+    back: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
+    run_id = await runner_of(hearth).run_scene(user=user, scene_id=scene_id)
+    target = "/" if back == "home" else f"/scenes?home={scene.home_id}&ran={run_id}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/scenes/{scene_id}/delete")
+async def delete_scene(scene_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
+    home_id = scene.home_id
+    await service.delete_scene(session, user=user, scene_id=scene_id)
+    return RedirectResponse(f"/scenes?home={home_id}", status_code=303)
+
+
+@router.post("/scenes/place")
+async def set_place(
+    request: Request, user: CurrentUser, session: SessionDep, hearth: HearthDep,
+    background: BackgroundTasks, home: Annotated[str, Form()],
+    timezone: Annotated[str, Form(max_length=64)],
+    latitude: Annotated[str, Form(max_length=20)] = "",
+    longitude: Annotated[str, Form(max_length=20)] = "",
+) -> Response:  # fmt: skip
+    try:
+        lat = float(latitude) if latitude.strip() else None
+        lon = float(longitude) if longitude.strip() else None
+        _, events = await service.set_place(
+            session, user=user, home_id=home, timezone=timezone.strip(), latitude=lat,
+            longitude=lon, now=hearth.clock.now(),
+        )  # fmt: skip
+    except (ValueError, HearthError) as err:
+        message = err.message if isinstance(err, HearthError) else "coordinates are numbers"
+        if isinstance(err, NotFound):
+            raise
+        return RedirectResponse(f"/scenes?home={home}&place_error={message}", status_code=303)
+    background.add_task(hearth.publish, *events)
+    return RedirectResponse(f"/scenes?home={home}", status_code=303)
