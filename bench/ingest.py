@@ -145,7 +145,12 @@ async def devices_main(fleet: Path, host: str, port: int) -> None:
                 index += 1
                 sent += 1
             await asyncio.sleep(0.002 if rate else 0)
-        _say({"sent": sent, "elapsed": time.perf_counter() - begin, "bytes": len(body)})
+        elapsed = time.perf_counter() - begin
+        for _ in range(200):  # wait (up to 10 s) for the broker's acknowledgements
+            if in_flight <= 0:
+                break
+            await asyncio.sleep(0.05)
+        _say({"sent": sent, "unacked": in_flight, "elapsed": elapsed, "bytes": len(body)})
     for client, _ in clients:
         client.abort()
 
@@ -181,7 +186,16 @@ async def worker_main() -> None:
             await runtime.cloud.wait_ready(10)
             _say({"ingesting": True})
         elif line == "rss":
-            _say({"rss_kib": _rss_kib(os.getpid())})
+            from prometheus_client import REGISTRY
+
+            outcomes = {
+                sample.labels["outcome"]: int(sample.value)
+                for metric in REGISTRY.collect()
+                if metric.name == "hearth_device_messages"
+                for sample in metric.samples
+                if sample.name.endswith("_total")
+            }
+            _say({"rss_kib": _rss_kib(os.getpid()), "outcomes": outcomes})
         else:
             break
     await runtime.stop()
@@ -377,7 +391,8 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
             total = await applied(url)
             if total - before >= hearth_sent["sent"]:
                 break
-        rss_after = (await worker.ask("rss"))["rss_kib"]
+        after = await worker.ask("rss")
+        rss_after = after["rss_kib"]
         broker_rss = _rss_kib(broker.process.pid) if broker is not None else None
         return {
             "kind": kind,
@@ -391,9 +406,11 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
             "hearth_rate": (at_end - at_start) / window,
             "hearth_applied_total": total - before,
             "hearth_sent_total": hearth_sent["sent"],
+            "hearth_unacked": hearth_sent["unacked"],
             "rss_start_kib": started["rss_kib"],
             "rss_connected_kib": rss_connected,
             "rss_after_kib": rss_after,
+            "outcomes": after["outcomes"],
             "broker_rss_kib": broker_rss,
         }
     finally:
@@ -420,9 +437,12 @@ def report(result: dict[str, Any]) -> None:
           f"   (offered {result['hearth_offered']:,.0f}/s)")  # fmt: skip
     print(f"  ratio hearth / raw                   {ratio:>10.2f}")
     print(f"  applied after the run drained        {result['hearth_applied_total']:>10,}"
-          f" of {result['hearth_sent_total']:,} sent")  # fmt: skip
+          f" of {result['hearth_sent_total']:,} sent"
+          f" ({result['hearth_unacked']:,} never acknowledged by the broker)")  # fmt: skip
     print(f"  hearth memory per connected device   {per_device:>10,.0f} bytes"
           f"   (RSS {result['rss_start_kib'] / 1024:.0f} → {result['rss_after_kib'] / 1024:.0f} MiB)")  # fmt: skip  # noqa: E501
+    outcomes = ", ".join(f"{k} {v:,}" for k, v in sorted(result["outcomes"].items()))
+    print(f"  hearth's message outcomes            {outcomes}")
     if result["broker_rss_kib"]:
         print(f"  mosquitto memory per device          "
               f"{result['broker_rss_kib'] * 1024 / max(n, 1):>10,.0f} bytes")  # fmt: skip

@@ -10,16 +10,20 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
 
+from hearth.devices.compiled import CompiledSpec
 from hearth.hub import protocol
+from hearth.hub.catalog import SpecCache
 from hearth.hub.events import DeviceCameOnline, DeviceStateChanged, DeviceWentOffline
-from hearth.hub.ingest import REJECTED
-from hearth.hub.models import HistoryPoint
+from hearth.hub.ingest import REJECTED, Ingest
+from hearth.hub.models import DeviceModel, HistoryPoint
 from hearth.hub.protocol import Up
 from hearth.hub.wire import WireClient
 from hearth.kit.clock import FrozenClock
 from tests.hub.conftest import (
+    TEST_MODEL,
     Rig,
     add_model,
     bind,
@@ -225,3 +229,49 @@ async def test_a_device_that_stops_its_heartbeats_is_marked_offline(rig: Rig) ->
     await rig.hearth.cloud.upkeep_once()
     assert not (await state_of(rig.hearth, unit.device_id)).online
     await device.stop()
+
+
+async def test_a_device_s_messages_keep_their_order_while_it_is_looked_up(rig: Rig) -> None:
+    """Messages that arrive while a device is first looked up wait behind its first one,
+    even when another device of the same product has meanwhile brought the spec."""
+    unit, _home = await _bound_unit(rig)
+    specs = _GatedSpecs(rig.hearth.sessions)
+    ingest = Ingest(rig.hearth, specs)
+    topic = protocol.up_topic(unit.device_id, Up.REPORT)
+
+    def report(seq: int) -> bytes:
+        return json.dumps({"boot": 1, "seq": seq, "props": {"2.2": seq % 50 + 1}}).encode()
+
+    for seq in range(1, 101):  # the first message starts the lookup; the rest wait for it
+        ingest.receive(topic, report(seq))
+    await eventually(lambda: _model_known(ingest, unit.device_id), within=5)
+    async with rig.hearth.sessions() as session:  # another device's lookup brings the spec
+        specs.put(await session.get(DeviceModel, TEST_MODEL))
+    ingest.receive(topic, report(101))
+    specs.gate.set()
+    await eventually(lambda: _settled(ingest), within=5)
+    await ingest.flush()
+
+    state = await state_of(rig.hearth, unit.device_id)
+    assert state.reports == 101 and state.rejected == 0
+    assert state.reported["2.2"] == 101 % 50 + 1
+
+
+class _GatedSpecs(SpecCache):
+    """A spec cache whose loads wait for the test to open the gate."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__(sessions)
+        self.gate = asyncio.Event()
+
+    async def get(self, model_id: str, *, fresh: bool = False) -> CompiledSpec:
+        await self.gate.wait()
+        return await super().get(model_id, fresh=fresh)
+
+
+async def _model_known(ingest: Ingest, device_id: str) -> bool:
+    return device_id in ingest._models
+
+
+async def _settled(ingest: Ingest) -> bool:
+    return not ingest._waiting

@@ -107,6 +107,7 @@ class DeviceCloud:
         self.link = TrafficLink(
             self.hearth.broker_address(), self.traffic_filter, self.ingest.receive
         )
+        self.ingest.on_backlog = self.link.hold
         await self.link.start()
         self._spawn(self.ingest.run(), "ingest-flush")
 

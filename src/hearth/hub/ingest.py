@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +49,7 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 LOG_EVERY = 10.0
+BACKLOG_BATCHES = 4  # buffered batches beyond which reading pauses
 RETRIES = 5
 
 
@@ -90,6 +91,8 @@ class Ingest:
         self._models: dict[str, str] = {}
         self._logged: dict[str, float] = {}
         self._lock = asyncio.Lock()
+        self.paused = False
+        self.on_backlog: Callable[[bool], None] | None = None  # pause (True) / resume reading
         self._pending: set[asyncio.Task[None]] = set()
         self._waiting: dict[str, list[tuple[protocol.Up, bytes]]] = {}
         self.applied = 0  # reports applied by this process, for benchmarks and tests
@@ -107,8 +110,9 @@ class Ingest:
         device_id, kind = parsed
         model_id = self._models.get(device_id)
         spec = self.specs.peek(model_id) if model_id is not None else None
-        if model_id is None or spec is None:
-            waiting = self._waiting.get(device_id)
+        waiting = self._waiting.get(device_id)
+        if model_id is None or spec is None or waiting is not None:
+            # Unknown here yet, or still looked up: queue behind its earlier messages.
             if waiting is None:
                 self._waiting[device_id] = [(kind, payload)]
                 self._spawn(self._look_up(device_id))
@@ -162,8 +166,15 @@ class Ingest:
             self._reject(device_id, err.reason, err.message, now)
             return
         self._items.append(Inbound(device_id, now, message))
-        if len(self._items) >= self.max_batch and not self._lock.locked():
-            self._spawn(self.flush())
+        if len(self._items) >= self.max_batch:
+            if not self._lock.locked():
+                self._spawn(self.flush())
+            elif len(self._items) >= BACKLOG_BATCHES * self.max_batch and not self.paused:
+                # The database is behind: stop reading so the broker holds the traffic
+                # (its in-flight limit then slows the devices) instead of this process.
+                self.paused = True
+                if self.on_backlog is not None:
+                    self.on_backlog(True)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -199,6 +210,10 @@ class Ingest:
             started = time.perf_counter()
             applied = await self._apply(items, rejections)
             BATCH_SECONDS.observe(time.perf_counter() - started)
+            if self.paused and len(self._items) < self.max_batch:
+                self.paused = False
+                if self.on_backlog is not None:
+                    self.on_backlog(False)
         if applied is None:
             return
         self.applied += applied.reports

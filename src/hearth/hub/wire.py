@@ -195,6 +195,14 @@ class WireClient(asyncio.Protocol):
         with contextlib.suppress(WireError):
             await self.closed
 
+    def hold(self, paused: bool) -> None:
+        """Pause or resume reading (flow control: the broker keeps what is not read)."""
+        if self._transport is not None and not self._transport.is_closing():
+            if paused:
+                self._transport.pause_reading()
+            else:
+                self._transport.resume_reading()
+
     def abort(self) -> None:
         """Drop the connection without DISCONNECT, as a crash would (the will is sent)."""
         if self._transport is not None:
