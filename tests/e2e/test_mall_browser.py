@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from hearth.mall.demo import lumi_logo, product_shot
 from tests.e2e.conftest import LiveServer, screenshot_path
-from tests.mall.flows import png
 
 pytestmark = pytest.mark.browser
 
@@ -36,6 +36,12 @@ async def log_in(
     return page
 
 
+async def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """Screenshot a page; bring it to the front first, since several are open at once."""
+    await page.bring_to_front()
+    await page.screenshot(path=screenshot_path(name), full_page=full_page)
+
+
 async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
     browser: Browser, live_server: LiveServer, tmp_path: Path
 ) -> None:
@@ -44,14 +50,18 @@ async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
         "user", "create", "leo", "--role", "partner", "--partner", "Lumi Labs",
         "--password", PASSWORD,
     )  # fmt: skip
-    photo = tmp_path / "lamp.png"
-    photo.write_bytes(png(48, 36))
+    photo, logo = tmp_path / "purifier.png", tmp_path / "logo.png"
+    photo.write_bytes(product_shot((90, 150, 230)))
+    logo.write_bytes(lumi_logo())
 
     partner = await log_in(browser, live_server, "leo", PHONE)
     await partner.goto(f"{live_server.url}/partner")
     await partner.get_by_label("Customer-service contact").fill("care@lumi.example")
     await partner.get_by_role("button", name="Save store").click()
     await expect(partner.get_by_text("Saved.")).to_be_visible()
+    await partner.get_by_label("Logo").set_input_files(logo)
+    await partner.get_by_role("button", name="Upload logo").click()
+    await expect(partner.get_by_role("img", name="Lumi Labs logo")).to_be_visible()
     await partner.get_by_role("link", name="New product").click()
     await partner.get_by_label("Name", exact=True).fill("Clean Air 3")
     await partner.get_by_label("Category").select_option("climate")
@@ -67,12 +77,12 @@ async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
     await expect(partner.get_by_role("img", name="Clean Air 3, image 1")).to_be_visible()
     await partner.get_by_role("button", name="Submit for review").click()
     await expect(partner.get_by_text("submitted", exact=True).first).to_be_visible()
-    await partner.screenshot(path=screenshot_path("mall-product-phone"), full_page=True)
+    await shot(partner, "mall-product-phone")
 
     reviewer = await log_in(browser, live_server, "ada", DESKTOP)
     await reviewer.goto(f"{live_server.url}/platform")
     await expect(reviewer.get_by_test_id("queue-row")).to_have_count(1)
-    await reviewer.screenshot(path=screenshot_path("mall-platform-desktop"), full_page=True)
+    await shot(reviewer, "mall-platform-desktop")
     await reviewer.get_by_role("link", name="Clean Air 3").click()
     await reviewer.get_by_role("button", name="Start review").click()
     await reviewer.get_by_label("What must change").fill(
@@ -83,7 +93,8 @@ async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
     await expect(reviewer.get_by_text("Waiting for the partner to resubmit.")).to_be_visible()
     await reviewer.get_by_label("New comment").fill("Is the filter H13?")
     await reviewer.get_by_role("button", name="Comment", exact=True).click()
-    await reviewer.screenshot(path=screenshot_path("mall-review-desktop"), full_page=True)
+    await shot(reviewer, "mall-review-desktop", full_page=False)
+    review_url = reviewer.url
 
     await partner.reload()
     await expect(partner.get_by_test_id("checklist")).to_contain_text("Name the filter grade")
@@ -99,14 +110,24 @@ async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
     await reviewer.get_by_role("button", name="Start review").click()
     await reviewer.get_by_role("button", name="Approve").click()
     await expect(reviewer.get_by_text("No decision to make in this state.")).to_be_visible()
-    await reviewer.screenshot(path=screenshot_path("mall-review-approved-desktop"), full_page=True)
+    await shot(reviewer, "mall-review-approved-desktop")
 
     await partner.goto(f"{live_server.url}/partner")
-    await partner.screenshot(path=screenshot_path("mall-partner-console-phone"), full_page=True)
+    await shot(partner, "mall-partner-console-phone")
     await partner.get_by_role("link", name="View your public store").click()
     await expect(partner.get_by_test_id("store-product")).to_contain_text("Clean Air 3")
     await expect(partner.get_by_test_id("support")).to_have_text("care@lumi.example")
-    await partner.screenshot(path=screenshot_path("mall-store-phone"), full_page=True)
+    await shot(partner, "mall-store-phone")
     store_url = partner.url
     await reviewer.goto(store_url)
-    await reviewer.screenshot(path=screenshot_path("mall-store-desktop"), full_page=True)
+    await shot(reviewer, "mall-store-desktop")
+
+    reviewer_phone = await browser.new_page(viewport=PHONE)  # type: ignore[arg-type]
+    await reviewer_phone.context.add_cookies(await reviewer.context.cookies())
+    await reviewer_phone.goto(review_url)
+    await expect(reviewer_phone.get_by_test_id("history")).to_contain_text("approved")
+    await shot(reviewer_phone, "mall-review-phone")
+    partner_desktop = await browser.new_page(viewport=DESKTOP)  # type: ignore[arg-type]
+    await partner_desktop.context.add_cookies(await partner.context.cookies())
+    await partner_desktop.goto(f"{live_server.url}/partner")
+    await shot(partner_desktop, "mall-partner-console-desktop", full_page=False)
