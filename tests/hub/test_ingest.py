@@ -246,7 +246,9 @@ async def test_a_device_s_messages_keep_their_order_while_it_is_looked_up(rig: R
         ingest.receive(topic, report(seq))
     await eventually(lambda: _model_known(ingest, unit.device_id), within=5)
     async with rig.hearth.sessions() as session:  # another device's lookup brings the spec
-        specs.put(await session.get(DeviceModel, TEST_MODEL))
+        row = await session.get(DeviceModel, TEST_MODEL)
+        assert row is not None
+        specs.put(row)
     ingest.receive(topic, report(101))
     specs.gate.set()
     await eventually(lambda: _settled(ingest), within=5)
