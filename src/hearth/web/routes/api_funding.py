@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hearth.funding import campaigns, orders, outcome, pledges, present, tickets
+from hearth.funding import campaigns, flash, orders, outcome, pledges, present, tickets
 from hearth.funding import events as funding_events
 from hearth.funding.models import Campaign
 from hearth.payments.provider import PaymentProvider, build_provider
@@ -148,6 +148,7 @@ async def list_cards(session: SessionDep, user: CurrentUser) -> list[dict[str, A
 async def place_pledge(
     campaign_id: str,
     body: PledgeIn,
+    request: Request,
     response: Response,
     background: BackgroundTasks,
     session: SessionDep,
@@ -155,8 +156,11 @@ async def place_pledge(
     user: CurrentUser,
     key: IdempotencyKey,
 ) -> dict[str, Any]:
-    """Pledge to a tier; the same Idempotency-Key returns the first pledge (200)."""
-    request = pledges.PledgeRequest(
+    """Pledge to a tier; the same Idempotency-Key returns the first pledge (200).
+
+    The answer comes once the pledge is committed. On PostgreSQL, concurrent pledges for
+    one tier share a transaction (``hearth.funding.flash``)."""
+    pledge_request = pledges.PledgeRequest(
         campaign_id=campaign_id,
         tier_id=body.tier_id,
         quantity=body.quantity,
@@ -164,13 +168,19 @@ async def place_pledge(
         shipping=body.shipping.model_dump(),
         idempotency_key=key,
     )
-    pledge, new = await pledges.place_pledge(
-        session, user=user, request=request, now=hearth.clock.now()
-    )
+    if session.get_bind().dialect.name == "postgresql":
+        await session.commit()
+        batcher = flash.batcher_for(hearth, request.app.state)
+        shown, new = await batcher.place(user=user, request=pledge_request)
+    else:
+        pledge, new = await pledges.place_pledge(
+            session, user=user, request=pledge_request, now=hearth.clock.now()
+        )
+        shown = present.pledge(pledge)
+        publish_after(background, hearth, _outbox(session))
     if not new:
         response.status_code = status.HTTP_200_OK
-    publish_after(background, hearth, _outbox(session))
-    return present.pledge(pledge)
+    return shown
 
 
 @router.get("/pledges")
