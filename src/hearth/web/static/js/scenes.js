@@ -17,9 +17,13 @@
     node.append(...children.filter((c) => c !== null));
     return node;
   };
-  const labelled = (text, control) => el("label", {}, text, control);
+  let ids = 0;
+  const labelled = (text, control) => {
+    control.id = control.id || `f${++ids}`;
+    return el("div", { class: "field" }, el("label", { for: control.id, text }), control);
+  };
   const select = (name, options, chosen) => {
-    const node = el("select", { "data-f": name, "aria-label": name });
+    const node = el("select", { "data-f": name });
     for (const [value, text] of options) {
       const option = el("option", { value: JSON.stringify(value), text });
       if (JSON.stringify(value) === JSON.stringify(chosen)) option.selected = true;
@@ -28,7 +32,7 @@
     return node;
   };
   const input = (name, type, value, extra = {}) =>
-    el("input", { "data-f": name, type, value: value ?? "", "aria-label": name, ...extra });
+    el("input", { "data-f": name, type, value: value ?? "", ...extra });
   const read = (row, name) => {
     const node = row.querySelector(`[data-f="${name}"]`);
     if (!node) return undefined;
