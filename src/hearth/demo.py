@@ -20,7 +20,7 @@ DEMO_LOGINS: tuple[tuple[str, str, str], ...] = (
     ("partner member", "partner", "hearth-partner-demo"),
     ("reviewer", "reviewer", "hearth-reviewer-demo"),
     ("admin", "admin", "hearth-admin-demo"),
-    ("fan whose company applied", "applicant", "hearth-applicant-demo"),
+    ("applicant", "applicant", "hearth-applicant-demo"),
 )
 _ROLES = {"fan": Role.FAN, "partner": Role.PARTNER, "reviewer": Role.REVIEWER, "admin": Role.ADMIN}
 _ROLES["applicant"] = Role.FAN
