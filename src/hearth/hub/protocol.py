@@ -24,7 +24,7 @@ ROOT = f"dev/v{VERSION}"
 MAX_PAYLOAD = 8 * 1024
 MAX_INT = 2**53 - 1  # what every JSON parser keeps exactly
 OK = "ok"
-_KEY = re.compile(r"^[1-9][0-9]{0,2}\.[1-9][0-9]{0,3}$")
+_KEY = re.compile(r"^(?:0|[1-9][0-9]{0,2})\.(?:0|[1-9][0-9]{0,3})$")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
