@@ -3,6 +3,7 @@ to another company or to platform staff."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -150,3 +151,19 @@ async def test_a_member_of_one_company_cannot_use_or_see_another_company_invitat
     assert fan_invites.json()["error"] == "permission_denied"
     listed = (await partner.get("/api/v1/partner/invitations")).json()
     assert listed[0]["revoked_at"] is None and listed[0]["used_at"] is None
+
+
+async def test_two_people_racing_for_one_link_let_exactly_one_in(hearth: Hearth) -> None:
+    reviewer = await staff(hearth, "ada")
+    partner = await approved_partner(hearth, reviewer, "leo", "Zhimi Labs")
+    token = (await post_json(partner, "/api/v1/partner/invitations", {})).json()["token"]
+    racers = [await fan(hearth, "zoe"), await fan(hearth, "max")]
+
+    answers = await asyncio.gather(
+        *(post_json(r, "/api/v1/partner/invitations/accept", {"token": token}) for r in racers)
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    roles = [(await r.get("/api/v1/me")).json()["role"] for r in racers]
+    assert sorted(roles) == ["fan", "partner"]
+    assert len((await partner.get("/api/v1/partner/members")).json()) == 2

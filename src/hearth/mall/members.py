@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
@@ -95,8 +95,21 @@ async def _join(session: AsyncSession, invitation: PartnerInvitation, user: User
     if partner is None or partner.status != PartnerState.APPROVED:
         raise NotFound("no such invitation")
     _check_joinable(user, partner)
-    invitation.used_at = now
-    invitation.used_by = user.id
+    # Claim the invitation with a conditional update, so that of two people (or two
+    # processes) using one link at the same moment exactly one gets in.
+    claimed = await session.execute(
+        update(PartnerInvitation)
+        .where(
+            PartnerInvitation.id == invitation.id,
+            PartnerInvitation.used_at.is_(None),
+            PartnerInvitation.revoked_at.is_(None),
+        )
+        .values(used_at=now, used_by=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("this invitation was already used")
+    await session.refresh(invitation)
     user.role = Role.PARTNER.value
     user.partner_id = partner.id
     await session.flush()
