@@ -1,0 +1,45 @@
+"""The review queue's filters: state, category, partner and how long a submission waited."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from hearth.kit.clock import utcnow
+from hearth.mall.models import Product
+from hearth.runtime import Hearth
+from tests.mall.flows import approved_partner, draft, move, staff
+
+
+async def test_filters_the_queue_by_partner_state_category_and_age(hearth: Hearth) -> None:
+    reviewer = await staff(hearth, "ada")
+    zhimi = await approved_partner(hearth, reviewer, "leo", "Zhimi Labs")
+    rival = await approved_partner(hearth, reviewer, "kim", "Rival Corp")
+    old, fresh, theirs = await draft(zhimi, "Old"), await draft(zhimi, "Fresh"), await draft(rival)
+    for client, pid in ((zhimi, old), (zhimi, fresh), (rival, theirs)):
+        assert (await move(client, pid, to="submitted")).status_code == 200
+    await move(reviewer, theirs, to="in_review")
+    async with hearth.sessions() as session, session.begin():
+        await session.execute(
+            update(Product)
+            .where(Product.id == old)
+            .values(submitted_at=utcnow() - timedelta(days=4))
+        )
+    partner_id = (await zhimi.get(f"/api/v1/products/{old}")).json()["partner_id"]
+
+    async def names(query: str) -> list[str]:
+        response = await reviewer.get(f"/api/v1/review/queue{query}")
+        assert response.status_code == 200, response.text
+        return [item["product"]["name"] for item in response.json()]
+
+    assert await names("") == ["Old", "Fresh", "Clean Air 3"]
+    assert await names(f"?partner_id={partner_id}") == ["Old", "Fresh"]
+    assert await names("?state=in_review") == ["Clean Air 3"]
+    assert await names("?min_hours=72") == ["Old"]
+    assert await names("?category=lighting") == []
+    assert (await reviewer.get("/api/v1/review/queue?state=draft")).status_code == 422
+    assert (await reviewer.get("/api/v1/review/queue?min_hours=-1")).status_code == 422
+    page = (await reviewer.get("/platform?age=3d")).text
+    assert "Old" in page and "Fresh" not in page
+    assert (await zhimi.get("/api/v1/review/queue")).status_code == 403
