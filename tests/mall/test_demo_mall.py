@@ -22,7 +22,8 @@ async def test_the_demo_store_and_queue_are_seeded_once(
     stores = (await client.get("/api/v1/stores")).json()
     lumi = next(s for s in stores if s["slug"] == "lumi-labs")
     assert lumi["products"] == 1 and lumi["support_contact"] == "care@lumi.example"
-    assert (await client.get("/media/stores/lumi-labs/logo")).headers["content-type"] == "image/png"
+    assert lumi["logo"] == "/media/stores/lumi-labs/logo"
+    assert (await client.get(lumi["logo"])).headers["content-type"] == "image/png"
     page = (await client.get("/stores/lumi-labs")).text
     assert "Lumi Glow Lamp" in page and "Lumi Motion Sensor" not in page
 

@@ -180,6 +180,7 @@ async def store_directory(session: SessionDep) -> list[dict[str, Any]]:
             "name": p.store_name or p.name,
             "description": p.store_description or p.description,
             "support_contact": p.support_contact,
+            "logo": f"/media/stores/{p.slug}/logo" if p.logo_key else None,
             "products": n,
         }
         for p, n in await partners.directory(session)
@@ -195,6 +196,7 @@ async def store_page(slug: str, session: SessionDep) -> dict[str, Any]:
         "name": partner.store_name or partner.name,
         "description": partner.store_description or partner.description,
         "support_contact": partner.support_contact,
+        "logo": f"/media/stores/{partner.slug}/logo" if partner.logo_key else None,
         "products": [ProductOut.of(p).model_dump(mode="json") for p in items],
     }
 
