@@ -47,9 +47,11 @@ from hearth.scenes.rules import (
     Availability,
     AvailabilityTrigger,
     EventTrigger,
+    InvokeAction,
     PropertyCondition,
     PropertyTrigger,
     ScheduleTrigger,
+    SetAction,
     SunTrigger,
 )
 from hearth.scenes.timing import local, next_fire
@@ -62,7 +64,9 @@ log = structlog.get_logger(__name__)
 TICK = 0.5
 MISSED_GRACE = timedelta(hours=1)  # a schedule missed by more is skipped, not run late
 STALE_RUN = timedelta(minutes=2)
-BURST = 20  # runs of one automation within BURST_SECONDS: a loop that escaped the chain
+# Runs of one automation within BURST_SECONDS, each caused by an automation or by a device
+# it commands itself: a loop whose chain was lost (a relayed cause that came too late).
+BURST = 20
 BURST_SECONDS = 10.0
 KEEP_RUNS = timedelta(days=14)
 
@@ -76,6 +80,13 @@ class Watched:
     name: str
     rule: AutomationRule
     actor_id: str | None
+
+    @property
+    def targets(self) -> frozenset[str]:
+        """The devices its actions command: a trigger on one of them may be its own echo."""
+        return frozenset(
+            a.device_id for a in self.rule.actions if isinstance(a, SetAction | InvokeAction)
+        )
 
 
 class SceneRunner:
@@ -257,7 +268,8 @@ class SceneRunner:
         self, automation: Watched, cause: dict[str, Any], chain: list[str], *, manual: bool = False
     ) -> str | None:
         now = self.hearth.clock.now()
-        if not manual and (loop_in(chain, automation.id) or self._burst(automation.id)):
+        echo = bool(chain) or cause.get("device_id") in automation.targets
+        if not manual and (loop_in(chain, automation.id) or (echo and self._burst(automation.id))):
             await self._stop_loop(automation, cause, [*chain, automation.id], now)
             return None
         met, results = True, list[bool]()
