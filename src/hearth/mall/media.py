@@ -82,10 +82,12 @@ async def images(session: AsyncSession, *, product_id: str) -> list[ProductImage
     return list(rows)
 
 
-async def remove_image(
-    session: AsyncSession, storage: Storage, *, user: User, product_id: str, image_id: str
-) -> None:
-    """Delete an image of a product the user's company may still edit."""
+async def remove_image(session: AsyncSession, *, user: User, product_id: str, image_id: str) -> str:
+    """Delete an image of a product the user's company may still edit; return its file's key.
+
+    The caller deletes the file once the transaction has committed (a rolled-back delete
+    must still find its file).
+    """
     product = await products.get_product(session, user=user, product_id=product_id)
     row = await session.get(ProductImage, image_id)
     if user.partner_id != product.partner_id or row is None or row.product_id != product.id:
@@ -94,7 +96,7 @@ async def remove_image(
         raise PermissionDenied(f"a product in state {product.state!r} cannot be edited")
     await session.delete(row)
     await session.flush()
-    await storage.delete(row.key)
+    return row.key
 
 
 async def image(
@@ -110,8 +112,11 @@ async def image(
 
 async def set_logo(
     session: AsyncSession, storage: Storage, *, user: User, data: bytes, max_bytes: int
-) -> Partner:
-    """Check and store the logo of the user's company's store, replacing the old one."""
+) -> tuple[Partner, str | None]:
+    """Check and store the logo of the user's company's store, replacing the old one.
+
+    Return the store and the old logo's key, which the caller deletes after the commit.
+    """
     if user.partner_id is None:
         raise PermissionDenied("only partner members run a store")
     partner = await session.get(Partner, user.partner_id)
@@ -124,9 +129,7 @@ async def set_logo(
     partner.logo_key = key
     partner.logo_type = kind.content_type
     await session.flush()
-    if old:
-        await storage.delete(old)
-    return partner
+    return partner, old
 
 
 async def logo(session: AsyncSession, storage: Storage, *, slug: str) -> Blob:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Depends, File, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.background import BackgroundTask
 
 from hearth.errors import InvalidInput
 from hearth.mall import media, members, products
@@ -111,12 +112,14 @@ async def remove_image(
     product_id: str, image_id: str, user: CurrentUser, session: SessionDep, storage: StorageDep
 ) -> Response:
     """Delete an image of your company's product while it is editable."""
-    await media.remove_image(session, storage, user=user, product_id=product_id, image_id=image_id)
-    return Response(status_code=204)
+    stale = await media.remove_image(session, user=user, product_id=product_id, image_id=image_id)
+    # Runs after the response, so after the commit.
+    return Response(status_code=204, background=BackgroundTask(storage.delete, stale))
 
 
 @router.put("/store/logo")
 async def set_logo(
+    background: BackgroundTasks,
     user: CurrentUser,
     session: SessionDep,
     storage: StorageDep,
@@ -125,7 +128,9 @@ async def set_logo(
 ) -> PartnerOut:
     """Upload your company's store logo."""
     data = await read_upload(logo, limit=limit, field="logo")
-    partner = await media.set_logo(session, storage, user=user, data=data, max_bytes=limit)
+    partner, stale = await media.set_logo(session, storage, user=user, data=data, max_bytes=limit)
+    if stale:
+        background.add_task(storage.delete, stale)
     return PartnerOut.model_validate(partner)
 
 

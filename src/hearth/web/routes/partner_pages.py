@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from starlette.background import BackgroundTask
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
@@ -153,12 +154,15 @@ async def upload_logo(
         if logo is None or not logo.filename:
             raise InvalidInput.fields([{"field": "logo", "message": "choose an image"}])
         data = await logo.read(limit + 1)
-        await media.set_logo(session, storage, user=user, data=data, max_bytes=limit)
+        _, stale = await media.set_logo(session, storage, user=user, data=data, max_bytes=limit)
     except HearthError as err:
         return await _console(
             request, session, user, errors=_field_errors(err), status_code=err.status
         )
-    return _see_other("/partner?saved=logo#store")
+    response = _see_other("/partner?saved=logo#store")
+    if stale:  # deleted after the response, so after the commit
+        response.background = BackgroundTask(storage.delete, stale)
+    return response
 
 
 @router.post("/partner/invitations")
@@ -413,5 +417,7 @@ async def add_image(
 async def remove_image(
     product_id: str, image_id: str, user: PartnerUser, session: SessionDep, storage: StorageDep
 ) -> Response:
-    await media.remove_image(session, storage, user=user, product_id=product_id, image_id=image_id)
-    return _see_other(f"/partner/products/{product_id}#images")
+    stale = await media.remove_image(session, user=user, product_id=product_id, image_id=image_id)
+    response = _see_other(f"/partner/products/{product_id}#images")
+    response.background = BackgroundTask(storage.delete, stale)  # after the commit
+    return response
