@@ -20,11 +20,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth import db, metrics
 from hearth.accounts.models import User
-from hearth.errors import HearthError
+from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotFound
 from hearth.funding import events, pledges, present
+from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
+from hearth.funding.rules import (
+    CampaignState,
+    PledgeState,
+    Window,
+    check_pledging_open,
+    check_quantity,
+)
 from hearth.runtime import Hearth
 
 log = structlog.get_logger(__name__)
@@ -54,6 +64,7 @@ class PledgeBatcher:
     hearth: Hearth
     _queues: dict[str, list[_Waiting]] = field(default_factory=dict)
     _runners: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _publishing: set[asyncio.Task[None]] = field(default_factory=set)
     batches: int = 0
     placed: int = 0
 
@@ -83,23 +94,55 @@ class PledgeBatcher:
         outcomes: list[tuple[_Waiting, object]] = []
         try:
             async with db.transaction(self.hearth.sessions) as session:
-                for waiting in batch:
-                    try:
-                        async with session.begin_nested():
-                            pledge, new = await pledges.place_pledge(
-                                session, user=waiting.user, request=waiting.request, now=now
-                            )
-                            outcomes.append((waiting, (present.pledge(pledge), new)))
-                    except HearthError as err:
-                        outcomes.append((waiting, err))
+                results = await place_many(
+                    session, items=[(w.user, w.request) for w in batch], now=now
+                )
+                outcomes = [
+                    (w, r if isinstance(r, HearthError) else (present.pledge(r[0]), r[1]))
+                    for w, r in zip(batch, results, strict=True)
+                ]
                 found = events.drain(session)
-        except Exception as err:  # the commit failed: nobody was acknowledged
-            metrics.ERRORS.labels(area="funding").inc()
-            log.exception("pledge_batch_failed", size=len(batch))
-            for waiting in batch:
-                if not waiting.done.done():
-                    waiting.done.set_exception(err)
+        except _Raced:
+            outcomes = []  # another process got in between: one savepoint per pledge instead
+        except Exception as err:
+            self._fail(batch, err)
             return
+        if not outcomes:
+            try:
+                outcomes, found = await self._one_by_one(batch, now)
+            except Exception as err:
+                self._fail(batch, err)
+                return
+        self._answer(batch, outcomes, found)
+
+    def _fail(self, batch: list[_Waiting], err: Exception) -> None:
+        """The commit failed: nobody was acknowledged; clients retry with their keys."""
+        metrics.ERRORS.labels(area="funding").inc()
+        log.exception("pledge_batch_failed", size=len(batch))
+        for waiting in batch:
+            if not waiting.done.done():
+                waiting.done.set_exception(err)
+
+    async def _one_by_one(
+        self, batch: list[_Waiting], now: datetime
+    ) -> tuple[list[tuple[_Waiting, object]], list[object]]:
+        outcomes: list[tuple[_Waiting, object]] = []
+        async with db.transaction(self.hearth.sessions) as session:
+            for waiting in batch:
+                try:
+                    async with session.begin_nested():
+                        pledge, new = await pledges.place_pledge(
+                            session, user=waiting.user, request=waiting.request, now=now
+                        )
+                        outcomes.append((waiting, (present.pledge(pledge), new)))
+                except HearthError as err:
+                    outcomes.append((waiting, err))
+            found = events.drain(session)
+        return outcomes, found
+
+    def _answer(
+        self, batch: list[_Waiting], outcomes: list[tuple[_Waiting, object]], found: list[object]
+    ) -> None:
         self.batches += 1
         self.placed += len(batch)
         for waiting, result in outcomes:
@@ -115,4 +158,147 @@ class PledgeBatcher:
             for event in found:
                 key = (type(event), getattr(event, "campaign_id", id(event)))
                 latest[key] = event
-            await self.hearth.publish(*latest.values())
+            task = asyncio.create_task(self.hearth.publish(*latest.values()))
+            self._publishing.add(task)
+            task.add_done_callback(self._publishing.discard)
+
+
+class _Raced(Exception):
+    """Another process wrote a conflicting pledge meanwhile; the batch is rolled back."""
+
+
+Result = tuple[Pledge, bool] | HearthError
+
+
+async def place_many(
+    session: AsyncSession, *, items: list[tuple[User, pledges.PledgeRequest]], now: datetime
+) -> list[Result]:
+    """Place pledges for one tier with a fixed number of statements, whatever their count.
+
+    The same rules as ``pledges.place_pledge``, checked in memory against rows read once;
+    the tier row is locked first, so units are handed out in arrival order and never past
+    the limit. Raises ``_Raced`` if a unique key shows another process got in between."""
+    tier_ids = {request.tier_id for _, request in items}
+    if len(tier_ids) != 1:
+        raise _Raced("one tier per batch")
+    locking = session.get_bind().dialect.name == "postgresql"
+    tier = await session.get(CampaignTier, tier_ids.pop(), with_for_update=locking)
+    campaign = await session.get(Campaign, tier.campaign_id) if tier is not None else None
+    users = {user.id for user, _ in items}
+    earlier = {
+        (p.backer_id, p.idempotency_key): p
+        for p in await session.scalars(
+            select(Pledge).where(
+                Pledge.backer_id.in_(users),
+                Pledge.idempotency_key.in_({r.idempotency_key for _, r in items}),
+            )
+        )
+    }
+    cards = {
+        c.id: c
+        for c in await session.scalars(
+            select(BackerCard).where(BackerCard.id.in_({r.card_id for _, r in items}))
+        )
+    }
+    holding: set[str] = set()
+    if campaign is not None:
+        holding = set(
+            await session.scalars(
+                select(Pledge.holder).where(
+                    Pledge.campaign_id == campaign.id, Pledge.holder.in_(users)
+                )
+            )
+        )
+    results: list[Result] = []
+    accepted: list[Pledge] = []
+    taken = 0
+    for user, request in items:
+        try:
+            results.append(
+                _check_one(user, request, tier, campaign, earlier, cards, holding, taken, now)
+            )
+        except HearthError as err:
+            results.append(err)
+            continue
+        pledge, new = results[-1]  # type: ignore[misc]
+        if new:
+            accepted.append(pledge)
+            earlier[(user.id, request.idempotency_key)] = pledge
+            holding.add(user.id)
+            taken += pledge.quantity
+    if not accepted:
+        return results
+    assert tier is not None and campaign is not None
+    session.add_all(accepted)
+    try:
+        await session.flush()
+    except Exception as err:  # a unique key: another process pledged meanwhile
+        raise _Raced(str(err)) from err
+    moved = await session.execute(
+        pledges.take_statement(tier.id, taken, sum(p.amount for p in accepted), len(accepted), now)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise _Raced("the tier changed meanwhile")
+    await pledges.emit_progress(session, campaign_id=campaign.id)
+    return results
+
+
+def _check_one(
+    user: User,
+    request: pledges.PledgeRequest,
+    tier: CampaignTier | None,
+    campaign: Campaign | None,
+    earlier: dict[tuple[str, str], Pledge],
+    cards: dict[str, BackerCard],
+    holding: set[str],
+    taken: int,
+    now: datetime,
+) -> tuple[Pledge, bool]:
+    before = earlier.get((user.id, request.idempotency_key))
+    if before is not None:
+        if (before.campaign_id, before.tier_id, before.card_id) != (
+            request.campaign_id,
+            request.tier_id,
+            request.card_id,
+        ):
+            raise IdempotencyKeyReused(request.idempotency_key)
+        return before, False
+    shipping = pledges.check_shipping(request.shipping)
+    if campaign is None or campaign.state == CampaignState.DRAFT:
+        raise NotFound("no such campaign")
+    if tier is None or campaign.id != request.campaign_id:
+        raise NotFound("no such tier in this campaign")
+    state = CampaignState(campaign.state)
+    check_pledging_open(Window(state, campaign.starts_at, campaign.ends_at, 0, 0), now)
+    check_quantity(pledges.tier_of(tier), request.quantity)
+    card = cards.get(request.card_id)
+    if card is None or card.user_id != user.id:
+        raise NotFound("no such card")
+    if user.id in holding:
+        raise Conflict("you already back this campaign; change that pledge")
+    if tier.closes_at is not None and now >= tier.closes_at:
+        raise Conflict(f"the tier {tier.title!r} closed on {tier.closes_at:%Y-%m-%d}")
+    if tier.limit is not None and tier.sold + taken + request.quantity > tier.limit:
+        left = max(0, tier.limit - tier.sold - taken)
+        raise Conflict(
+            f"only {left} of {tier.title!r} left" if left else f"{tier.title!r} is sold out",
+            detail=[{"field": "quantity", "message": f"{left} left"}],
+        )
+    amount = tier.price * request.quantity
+    pledge = Pledge(
+        campaign_id=campaign.id,
+        tier_id=tier.id,
+        backer_id=user.id,
+        holder=user.id,
+        quantity=request.quantity,
+        amount=amount,
+        currency=campaign.currency,
+        state=PledgeState.ACTIVE.value,
+        card_id=card.id,
+        shipping=shipping,
+        idempotency_key=request.idempotency_key,
+        attempt=1,
+        created_at=now,
+        updated_at=now,
+    )
+    return pledge, True

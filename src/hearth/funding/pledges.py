@@ -184,7 +184,7 @@ async def prepare(
     return campaign, tier, shipping
 
 
-def _take(tier_id: str, quantity: int, amount: int, pledges: int, now: datetime) -> Any:
+def take_statement(tier_id: str, quantity: int, amount: int, pledges: int, now: datetime) -> Any:
     """The conditional update that takes units from a tier only if they are there."""
     conditions: list[Any] = [CampaignTier.id == tier_id]
     if quantity > 0:
@@ -214,7 +214,7 @@ async def take_units(
     now: datetime,
 ) -> None:
     """Take (or give back, when negative) units of a tier; refuse what is not there."""
-    result = await session.execute(_take(tier.id, quantity, amount, pledges, now))
+    result = await session.execute(take_statement(tier.id, quantity, amount, pledges, now))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         await session.refresh(tier)
         left = tier_of(tier).remaining()
