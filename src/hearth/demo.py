@@ -9,6 +9,7 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.config import Settings
+from hearth.funding.demo import seed_funding
 from hearth.hub.demo import seed_devices
 from hearth.mall.demo import seed_mall
 from hearth.payments.demo import seed_payments
@@ -54,5 +55,6 @@ async def seed(settings: Settings) -> None:
             reviewer="reviewer",
             applicant="applicant",
         )
+        await seed_funding(db.session_factory(engine), settings, partner="partner", fan="fan")
     finally:
         await engine.dispose()

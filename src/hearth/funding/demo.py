@@ -1,0 +1,212 @@
+"""Demo crowdfunding, seeded once through the services with a clock set in the past:
+
+- "Lumi Glow Lamp — first run" ran from draft to fulfilled: funded, every backer charged,
+  orders shipped with tracking numbers, and the lamp graduated to regular sale;
+- "Lumi Glow Lamp — colour edition" failed below its goal: every pledge was released;
+- "Lumi Glow Mini" is live, far past its goal, for the demo fan to back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hearth import db
+from hearth.accounts.models import User
+from hearth.config import Settings
+from hearth.funding import campaigns, orders, outcome, pledges
+from hearth.funding.campaigns import CampaignDraft
+from hearth.funding.models import BackerCard, Campaign
+from hearth.kit.clock import utcnow
+from hearth.mall.models import Product
+from hearth.mall.review import ProductState
+from hearth.payments.provider import PaymentProvider, build_provider
+
+BACKERS = 14
+ADDRESS = {"line1": "88 Garden Road", "city": "Shenzhen", "postal_code": "518000", "country": "CN"}
+
+
+async def _backers(
+    sessions: async_sessionmaker[AsyncSession], provider: PaymentProvider, fan: User
+) -> list[tuple[User, BackerCard]]:
+    """Return demo backers with saved cards (they share the fan's password hash)."""
+    async with db.transaction(sessions) as session:
+        users = []
+        for number in range(1, BACKERS + 1):
+            name = f"backer{number}"
+            user = await session.scalar(select(User).where(User.username == name))
+            if user is None:
+                user = User(
+                    username=name,
+                    display_name=f"Backer {number}",
+                    password_hash=fan.password_hash,
+                    role="fan",
+                )
+                session.add(user)
+            users.append(user)
+    found = []
+    for user in users:
+        card = await pledges.save_card(
+            sessions, provider, user_id=user.id, token="4242424242424242", idempotency_key="demo"
+        )
+        found.append((user, card))
+    return found
+
+
+async def _run(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    partner: User,
+    product_id: str,
+    title: str,
+    goal: str,
+    starts: datetime,
+    days: int,
+    tiers: list[dict[str, object]],
+    backers: list[tuple[User, BackerCard]],
+    quantities: list[int],
+) -> Campaign:
+    draft = CampaignDraft(
+        title=title,
+        summary="Warm light that wakes you like the sun",
+        description=(
+            "A bedside lamp with warm-to-cool white and a sunrise alarm. It joins hearth "
+            "scenes the moment it is paired."
+        ),
+        goal=goal,
+        starts_at=starts,
+        ends_at=starts + timedelta(days=days),
+        delivery_date=starts + timedelta(days=days + 45),
+        tiers=tiers,
+    )
+    async with db.transaction(sessions) as session:
+        made = await campaigns.create_campaign(
+            session, user=partner, product_id=product_id, draft=draft, now=starts
+        )
+        await campaigns.publish(session, user=partner, campaign_id=made.id, now=starts)
+        view = await campaigns.view(session, user=partner, campaign_id=made.id)
+    for index, ((user, card), quantity) in enumerate(zip(backers, quantities, strict=False)):
+        tier = view.tiers[index % len(view.tiers)]
+        async with db.transaction(sessions) as session:
+            await pledges.place_pledge(
+                session,
+                user=user,
+                request=pledges.PledgeRequest(
+                    made.id,
+                    tier.id,
+                    min(quantity, tier.per_backer),
+                    card.id,
+                    {"name": user.display_name, **ADDRESS},
+                    f"demo-{made.id}",
+                ),
+                now=starts + timedelta(hours=1 + index),
+            )
+    return made
+
+
+async def seed_funding(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, *, partner: str, fan: str
+) -> None:
+    """Run the demo campaigns once."""
+    async with sessions() as session:
+        member = await session.scalar(select(User).where(User.username == partner))
+        backer = await session.scalar(select(User).where(User.username == fan))
+        if member is None or backer is None or member.partner_id is None:
+            return
+        if await session.scalar(
+            select(Campaign.id).where(Campaign.partner_id == member.partner_id)
+        ):
+            return
+        product = await session.scalar(
+            select(Product).where(
+                Product.partner_id == member.partner_id,
+                Product.state == ProductState.APPROVED.value,
+            )
+        )
+        if product is None:
+            return
+    provider = build_provider(settings, sessions)
+    crowd = await _backers(sessions, provider, backer)
+    now = utcnow()
+    tiers: list[dict[str, object]] = [
+        {
+            "title": "Early bird",
+            "price": "149.00",
+            "retail_price": "199.00",
+            "limit": 10,
+            "per_backer": 2,
+        },
+        {"title": "Standard", "price": "169.00", "retail_price": "199.00", "per_backer": 5},
+    ]
+    common = {"sessions": sessions, "partner": member, "product_id": product.id}
+
+    # From draft to fulfilled.
+    first = await _run(
+        **common,  # type: ignore[arg-type]
+        title="Lumi Glow Lamp — first run",
+        goal="1500.00",
+        starts=now - timedelta(days=60),
+        days=30,
+        tiers=tiers,
+        backers=crowd[:10],
+        quantities=[1, 2, 1, 1, 2, 1, 3, 1, 1, 2],
+    )
+    await outcome.settle(
+        sessions, provider, now=first.ends_at, commission_bp=settings.commission_bp
+    )
+    async with db.transaction(sessions) as session:
+        paid = await orders.partner_orders(session, user=member, campaign_id=first.id)
+        text = "order_id,carrier,tracking_number\n" + "".join(
+            f"{line.order.id},SF Express,SF{7_000_000_000 + n}\n" for n, line in enumerate(paid)
+        )
+        await orders.import_tracking(
+            session, user=member, text=text, now=first.ends_at + timedelta(days=20)
+        )
+        await campaigns.graduate(
+            session, user=member, campaign_id=first.id, price="199.00", stock=500
+        )
+    await outcome.settle(
+        sessions,
+        provider,
+        now=first.ends_at + timedelta(days=21),
+        commission_bp=settings.commission_bp,
+    )
+
+    # Below its goal at the end: every pledge released.
+    failed = await _run(
+        **common,  # type: ignore[arg-type]
+        title="Lumi Glow Lamp — colour edition",
+        goal="50000.00",
+        starts=now - timedelta(days=25),
+        days=20,
+        tiers=tiers,
+        backers=crowd[10:],
+        quantities=[1, 1, 2, 1],
+    )
+    await outcome.settle(
+        sessions, provider, now=failed.ends_at, commission_bp=settings.commission_bp
+    )
+
+    # Live now, far past its goal; the demo fan has not backed it yet.
+    await _run(
+        **common,  # type: ignore[arg-type]
+        title="Lumi Glow Mini",
+        goal="50.00",
+        starts=now - timedelta(days=2),
+        days=14,
+        tiers=[
+            {
+                "title": "Fan day",
+                "price": "99.00",
+                "retail_price": "129.00",
+                "limit": 40,
+                "per_backer": 2,
+            },
+            {"title": "Standard", "price": "109.00", "retail_price": "129.00", "per_backer": 5},
+        ],
+        backers=crowd,
+        quantities=[2, 2, 1, 2, 3, 5, 2, 2, 1, 4, 2, 2, 5, 3],
+    )
+    await outcome.settle(sessions, provider, now=utcnow(), commission_bp=settings.commission_bp)
