@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -135,6 +136,9 @@ class MqttLink:
             tls_params=aiomqtt.TLSParameters() if self.address.tls else None,
             keepalive=30,
             max_queued_incoming_messages=100_000,
+            # paho leaves Nagle on: a command written while an earlier packet awaits its
+            # TCP ack would wait for the peer's delayed ack (40 ms on Linux).
+            socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
         ) as client:
             self._client = client
             for topic_filter, (qos, _handler) in self._subscriptions.items():
