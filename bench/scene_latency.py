@@ -31,6 +31,7 @@ import contextlib
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -52,10 +53,17 @@ from hearth.devices.compiled import compile_spec  # noqa: E402
 from hearth.hub import identity, protocol  # noqa: E402
 from hearth.hub.broker import SERVICE_USERNAME, service_password  # noqa: E402
 from hearth.hub.models import Device  # noqa: E402
+from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
 from hearth.hub.simulator import Credentials, SimulatedDevice, read_fleet  # noqa: E402
 from hearth.services import migrate  # noqa: E402
-from tests.servers import free_port, wait_for_port  # noqa: E402
+from tests.servers import (  # noqa: E402
+    Mosquitto,
+    free_port,
+    start_mosquitto,
+    stop_mosquitto,
+    wait_for_port,
+)
 
 SENSOR, LIGHT = "hearth.th-sensor.v1", "hearth.light.v1"
 SECRET = "bench-secret-key-long-enough-for-hmac-signing-0123456789"
@@ -66,12 +74,45 @@ def _say(message: dict[str, Any]) -> None:
     print(json.dumps(message), flush=True)
 
 
-def _env(data_dir: Path, port: int) -> dict[str, str]:
+def _env(data_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
     return {
         **base, "HEARTH_DATA_DIR": str(data_dir), "HEARTH_SECRET_KEY": SECRET,
         "HEARTH_EMBEDDED_MQTT_PORT": str(port), "HEARTH_CONFIG": str(data_dir / "none.toml"),
+        **extra,
     }  # fmt: skip
+
+
+async def start_broker(kind: str, data_dir: Path, settings: Settings) -> tuple[
+    int, int, dict[str, str], Mosquitto | None
+]:  # fmt: skip
+    """Return (service port, device port, worker settings, Mosquitto started here)."""
+    if kind == "embedded":
+        port = settings.embedded_mqtt_port
+        return port, port, {}, None
+    password = service_password(SECRET)
+    directory = data_dir / "mosquitto"
+    files = directory / "hearth"
+    service_port, device_port = free_port(), free_port()
+    listener = f"{device_port} 127.0.0.1"
+    engine = db.create_engine(settings.resolved_database_url, pool=False)
+    try:
+        sync = MosquittoSync(db.session_factory(engine), directory=files,
+                             service_username=SERVICE_USERNAME, service_password=password,
+                             device_listener=listener)  # fmt: skip
+        config = sync.write_static()
+        await sync.sync(force=True)
+    finally:
+        await engine.dispose()
+    pid_file = directory / "mosquitto.pid"
+    broker = start_mosquitto(directory, f"pid_file {pid_file}\n" + config.read_text(),
+                             port=service_port)  # fmt: skip
+    extra = {
+        "HEARTH_MQTT_URL": f"mqtt://{SERVICE_USERNAME}:{password}@127.0.0.1:{service_port}",
+        "HEARTH_MOSQUITTO_DIR": str(files), "HEARTH_MOSQUITTO_PID_FILE": str(pid_file),
+        "HEARTH_MOSQUITTO_DEVICE_LISTENER": listener,
+    }  # fmt: skip
+    return service_port, device_port, extra, broker
 
 
 # -- child processes ----------------------------------------------------------------------
@@ -216,6 +257,7 @@ async def relay(port: int, probe: SimulatedDevice, target: Target) -> Any:
     async with aiomqtt.Client(
         "127.0.0.1", port, username=SERVICE_USERNAME, password=service_password(SECRET),
         protocol=aiomqtt.ProtocolVersion.V311,
+        socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
     ) as client:  # fmt: skip
         await client.subscribe(protocol.up_topic(probe.id, protocol.Up.REPORT), qos=1)
         kind, body = protocol.encode_down(protocol.SetRequest("raw", {SWITCH: True}))
@@ -272,46 +314,53 @@ def _finish(child: subprocess.Popen[str]) -> None:
             child.wait(5)
 
 
-async def run_one(interval: float, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    data_dir = work / f"var-{interval}"
-    port = free_port()
-    env = _env(data_dir, port)
-    settings = Settings(data_dir=data_dir, secret_key=SECRET, embedded_mqtt_port=port)
+async def run_one(
+    kind: str, interval: float, args: argparse.Namespace, work: Path
+) -> dict[str, Any]:
+    data_dir = work / f"var-{kind}-{interval}"
+    settings = Settings(data_dir=data_dir, secret_key=SECRET, embedded_mqtt_port=free_port())
     fleet = data_dir / "fleet.csv"
     data_dir.mkdir(parents=True)
     units = await prepare(settings, args.devices, fleet)
-    worker = _child(["--worker", str(interval)], env, work / f"worker-{interval}.log")
+    service_port, port, extra, broker = await start_broker(kind, data_dir, settings)
+    env = _env(data_dir, settings.embedded_mqtt_port, extra)
+    worker = _child(["--worker", str(interval)], env, work / f"worker-{kind}-{interval}.log")
     load: subprocess.Popen[str] | None = None
     try:
         await _read(worker)
         wait_for_port(port, 30)
         load = _child(["--load", str(fleet), str(port), str(args.rate)], env,
-                      work / f"load-{interval}.log")  # fmt: skip
+                      work / f"load-{kind}-{interval}.log")  # fmt: skip
         await _read(load)
         target = Target(units["light"], port)
         probe, spare = _probe(units["probe"], port), _probe(units["spare"], port)
         for device in (target.device, probe, spare):
             await device.connect()
         await asyncio.sleep(1.0)  # let the load settle and hearth learn every device
-        async with relay(port, spare, target):
+        async with relay(service_port, spare, target):
             raw = await sample(spare, target, args.samples)
         hearth = await sample(probe, target, args.samples)
         for device in (target.device, probe, spare):
             await device.stop()
         _finish(load)
-        sent = await _read(load) if load.stdout and not load.stdout.closed else {}
-        return {"interval_ms": interval * 1000, "raw": figures(raw, args.samples),
+        sent = await _read(load)
+        return {"broker": kind, "interval_ms": interval * 1000, "raw": figures(raw, args.samples),
                 "hearth": figures(hearth, args.samples), "load": sent}  # fmt: skip
     finally:
         if load is not None:
             _finish(load)
         _finish(worker)
+        if broker is not None:
+            stop_mosquitto(broker)
 
 
 def report(result: dict[str, Any], args: argparse.Namespace) -> None:
     raw, hearth = result["raw"], result["hearth"]
-    print(f"\n== ingest flush interval {result['interval_ms']:g} ms; {args.devices} background "
-          f"sensors at {args.rate:g} reports/s ({result['load']})")  # fmt: skip
+    print(
+        f"\n== {result['broker']} broker, SQLite, ingest flush interval "
+        f"{result['interval_ms']:g} ms; {args.devices} background sensors at {args.rate:g} "
+        f"reports/s (sent {result['load'].get('sent')} in {result['load'].get('seconds')} s)"
+    )
     print(f"{'':8}{'n':>6}{'lost':>6}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name, row in (("broker", raw), ("hearth", hearth)):
         cells = [row.get(k, float("nan")) for k in ("p50", "p90", "p99", "max")]
@@ -330,6 +379,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="background reports/s")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--intervals", default="0.05,0.005", help="ingest flush intervals, s")
+    parser.add_argument("--broker", choices=["both", "mosquitto", "embedded"], default="both")
     args = parser.parse_args()
     if (
         not 1 <= args.devices <= 5000
@@ -338,12 +388,14 @@ async def main() -> None:
     ):
         parser.error("devices 1-5000, rate 0-20000, samples 10-5000")
     with tempfile.TemporaryDirectory(prefix="scene-latency-") as tmp:
-        for interval in (float(x) for x in args.intervals.split(",")):
-            result = await run_one(interval, args, Path(tmp))
-            report(result, args)
-            if result["hearth"]["lost"]:
-                log = (Path(tmp) / f"worker-{interval}.log").read_text().splitlines()
-                print("worker log (last lines):", *log[-8:], sep="\n  ")
+        kinds = ["mosquitto", "embedded"] if args.broker == "both" else [args.broker]
+        for kind in kinds:
+            for interval in (float(x) for x in args.intervals.split(",")):
+                result = await run_one(kind, interval, args, Path(tmp))
+                report(result, args)
+                if result["hearth"]["lost"]:
+                    log = (Path(tmp) / f"worker-{kind}-{interval}.log").read_text()
+                    print("worker log (last lines):", *log.splitlines()[-8:], sep="\n  ")
 
 
 if __name__ == "__main__":

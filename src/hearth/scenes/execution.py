@@ -60,11 +60,16 @@ class Executor:
         self.hearth = hearth
         self.start_child = start_child  # (run) -> None: carry out a run started here
 
-    async def carry_out(self, run_id: str) -> RunStatus | None:
-        """Run steps from where the run stands until it ends or waits; return its status."""
-        async with self.hearth.sessions() as session:
-            run = await session.get(SceneRun, run_id)
-            actor = await session.get(User, run.actor_id) if run and run.actor_id else None
+    async def carry_out(
+        self, run_id: str, run: SceneRun | None = None, actor: User | None = None
+    ) -> RunStatus | None:
+        """Run steps from where the run stands until it ends or waits; return its status.
+
+        A run just started here is passed in as it was written, saving a read."""
+        if run is None:
+            async with self.hearth.sessions() as session:
+                run = await session.get(SceneRun, run_id)
+                actor = await session.get(User, run.actor_id) if run and run.actor_id else None
         if run is None or run.status != RunStatus.RUNNING:
             return None
         actions = parse_actions(run.actions, in_scene=False)

@@ -54,7 +54,7 @@ from hearth.scenes.rules import (
     SetAction,
     SunTrigger,
 )
-from hearth.scenes.timing import local, next_fire
+from hearth.scenes.timing import Place, local, next_fire
 
 if TYPE_CHECKING:
     from hearth.runtime import Hearth
@@ -218,7 +218,7 @@ class SceneRunner:
                     "key": trigger.key, "value": value,
                     "before": None if previous is MISSING else previous,
                 }  # fmt: skip
-                await self.fire(automation, cause, self._chain_for(event.device_id))
+                self._spawn(self.fire(automation, cause, self._chain_for(event.device_id)))
 
     async def _event_raised(self, event: DeviceEventRaised) -> None:
         if relayed():
@@ -230,7 +230,7 @@ class SceneRunner:
                     "kind": "event", "index": index, "device_id": event.device_id,
                     "event": event.event, "args": event.args,
                 }  # fmt: skip
-                await self.fire(automation, cause, self._chain_for(event.device_id))
+                self._spawn(self.fire(automation, cause, self._chain_for(event.device_id)))
 
     async def _availability(self, event: DeviceCameOnline | DeviceWentOffline) -> None:
         if relayed():
@@ -241,7 +241,7 @@ class SceneRunner:
             if isinstance(trigger, AvailabilityTrigger) and trigger.to is to:
                 cause = {"kind": "availability", "index": index, "device_id": event.device_id,
                          "to": to.value}  # fmt: skip
-                await self.fire(automation, cause, [])
+                self._spawn(self.fire(automation, cause, []))
 
     # -- starting runs ------------------------------------------------------------------
 
@@ -273,8 +273,11 @@ class SceneRunner:
             await self._stop_loop(automation, cause, [*chain, automation.id], now)
             return None
         met, results = True, list[bool]()
-        if not manual:
-            place = await self._place(automation.home_id)
+        if not manual and automation.rule.conditions.items:
+            clocked = any(
+                not isinstance(c, PropertyCondition) for c in automation.rule.conditions.items
+            )
+            place = await self._place(automation.home_id) if clocked else Place()
             met, results = conditions_hold(
                 automation.rule.conditions, state=self._state, local_now=local(now, place)
             )
@@ -308,9 +311,10 @@ class SceneRunner:
             session.add(run)
             await session.flush()
             run_id, status = run.id, RunStatus(run.status)
+            actor = await session.get(User, run.actor_id) if run.actor_id else None
         if status is RunStatus.RUNNING:
             self.started += 1
-            self._spawn_run(run_id)
+            self._spawn_run(run_id, run, actor)
         return run_id
 
     async def run_automation(self, *, user: User, automation_id: str) -> str:
@@ -392,14 +396,16 @@ class SceneRunner:
         async with self.hearth.sessions() as session:
             return await service.place_of(session, home_id=home_id)
 
-    def _spawn_run(self, run_id: str) -> None:
-        task = self._spawn(self._carry_out(run_id))
+    def _spawn_run(
+        self, run_id: str, run: SceneRun | None = None, actor: User | None = None
+    ) -> None:
+        task = self._spawn(self._carry_out(run_id, run, actor))
         self._runs[run_id] = task
         task.add_done_callback(lambda _: self._runs.pop(run_id, None))
 
-    async def _carry_out(self, run_id: str) -> None:
+    async def _carry_out(self, run_id: str, run: SceneRun | None, actor: User | None) -> None:
         try:
-            status = await self.executor.carry_out(run_id)
+            status = await self.executor.carry_out(run_id, run, actor)
         except Exception:
             metrics.ERRORS.labels(area="scenes").inc()
             log.exception("scene_run_failed", run_id=run_id)
