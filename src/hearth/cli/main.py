@@ -11,6 +11,7 @@ import typer
 from hearth import __version__
 from hearth.accounts.roles import Role
 from hearth.cli.broker import app as broker_app
+from hearth.cli.campaigns import app as campaigns_app
 from hearth.cli.console import console, fail, run
 from hearth.cli.devices import app as devices_app
 from hearth.cli.ledger import app as ledger_app
@@ -33,6 +34,7 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(spec_app, name="spec")
 app.add_typer(devices_app, name="devices")
 app.add_typer(broker_app, name="broker")
+app.add_typer(campaigns_app, name="campaigns")
 
 
 def _settings(**overrides: object) -> Settings:
