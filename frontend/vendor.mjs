@@ -7,6 +7,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const target = join(here, "..", "src", "hearth", "web", "static", "vendor");
 const files = {
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
+  "uplot/dist/uPlot.iife.min.js": "uplot.min.js",
+  "uplot/dist/uPlot.min.css": "uplot.min.css",
 };
 
 mkdirSync(target, { recursive: true });
