@@ -31,6 +31,8 @@ async def test_the_store_lists_live_campaigns_with_their_progress(mall: dict[str
     assert page.status_code == 200
     assert "Lumi Lamp" in page.text and "199%" in page.text and 'href="/stores"' in page.text
     assert "not built yet" not in page.text.lower()
+    store = await mia.get("/stores/lumi-labs")
+    assert store.status_code == 200 and "Lumi Lamp" in store.text and "Campaigns" in store.text
     detail = await mia.get(f"/campaigns/{campaign['id']}")
     assert (
         "¥996.00" in detail.text

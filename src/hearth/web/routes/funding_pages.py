@@ -26,6 +26,7 @@ from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.events import CampaignProgressed
 from hearth.funding.models import Campaign
 from hearth.funding.rules import FINAL_HOURS, CampaignState, OrderStatus
+from hearth.kit.clock import utcnow
 from hearth.mall.models import Product
 from hearth.mall.review import ProductState
 from hearth.web.deps import CurrentUser, HearthDep, SessionDep, requires
@@ -606,3 +607,13 @@ async def platform_cancel(
         session, user=user, campaign_id=campaign_id, reason=reason, now=hearth.clock.now()
     )
     return _back("/platform/campaigns")
+
+
+async def store_campaigns(session: Any, *, partner_id: str) -> list[dict[str, Any]]:
+    """Return a partner's published campaigns as the store page's include shows them."""
+    now = utcnow()
+    shown = [s for s in CampaignState if s not in (CampaignState.DRAFT, CampaignState.CANCELLED)]
+    views = await campaigns.list_campaigns(
+        session, sort="newest", now=now, partner_id=partner_id, states=shown
+    )
+    return [present.campaign(v, now) for v in views]

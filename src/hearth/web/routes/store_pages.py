@@ -10,6 +10,7 @@ from hearth.mall import media, partners
 from hearth.notifications import service as inbox
 from hearth.notifications.models import Notification
 from hearth.web.deps import CurrentUser, OptionalUser, SessionDep
+from hearth.web.routes.funding_pages import store_campaigns
 from hearth.web.routes.partner_pages import format_money
 from hearth.web.templating import render
 
@@ -40,6 +41,7 @@ async def store(request: Request, slug: str, user: OptionalUser, session: Sessio
         products=items,
         covers=covers,
         money=format_money,
+        funding_campaigns=await store_campaigns(session, partner_id=partner.id),
     )
 
 
