@@ -2,11 +2,14 @@
 
 One run, on 127.0.0.1, with processes started and stopped here (by PID):
 
-1. a SQLite database migrated by hearth with one home holding N background sensors, a
+1. a database (SQLite, or a PostgreSQL started here) migrated by hearth, with one home
+   holding N background sensors, a
    probe sensor, a second (unwatched) probe and a target light, and one automation:
    "when the probe's temperature changes, switch the light on" (mode parallel);
-2. a hearth worker process (the ``Hearth`` runtime: embedded broker, device cloud, scene
-   runner; no web), its ingest flush interval set from ``--intervals``;
+2. the broker: Mosquitto configured by hearth (its password and ACL files), or the
+   embedded amqtt broker inside the worker; then a hearth worker process (the ``Hearth``
+   runtime: device cloud and scene runner, no web), its ingest flush interval set from
+   ``--intervals``;
 3. a load process: the N sensors connect with their own credentials and report at
    ``--rate`` reports per second in total for the whole run;
 4. phase *raw*: the unwatched probe reports and a plain client (aiomqtt, hearth's own
@@ -16,11 +19,12 @@ One run, on 127.0.0.1, with processes started and stopped here (by PID):
 
 Latency is measured in this process, from just before the probe publishes to the moment
 the light's connection receives the set command, one sample at a time (``--samples``).
-It prints p50, p90, p99 and max for both phases and their ratio, per ingest interval.
-No timed asserts.
+It prints p50, p90, p99 and max for both phases and their ratio, per broker and ingest
+interval, and where the time goes inside hearth (report received → change announced after
+the batch commits → command handed to the broker). No timed asserts.
 
     .venv/bin/python bench/scene_latency.py [--devices 200] [--rate 1000] [--samples 300]
-        [--intervals 0.05,0.005]
+        [--intervals 0.05,0.005] [--broker both|mosquitto|embedded] [--database sqlite|postgres]
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from hearth.devices import library  # noqa: E402
 from hearth.devices.compiled import compile_spec  # noqa: E402
 from hearth.hub import identity, protocol  # noqa: E402
 from hearth.hub.broker import SERVICE_USERNAME, service_password  # noqa: E402
+from hearth.hub.events import DeviceStateChanged  # noqa: E402
 from hearth.hub.models import Device  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
@@ -60,6 +65,7 @@ from hearth.services import migrate  # noqa: E402
 from tests.servers import (  # noqa: E402
     Mosquitto,
     free_port,
+    run_postgres,
     start_mosquitto,
     stop_mosquitto,
     wait_for_port,
@@ -127,12 +133,37 @@ async def worker_main(interval: float) -> None:
     configure_logging("warning", "console")
     runtime = Hearth.from_settings(load_settings())
     await runtime.start()
-    assert runtime.cloud is not None and runtime.cloud.ingest is not None
-    runtime.cloud.ingest.interval = interval
+    cloud = runtime.cloud
+    assert cloud is not None and cloud.ingest is not None and cloud.link is not None
+    cloud.ingest.interval = interval
+    probe = os.environ["BENCH_PROBE"]
+    stages: dict[str, list[float]] = {"received→announced": [], "announced→sent": []}
+    seen: dict[str, float] = {}
+    receive = cloud.link._on_message
+
+    def received(topic: str, payload: bytes) -> None:
+        if probe in topic:
+            seen["received"] = time.perf_counter()
+        receive(topic, payload)
+
+    async def announced(event: DeviceStateChanged) -> None:
+        if event.device_id == probe and "received" in seen:
+            seen["announced"] = time.perf_counter()
+            stages["received→announced"].append((seen["announced"] - seen["received"]) * 1000)
+
+    publish = cloud.commands._publish
+
+    async def sent(command: Any) -> None:
+        if "announced" in seen:
+            stages["announced→sent"].append((time.perf_counter() - seen.pop("announced")) * 1000)
+        await publish(command)
+
+    cloud.link._on_message = received  # type: ignore[method-assign]
+    runtime.bus.subscribe(DeviceStateChanged, announced)
+    cloud.commands._publish = sent  # type: ignore[method-assign]
     _say({"ready": True})
     await asyncio.to_thread(sys.stdin.read)
-    assert runtime.scenes is not None
-    _say({"runs": runtime.scenes.started})
+    _say({name: figures(values, len(values)) for name, values in stages.items()})
     await runtime.stop()
 
 
@@ -315,15 +346,19 @@ def _finish(child: subprocess.Popen[str]) -> None:
 
 
 async def run_one(
-    kind: str, interval: float, args: argparse.Namespace, work: Path
+    kind: str, interval: float, args: argparse.Namespace, work: Path, database: str | None
 ) -> dict[str, Any]:
     data_dir = work / f"var-{kind}-{interval}"
-    settings = Settings(data_dir=data_dir, secret_key=SECRET, embedded_mqtt_port=free_port())
+    settings = Settings(data_dir=data_dir, secret_key=SECRET, embedded_mqtt_port=free_port(),
+                        database_url=database)  # fmt: skip
     fleet = data_dir / "fleet.csv"
     data_dir.mkdir(parents=True)
     units = await prepare(settings, args.devices, fleet)
     service_port, port, extra, broker = await start_broker(kind, data_dir, settings)
-    env = _env(data_dir, settings.embedded_mqtt_port, extra)
+    if database is not None:
+        extra["HEARTH_DATABASE_URL"] = database
+    env = {**_env(data_dir, settings.embedded_mqtt_port, extra),
+           "BENCH_PROBE": units["probe"].device_id}  # fmt: skip
     worker = _child(["--worker", str(interval)], env, work / f"worker-{kind}-{interval}.log")
     load: subprocess.Popen[str] | None = None
     try:
@@ -344,8 +379,14 @@ async def run_one(
             await device.stop()
         _finish(load)
         sent = await _read(load)
-        return {"broker": kind, "interval_ms": interval * 1000, "raw": figures(raw, args.samples),
-                "hearth": figures(hearth, args.samples), "load": sent}  # fmt: skip
+        assert worker.stdin is not None
+        worker.stdin.close()
+        stages = await _read(worker)
+        return {
+            "broker": kind, "database": "PostgreSQL" if database else "SQLite",
+            "interval_ms": interval * 1000, "raw": figures(raw, args.samples),
+            "hearth": figures(hearth, args.samples), "load": sent, "stages": stages,
+        }  # fmt: skip
     finally:
         if load is not None:
             _finish(load)
@@ -357,7 +398,7 @@ async def run_one(
 def report(result: dict[str, Any], args: argparse.Namespace) -> None:
     raw, hearth = result["raw"], result["hearth"]
     print(
-        f"\n== {result['broker']} broker, SQLite, ingest flush interval "
+        f"\n== {result['broker']} broker, {result['database']}, ingest flush interval "
         f"{result['interval_ms']:g} ms; {args.devices} background sensors at {args.rate:g} "
         f"reports/s (sent {result['load'].get('sent')} in {result['load'].get('seconds')} s)"
     )
@@ -365,6 +406,9 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> None:
     for name, row in (("broker", raw), ("hearth", hearth)):
         cells = [row.get(k, float("nan")) for k in ("p50", "p90", "p99", "max")]
         print(f"{name:8}{row['n']:>6}{row['lost']:>6}" + "".join(f"{c:>9.2f}" for c in cells))
+    for name, row in result["stages"].items():
+        if "p50" in row:
+            print(f"  inside hearth, {name}: p50 {row['p50']:.2f} ms, p99 {row['p99']:.2f} ms")
     if "p50" in raw and "p50" in hearth:
         print(f"hearth / broker: p50 ×{hearth['p50'] / raw['p50']:.1f}, "
               f"p99 ×{hearth['p99'] / raw['p99']:.1f}; hearth adds "
@@ -380,6 +424,12 @@ async def main() -> None:
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--intervals", default="0.05,0.005", help="ingest flush intervals, s")
     parser.add_argument("--broker", choices=["both", "mosquitto", "embedded"], default="both")
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="PostgreSQL is started here (throw-away, fsync off)",
+    )
     args = parser.parse_args()
     if (
         not 1 <= args.devices <= 5000
@@ -387,11 +437,18 @@ async def main() -> None:
         or not 10 <= args.samples <= 5000
     ):
         parser.error("devices 1-5000, rate 0-20000, samples 10-5000")
-    with tempfile.TemporaryDirectory(prefix="scene-latency-") as tmp:
+    with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory(prefix="scene-") as tmp:
+        postgres = stack.enter_context(run_postgres()) if args.database == "postgres" else None
         kinds = ["mosquitto", "embedded"] if args.broker == "both" else [args.broker]
+        runs = 0
         for kind in kinds:
             for interval in (float(x) for x in args.intervals.split(",")):
-                result = await run_one(kind, interval, args, Path(tmp))
+                database = None
+                if postgres is not None:
+                    runs += 1
+                    postgres.psql(f"CREATE DATABASE bench{runs}")
+                    database = postgres.url(f"bench{runs}")
+                result = await run_one(kind, interval, args, Path(tmp), database)
                 report(result, args)
                 if result["hearth"]["lost"]:
                     log = (Path(tmp) / f"worker-{kind}-{interval}.log").read_text()
