@@ -174,8 +174,6 @@ async def worker_main() -> None:
     runtime = Hearth.from_settings(load_settings())
     await runtime.start()
     assert runtime.cloud is not None
-    if runtime.broker is not None and runtime.broker._broker is not None:
-        runtime.broker._broker.config["max-connections"] = 100_000
     _say({"ready": True, "rss_kib": _rss_kib(os.getpid())})
     reader = asyncio.StreamReader()
     loop = asyncio.get_running_loop()
@@ -207,6 +205,7 @@ async def worker_main() -> None:
 @dataclass
 class Child:
     process: subprocess.Popen[str]
+    log: Path
 
     @classmethod
     def start(cls, args: list[str], env: dict[str, str], log: Path) -> Child:
@@ -214,7 +213,7 @@ class Child:
             [sys.executable, __file__, *args], env=env, stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
         )  # fmt: skip
-        return cls(process)
+        return cls(process, log)
 
     async def ask(self, line: str | None = None, within: float = 600) -> dict[str, Any]:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -223,7 +222,8 @@ class Child:
             self.process.stdin.flush()
         text = await asyncio.wait_for(asyncio.to_thread(self.process.stdout.readline), within)
         if not text:
-            raise RuntimeError(f"child {self.process.pid} ended: see its log")
+            tail = self.log.read_text().strip().splitlines()[-15:] if self.log.exists() else []
+            raise RuntimeError(f"child {self.process.pid} ended:\n" + "\n".join(tail))
         answer: dict[str, Any] = json.loads(text)
         return answer
 

@@ -49,6 +49,7 @@ BATCH_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 LOG_EVERY = 10.0
+LOOKUP_BATCH = 1000
 BACKLOG_BATCHES = 4  # buffered batches beyond which reading pauses
 RETRIES = 5
 
@@ -95,6 +96,8 @@ class Ingest:
         self.on_backlog: Callable[[bool], None] | None = None  # pause (True) / resume reading
         self._pending: set[asyncio.Task[None]] = set()
         self._waiting: dict[str, list[tuple[protocol.Up, bytes]]] = {}
+        self._unknown: list[str] = []  # devices waiting for a lookup, first heard first
+        self._looker: asyncio.Task[None] | None = None
         self.applied = 0  # reports applied by this process, for benchmarks and tests
 
     def receive(self, topic: str, payload: bytes) -> None:
@@ -115,43 +118,43 @@ class Ingest:
             # Unknown here yet, or still looked up: queue behind its earlier messages.
             if waiting is None:
                 self._waiting[device_id] = [(kind, payload)]
-                self._spawn(self._look_up(device_id))
+                self._unknown.append(device_id)
+                if self._looker is None or self._looker.done():
+                    self._looker = asyncio.get_running_loop().create_task(self._look_up())
             else:
                 waiting.append((kind, payload))
             return
         self._accept(device_id, kind, payload, model_id, spec)
 
-    async def _look_up(self, device_id: str) -> None:
-        """Learn a device's model and spec, then take what it sent in the meantime, in order."""
-        model_id: str | None = None
-        spec: CompiledSpec | None = None
-        try:
-            model_id = self._models.get(device_id) or await self._model_of(device_id)
-            if model_id is not None:
-                spec = self.specs.peek(model_id) or await self.specs.get(model_id)
-        except Exception:
-            log.exception("ingest_lookup_failed", device_id=device_id)
-        finally:
-            waiting = self._waiting.pop(device_id, [])
-        if model_id is None or spec is None:
-            MESSAGES.labels(outcome="unknown_device").inc(len(waiting))
-            return
-        for kind, payload in waiting:
-            self._accept(device_id, kind, payload, model_id, spec)
+    async def _look_up(self) -> None:
+        """Learn the models and specs of devices first heard of, many per query (a fleet
+        reconnecting after a restart is thousands at once), then take what each sent in
+        the meantime, in order."""
+        while self._unknown:
+            batch, self._unknown = self._unknown[:LOOKUP_BATCH], self._unknown[LOOKUP_BATCH:]
+            specs: dict[str, CompiledSpec] = {}
+            try:
+                await self._models_of(batch)
+                for model in {self._models[d] for d in batch if d in self._models}:
+                    specs[model] = self.specs.peek(model) or await self.specs.get(model)
+            except Exception:
+                log.exception("ingest_lookup_failed", devices=len(batch))
+            for device_id in batch:
+                waiting = self._waiting.pop(device_id, [])
+                model_id = self._models.get(device_id)
+                spec = specs.get(model_id) if model_id is not None else None
+                if model_id is None or spec is None:
+                    MESSAGES.labels(outcome="unknown_device").inc(len(waiting))
+                    continue
+                for kind, payload in waiting:
+                    self._accept(device_id, kind, payload, model_id, spec)
 
-    async def handle(self, topic: str, payload: bytes) -> None:
-        """Decode and validate one message, then queue it or reject it."""
-        parsed = protocol.parse_up_topic(topic)
-        if parsed is None:
-            MESSAGES.labels(outcome="bad_topic").inc()
-            return
-        device_id, kind = parsed
-        model_id = self._models.get(device_id) or await self._model_of(device_id)
-        if model_id is None:
-            MESSAGES.labels(outcome="unknown_device").inc()
-            return
-        spec = self.specs.peek(model_id) or await self.specs.get(model_id)
-        self._accept(device_id, kind, payload, model_id, spec)
+    async def _models_of(self, device_ids: list[str]) -> None:
+        async with self.hearth.sessions() as session:
+            rows = await session.execute(
+                select(Device.id, Device.model_id).where(Device.id.in_(device_ids))
+            )
+            self._models.update({row[0]: row[1] for row in rows})
 
     def _accept(
         self, device_id: str, kind: protocol.Up, payload: bytes, model_id: str, spec: CompiledSpec
@@ -180,13 +183,6 @@ class Ingest:
         task = asyncio.get_running_loop().create_task(work)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
-
-    async def _model_of(self, device_id: str) -> str | None:
-        async with self.hearth.sessions() as session:
-            model_id = await session.scalar(select(Device.model_id).where(Device.id == device_id))
-        if model_id is not None:
-            self._models[device_id] = model_id
-        return model_id
 
     def _reject(self, device_id: str, reason: str, detail: str, now: datetime) -> None:
         MESSAGES.labels(outcome="rejected").inc()
