@@ -14,7 +14,6 @@ from alembic import op
 
 import hearth.db
 
-
 revision: str = '1b979acea790'
 down_revision: str | Sequence[str] | None = 'd3a9643c240e'
 branch_labels: str | Sequence[str] | None = None
