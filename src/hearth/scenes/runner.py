@@ -48,6 +48,7 @@ from hearth.scenes.rules import (
     AvailabilityTrigger,
     EventTrigger,
     InvokeAction,
+    Mode,
     PropertyCondition,
     PropertyTrigger,
     ScheduleTrigger,
@@ -103,6 +104,8 @@ class SceneRunner:
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._runs: dict[str, asyncio.Task[None]] = {}
+        self._run_owner: dict[str, str] = {}  # run id → automation id, while it runs here
+        self._actors: dict[str, User | None] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
         self.started = 0  # runs started by this process, for tests and benchmarks
@@ -182,6 +185,7 @@ class SceneRunner:
     # -- device events ------------------------------------------------------------------
 
     async def _automations_changed(self, event: AutomationsChanged) -> None:
+        self._actors.clear()  # who an automation runs as may have changed
         await self.reload(event.home_id)
 
     async def _command_sent(self, event: SceneCommandSent) -> None:
@@ -281,8 +285,10 @@ class SceneRunner:
             met, results = conditions_hold(
                 automation.rule.conditions, state=self._state, local_now=local(now, place)
             )
+        # Parallel runs need no lock: nothing about earlier runs decides this one's fate.
+        parallel = automation.rule.mode is Mode.PARALLEL
         async with self._locks[automation.id], db.transaction(self.hearth.sessions) as session:
-            row = await session.get(Automation, automation.id, with_for_update=True)
+            row = await session.get(Automation, automation.id, with_for_update=not parallel)
             if row is None or not (row.enabled or manual):
                 return None  # disabled or deleted a moment ago, on another process
             run = SceneRun(
@@ -293,6 +299,12 @@ class SceneRunner:
             if not met:
                 run.status, run.reason, run.finished_at = RunStatus.NOT_MET.value, "", now
                 run.reason = "the conditions did not hold"
+            elif parallel:
+                here = sum(1 for rid in self._runs if self._run_owner.get(rid) == automation.id)
+                decision = admit(Mode.PARALLEL, [("", RunStatus.RUNNING)] * here)
+                run.status, run.reason = decision.status.value, decision.reason
+                if decision.status is RunStatus.SKIPPED:
+                    run.finished_at = now
             else:
                 active = await session.execute(
                     select(SceneRun.id, SceneRun.status)
@@ -311,9 +323,12 @@ class SceneRunner:
             session.add(run)
             await session.flush()
             run_id, status = run.id, RunStatus(run.status)
-            actor = await session.get(User, run.actor_id) if run.actor_id else None
+            actor = self._actors.get(run.actor_id or "")
+            if actor is None and run.actor_id:
+                actor = self._actors[run.actor_id] = await session.get(User, run.actor_id)
         if status is RunStatus.RUNNING:
             self.started += 1
+            self._run_owner[run_id] = automation.id
             self._spawn_run(run_id, run, actor)
         return run_id
 
@@ -401,7 +416,11 @@ class SceneRunner:
     ) -> None:
         task = self._spawn(self._carry_out(run_id, run, actor))
         self._runs[run_id] = task
-        task.add_done_callback(lambda _: self._runs.pop(run_id, None))
+        task.add_done_callback(lambda _: self._forget(run_id))
+
+    def _forget(self, run_id: str) -> None:
+        self._runs.pop(run_id, None)
+        self._run_owner.pop(run_id, None)
 
     async def _carry_out(self, run_id: str, run: SceneRun | None, actor: User | None) -> None:
         try:
