@@ -1,42 +1,62 @@
-"""Home services: create homes, list a user's homes, and check membership.
+"""Home services: homes, their members and roles, and the membership check.
 
-Every route that touches a home's devices asks ``require_member`` first. A home that is
-not the caller's answers ``NotFound``, exactly like one that does not exist, so home ids
-cannot be probed.
+Every route that touches a home's devices asks ``require_member`` (or ``require``) first.
+A home that is not the caller's answers ``NotFound``, exactly like one that does not
+exist, so home ids cannot be probed. What each role may do is ``rules.HOME_PERMISSIONS``.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.errors import InvalidInput, NotFound, PermissionDenied
+from hearth.bus import Event
+from hearth.errors import Conflict, NotFound, PermissionDenied
+from hearth.homes.events import HomeChanged, HomeLeft
 from hearth.homes.models import Home, HomeMember
+from hearth.homes.rules import (
+    MAX_NAME,
+    HomeAction,
+    HomeRole,
+    allows,
+    can_leave,
+    clean_name,
+)
 
-MAX_NAME = 80
+__all__ = [
+    "MAX_NAME",
+    "HomeRole",
+    "Member",
+    "add_member",
+    "create_home",
+    "leave_home",
+    "list_homes",
+    "list_members",
+    "membership",
+    "remove_member",
+    "rename_home",
+    "require",
+    "require_member",
+    "set_role",
+]
 
 
-class HomeRole(StrEnum):
-    OWNER = "owner"  # manages the home: adds and removes devices and members
-    MEMBER = "member"  # uses the home's devices
-
-
-def _clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned or len(cleaned) > MAX_NAME:
-        raise InvalidInput(
-            f"a home needs a name of 1-{MAX_NAME} characters",
-            detail=[{"field": "name", "message": f"1-{MAX_NAME} characters"}],
-        )
-    return cleaned
+@dataclass(frozen=True)
+class Member:
+    user_id: str
+    username: str
+    display_name: str
+    role: HomeRole
+    joined_at: datetime
 
 
 async def create_home(session: AsyncSession, *, owner: User, name: str) -> Home:
     """Create a home owned by ``owner``."""
-    home = Home(name=_clean_name(name), owner_id=owner.id)
+    home = Home(name=clean_name(name), owner_id=owner.id)
     session.add(home)
     await session.flush()
     session.add(HomeMember(home_id=home.id, user_id=owner.id, role=HomeRole.OWNER.value))
@@ -47,7 +67,7 @@ async def create_home(session: AsyncSession, *, owner: User, name: str) -> Home:
 async def add_member(
     session: AsyncSession, *, home_id: str, user_id: str, role: HomeRole = HomeRole.MEMBER
 ) -> HomeMember:
-    """Add a user to a home (invitations, later, end here)."""
+    """Add a user to a home, or give them ``role`` if they are in it already."""
     found = await session.get(HomeMember, (home_id, user_id))
     if found is not None:
         found.role = role.value
@@ -77,18 +97,104 @@ async def membership(session: AsyncSession, *, user_id: str, home_id: str) -> Ho
     return HomeRole(role) if role is not None else None
 
 
-async def require_member(
-    session: AsyncSession, user: User, home_id: str, *, owner: bool = False
-) -> Home:
-    """Return the home if ``user`` is in it (as owner when ``owner``); else raise.
+async def require(
+    session: AsyncSession, *, user: User, home_id: str, action: HomeAction = HomeAction.VIEW
+) -> tuple[Home, HomeRole]:
+    """Return the home and the user's role if their role allows ``action``; else raise.
 
     Someone outside the home gets ``NotFound``; a member asking for an owner's power gets
     ``PermissionDenied`` (they can see the home, so its existence is no secret to them).
     """
     role = await membership(session, user_id=user.id, home_id=home_id)
     home = await session.get(Home, home_id) if role is not None else None
-    if home is None:
+    if home is None or role is None:
         raise NotFound("no such home")
-    if owner and role is not HomeRole.OWNER:
-        raise PermissionDenied("only the home's owner may do this")
+    if not allows(role, action):
+        raise PermissionDenied("only the home's owners may do this")
+    return home, role
+
+
+async def require_member(
+    session: AsyncSession, user: User, home_id: str, *, owner: bool = False
+) -> Home:
+    """Return the home if ``user`` is in it (as owner when ``owner``); else raise."""
+    action = HomeAction.MANAGE if owner else HomeAction.VIEW
+    home, _ = await require(session, user=user, home_id=home_id, action=action)
     return home
+
+
+async def rename_home(
+    session: AsyncSession, *, user: User, home_id: str, name: str
+) -> tuple[Home, list[Event]]:
+    """Rename a home the user owns."""
+    home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
+    home.name = clean_name(name)
+    return home, [HomeChanged(home.id, "home")]
+
+
+async def list_members(session: AsyncSession, *, user: User, home_id: str) -> list[Member]:
+    """Return a home's people, owners first, for anyone in the home."""
+    await require(session, user=user, home_id=home_id)
+    rows = await session.execute(
+        select(HomeMember, User)
+        .join(User, User.id == HomeMember.user_id)
+        .where(HomeMember.home_id == home_id)
+        .order_by(HomeMember.role.desc(), HomeMember.joined_at, User.username)
+    )
+    return [
+        Member(u.id, u.username, u.display_name, HomeRole(m.role), m.joined_at) for m, u in rows
+    ]
+
+
+async def _owners(session: AsyncSession, home_id: str) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(HomeMember)
+        .where(HomeMember.home_id == home_id, HomeMember.role == HomeRole.OWNER.value)
+    )
+    return int(count or 0)
+
+
+async def _member_row(session: AsyncSession, home_id: str, user_id: str) -> HomeMember:
+    row = await session.get(HomeMember, (home_id, user_id), with_for_update=True)
+    if row is None:
+        raise NotFound("no such member of this home")
+    return row
+
+
+async def set_role(
+    session: AsyncSession, *, user: User, home_id: str, member_id: str, role: HomeRole
+) -> HomeMember:
+    """Make someone in the home an owner or a member (owners only; one owner must stay)."""
+    await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
+    await session.get(Home, home_id, with_for_update=True)  # one role change at a time
+    row = await _member_row(session, home_id, member_id)
+    demoted = role is HomeRole.MEMBER and row.role == HomeRole.OWNER
+    if demoted and await _owners(session, home_id) < 2:
+        raise Conflict("a home keeps at least one owner")
+    row.role = role.value
+    return row
+
+
+async def remove_member(
+    session: AsyncSession, *, user: User, home_id: str, member_id: str
+) -> list[Event]:
+    """Remove someone from a home (owners only); the last owner cannot be removed."""
+    await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
+    return await _drop(session, home_id=home_id, user_id=member_id)
+
+
+async def leave_home(session: AsyncSession, *, user: User, home_id: str) -> list[Event]:
+    """Leave a home; the last owner must delete it or hand it over first."""
+    await require(session, user=user, home_id=home_id)
+    return await _drop(session, home_id=home_id, user_id=user.id)
+
+
+async def _drop(session: AsyncSession, *, home_id: str, user_id: str) -> list[Event]:
+    await session.get(Home, home_id, with_for_update=True)  # owners counted one at a time
+    row = await _member_row(session, home_id, user_id)
+    if not can_leave(HomeRole(row.role), await _owners(session, home_id)):
+        raise Conflict("the last owner cannot leave; delete the home or make another owner")
+    await session.delete(row)
+    await session.flush()
+    return [HomeLeft(home_id, user_id)]

@@ -1,0 +1,208 @@
+"""Invitations into a home: for a named user (who finds it in their inbox) or a link.
+
+Owners invite as ``owner`` or ``member``. A link carries a token whose digest alone is
+stored; it lets exactly one person in: acceptance is a conditional update on a pending
+row, so two people racing for one link cannot both join. Invitations expire after
+``rules.INVITATION_LIFETIME``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.errors import Conflict, InvalidInput, NotFound
+from hearth.homes.models import Home, HomeInvitation
+from hearth.homes.rules import (
+    INVITATION_LIFETIME,
+    HomeAction,
+    HomeRole,
+    InvitationState,
+    is_open,
+    move_invitation,
+    new_token,
+    token_digest,
+)
+from hearth.homes.service import add_member, membership, require
+from hearth.kit.clock import utcnow
+from hearth.notifications import service as notifications
+
+MAX_PENDING = 50
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An open invitation as its invitee sees it."""
+
+    invitation: HomeInvitation
+    home_name: str
+    invited_by: str
+
+
+async def _check_room_for_more(session: AsyncSession, home_id: str, now: datetime) -> None:
+    rows = await session.scalars(
+        select(HomeInvitation.expires_at).where(
+            HomeInvitation.home_id == home_id,
+            HomeInvitation.state == InvitationState.PENDING.value,
+        )
+    )
+    if sum(1 for expires in rows if expires > now) >= MAX_PENDING:
+        raise Conflict(f"a home has at most {MAX_PENDING} open invitations")
+
+
+async def invite_user(
+    session: AsyncSession, *, user: User, home_id: str, username: str, role: HomeRole
+) -> HomeInvitation:
+    """Invite a user by username; they find the invitation in their inbox."""
+    home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
+    invitee = await session.scalar(select(User).where(User.username == username.strip().lower()))
+    if invitee is None:
+        raise InvalidInput.fields([{"field": "username", "message": "no user has this name"}])
+    if await membership(session, user_id=invitee.id, home_id=home.id) is not None:
+        raise Conflict(f"{invitee.username} is already in this home")
+    now = utcnow()
+    await _check_room_for_more(session, home.id, now)
+    invitation = HomeInvitation(
+        home_id=home.id, role=role.value, invitee_id=invitee.id, invited_by=user.id,
+        created_at=now, expires_at=now + INVITATION_LIFETIME,
+    )  # fmt: skip
+    session.add(invitation)
+    await session.flush()
+    await notifications.notify(
+        session, user_ids=[invitee.id], kind="home_invitation",
+        title=f"{user.display_name} invites you to {home.name}",
+        body=f"Join as {'an owner' if role is HomeRole.OWNER else 'a member'}.",
+        link="/invitations",
+    )  # fmt: skip
+    return invitation
+
+
+async def create_link(
+    session: AsyncSession, *, user: User, home_id: str, role: HomeRole
+) -> tuple[HomeInvitation, str]:
+    """Create a single-use invitation link; return it with its token (shown only now)."""
+    home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
+    now = utcnow()
+    await _check_room_for_more(session, home.id, now)
+    token, digest = new_token()
+    invitation = HomeInvitation(
+        home_id=home.id, role=role.value, token_digest=digest, invited_by=user.id,
+        created_at=now, expires_at=now + INVITATION_LIFETIME,
+    )  # fmt: skip
+    session.add(invitation)
+    await session.flush()
+    return invitation, token
+
+
+async def list_open(session: AsyncSession, *, user: User, home_id: str) -> list[HomeInvitation]:
+    """Return a home's open invitations (owners only), newest first."""
+    await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
+    rows = await session.scalars(
+        select(HomeInvitation)
+        .where(
+            HomeInvitation.home_id == home_id,
+            HomeInvitation.state == InvitationState.PENDING.value,
+            HomeInvitation.expires_at > utcnow(),
+        )
+        .order_by(HomeInvitation.created_at.desc())
+    )
+    return list(rows)
+
+
+async def mine(session: AsyncSession, *, user: User) -> list[Pending]:
+    """Return the open invitations addressed to the user by name."""
+    inviter = User.__table__.alias("inviter")
+    rows = await session.execute(
+        select(HomeInvitation, Home.name, inviter.c.display_name)
+        .join(Home, Home.id == HomeInvitation.home_id)
+        .join(inviter, inviter.c.id == HomeInvitation.invited_by)
+        .where(
+            HomeInvitation.invitee_id == user.id,
+            HomeInvitation.state == InvitationState.PENDING.value,
+            HomeInvitation.expires_at > utcnow(),
+        )
+        .order_by(HomeInvitation.created_at.desc())
+    )
+    return [Pending(row[0], row[1], row[2]) for row in rows]
+
+
+async def _claim(
+    session: AsyncSession, invitation: HomeInvitation, user: User, target: InvitationState
+) -> None:
+    """Move a pending invitation with a conditional update: only one answer wins."""
+    now = utcnow()
+    if not is_open(invitation.state, invitation.expires_at, now):
+        raise Conflict("this invitation was used, withdrawn or has expired")
+    move_invitation(invitation.state, target)
+    claimed = await session.execute(
+        update(HomeInvitation)
+        .where(
+            HomeInvitation.id == invitation.id,
+            HomeInvitation.state == InvitationState.PENDING.value,
+        )
+        .values(state=target.value, answered_at=now, accepted_by=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("this invitation was used, withdrawn or has expired")
+    await session.refresh(invitation)
+
+
+async def _join(session: AsyncSession, invitation: HomeInvitation, user: User) -> str:
+    await _claim(session, invitation, user, InvitationState.ACCEPTED)
+    current = await membership(session, user_id=user.id, home_id=invitation.home_id)
+    if current is not HomeRole.OWNER:  # an invitation never demotes anyone
+        await add_member(
+            session, home_id=invitation.home_id, user_id=user.id, role=HomeRole(invitation.role)
+        )
+    return invitation.home_id
+
+
+async def _addressed(session: AsyncSession, user: User, invitation_id: str) -> HomeInvitation:
+    invitation = await session.get(HomeInvitation, invitation_id)
+    if invitation is None or invitation.invitee_id != user.id:
+        raise NotFound("no such invitation")
+    return invitation
+
+
+async def accept(session: AsyncSession, *, user: User, invitation_id: str) -> str:
+    """Accept an invitation addressed to the user; return the home's id."""
+    return await _join(session, await _addressed(session, user, invitation_id), user)
+
+
+async def decline(session: AsyncSession, *, user: User, invitation_id: str) -> None:
+    """Decline an invitation addressed to the user."""
+    invitation = await _addressed(session, user, invitation_id)
+    await _claim(session, invitation, user, InvitationState.DECLINED)
+
+
+async def by_token(session: AsyncSession, *, token: str) -> tuple[HomeInvitation, Home]:
+    """Return the open link invitation for ``token`` and its home, or ``NotFound``."""
+    invitation = await session.scalar(
+        select(HomeInvitation).where(HomeInvitation.token_digest == token_digest(token))
+    )
+    home = await session.get(Home, invitation.home_id) if invitation is not None else None
+    if invitation is None or home is None:
+        raise NotFound("this invitation link is not valid")
+    if not is_open(invitation.state, invitation.expires_at, utcnow()):
+        raise NotFound("this invitation link was used, withdrawn or has expired")
+    return invitation, home
+
+
+async def accept_link(session: AsyncSession, *, user: User, token: str) -> str:
+    """Join the home an invitation link leads to; return the home's id."""
+    invitation, _ = await by_token(session, token=token)
+    return await _join(session, invitation, user)
+
+
+async def withdraw(session: AsyncSession, *, user: User, home_id: str, invitation_id: str) -> None:
+    """Withdraw an open invitation of a home the user owns."""
+    await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
+    invitation = await session.get(HomeInvitation, invitation_id)
+    if invitation is None or invitation.home_id != home_id:
+        raise NotFound("no such invitation")
+    await _claim(session, invitation, user, InvitationState.WITHDRAWN)

@@ -1,0 +1,125 @@
+"""Devices in a home: added into a room, moved between rooms, named, marked favourite.
+
+Binding itself (pairing codes, who holds a device) belongs to the device cloud
+(``hearth.hub.binding``); this module adds the home's view of a device on top: its room,
+its name in this home, and who keeps it among their favourites.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.bus import Event
+from hearth.errors import NotFound
+from hearth.homes.events import HomeChanged, HomeLeft
+from hearth.homes.models import DevicePlacement, Favourite, Room
+from hearth.homes.rules import HomeAction, clean_name
+from hearth.homes.service import require
+from hearth.hub import binding
+from hearth.hub.commands import device_for_member
+from hearth.hub.models import Device
+
+
+async def _room_in(session: AsyncSession, home_id: str, room_id: str | None) -> str | None:
+    if room_id is None:
+        return None
+    room = await session.get(Room, room_id)
+    if room is None or room.home_id != home_id:
+        raise NotFound("no such room in this home")
+    return room.id
+
+
+async def _placement(session: AsyncSession, device: Device) -> DevicePlacement:
+    assert device.home_id is not None
+    row = await session.get(DevicePlacement, device.id, with_for_update=True)
+    if row is None:
+        row = DevicePlacement(device_id=device.id, home_id=device.home_id)
+        session.add(row)
+    elif row.home_id != device.home_id:  # left over from the device's previous home
+        row.home_id, row.room_id, row.name = device.home_id, None, None
+    return row
+
+
+async def add_device(
+    session: AsyncSession, *, user: User, home_id: str, pairing_code: str,
+    room_id: str | None = None,
+) -> tuple[Device, list[Event]]:  # fmt: skip
+    """Add the device with this pairing code to a home the user owns, into ``room_id``."""
+    await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
+    room = await _room_in(session, home_id, room_id)  # a wrong room changes nothing
+    device, events = await binding.bind(
+        session, user=user, home_id=home_id, pairing_code=pairing_code
+    )
+    row = await _placement(session, device)
+    if room is not None or events:
+        row.room_id = room
+    await session.flush()
+    return device, [*events, HomeChanged(home_id, "devices")]
+
+
+async def place_device(
+    session: AsyncSession, *, user: User, device_id: str, room_id: str | None,
+    name: str | None = None,
+) -> tuple[DevicePlacement, list[Event]]:  # fmt: skip
+    """Move a device into a room of its home (None: no room), and optionally rename it."""
+    device = await device_for_member(session, user=user, device_id=device_id)
+    assert device.home_id is not None
+    await require(session, user=user, home_id=device.home_id, action=HomeAction.MANAGE)
+    row = await _placement(session, device)
+    row.room_id = await _room_in(session, device.home_id, room_id)
+    if name is not None:
+        row.name = clean_name(name, what="a device") if name.strip() else None
+    await session.flush()
+    return row, [HomeChanged(device.home_id, "devices")]
+
+
+async def set_favourite(
+    session: AsyncSession, *, user: User, device_id: str, favourite: bool
+) -> bool:
+    """Put a device among the user's favourites (first on their home view), or take it out."""
+    device = await device_for_member(session, user=user, device_id=device_id)
+    assert device.home_id is not None
+    await require(session, user=user, home_id=device.home_id, action=HomeAction.CONTROL)
+    found = await session.get(Favourite, (user.id, device.id))
+    if favourite and found is None:
+        session.add(Favourite(user_id=user.id, device_id=device.id))
+    elif not favourite and found is not None:
+        await session.delete(found)
+    await session.flush()
+    return favourite
+
+
+async def placements(session: AsyncSession, *, home_id: str) -> dict[str, DevicePlacement]:
+    """Return the current placements of a home's devices by device id (no access check)."""
+    rows = await session.scalars(
+        select(DevicePlacement)
+        .join(Device, Device.id == DevicePlacement.device_id)
+        .where(DevicePlacement.home_id == home_id, Device.home_id == home_id)
+    )
+    return {row.device_id: row for row in rows}
+
+
+async def favourites(session: AsyncSession, *, user: User, home_id: str) -> set[str]:
+    """Return the ids of the user's favourite devices in a home (no access check)."""
+    rows = await session.scalars(
+        select(Favourite.device_id)
+        .join(Device, Device.id == Favourite.device_id)
+        .where(Favourite.user_id == user.id, Device.home_id == home_id)
+    )
+    return set(rows)
+
+
+async def delete_home(session: AsyncSession, *, user: User, home_id: str) -> list[Event]:
+    """Delete a home the user owns; its devices leave it with everything they reported."""
+    home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
+    events: list[Event] = []
+    device_ids = list(await session.scalars(select(Device.id).where(Device.home_id == home.id)))
+    for device_id in device_ids:
+        _, unbound = await binding.unbind(session, user=user, device_id=device_id)
+        events.extend(unbound)
+    await session.execute(delete(DevicePlacement).where(DevicePlacement.home_id == home.id))
+    await session.delete(home)
+    await session.flush()
+    return [*events, HomeLeft(home_id, None)]

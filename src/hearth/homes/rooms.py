@@ -1,0 +1,91 @@
+"""Rooms of a home: owners create, rename, reorder and delete them; everyone sees them.
+
+Deleting a room leaves its devices in the home, placed in no room.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.errors import Conflict, NotFound
+from hearth.homes.events import HomeChanged
+from hearth.homes.models import Room
+from hearth.homes.rules import HomeAction, clean_name
+from hearth.homes.service import require
+
+MAX_ROOMS = 50
+
+
+async def list_rooms(session: AsyncSession, *, user: User, home_id: str) -> list[Room]:
+    """Return a home's rooms in their order."""
+    await require(session, user=user, home_id=home_id)
+    rows = await session.scalars(
+        select(Room).where(Room.home_id == home_id).order_by(Room.position, Room.created_at)
+    )
+    return list(rows)
+
+
+async def _name_taken(session: AsyncSession, home_id: str, name: str, but: str = "") -> bool:
+    found = await session.scalar(
+        select(Room.id).where(
+            Room.home_id == home_id, func.lower(Room.name) == name.lower(), Room.id != but
+        )
+    )
+    return found is not None
+
+
+async def create_room(
+    session: AsyncSession, *, user: User, home_id: str, name: str
+) -> tuple[Room, list[HomeChanged]]:
+    """Add a room at the end of a home the user owns."""
+    home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
+    cleaned = clean_name(name, what="a room")
+    count = await session.scalar(select(func.count()).where(Room.home_id == home.id))
+    if (count or 0) >= MAX_ROOMS:
+        raise Conflict(f"a home has at most {MAX_ROOMS} rooms")
+    if await _name_taken(session, home.id, cleaned):
+        raise Conflict(f"this home already has a room called {cleaned!r}")
+    last = await session.scalar(select(func.max(Room.position)).where(Room.home_id == home.id))
+    room = Room(home_id=home.id, name=cleaned, position=(last or 0) + 1)
+    session.add(room)
+    await session.flush()
+    return room, [HomeChanged(home.id, "rooms")]
+
+
+async def room_of(
+    session: AsyncSession, *, user: User, room_id: str, action: HomeAction = HomeAction.VIEW
+) -> Room:
+    """Return a room of one of the user's homes (``NotFound`` for anyone else's)."""
+    room = await session.get(Room, room_id)
+    if room is None:
+        raise NotFound("no such room")
+    try:
+        await require(session, user=user, home_id=room.home_id, action=action)
+    except NotFound:
+        raise NotFound("no such room") from None
+    return room
+
+
+async def rename_room(
+    session: AsyncSession, *, user: User, room_id: str, name: str
+) -> tuple[Room, list[HomeChanged]]:
+    """Rename a room of a home the user owns."""
+    room = await room_of(session, user=user, room_id=room_id, action=HomeAction.MANAGE)
+    cleaned = clean_name(name, what="a room")
+    if await _name_taken(session, room.home_id, cleaned, but=room.id):
+        raise Conflict(f"this home already has a room called {cleaned!r}")
+    room.name = cleaned
+    return room, [HomeChanged(room.home_id, "rooms")]
+
+
+async def delete_room(
+    session: AsyncSession, *, user: User, room_id: str
+) -> list[HomeChanged]:
+    """Delete a room; its devices stay in the home without a room."""
+    room = await room_of(session, user=user, room_id=room_id, action=HomeAction.MANAGE)
+    home_id = room.home_id
+    await session.delete(room)
+    await session.flush()
+    return [HomeChanged(home_id, "rooms")]

@@ -1,0 +1,113 @@
+"""Rules of the home app, without I/O: roles and what each may do, names, invitations.
+
+``HOME_PERMISSIONS`` is the one table of who may do what inside a home. Members see and
+control the devices; owners also manage the home, its rooms, its devices and its people.
+An invitation is a small workflow (``INVITATION_MOVES``); an illegal move raises
+``InvalidTransition``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from hearth.errors import InvalidInput, InvalidTransition
+
+MAX_NAME = 80
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class HomeRole(StrEnum):
+    OWNER = "owner"  # manages the home: rooms, devices, members
+    MEMBER = "member"  # sees and controls the home's devices
+
+
+class HomeAction(StrEnum):
+    VIEW = "view"  # see the home, its rooms and devices, their state and history
+    CONTROL = "control"  # operate devices, mark favourites
+    MANAGE = "manage"  # rename or delete the home; rooms; add, move and remove devices
+    INVITE = "invite"  # invite people, change their role, remove them
+
+
+HOME_PERMISSIONS: dict[HomeRole, frozenset[HomeAction]] = {
+    HomeRole.OWNER: frozenset(HomeAction),
+    HomeRole.MEMBER: frozenset({HomeAction.VIEW, HomeAction.CONTROL}),
+}
+
+
+def allows(role: HomeRole, action: HomeAction) -> bool:
+    """Tell whether ``role`` may do ``action`` in its home."""
+    return action in HOME_PERMISSIONS[role]
+
+
+def clean_name(name: str, *, field: str = "name", what: str = "a home") -> str:
+    """Return ``name`` with its whitespace collapsed, or raise ``InvalidInput``."""
+    cleaned = " ".join(name.split())
+    if not cleaned or len(cleaned) > MAX_NAME:
+        raise InvalidInput(
+            f"{what} needs a name of 1-{MAX_NAME} characters",
+            detail=[{"field": field, "message": f"1-{MAX_NAME} characters"}],
+        )
+    return cleaned
+
+
+def parse_role(value: str) -> HomeRole:
+    """Return the role named ``value`` or raise ``InvalidInput`` naming the choices."""
+    try:
+        return HomeRole(value)
+    except ValueError:
+        raise InvalidInput(
+            "role is 'owner' or 'member'", detail=[{"field": "role", "message": "owner or member"}]
+        ) from None
+
+
+def can_leave(role: HomeRole, owners: int) -> bool:
+    """Tell whether someone of ``role`` may leave a home that has ``owners`` owners.
+
+    The last owner cannot leave: a home without an owner could never be managed again
+    (they delete the home instead, or make someone else an owner first).
+    """
+    return role is HomeRole.MEMBER or owners > 1
+
+
+class InvitationState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+INVITATION_MOVES: dict[InvitationState, frozenset[InvitationState]] = {
+    InvitationState.PENDING: frozenset(
+        {InvitationState.ACCEPTED, InvitationState.DECLINED, InvitationState.WITHDRAWN}
+    ),
+    InvitationState.ACCEPTED: frozenset(),
+    InvitationState.DECLINED: frozenset(),
+    InvitationState.WITHDRAWN: frozenset(),
+}
+
+
+def move_invitation(current: str, target: InvitationState) -> InvitationState:
+    """Return ``target`` if an invitation may move there from ``current``; else raise."""
+    state = InvitationState(current)
+    if target not in INVITATION_MOVES[state]:
+        raise InvalidTransition(state.value, target.value, what="invitation")
+    return target
+
+
+def is_open(state: str, expires_at: datetime, now: datetime) -> bool:
+    """Tell whether an invitation can still be answered."""
+    return state == InvitationState.PENDING and now < expires_at
+
+
+def new_token() -> tuple[str, str]:
+    """Return a fresh invitation-link token and the digest that is stored instead of it."""
+    token = secrets.token_urlsafe(24)
+    return token, token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    """Return the stored form of a link token (the token itself is never stored)."""
+    return hashlib.sha256(token.encode()).hexdigest()
