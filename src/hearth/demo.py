@@ -13,6 +13,7 @@ from hearth.funding.demo import seed_funding
 from hearth.hub.demo import seed_devices
 from hearth.mall.demo import seed_mall
 from hearth.payments.demo import seed_payments
+from hearth.scenes.demo import seed_scenes
 
 DEMO_PARTNER = "Lumi Labs"
 # (what the account is for, username, password): printed by `hearth demo`.
@@ -48,6 +49,7 @@ async def seed(settings: Settings) -> None:
                 )
         await seed_payments(db.session_factory(engine), settings, fan="fan", partner="partner")
         await seed_devices(db.session_factory(engine), settings, fan="fan")
+        await seed_scenes(db.session_factory(engine), fan="fan")
         await seed_mall(
             db.session_factory(engine),
             settings,
