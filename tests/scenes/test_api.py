@@ -14,6 +14,7 @@ from hearth import db
 from hearth.hub import identity
 from hearth.hub.models import DeviceModel
 from hearth.runtime import Hearth
+from hearth.scenes import service
 from hearth.scenes.rules import Op
 from hearth.web.app import create_app
 from tests.helpers import csrf_token, post_json, signup
@@ -198,3 +199,18 @@ async def test_another_homes_scenes_automations_and_runs_answer_404(
         assert response.status_code == 404, (method, url, response.text)
     still = (await client.get(f"/api/v1/automations/{automation_id}")).json()
     assert (still["enabled"], still["name"]) == (True, "Warm evening")
+
+
+async def test_a_home_has_a_limit_of_automations_and_scenes(
+    hearth: Hearth, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "MAX_AUTOMATIONS", 1)
+    monkeypatch.setattr(service, "MAX_SCENES", 1)
+    home, lamp = await _furnish(hearth, client, "mia")
+    scene = {"name": "Dim", "actions": _rule(lamp)["actions"]}
+    for url, body in ((f"/api/v1/homes/{home}/automations", _rule(lamp)),
+                      (f"/api/v1/homes/{home}/scenes", scene)):  # fmt: skip
+        assert (await post_json(client, url, body)).status_code == 201
+        refused = await post_json(client, url, body)
+        assert refused.status_code == 409
+        assert refused.json()["error"] == "scene_limit_reached"

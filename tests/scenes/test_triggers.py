@@ -4,12 +4,14 @@ real broker, the automation fires, and another simulated device receives the com
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from hearth.kit.clock import FrozenClock
 from hearth.notifications.models import Notification
 from hearth.scenes.models import Automation, SceneRun
-from tests.scenes.conftest import Furnished, eventually
+from tests.scenes.conftest import Furnished, eventually, state_of
 
 
 async def test_a_threshold_crossing_turns_on_a_lamp_of_another_device(home: Furnished) -> None:
@@ -194,3 +196,28 @@ async def test_two_automations_that_trigger_each_other_are_stopped(home: Furnish
     async with home.rig.hearth.sessions() as session:
         found = [await session.get(Automation, a) for a in (ping, pong)]
     assert [a.enabled for a in found if a is not None] == [False, True]
+
+
+async def test_any_condition_in_the_home_time_window_lets_the_run_through(
+    home: Furnished,
+) -> None:
+    home.rig.hearth.clock = FrozenClock(datetime(2026, 6, 1, 23, 30, tzinfo=UTC))  # UTC home
+    automation_id = await home.automation(
+        triggers=[{"kind": "availability", "device_id": home.lock.id, "to": "online"}],
+        conditions={"match": "any", "items": [
+            {"kind": "property", "device_id": home.lamp.id, "key": "2.2", "op": ">",
+             "value": 100},
+            {"kind": "time", "after": "22:00", "before": "06:00"},
+        ]},
+        actions=[{"kind": "set", "device_id": home.lamp.id, "props": {"2.2": 3}}],
+    )  # fmt: skip
+    await home.lock.stop()
+
+    async def offline() -> bool:
+        return not (await state_of(home.rig.hearth, home.lock.id)).online
+
+    await eventually(offline)
+    await home.lock.connect()
+    (run,) = await home.finished_runs(automation_id)
+    assert (run.status, run.conditions, run.cause["to"]) == ("succeeded", [False, True], "online")
+    await home.lamp_has("2.2", 3)
