@@ -18,6 +18,7 @@ from hearth.homes import service as homes
 from hearth.kit.clock import FrozenClock
 from hearth.notifications.models import Notification
 from hearth.runtime import Hearth
+from hearth.scenes import runner as runner_module
 from hearth.scenes import service
 from hearth.scenes.models import SceneRun, SceneTimer
 from hearth.scenes.runner import SceneRunner
@@ -238,3 +239,22 @@ async def test_the_mode_decides_what_a_second_trigger_does(
     assert [r.status for r in await home.runs(automation_id)] == statuses
     done = statuses.count("succeeded")
     assert await home.notices() == ["done"] * done
+
+
+async def test_the_log_keeps_the_newest_runs_of_each_automation(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner_module, "KEEP_PER_AUTOMATION", 2)
+    runner = await home.runner()
+    automation_id = await home.automation(
+        mode="parallel", triggers=[{"kind": "schedule", "cron": "0 9 * * *"}],
+        actions=[notify("ping")],
+    )  # fmt: skip
+    for _ in range(4):
+        home.clock.advance(timedelta(seconds=1))
+        await runner.run_automation(user=home.user, automation_id=automation_id)
+        await home.settle()
+    kept = [r.started_at for r in await home.runs(automation_id)]
+    runner._next_prune = 0.0
+    await runner.tick()
+    assert [r.started_at for r in await home.runs(automation_id)] == kept[-2:]

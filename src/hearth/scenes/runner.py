@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, func, select, update
 
 from hearth import db, metrics
 from hearth.accounts.models import User
@@ -70,6 +70,23 @@ STALE_RUN = timedelta(minutes=2)
 BURST = 20
 BURST_SECONDS = 10.0
 KEEP_RUNS = timedelta(days=14)
+KEEP_PER_AUTOMATION = 200  # a chatty trigger keeps its newest runs, not millions
+PRUNE_EVERY = 60.0
+
+
+def _beyond_kept() -> Select[tuple[str]]:
+    """Select the finished runs of each automation older than its newest kept ones."""
+    ranked = (
+        select(
+            SceneRun.id,
+            func.row_number()
+            .over(partition_by=SceneRun.automation_id, order_by=SceneRun.started_at.desc())
+            .label("rank"),
+        )
+        .where(SceneRun.automation_id.is_not(None), SceneRun.finished_at.is_not(None))
+        .subquery()
+    )
+    return select(ranked.c.id).where(ranked.c.rank > KEEP_PER_AUTOMATION)
 
 
 @dataclass(frozen=True)
@@ -106,6 +123,7 @@ class SceneRunner:
         self._runs: dict[str, asyncio.Task[None]] = {}
         self._run_owner: dict[str, str] = {}  # run id → automation id, while it runs here
         self._actors: dict[str, User | None] = {}
+        self._next_prune = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.Task[None] | None = None
         self.started = 0  # runs started by this process, for tests and benchmarks
@@ -516,6 +534,10 @@ class SceneRunner:
                         reason="interrupted: the process carrying it out stopped")
             )  # fmt: skip
             await session.execute(delete(SceneRun).where(SceneRun.finished_at < now - KEEP_RUNS))
+        if time.monotonic() >= self._next_prune:
+            self._next_prune = time.monotonic() + PRUNE_EVERY
+            async with db.transaction(self.hearth.sessions) as session:
+                await session.execute(delete(SceneRun).where(SceneRun.id.in_(_beyond_kept())))
 
     async def _timer_due(
         self, timer_id: str, automation_id: str, index: int, due_at: datetime, now: datetime
