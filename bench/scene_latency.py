@@ -125,7 +125,7 @@ async def start_broker(kind: str, data_dir: Path, settings: Settings) -> tuple[
 
 
 async def worker_main(interval: float) -> None:
-    """Run hearth until stdin closes, with the given ingest flush interval."""
+    """Run hearth until stdin closes (its flush interval comes in HEARTH_INGEST_FLUSH_MS)."""
     from hearth.config import load_settings
     from hearth.logs import configure_logging
     from hearth.runtime import Hearth
@@ -135,7 +135,6 @@ async def worker_main(interval: float) -> None:
     await runtime.start()
     cloud = runtime.cloud
     assert cloud is not None and cloud.ingest is not None and cloud.link is not None
-    cloud.ingest.interval = interval
     probe = os.environ["BENCH_PROBE"]
     stages: dict[str, list[float]] = {"received→announced": [], "announced→sent": []}
     seen: dict[str, float] = {}
@@ -357,6 +356,7 @@ async def run_one(
     service_port, port, extra, broker = await start_broker(kind, data_dir, settings)
     if database is not None:
         extra["HEARTH_DATABASE_URL"] = database
+    extra["HEARTH_INGEST_FLUSH_MS"] = str(round(interval * 1000))
     env = {**_env(data_dir, settings.embedded_mqtt_port, extra),
            "BENCH_PROBE": units["probe"].device_id}  # fmt: skip
     worker = _child(["--worker", str(interval)], env, work / f"worker-{kind}-{interval}.log")

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     )
     history_days: int = Field(default=30, ge=1, le=3650, description="device history kept")
     ingest: bool = Field(default=True, description="consume device traffic in this process")
+    ingest_flush_ms: int = Field(
+        default=50, ge=1, le=1000,
+        description="longest a device report waits to be written (and to trigger automations)",
+    )  # fmt: skip
     mosquitto_dir: Path | None = Field(
         default=None, description="keep Mosquitto's password and ACL files here, current"
     )

@@ -103,7 +103,8 @@ class DeviceCloud:
         """Start consuming device traffic on a connection of its own."""
         if self.ingest is not None:
             return
-        self.ingest = Ingest(self.hearth, self.specs)
+        interval = self.hearth.settings.ingest_flush_ms / 1000
+        self.ingest = Ingest(self.hearth, self.specs, interval=interval)
         self.link = TrafficLink(
             self.hearth.broker_address(), self.traffic_filter, self.ingest.receive
         )
