@@ -25,6 +25,7 @@ from hearth.web.routes import (
     api_devices,
     api_funding,
     api_funding_partner,
+    api_homes,
     api_ledger,
     api_makers,
     api_mall,
@@ -34,6 +35,7 @@ from hearth.web.routes import (
     broker_hooks,
     funding_pages,
     health,
+    home_pages,
     media,
     pages,
     partner_pages,
@@ -161,8 +163,10 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(api_funding.router, prefix="/api/v1")
     app.include_router(api_funding_partner.router, prefix="/api/v1")
     app.include_router(api_scenes.router, prefix="/api/v1")
+    app.include_router(api_homes.router, prefix="/api/v1")
     app.include_router(api_partner.router, prefix="/api/v1")
     app.include_router(media.router)
+    app.include_router(home_pages.router)
     app.include_router(pages.router)
     app.include_router(scene_pages.router)
     app.include_router(funding_pages.router)

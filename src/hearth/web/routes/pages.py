@@ -39,13 +39,6 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-@router.get("/")
-async def home(request: Request, user: OptionalUser) -> Response:
-    if user is None:
-        return render(request, "landing.html", user=None)
-    return render(request, "home.html", user=user, active="home")
-
-
 @router.get("/login")
 async def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user is not None:

@@ -1,0 +1,362 @@
+// The home app in the browser: live updates over server-sent events, device controls
+// that show "pending" until the device answers, history charts, QR scanning.
+(() => {
+  "use strict";
+  const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+  const REASONS = {
+    unknown: "it has no such setting",
+    not_writable: "this value cannot be changed",
+    not_readable: "this value cannot be read",
+    wrong_type: "the value has the wrong type",
+    not_integer: "it takes whole numbers only",
+    out_of_range: "the value is out of its range",
+    off_step: "the value is between its steps",
+    not_in_list: "the value is not one of its choices",
+    too_long: "the text is too long",
+    bad_arguments: "the inputs do not match",
+    busy: "it is busy right now",
+    device_error: "something went wrong on the device",
+  };
+
+  function refusal(result) {
+    const codes = [];
+    for (const part of Object.values(result?.results || {})) {
+      if (part.code && part.code !== "ok") codes.push(part.code);
+    }
+    if (!codes.length && result?.code && result.code !== "ok") codes.push(result.code);
+    const words = codes.map((c) => REASONS[c] || c.replaceAll("_", " "));
+    return `The device refused: ${words.join("; ") || "no reason given"}.`;
+  }
+
+  // Send a command and wait for the device's answer; return {ok, text, answer}.
+  async function send(deviceId, body) {
+    let response;
+    try {
+      response = await fetch(`/api/v1/devices/${deviceId}/commands`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ timeout: 5, ...body }),
+      });
+    } catch {
+      return { ok: false, text: "Could not reach hearth. Check your connection." };
+    }
+    const answer = await response.json().catch(() => ({}));
+    if (response.ok && answer.status === "succeeded") return { ok: true, text: "Done — the device confirmed.", answer };
+    if (response.ok && answer.status === "failed") return { ok: false, text: refusal(answer.result), answer };
+    if (response.status === 504) return { ok: false, text: "No answer from the device in time. It may still act." };
+    if (response.status === 409) return { ok: false, text: answer.detail ? `Not sent: ${answer.detail}.` : "Not sent: the device is offline." };
+    return { ok: false, text: answer.detail || `Refused (${response.status}).` };
+  }
+
+  function setStatus(el, text, kind) {
+    if (!el) return;
+    el.textContent = text;
+    el.className = el.className.replace(/\b(ok|bad|pending)\b/g, "").trim() + (kind ? ` ${kind}` : "");
+  }
+
+  // --- device cards: one-tap power -------------------------------------------------
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-power]");
+    if (!button || button.classList.contains("pending")) return;
+    const card = button.closest(".device-card");
+    const status = card && $("[data-status]", card);
+    const target = button.getAttribute("aria-pressed") !== "true";
+    button.classList.add("pending");
+    button.setAttribute("aria-busy", "true");
+    setStatus(status, "Pending…", "pending");
+    const outcome = await send(button.dataset.device, { kind: "set", props: { [button.dataset.key]: target } });
+    button.classList.remove("pending");
+    button.removeAttribute("aria-busy");
+    if (outcome.ok) {
+      setPower(card, target);
+      setStatus(status, target ? "Turned on" : "Turned off", "ok");
+      setTimeout(() => status && status.textContent.startsWith("Turned") && setStatus(status, "", ""), 2500);
+    } else {
+      setStatus(status, outcome.text, "bad");
+    }
+  });
+
+  function setPower(card, on) {
+    if (!card) return;
+    const button = $("[data-power]", card);
+    if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+    card.classList.toggle("is-on", !!on);
+  }
+
+  // --- device page: controls -------------------------------------------------------
+  function readValue(form) {
+    const input = $("[data-input]", form);
+    const hint = form.dataset.hint;
+    if (hint === "toggle") return input.checked;
+    if (hint === "select") return JSON.parse(input.value);
+    if (hint === "color") return parseInt(input.value.slice(1), 16);
+    if (form.hasAttribute("data-numeric")) {
+      if (input.value.trim() === "") return null;
+      return form.hasAttribute("data-integer") ? parseInt(input.value, 10) : parseFloat(input.value);
+    }
+    return input.value;
+  }
+
+  function remember(form) {
+    const input = $("[data-input]", form);
+    if (input) input.dataset.confirmed = input.type === "checkbox" ? String(input.checked) : input.value;
+  }
+
+  function restore(form) {
+    const input = $("[data-input]", form);
+    if (!input || input.dataset.confirmed === undefined) return;
+    if (input.type === "checkbox") input.checked = input.dataset.confirmed === "true";
+    else input.value = input.dataset.confirmed;
+    const output = $("[data-output]", form);
+    if (output && output.dataset.confirmedLabel) output.textContent = output.dataset.confirmedLabel;
+  }
+
+  async function submitControl(form) {
+    const status = $("[data-status]", form);
+    const value = readValue(form);
+    if (value === null || Number.isNaN(value)) {
+      setStatus(status, "Enter a value first.", "bad");
+      return;
+    }
+    form.classList.add("pending");
+    form.setAttribute("aria-busy", "true");
+    setStatus(status, "Pending — waiting for the device…", "pending");
+    const outcome = await send(form.dataset.device, { kind: "set", props: { [form.dataset.key]: value } });
+    form.classList.remove("pending");
+    form.removeAttribute("aria-busy");
+    if (outcome.ok) {
+      remember(form);
+      const output = $("[data-output]", form);
+      setStatus(status, output ? `Confirmed: ${output.textContent}` : "Confirmed by the device.", "ok");
+    } else {
+      restore(form);
+      setStatus(status, outcome.text, "bad");
+    }
+  }
+
+  function initControls() {
+    for (const form of $$("[data-control]")) {
+      remember(form);
+      const input = $("[data-input]", form);
+      const output = $("[data-output]", form);
+      if (output) output.dataset.confirmedLabel = output.textContent;
+      const hint = form.dataset.hint;
+      if (hint === "slider") {
+        input.addEventListener("input", () => {
+          const label = `${input.value}${input.dataset.unit ? " " + input.dataset.unit : ""}`;
+          output.textContent = label;
+          input.setAttribute("aria-valuetext", label);
+        });
+      }
+      if (["toggle", "slider", "select", "color"].includes(hint)) {
+        input.addEventListener("change", () => submitControl(form));
+      }
+      form.addEventListener("submit", (event) => { event.preventDefault(); submitControl(form); });
+    }
+    for (const form of $$("[data-action]")) {
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const status = $("[data-status]", form);
+        const args = {};
+        for (const input of $$("[data-arg]", form)) {
+          let value = input.value;
+          if (input.hasAttribute("data-bool")) value = input.checked;
+          else if (input.tagName === "SELECT") value = JSON.parse(value);
+          else if (input.hasAttribute("data-numeric")) value = input.hasAttribute("data-integer") ? parseInt(value, 10) : parseFloat(value);
+          args[input.dataset.arg] = value;
+        }
+        setStatus(status, "Pending — waiting for the device…", "pending");
+        const outcome = await send(form.dataset.device, { kind: "action", action: form.dataset.key, args });
+        setStatus(status, outcome.ok ? "Done — the device confirmed." : outcome.text, outcome.ok ? "ok" : "bad");
+      });
+    }
+  }
+
+  // --- live updates -----------------------------------------------------------------
+  function showState(data) {
+    for (const card of $$(`.device-card[data-device="${data.device_id}"]`)) {
+      if (data.card) {
+        $("[data-state]", card).textContent = data.card.state || "—";
+        if (data.card.switch_on !== null && data.card.switch_on !== undefined) setPower(card, data.card.switch_on);
+      }
+    }
+    const page = $(`[data-device-page="${data.device_id}"]`);
+    if (!page) return;
+    for (const [key, value] of Object.entries(data.changed)) {
+      const label = data.labels[key] ?? String(value);
+      for (const row of $$(`[data-key="${key}"]`, page)) {
+        if (row.matches(".readonly")) { $("[data-value]", row).textContent = label; continue; }
+        if (!row.matches("[data-control]") || row.classList.contains("pending")) continue;
+        const input = $("[data-input]", row);
+        if (input === document.activeElement && row.dataset.hint !== "toggle") continue;
+        if (row.dataset.hint === "toggle") input.checked = !!value;
+        else if (row.dataset.hint === "select") input.value = JSON.stringify(value);
+        else if (row.dataset.hint === "color") input.value = "#" + Number(value).toString(16).padStart(6, "0");
+        else input.value = value;
+        const output = $("[data-output]", row);
+        if (output) { output.textContent = label; output.dataset.confirmedLabel = label; input.setAttribute("aria-valuetext", label); }
+        remember(row);
+      }
+      chartAppend(data.device_id, key, value, data.at);
+    }
+  }
+
+  function showAvailability(data) {
+    for (const card of $$(`.device-card[data-device="${data.device_id}"]`)) {
+      card.classList.toggle("is-offline", !data.online);
+      $("[data-offline]", card).hidden = data.online;
+      const power = $("[data-power]", card);
+      if (power) power.disabled = !data.online;
+    }
+    const page = $(`[data-device-page="${data.device_id}"]`);
+    if (page) {
+      $("[data-offline]", page).hidden = data.online;
+      $("[data-online]", page).hidden = !data.online;
+    }
+  }
+
+  function showEvent(data) {
+    const page = $(`[data-device-page="${data.device_id}"]`);
+    const list = page && $("[data-events]", page);
+    if (!list) return;
+    $("[data-no-events]", list)?.remove();
+    const item = document.createElement("li");
+    const at = new Date(data.at);
+    item.innerHTML = `<span></span><time class="muted small"></time>`;
+    item.firstChild.textContent = data.label;
+    item.lastChild.textContent = at.toLocaleTimeString();
+    item.lastChild.dateTime = data.at;
+    list.prepend(item);
+    while (list.children.length > 10) list.lastChild.remove();
+  }
+
+  async function refreshCards() {
+    const holder = $("#cards");
+    if (!holder) return;
+    const response = await fetch(holder.dataset.cardsUrl, { headers: { Accept: "text/html" } });
+    if (response.ok) holder.innerHTML = await response.text();
+  }
+
+  function connect(homeId) {
+    const status = $("[data-live-status]");
+    const source = new EventSource(`/api/v1/homes/${homeId}/live`);
+    const on = (name, handler) => source.addEventListener(name, (e) => handler(JSON.parse(e.data)));
+    on("ready", () => { if (status) status.textContent = "Live"; document.body.dataset.live = "ready"; });
+    on("state", showState);
+    on("availability", showAvailability);
+    on("device-event", showEvent);
+    on("home", (data) => { if (data.what !== "members") refreshCards(); });
+    on("closed", () => { source.close(); window.location.assign("/"); });
+    source.onerror = () => { if (status) status.textContent = "Reconnecting…"; document.body.dataset.live = "lost"; };
+  }
+
+  // --- history chart (uPlot) --------------------------------------------------------
+  const RANGES = { hour: [3600, 60], day: [86400, 144], week: [604800, 168] };
+  let chart = null;
+  let chartKey = null;
+
+  async function drawChart(section) {
+    const key = $("[data-history-key]", section).value;
+    const option = $("[data-history-key]", section).selectedOptions[0];
+    const range = $('input[name="range"]:checked', section).value;
+    const [seconds, points] = RANGES[range];
+    const until = new Date(Date.now() + 1000);
+    const since = new Date(until.getTime() - seconds * 1000);
+    const params = new URLSearchParams({ key, since: since.toISOString(), until: until.toISOString(), points: String(points) });
+    const note = $("[data-chart-note]", section);
+    const response = await fetch(`/api/v1/devices/${section.dataset.device}/history?${params}`);
+    const rows = response.ok ? await response.json() : [];
+    const xs = rows.map((p) => new Date(p.at).getTime() / 1000);
+    const ys = rows.map((p) => (typeof p.value === "number" ? p.value : null));
+    const holder = $("[data-chart]", section);
+    holder.setAttribute("aria-label", `${option.textContent} over the last ${range}: ${rows.length} readings`);
+    note.textContent = rows.length ? "" : "No readings in this range yet.";
+    if (chart) { chart.destroy(); chart = null; }
+    if (!window.uPlot) { note.textContent = "Charts are not available."; return; }
+    const unit = option.dataset.unit;
+    const accent = getComputedStyle(document.documentElement).getPropertyValue("--accent").trim() || "#ff6a00";
+    chart = new window.uPlot({
+      width: Math.max(260, holder.clientWidth), height: 220,
+      scales: { x: { time: true } },
+      legend: { show: false },
+      axes: [{ stroke: "#888" }, { stroke: "#888", values: (u, vals) => vals.map((v) => `${v}${unit ? " " + unit : ""}`), size: 64 }],
+      series: [{}, { label: option.textContent, stroke: accent, width: 2, fill: accent + "22", spanGaps: true }],
+    }, [xs, ys], holder);
+    chartKey = `${section.dataset.device}/${key}`;
+  }
+
+  function chartAppend(deviceId, key, value, at) {
+    if (!chart || chartKey !== `${deviceId}/${key}` || typeof value !== "number") return;
+    const [xs, ys] = [chart.data[0].slice(), chart.data[1].slice()];
+    xs.push(new Date(at).getTime() / 1000);
+    ys.push(value);
+    chart.setData([xs, ys]);
+  }
+
+  function initChart() {
+    const section = $("[data-history]");
+    if (!section) return;
+    section.addEventListener("change", () => drawChart(section));
+    drawChart(section);
+    let width = section.clientWidth;
+    window.addEventListener("resize", () => {
+      if (chart && Math.abs(section.clientWidth - width) > 20) { width = section.clientWidth; drawChart(section); }
+    });
+  }
+
+  // --- QR scanning where the browser can ---------------------------------------------
+  function initScan() {
+    const scan = $("[data-scan]");
+    if (!scan || !("BarcodeDetector" in window) || !navigator.mediaDevices?.getUserMedia) return;
+    scan.hidden = false;
+    const video = $("[data-scan-video]", scan);
+    const note = $("[data-scan-note]", scan);
+    $("[data-scan-start]", scan).addEventListener("click", async () => {
+      let stream;
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+      } catch {
+        note.textContent = "No camera access: type the code instead.";
+        return;
+      }
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      note.textContent = "Point the camera at the QR code on the device's label.";
+      const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      const timer = setInterval(async () => {
+        const found = await detector.detect(video).catch(() => []);
+        if (!found.length) return;
+        const text = found[0].rawValue;
+        const code = text.startsWith("hearth://") ? new URL(text.replace("hearth://", "https://x/")).searchParams.get("code") : text;
+        $("#pairing-code").value = code || text;
+        note.textContent = "Code read from the QR code.";
+        clearInterval(timer);
+        stream.getTracks().forEach((t) => t.stop());
+        video.hidden = true;
+      }, 300);
+    });
+  }
+
+  // --- small page helpers -----------------------------------------------------------
+  document.addEventListener("change", (event) => {
+    const go = event.target.closest("select[data-go]");
+    if (go) window.location.assign(go.value);
+  });
+  document.addEventListener("submit", (event) => {
+    const question = event.target.dataset?.confirm;
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+  document.addEventListener("focusin", (event) => { if (event.target.matches("[data-select-all]")) event.target.select(); });
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const live = $("[data-live-home]");
+    if (live) connect(live.dataset.liveHome);
+    initControls();
+    initChart();
+    initScan();
+  });
+})();
