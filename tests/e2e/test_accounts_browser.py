@@ -45,7 +45,7 @@ async def test_sign_up_log_out_log_in_and_see_home(
     await page.get_by_label("Password").fill("a-long-enough-password")
     await page.get_by_role("button", name="Log in").click()
     await expect(page).to_have_url(f"{live_server.url}/scenes")
-    await expect(page.get_by_text("This part of hearth is not built yet")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Scenes", exact=True)).to_be_visible()
 
     tabbar = page.get_by_role("navigation", name="Main").last
     await tabbar.get_by_role("link", name="Home").click()

@@ -243,7 +243,7 @@ async def test_anonymous_pages_redirect_to_login_and_api_answers_401(
 
 async def test_unbuilt_tabs_say_so_plainly(client: httpx.AsyncClient) -> None:
     await signup(client, "mia")
-    for path in ("/scenes", "/store", "/community"):
+    for path in ("/community",):
         page = await client.get(path)
         assert page.status_code == 200
         assert "not built yet" in page.text
