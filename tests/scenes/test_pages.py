@@ -73,3 +73,22 @@ async def test_the_log_page_and_the_switch_work_and_other_homes_answer_404(
         data={"csrftoken": await csrf_token(other), "enabled": "true"},
     )
     assert theirs.status_code == 404
+
+
+async def test_the_edit_page_starts_from_the_saved_rule(
+    hearth: Hearth, client: httpx.AsyncClient
+) -> None:
+    home, lamp = await _furnish(hearth, client, "mia")
+    rule = _rule(lamp, conditions={"match": "any", "items": [
+        {"kind": "weekdays", "days": [5, 6]}]})  # fmt: skip
+    created = await post_json(client, f"/api/v1/homes/{home}/automations", rule)
+    automation_id = created.json()["id"]
+    page = await client.get(f"/scenes/automations/{automation_id}/edit")
+    found = re.search(r'<script type="application/json" id="scene-data">(.*?)</script>', page.text)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert data["method"] == "PUT"
+    assert data["save_url"] == f"/api/v1/automations/{automation_id}"
+    assert data["initial"]["triggers"] == rule["triggers"]
+    assert data["initial"]["condition_items"] == [{"kind": "weekdays", "days": [5, 6]}]
+    assert 'value="any" selected' in page.text
