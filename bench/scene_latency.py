@@ -136,7 +136,9 @@ async def worker_main(interval: float) -> None:
     cloud = runtime.cloud
     assert cloud is not None and cloud.ingest is not None and cloud.link is not None
     probe = os.environ["BENCH_PROBE"]
-    stages: dict[str, list[float]] = {"received→announced": [], "announced→sent": []}
+    stages: dict[str, list[float]] = {
+        "received→announced": [], "announced→run recorded": [], "run recorded→sent": [],
+    }  # fmt: skip
     seen: dict[str, float] = {}
     receive = cloud.link._on_message
 
@@ -153,9 +155,22 @@ async def worker_main(interval: float) -> None:
     publish = cloud.commands._publish
 
     async def sent(command: Any) -> None:
-        if "announced" in seen:
-            stages["announced→sent"].append((time.perf_counter() - seen.pop("announced")) * 1000)
+        if "recorded" in seen:
+            stages["run recorded→sent"].append((time.perf_counter() - seen.pop("recorded")) * 1000)
         await publish(command)
+
+    assert runtime.scenes is not None
+    spawn_run = runtime.scenes._spawn_run
+
+    def recorded(*args: Any) -> None:
+        if "announced" in seen:
+            seen["recorded"] = time.perf_counter()
+            stages["announced→run recorded"].append(
+                (seen["recorded"] - seen.pop("announced")) * 1000
+            )
+        spawn_run(*args)
+
+    runtime.scenes._spawn_run = recorded  # type: ignore[method-assign]
 
     cloud.link._on_message = received  # type: ignore[method-assign]
     runtime.bus.subscribe(DeviceStateChanged, announced)

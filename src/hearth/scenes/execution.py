@@ -10,6 +10,7 @@ ticks first after that moment claims the run and continues it.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,7 @@ class Executor:
     def __init__(self, hearth: Hearth, start_child: Any) -> None:
         self.hearth = hearth
         self.start_child = start_child  # (run) -> None: carry out a run started here
+        self._telling: set[asyncio.Task[None]] = set()
 
     async def carry_out(
         self, run_id: str, run: SceneRun | None = None, actor: User | None = None
@@ -170,7 +172,13 @@ class Executor:
         else:
             kind, payload = "action", {"action": action.action, "args": dict(action.args)}
         if chain:
-            await self.hearth.publish(SceneCommandSent(action.device_id, chain, CAUSE_SECONDS))
+            # Handlers here run as soon as this task yields, long before the device can
+            # answer; other processes get it a moment later. The command does not wait.
+            told = asyncio.create_task(
+                self.hearth.publish(SceneCommandSent(action.device_id, chain, CAUSE_SECONDS))
+            )
+            self._telling.add(told)
+            told.add_done_callback(self._telling.discard)
         command = await cloud.commands.execute(
             user=actor, device_id=action.device_id, kind=kind, payload=payload,
             request_id=f"{run.id}.{index}", answer_within=ANSWER_WITHIN,
