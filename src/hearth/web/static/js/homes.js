@@ -130,6 +130,7 @@
     if (outcome.ok) {
       remember(form);
       const output = $("[data-output]", form);
+      if (output) output.dataset.confirmedLabel = output.textContent;
       setStatus(status, output ? `Confirmed: ${output.textContent}` : "Confirmed by the device.", "ok");
     } else {
       restore(form);
@@ -191,7 +192,8 @@
         if (row.matches(".readonly")) { $("[data-value]", row).textContent = label; continue; }
         if (!row.matches("[data-control]") || row.classList.contains("pending")) continue;
         const input = $("[data-input]", row);
-        if (input === document.activeElement && row.dataset.hint !== "toggle") continue;
+        const typing = ["number", "text"].includes(row.dataset.hint);
+        if (typing && input === document.activeElement) continue;  // never under the user's fingers
         if (row.dataset.hint === "toggle") input.checked = !!value;
         else if (row.dataset.hint === "select") input.value = JSON.stringify(value);
         else if (row.dataset.hint === "color") input.value = "#" + Number(value).toString(16).padStart(6, "0");
