@@ -10,6 +10,7 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.config import Settings
 from hearth.funding.demo import seed_funding
+from hearth.homes.demo import seed_rooms
 from hearth.hub.demo import seed_devices
 from hearth.mall.demo import seed_mall
 from hearth.payments.demo import seed_payments
@@ -49,6 +50,7 @@ async def seed(settings: Settings) -> None:
                 )
         await seed_payments(db.session_factory(engine), settings, fan="fan", partner="partner")
         await seed_devices(db.session_factory(engine), settings, fan="fan")
+        await seed_rooms(db.session_factory(engine), fan="fan")
         await seed_scenes(db.session_factory(engine), fan="fan")
         await seed_mall(
             db.session_factory(engine),

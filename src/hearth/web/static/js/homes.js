@@ -199,6 +199,10 @@
         else if (row.dataset.hint === "color") input.value = "#" + Number(value).toString(16).padStart(6, "0");
         else input.value = value;
         const output = $("[data-output]", row);
+        const status = $("[data-status]", row);
+        if (output && output.dataset.confirmedLabel !== label && status?.classList.contains("ok")) {
+          setStatus(status, "", "");  // a newer value than the one confirmed: it speaks now
+        }
         if (output) { output.textContent = label; output.dataset.confirmedLabel = label; input.setAttribute("aria-valuetext", label); }
         remember(row);
       }
