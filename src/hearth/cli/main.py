@@ -15,6 +15,7 @@ from hearth.cli.campaigns import app as campaigns_app
 from hearth.cli.console import console, fail, run
 from hearth.cli.devices import app as devices_app
 from hearth.cli.ledger import app as ledger_app
+from hearth.cli.scenes import app as scenes_app
 from hearth.cli.simulate import simulate
 from hearth.cli.spec import app as spec_app
 from hearth.config import Settings, load_settings
@@ -33,6 +34,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(spec_app, name="spec")
 app.add_typer(devices_app, name="devices")
+app.add_typer(scenes_app, name="scenes")
 app.add_typer(broker_app, name="broker")
 app.add_typer(campaigns_app, name="campaigns")
 

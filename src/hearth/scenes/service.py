@@ -356,3 +356,15 @@ async def last_runs(session: AsyncSession, *, automation_ids: list[str]) -> dict
         )
     )
     return {run.automation_id: run for run in rows if run.automation_id is not None}
+
+
+async def log_of(
+    session: AsyncSession, *, automation_id: str, limit: int = LOG_PAGE
+) -> list[SceneRun]:
+    """Return an automation's newest runs (the caller has checked it may read them)."""
+    query = (
+        select(SceneRun)
+        .where(SceneRun.automation_id == automation_id)
+        .order_by(SceneRun.started_at.desc(), SceneRun.id.desc())
+    )
+    return list(await session.scalars(query.limit(max(1, min(limit, 200)))))
