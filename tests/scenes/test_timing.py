@@ -258,3 +258,17 @@ async def test_the_log_keeps_the_newest_runs_of_each_automation(
     runner._next_prune = 0.0
     await runner.tick()
     assert [r.started_at for r in await home.runs(automation_id)] == kept[-2:]
+
+
+async def test_a_schedule_fires_on_a_process_that_has_not_heard_of_it_yet(home: Home) -> None:
+    runner = await home.runner()
+    home.runners.remove(runner)  # so that creating the automation does not reload it
+    automation_id = await home.automation(
+        triggers=[{"kind": "schedule", "cron": "5 8 * * *"}], actions=[notify("Heard")]
+    )
+    home.runners.append(runner)
+    assert automation_id not in runner.automations
+    home.clock.advance(timedelta(minutes=5))  # 08:05 in Shanghai
+    await runner.tick()
+    await home.settle()
+    assert [r.status for r in await home.runs(automation_id)] == ["succeeded"]

@@ -542,13 +542,15 @@ class SceneRunner:
     async def _timer_due(
         self, timer_id: str, automation_id: str, index: int, due_at: datetime, now: datetime
     ) -> None:
-        automation = self.automations.get(automation_id)
         async with db.transaction(self.hearth.sessions) as session:
             row = await session.get(Automation, automation_id)
             if row is None:
                 return
             place = await service.place_of(session, home_id=row.home_id)
-            trigger = service.parsed_rule(row).triggers[index]
+            rule = service.parsed_rule(row)
+            # From the row, not the index: this process may not have heard of it yet.
+            automation = Watched(row.id, row.home_id, row.name, rule, row.created_by)
+            trigger = rule.triggers[index]
             assert isinstance(trigger, ScheduleTrigger | SunTrigger)
             following = next_fire(trigger, place, max(now, due_at))
             claim = (
@@ -559,7 +561,7 @@ class SceneRunner:
                                               SceneTimer.due_at == due_at).returning(SceneTimer.id)
             )  # fmt: skip
             claimed = (await session.execute(claim)).scalar() is not None
-        if not claimed or automation is None:
+        if not claimed or not row.enabled:
             return
         cause = {"kind": trigger.kind, "index": index, "due_at": due_at.isoformat()}
         if now - due_at > MISSED_GRACE:
