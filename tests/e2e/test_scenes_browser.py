@@ -126,6 +126,11 @@ async def test_build_an_automation_see_it_fire_and_run_a_scene(
             await asyncio.sleep(0.1)
         assert light.device.state["2.1"] is False
         await page.screenshot(path=screenshot_path("scenes-list-phone"), full_page=True)
+        desktop = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await desktop.context.add_cookies(await page.context.cookies())
+        await desktop.goto(f"{live_server.url}/scenes")
+        await expect(desktop.get_by_role("heading", name="Scenes", exact=True)).to_be_visible()
+        await desktop.screenshot(path=screenshot_path("scenes-list-desktop"), full_page=True)
     finally:
         await sensor.stop()
         await light.stop()
