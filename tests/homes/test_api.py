@@ -215,6 +215,9 @@ async def test_nothing_of_another_home_can_be_seen_or_touched(
         await post_json(other, f"/api/v1/invitations/{link['id']}/accept", {}),
         await post_json(other, f"/api/v1/homes/{home}/devices/add",
                         {"pairing_code": unit.pairing_code}),
+        await other.get(f"/api/v1/devices/{unit.device_id}"),
+        await post_json(other, f"/api/v1/devices/{unit.device_id}/commands",
+                        {"kind": "set", "props": {"2.1": True}}),
     ]  # fmt: skip
     assert [r.status_code for r in attempts] == [404] * len(attempts)
     board = (await client.get(f"/api/v1/homes/{home}")).json()

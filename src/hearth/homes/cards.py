@@ -7,6 +7,7 @@ from the spec's UI hints.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,7 +95,9 @@ def _battery(spec: Spec, reported: dict[str, Any]) -> int | None:
         for prop in service.properties:
             if type_name(prop.type) == "battery-level":
                 value = reported.get(_key(service.iid, prop.iid))
-                return int(value) if isinstance(value, int | float) else None
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    return None
+                return int(value) if math.isfinite(value) else None
     return None
 
 

@@ -1,0 +1,74 @@
+"""Two hearth processes on one database and one Mosquitto: a home's live stream open on
+one process hears what happened on the other, and still nothing of another home."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hearth import db
+from hearth.accounts import service as accounts
+from hearth.homes import live, placement
+from hearth.homes import service as homes
+from hearth.homes.events import HomeLeft
+from hearth.hub.events import CommandAnswered, DeviceUpdatesApplied
+from hearth.runtime import Hearth
+from tests.conftest import make_settings
+from tests.helpers import PASSWORD
+from tests.homes.conftest import mint
+from tests.servers import Mosquitto
+
+NOW = datetime(2026, 5, 1, 12, tzinfo=UTC).isoformat()
+
+
+async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
+    unit = await mint(hearth)
+    async with db.transaction(hearth.sessions) as session:
+        user = await accounts.create_user(session, username=username, password=PASSWORD)
+        home = await homes.create_home(session, owner=user, name="Flat")
+        await placement.add_device(
+            session, user=user, home_id=home.id, pairing_code=unit.pairing_code
+        )
+        return user.id, home.id, unit.device_id
+
+
+@pytest.mark.mosquitto
+async def test_a_stream_on_one_process_hears_the_other(
+    tmp_path: Path, database_url: str, mosquitto: Mosquitto
+) -> None:
+    first = Hearth.from_settings(
+        make_settings(tmp_path / "a", database_url, mqtt_url=mosquitto.url)
+    )
+    second = Hearth.from_settings(
+        make_settings(tmp_path / "b", database_url, mqtt_url=mosquitto.url)
+    )
+    await first.start()
+    await second.start()
+    try:
+        mia, home, lamp = await _home(first, "mia")
+        _, elsewhere, theirs = await _home(first, "eve")
+        stream = live.stream(second, user_id=mia, home_id=home)
+        frame = await asyncio.wait_for(anext(stream), 5)
+        assert json.loads(frame["data"]) == {"home_id": home, "devices": 1}
+        await first.publish(
+            DeviceUpdatesApplied([
+                {"kind": "state", "device_id": theirs, "home_id": elsewhere, "at": NOW,
+                 "changed": {"2.1": True}},
+                {"kind": "state", "device_id": lamp, "home_id": home, "at": NOW,
+                 "changed": {"2.1": True}},
+            ]),
+            CommandAnswered("cmd_theirs", theirs, "succeeded"),
+            CommandAnswered("cmd_mine", lamp, "failed"),
+            HomeLeft(home, mia),
+        )  # fmt: skip
+        frames = [await asyncio.wait_for(anext(stream), 5) for _ in range(3)]
+        assert [f["event"] for f in frames] == ["state", "command", live.CLOSE]
+        assert json.loads(frames[0]["data"])["device_id"] == lamp
+        assert json.loads(frames[1]["data"])["command_id"] == "cmd_mine"
+    finally:
+        await first.stop()
+        await second.stop()
