@@ -98,6 +98,7 @@ async def test_another_homes_pages_and_forms_answer_404(
         (f"/homes/{home}/leave", {}),
         (f"/devices/{device}/placement", {"room_id": ""}),
         (f"/devices/{device}/favourite", {"favourite": "1"}),
+        (f"/devices/{device}/remove", {}),
     ]
     for url, data in forms:
         assert (await _form(other, url, data)).status_code == 404, url
@@ -141,3 +142,16 @@ async def test_an_invitation_link_joins_through_its_page(
     assert "Join Flat" in (await other.get(f"/join/{link}")).text
     assert (await _form(other, f"/join/{link}", {})).headers["location"] == f"/homes/{home}"
     assert (await other.get(f"/join/{link}")).status_code == 404  # used up
+
+
+async def test_an_owner_removes_a_device_and_a_member_cannot(
+    client: httpx.AsyncClient, other: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    home, _, device = await _furnished(client, hearth)
+    await signup(other, "leo")
+    link = (await post_json(client, f"/api/v1/homes/{home}/invitations", {})).json()["link"]
+    await post_json(other, "/api/v1/invitations/join", {"token": link.rsplit("/", 1)[1]})
+    assert (await _form(other, f"/devices/{device}/remove", {})).status_code == 403
+    assert (await _form(client, f"/devices/{device}/remove", {})).status_code == 303
+    assert (await client.get(f"/api/v1/homes/{home}")).json()["devices"] == []
+    assert (await client.get(f"/devices/{device}")).status_code == 404

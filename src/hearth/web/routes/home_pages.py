@@ -18,6 +18,7 @@ from hearth.errors import HearthError
 from hearth.homes import board, invitations, placement, rooms
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeAction, HomeRole, allows, parse_role
+from hearth.hub import binding
 from hearth.web.deps import CurrentUser, HearthDep, OptionalUser, SessionDep
 from hearth.web.routes.scene_pages import scene_strip
 from hearth.web.templating import render
@@ -344,6 +345,17 @@ async def place_submit(
         )  # fmt: skip
     background.add_task(hearth.publish, *events)
     return _see_other(f"/devices/{device_id}")
+
+
+@router.post("/devices/{device_id}/remove")
+async def remove_submit(
+    device_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
+    background: BackgroundTasks,
+) -> Response:  # fmt: skip
+    """Remove a device from its home (owners), with everything it reported there."""
+    device, events = await binding.unbind(session, user=user, device_id=device_id)
+    background.add_task(hearth.publish, *events)
+    return _see_other("/")
 
 
 @router.post("/devices/{device_id}/favourite")
