@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.errors import HearthError, NotFound
+from hearth.errors import InvalidInput, NotFound
 from hearth.homes import service as homes
 from hearth.scenes import picker, service
 from hearth.scenes.models import Automation, Scene
@@ -227,17 +228,18 @@ async def set_place(
     latitude: Annotated[str, Form(max_length=20)] = "",
     longitude: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:  # fmt: skip
+    back = f"/scenes?home={quote(home)}"
     try:
         lat = float(latitude) if latitude.strip() else None
         lon = float(longitude) if longitude.strip() else None
+    except ValueError:
+        return RedirectResponse(f"{back}&place_error=coordinates+are+numbers", status_code=303)
+    try:
         _, events = await service.set_place(
             session, user=user, home_id=home, timezone=timezone.strip(), latitude=lat,
             longitude=lon, now=hearth.clock.now(),
         )  # fmt: skip
-    except (ValueError, HearthError) as err:
-        message = err.message if isinstance(err, HearthError) else "coordinates are numbers"
-        if isinstance(err, NotFound):
-            raise
-        return RedirectResponse(f"/scenes?home={home}&place_error={message}", status_code=303)
+    except InvalidInput as err:
+        return RedirectResponse(f"{back}&place_error={quote(err.message)}", status_code=303)
     background.add_task(hearth.publish, *events)
     return RedirectResponse(f"/scenes?home={home}", status_code=303)
