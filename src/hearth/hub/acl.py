@@ -70,6 +70,8 @@ def mosquitto_config(directory: str, *, device_listener: str) -> str:
         "per_listener_settings true\n"
         "# Room for bursts (a fleet reconnecting) while hearth's workers catch up.\n"
         "max_queued_messages 1000000\n"
+        "# Nagle off: a command must not wait for an earlier packet's delayed TCP ack.\n"
+        "set_tcp_nodelay true\n"
         "allow_anonymous false\n"
         f"password_file {directory}/service.passwd\n"
         f"acl_file {directory}/service.acl\n"
