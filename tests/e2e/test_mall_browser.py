@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Error as PlaywrightError
 
 from hearth.mall.demo import lumi_logo, product_shot
 from tests.e2e.conftest import LiveServer, screenshot_path
@@ -39,7 +40,13 @@ async def log_in(
 async def shot(page: Page, name: str, *, full_page: bool = True) -> None:
     """Screenshot a page; bring it to the front first, since several are open at once."""
     await page.bring_to_front()
-    await page.screenshot(path=screenshot_path(name), full_page=full_page)
+    try:
+        await page.screenshot(path=screenshot_path(name), full_page=full_page)
+    except PlaywrightError:
+        # A busy renderer sometimes cannot capture at once; the picture is for people, so
+        # one more try after the next frame, then the error stands.
+        await page.wait_for_timeout(500)
+        await page.screenshot(path=screenshot_path(name), full_page=full_page)
 
 
 async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
