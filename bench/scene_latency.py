@@ -20,8 +20,8 @@ One run, on 127.0.0.1, with processes started and stopped here (by PID):
 Latency is measured in this process, from just before the probe publishes to the moment
 the light's connection receives the set command, one sample at a time (``--samples``).
 It prints p50, p90, p99 and max for both phases and their ratio, per broker and ingest
-interval, and where the time goes inside hearth (report received → change announced after
-the batch commits → command handed to the broker). No timed asserts.
+interval, and where the time goes inside hearth (report received → judged by the scene
+runner as it arrives → run recorded → command handed to the broker). No timed asserts.
 
     .venv/bin/python bench/scene_latency.py [--devices 200] [--rate 1000] [--samples 300]
         [--intervals 0.05,0.005] [--broker both|mosquitto|embedded] [--database sqlite|postgres]
@@ -56,7 +56,7 @@ from hearth.devices import library  # noqa: E402
 from hearth.devices.compiled import compile_spec  # noqa: E402
 from hearth.hub import identity, protocol  # noqa: E402
 from hearth.hub.broker import SERVICE_USERNAME, service_password  # noqa: E402
-from hearth.hub.events import DeviceStateChanged  # noqa: E402
+from hearth.hub.events import DeviceReportArrived  # noqa: E402
 from hearth.hub.models import Device  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
@@ -137,7 +137,7 @@ async def worker_main(interval: float) -> None:
     assert cloud is not None and cloud.ingest is not None and cloud.link is not None
     probe = os.environ["BENCH_PROBE"]
     stages: dict[str, list[float]] = {
-        "received→announced": [], "announced→run recorded": [], "run recorded→sent": [],
+        "received→judged": [], "judged→run recorded": [], "run recorded→sent": [],
     }  # fmt: skip
     seen: dict[str, float] = {}
     receive = cloud.link._on_message
@@ -147,10 +147,11 @@ async def worker_main(interval: float) -> None:
             seen["received"] = time.perf_counter()
         receive(topic, payload)
 
-    async def announced(event: DeviceStateChanged) -> None:
+    def judged(event: DeviceReportArrived) -> None:
+        # Told right after the runner judged the report (its run is spawned, not yet begun).
         if event.device_id == probe and "received" in seen:
-            seen["announced"] = time.perf_counter()
-            stages["received→announced"].append((seen["announced"] - seen["received"]) * 1000)
+            seen["judged"] = time.perf_counter()
+            stages["received→judged"].append((seen["judged"] - seen["received"]) * 1000)
 
     publish = cloud.commands._publish
 
@@ -163,17 +164,15 @@ async def worker_main(interval: float) -> None:
     spawn_run = runtime.scenes._spawn_run
 
     def recorded(*args: Any) -> None:
-        if "announced" in seen:
+        if "judged" in seen:
             seen["recorded"] = time.perf_counter()
-            stages["announced→run recorded"].append(
-                (seen["recorded"] - seen.pop("announced")) * 1000
-            )
+            stages["judged→run recorded"].append((seen["recorded"] - seen.pop("judged")) * 1000)
         spawn_run(*args)
 
     runtime.scenes._spawn_run = recorded  # type: ignore[method-assign]
 
     cloud.link._on_message = received  # type: ignore[method-assign]
-    runtime.bus.subscribe(DeviceStateChanged, announced)
+    runtime.bus.on(DeviceReportArrived, judged)
     cloud.commands._publish = sent  # type: ignore[method-assign]
     _say({"ready": True})
     await asyncio.to_thread(sys.stdin.read)

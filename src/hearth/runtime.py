@@ -104,22 +104,24 @@ class Hearth:
             await self.bus.publish(*events)
 
     async def stop(self) -> None:
-        """Stop everything this hearth started, newest first."""
+        """Stop everything this hearth started, newest first; always close the database."""
         self.relay = None
-        if self.scenes is not None:
-            await self.scenes.stop()
-            self.scenes = None
-        if self.cloud is not None:
-            await self.cloud.stop()
-            self.cloud = None
-        if self.mqtt is not None:
-            await self.mqtt.stop()
-            self.mqtt = None
-        if self.broker is not None:
-            await self.broker.stop()
-            self.broker = None
-        metrics.BROKER_UP.set(0)
-        await self.engine.dispose()
+        try:
+            if self.scenes is not None:
+                await self.scenes.stop()
+                self.scenes = None
+            if self.cloud is not None:
+                await self.cloud.stop()
+                self.cloud = None
+            if self.mqtt is not None:
+                await self.mqtt.stop()
+                self.mqtt = None
+            if self.broker is not None:
+                await self.broker.stop()
+                self.broker = None
+        finally:
+            metrics.BROKER_UP.set(0)
+            await self.engine.dispose()
 
     async def health(self) -> dict[str, object]:
         """Report whether the database and the broker answer."""

@@ -173,9 +173,9 @@ async def rig(
     password = service_password(TEST_SECRET)
     if request.param == "embedded":
         runtime = Hearth.from_settings(make_settings(tmp_path, database_url))
-        await runtime.start()
         port = runtime.settings.embedded_mqtt_port
         try:
+            await runtime.start()
             yield Rig("embedded", runtime, port, port, password)
         finally:
             await runtime.stop()
@@ -193,31 +193,31 @@ async def rig(
         mosquitto_device_listener=f"{device_port} 127.0.0.1",
     )
     runtime = Hearth.from_settings(settings)
-    # What `hearth broker mosquitto` does before the broker first starts.
-    bootstrap = MosquittoSync(
-        runtime.sessions,
-        directory=files,
-        service_username=SERVICE_USERNAME,
-        service_password=password,
-        device_listener=f"{device_port} 127.0.0.1",
-    )
-    config = bootstrap.write_static()
-    await bootstrap.sync(force=True)
-    broker = start_mosquitto(
-        directory,
-        f"pid_file {directory / 'mosquitto.pid'}\n" + config.read_text(),
-        port=service_port,
-    )
-    rig = Rig("mosquitto", runtime, device_port, service_port, password, broker)
+    broker = None
     try:
+        # What `hearth broker mosquitto` does before the broker first starts.
+        bootstrap = MosquittoSync(
+            runtime.sessions,
+            directory=files,
+            service_username=SERVICE_USERNAME,
+            service_password=password,
+            device_listener=f"{device_port} 127.0.0.1",
+        )
+        config = bootstrap.write_static()
+        await bootstrap.sync(force=True)
+        broker = start_mosquitto(
+            directory,
+            f"pid_file {directory / 'mosquitto.pid'}\n" + config.read_text(),
+            port=service_port,
+        )
+        rig = Rig("mosquitto", runtime, device_port, service_port, password, broker)
         await runtime.start()
-        try:
-            yield rig
-        finally:
-            await runtime.stop()
+        yield rig
     finally:
-        assert rig.mosquitto is not None
-        stop_mosquitto(rig.mosquitto)  # the one running now, after any restart
+        await runtime.stop()  # closes the database even when setting up failed
+        if broker is not None:
+            assert rig.mosquitto is not None
+            stop_mosquitto(rig.mosquitto)  # the one running now, after any restart
 
 
 def simulated(rig: Rig, unit: identity.Minted, **options: Any) -> SimulatedDevice:

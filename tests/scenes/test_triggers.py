@@ -123,6 +123,11 @@ async def test_actions_run_a_scene_and_disable_an_automation(home: Furnished) ->
 
 async def test_a_failed_action_is_logged_with_why_and_the_rest_still_runs(home: Furnished) -> None:
     await home.lamp.stop()
+
+    async def lamp_offline() -> bool:
+        return not (await state_of(home.rig.hearth, home.lamp.id)).online
+
+    await eventually(lamp_offline)  # triggers are judged on arrival, before any write
     automation_id = await home.automation(
         triggers=[{"kind": "event", "device_id": home.lock.id, "event": "2.1"}],
         actions=[

@@ -130,6 +130,8 @@ class DeviceCloud:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self.ingest is not None:
+            await self.ingest.drain()
 
     async def _upkeep(self) -> None:
         next_prune = asyncio.get_running_loop().time() + random.uniform(0, PRUNE_EVERY)

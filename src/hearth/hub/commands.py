@@ -33,7 +33,7 @@ from hearth.errors import (
     NotFound,
     ValueRejected,
 )
-from hearth.homes.service import membership
+from hearth.homes.models import HomeMember
 from hearth.hub import protocol
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import CommandAnswered, DeviceCameOnline
@@ -97,10 +97,12 @@ def _down(command: Command) -> tuple[str, bytes]:
 
 async def device_for_member(session: AsyncSession, *, user: User, device_id: str) -> Device:
     """Return a device in one of the user's homes; anything else is ``NotFound``."""
-    device = await session.get(Device, device_id)
-    if device is None or device.home_id is None:
-        raise NotFound("no such device")
-    if await membership(session, user_id=user.id, home_id=device.home_id) is None:
+    device = await session.scalar(
+        select(Device)
+        .join(HomeMember, HomeMember.home_id == Device.home_id)
+        .where(Device.id == device_id, HomeMember.user_id == user.id)
+    )  # one round trip: commands are on the path of every automation
+    if device is None:
         raise NotFound("no such device")
     return device
 

@@ -69,6 +69,23 @@ class CommandAnswered(Event):
 
 
 @dataclass(frozen=True)
+class DeviceReportArrived(Event):
+    """A report or event, checked against the device's spec, the moment it arrives.
+
+    Told (``EventBus.tell``) only in the process the broker gave the message to, before
+    the batch holding it is written, for listeners that must react within a millisecond
+    (scene triggers). Repeats this process has already seen are not told. ``event`` is
+    None for a property report (``values``: ``"siid.piid"`` → value) and the event's key
+    for a device event (``values``: its arguments).
+    """
+
+    device_id: str
+    event: str | None
+    values: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True)
 class DeviceStateChanged(Event):
     """Reported properties changed; ``changed`` maps ``"siid.piid"`` to the new value."""
 

@@ -10,6 +10,10 @@ Delivery: hearth subscribes at QoS 1, so the broker redelivers what a crashed wo
 had not acknowledged; the per-device sequence numbers make redelivery harmless. A
 message acknowledged but still in a worker's buffer when that worker dies is lost, as
 are at most ``interval`` seconds of reports; the next report repairs the state.
+
+Listeners that cannot wait for the batch (scene triggers) hear each accepted report and
+event at once as ``DeviceReportArrived``; a small per-device mark of the newest
+``(boot, seq)`` keeps repeats from being told twice. The database stays the authority.
 """
 
 from __future__ import annotations
@@ -31,9 +35,10 @@ from hearth.devices.compiled import CompiledSpec
 from hearth.errors import ValueRejected
 from hearth.hub import protocol, store
 from hearth.hub.catalog import SpecCache
-from hearth.hub.events import DeviceUpdatesApplied
+from hearth.hub.events import DeviceReportArrived, DeviceUpdatesApplied
 from hearth.hub.models import Device
 from hearth.hub.protocol import EventMessage, Info, ProtocolViolation, Report, SetRequest
+from hearth.hub.state import Mark
 from hearth.hub.store import Inbound, Rejection
 
 if TYPE_CHECKING:
@@ -52,6 +57,7 @@ LOG_EVERY = 10.0
 LOOKUP_BATCH = 1000
 BACKLOG_BATCHES = 4  # buffered batches beyond which reading pauses
 RETRIES = 5
+NO_MARK = Mark()
 
 
 def _checked(spec: CompiledSpec, model_id: str, message: protocol.UpMessage) -> protocol.UpMessage:
@@ -98,6 +104,7 @@ class Ingest:
         self._waiting: dict[str, list[tuple[protocol.Up, bytes]]] = {}
         self._unknown: list[str] = []  # devices waiting for a lookup, first heard first
         self._looker: asyncio.Task[None] | None = None
+        self._marks: dict[str, Mark] = {}  # newest (boot, seq) told, per device
         self.applied = 0  # reports applied by this process, for benchmarks and tests
 
     def receive(self, topic: str, payload: bytes) -> None:
@@ -169,6 +176,10 @@ class Ingest:
             self._reject(device_id, err.reason, err.message, now)
             return
         self._items.append(Inbound(device_id, now, message))
+        if isinstance(message, Report | EventMessage) and self.hearth.bus.hears(
+            DeviceReportArrived
+        ):
+            self._tell_arrival(device_id, message, now)
         if len(self._items) >= self.max_batch:
             if not self._lock.locked():
                 self._spawn(self.flush())
@@ -178,6 +189,17 @@ class Ingest:
                 self.paused = True
                 if self.on_backlog is not None:
                     self.on_backlog(True)
+
+    def _tell_arrival(self, device_id: str, message: Report | EventMessage, now: datetime) -> None:
+        mark = self._marks.get(device_id, NO_MARK).admit(message.boot, message.seq)
+        if mark is None:
+            return  # a repeat: the store will count it
+        self._marks[device_id] = mark
+        if isinstance(message, Report):
+            arrived = DeviceReportArrived(device_id, None, message.props, now)
+        else:
+            arrived = DeviceReportArrived(device_id, message.event, message.args, now)
+        self.hearth.bus.tell(arrived)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -260,6 +282,15 @@ class Ingest:
             with contextlib.suppress(ConnectionError):
                 if link is not None:
                     await link.publish(protocol.down_topic(device_id, kind), payload, qos=1)
+
+    async def drain(self) -> None:
+        """Wait for lookups and flushes still under way (on the way out, after ``run``)."""
+        if self._looker is not None:
+            self._looker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._looker
+        while self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
 
     async def run(self) -> None:
         """Flush every ``interval`` seconds until cancelled; flush what is left on the way out."""

@@ -1,7 +1,8 @@
 """The scene runner inside one hearth process: watches devices and clocks, starts runs.
 
-Device triggers are evaluated on the process that ingested the report, straight from the
-hub's in-process events, with no database read before deciding: the runner keeps an
+Device triggers are evaluated on the process that received the report, the moment it
+arrives (``DeviceReportArrived``, told before the ingest batch is written), with no
+database read before deciding: the runner keeps an
 index of the enabled automations' device triggers (rebuilt when ``AutomationsChanged``
 arrives from any process) and the last value of every watched property (fed by every
 process's changes). Events relayed from other processes only update those values, so
@@ -30,7 +31,7 @@ from hearth import db, metrics
 from hearth.accounts.models import User
 from hearth.hub.events import (
     DeviceCameOnline,
-    DeviceEventRaised,
+    DeviceReportArrived,
     DeviceStateChanged,
     DeviceWentOffline,
 )
@@ -133,8 +134,8 @@ class SceneRunner:
     async def start(self) -> None:
         """Load the index, follow device and scene events, start ticking."""
         bus = self.hearth.bus
+        bus.on(DeviceReportArrived, self._arrived)
         bus.subscribe(DeviceStateChanged, self._state_changed)
-        bus.subscribe(DeviceEventRaised, self._event_raised)
         bus.subscribe(DeviceCameOnline, self._availability)
         bus.subscribe(DeviceWentOffline, self._availability)
         bus.subscribe(AutomationsChanged, self._automations_changed)
@@ -219,38 +220,52 @@ class SceneRunner:
         return cause[0]
 
     async def _state_changed(self, event: DeviceStateChanged) -> None:
-        known = self.values.get(event.device_id)
-        if known is None:
-            if event.device_id not in self.by_device:
-                return
-            known = self.values.setdefault(event.device_id, {})
-        before = {key: known.get(key, MISSING) for key in event.changed}
-        known.update(event.changed)
+        # This process judged its own reports as they arrived (``_arrived``); what another
+        # process applied only keeps the values conditions read up to date.
         if relayed():
+            self._remember(event.device_id, event.changed)
+
+    def _remember(self, device_id: str, values: dict[str, Any]) -> dict[str, Any] | None:
+        """Fold reported values in; return what was known before, if the device is watched."""
+        known = self.values.get(device_id)
+        if known is None:
+            if device_id not in self.by_device:
+                return None
+            known = self.values.setdefault(device_id, {})
+        before = {key: known.get(key, MISSING) for key in values}
+        known.update(values)
+        return before
+
+    def _arrived(self, event: DeviceReportArrived) -> None:
+        """Judge the triggers on a device the moment its report or event arrives here."""
+        if event.event is None:
+            before = self._remember(event.device_id, event.values)
+            if before is not None:
+                self._judge_report(event, before)
             return
         for automation, index in self.by_device.get(event.device_id, ()):
             trigger = automation.rule.triggers[index]
-            if not isinstance(trigger, PropertyTrigger) or trigger.key not in event.changed:
+            if not isinstance(trigger, EventTrigger):
                 continue
-            value = event.changed[trigger.key]
+            if event_fires(trigger, event.event, event.values):
+                cause = {
+                    "kind": "event", "index": index, "device_id": event.device_id,
+                    "event": event.event, "args": event.values,
+                }  # fmt: skip
+                self._spawn(self.fire(automation, cause, self._chain_for(event.device_id)))
+
+    def _judge_report(self, event: DeviceReportArrived, before: dict[str, Any]) -> None:
+        for automation, index in self.by_device.get(event.device_id, ()):
+            trigger = automation.rule.triggers[index]
+            if not isinstance(trigger, PropertyTrigger) or trigger.key not in event.values:
+                continue
+            value = event.values[trigger.key]
             if property_fires(trigger, before[trigger.key], value):
                 previous = before[trigger.key]
                 cause = {
                     "kind": "property", "index": index, "device_id": event.device_id,
                     "key": trigger.key, "value": value,
                     "before": None if previous is MISSING else previous,
-                }  # fmt: skip
-                self._spawn(self.fire(automation, cause, self._chain_for(event.device_id)))
-
-    async def _event_raised(self, event: DeviceEventRaised) -> None:
-        if relayed():
-            return
-        for automation, index in self.by_device.get(event.device_id, ()):
-            trigger = automation.rule.triggers[index]
-            if isinstance(trigger, EventTrigger) and event_fires(trigger, event.event, event.args):
-                cause = {
-                    "kind": "event", "index": index, "device_id": event.device_id,
-                    "event": event.event, "args": event.args,
                 }  # fmt: skip
                 self._spawn(self.fire(automation, cause, self._chain_for(event.device_id)))
 
