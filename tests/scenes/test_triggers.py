@@ -40,6 +40,37 @@ async def test_a_threshold_crossing_turns_on_a_lamp_of_another_device(home: Furn
     assert len(await home.runs(automation_id)) == 2
 
 
+async def test_a_trigger_is_judged_as_the_report_arrives_before_it_is_written(
+    home: Furnished,
+) -> None:
+    home.lamp.device.state["2.1"] = False
+    automation_id = await home.automation(
+        triggers=[{"kind": "property", "device_id": home.sensor.id, "key": "2.4",
+                   "op": ">", "value": 30}],
+        actions=[{"kind": "set", "device_id": home.lamp.id, "props": {"2.1": True}}],
+    )  # fmt: skip
+    await home.report(home.sensor, {"2.4": 20.0})
+
+    async def written_20() -> bool:
+        return (await state_of(home.rig.hearth, home.sensor.id)).reported.get("2.4") == 20.0
+
+    await eventually(written_20)
+    ingest = home.rig.hearth.cloud.ingest  # type: ignore[union-attr]
+    assert ingest is not None
+    ingest.interval = 3600.0  # the batch now waits (the flush loop's current sleep ends)
+    await asyncio.sleep(0.2)
+    home.sensor.report({"2.4": 31.5})
+    await home.lamp_has("2.1", True)  # the command went out...
+    written = await state_of(home.rig.hearth, home.sensor.id)
+    assert written.reported["2.4"] == 20.0  # ...while the report still waits to be written
+    await ingest.flush()
+    assert (await state_of(home.rig.hearth, home.sensor.id)).reported["2.4"] == 31.5
+    ingest.interval = 0.05
+    await ingest.flush()  # the lamp's answer
+    (run,) = await home.finished_runs(automation_id)
+    assert run.status == "succeeded"
+
+
 async def test_an_event_with_matching_arguments_fires_and_others_do_not(home: Furnished) -> None:
     automation_id = await home.automation(
         triggers=[{"kind": "event", "device_id": home.lock.id, "event": "2.1",
