@@ -163,7 +163,19 @@ class Commands:
         request_id: str, answer_within: float, wait_online: float,
     ) -> tuple[Command, bool]:  # fmt: skip
         async with db.transaction(self.hearth.sessions) as session:
-            device = await device_for_member(session, user=user, device_id=device_id)
+            # The device, the member's right to it and its state row, locked, at once.
+            found = (
+                await session.execute(
+                    select(Device, DeviceState)
+                    .join(HomeMember, HomeMember.home_id == Device.home_id)
+                    .join(DeviceState, DeviceState.device_id == Device.id)
+                    .where(Device.id == device_id, HomeMember.user_id == user.id)
+                    .with_for_update(of=DeviceState)
+                )
+            ).first()
+            if found is None:
+                raise NotFound("no such device")
+            device, state = found
             spec = await self.specs.get(device.model_id)
             checked = check_command(spec, kind, payload)
             existing = await session.scalar(
@@ -175,8 +187,6 @@ class Commands:
                 if existing.kind != kind or existing.payload != checked:
                     raise Conflict(f"request {request_id!r} was a different command")
                 return existing, False
-            state = await session.get(DeviceState, device_id, with_for_update=True)
-            assert state is not None
             now = self.hearth.clock.now()
             command = Command(
                 device_id=device_id, request_id=request_id, kind=kind, payload=checked,
