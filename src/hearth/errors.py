@@ -30,6 +30,7 @@ friendly HTML pages; the CLI turns it into a message and an exit code.
     │   ├── RuleRejected             a rule names what the home's devices do not have
     │   └── SceneLimitReached        a home has as many scenes or automations as allowed
     ├── MallError                    partner stores, review, campaigns (hearth.mall)
+    │   └── CertificationMissing     approval needs a passed certification of the spec
     ├── PaymentError                 payment providers and the ledger (hearth.payments)
     │   ├── PaymentDeclined          the card was declined; carries the decline code
     │   ├── AuthenticationRequired   the bank wants the customer present (3-D Secure)
@@ -245,6 +246,16 @@ class SceneLimitReached(SceneError):
 class MallError(HearthError):
     status = 409
     code = "mall_error"
+
+
+class CertificationMissing(MallError):
+    """A product's current spec version has no passed certification run."""
+
+    code = "certification_missing"
+
+    def __init__(self, spec_version: int) -> None:
+        super().__init__(f"certification of spec version {spec_version} has not passed")
+        self.spec_version = spec_version
 
 
 class PaymentError(HearthError):
