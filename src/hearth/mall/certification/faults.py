@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from hearth.errors import ValueRejected
 from hearth.hub import protocol
 from hearth.hub.protocol import GetRequest, Info, Result, ResultCode, SetRequest, Status, Up
 from hearth.hub.simulator import FIRMWARE, SimulatedDevice
@@ -115,8 +116,14 @@ class CertifiedDevice(SimulatedDevice):
 
     def _bent_write(self, request: SetRequest) -> bool:
         if Fault.REFUSES_VALID in self.faults:
-            busy = {key: {"code": ResultCode.BUSY.value} for key in request.props}
-            self._send(Result(request.request_id, ResultCode.OK.value, busy, {}))
+            results: dict[str, dict[str, Any]] = {}
+            for key, value in request.props.items():
+                try:
+                    self.device.spec.check_key(key, value, op="write")
+                    results[key] = {"code": ResultCode.BUSY.value}
+                except ValueRejected as err:
+                    results[key] = {"code": err.reason}
+            self._send(Result(request.request_id, ResultCode.OK.value, results, {}))
             return True
         if Fault.ACCEPTS_INVALID in self.faults:
             ok = {key: {"code": ResultCode.OK.value} for key in request.props}
