@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import struct
 import zlib
@@ -116,3 +117,19 @@ async def upload(
     headers = {"X-CSRFToken": await csrf_token(client)}
     files = {field: (filename, data, content_type)}
     return await client.request(method, url, files=files, headers=headers)
+
+
+async def certify(
+    client: httpx.AsyncClient, product_id: str, *, within: float = 30.0
+) -> dict[str, Any]:
+    """Run the certification suite on a simulated device of the product; return the run."""
+    started = await post_json(client, f"/api/v1/products/{product_id}/certifications", {})
+    assert started.status_code == 202, started.text
+    run_id = started.json()["run"]["id"]
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        run: dict[str, Any] = (await client.get(f"/api/v1/certifications/{run_id}")).json()
+        if run["status"] != "running":
+            return run
+        assert asyncio.get_running_loop().time() < deadline, f"run still running: {run}"
+        await asyncio.sleep(0.05)

@@ -10,7 +10,17 @@ import pytest
 
 from hearth.runtime import Hearth
 from tests.helpers import csrf_token, post_json
-from tests.mall.flows import PURIFIER, approved_partner, draft, fan, move, png, staff, upload
+from tests.mall.flows import (
+    PURIFIER,
+    approved_partner,
+    certify,
+    draft,
+    fan,
+    move,
+    png,
+    staff,
+    upload,
+)
 
 
 async def form(
@@ -129,6 +139,7 @@ async def test_review_on_the_pages_requests_changes_and_approves(hearth: Hearth)
         await form(partner, f"/review/products/{pid}/move", {"to": "resubmitted"})
     ).status_code == 303
     await form(reviewer, f"/review/products/{pid}/move", {"to": "in_review"})
+    assert (await certify(reviewer, pid))["status"] == "passed"
     assert (
         await form(reviewer, f"/review/products/{pid}/move", {"to": "approved"})
     ).status_code == 303

@@ -15,6 +15,7 @@ from hearth.accounts.roles import Role
 from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, login, post_json, signup
+from tests.mall.flows import certify
 
 MIOT = Path(__file__).resolve().parents[1] / "fixtures" / "miot"
 PURIFIER = json.loads(
@@ -124,6 +125,7 @@ async def test_a_product_goes_from_application_to_approved_in_the_store(hearth: 
     assert edited.status_code == 200
     assert (await _move(partner, pid, to="resubmitted")).status_code == 200
     assert (await _move(reviewer, pid, to="in_review")).status_code == 200
+    assert (await certify(partner, pid))["status"] == "passed"
     assert (await _move(reviewer, pid, to="approved")).json()["state"] == "approved"
 
     history = (await partner.get(f"/api/v1/products/{pid}/history")).json()

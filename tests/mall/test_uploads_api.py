@@ -10,7 +10,7 @@ import pytest
 from hearth.config import Settings
 from hearth.runtime import Hearth
 from tests.conftest import make_settings
-from tests.mall.flows import approved_partner, draft, fan, move, png, staff, upload
+from tests.mall.flows import approved_partner, certify, draft, fan, move, png, staff, upload
 
 LIMIT = 4_000
 
@@ -104,6 +104,7 @@ async def test_images_of_a_draft_are_seen_only_by_its_partner_until_it_is_public
     assert late.status_code == 403, "a submitted product is not editable"
 
     assert (await move(reviewer, pid, to="in_review")).status_code == 200
+    assert (await certify(partner, pid))["status"] == "passed"
     assert (await move(reviewer, pid, to="approved")).status_code == 200
     for viewer in (rival, someone, anonymous):
         assert (await viewer.get(url)).status_code == 200

@@ -21,6 +21,7 @@ from hearth.devices import spec_to_dict
 from hearth.devices.library import get_spec
 from hearth.kit.storage import make_storage
 from hearth.mall import media, partners, products
+from hearth.mall.certification import service as certification
 from hearth.mall.models import Partner, Product
 from hearth.mall.products import ProductDraft
 from hearth.mall.review import ProductState
@@ -101,6 +102,7 @@ async def seed_mall(
     """Furnish the demo partner's store and the review queue, once."""
     storage = make_storage(settings)
     limit = settings.upload_max_bytes
+    lamp_id: str | None = None
     async with sessions() as session, session.begin():
         member = await _user(session, partner)
         staff = await _user(session, reviewer)
@@ -146,14 +148,9 @@ async def seed_mall(
             data=product_shot((255, 176, 64)),
             max_bytes=limit,
         )
-        for actor, target, reason in (
-            (member, ProductState.SUBMITTED, ""),
-            (staff, ProductState.IN_REVIEW, ""),
-            (staff, ProductState.APPROVED, "Bright, quiet and the spec is complete."),
-        ):
-            await products.move(
-                session, user=actor, product_id=lamp.id, target=target, reason=reason
-            )
+        for actor, target in ((member, ProductState.SUBMITTED), (staff, ProductState.IN_REVIEW)):
+            await products.move(session, user=actor, product_id=lamp.id, target=target)
+        lamp_id = lamp.id
 
         sensor, _ = await products.create_product(
             session,
@@ -205,4 +202,16 @@ async def seed_mall(
                 description="Robot vacuums and mops for apartments.",
                 contact_email="partners@nova.example",
                 categories=["cleaning"],
+            )
+    if lamp_id is not None:  # approval needs a passed certification of the lamp's spec
+        await certification.certify_in_process(settings, username=reviewer, product_id=lamp_id)
+        async with sessions() as session, session.begin():
+            staff = await _user(session, reviewer)
+            assert staff is not None
+            await products.move(
+                session,
+                user=staff,
+                product_id=lamp_id,
+                target=ProductState.APPROVED,
+                reason="Bright, quiet and the spec is complete.",
             )

@@ -22,6 +22,7 @@ from hearth.errors import InvalidInput, NotFound, PermissionDenied, SpecInvalid
 from hearth.kit.clock import utcnow
 from hearth.kit.money import Money
 from hearth.mall import notices
+from hearth.mall.certification.gate import require_certified
 from hearth.mall.models import Partner, Product, ReviewComment, ReviewStep
 from hearth.mall.review import (
     EDITABLE,
@@ -249,6 +250,10 @@ async def move(
     move_product(current, target, actor=actor, reason=reason)
     if target in (ProductState.SUBMITTED, ProductState.RESUBMITTED) and product.spec is None:
         raise InvalidInput("add the product's device spec before submitting it")
+    if target is ProductState.APPROVED:
+        await require_certified(
+            session, product_id=product.id, spec_version=product.spec_version
+        )
     steps = checklist(items or []) if target is ProductState.CHANGES_REQUESTED else []
     product.state = target.value
     now = utcnow()

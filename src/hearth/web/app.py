@@ -18,10 +18,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hearth import __version__, metrics
 from hearth.config import Settings
 from hearth.funding import worker as funding_worker
+from hearth.mall.certification import service as certification
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
     api_accounts,
+    api_certification,
     api_devices,
     api_funding,
     api_funding_partner,
@@ -33,6 +35,7 @@ from hearth.web.routes import (
     api_partner,
     api_scenes,
     broker_hooks,
+    certification_pages,
     funding_pages,
     health,
     home_pages,
@@ -130,6 +133,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        await certification.recover(runtime.sessions)  # runs a stopped process left
         # Campaign deadlines: every process runs the worker; the database hands out the work.
         deadlines = asyncio.create_task(funding_worker.run(runtime))
         try:
@@ -165,6 +169,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(api_scenes.router, prefix="/api/v1")
     app.include_router(api_homes.router, prefix="/api/v1")
     app.include_router(api_partner.router, prefix="/api/v1")
+    app.include_router(api_certification.router, prefix="/api/v1")
     app.include_router(media.router)
     app.include_router(home_pages.router)
     app.include_router(pages.router)
@@ -173,6 +178,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.include_router(partner_pages.router)
     app.include_router(platform_pages.router)
     app.include_router(store_pages.router)
+    app.include_router(certification_pages.router)
 
     app.add_middleware(MetricsMiddleware)
     protected: ASGIApp = asgi_csrf.asgi_csrf_decorator(

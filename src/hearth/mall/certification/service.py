@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hearth import db
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
+from hearth.config import Settings
 from hearth.devices.compiled import CompiledSpec, compile_spec
 from hearth.devices.rules import parse_spec
 from hearth.errors import Conflict, HearthError, InvalidInput, NotFound
@@ -42,7 +43,14 @@ from hearth.mall.certification.checks import Outcome
 from hearth.mall.certification.faults import CertifiedDevice, Fault
 from hearth.mall.certification.models import CertificationRun
 from hearth.mall.certification.report import RunStatus, Subject, build_report, finish
-from hearth.mall.certification.runner import Endpoint, Timing, Unit, certify, free_port
+from hearth.mall.certification.runner import (
+    Endpoint,
+    Progress,
+    Timing,
+    Unit,
+    certify,
+    free_port,
+)
 from hearth.mall.models import Product
 from hearth.runtime import Hearth
 
@@ -62,11 +70,25 @@ class DeviceKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Job:
+    """What the background needs to run a recorded run (plain values, no rows)."""
+
+    run_id: str
+    product_id: str
+    device: DeviceKind
+    unit: identity.Minted
+
+
+@dataclass(frozen=True)
 class Started:
     """A started run and its test unit's credentials (shown this once)."""
 
     run: CertificationRun
     unit: identity.Minted
+
+    @property
+    def job(self) -> Job:
+        return Job(self.run.id, self.run.product_id, DeviceKind(self.run.device), self.unit)
 
 
 def test_model_id(product_id: str) -> str:
@@ -194,18 +216,23 @@ async def get_run(
 
 def launch(
     runtime: Hearth,
-    started: Started,
+    job: Job,
     *,
     timing: Timing | None = None,
     faults: frozenset[Fault] = frozenset(),
 ) -> asyncio.Task[None]:
     """Run a recorded run in this process's background."""
     task = asyncio.create_task(
-        execute(runtime, started, timing=timing, faults=faults), name=f"cert-{started.run.id}"
+        execute(runtime, job, timing=timing, faults=faults), name=f"cert-{job.run_id}"
     )
     _TASKS.add(task)
     task.add_done_callback(_TASKS.discard)
     return task
+
+
+async def launch_later(runtime: Hearth, job: Job) -> None:
+    """Start a run once the request that recorded it has committed (a background task)."""
+    launch(runtime, job)
 
 
 def device_address(runtime: Hearth) -> tuple[str, int]:
@@ -247,6 +274,16 @@ class _Beat:
     def __init__(self) -> None:
         self.total = self.passed = self.failed = 0
 
+    def also(self, listener: Progress | None) -> Progress:
+        """Return a listener that counts here and tells ``listener`` too."""
+
+        def both(done: int, total: int, outcome: Outcome) -> None:
+            self(done, total, outcome)
+            if listener is not None:
+                listener(done, total, outcome)
+
+        return both
+
     def __call__(self, done: int, total: int, outcome: Outcome) -> None:
         self.total = total
         self.passed += outcome.passed
@@ -266,25 +303,26 @@ async def _beat(sessions: async_sessionmaker[AsyncSession], run_id: str, beat: _
 
 async def execute(
     runtime: Hearth,
-    started: Started,
+    job: Job,
     *,
     timing: Timing | None = None,
     faults: frozenset[Fault] = frozenset(),
+    progress: Progress | None = None,
 ) -> None:
     """Run the checks, store the report, revoke the test unit; never raises."""
-    run, unit = started.run, started.unit
+    unit = job.unit
     await runtime.publish(DevicesMinted(unit.model_id, 1))
     beat = _Beat()
-    beating = asyncio.create_task(_beat(runtime.sessions, run.id, beat))
+    beating = asyncio.create_task(_beat(runtime.sessions, job.run_id, beat))
     outcomes: list[Outcome] = []
     error = ""
     async with runtime.sessions() as session:
-        product = await session.get(Product, run.product_id)
+        product = await session.get(Product, job.product_id)
     try:
         if product is None or product.spec is None:
             raise InvalidInput("the product or its spec is gone")
         spec = compile_spec(parse_spec(product.spec))
-        real = run.device == DeviceKind.REAL
+        real = job.device is DeviceKind.REAL
         chosen = timing or (REAL_TIMING if real else Timing())
         async with endpoint(runtime) as where:
             device = None if real else _simulated(spec, unit, where, faults)
@@ -294,16 +332,16 @@ async def execute(
                 unit=Unit(unit.device_id, unit.model_id),
                 device=device,
                 timing=chosen,
-                progress=beat,
+                progress=beat.also(progress),
             )
     except Exception as err:  # a broken run is a failed run, with the error as its reason
-        log.exception("certification_run_broke", run_id=run.id)
+        log.exception("certification_run_broke", run_id=job.run_id)
         error = f"the run broke: {err}"
     finally:
         beating.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beating
-    await _finish(runtime, run.id, product, outcomes, error)
+    await _finish(runtime, job.run_id, product, outcomes, error)
 
 
 def _simulated(
@@ -359,3 +397,30 @@ async def _finish(
                 revoked = True
     if revoked and run.device_id is not None:
         await runtime.publish(DeviceCredentialsChanged(run.device_id, True))
+
+
+async def certify_in_process(
+    settings: Settings,
+    *,
+    username: str,
+    product_id: str,
+    timing: Timing | None = None,
+    progress: Progress | None = None,
+) -> CertificationRun:
+    """Certify a product with a simulated device in this process (the demo seed, the CLI)."""
+    runtime = Hearth.from_settings(settings)
+    try:
+        async with db.transaction(runtime.sessions) as session:
+            user = await session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise NotFound(f"no user {username!r}")
+            started = await start_run(
+                session, user=user, product_id=product_id, device=DeviceKind.SIMULATED
+            )
+        await execute(runtime, started.job, timing=timing, progress=progress)
+        async with runtime.sessions() as session:
+            run = await session.get(CertificationRun, started.job.run_id)
+        assert run is not None
+        return run
+    finally:
+        await runtime.engine.dispose()
