@@ -112,6 +112,19 @@ async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
     await expect(partner.get_by_text("Yes, H13, now in the description.")).to_be_visible()
     await partner.get_by_role("button", name="Resubmit").click()
     await expect(partner.get_by_text("The platform team has it")).to_be_visible()
+    # Approval needs a passed certification: the partner runs it from the product page.
+    await partner.get_by_role("link", name="Compatibility certification").click()
+    await expect(partner.get_by_test_id("certified")).to_contain_text("has no passed run yet")
+    await partner.get_by_role("button", name="Run certification").click()
+    await expect(partner.get_by_test_id("certified")).to_contain_text(
+        "is certified", timeout=30_000
+    )
+    await expect(partner.get_by_test_id("run-status")).to_have_text("passed")
+    await shot(partner, "mall-certification-phone")
+    await partner.get_by_test_id("run").get_by_role("link").click()
+    await expect(partner.get_by_test_id("check").first).to_contain_text("comes online")
+    await expect(partner.locator("[data-testid=check].fail")).to_have_count(0)
+    await shot(partner, "mall-certification-report-phone", full_page=False)
 
     await reviewer.reload()
     await reviewer.get_by_role("button", name="Start review").click()
