@@ -12,6 +12,7 @@ from hearth import __version__
 from hearth.accounts.roles import Role
 from hearth.cli.broker import app as broker_app
 from hearth.cli.campaigns import app as campaigns_app
+from hearth.cli.certify import certify
 from hearth.cli.console import console, fail, run
 from hearth.cli.devices import app as devices_app
 from hearth.cli.ledger import app as ledger_app
@@ -178,6 +179,7 @@ def _serve(settings: Settings) -> None:
 
 
 app.command()(simulate)
+app.command()(certify)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
