@@ -57,7 +57,7 @@ def certify(
 ) -> None:
     """Certify a spec: a simulated device over the real protocol, every check printed."""
     # amqtt warns about acknowledgements it already had; the checks judge what matters.
-    logging.getLogger("amqtt").setLevel(logging.ERROR)
+    logging.getLogger("amqtt.mqtt.protocol.handler").setLevel(logging.ERROR)
     try:
         spec = _load(target)
     except HearthError as err:
