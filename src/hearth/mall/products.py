@@ -251,9 +251,7 @@ async def move(
     if target in (ProductState.SUBMITTED, ProductState.RESUBMITTED) and product.spec is None:
         raise InvalidInput("add the product's device spec before submitting it")
     if target is ProductState.APPROVED:
-        await require_certified(
-            session, product_id=product.id, spec_version=product.spec_version
-        )
+        await require_certified(session, product_id=product.id, spec_version=product.spec_version)
     steps = checklist(items or []) if target is ProductState.CHANGES_REQUESTED else []
     product.state = target.value
     now = utcnow()
