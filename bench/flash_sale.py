@@ -7,7 +7,9 @@ flight. Then, in the same run and on the same server, pgbench updates one hot ro
 (``UPDATE hot SET sold = sold + 1 WHERE id = 1 AND sold < stock``) with as many clients.
 
 Printed: confirmed pledges/s, latency p50/p99, sold versus stock (oversold must be 0),
-acknowledged pledges missing from the database (must be 0), the raw rate and the ratio.
+acknowledged pledges missing from the database (must be 0), hearth's ceiling for a trivial
+authenticated request with the same client and concurrency (``GET /api/v1/me``), the raw
+rate and the ratio. The load comes from a lean keep-alive client (``bench/rawhttp.py``).
 Nothing is asserted on time; the counts are bounded; everything runs on 127.0.0.1.
 
     .venv/bin/python bench/flash_sale.py [--fans 1500] [--stock 1000] [--workers 2]
@@ -27,8 +29,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx  # noqa: E402
+from rawhttp import Connection  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from hearth import db  # noqa: E402
@@ -53,10 +57,10 @@ async def fire(
     queue: asyncio.Queue[int] = asyncio.Queue()
     for number in range(len(sale.backers)):
         queue.put_nowait(number)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+    last_confirmed = [0.0]
 
-        async def sender() -> None:
+    async def sender(connection: Connection) -> None:
+        try:
             while not queue.empty():
                 number = queue.get_nowait()
                 backer = sale.backers[number]
@@ -70,20 +74,47 @@ async def fire(
                     "Authorization": f"Bearer {backer.token}",
                     "Idempotency-Key": f"bench-{number}",
                 }
-                url = f"{urls[number % len(urls)]}/api/v1/campaigns/{sale.campaign_id}/pledges"
+                path = f"/api/v1/campaigns/{sale.campaign_id}/pledges"
                 started = time.perf_counter()
-                answer = await http.post(url, json=body, headers=headers)
+                status, answer = await connection.request("POST", path, headers=headers, body=body)
                 elapsed = time.perf_counter() - started
-                pledge_id = answer.json().get("id", "") if answer.status_code == 201 else ""
-                results.append((elapsed, answer.status_code, pledge_id))
-                if answer.status_code == 201:
+                pledge_id = answer.get("id", "") if status == 201 else ""
+                results.append((elapsed, status, pledge_id))
+                if status == 201:
                     last_confirmed[0] = time.perf_counter()
+        finally:
+            await connection.close()
 
-        last_confirmed = [0.0]
-        started = time.perf_counter()
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
-        total = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(sender(Connection(urls[n % len(urls)])) for n in range(concurrency)))
+    total = time.perf_counter() - started
     return results, total, last_confirmed[0] - started
+
+
+async def ceiling(sale: Sale, urls: list[str], concurrency: int) -> tuple[float, float]:
+    """hearth's own ceiling: one trivial authenticated request (``GET /api/v1/me``) per
+    backer, with the same client and concurrency. Return (requests/s, p50 ms)."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for number in range(len(sale.backers)):
+        queue.put_nowait(number)
+    latencies: list[float] = []
+
+    async def sender(connection: Connection) -> None:
+        try:
+            while not queue.empty():
+                number = queue.get_nowait()
+                headers = {"Authorization": f"Bearer {sale.backers[number].token}"}
+                started = time.perf_counter()
+                status, _ = await connection.request("GET", "/api/v1/me", headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000)
+                assert status == 200, status
+        finally:
+            await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender(Connection(urls[n % len(urls)])) for n in range(concurrency)))
+    total = time.perf_counter() - started
+    return len(latencies) / total, statistics.median(latencies)
 
 
 async def lost(url: str, acknowledged: list[str]) -> tuple[int, int]:
@@ -160,6 +191,7 @@ async def run(args: argparse.Namespace) -> None:
                 for worker in workers:
                     await http.get(f"{worker.url}/healthz")
             results, total, window = await fire(sale, [w.url for w in workers], args.concurrency)
+            trivial, trivial_p50 = await ceiling(sale, [w.url for w in workers], args.concurrency)
         finally:
             for worker in workers:
                 worker.stop()
@@ -191,6 +223,11 @@ async def run(args: argparse.Namespace) -> None:
     )
     print(f"active pledges in the db  {active} (tier counts {tier.pledges})")
     print(f"lost acknowledged         {missing}")
+    print(
+        f"trivial API requests/s    {trivial:,.0f} (GET /api/v1/me, p50 {trivial_p50:.1f} ms: "
+        "hearth's ceiling for HTTP + auth)"
+    )
+    print(f"pledges / trivial         {rate / trivial:.3f}")
     print(f"raw hot-row updates/s     {raw:,.0f} (pgbench, {args.concurrency} clients)")
     print(f"ratio hearth / raw        {rate / raw:.3f}")
 

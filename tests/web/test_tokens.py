@@ -82,3 +82,24 @@ async def test_token_name_is_required(client: httpx.AsyncClient) -> None:
     response = await post_json(client, "/api/v1/tokens", {"name": ""})
     assert response.status_code == 422
     assert "name" in response.json()["detail"]
+
+
+async def test_a_token_notes_its_use_once_a_minute_not_on_every_request(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    await signup(client, "mia")
+    created = (await post_json(client, "/api/v1/tokens", {"name": "busy script"})).json()
+    auth = {"Authorization": f"Bearer {created['token']}"}
+
+    async def last_used() -> object:
+        listed = (await client.get("/api/v1/tokens")).json()
+        return next(t["last_used_at"] for t in listed if t["id"] == created["id"])
+
+    assert await last_used() is None
+    async with _bare_client(hearth) as script:
+        assert (await script.get("/api/v1/me", headers=auth)).status_code == 200
+        first = await last_used()
+        assert first is not None
+        for _ in range(3):
+            assert (await script.get("/api/v1/me", headers=auth)).status_code == 200
+    assert await last_used() == first

@@ -38,7 +38,8 @@ class Viewer:
         return cls(user.id, user.username, user.display_name, user.role)
 
 
-def get_hearth(request: Request) -> Hearth:
+async def get_hearth(request: Request) -> Hearth:
+    # async: a plain ``def`` dependency would hop to a worker thread on every request.
     hearth: Hearth = request.app.state.hearth
     return hearth
 

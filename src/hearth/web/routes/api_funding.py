@@ -21,7 +21,7 @@ from hearth.web.deps import CurrentUser, HearthDep, SessionDep
 router = APIRouter(tags=["funding"])
 
 
-def payment_provider(hearth: HearthDep) -> PaymentProvider:
+async def payment_provider(hearth: HearthDep) -> PaymentProvider:
     return build_provider(hearth.settings, hearth.sessions, clock=hearth.clock)
 
 
