@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes")
+    database_pool_size: int = Field(
+        default=32,
+        ge=1,
+        le=500,
+        description="PostgreSQL connections each process keeps open (half as many more at a peak)",
+    )
     commission_bp: int = Field(
         default=500, ge=0, le=10_000, description="platform commission in basis points (500 = 5%)"
     )

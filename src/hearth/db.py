@@ -70,8 +70,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str, *, pool: bool = True, echo: bool = False) -> AsyncEngine:
-    """Create the async engine for ``url`` with hearth's connection settings."""
+def create_engine(
+    url: str, *, pool: bool = True, pool_size: int = 10, echo: bool = False
+) -> AsyncEngine:
+    """Create the async engine for ``url`` with hearth's connection settings.
+
+    On PostgreSQL the pool keeps ``pool_size`` connections: a connection opened beyond them
+    is closed again when returned, so a pool smaller than the requests a process has in
+    flight opens and closes a connection (a server process) per request under load."""
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -83,8 +89,8 @@ def create_engine(url: str, *, pool: bool = True, echo: bool = False) -> AsyncEn
         if not pool:
             kwargs["poolclass"] = NullPool
         else:
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 20
+            kwargs["pool_size"] = pool_size
+            kwargs["max_overflow"] = max(10, pool_size // 2)
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

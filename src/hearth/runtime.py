@@ -46,7 +46,9 @@ class Hearth:
     @classmethod
     def from_settings(cls, settings: Settings) -> Hearth:
         """Build (but do not start) a hearth for ``settings``."""
-        engine = db.create_engine(settings.resolved_database_url)
+        engine = db.create_engine(
+            settings.resolved_database_url, pool_size=settings.database_pool_size
+        )
         return cls(settings=settings, engine=engine, sessions=db.session_factory(engine))
 
     def broker_address(self) -> BrokerAddress:

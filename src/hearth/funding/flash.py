@@ -22,6 +22,7 @@ from datetime import datetime
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hearth import db, metrics
 from hearth.accounts.models import User
@@ -31,6 +32,7 @@ from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
 from hearth.funding.rules import (
     CampaignState,
     PledgeState,
+    Progress,
     Window,
     check_pledging_open,
     check_quantity,
@@ -175,14 +177,26 @@ async def place_many(
 ) -> list[Result]:
     """Place pledges for one tier with a fixed number of statements, whatever their count.
 
-    The same rules as ``pledges.place_pledge``, checked in memory against rows read once;
-    the tier row is locked first, so units are handed out in arrival order and never past
-    the limit. Raises ``_Raced`` if a unique key shows another process got in between."""
+    The same rules as ``pledges.place_pledge``, checked in memory against rows read once
+    without locks. The tier's row is touched last, by one conditional ``UPDATE`` that takes
+    every accepted unit or none, so its lock is held only for that statement and the commit;
+    other processes' batches run meanwhile. If the units are no longer all there, the row is
+    locked, units are handed out in arrival order and the pledges that do not fit are taken
+    back: never past the limit. Raises ``_Raced`` if a unique key shows another process got
+    in between."""
     tier_ids = {request.tier_id for _, request in items}
     if len(tier_ids) != 1:
         raise _Raced("one tier per batch")
-    locking = session.get_bind().dialect.name == "postgresql"
-    tier = await session.get(CampaignTier, tier_ids.pop(), with_for_update=locking)
+    tier_id = tier_ids.pop()
+    campaign_of_tier = select(CampaignTier.campaign_id).where(CampaignTier.id == tier_id)
+    tiers = list(
+        await session.scalars(
+            select(CampaignTier).where(
+                CampaignTier.campaign_id == campaign_of_tier.scalar_subquery()
+            )
+        )
+    )
+    tier = next((t for t in tiers if t.id == tier_id), None)
     campaign = await session.get(Campaign, tier.campaign_id) if tier is not None else None
     users = {user.id for user, _ in items}
     earlier = {
@@ -210,7 +224,7 @@ async def place_many(
             )
         )
     results: list[Result] = []
-    accepted: list[Pledge] = []
+    accepted: list[tuple[int, Pledge]] = []
     taken = 0
     for user, request in items:
         try:
@@ -222,25 +236,87 @@ async def place_many(
             continue
         pledge, new = results[-1]  # type: ignore[misc]
         if new:
-            accepted.append(pledge)
+            accepted.append((len(results) - 1, pledge))
             earlier[(user.id, request.idempotency_key)] = pledge
             holding.add(user.id)
             taken += pledge.quantity
     if not accepted:
         return results
     assert tier is not None and campaign is not None
-    session.add_all(accepted)
+    session.add_all([pledge for _, pledge in accepted])
     try:
         await session.flush()
     except Exception as err:  # a unique key: another process pledged meanwhile
         raise _Raced(str(err)) from err
-    moved = await session.execute(
-        pledges.take_statement(tier.id, taken, sum(p.amount for p in accepted), len(accepted), now)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise _Raced("the tier changed meanwhile")
-    await pledges.emit_progress(session, campaign_id=campaign.id)
+    # The hot row last: its lock is held from here to the commit.
+    moved = await _take(session, tier.id, [p for _, p in accepted], now)
+    if moved is None:
+        accepted = await _fit(session, tier, accepted, results, now)
+        moved = await _take(session, tier.id, [p for _, p in accepted], now)
+        if moved is None:
+            raise _Raced("the tier changed under its lock")
+    for name, value in zip(("sold", "pledged", "pledges"), moved, strict=True):
+        set_committed_value(tier, name, value)  # known, not to be written again
+    _emit_progress(session, campaign, tiers)
     return results
+
+
+async def _take(
+    session: AsyncSession, tier_id: str, placed: list[Pledge], now: datetime
+) -> tuple[int, int, int] | None:
+    """Take the units of ``placed`` from the tier, all or none; return its new totals."""
+    statement = pledges.take_statement(
+        tier_id, sum(p.quantity for p in placed), sum(p.amount for p in placed), len(placed), now
+    ).returning(CampaignTier.sold, CampaignTier.pledged, CampaignTier.pledges)
+    row = (await session.execute(statement)).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def _fit(
+    session: AsyncSession,
+    tier: CampaignTier,
+    accepted: list[tuple[int, Pledge]],
+    results: list[Result],
+    now: datetime,
+) -> list[tuple[int, Pledge]]:
+    """Not every unit is there any more: lock the tier, keep the pledges that fit in arrival
+    order, take the others back and answer them as refused."""
+    await session.refresh(tier, with_for_update=True)
+    closed = tier.closes_at is not None and now >= tier.closes_at
+    sold, kept, dropped = tier.sold, [], []
+    for index, pledge in accepted:
+        fits = tier.limit is None or sold + pledge.quantity <= tier.limit
+        if fits and not closed:
+            kept.append((index, pledge))
+            sold += pledge.quantity
+            continue
+        dropped.append(pledge)
+        left = 0 if tier.limit is None else max(0, tier.limit - sold)
+        results[index] = (
+            Conflict(f"the tier {tier.title!r} closed on {tier.closes_at:%Y-%m-%d}")
+            if closed and tier.closes_at is not None
+            else Conflict(
+                f"only {left} of {tier.title!r} left" if left else f"{tier.title!r} is sold out",
+                detail=[{"field": "quantity", "message": f"{left} left"}],
+            )
+        )
+    for pledge in dropped:
+        await session.delete(pledge)
+    await session.flush()
+    return kept
+
+
+def _emit_progress(session: AsyncSession, campaign: Campaign, tiers: list[CampaignTier]) -> None:
+    """Queue the campaign's totals for live pages, from rows already in hand (the hot tier's
+    fresh from its update; the others as read at the start of the batch)."""
+    progress = Progress(campaign.goal, sum(t.pledged for t in tiers), sum(t.pledges for t in tiers))
+    remaining = {t.id: (None if t.limit is None else max(0, t.limit - t.sold)) for t in tiers}
+    events.emit(
+        session,
+        events.CampaignProgressed(
+            campaign.id, progress.raised, progress.backers, progress.percent, remaining
+        ),
+    )
 
 
 def _check_one(

@@ -1,0 +1,117 @@
+"""A flash-sale batch on PostgreSQL: the pledges of one tier placed in one transaction, the
+tier's row touched once at the end, and never a unit past the limit even when another
+process took units after the batch read the tier."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hearth import db
+from hearth.accounts.models import User
+from hearth.errors import Conflict
+from hearth.funding import events, flash, pledges
+from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
+from tests.funding.world import T0, World, make_world, request
+from tests.servers import Postgres
+
+pytestmark = pytest.mark.postgres
+_names = itertools.count()
+NOW = T0.replace(hour=9)
+
+
+@pytest.fixture
+async def sessions(
+    postgres: Postgres, postgres_template: str
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    name = f"batch_{next(_names)}"
+    postgres.psql(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+    engine = db.create_engine(postgres.url(name))
+    yield db.session_factory(engine)
+    await engine.dispose()
+    postgres.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+async def sale(
+    world: World, limit: int, fans: int
+) -> tuple[Campaign, str, list[tuple[User, BackerCard]]]:
+    campaign = await world.campaign(
+        tiers=[{"title": "Fan day", "price": "99.00", "retail_price": "199.00", "limit": limit}]
+    )
+    async with world.sessions() as session:
+        tier_id = await session.scalar(
+            select(CampaignTier.id).where(CampaignTier.campaign_id == campaign.id)
+        )
+    assert tier_id is not None
+    backers = [await world.fan(f"fan{n}") for n in range(fans)]
+    return campaign, tier_id, backers
+
+
+def items(
+    campaign: Campaign, tier_id: str, backers: list[tuple[User, BackerCard]], key: str = "k"
+) -> list[tuple[User, pledges.PledgeRequest]]:
+    return [(user, request(campaign, tier_id, card, key)) for user, card in backers]
+
+
+async def tier_counts(sessions: async_sessionmaker[AsyncSession], tier_id: str) -> tuple[int, int]:
+    async with sessions() as session:
+        tier = await session.get(CampaignTier, tier_id)
+        active = await session.scalar(
+            select(func.count()).select_from(Pledge).where(Pledge.tier_id == tier_id)
+        )
+    assert tier is not None
+    return tier.sold, int(active or 0)
+
+
+async def test_a_batch_that_fits_takes_its_units_in_one_update_and_says_so_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=5, fans=3)
+    async with db.transaction(sessions) as session:
+        results = await flash.place_many(session, items=items(campaign, tier_id, backers), now=NOW)
+        told = events.drain(session)
+    assert [r[1] for r in results if isinstance(r, tuple)] == [True, True, True]
+    assert await tier_counts(sessions, tier_id) == (3, 3)
+    assert len(told) == 1
+    progress = told[0]
+    assert isinstance(progress, events.CampaignProgressed)
+    assert (progress.backers, progress.raised, progress.remaining) == (3, 3 * 9900, {tier_id: 2})
+
+
+async def test_units_taken_by_another_process_after_the_batch_read_the_tier_are_never_sold_twice(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=4, fans=6)
+    async with db.transaction(sessions) as late:
+        # This batch's view of the tier is taken now (and kept): nothing sold yet.
+        seen = await late.get(CampaignTier, tier_id)
+        assert seen is not None and seen.sold == 0
+        async with db.transaction(sessions) as other:  # meanwhile another process sells 3
+            await flash.place_many(other, items=items(campaign, tier_id, backers[:3]), now=NOW)
+        results = await flash.place_many(late, items=items(campaign, tier_id, backers[3:]), now=NOW)
+    placed = [r for r in results if isinstance(r, tuple)]
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(placed) == 1 and results[0] is placed[0]  # the first to arrive gets the last unit
+    assert [str(r) for r in refused] == ["'Fan day' is sold out"] * 2
+    assert await tier_counts(sessions, tier_id) == (4, 4)
+
+
+async def test_a_key_sent_again_in_a_later_batch_is_the_first_pledge_and_takes_no_unit(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=4, fans=2)
+    async with db.transaction(sessions) as session:
+        first = await flash.place_many(session, items=items(campaign, tier_id, backers), now=NOW)
+    async with db.transaction(sessions) as session:
+        again = await flash.place_many(session, items=items(campaign, tier_id, backers), now=NOW)
+    assert [(r[0].id, r[1]) for r in again if isinstance(r, tuple)] == [
+        (r[0].id, False) for r in first if isinstance(r, tuple)
+    ]
+    assert await tier_counts(sessions, tier_id) == (2, 2)
