@@ -353,3 +353,32 @@ async def test_a_tracking_import_with_one_bad_row_imports_nothing(mall: dict[str
         (5, f"tracking_number: 4-64 letters, digits or dashes; order {order_id} is also on line 2"),
     ]
     assert (await leo.get("/api/v1/partner/orders")).json()[0]["status"] == "paid"
+
+
+async def test_a_pledge_with_an_unknown_or_revoked_token_is_refused_and_takes_nothing(
+    mall: dict[str, Any],
+) -> None:
+    mia = mall["clients"]["mia"]
+    campaign = await live_campaign(mall)
+    card = await card_of(mia)
+    made = await send(mia, "POST", "/api/v1/tokens", {"name": "phone"})
+    token = made.json()["token"]
+    url = f"/api/v1/campaigns/{campaign['id']}/pledges"
+    body = pledge_body(campaign["tiers"][0]["id"], card)
+    async with _client(mall["hearth"]) as app:
+
+        async def pledge(secret: str, key: str) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {secret}", "Idempotency-Key": key}
+            return await app.post(url, json=body, headers=headers)
+
+        unknown = await pledge("hth_" + "x" * 43, "a")
+        assert unknown.status_code == 401, unknown.text
+        revoked = await send(mia, "DELETE", f"/api/v1/tokens/{made.json()['id']}")
+        assert revoked.status_code == 200
+        refused = await pledge(token, "b")
+        assert refused.status_code == 401, refused.text
+        assert (await mia.get(f"/api/v1/campaigns/{campaign['id']}")).json()["backers"] == 0
+        fresh = (await send(mia, "POST", "/api/v1/tokens", {"name": "new phone"})).json()
+        placed = await pledge(fresh["token"], "c")
+        assert placed.status_code == 201, placed.text
+        assert (await mia.get("/api/v1/pledges")).json()[0]["id"] == placed.json()["id"]

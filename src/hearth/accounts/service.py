@@ -217,23 +217,29 @@ async def create_token(session: AsyncSession, *, user: User, name: str) -> tuple
 
 async def user_for_token(session: AsyncSession, secret: str) -> User | None:
     """Return the owner of a live API token (and note its use), or None."""
-    row = await session.execute(
+    return (await users_for_tokens(session, [secret])).get(secret)
+
+
+async def users_for_tokens(session: AsyncSession, secrets: list[str]) -> dict[str, User]:
+    """Return the owners of live API tokens by secret, in one query (unknown, revoked and
+    inactive ones are left out), and note the tokens' use."""
+    by_digest = {_digest(secret): secret for secret in secrets}
+    rows = await session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(secret), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash.in_(by_digest), ApiToken.revoked_at.is_(None))
     )
-    found = row.first()
-    if found is None:
-        return None
-    user, token = found
-    if not user.is_active:
-        return None
     now = utcnow()
-    # Noted at most once a minute: otherwise every API request would be a write transaction
-    # on the token's row (a commit per request, and a hot row for a busy client).
-    if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
-        token.last_used_at = now
-    return user
+    found: dict[str, User] = {}
+    for user, token in rows:
+        if not user.is_active:
+            continue
+        found[by_digest[token.token_hash]] = user
+        # Noted at most once a minute: otherwise every API request would be a write
+        # transaction on the token's row (a commit per request, a hot row for a busy client).
+        if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
+            token.last_used_at = now
+    return found
 
 
 async def list_tokens(session: AsyncSession, *, user: User) -> list[ApiToken]:

@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hearth import db, metrics
+from hearth.accounts import service as accounts
 from hearth.accounts.models import User
-from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotFound
+from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotAuthenticated, NotFound
 from hearth.funding import events, pledges, present
 from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
 from hearth.funding.rules import (
@@ -43,9 +44,10 @@ log = structlog.get_logger(__name__)
 MAX_BATCH = 200
 
 
-@dataclass
+@dataclass(eq=False)
 class _Waiting:
-    user: User
+    user: User | None  # None: the caller is who ``token`` says, checked in the batch
+    token: str | None
     request: pledges.PledgeRequest
     done: asyncio.Future[tuple[dict[str, object], bool]]
 
@@ -71,11 +73,19 @@ class PledgeBatcher:
     placed: int = 0
 
     async def place(
-        self, *, user: User, request: pledges.PledgeRequest
+        self,
+        *,
+        request: pledges.PledgeRequest,
+        user: User | None = None,
+        token: str | None = None,
     ) -> tuple[dict[str, object], bool]:
-        """Pledge; return the pledge (as JSON) and whether it is new, once committed."""
+        """Pledge as ``user``, or as the owner of the API ``token`` (looked up inside the
+        batch, one query for all its pledges, instead of one transaction per request);
+        return the pledge (as JSON) and whether it is new, once committed."""
+        if (user is None) == (token is None):
+            raise ValueError("pledge as a user or with a token")
         loop = asyncio.get_running_loop()
-        waiting = _Waiting(user, request, loop.create_future())
+        waiting = _Waiting(user, token, request, loop.create_future())
         self._queues.setdefault(request.tier_id, []).append(waiting)
         if request.tier_id not in self._runners:
             self._runners[request.tier_id] = asyncio.create_task(self._drain(request.tier_id))
@@ -96,12 +106,14 @@ class PledgeBatcher:
         outcomes: list[tuple[_Waiting, object]] = []
         try:
             async with db.transaction(self.hearth.sessions) as session:
+                callers, refused = await _callers(session, batch)
+                outcomes = [(w, refused) for w in batch if w not in callers]
                 results = await place_many(
-                    session, items=[(w.user, w.request) for w in batch], now=now
+                    session, items=[(callers[w], w.request) for w in callers], now=now
                 )
-                outcomes = [
+                outcomes += [
                     (w, r if isinstance(r, HearthError) else (present.pledge(r[0]), r[1]))
-                    for w, r in zip(batch, results, strict=True)
+                    for w, r in zip(callers, results, strict=True)
                 ]
                 found = events.drain(session)
         except _Raced:
@@ -130,11 +142,15 @@ class PledgeBatcher:
     ) -> tuple[list[tuple[_Waiting, object]], list[object]]:
         outcomes: list[tuple[_Waiting, object]] = []
         async with db.transaction(self.hearth.sessions) as session:
+            callers, refused = await _callers(session, batch)
             for waiting in batch:
+                if waiting not in callers:
+                    outcomes.append((waiting, refused))
+                    continue
                 try:
                     async with session.begin_nested():
                         pledge, new = await pledges.place_pledge(
-                            session, user=waiting.user, request=waiting.request, now=now
+                            session, user=callers[waiting], request=waiting.request, now=now
                         )
                         outcomes.append((waiting, (present.pledge(pledge), new)))
                 except HearthError as err:
@@ -163,6 +179,21 @@ class PledgeBatcher:
             task = asyncio.create_task(self.hearth.publish(*latest.values()))
             self._publishing.add(task)
             task.add_done_callback(self._publishing.discard)
+
+
+async def _callers(
+    session: AsyncSession, batch: list[_Waiting]
+) -> tuple[dict[_Waiting, User], NotAuthenticated]:
+    """Return who pledges for each waiting request (tokens checked in one query), and the
+    answer for those whose token is unknown or revoked."""
+    tokens = [w.token for w in batch if w.token is not None]
+    owners = await accounts.users_for_tokens(session, tokens) if tokens else {}
+    callers: dict[_Waiting, User] = {}
+    for waiting in batch:
+        user = waiting.user or owners.get(waiting.token or "")
+        if user is not None:
+            callers[waiting] = user
+    return callers, NotAuthenticated("the API token is unknown or revoked")
 
 
 class _Raced(Exception):
