@@ -161,3 +161,29 @@ async def test_a_backer_changes_tier_and_quantity_then_cancels_and_the_units_go_
     assert (seen["backers"], seen["tiers"][0]["remaining"]) == (0, 2)
     again = await send(mia, "PATCH", url, {"quantity": 1})
     assert again.status_code == 409
+
+
+async def test_a_funded_product_graduates_to_regular_sale_in_its_partners_store(
+    mall: dict[str, Any],
+) -> None:
+    campaign = await live_campaign(mall)  # goal ¥500.00
+    leo, ivy, mia = mall["clients"]["leo"], mall["clients"]["ivy"], mall["clients"]["mia"]
+    url = f"/api/v1/partner/campaigns/{campaign['id']}/graduate"
+    early = await send(leo, "POST", url, {"price": "279.00", "stock": 40})
+    assert early.status_code == 409, early.text
+    assert (await pledge(mia, campaign, 0, "a", quantity=2)).status_code == 201
+    assert (await pledge(mall["clients"]["ben"], campaign, 1, "b")).status_code == 201
+    await tick(mall["hearth"], END)
+    assert (await shown(mia, campaign))["state"] in ("funded", "fulfilling")
+    assert (await send(ivy, "POST", url, {"price": "279.00", "stock": 40})).status_code == 404
+    bad = await send(leo, "POST", url, {"price": "0.00", "stock": -1})
+    assert bad.status_code == 422 and "price" in bad.text and "stock" in bad.text
+    listed = await send(leo, "POST", url, {"price": "279.00", "stock": 40})
+    assert listed.status_code == 200, listed.text
+    assert (listed.json()["price"]["amount"], listed.json()["stock"]) == (27900, 40)
+    slug = campaign["partner"]["slug"]
+    on_sale = (await mia.get(f"/api/v1/stores/{slug}/listings")).json()
+    assert [(item["name"], item["stock"]) for item in on_sale] == [("Lumi Labs lamp", 40)]
+    page = await mia.get(f"/stores/{slug}")
+    assert page.status_code == 200 and "Now on sale" in page.text and "40 in stock" in page.text
+    assert (await mia.get("/api/v1/stores/no-such-store/listings")).status_code == 404

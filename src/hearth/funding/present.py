@@ -12,6 +12,7 @@ from hearth.funding.models import (
     CampaignTier,
     CampaignUpdate,
     Pledge,
+    StoreListing,
     Ticket,
     TicketMessage,
 )
@@ -139,3 +140,15 @@ def ticket(row: Ticket, messages: list[TicketMessage] | None = None) -> dict[str
             for m in messages
         ]
     return body
+
+
+def listing(row: StoreListing, name: str) -> dict[str, Any]:
+    """A graduated product on regular sale in its partner's store."""
+    return {
+        "id": row.id,
+        "product_id": row.product_id,
+        "campaign_id": row.campaign_id,
+        "name": name,
+        "price": money(row.price, row.currency),
+        "stock": row.stock,
+    }

@@ -16,6 +16,7 @@ from hearth.accounts.models import User
 from hearth.funding import campaigns, flash, orders, outcome, pledges, present, tickets
 from hearth.funding import events as funding_events
 from hearth.funding.models import Campaign
+from hearth.mall import partners
 from hearth.payments.provider import PaymentProvider, build_provider
 from hearth.web.deps import CurrentUser, HearthDep, SessionDep, current_user, optional_user
 
@@ -98,6 +99,14 @@ async def list_campaigns(
     now = hearth.clock.now()
     views = await campaigns.list_campaigns(session, sort=sort, now=now)
     return [present.campaign(v, now) for v in views]
+
+
+@router.get("/stores/{slug}/listings")
+async def store_listings(slug: str, session: SessionDep) -> list[dict[str, Any]]:
+    """List a store's products on regular sale after their campaign (public)."""
+    partner, _ = await partners.store(session, slug=slug)
+    rows = await campaigns.listings(session, partner_id=partner.id)
+    return [present.listing(row, name) for row, name in rows]
 
 
 @router.get("/campaigns/{campaign_id}")

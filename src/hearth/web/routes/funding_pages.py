@@ -609,6 +609,12 @@ async def platform_cancel(
     return _back("/platform/campaigns")
 
 
+async def store_listings(session: Any, *, partner_id: str) -> list[dict[str, Any]]:
+    """Return a partner's graduated products on regular sale, for the store page."""
+    rows = await campaigns.listings(session, partner_id=partner_id)
+    return [present.listing(row, name) for row, name in rows]
+
+
 async def store_campaigns(session: Any, *, partner_id: str) -> list[dict[str, Any]]:
     """Return a partner's published campaigns as the store page's include shows them."""
     now = utcnow()

@@ -10,7 +10,7 @@ from hearth.mall import media, partners
 from hearth.notifications import service as inbox
 from hearth.notifications.models import Notification
 from hearth.web.deps import CurrentUser, OptionalUser, SessionDep
-from hearth.web.routes.funding_pages import store_campaigns
+from hearth.web.routes.funding_pages import store_campaigns, store_listings
 from hearth.web.routes.partner_pages import format_money
 from hearth.web.templating import render
 
@@ -42,6 +42,7 @@ async def store(request: Request, slug: str, user: OptionalUser, session: Sessio
         covers=covers,
         money=format_money,
         funding_campaigns=await store_campaigns(session, partner_id=partner.id),
+        funding_listings=await store_listings(session, partner_id=partner.id),
     )
 
 
