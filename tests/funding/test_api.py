@@ -322,10 +322,19 @@ async def test_nobody_reaches_what_is_not_theirs(mall: dict[str, Any]) -> None:
     )
     assert answered.json()["status"] == "answered"
     assert [m["from_partner"] for m in answered.json()["messages"]] == [False, True]
-    inbox = (await mia.get("/api/v1/notifications")).json()
-    assert any(
-        n["kind"] == "ticket_reply" for n in inbox["items"] if isinstance(inbox, dict)
-    ) or any(n["kind"] == "ticket_reply" for n in (inbox if isinstance(inbox, list) else []))
+
+    async def kinds(client: httpx.AsyncClient) -> set[str]:
+        inbox = (await client.get("/api/v1/notifications")).json()
+        return {n["kind"] for n in inbox["items"]}
+
+    assert "ticket_reply" in await kinds(mia)
+    assert "ticket_opened" in await kinds(leo)
+    # Customer service is the partner's: the platform team neither hears of it nor reads it.
+    ada = mall["clients"]["ada"]
+    assert not {"ticket_opened", "ticket_reply"} & await kinds(ada)
+    assert (await ada.get(f"/api/v1/tickets/{ticket_id}")).status_code == 404
+    sneaky = await send(ada, "POST", f"/api/v1/tickets/{ticket_id}/messages", {"body": "Hi"})
+    assert sneaky.status_code == 404
 
 
 async def test_a_tracking_import_with_one_bad_row_imports_nothing(mall: dict[str, Any]) -> None:
