@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
@@ -109,17 +109,15 @@ async def partner_orders(
                 [{"field": "status", "message": f"one of {', '.join(OrderStatus)}"}]
             )
         query = query.where(Order.status == status)
+    if query_text and query_text.strip():
+        # In the database, before the limit: a search must find an order past the first page.
+        needle = query_text.strip().lower()
+        name = func.lower(Order.shipping["name"].as_string())
+        query = query.where(
+            or_(Order.id.contains(needle, autoescape=True), name.contains(needle, autoescape=True))
+        )
     rows = await session.execute(query.order_by(Order.created_at, Order.id).limit(limit))
-    lines = [OrderLine(o, c, t) for o, c, t in rows]
-    if query_text:
-        needle = query_text.casefold()
-        lines = [
-            line
-            for line in lines
-            if needle in line.order.id
-            or needle in str(line.order.shipping.get("name", "")).casefold()
-        ]
-    return lines
+    return [OrderLine(o, c, t) for o, c, t in rows]
 
 
 async def partner_order(session: AsyncSession, *, user: User, order_id: str) -> OrderLine:
