@@ -48,3 +48,11 @@ async def test_a_fan_backs_a_campaign_and_finds_the_pledge_in_orders(
     await page.goto(f"{live_server.url}/store")
     await page.get_by_role("link", name="Lumi Glow Mini").first.click()
     await expect(page.get_by_text("Your pledge")).to_be_visible()
+
+    # The lamp whose campaign ran to fulfilled is now on regular sale in its partner's store.
+    await page.goto(f"{live_server.url}/stores/lumi-labs")
+    on_sale = page.get_by_test_id("store-listing")
+    await expect(on_sale.get_by_text("Lumi Glow Lamp")).to_be_visible()
+    await expect(on_sale.get_by_text("in stock")).to_be_visible()
+    await on_sale.scroll_into_view_if_needed()
+    await page.screenshot(path=screenshot_path("funding-store-listing-phone"), full_page=True)
