@@ -9,6 +9,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
@@ -277,3 +278,29 @@ async def _model_known(ingest: Ingest, device_id: str) -> bool:
 
 async def _settled(ingest: Ingest) -> bool:
     return not ingest._waiting
+
+
+async def test_a_burst_read_in_one_go_asks_for_one_flush_and_fills_its_batches(rig: Rig) -> None:
+    """Messages taken in one read arrive with no await between them: a full buffer asks
+    for one flush, which writes whole batches, not a flush per message past the limit."""
+    unit, _home = await _bound_unit(rig)
+    ingest = Ingest(rig.hearth, SpecCache(rig.hearth.sessions), max_batch=100)
+    topic = protocol.up_topic(unit.device_id, Up.REPORT)
+
+    def report(seq: int) -> bytes:
+        return json.dumps({"boot": 1, "seq": seq, "props": {"2.2": seq % 50 + 1}}).encode()
+
+    ingest.receive(topic, report(1))
+    await eventually(lambda: _model_known(ingest, unit.device_id), within=5)
+    await eventually(lambda: _settled(ingest), within=5)
+    batches = REGISTRY.get_sample_value("hearth_ingest_batch_seconds_count") or 0.0
+    for seq in range(2, 1002):
+        ingest.receive(topic, report(seq))
+    assert len(ingest._pending) == 1
+    await ingest.drain()
+    await ingest.flush()
+
+    state = await state_of(rig.hearth, unit.device_id)
+    assert state.reports == 1001
+    written = (REGISTRY.get_sample_value("hearth_ingest_batch_seconds_count") or 0.0) - batches
+    assert written <= 11

@@ -104,6 +104,7 @@ class Ingest:
         self._waiting: dict[str, list[tuple[protocol.Up, bytes]]] = {}
         self._unknown: list[str] = []  # devices waiting for a lookup, first heard first
         self._looker: asyncio.Task[None] | None = None
+        self._full: asyncio.Task[None] | None = None  # the flush a full buffer asked for
         self._marks: dict[str, Mark] = {}  # newest (boot, seq) told, per device
         self.applied = 0  # reports applied by this process, for benchmarks and tests
 
@@ -181,8 +182,10 @@ class Ingest:
         ):
             self._tell_arrival(device_id, message, now)
         if len(self._items) >= self.max_batch:
-            if not self._lock.locked():
-                self._spawn(self.flush())
+            if self._full is None or self._full.done():
+                # One flush at a time is asked for: a burst read in one go must not
+                # queue a flush per message, each taking the lock for a few items.
+                self._full = self._spawn(self._flush_full())
             elif len(self._items) >= BACKLOG_BATCHES * self.max_batch and not self.paused:
                 # The database is behind: stop reading so the broker holds the traffic
                 # (its in-flight limit then slows the devices) instead of this process.
@@ -201,10 +204,16 @@ class Ingest:
             arrived = DeviceReportArrived(device_id, message.event, message.args, now)
         self.hearth.bus.tell(arrived)
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
+        return task
+
+    async def _flush_full(self) -> None:
+        """Flush while a full batch is waiting (the buffer refills during each write)."""
+        while len(self._items) >= self.max_batch:
+            await self.flush()
 
     def _reject(self, device_id: str, reason: str, detail: str, now: datetime) -> None:
         MESSAGES.labels(outcome="rejected").inc()
