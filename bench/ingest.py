@@ -166,6 +166,7 @@ async def worker_main() -> None:
     """Run a hearth (device cloud, no web) until told to quit; ``ingest`` starts consuming."""
     _raise_fd_limit()
     from hearth.config import load_settings
+    from hearth.kit.heap import tune_collector
     from hearth.logs import configure_logging
     from hearth.runtime import Hearth
 
@@ -173,6 +174,7 @@ async def worker_main() -> None:
 
     runtime = Hearth.from_settings(load_settings())
     await runtime.start()
+    tune_collector()  # as ``hearth serve`` does in each worker process
     assert runtime.cloud is not None
     _say({"ready": True, "rss_kib": _rss_kib(os.getpid())})
     reader = asyncio.StreamReader()
