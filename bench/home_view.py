@@ -62,8 +62,7 @@ async def furnish(hearth: Hearth, devices: int) -> tuple[str, str, str]:
         user = await accounts.create_user(session, username="mia", password=PASSWORD)
         home = await homes.create_home(session, owner=user, name="Bench home")
         made = [
-            (await rooms.create_room(session, user=user, home_id=home.id, name=n))[0]
-            for n in ROOMS
+            (await rooms.create_room(session, user=user, home_id=home.id, name=n))[0] for n in ROOMS
         ]
         first = ""
         for n in range(devices):
@@ -155,8 +154,10 @@ async def run(devices: int, requests: int, streams: int, events: int) -> None:
     print(f"  devices list (hub)   {raw:8.1f} req/s")
     print(f"  home board (cards)   {board:8.1f} req/s   {raw / board:5.2f}x the list's cost")
     print(f"  home view page       {page:8.1f} req/s   {raw / page:5.2f}x the list's cost")
-    print(f"  live fan-out         {frames:8.0f} frames/s to {streams} streams "
-          f"({events} state changes, {1e6 / frames:.0f} µs per frame)")
+    print(
+        f"  live fan-out         {frames:8.0f} frames/s to {streams} streams "
+        f"({events} state changes, {1e6 / frames:.0f} µs per frame)"
+    )
 
 
 def main() -> None:

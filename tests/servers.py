@@ -220,7 +220,7 @@ def start_mosquitto(directory: Path, extra_config: str = "", port: int | None = 
             [program, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=err_file
         )
     try:
-        wait_for_port(port, 10)
+        wait_for_port(port, 30)  # a loaded machine starts it slowly
     except TimeoutError:
         process.kill()
         process.wait()

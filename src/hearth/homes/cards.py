@@ -184,7 +184,8 @@ def controls(spec: Spec, reported: dict[str, Any]) -> list[Section]:
             Section(
                 title=label(service.description, service.type),
                 widgets=tuple(widget(service.iid, p, reported) for p in service.properties),
-                actions=actions, events=events,
+                actions=actions,
+                events=events,
             )  # fmt: skip
         )
     return sections

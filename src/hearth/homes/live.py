@@ -151,7 +151,10 @@ async def stream(hearth: Hearth, *, user_id: str, home_id: str) -> AsyncIterator
             if isinstance(event, DeviceStateChanged) and event.device_id in reported:
                 reported[event.device_id].update(event.changed)
             found = frame(
-                event, home_id=home_id, user_id=user_id, specs=specs,
+                event,
+                home_id=home_id,
+                user_id=user_id,
+                specs=specs,
                 reported=lambda d: reported.get(d, {}),  # noqa: B023
             )
             if found is None:

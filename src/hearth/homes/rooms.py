@@ -80,9 +80,7 @@ async def rename_room(
     return room, [HomeChanged(room.home_id, "rooms")]
 
 
-async def delete_room(
-    session: AsyncSession, *, user: User, room_id: str
-) -> list[HomeChanged]:
+async def delete_room(session: AsyncSession, *, user: User, room_id: str) -> list[HomeChanged]:
     """Delete a room; its devices stay in the home without a room."""
     room = await room_of(session, user=user, room_id=room_id, action=HomeAction.MANAGE)
     home_id = room.home_id

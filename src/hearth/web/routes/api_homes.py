@@ -220,9 +220,7 @@ async def set_favourite(
     device_id: str, body: FavouriteIn, user: CurrentUser, session: SessionDep
 ) -> CardOut:
     """Put a device among your favourites, first on your home view (or take it out)."""
-    await placement.set_favourite(
-        session, user=user, device_id=device_id, favourite=body.favourite
-    )
+    await placement.set_favourite(session, user=user, device_id=device_id, favourite=body.favourite)
     return CardOut.of((await board.device_page(session, user=user, device_id=device_id)).card)
 
 

@@ -247,9 +247,7 @@ async def withdraw(
     hearth: HearthDep, background: BackgroundTasks,
 ) -> Response:  # fmt: skip
     async def change() -> Any:
-        await invitations.withdraw(
-            session, user=user, home_id=home_id, invitation_id=invitation_id
-        )
+        await invitations.withdraw(session, user=user, home_id=home_id, invitation_id=invitation_id)
         return []
 
     return await _attempt(request, session, hearth.publish, background, user, home_id, change)
