@@ -368,10 +368,13 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
         rss_connected = (await worker.ask("rss"))["rss_kib"]
 
         raw: dict[str, float] = {}
+        offered: dict[str, dict[str, Any]] = {}
         for subscriber in ("wire", "aiomqtt"):
             async with raw_subscriber(service_port, password, subscriber) as arrivals:
                 begin = time.perf_counter()
-                raw_sent = await devices.ask(f"run {seconds} {rate}", within=seconds + 600)
+                offered[subscriber] = await devices.ask(
+                    f"run {seconds} {rate}", within=seconds + 600
+                )
                 await asyncio.sleep(1.0)  # let the last deliveries land
                 raw[subscriber] = _in_window(arrivals, begin + WARMUP, begin + seconds) / (
                     seconds - WARMUP
@@ -400,8 +403,8 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
             "kind": kind,
             "devices": connected["connected"],
             "connect_seconds": connected["seconds"],
-            "message_bytes": raw_sent["bytes"],
-            "raw_offered": raw_sent["sent"] / raw_sent["elapsed"],
+            "message_bytes": offered["wire"]["bytes"],
+            "raw_offered": offered["wire"]["sent"] / offered["wire"]["elapsed"],
             "raw_rate": raw["wire"],
             "raw_general_rate": raw["aiomqtt"],
             "hearth_offered": hearth_sent["sent"] / hearth_sent["elapsed"],
