@@ -122,7 +122,6 @@ class SimulatedDevice:
     async def connect(self) -> None:
         """Connect once: last will, subscription, info, online, full report."""
         self.link += 1
-        _, will = protocol.encode_up(Status(self.boot, self.link, False))
         self.client = await WireClient.connect(
             self.host,
             self.port,
@@ -130,16 +129,29 @@ class SimulatedDevice:
             username=self.id,
             password=self.credentials.secret,
             keepalive=self.heartbeat * 2,
-            will=Will(protocol.up_topic(self.id, Up.STATUS), will, qos=1),
+            will=self._will(),
             on_message=self._on_message,
         )
         await self.client.subscribe(protocol.down_filter(self.id), qos=1)
-        model = self.credentials.model_id
-        self._send(Info(self.boot, self._next(), model, FIRMWARE, self.heartbeat))
+        self._introduce()
         self._send(Status(self.boot, self.link, True))
-        self.report(self.device.readable())
+        self.report(self._full_report())
         self.connections += 1
         self.connected.set()
+
+    def _will(self) -> Will | None:
+        """The offline status the broker publishes if this link drops."""
+        _, will = protocol.encode_up(Status(self.boot, self.link, False))
+        return Will(protocol.up_topic(self.id, Up.STATUS), will, qos=1)
+
+    def _introduce(self) -> None:
+        """Say what the device is: model, firmware, heartbeat."""
+        model = self.credentials.model_id
+        self._send(Info(self.boot, self._next(), model, FIRMWARE, self.heartbeat))
+
+    def _full_report(self) -> dict[str, Any]:
+        """Every readable value, sent on each connection."""
+        return self.device.readable()
 
     async def run(self) -> None:
         """Stay connected, reporting and answering, until cancelled."""

@@ -16,10 +16,10 @@ import orjson
 
 from hearth.errors import ValueRejected
 from hearth.hub import protocol
-from hearth.hub.protocol import GetRequest, Info, Result, ResultCode, SetRequest, Status, Up
-from hearth.hub.simulator import FIRMWARE, SimulatedDevice
+from hearth.hub.protocol import GetRequest, Result, ResultCode, SetRequest
+from hearth.hub.simulator import SimulatedDevice
 from hearth.hub.virtual import plausible
-from hearth.hub.wire import Will, WireClient
+from hearth.hub.wire import Will
 
 PROMPT = "prompt"
 
@@ -60,33 +60,15 @@ class CertifiedDevice(SimulatedDevice):
         super().__init__(*args, **kw)
         self.faults = faults
 
-    async def connect(self) -> None:
-        """Connect as the simulator does, leaving out what the faults say."""
-        self.link += 1
-        _, will = protocol.encode_up(Status(self.boot, self.link, False))
-        self.client = await WireClient.connect(
-            self.host,
-            self.port,
-            client_id=self.id,
-            username=self.id,
-            password=self.credentials.secret,
-            keepalive=self.heartbeat * 2,
-            will=None
-            if Fault.NO_LAST_WILL in self.faults
-            else Will(protocol.up_topic(self.id, Up.STATUS), will, qos=1),
-            on_message=self._on_message,
-        )
-        await self.client.subscribe(protocol.down_filter(self.id), qos=1)
+    def _will(self) -> Will | None:
+        return None if Fault.NO_LAST_WILL in self.faults else super()._will()
+
+    def _introduce(self) -> None:
         if Fault.NO_INFO not in self.faults:
-            model = self.credentials.model_id
-            self._send(Info(self.boot, self._next(), model, FIRMWARE, self.heartbeat))
-        self._send(Status(self.boot, self.link, True))
-        self.report(self._full_report())
-        self.connections += 1
-        self.connected.set()
+            super()._introduce()
 
     def _full_report(self) -> dict[str, Any]:
-        state = self.device.readable()
+        state = super()._full_report()
         first = next(iter(state), None)
         if first is not None and Fault.WRONG_TYPE in self.faults:
             state[first] = wrong_type(state[first])
