@@ -27,6 +27,7 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from hearth.errors import DatabaseError, SchemaNotMigrated, SchemaTooNew
+from hearth.outbox import HearthSession
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -99,7 +100,7 @@ def create_engine(
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Return the session factory every service uses (objects stay usable after commit)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=HearthSession)
 
 
 @asynccontextmanager

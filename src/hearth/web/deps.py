@@ -16,6 +16,7 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, require
 from hearth.errors import NotAuthenticated
+from hearth.outbox import unit_of_work
 from hearth.runtime import Hearth
 
 SESSION_COOKIE = "hearth_session"
@@ -48,8 +49,9 @@ HearthDep = Annotated[Hearth, Depends(get_hearth)]
 
 
 async def db_session(hearth: HearthDep) -> AsyncIterator[AsyncSession]:
-    """Give the route one transaction, committed before the response is sent."""
-    async with hearth.sessions() as session, session.begin():
+    """Give the route one unit of work: committed, then its events published, before the
+    response is sent."""
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         yield session
 
 
