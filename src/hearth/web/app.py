@@ -11,7 +11,7 @@ from typing import Any
 
 import asgi_csrf
 import structlog
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -122,6 +122,36 @@ async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+API = "/api/v1"
+# Every area's routers, in one list: JSON routers under /api/v1, pages at the root.
+ROUTERS: list[tuple[APIRouter, str]] = [
+    (health.router, ""),
+    (api_accounts.router, API),
+    (api_ledger.router, API),
+    (specs.router, API),
+    (api_devices.router, API),
+    (api_makers.router, API),
+    (broker_hooks.router, API),
+    (api_mall.router, API),
+    (api_notifications.router, API),
+    (api_funding.router, API),
+    (api_funding_partner.router, API),
+    (api_scenes.router, API),
+    (api_homes.router, API),
+    (api_partner.router, API),
+    (api_certification.router, API),
+    (media.router, ""),
+    (home_pages.router, ""),
+    (pages.router, ""),
+    (scene_pages.router, ""),
+    (funding_pages.router, ""),
+    (partner_pages.router, ""),
+    (platform_pages.router, ""),
+    (store_pages.router, ""),
+    (certification_pages.router, ""),
+]
+
+
 def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None) -> ASGIApp:
     """Build the ASGI app; it starts ``hearth`` (or one built from ``settings``) on startup."""
     if hearth is None:
@@ -155,30 +185,8 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.templates = make_templates()
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(health.router)
-    app.include_router(api_accounts.router, prefix="/api/v1")
-    app.include_router(api_ledger.router, prefix="/api/v1")
-    app.include_router(specs.router, prefix="/api/v1")
-    app.include_router(api_devices.router, prefix="/api/v1")
-    app.include_router(api_makers.router, prefix="/api/v1")
-    app.include_router(broker_hooks.router, prefix="/api/v1")
-    app.include_router(api_mall.router, prefix="/api/v1")
-    app.include_router(api_notifications.router, prefix="/api/v1")
-    app.include_router(api_funding.router, prefix="/api/v1")
-    app.include_router(api_funding_partner.router, prefix="/api/v1")
-    app.include_router(api_scenes.router, prefix="/api/v1")
-    app.include_router(api_homes.router, prefix="/api/v1")
-    app.include_router(api_partner.router, prefix="/api/v1")
-    app.include_router(api_certification.router, prefix="/api/v1")
-    app.include_router(media.router)
-    app.include_router(home_pages.router)
-    app.include_router(pages.router)
-    app.include_router(scene_pages.router)
-    app.include_router(funding_pages.router)
-    app.include_router(partner_pages.router)
-    app.include_router(platform_pages.router)
-    app.include_router(store_pages.router)
-    app.include_router(certification_pages.router)
+    for router, prefix in ROUTERS:
+        app.include_router(router, prefix=prefix)
 
     app.add_middleware(MetricsMiddleware)
     protected: ASGIApp = asgi_csrf.asgi_csrf_decorator(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -46,6 +47,14 @@ async def get_hearth(request: Request) -> Hearth:
 
 
 HearthDep = Annotated[Hearth, Depends(get_hearth)]
+
+
+async def get_now(hearth: HearthDep) -> datetime:
+    """Read the request's "now" from the hearth's clock (a frozen clock moves every route)."""
+    return hearth.clock.now()
+
+
+NowDep = Annotated[datetime, Depends(get_now)]
 
 
 async def db_session(hearth: HearthDep) -> AsyncIterator[AsyncSession]:
