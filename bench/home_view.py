@@ -35,6 +35,7 @@ from sqlalchemy import select  # noqa: E402
 
 from hearth import db  # noqa: E402
 from hearth.accounts import service as accounts  # noqa: E402
+from hearth.bootstrap import Hearth  # noqa: E402
 from hearth.config import Settings  # noqa: E402
 from hearth.devices import library  # noqa: E402
 from hearth.homes import live, placement, rooms  # noqa: E402
@@ -44,7 +45,6 @@ from hearth.hub.events import DeviceStateChanged  # noqa: E402
 from hearth.hub.models import DeviceState  # noqa: E402
 from hearth.hub.operator import ensure_products  # noqa: E402
 from hearth.hub.virtual import plausible  # noqa: E402
-from hearth.runtime import Hearth  # noqa: E402
 from hearth.web.app import create_app  # noqa: E402
 
 PASSWORD = "a-long-enough-password"

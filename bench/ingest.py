@@ -165,10 +165,10 @@ def _say(message: dict[str, Any]) -> None:
 async def worker_main() -> None:
     """Run a hearth (device cloud, no web) until told to quit; ``ingest`` starts consuming."""
     _raise_fd_limit()
+    from hearth.bootstrap import Hearth
     from hearth.config import load_settings
     from hearth.kit.heap import tune_collector
     from hearth.logs import configure_logging
-    from hearth.runtime import Hearth
 
     configure_logging("warning", "console")  # to stderr: stdout answers the orchestra
 

@@ -126,9 +126,9 @@ async def start_broker(kind: str, data_dir: Path, settings: Settings) -> tuple[
 
 async def worker_main(interval: float) -> None:
     """Run hearth until stdin closes (its flush interval comes in HEARTH_INGEST_FLUSH_MS)."""
+    from hearth.bootstrap import Hearth
     from hearth.config import load_settings
     from hearth.logs import configure_logging
-    from hearth.runtime import Hearth
 
     configure_logging("warning", "console")
     runtime = Hearth.from_settings(load_settings())

@@ -31,10 +31,10 @@ import httpx  # noqa: E402
 from hearth import db  # noqa: E402
 from hearth.accounts import service as accounts  # noqa: E402
 from hearth.accounts.roles import Role  # noqa: E402
+from hearth.bootstrap import Hearth  # noqa: E402
 from hearth.config import Settings  # noqa: E402
 from hearth.kit.storage import LocalStorage  # noqa: E402
 from hearth.mall.demo import product_shot  # noqa: E402
-from hearth.runtime import Hearth  # noqa: E402
 from hearth.web.app import create_app  # noqa: E402
 
 PASSWORD = "a-long-enough-password"

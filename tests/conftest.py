@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from hearth import db
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.servers import (
     Mosquitto,

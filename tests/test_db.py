@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from hearth import db
 from hearth.accounts.models import User
+from hearth.bootstrap import Hearth
 from hearth.errors import SchemaNotMigrated, SchemaTooNew
-from hearth.runtime import Hearth
 
 
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from hearth.bootstrap import Hearth
 from hearth.bus import Event
 from hearth.relay import decode, encode, shared_event
-from hearth.runtime import Hearth
 from tests.conftest import make_settings
 from tests.servers import Mosquitto
 

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         default=0, ge=0, le=60_000, description="delay before each sandbox call, like a network"
     )
     history_days: int = Field(default=30, ge=1, le=3650, description="device history kept")
+    background: bool = Field(
+        default=True,
+        description="run background work here: device ingest and upkeep, scene timers, deadlines",
+    )
     ingest: bool = Field(default=True, description="consume device traffic in this process")
     ingest_flush_ms: int = Field(
         default=50, ge=1, le=1000,

@@ -15,9 +15,9 @@ a path that would lose its events cannot pass unnoticed.
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy import event
@@ -28,7 +28,12 @@ from hearth import metrics
 
 log = structlog.get_logger(__name__)
 
-Publish = Callable[..., Awaitable[None]]
+
+class Publish(Protocol):
+    """Deliver events to this process's bus and, when shared, to every other process."""
+
+    def __call__(self, *events: object) -> Coroutine[Any, Any, None]: ...
+
 
 _PENDING = "hearth.outbox.pending"
 _COMMITTED = "hearth.outbox.committed"

@@ -89,6 +89,9 @@ class EventRelay:
         """Start receiving other processes' events."""
         await self.link.subscribe(TOPIC_PREFIX + "#", self._received, qos=0)
 
+    async def stop(self) -> None:
+        """Nothing to undo: the subscription ends with the broker link."""
+
     async def publish(self, *events: object) -> None:
         """Publish events locally, and to other processes when they are shared."""
         await self.bus.publish(*events)

@@ -1,12 +1,21 @@
-"""Operator tasks shared by the CLI and the tests: migrate, check, create users."""
+"""Operator tasks shared by the CLI and the tests: migrate, check, create users, run a worker."""
 
 from __future__ import annotations
+
+import asyncio
+import signal
+
+import structlog
 
 from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
+from hearth.kit.heap import tune_collector
+
+log = structlog.get_logger(__name__)
 
 
 async def migrate(settings: Settings) -> tuple[str | None, str]:
@@ -58,3 +67,22 @@ async def create_user(
             )
     finally:
         await engine.dispose()
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Run a hearth's background work, without HTTP, until SIGINT or SIGTERM (or ``stop``)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    runtime = Hearth.from_settings(settings.model_copy(update={"background": True}))
+    try:
+        await runtime.start()
+        tune_collector()
+        log.info("worker_started", components=[type(c).__name__ for c in runtime.started])
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await runtime.stop()
+        log.info("worker_stopped")

@@ -12,11 +12,11 @@ import pytest
 
 from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
 from hearth.funding import outcome
 from hearth.kit.clock import FrozenClock
 from hearth.mall.models import Product
 from hearth.payments.provider import build_provider
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.funding.world import ADDRESS, T0, VISA
 from tests.helpers import PASSWORD, csrf_token, login

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from tests.funding.test_api import (
     END,
     card_of,

@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from hearth import db
+from hearth.bootstrap import Hearth
 from hearth.hub import identity
 from hearth.hub.operator import ensure_products
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from tests.helpers import csrf_token, post_json, signup
 from tests.homes.conftest import mint
 

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.homes import board
 from hearth.homes import service as homes
 from hearth.homes.demo import seed_rooms
 from hearth.hub.demo import seed_devices
-from hearth.runtime import Hearth
 from tests.helpers import PASSWORD
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from hearth.bootstrap import Hearth
 from hearth.homes import live
 from hearth.homes.events import HomeLeft
 from hearth.hub.events import (
@@ -19,7 +20,6 @@ from hearth.hub.events import (
     DeviceUpdatesApplied,
     expand,
 )
-from hearth.runtime import Hearth
 from tests.helpers import post_json, signup
 from tests.homes.conftest import mint
 

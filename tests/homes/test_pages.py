@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from tests.helpers import csrf_token, post_json, signup
 from tests.homes.conftest import mint
 

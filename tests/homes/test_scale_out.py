@@ -12,11 +12,11 @@ import pytest
 
 from hearth import db
 from hearth.accounts import service as accounts
+from hearth.bootstrap import Hearth
 from hearth.homes import live, placement
 from hearth.homes import service as homes
 from hearth.homes.events import HomeLeft
 from hearth.hub.events import CommandAnswered, DeviceUpdatesApplied
-from hearth.runtime import Hearth
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD
 from tests.homes.conftest import mint

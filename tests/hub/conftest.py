@@ -20,6 +20,7 @@ import pytest
 from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
+from hearth.bootstrap import Hearth
 from hearth.devices.compiled import compile_spec
 from hearth.devices.rules import parse_spec
 from hearth.homes import service as homes
@@ -31,7 +32,6 @@ from hearth.hub.models import DeviceModel, DeviceState
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.simulator import Credentials, SimulatedDevice
 from hearth.hub.wire import WireClient, WireError
-from hearth.runtime import Hearth
 from tests.conftest import TEST_SECRET, make_settings
 from tests.helpers import PASSWORD
 from tests.hub.specs import LAMP, LOCK

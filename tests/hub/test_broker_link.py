@@ -9,8 +9,8 @@ import aiomqtt
 import httpx
 import pytest
 
+from hearth.bootstrap import Hearth
 from hearth.hub.broker import SERVICE_USERNAME
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.conftest import make_settings
 from tests.servers import Mosquitto

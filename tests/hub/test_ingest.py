@@ -8,12 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
 
+from hearth.bootstrap import Hearth
 from hearth.devices.compiled import CompiledSpec
 from hearth.hub import protocol
 from hearth.hub.catalog import SpecCache
@@ -33,6 +35,18 @@ from tests.hub.conftest import (
     simulated,
     state_of,
 )
+
+
+def _ingest(runtime: Hearth, specs: SpecCache, **options: Any) -> Ingest:
+    return Ingest(
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        bus=runtime.bus,
+        publish=runtime.publish,
+        link=runtime.mqtt,
+        specs=specs,
+        **options,
+    )
 
 
 async def _bound_unit(rig: Rig):  # type: ignore[no-untyped-def]
@@ -237,7 +251,7 @@ async def test_a_device_s_messages_keep_their_order_while_it_is_looked_up(rig: R
     even when another device of the same product has meanwhile brought the spec."""
     unit, _home = await _bound_unit(rig)
     specs = _GatedSpecs(rig.hearth.sessions)
-    ingest = Ingest(rig.hearth, specs)
+    ingest = _ingest(rig.hearth, specs)
     topic = protocol.up_topic(unit.device_id, Up.REPORT)
 
     def report(seq: int) -> bytes:
@@ -284,7 +298,7 @@ async def test_a_burst_read_in_one_go_asks_for_one_flush_and_fills_its_batches(r
     """Messages taken in one read arrive with no await between them: a full buffer asks
     for one flush, which writes whole batches, not a flush per message past the limit."""
     unit, _home = await _bound_unit(rig)
-    ingest = Ingest(rig.hearth, SpecCache(rig.hearth.sessions), max_batch=100)
+    ingest = _ingest(rig.hearth, SpecCache(rig.hearth.sessions), max_batch=100)
     topic = protocol.up_topic(unit.device_id, Up.REPORT)
 
     def report(seq: int) -> bytes:

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from hearth.bootstrap import Hearth
 from hearth.hub import protocol
 from hearth.hub.broker import SERVICE_USERNAME, service_password
 from hearth.hub.models import DeviceState, HistoryPoint
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.protocol import Up
 from hearth.hub.wire import WireClient
-from hearth.runtime import Hearth
 from tests.conftest import TEST_SECRET, make_settings
 from tests.hub.conftest import add_model, bind, eventually, fan_with_home, mint
 from tests.servers import Mosquitto, Postgres, free_port, start_mosquitto, stop_mosquitto

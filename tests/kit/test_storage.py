@@ -12,9 +12,9 @@ import boto3
 import httpx
 import pytest
 
+from hearth.bootstrap import Hearth
 from hearth.errors import NotFound
 from hearth.kit.storage import LocalStorage, S3Storage, Storage, make_storage
-from hearth.runtime import Hearth
 from tests.conftest import make_settings
 from tests.mall.flows import approved_partner, client_for, draft, png, staff, upload
 from tests.servers import free_port, wait_for_port

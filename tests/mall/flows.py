@@ -13,7 +13,7 @@ import httpx
 
 from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, csrf_token, login, post_json, signup
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx
 
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.demo import seed
 from hearth.mall.demo import lumi_logo, product_shot
 from hearth.mall.images import PNG, sniff
-from hearth.runtime import Hearth
 from tests.helpers import login
 
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import update
 
 from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
 from hearth.kit.clock import utcnow
 from hearth.mall.models import PartnerInvitation
-from hearth.runtime import Hearth
 from tests.helpers import post_json
 from tests.mall.flows import approved_partner, draft, fan, staff
 

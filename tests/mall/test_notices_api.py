@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from tests.helpers import post_json
 from tests.mall.flows import approved_partner, draft, fan, move, staff
 

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from tests.helpers import csrf_token, post_json
 from tests.mall.flows import (
     PURIFIER,

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
+from hearth.bootstrap import Hearth
 from hearth.kit.clock import utcnow
 from hearth.mall.models import Product
-from hearth.runtime import Hearth
 from tests.mall.flows import approved_partner, draft, move, staff
 
 

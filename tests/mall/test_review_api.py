@@ -12,7 +12,7 @@ import pytest
 
 from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, login, post_json, signup
 from tests.mall.flows import certify

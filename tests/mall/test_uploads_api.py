@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
-from hearth.runtime import Hearth
 from tests.conftest import make_settings
 from tests.mall.flows import approved_partner, certify, draft, fan, move, png, staff, upload
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from hearth.bootstrap import Hearth
 from hearth.errors import InvalidInput
 from hearth.notifications import service
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.helpers import post_json, signup
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from hearth.bootstrap import Hearth
 from hearth.errors import (
     Conflict,
     IdempotencyKeyReused,
@@ -24,7 +25,6 @@ from hearth.payments.ledger import AccountKey, AccountType, Entry, Reason
 from hearth.payments.models import LedgerEntry, LedgerEntrySet
 from hearth.payments.reports import partner_statement, platform_report
 from hearth.payments.sandbox import SandboxProvider
-from hearth.runtime import Hearth
 
 PARTNER = "ptn_lumi"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
+from hearth.bootstrap import Hearth
 from hearth.errors import Conflict, InvalidInput
 from hearth.kit.money import Money
 from hearth.payments import books, charges
@@ -26,7 +27,6 @@ from hearth.payments.ledger import AccountKey, Entry, Reason
 from hearth.payments.models import LedgerEntrySet, SandboxPayment, SandboxRefund
 from hearth.payments.provider import PaymentMethod
 from hearth.payments.sandbox import SandboxProvider
-from hearth.runtime import Hearth
 from tests.servers import Postgres
 
 pytestmark = pytest.mark.postgres

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.demo import seed
 from hearth.kit.money import Money
 from hearth.payments.books import trial_balance
 from hearth.payments.reports import platform_report
-from hearth.runtime import Hearth
 
 
 async def test_seeding_twice_charges_and_pays_out_once(settings: Settings, hearth: Hearth) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from hearth.bootstrap import Hearth
 from hearth.config import load_settings
 from hearth.errors import ConfigError
 from hearth.payments.provider import build_provider
 from hearth.payments.sandbox import SandboxProvider
-from hearth.runtime import Hearth
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hearth import db
+from hearth.bootstrap import Hearth
 from hearth.errors import (
     AuthenticationRequired,
     CurrencyMismatch,
@@ -21,7 +22,6 @@ from hearth.kit.money import Money
 from hearth.payments.models import SandboxPayment, SandboxRefund
 from hearth.payments.provider import PaymentMethod, PaymentStatus, build_provider
 from hearth.payments.sandbox import TEST_CARDS, SandboxProvider
-from hearth.runtime import Hearth
 
 VISA = "4242 4242 4242 4242"
 

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from hearth import db
+from hearth.bootstrap import Hearth
 from hearth.hub import identity
 from hearth.hub.models import DeviceModel
-from hearth.runtime import Hearth
 from hearth.scenes import service
 from hearth.scenes.rules import Op
 from hearth.web.app import create_app

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from hearth import db
 from hearth.accounts import service as accounts
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.hub.demo import seed_devices
-from hearth.runtime import Hearth
 from hearth.scenes.demo import seed_scenes
 from hearth.scenes.models import Automation, Scene, SceneTimer
 from tests.helpers import PASSWORD

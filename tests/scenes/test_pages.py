@@ -8,7 +8,7 @@ import re
 
 import httpx
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from tests.helpers import csrf_token, post_json
 from tests.scenes.test_api import _furnish, _rule, other  # noqa: F401  (other is a fixture)
 

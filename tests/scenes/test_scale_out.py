@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from hearth import db
+from hearth.bootstrap import Hearth
 from hearth.devices.compiled import compile_spec
 from hearth.devices.rules import parse_spec
 from hearth.hub.simulator import Credentials, SimulatedDevice
 from hearth.kit.clock import FrozenClock
-from hearth.runtime import Hearth
 from hearth.scenes import service
 from hearth.scenes.models import SceneRun
 from tests.hub.conftest import TEST_MODEL, add_model, bind, eventually, fan_with_home, mint

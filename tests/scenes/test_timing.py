@@ -14,11 +14,11 @@ from sqlalchemy import select
 from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.homes import service as homes
 from hearth.kit.clock import FrozenClock
 from hearth.notifications.models import Notification
-from hearth.runtime import Hearth
 from hearth.scenes import runner as runner_module
 from hearth.scenes import service
 from hearth.scenes.models import SceneRun, SceneTimer
@@ -38,7 +38,15 @@ class Home:
 
     async def runner(self, hearth: Hearth | None = None) -> SceneRunner:
         """Start a runner that ticks only when told (tick of an hour: never by itself)."""
-        runner = SceneRunner(hearth or self.hearth, tick=3600)
+        runtime = hearth or self.hearth
+        runner = SceneRunner(
+            sessions=runtime.sessions,
+            clock=runtime.clock,
+            bus=runtime.bus,
+            publish=runtime.publish,
+            commands=runtime.cloud.commands if runtime.cloud else None,
+            tick=3600,
+        )
         await runner.start()
         self.runners.append(runner)
         return runner

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import insert
 
 from hearth import db
+from hearth.bootstrap import Hearth
 from hearth.hub import identity
 from hearth.hub.models import DeviceModel, DeviceState, HistoryPoint
 from hearth.hub.store import history_row
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.helpers import csrf_token, post_json, signup
 from tests.hub.specs import LAMP

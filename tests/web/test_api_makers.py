@@ -14,9 +14,9 @@ import pytest
 from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
 from hearth.hub.credentials import verify_secret
 from hearth.hub.models import Device
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, login, post_json, signup
 from tests.hub.specs import LAMP

@@ -11,8 +11,8 @@ from sqlalchemy import func, select, update
 from hearth.accounts import service as accounts
 from hearth.accounts.models import AuthSession, User
 from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
 from hearth.kit.clock import utcnow
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, csrf_token, login, post_json, signup
 

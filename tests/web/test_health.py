@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 
 
 async def test_healthz_reports_database_up_and_broker_down_when_not_started(

@@ -11,10 +11,10 @@ import pytest
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
 from hearth.kit.money import Money
 from hearth.payments import charges
 from hearth.payments.sandbox import SandboxProvider
-from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, login
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from hearth.web.app import create_app
 from tests.helpers import post_json, signup
 

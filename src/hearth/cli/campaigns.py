@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from hearth.bootstrap import Hearth
 from hearth.cli.console import console, fail, run
 from hearth.config import load_settings
 from hearth.errors import ConfigError, InvalidInput
-from hearth.funding import campaigns, outcome, worker
+from hearth.funding import campaigns, outcome
 from hearth.funding.rules import CampaignState
 from hearth.kit.money import Money
-from hearth.runtime import Hearth
 
 app = typer.Typer(help="Crowdfunding campaigns.", no_args_is_help=True)
 
@@ -70,7 +70,7 @@ def settle() -> None:
         hearth = _hearth()
         try:
             await hearth.start(mqtt=False)
-            return await worker.settle_once(hearth)
+            return await hearth.campaign_deadlines().settle_once()
         finally:
             await hearth.stop()
 

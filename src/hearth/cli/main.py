@@ -113,13 +113,40 @@ def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="HTTP port")] = None,
     workers: Annotated[int | None, typer.Option(help="HTTP worker processes")] = None,
+    background: Annotated[
+        bool | None,
+        typer.Option(
+            "--background/--no-background",
+            help="also run the background work here (default); --no-background serves only, "
+            "beside `hearth worker` processes",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app and API (and the embedded broker when no broker URL is set)."""
     from hearth.services import check_ready
 
-    settings = _settings(http_host=host, http_port=port, workers=workers)
+    settings = _settings(http_host=host, http_port=port, workers=workers, background=background)
+    if not settings.background and settings.uses_embedded_broker:
+        fail(
+            ConfigError(
+                "a process without background work needs an external broker (set "
+                "HEARTH_MQTT_URL): the embedded broker and the device traffic live together"
+            )
+        )
     run(check_ready(settings))
     _serve(settings)
+
+
+@app.command()
+def worker() -> None:
+    """Run the background work without HTTP: device ingest and upkeep, scenes, deadlines."""
+    from hearth.logs import configure_logging
+    from hearth.services import check_ready, run_worker
+
+    settings = _settings(background=True)
+    configure_logging(settings.log_level, settings.log_format)
+    run(check_ready(settings))
+    run(run_worker(settings))
 
 
 @app.command()
@@ -162,6 +189,7 @@ def _serve(settings: Settings) -> None:
     # Workers rebuild settings from the environment, so pass the overrides through it.
     os.environ["HEARTH_HTTP_HOST"] = settings.http_host
     os.environ["HEARTH_HTTP_PORT"] = str(settings.http_port)
+    os.environ["HEARTH_BACKGROUND"] = "true" if settings.background else "false"
     try:
         uvicorn.run(
             "hearth.web.main:build",

@@ -27,6 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from hearth import db, metrics
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
+from hearth.bootstrap import Hearth
 from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotAuthenticated, NotFound
 from hearth.funding import events, pledges, present
 from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
@@ -38,7 +39,6 @@ from hearth.funding.rules import (
     check_pledging_open,
     check_quantity,
 )
-from hearth.runtime import Hearth
 
 log = structlog.get_logger(__name__)
 MAX_BATCH = 200

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hearth.bootstrap import Hearth
 from hearth.devices.present import value_label
 from hearth.devices.spec import Property, Spec
 from hearth.homes.board import spec_of
@@ -33,7 +34,6 @@ from hearth.hub.events import (
     DeviceWentOffline,
 )
 from hearth.hub.models import Device, DeviceModel, DeviceState
-from hearth.runtime import Hearth
 
 RECHECK_SECONDS = 30.0
 CLOSE = "closed"

@@ -1,6 +1,7 @@
 """The device cloud inside one hearth process: wires ingest, commands and upkeep together.
 
-``Hearth.start`` builds one ``DeviceCloud`` when it connects to a broker. It consumes
+The composition root (``hearth.bootstrap``) builds one ``DeviceCloud`` per process that
+connects to a broker, from the narrow things it needs. It consumes
 device traffic on its own broker connection (a shared subscription on an external
 broker, so workers split the traffic), sends commands, expands ingest batches into
 fine-grained events, drops revoked devices from the embedded broker, keeps Mosquitto's
@@ -14,15 +15,20 @@ import asyncio
 import contextlib
 import random
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db, metrics
+from hearth.bus import EventBus
+from hearth.config import Settings
 from hearth.errors import HearthError
 from hearth.hub import protocol, upkeep
 from hearth.hub.access import DeviceAccess
+from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.catalog import SpecCache
 from hearth.hub.commands import Commands
 from hearth.hub.events import (
@@ -35,11 +41,11 @@ from hearth.hub.events import (
 )
 from hearth.hub.ingest import Ingest
 from hearth.hub.mosquitto import MosquittoSync
+from hearth.hub.mqtt import MqttLink
 from hearth.hub.simulator import Fleet, SimulatedDevice, read_fleet
 from hearth.hub.traffic import TrafficLink
-
-if TYPE_CHECKING:
-    from hearth.runtime import Hearth
+from hearth.kit.clock import Clock
+from hearth.outbox import Publish
 
 log = structlog.get_logger(__name__)
 
@@ -48,46 +54,99 @@ UPKEEP_SECONDS = 2.0
 PRUNE_EVERY = 600.0
 
 
+@dataclass(frozen=True)
+class CloudSettings:
+    """The device cloud's section of the settings."""
+
+    secret: str
+    embedded_broker: bool
+    background: bool  # device upkeep (offline marks, orphaned commands, pruning) runs here
+    ingest: bool
+    ingest_flush_ms: int
+    history_days: int
+    mosquitto_dir: Path | None
+    mosquitto_pid_file: Path | None
+    mosquitto_device_listener: str
+    simulate_fleet: Path | None
+    embedded_host: str
+    embedded_port: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> CloudSettings:
+        """Take the device cloud's section out of the whole settings."""
+        return cls(
+            secret=settings.secret,
+            embedded_broker=settings.uses_embedded_broker,
+            background=settings.background,
+            ingest=settings.ingest and settings.background,
+            ingest_flush_ms=settings.ingest_flush_ms,
+            history_days=settings.history_days,
+            mosquitto_dir=settings.mosquitto_dir,
+            mosquitto_pid_file=settings.mosquitto_pid_file,
+            mosquitto_device_listener=settings.mosquitto_device_listener,
+            simulate_fleet=settings.simulate_fleet,
+            embedded_host=settings.embedded_mqtt_host,
+            embedded_port=settings.embedded_mqtt_port,
+        )
+
+
 class DeviceCloud:
     """Everything the device cloud runs in one process."""
 
-    def __init__(self, hearth: Hearth) -> None:
-        self.hearth = hearth
-        self.specs = SpecCache(hearth.sessions)
-        broker = hearth.broker
+    def __init__(
+        self,
+        *,
+        settings: CloudSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        bus: EventBus,
+        publish: Publish,
+        link: MqttLink,
+        broker: EmbeddedBroker | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.clock = clock
+        self.bus = bus
+        self.publish = publish
+        self.link = link
+        self.broker = broker
+        self.specs = SpecCache(sessions)
         self.access = (
             broker.access
             if broker is not None and isinstance(broker.access, DeviceAccess)
-            else DeviceAccess(hearth.settings.secret, hearth.sessions)
+            else DeviceAccess(settings.secret, sessions)
         )
-        self.commands = Commands(hearth, self.specs)
+        self.commands = Commands(
+            sessions=sessions, clock=clock, publish=publish, link=link, specs=self.specs
+        )
         self.ingest: Ingest | None = None
-        self.link: TrafficLink | None = None
+        self.traffic: TrafficLink | None = None
         self.mosquitto: MosquittoSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
     def traffic_filter(self) -> str:
         """The subscription for device traffic: shared between workers on an external broker."""
-        if self.hearth.settings.uses_embedded_broker:
+        if self.settings.embedded_broker:
             return protocol.UP_FILTER  # amqtt has no shared subscriptions; one process anyway
         return f"$share/{SHARE_GROUP}/{protocol.UP_FILTER}"
 
     async def start(self) -> None:
         """Subscribe to events and traffic and start the background work."""
-        bus = self.hearth.bus
+        bus = self.bus
         bus.subscribe(DeviceCredentialsChanged, self._credentials_changed)
         bus.subscribe(DevicesMinted, self._minted)
         bus.subscribe(DeviceUpdatesApplied, self._expand)
         bus.subscribe(CommandAnswered, self.commands.answered)
         bus.subscribe(DeviceCameOnline, self.commands.came_online)
-        settings = self.hearth.settings
+        settings = self.settings
         if settings.ingest:
             await self.start_ingest()
         if settings.mosquitto_dir is not None:
-            address = self.hearth.broker_address()
+            address = self.link.address
             self.mosquitto = MosquittoSync(
-                self.hearth.sessions,
+                self.sessions,
                 directory=settings.mosquitto_dir,
                 service_username=address.username or "",
                 service_password=address.password or "",
@@ -95,7 +154,8 @@ class DeviceCloud:
                 pid_file=settings.mosquitto_pid_file,
             )
             self._spawn(self.mosquitto.run(), "mosquitto-sync")
-        self._spawn(self._upkeep(), "device-upkeep")
+        if settings.background:
+            self._spawn(self._upkeep(), "device-upkeep")
         if settings.simulate_fleet is not None:
             self._spawn(self._simulate(settings.simulate_fleet), "simulated-fleet")
 
@@ -103,27 +163,33 @@ class DeviceCloud:
         """Start consuming device traffic on a connection of its own."""
         if self.ingest is not None:
             return
-        interval = self.hearth.settings.ingest_flush_ms / 1000
-        self.ingest = Ingest(self.hearth, self.specs, interval=interval)
-        self.link = TrafficLink(
-            self.hearth.broker_address(), self.traffic_filter, self.ingest.receive
+        interval = self.settings.ingest_flush_ms / 1000
+        self.ingest = Ingest(
+            sessions=self.sessions,
+            clock=self.clock,
+            bus=self.bus,
+            publish=self.publish,
+            link=self.link,
+            specs=self.specs,
+            interval=interval,
         )
-        self.ingest.on_backlog = self.link.hold
-        await self.link.start()
+        self.traffic = TrafficLink(self.link.address, self.traffic_filter, self.ingest.receive)
+        self.ingest.on_backlog = self.traffic.hold
+        await self.traffic.start()
         self._spawn(self.ingest.run(), "ingest-flush")
 
     async def wait_ready(self, seconds: float = 5.0) -> bool:
         """Wait until device traffic flows into this process (if it consumes any)."""
-        return self.link is None or await self.link.wait_connected(seconds)
+        return self.traffic is None or await self.traffic.wait_connected(seconds)
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
 
     async def stop(self) -> None:
         """Stop consuming, flush what is buffered, stop the background work."""
-        if self.link is not None:
-            await self.link.stop()
-            self.link = None
+        if self.traffic is not None:
+            await self.traffic.stop()
+            self.traffic = None
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -147,28 +213,28 @@ class DeviceCloud:
 
     async def upkeep_once(self, *, prune: bool = False) -> None:
         """Mark silent devices offline, time out orphaned commands, maybe prune history."""
-        now = self.hearth.clock.now()
-        async with db.transaction(self.hearth.sessions) as session:
+        now = self.clock.now()
+        async with db.transaction(self.sessions) as session:
             offline = await upkeep.mark_silent_offline(session, now=now)
             answered = await upkeep.time_out_orphans(session, now=now)
         if offline:
-            await self.hearth.publish(DeviceUpdatesApplied(offline))
+            await self.publish(DeviceUpdatesApplied(offline))
         if answered:
-            await self.hearth.publish(*answered)
+            await self.publish(*answered)
         if prune:
-            async with db.transaction(self.hearth.sessions) as session:
+            async with db.transaction(self.sessions) as session:
                 pruned = await upkeep.prune_history(
-                    session, now=now, days=self.hearth.settings.history_days
+                    session, now=now, days=self.settings.history_days
                 )
             if pruned:
                 log.info("device_history_pruned", rows=pruned)
 
     def device_address(self) -> tuple[str, int]:
         """Where this hearth's own simulated devices connect."""
-        settings = self.hearth.settings
-        if settings.uses_embedded_broker:
-            return settings.embedded_mqtt_host, settings.embedded_mqtt_port
-        return self.hearth.broker_address().host, int(settings.mosquitto_device_listener.split()[0])
+        settings = self.settings
+        if settings.embedded_broker:
+            return settings.embedded_host, settings.embedded_port
+        return self.link.address.host, int(settings.mosquitto_device_listener.split()[0])
 
     async def _simulate(self, path: Path) -> None:
         """Run a fleet of simulated devices in this process until stopped (the demo)."""
@@ -192,7 +258,7 @@ class DeviceCloud:
 
     async def _credentials_changed(self, event: DeviceCredentialsChanged) -> None:
         self.access.forget(event.device_id)
-        broker = self.hearth.broker
+        broker = self.broker
         if broker is not None:
             if await broker.disconnect(event.device_id):
                 log.info("device_dropped", device_id=event.device_id, revoked=event.revoked)
@@ -204,4 +270,4 @@ class DeviceCloud:
             self.mosquitto.wake()
 
     async def _expand(self, batch: DeviceUpdatesApplied) -> None:
-        await self.hearth.bus.publish(*expand(batch))
+        await self.bus.publish(*expand(batch))

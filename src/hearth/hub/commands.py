@@ -16,10 +16,10 @@ import asyncio
 import contextlib
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
 from hearth.accounts.models import User
@@ -38,12 +38,12 @@ from hearth.hub import protocol
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import CommandAnswered, DeviceCameOnline
 from hearth.hub.models import Command, Device, DeviceState
+from hearth.hub.mqtt import MqttLink
 from hearth.hub.state import Twin, apply_desired
 from hearth.hub.status import FINISHED, CommandStatus
+from hearth.kit.clock import Clock
 from hearth.kit.ids import new_id
-
-if TYPE_CHECKING:
-    from hearth.runtime import Hearth
+from hearth.outbox import Publish
 
 POLL = 0.5
 MAX_TIMEOUT = 60.0
@@ -110,8 +110,19 @@ async def device_for_member(session: AsyncSession, *, user: User, device_id: str
 class Commands:
     """Sends commands from this process and wakes its callers when answers arrive."""
 
-    def __init__(self, hearth: Hearth, specs: SpecCache) -> None:
-        self.hearth = hearth
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        publish: Publish,
+        link: MqttLink | None,
+        specs: SpecCache,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.publish = publish
+        self.link = link
         self.specs = specs
         self._answers: dict[str, asyncio.Event] = {}
         self._online: dict[str, asyncio.Event] = {}
@@ -162,7 +173,7 @@ class Commands:
         self, *, user: User, device_id: str, kind: str, payload: dict[str, Any],
         request_id: str, answer_within: float, wait_online: float,
     ) -> tuple[Command, bool]:  # fmt: skip
-        async with db.transaction(self.hearth.sessions) as session:
+        async with db.transaction(self.sessions) as session:
             # The device, the member's right to it and its state row, locked, at once.
             found = (
                 await session.execute(
@@ -187,7 +198,7 @@ class Commands:
                 if existing.kind != kind or existing.payload != checked:
                     raise Conflict(f"request {request_id!r} was a different command")
                 return existing, False
-            now = self.hearth.clock.now()
+            now = self.clock.now()
             command = Command(
                 device_id=device_id, request_id=request_id, kind=kind, payload=checked,
                 requested_by=user.id, created_at=now,
@@ -209,7 +220,7 @@ class Commands:
 
     async def _publish(self, command: Command) -> None:
         topic, body = _down(command)
-        link = self.hearth.mqtt
+        link = self.link
         try:
             if link is None:
                 raise ConnectionError("no broker link")
@@ -222,20 +233,20 @@ class Commands:
         self, command_id: str, target: CommandStatus, result: dict[str, Any] | None = None
     ) -> bool:
         """Move a command still in flight to ``target``; tell whether this call did it."""
-        async with db.transaction(self.hearth.sessions) as session:
+        async with db.transaction(self.sessions) as session:
             done = await session.execute(
                 update(Command)
                 .where(
                     Command.id == command_id,
                     Command.status.in_([CommandStatus.SENT.value, CommandStatus.WAITING.value]),
                 )
-                .values(status=target.value, result=result, answered_at=self.hearth.clock.now())
+                .values(status=target.value, result=result, answered_at=self.clock.now())
                 .returning(Command.device_id)
             )
             device_id = done.scalar()
         if device_id is None:
             return False
-        await self.hearth.publish(CommandAnswered(command_id, device_id, target.value))
+        await self.publish(CommandAnswered(command_id, device_id, target.value))
         return True
 
     async def _outcome(self, command: Command, answer_within: float) -> Command:
@@ -246,7 +257,7 @@ class Commands:
                 status = CommandStatus(current.status)
                 if status in FINISHED:
                     return _final(current)
-                now = self.hearth.clock.now()
+                now = self.clock.now()
                 if status is CommandStatus.WAITING and await self._online_now(current.device_id):
                     await self._send_waiting(current, answer_within)
                     continue
@@ -279,7 +290,7 @@ class Commands:
             self._online.pop(device_id, None)
 
     async def _online_now(self, device_id: str) -> bool:
-        async with self.hearth.sessions() as session:
+        async with self.sessions() as session:
             return bool(
                 await session.scalar(
                     select(DeviceState.online).where(DeviceState.device_id == device_id)
@@ -287,8 +298,8 @@ class Commands:
             )
 
     async def _send_waiting(self, command: Command, answer_within: float) -> None:
-        now = self.hearth.clock.now()
-        async with db.transaction(self.hearth.sessions) as session:
+        now = self.clock.now()
+        async with db.transaction(self.sessions) as session:
             moved = await session.execute(
                 update(Command)
                 .where(Command.id == command.id, Command.status == CommandStatus.WAITING.value)
@@ -308,7 +319,7 @@ class Commands:
         await self._publish(command)
 
     async def _reload(self, command_id: str) -> Command:
-        async with self.hearth.sessions() as session:
+        async with self.sessions() as session:
             row = await session.get(Command, command_id)
         assert row is not None
         return row

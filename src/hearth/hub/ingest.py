@@ -23,26 +23,28 @@ import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
+from hearth.bus import EventBus
 from hearth.devices.compiled import CompiledSpec
 from hearth.errors import ValueRejected
 from hearth.hub import protocol, store
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import DeviceReportArrived, DeviceUpdatesApplied
 from hearth.hub.models import Device
+from hearth.hub.mqtt import MqttLink
 from hearth.hub.protocol import EventMessage, Info, ProtocolViolation, Report, SetRequest
 from hearth.hub.state import Mark
 from hearth.hub.store import Inbound, Rejection
-
-if TYPE_CHECKING:
-    from hearth.runtime import Hearth
+from hearth.kit.clock import Clock
+from hearth.outbox import Publish
 
 log = structlog.get_logger(__name__)
 
@@ -83,13 +85,21 @@ class Ingest:
 
     def __init__(
         self,
-        hearth: Hearth,
-        specs: SpecCache,
         *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        bus: EventBus,
+        publish: Publish,
+        link: MqttLink | None,
+        specs: SpecCache,
         max_batch: int = 5000,
         interval: float = 0.05,
     ) -> None:
-        self.hearth = hearth
+        self.sessions = sessions
+        self.clock = clock
+        self.bus = bus  # only to tell arrivals at once; batches are published after commit
+        self.publish = publish
+        self.link = link
         self.specs = specs
         self.max_batch = max_batch
         self.interval = interval
@@ -158,7 +168,7 @@ class Ingest:
                     self._accept(device_id, kind, payload, model_id, spec)
 
     async def _models_of(self, device_ids: list[str]) -> None:
-        async with self.hearth.sessions() as session:
+        async with self.sessions() as session:
             rows = await session.execute(
                 select(Device.id, Device.model_id).where(Device.id.in_(device_ids))
             )
@@ -167,7 +177,7 @@ class Ingest:
     def _accept(
         self, device_id: str, kind: protocol.Up, payload: bytes, model_id: str, spec: CompiledSpec
     ) -> None:
-        now = self.hearth.clock.now()
+        now = self.clock.now()
         try:
             message = _checked(spec, model_id, protocol.decode_up(kind, payload))
         except ProtocolViolation as err:
@@ -177,9 +187,7 @@ class Ingest:
             self._reject(device_id, err.reason, err.message, now)
             return
         self._items.append(Inbound(device_id, now, message))
-        if isinstance(message, Report | EventMessage) and self.hearth.bus.hears(
-            DeviceReportArrived
-        ):
+        if isinstance(message, Report | EventMessage) and self.bus.hears(DeviceReportArrived):
             self._tell_arrival(device_id, message, now)
         if len(self._items) >= self.max_batch:
             if self._full is None or self._full.done():
@@ -202,7 +210,7 @@ class Ingest:
             arrived = DeviceReportArrived(device_id, None, message.props, now)
         else:
             arrived = DeviceReportArrived(device_id, message.event, message.args, now)
-        self.hearth.bus.tell(arrived)
+        self.bus.tell(arrived)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
@@ -256,9 +264,9 @@ class Ingest:
     ) -> store.Applied | None:
         for attempt in range(RETRIES):
             try:
-                async with db.transaction(self.hearth.sessions) as session:
+                async with db.transaction(self.sessions) as session:
                     return await store.apply(
-                        session, items, rejections, specs=self.specs, now=self.hearth.clock.now()
+                        session, items, rejections, specs=self.specs, now=self.clock.now()
                     )
             except DBAPIError as err:
                 # Lock timeouts, deadlocks, a restarting database: wait and try again.
@@ -282,10 +290,10 @@ class Ingest:
 
     async def _tell(self, applied: store.Applied) -> None:
         if applied.updates:
-            await self.hearth.publish(DeviceUpdatesApplied(applied.updates))
+            await self.publish(DeviceUpdatesApplied(applied.updates))
         if applied.answered:
-            await self.hearth.publish(*applied.answered)
-        link = self.hearth.mqtt
+            await self.publish(*applied.answered)
+        link = self.link
         for device_id, request_id, props in applied.resync:
             kind, payload = protocol.encode_down(SetRequest(request_id, props))
             with contextlib.suppress(ConnectionError):

@@ -33,6 +33,17 @@ class FrozenClock:
         self._now += delta
 
 
+class ClockSocket:
+    """A clock whose source can be swapped while components hold it: the runtime gives
+    its components this socket, so a test that freezes a running hearth moves them all."""
+
+    def __init__(self, source: Clock) -> None:
+        self.source = source
+
+    def now(self) -> datetime:
+        return self.source.now()
+
+
 def utcnow() -> datetime:
     """Return the current time as a timezone-aware UTC datetime."""
     return datetime.now(UTC)

@@ -13,15 +13,19 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
 from hearth.accounts.models import User
 from hearth.errors import DeviceError, HearthError, NotFound
+from hearth.hub.commands import Commands
+from hearth.kit.clock import Clock
 from hearth.notifications import service as notifications
+from hearth.outbox import Publish
 from hearth.scenes import service
 from hearth.scenes.events import SceneCommandSent, SceneRunFinished
 from hearth.scenes.models import Automation, Scene, SceneRun
@@ -35,9 +39,6 @@ from hearth.scenes.rules import (
     ToggleAutomation,
     parse_actions,
 )
-
-if TYPE_CHECKING:
-    from hearth.runtime import Hearth
 
 log = structlog.get_logger(__name__)
 
@@ -57,8 +58,19 @@ class Outcome:
 class Executor:
     """Runs the steps of runs for one process."""
 
-    def __init__(self, hearth: Hearth, start_child: Any) -> None:
-        self.hearth = hearth
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        publish: Publish,
+        commands: Commands | None,
+        start_child: Any,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.publish = publish
+        self.commands = commands  # None in a process without a broker link
         self.start_child = start_child  # (run) -> None: carry out a run started here
         self._telling: set[asyncio.Task[None]] = set()
 
@@ -69,7 +81,7 @@ class Executor:
 
         A run just started here is passed in as it was written, saving a read."""
         if run is None:
-            async with self.hearth.sessions() as session:
+            async with self.sessions() as session:
                 run = await session.get(SceneRun, run_id)
                 actor = await session.get(User, run.actor_id) if run and run.actor_id else None
         if run is None or run.status != RunStatus.RUNNING:
@@ -81,7 +93,7 @@ class Executor:
         for index in range(run.next_step, len(actions)):
             action = actions[index]
             if isinstance(action, DelayAction):
-                resume = self.hearth.clock.now() + timedelta(seconds=action.seconds)
+                resume = self.clock.now() + timedelta(seconds=action.seconds)
                 steps.append(self._step(index, action.kind, "ok", f"wait {action.seconds:g} s"))
                 if await self._save(run_id, steps, index + 1, RunStatus.WAITING, resume):
                     return RunStatus.WAITING
@@ -102,7 +114,7 @@ class Executor:
         final = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
         if not await self._save(run_id, steps, len(actions), final, None):
             return None
-        await self.hearth.publish(
+        await self.publish(
             SceneRunFinished(run.id, run.home_id, final.value, run.automation_id, run.scene_id)
         )
         return final
@@ -111,7 +123,7 @@ class Executor:
         self, index: int, kind: str, status: str, detail: str, extra: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         step = {"index": index, "kind": kind, "status": status, "detail": detail}
-        step["at"] = self.hearth.clock.now().isoformat()
+        step["at"] = self.clock.now().isoformat()
         return {**step, **(extra or {})}
 
     async def _save(
@@ -119,14 +131,14 @@ class Executor:
         resume_at: Any,
     ) -> bool:  # fmt: skip
         """Write progress if the run is still running here; False if it was cancelled."""
-        now = self.hearth.clock.now()
+        now = self.clock.now()
         values: dict[str, Any] = {
             "steps": steps, "next_step": next_step, "status": status.value,
             "resume_at": resume_at, "updated_at": now,
         }  # fmt: skip
         if status not in (RunStatus.RUNNING, RunStatus.WAITING):
             values["finished_at"] = now
-        async with db.transaction(self.hearth.sessions) as session:
+        async with db.transaction(self.sessions) as session:
             done = await session.execute(
                 update(SceneRun)
                 .where(SceneRun.id == run_id, SceneRun.status == RunStatus.RUNNING.value)
@@ -141,7 +153,7 @@ class Executor:
         if isinstance(action, SetAction | InvokeAction):
             return await self._command(run, actor, action, index, chain)
         if isinstance(action, NotifyAction):
-            async with db.transaction(self.hearth.sessions) as session:
+            async with db.transaction(self.sessions) as session:
                 members = await service.member_ids(session, home_id=run.home_id)
                 link = (
                     f"/scenes/automations/{run.automation_id}" if run.automation_id else "/scenes"
@@ -161,8 +173,8 @@ class Executor:
         self, run: SceneRun, actor: User | None, action: SetAction | InvokeAction, index: int,
         chain: list[str],
     ) -> Outcome:  # fmt: skip
-        cloud = self.hearth.cloud
-        if cloud is None:
+        commands = self.commands
+        if commands is None:
             raise DeviceError("the device cloud is not running in this process")
         if actor is None:
             raise NotFound("the member this runs as has left hearth")
@@ -175,11 +187,11 @@ class Executor:
             # Handlers here run as soon as this task yields, long before the device can
             # answer; other processes get it a moment later. The command does not wait.
             told = asyncio.create_task(
-                self.hearth.publish(SceneCommandSent(action.device_id, chain, CAUSE_SECONDS))
+                self.publish(SceneCommandSent(action.device_id, chain, CAUSE_SECONDS))
             )
             self._telling.add(told)
             told.add_done_callback(self._telling.discard)
-        command = await cloud.commands.execute(
+        command = await commands.execute(
             user=actor, device_id=action.device_id, kind=kind, payload=payload,
             request_id=f"{run.id}.{index}", answer_within=ANSWER_WITHIN,
         )  # fmt: skip
@@ -193,20 +205,20 @@ class Executor:
         return Outcome("ok", "done" if kind == "action" else "set", extra)
 
     async def _toggle(self, run: SceneRun, action: ToggleAutomation) -> Outcome:
-        async with db.transaction(self.hearth.sessions) as session:
+        async with db.transaction(self.sessions) as session:
             target = await session.get(Automation, action.automation_id, with_for_update=True)
             if target is None or target.home_id != run.home_id:
                 raise NotFound("the automation no longer exists")
             events = await service.set_enabled(
-                session, automation=target, enabled=action.enabled, now=self.hearth.clock.now()
+                session, automation=target, enabled=action.enabled, now=self.clock.now()
             )
             name = target.name
-        await self.hearth.publish(*events)
+        await self.publish(*events)
         return Outcome("ok", f"{'enabled' if action.enabled else 'disabled'} {name}")
 
     async def _scene(self, run: SceneRun, action: SceneAction, chain: list[str]) -> Outcome:
-        now = self.hearth.clock.now()
-        async with db.transaction(self.hearth.sessions) as session:
+        now = self.clock.now()
+        async with db.transaction(self.sessions) as session:
             scene = await session.scalar(
                 select(Scene).where(Scene.id == action.scene_id, Scene.home_id == run.home_id)
             )

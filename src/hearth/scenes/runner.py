@@ -9,7 +9,7 @@ process's changes). Events relayed from other processes only update those values
 each report is judged once, where it arrived.
 
 Timed work is in the database: each tick (every ``TICK`` seconds of real time, reading
-``hearth.clock``) claims due timers and due delays with a conditional update, so with any
+the clock it was given) claims due timers and due delays with a conditional update, so with any
 number of processes each schedule fires once and each delay resumes once.
 """
 
@@ -22,13 +22,16 @@ from collections import defaultdict, deque
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db, metrics
 from hearth.accounts.models import User
+from hearth.bus import EventBus
+from hearth.hub.commands import Commands
 from hearth.hub.events import (
     DeviceCameOnline,
     DeviceReportArrived,
@@ -36,6 +39,8 @@ from hearth.hub.events import (
     DeviceWentOffline,
 )
 from hearth.hub.models import DeviceState
+from hearth.kit.clock import Clock
+from hearth.outbox import Publish
 from hearth.relay import relayed
 from hearth.scenes import service
 from hearth.scenes.events import AutomationsChanged, SceneCommandSent
@@ -57,9 +62,6 @@ from hearth.scenes.rules import (
     SunTrigger,
 )
 from hearth.scenes.timing import Place, local, next_fire
-
-if TYPE_CHECKING:
-    from hearth.runtime import Hearth
 
 log = structlog.get_logger(__name__)
 
@@ -111,10 +113,30 @@ class Watched:
 class SceneRunner:
     """Evaluates triggers and carries out runs for one hearth process."""
 
-    def __init__(self, hearth: Hearth, *, tick: float = TICK) -> None:
-        self.hearth = hearth
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        bus: EventBus,
+        publish: Publish,
+        commands: Commands | None,
+        tick: float = TICK,
+        background: bool = True,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.bus = bus
+        self.publish = publish
         self.tick_seconds = tick
-        self.executor = Executor(hearth, self._spawn_run)
+        self.background = background  # ticks (timers, delays, pruning) run here
+        self.executor = Executor(
+            sessions=sessions,
+            clock=clock,
+            publish=publish,
+            commands=commands,
+            start_child=self._spawn_run,
+        )
         self.automations: dict[str, Watched] = {}
         self.by_device: dict[str, list[tuple[Watched, int]]] = defaultdict(list)
         self.values: dict[str, dict[str, Any]] = {}
@@ -133,7 +155,7 @@ class SceneRunner:
 
     async def start(self) -> None:
         """Load the index, follow device and scene events, start ticking."""
-        bus = self.hearth.bus
+        bus = self.bus
         bus.on(DeviceReportArrived, self._arrived)
         bus.subscribe(DeviceStateChanged, self._state_changed)
         bus.subscribe(DeviceCameOnline, self._availability)
@@ -141,7 +163,8 @@ class SceneRunner:
         bus.subscribe(AutomationsChanged, self._automations_changed)
         bus.subscribe(SceneCommandSent, self._command_sent)
         await self.reload()
-        self._loop = asyncio.create_task(self._ticking(), name="scene-ticks")
+        if self.background:
+            self._loop = asyncio.create_task(self._ticking(), name="scene-ticks")
 
     async def stop(self) -> None:
         """Stop ticking and abandon runs in progress (they resume or time out elsewhere)."""
@@ -164,7 +187,7 @@ class SceneRunner:
         query = select(Automation).where(Automation.enabled.is_(True))
         if home_id is not None:
             query = query.where(Automation.home_id == home_id)
-        async with self.hearth.sessions() as session:
+        async with self.sessions() as session:
             rows = list(await session.scalars(query))
         loaded = {
             row.id: Watched(row.id, row.home_id, row.name, service.parsed_rule(row), row.created_by)
@@ -192,7 +215,7 @@ class SceneRunner:
     async def _seed(self, device_ids: set[str]) -> None:
         if not device_ids:
             return
-        async with self.hearth.sessions() as session:
+        async with self.sessions() as session:
             rows = await session.execute(
                 select(DeviceState.device_id, DeviceState.reported).where(
                     DeviceState.device_id.in_(device_ids)
@@ -304,7 +327,7 @@ class SceneRunner:
     async def _fire(
         self, automation: Watched, cause: dict[str, Any], chain: list[str], *, manual: bool = False
     ) -> str | None:
-        now = self.hearth.clock.now()
+        now = self.clock.now()
         echo = bool(chain) or cause.get("device_id") in automation.targets
         if not manual and (loop_in(chain, automation.id) or (echo and self._burst(automation.id))):
             await self._stop_loop(automation, cause, [*chain, automation.id], now)
@@ -320,7 +343,7 @@ class SceneRunner:
             )
         # Parallel runs need no lock: nothing about earlier runs decides this one's fate.
         parallel = automation.rule.mode is Mode.PARALLEL
-        async with self._locks[automation.id], db.transaction(self.hearth.sessions) as session:
+        async with self._locks[automation.id], db.transaction(self.sessions) as session:
             row = await session.get(Automation, automation.id, with_for_update=not parallel)
             if row is None or not (row.enabled or manual):
                 return None  # disabled or deleted a moment ago, on another process
@@ -368,7 +391,7 @@ class SceneRunner:
     async def run_automation(self, *, user: User, automation_id: str) -> str:
         """Run an automation's actions now, as ``user``, skipping triggers and conditions
         (its mode still applies); return the run's id."""
-        async with self.hearth.sessions() as session:
+        async with self.sessions() as session:
             row = await service.automation_for_member(
                 session, user=user, automation_id=automation_id
             )
@@ -380,8 +403,8 @@ class SceneRunner:
 
     async def run_scene(self, *, user: User, scene_id: str) -> str:
         """Start a manual scene as ``user``; return the run's id."""
-        now = self.hearth.clock.now()
-        async with db.transaction(self.hearth.sessions) as session:
+        now = self.clock.now()
+        async with db.transaction(self.sessions) as session:
             scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
             run = SceneRun(
                 home_id=scene.home_id, scene_id=scene.id, actor_id=user.id,
@@ -418,7 +441,7 @@ class SceneRunner:
         names = {a.id: a.name for a in self.automations.values()}
         described = describe_chain(chain, names)
         reason = f"stopped as a loop: {described}"
-        async with db.transaction(self.hearth.sessions) as session:
+        async with db.transaction(self.sessions) as session:
             row = await session.get(Automation, automation.id, with_for_update=True)
             if row is None or not row.enabled:
                 return
@@ -438,10 +461,10 @@ class SceneRunner:
                 body=described, link=f"/scenes/automations/{automation.id}",
             )  # fmt: skip
         log.warning("automation_loop_stopped", automation_id=automation.id, chain=chain)
-        await self.hearth.publish(*events)
+        await self.publish(*events)
 
     async def _place(self, home_id: str) -> Any:
-        async with self.hearth.sessions() as session:
+        async with self.sessions() as session:
             return await service.place_of(session, home_id=home_id)
 
     def _spawn_run(
@@ -466,13 +489,13 @@ class SceneRunner:
             await self._next_queued(run_id)
 
     async def _next_queued(self, run_id: str) -> None:
-        async with self.hearth.sessions() as session:
+        async with self.sessions() as session:
             automation_id = await session.scalar(
                 select(SceneRun.automation_id).where(SceneRun.id == run_id)
             )
         if automation_id is None:
             return
-        async with db.transaction(self.hearth.sessions) as session:
+        async with db.transaction(self.sessions) as session:
             busy = await session.scalar(
                 select(SceneRun.id).where(
                     SceneRun.automation_id == automation_id,
@@ -498,7 +521,7 @@ class SceneRunner:
             update(SceneRun)
             .where(SceneRun.id == run_id, SceneRun.status == current.value)
             .values(
-                status=RunStatus.RUNNING.value, resume_at=None, updated_at=self.hearth.clock.now()
+                status=RunStatus.RUNNING.value, resume_at=None, updated_at=self.clock.now()
             )  # fmt: skip
             .returning(SceneRun.id)
         )
@@ -517,8 +540,8 @@ class SceneRunner:
 
     async def tick(self) -> None:
         """Fire due schedules, resume due delays, fail runs whose process vanished."""
-        now = self.hearth.clock.now()
-        async with self.hearth.sessions() as session:
+        now = self.clock.now()
+        async with self.sessions() as session:
             found = await session.execute(
                 select(
                     SceneTimer.id, SceneTimer.automation_id, SceneTimer.trigger_index,
@@ -536,11 +559,11 @@ class SceneRunner:
         for timer_id, automation_id, index, due_at in timers:
             await self._timer_due(timer_id, automation_id, index, due_at, now)
         for run_id in waiting:
-            async with db.transaction(self.hearth.sessions) as session:
+            async with db.transaction(self.sessions) as session:
                 claimed = await self._claim(session, run_id, RunStatus.WAITING)
             if claimed:
                 self._spawn_run(run_id)
-        async with db.transaction(self.hearth.sessions) as session:
+        async with db.transaction(self.sessions) as session:
             await session.execute(
                 update(SceneRun)
                 .where(SceneRun.status == RunStatus.RUNNING.value,
@@ -551,13 +574,13 @@ class SceneRunner:
             await session.execute(delete(SceneRun).where(SceneRun.finished_at < now - KEEP_RUNS))
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_EVERY
-            async with db.transaction(self.hearth.sessions) as session:
+            async with db.transaction(self.sessions) as session:
                 await session.execute(delete(SceneRun).where(SceneRun.id.in_(_beyond_kept())))
 
     async def _timer_due(
         self, timer_id: str, automation_id: str, index: int, due_at: datetime, now: datetime
     ) -> None:
-        async with db.transaction(self.hearth.sessions) as session:
+        async with db.transaction(self.sessions) as session:
             row = await session.get(Automation, automation_id)
             if row is None:
                 return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,10 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hearth import __version__, metrics
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
-from hearth.funding import worker as funding_worker
-from hearth.mall.certification import service as certification
-from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
     api_accounts,
@@ -163,13 +160,9 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
-        await certification.recover(runtime.sessions)  # runs a stopped process left
-        # Campaign deadlines: every process runs the worker; the database hands out the work.
-        deadlines = asyncio.create_task(funding_worker.run(runtime))
         try:
             yield
         finally:
-            deadlines.cancel()
             await runtime.stop()
 
     app = FastAPI(

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, require
+from hearth.bootstrap import Hearth
 from hearth.errors import NotAuthenticated
 from hearth.outbox import unit_of_work
-from hearth.runtime import Hearth
 
 SESSION_COOKIE = "hearth_session"
 

@@ -6,7 +6,7 @@ import copy
 
 import httpx
 
-from hearth.runtime import Hearth
+from hearth.bootstrap import Hearth
 from tests.helpers import csrf_token, post_json
 from tests.mall.flows import PURIFIER, approved_partner, certify, draft, fan, move, staff
 

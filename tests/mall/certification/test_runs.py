@@ -8,12 +8,12 @@ from sqlalchemy import select, update
 
 from hearth import db
 from hearth.accounts.models import User
+from hearth.bootstrap import Hearth
 from hearth.kit.clock import utcnow
 from hearth.mall.certification import service
 from hearth.mall.certification.faults import Fault
 from hearth.mall.certification.models import CertificationRun
 from hearth.mall.certification.runner import Timing
-from hearth.runtime import Hearth
 from tests.helpers import csrf_token, post_json
 from tests.mall.flows import approved_partner, draft, move, staff
 

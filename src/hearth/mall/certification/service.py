@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlalchemy import select, update
@@ -52,7 +53,9 @@ from hearth.mall.certification.runner import (
     free_port,
 )
 from hearth.mall.models import Product
-from hearth.runtime import Hearth
+
+if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
+    from hearth.bootstrap import Hearth
 
 log = structlog.get_logger(__name__)
 
@@ -408,6 +411,8 @@ async def certify_in_process(
     progress: Progress | None = None,
 ) -> CertificationRun:
     """Certify a product with a simulated device in this process (the demo seed, the CLI)."""
+    from hearth.bootstrap import Hearth
+
     runtime = Hearth.from_settings(settings)
     try:
         async with db.transaction(runtime.sessions) as session:

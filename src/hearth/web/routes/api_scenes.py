@@ -12,8 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Body, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from hearth.bootstrap import Hearth
 from hearth.errors import DeviceError
-from hearth.runtime import Hearth
 from hearth.scenes import service
 from hearth.scenes.models import Automation, Scene, SceneRun
 from hearth.scenes.runner import SceneRunner

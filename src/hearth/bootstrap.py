@@ -1,0 +1,255 @@
+"""The one composition root: builds every component of a hearth process, starts and stops them.
+
+The web app, the worker, the CLI and the tests build a ``Hearth`` from settings and start
+it. Components receive the narrow things they need (the session factory, the clock, the
+bus, a publish function, the broker link, their section of the settings), never the whole
+``Hearth``, so nothing below this module imports it and areas do not reach into each other
+through it. Every background component has ``start`` and ``stop``; ``Hearth.start`` starts
+them in order and ``Hearth.stop`` stops them in reverse, awaiting each.
+
+A process has two roles, both on by default (``hearth serve``): it serves requests, and
+it does the background work (device ingest and upkeep, scene timers and triggers, campaign
+deadlines, certification recovery). ``hearth worker`` runs only the background work;
+``hearth serve --no-background`` (``HEARTH_BACKGROUND=false``) only serves, so the two can
+be scaled apart. Work that must happen once is claimed in the database, so any number of
+processes of either kind can run side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from hearth import db, metrics
+from hearth.bus import EventBus
+from hearth.config import Settings
+from hearth.errors import ConfigError
+from hearth.funding.worker import CampaignDeadlines
+from hearth.hub.access import DeviceAccess
+from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
+from hearth.hub.cloud import CloudSettings, DeviceCloud
+from hearth.hub.mqtt import BrokerAddress, MqttLink
+from hearth.kit.clock import Clock, ClockSocket, SystemClock
+from hearth.mall.certification import service as certification
+from hearth.payments.provider import build_provider
+from hearth.relay import EventRelay
+from hearth.scenes.runner import SceneRunner
+
+log = structlog.get_logger(__name__)
+
+
+class Component(Protocol):
+    """A long-lived part of a running process."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class CertificationRecovery:
+    """Fail, once at start, the certification runs a stopped process left running."""
+
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def start(self) -> None:
+        """Settle the interrupted runs."""
+        await certification.recover(self.sessions)
+
+    async def stop(self) -> None:
+        """Nothing runs after start."""
+
+
+@dataclass
+class Hearth:
+    """One running hearth process: its engine, bus, clock and started components."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bus: EventBus = field(default_factory=EventBus)
+    socket: ClockSocket = field(default_factory=lambda: ClockSocket(SystemClock()))
+    broker: EmbeddedBroker | None = None
+    mqtt: MqttLink | None = None
+    relay: EventRelay | None = None
+    cloud: DeviceCloud | None = None
+    scenes: SceneRunner | None = None
+    deadlines: CampaignDeadlines | None = None
+    started: list[Component] = field(default_factory=list)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this process reads; setting it moves every component at once."""
+        return self.socket.source
+
+    @clock.setter
+    def clock(self, source: Clock) -> None:
+        self.socket.source = source
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Hearth:
+        """Build (but do not start) a hearth for ``settings``."""
+        engine = db.create_engine(
+            settings.resolved_database_url, pool_size=settings.database_pool_size
+        )
+        return cls(settings=settings, engine=engine, sessions=db.session_factory(engine))
+
+    def broker_address(self) -> BrokerAddress:
+        """Return where hearth's own MQTT client connects."""
+        if self.settings.mqtt_url:
+            return BrokerAddress.from_url(self.settings.mqtt_url)
+        return BrokerAddress(
+            host=self.settings.embedded_mqtt_host,
+            port=self.settings.embedded_mqtt_port,
+            username=SERVICE_USERNAME,
+            password=service_password(self.settings.secret),
+            mqtt5=False,  # amqtt speaks MQTT 3.1.1 only
+        )
+
+    async def start(self, *, mqtt: bool = True) -> None:
+        """Check the schema, then build and start every component this process runs.
+
+        ``mqtt=False`` starts the database only (CLI commands and most tests)."""
+        await db.check_schema(self.engine)
+        if not mqtt:
+            return
+        try:
+            for component in self._assemble():
+                await component.start()
+                self.started.append(component)
+        except BaseException:
+            await self.stop()
+            raise
+        if not await self.mqtt_link.wait_connected(5.0):
+            log.warning("mqtt_not_connected_yet", error=self.mqtt_link.last_error)
+        elif self.cloud is not None and not await self.cloud.wait_ready(5.0):
+            log.warning("device_traffic_not_connected_yet")
+
+    def _assemble(self) -> list[Component]:
+        """Build the components in the order they start."""
+        settings = self.settings
+        background = settings.background
+        components: list[Component] = []
+        if settings.uses_embedded_broker:
+            self.broker = EmbeddedBroker(
+                access=DeviceAccess(settings.secret, self.sessions),
+                host=settings.embedded_mqtt_host,
+                port=settings.embedded_mqtt_port,
+            )
+            components.append(_Guarded(self.broker, settings))
+        self.mqtt = MqttLink(self.broker_address())
+        self.relay = EventRelay(self.bus, self.mqtt)
+        self.cloud = DeviceCloud(
+            settings=CloudSettings.of(settings),
+            sessions=self.sessions,
+            clock=self.socket,
+            bus=self.bus,
+            publish=self.publish,
+            link=self.mqtt,
+            broker=self.broker,
+        )
+        self.scenes = SceneRunner(
+            sessions=self.sessions,
+            clock=self.socket,
+            bus=self.bus,
+            publish=self.publish,
+            commands=self.cloud.commands,
+            background=background,
+        )
+        # The relay subscribes before the link connects (the link subscribes on connecting);
+        # stopped in reverse, the scenes and the cloud finish before the link goes.
+        components += [self.relay, self.mqtt, self.cloud, self.scenes]
+        if background:
+            self.deadlines = self.campaign_deadlines()
+            components += [self.deadlines, CertificationRecovery(self.sessions)]
+        return components
+
+    def campaign_deadlines(self) -> CampaignDeadlines:
+        """Build the campaign deadline worker of this process (also run once by the CLI)."""
+        return CampaignDeadlines(
+            sessions=self.sessions,
+            clock=self.socket,
+            publish=self.publish,
+            provider=build_provider(self.settings, self.sessions, clock=self.socket),
+            commission_bp=self.settings.commission_bp,
+        )
+
+    @property
+    def mqtt_link(self) -> MqttLink:
+        """The broker link of a process started with MQTT."""
+        if self.mqtt is None:
+            raise ConfigError("this hearth was started without a broker link")
+        return self.mqtt
+
+    async def publish(self, *events: object) -> None:
+        """Publish events (after commit) to this process and, when shared, to all others."""
+        if self.relay is not None:
+            await self.relay.publish(*events)
+        else:
+            await self.bus.publish(*events)
+
+    async def stop(self) -> None:
+        """Stop every started component, newest first, awaiting each; close the database."""
+        self.relay = None
+        try:
+            while self.started:
+                component = self.started.pop()
+                try:
+                    await component.stop()
+                except Exception:
+                    metrics.ERRORS.labels(area="runtime").inc()
+                    log.exception("component_stop_failed", component=type(component).__name__)
+        finally:
+            self.broker = self.mqtt = self.cloud = self.scenes = self.deadlines = None
+            metrics.BROKER_UP.set(0)
+            await self.engine.dispose()
+
+    async def health(self) -> dict[str, object]:
+        """Report whether the database and the broker answer."""
+        report: dict[str, object] = {}
+        try:
+            await db.ping(self.engine)
+            report["database"] = {"ok": True, "dialect": self.engine.dialect.name}
+        except Exception as err:  # a health check reports, it never raises
+            report["database"] = {"ok": False, "error": str(err)}
+        if self.mqtt is None:
+            report["broker"] = {"ok": False, "error": "not started"}
+        else:
+            ok = self.mqtt.connected
+            metrics.BROKER_UP.set(1 if ok else 0)
+            broker: dict[str, object] = {
+                "ok": ok,
+                "kind": "embedded" if self.broker else "external",
+                "address": self.mqtt.address.describe(),
+            }
+            if not ok:
+                broker["error"] = self.mqtt.last_error or "connecting"
+            report["broker"] = broker
+        report["ok"] = all(isinstance(part, dict) and part.get("ok") for part in report.values())
+        return report
+
+
+@dataclass
+class _Guarded:
+    """The embedded broker, whose failure to listen becomes a ``ConfigError`` that says why."""
+
+    broker: EmbeddedBroker
+    settings: Settings
+
+    async def start(self) -> None:
+        """Start listening, or say which setting to change."""
+        try:
+            await self.broker.start()
+        except OSError as err:
+            host, port = self.settings.embedded_mqtt_host, self.settings.embedded_mqtt_port
+            raise ConfigError(
+                f"cannot start the embedded MQTT broker on {host}:{port}: "
+                f"{err.strerror or err}; set HEARTH_EMBEDDED_MQTT_PORT or HEARTH_MQTT_URL"
+            ) from err
+
+    async def stop(self) -> None:
+        """Stop the broker."""
+        await self.broker.stop()
