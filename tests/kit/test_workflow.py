@@ -1,4 +1,4 @@
-"""The ``Workflow`` type: one state machine for every workflow in hearth."""
+"""Every workflow in hearth checked against its own table, and the ``Workflow`` type itself."""
 
 from __future__ import annotations
 
@@ -14,8 +14,99 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hearth.errors import InvalidTransition
+from hearth.funding import rules as funding
+from hearth.homes import rules as homes
+from hearth.hub import status as hub
 from hearth.kit import workflow as workflow_module
 from hearth.kit.workflow import Workflow
+from hearth.mall import review
+from hearth.mall.certification import report as certification
+from hearth.payments import provider as payments
+from hearth.scenes import modes as scenes
+
+# Each workflow, under its module and name in hearth, with the table it was built from:
+# the table is the truth its workflow is checked against.
+WORKFLOWS: dict[str, tuple[Workflow[Any], Mapping[Any, Collection[Any]]]] = {
+    "hub.status.DEVICE_WORKFLOW": (hub.DEVICE_WORKFLOW, hub.DEVICE_MOVES),
+    "hub.status.COMMAND_WORKFLOW": (hub.COMMAND_WORKFLOW, hub.COMMAND_MOVES),
+    "funding.rules.CAMPAIGN_WORKFLOW": (funding.CAMPAIGN_WORKFLOW, funding.CAMPAIGN_MOVES),
+    "funding.rules.PLEDGE_WORKFLOW": (funding.PLEDGE_WORKFLOW, funding.PLEDGE_MOVES),
+    "funding.rules.ORDER_WORKFLOW": (funding.ORDER_WORKFLOW, funding.ORDER_MOVES),
+    "funding.rules.TICKET_WORKFLOW": (funding.TICKET_WORKFLOW, funding.TICKET_MOVES),
+    "payments.provider.PAYMENT_WORKFLOW": (payments.PAYMENT_WORKFLOW, payments.TRANSITIONS),
+    "scenes.modes.RUN_WORKFLOW": (scenes.RUN_WORKFLOW, scenes.TRANSITIONS),
+    "mall.certification.report.RUN_WORKFLOW": (certification.RUN_WORKFLOW, certification.MOVES),
+    "homes.rules.INVITATION_WORKFLOW": (homes.INVITATION_WORKFLOW, homes.INVITATION_MOVES),
+    "mall.review.PRODUCT_WORKFLOW": (review.PRODUCT_WORKFLOW, review.PRODUCT_MOVES),
+    "mall.review.PARTNER_WORKFLOW": (review.PARTNER_WORKFLOW, review.PARTNER_MOVES),
+}
+each_workflow = pytest.mark.parametrize(
+    ("workflow", "table"), list(WORKFLOWS.values()), ids=list(WORKFLOWS)
+)
+SRC = Path(workflow_module.__file__).parents[1]  # src/hearth
+
+
+def _workflows_in_source() -> set[str]:
+    """Return ``module.NAME`` of every module-level ``NAME = Workflow(...)`` under hearth."""
+    found = set()
+    for path in SRC.rglob("*.py"):
+        text = path.read_text()
+        if "Workflow(" not in text:
+            continue
+        module = ".".join(path.relative_to(SRC).with_suffix("").parts)
+        for node in ast.parse(text).body:
+            if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
+                called = node.value.func
+                if isinstance(called, ast.Name) and called.id == "Workflow":
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    found |= {f"{module}.{t.id}" for t in targets if isinstance(t, ast.Name)}
+    return found
+
+
+def test_every_workflow_in_hearth_is_checked_here() -> None:
+    assert _workflows_in_source() == set(WORKFLOWS)
+
+
+@each_workflow
+def test_every_state_is_reachable_from_an_initial_state(
+    workflow: Workflow[Any], table: Mapping[Any, Collection[Any]]
+) -> None:
+    seen, frontier = set(workflow.initial), list(workflow.initial)
+    while frontier:
+        for target in table[frontier.pop()]:
+            if target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    assert seen == set(workflow.states)
+
+
+@each_workflow
+def test_final_states_are_exactly_those_with_no_moves(
+    workflow: Workflow[Any], table: Mapping[Any, Collection[Any]]
+) -> None:
+    assert workflow.final == {state for state in workflow.states if not table[state]}
+    for state in workflow.final:
+        assert not workflow.targets(state)
+        assert not any(workflow.can(state, target) for target in workflow.states)
+
+
+@each_workflow
+def test_every_move_in_the_table_passes_and_every_other_move_raises(
+    workflow: Workflow[Any], table: Mapping[Any, Collection[Any]]
+) -> None:
+    assert set(table) == set(workflow.states)
+    for current in workflow.states:
+        for target in workflow.states:
+            if target in table[current]:
+                workflow.check(current, target)
+                assert workflow.move(current, target) is target
+                continue
+            with pytest.raises(InvalidTransition) as caught:
+                workflow.check(current, target)
+            assert (caught.value.current, caught.value.target) == (current.value, target.value)
+            assert caught.value.message == (
+                f"cannot move {workflow.name} from {current.value!r} to {target.value!r}"
+            )
 
 
 class Lamp(StrEnum):
