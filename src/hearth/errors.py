@@ -118,15 +118,18 @@ class Conflict(HearthError):
 
 
 class InvalidTransition(HearthError):
-    """A workflow was asked to move along an edge its transition table does not have."""
+    """A workflow was asked to move along an edge its transition table does not have.
+
+    ``current`` and ``target`` may be ``StrEnum`` members; they are kept, and shown, as
+    their plain values ("cannot move payment from 'voided' to 'captured'").
+    """
 
     status = 409
     code = "invalid_transition"
 
     def __init__(self, current: str, target: str, *, what: str = "object") -> None:
-        super().__init__(f"cannot move {what} from {current!r} to {target!r}")
-        self.current = current
-        self.target = target
+        self.current, self.target = str(current), str(target)
+        super().__init__(f"cannot move {what} from {self.current!r} to {self.target!r}")
 
 
 class AuthError(HearthError):

@@ -14,13 +14,13 @@ from hearth.devices.present import UiHint
 from hearth.errors import InvalidInput, InvalidTransition
 from hearth.homes import cards
 from hearth.homes.rules import (
+    INVITATION_WORKFLOW,
     HomeAction,
     HomeRole,
     InvitationState,
     allows,
     can_leave,
     clean_name,
-    move_invitation,
     new_token,
     token_digest,
 )
@@ -65,10 +65,10 @@ def test_names_lose_extra_whitespace() -> None:
     "final", [InvitationState.ACCEPTED, InvitationState.DECLINED, InvitationState.WITHDRAWN]
 )
 def test_an_answered_invitation_cannot_be_answered_again(final: InvitationState) -> None:
-    assert move_invitation("pending", final) is final
+    assert INVITATION_WORKFLOW.move(InvitationState.PENDING, final) is final
     for target in InvitationState:
         with pytest.raises(InvalidTransition):
-            move_invitation(final.value, target)
+            INVITATION_WORKFLOW.move(final, target)
 
 
 def test_only_the_digest_of_a_link_token_is_kept() -> None:

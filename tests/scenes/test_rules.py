@@ -20,10 +20,10 @@ from hearth.scenes.matching import (
 from hearth.scenes.modes import (
     LOOP_REPEATS,
     MAX_CHAIN,
+    RUN_WORKFLOW,
     RunStatus,
     admit,
     loop_in,
-    move,
 )
 from hearth.scenes.rules import (
     Conditions,
@@ -252,11 +252,11 @@ def test_modes_decide_what_a_trigger_does_to_runs_in_progress() -> None:
 
 
 def test_runs_move_only_along_their_table() -> None:
-    assert move(RunStatus.RUNNING, RunStatus.WAITING) is RunStatus.WAITING
+    assert RUN_WORKFLOW.move(RunStatus.RUNNING, RunStatus.WAITING) is RunStatus.WAITING
     with pytest.raises(InvalidTransition):
-        move(RunStatus.SUCCEEDED, RunStatus.RUNNING)
+        RUN_WORKFLOW.move(RunStatus.SUCCEEDED, RunStatus.RUNNING)
     with pytest.raises(InvalidTransition):
-        move(RunStatus.QUEUED, RunStatus.SUCCEEDED)
+        RUN_WORKFLOW.move(RunStatus.QUEUED, RunStatus.SUCCEEDED)
 
 
 def test_an_automation_seen_twice_in_its_own_chain_is_a_loop() -> None:

@@ -30,13 +30,12 @@ from hearth.funding.models import (
     StoreListing,
 )
 from hearth.funding.rules import (
-    CAMPAIGN_MOVES,
+    CAMPAIGN_WORKFLOW,
     PUBLIC_STATES,
     CampaignState,
     PledgeState,
     Progress,
     TierDraft,
-    check_move,
     problems_of_schedule,
     problems_of_tiers,
 )
@@ -261,7 +260,7 @@ async def move(
 ) -> bool:
     """Move a campaign if it is still where we saw it; return False if someone else did."""
     current = CampaignState(campaign.state)
-    check_move(CAMPAIGN_MOVES, current, target, "campaign")
+    CAMPAIGN_WORKFLOW.check(current, target)
     result = await session.execute(
         update(Campaign)
         .where(Campaign.id == campaign.id, Campaign.state == current.value)

@@ -25,7 +25,7 @@ from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.funding import events
 from hearth.funding.campaigns import partner_of
 from hearth.funding.models import Campaign, CampaignTier, Order, OrderRefund
-from hearth.funding.rules import ORDER_MOVES, OrderStatus, check_move
+from hearth.funding.rules import ORDER_WORKFLOW, OrderStatus
 from hearth.kit.money import Money
 from hearth.notifications import service as notifications
 from hearth.payments import books
@@ -220,7 +220,7 @@ async def import_tracking(session: AsyncSession, *, user: User, text: str, now: 
             problems.append(
                 {"line": row.line, "order_id": row.order_id, "message": "no such order"}
             )
-        elif OrderStatus.SHIPPED not in ORDER_MOVES[OrderStatus(order.status)]:
+        elif not ORDER_WORKFLOW.can(OrderStatus(order.status), OrderStatus.SHIPPED):
             problems.append(
                 {
                     "line": row.line,
@@ -260,7 +260,7 @@ async def import_tracking(session: AsyncSession, *, user: User, text: str, now: 
 async def mark_delivered(session: AsyncSession, *, user: User, order_id: str) -> Order:
     """Mark a shipped order delivered."""
     order = (await partner_order(session, user=user, order_id=order_id)).order
-    check_move(ORDER_MOVES, OrderStatus(order.status), OrderStatus.DELIVERED, "order")
+    ORDER_WORKFLOW.check(OrderStatus(order.status), OrderStatus.DELIVERED)
     order.status = OrderStatus.DELIVERED.value
     await session.flush()
     return order

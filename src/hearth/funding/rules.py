@@ -26,16 +26,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
 
-from hearth.errors import Conflict, InvalidInput, InvalidTransition, MallError
+from hearth.errors import Conflict, InvalidInput, MallError
+from hearth.kit.workflow import Workflow
 
 FINAL_HOURS = 24
 RETRY_WINDOW = timedelta(days=3)  # a backer whose charge failed has this long to fix it
 MAX_QUANTITY = 1000
 MAX_TIERS = 12
-
-S = TypeVar("S", bound=StrEnum)
 
 
 class CampaignState(StrEnum):
@@ -63,6 +61,7 @@ CAMPAIGN_MOVES: Mapping[CampaignState, frozenset[CampaignState]] = {
     CampaignState.FULFILLED: frozenset(),
     CampaignState.CANCELLED: frozenset(),
 }
+CAMPAIGN_WORKFLOW = Workflow(CAMPAIGN_MOVES, initial={CampaignState.DRAFT}, name="campaign")
 
 PUBLIC_STATES = frozenset(CampaignState) - {CampaignState.DRAFT}
 
@@ -91,6 +90,7 @@ PLEDGE_MOVES: Mapping[PledgeState, frozenset[PledgeState]] = {
     PledgeState.CANCELLED: frozenset(),
     PledgeState.RELEASED: frozenset(),
 }
+PLEDGE_WORKFLOW = Workflow(PLEDGE_MOVES, initial={PledgeState.ACTIVE}, name="pledge")
 
 # Pledges that count towards the campaign's backers and money raised.
 COUNTED = frozenset({PledgeState.ACTIVE, PledgeState.CHARGED, PledgeState.PAYMENT_FAILED})
@@ -111,6 +111,7 @@ ORDER_MOVES: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.DELIVERED: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.REFUNDED: frozenset(),
 }
+ORDER_WORKFLOW = Workflow(ORDER_MOVES, initial={OrderStatus.PAID}, name="order")
 
 DONE_ORDERS = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.REFUNDED})
 
@@ -126,13 +127,7 @@ TICKET_MOVES: Mapping[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.ANSWERED: frozenset({TicketStatus.OPEN, TicketStatus.CLOSED}),
     TicketStatus.CLOSED: frozenset({TicketStatus.OPEN}),
 }
-
-
-def check_move(table: Mapping[S, frozenset[S]], current: S, target: S, what: str) -> S:
-    """Return ``target`` if ``table`` allows the move from ``current``; raise otherwise."""
-    if target not in table[current]:
-        raise InvalidTransition(current.value, target.value, what=what)
-    return target
+TICKET_WORKFLOW = Workflow(TICKET_MOVES, initial={TicketStatus.OPEN}, name="ticket")
 
 
 # -- tiers ------------------------------------------------------------------------------

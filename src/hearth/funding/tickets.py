@@ -17,7 +17,7 @@ from hearth.errors import InvalidInput, NotFound
 from hearth.funding import events
 from hearth.funding.models import Order, Ticket, TicketMessage
 from hearth.funding.outcome import partner_members
-from hearth.funding.rules import TICKET_MOVES, TicketStatus, check_move
+from hearth.funding.rules import TICKET_WORKFLOW, TicketStatus
 from hearth.notifications import service as notifications
 
 
@@ -91,7 +91,7 @@ async def reply(
     from_partner = user.partner_id == ticket.partner_id and user.id != ticket.backer_id
     target = TicketStatus.ANSWERED if from_partner else TicketStatus.OPEN
     if ticket.status != target:
-        check_move(TICKET_MOVES, TicketStatus(ticket.status), target, "ticket")
+        TICKET_WORKFLOW.check(TicketStatus(ticket.status), target)
         ticket.status = target.value
     ticket.updated_at = now
     message = TicketMessage(
@@ -125,7 +125,7 @@ async def set_status(
         raise InvalidInput.fields(
             [{"field": "status", "message": f"one of {', '.join(TicketStatus)}"}]
         ) from err
-    check_move(TICKET_MOVES, TicketStatus(ticket.status), target, "ticket")
+    TICKET_WORKFLOW.check(TicketStatus(ticket.status), target)
     ticket.status, ticket.updated_at = target.value, now
     await session.flush()
     return ticket

@@ -19,11 +19,11 @@ from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.homes.models import Home, HomeInvitation
 from hearth.homes.rules import (
     INVITATION_LIFETIME,
+    INVITATION_WORKFLOW,
     HomeAction,
     HomeRole,
     InvitationState,
     is_open,
-    move_invitation,
     new_token,
     token_digest,
 )
@@ -137,7 +137,7 @@ async def _claim(
     now = utcnow()
     if not is_open(invitation.state, invitation.expires_at, now):
         raise Conflict("this invitation was used, withdrawn or has expired")
-    move_invitation(invitation.state, target)
+    INVITATION_WORKFLOW.check(InvitationState(invitation.state), target)
     claimed = await session.execute(
         update(HomeInvitation)
         .where(

@@ -2,8 +2,8 @@
 
 ``HOME_PERMISSIONS`` is the one table of who may do what inside a home. Members see and
 control the devices; owners also manage the home, its rooms, its devices and its people.
-An invitation is a small workflow (``INVITATION_MOVES``); an illegal move raises
-``InvalidTransition``.
+An invitation is a small workflow (``INVITATION_MOVES``, held by ``INVITATION_WORKFLOW``);
+an illegal move raises ``InvalidTransition``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from hearth.errors import InvalidInput, InvalidTransition
+from hearth.errors import InvalidInput
+from hearth.kit.workflow import Workflow
 
 MAX_NAME = 80
 INVITATION_LIFETIME = timedelta(days=7)
@@ -87,14 +88,9 @@ INVITATION_MOVES: dict[InvitationState, frozenset[InvitationState]] = {
     InvitationState.DECLINED: frozenset(),
     InvitationState.WITHDRAWN: frozenset(),
 }
-
-
-def move_invitation(current: str, target: InvitationState) -> InvitationState:
-    """Return ``target`` if an invitation may move there from ``current``; else raise."""
-    state = InvitationState(current)
-    if target not in INVITATION_MOVES[state]:
-        raise InvalidTransition(state.value, target.value, what="invitation")
-    return target
+INVITATION_WORKFLOW = Workflow(
+    INVITATION_MOVES, initial={InvitationState.PENDING}, name="invitation"
+)
 
 
 def is_open(state: str, expires_at: datetime, now: datetime) -> bool:

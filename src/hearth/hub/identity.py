@@ -22,7 +22,7 @@ from hearth.accounts.roles import Capability, can
 from hearth.errors import DeviceError, InvalidInput, NotFound
 from hearth.hub import credentials
 from hearth.hub.models import Device, DeviceModel, DeviceState
-from hearth.hub.status import DEVICE_MOVES, DeviceStatus, move
+from hearth.hub.status import DEVICE_WORKFLOW, DeviceStatus
 from hearth.kit.clock import utcnow
 from hearth.kit.ids import new_id
 
@@ -140,7 +140,7 @@ async def rotate_secret(session: AsyncSession, *, device_id: str, by: User | Non
 async def revoke(session: AsyncSession, *, device_id: str, by: User | None = None) -> Device:
     """Revoke a device for good: it can no longer connect, and is dropped if connected."""
     device = await managed_device(session, device_id=device_id, by=by)
-    target = move(DEVICE_MOVES, DeviceStatus(device.status), DeviceStatus.REVOKED, what="device")
+    target = DEVICE_WORKFLOW.move(DeviceStatus(device.status), DeviceStatus.REVOKED)
     device.status = target.value
     device.revoked_at = device.credentials_at = utcnow()
     return device

@@ -1,15 +1,14 @@
 """The device cloud's two workflows: a device's life and a command's (pure rules).
 
-Each is a ``StrEnum`` plus the whole table of allowed moves; ``move`` is the only way to
-change one, and an illegal move raises ``InvalidTransition``.
+Each is a ``StrEnum`` plus the whole table of allowed moves, held by a ``Workflow``
+(``DEVICE_WORKFLOW``, ``COMMAND_WORKFLOW``); an illegal move raises ``InvalidTransition``.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
 
-from hearth.errors import InvalidTransition
+from hearth.kit.workflow import Workflow
 
 
 class DeviceStatus(StrEnum):
@@ -21,6 +20,7 @@ DEVICE_MOVES: dict[DeviceStatus, frozenset[DeviceStatus]] = {
     DeviceStatus.ACTIVE: frozenset({DeviceStatus.REVOKED}),
     DeviceStatus.REVOKED: frozenset(),
 }
+DEVICE_WORKFLOW = Workflow(DEVICE_MOVES, initial={DeviceStatus.ACTIVE}, name="device")
 
 
 class CommandStatus(StrEnum):
@@ -43,13 +43,11 @@ COMMAND_MOVES: dict[CommandStatus, frozenset[CommandStatus]] = {
     CommandStatus.OFFLINE: frozenset(),
 }
 
-FINISHED = frozenset(s for s, moves in COMMAND_MOVES.items() if not moves)
+# A command starts sent (device online), waiting (the caller waits for it) or offline.
+COMMAND_WORKFLOW = Workflow(
+    COMMAND_MOVES,
+    initial={CommandStatus.SENT, CommandStatus.WAITING, CommandStatus.OFFLINE},
+    name="command",
+)
 
-S = TypeVar("S", DeviceStatus, CommandStatus)
-
-
-def move(table: dict[S, frozenset[S]], current: S, target: S, *, what: str) -> S:
-    """Return ``target`` if ``table`` allows ``current`` → ``target``; else raise."""
-    if target not in table[current]:
-        raise InvalidTransition(current.value, target.value, what=what)
-    return target
+FINISHED = COMMAND_WORKFLOW.final

@@ -1,9 +1,10 @@
 """The review workflows, as pure rules: partner applications and product submissions.
 
 Each workflow is a ``StrEnum`` of states and an explicit table of allowed moves, each
-move naming who may make it. Nothing here touches the database; services load a row, ask
-``move_product``/``move_partner`` whether the move is allowed, then store it with an audit
-record.
+move naming who may make it; a ``Workflow`` (``PRODUCT_WORKFLOW``, ``PARTNER_WORKFLOW``)
+holds which moves exist. Nothing here touches the database; services load a row, ask
+``move_product``/``move_partner`` whether the move is allowed (and allowed to this actor),
+then store it with an audit record.
 
     draft ──submit──► submitted ──start──► in_review ──request changes──► changes_requested
       ▲                  │                  │   │                              │
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from hearth.errors import InvalidInput, InvalidTransition, PermissionDenied
+from hearth.errors import InvalidInput, PermissionDenied
+from hearth.kit.workflow import Workflow
 
 S = TypeVar("S", bound=StrEnum)
 
@@ -79,6 +81,11 @@ PARTNER_MOVES: Mapping[PartnerState, Mapping[PartnerState, Move]] = {
     PartnerState.REJECTED: {},
 }
 
+PRODUCT_WORKFLOW = Workflow(PRODUCT_MOVES, initial={ProductState.DRAFT}, name="product")
+PARTNER_WORKFLOW = Workflow(
+    PARTNER_MOVES, initial={PartnerState.APPLIED}, name="partner application"
+)
+
 # A partner edits a product only while it is theirs to change.
 EDITABLE = frozenset({ProductState.DRAFT, ProductState.CHANGES_REQUESTED})
 # Reviewers see everything that has left the draft stage.
@@ -86,16 +93,15 @@ IN_QUEUE = frozenset({ProductState.SUBMITTED, ProductState.RESUBMITTED, ProductS
 
 
 def _move(
+    workflow: Workflow[S],
     table: Mapping[S, Mapping[S, Move]],
     current: S,
     target: S,
     actor: Actor,
     reason: str,
-    what: str,
 ) -> S:
-    move = table[current].get(target)
-    if move is None:
-        raise InvalidTransition(current.value, target.value, what=what)
+    workflow.check(current, target)
+    move, what = table[current][target], workflow.name
     if move.actor is not actor:
         raise PermissionDenied(f"only a {move.actor} may move a {what} to {target.value!r}")
     if move.needs_reason and not reason.strip():
@@ -110,14 +116,14 @@ def move_product(
     current: ProductState, target: ProductState, *, actor: Actor, reason: str = ""
 ) -> ProductState:
     """Return ``target`` if ``actor`` may move a product there from ``current``, else raise."""
-    return _move(PRODUCT_MOVES, current, target, actor, reason, "product")
+    return _move(PRODUCT_WORKFLOW, PRODUCT_MOVES, current, target, actor, reason)
 
 
 def move_partner(
     current: PartnerState, target: PartnerState, *, actor: Actor, reason: str = ""
 ) -> PartnerState:
     """Return ``target`` if ``actor`` may move a partner application there, else raise."""
-    return _move(PARTNER_MOVES, current, target, actor, reason, "partner application")
+    return _move(PARTNER_WORKFLOW, PARTNER_MOVES, current, target, actor, reason)
 
 
 def allowed_moves(current: ProductState, actor: Actor) -> list[ProductState]:

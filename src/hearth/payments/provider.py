@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from hearth.errors import InvalidTransition
 from hearth.kit.money import Money
+from hearth.kit.workflow import Workflow
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -53,13 +53,12 @@ TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     PaymentStatus.VOIDED: frozenset(),
     PaymentStatus.FAILED: frozenset(),
 }
-
-
-def check_transition(current: PaymentStatus, target: PaymentStatus) -> PaymentStatus:
-    """Return ``target`` if a payment may move there from ``current``; raise otherwise."""
-    if target not in TRANSITIONS[current]:
-        raise InvalidTransition(current.value, target.value, what="payment")
-    return target
+# An authorization is held, taken at once (``capture=True``) or refused.
+PAYMENT_WORKFLOW = Workflow(
+    TRANSITIONS,
+    initial={PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED, PaymentStatus.FAILED},
+    name="payment",
+)
 
 
 @dataclass(frozen=True)

@@ -70,12 +70,12 @@ from hearth.payments.models import (
     SandboxRequest,
 )
 from hearth.payments.provider import (
+    PAYMENT_WORKFLOW,
     Customer,
     Payment,
     PaymentMethod,
     PaymentStatus,
     Refund,
-    check_transition,
 )
 
 KEY = re.compile(r"^[\x21-\x7e]{1,200}$")  # printable ASCII, like real providers accept
@@ -263,7 +263,7 @@ class SandboxProvider:
                 _same_currency(row, amount)
             if not 0 < take <= row.amount:
                 raise InvalidInput(f"can capture between 0 and {_money(row, row.amount)}")
-            row.status = check_transition(PaymentStatus(row.status), PaymentStatus.CAPTURED)
+            row.status = PAYMENT_WORKFLOW.move(PaymentStatus(row.status), PaymentStatus.CAPTURED)
             row.captured = take
             row.updated_at = self._clock.now()
             return _payment_outcome(row, method)
@@ -277,7 +277,7 @@ class SandboxProvider:
         async def work(session: AsyncSession) -> Outcome:
             row, method = await _payment_for_update(session, payment_id)
             _refuse_if_unavailable(method)
-            row.status = check_transition(PaymentStatus(row.status), PaymentStatus.VOIDED)
+            row.status = PAYMENT_WORKFLOW.move(PaymentStatus(row.status), PaymentStatus.VOIDED)
             row.updated_at = self._clock.now()
             return _payment_outcome(row, method)
 
@@ -297,14 +297,14 @@ class SandboxProvider:
             if amount is not None:
                 _same_currency(row, amount)
             if row.status != PaymentStatus.CAPTURED:
-                check_transition(PaymentStatus(row.status), PaymentStatus.REFUNDED)
+                PAYMENT_WORKFLOW.check(PaymentStatus(row.status), PaymentStatus.REFUNDED)
             if not 0 < give <= left:
                 raise InvalidInput(
                     f"a refund must be more than nothing and at most the {_money(row, left)} left"
                 )
             row.refunded += give
             target = PaymentStatus.REFUNDED if row.refunded == row.captured else row.status
-            row.status = check_transition(PaymentStatus(row.status), PaymentStatus(target))
+            row.status = PAYMENT_WORKFLOW.move(PaymentStatus(row.status), PaymentStatus(target))
             row.updated_at = self._clock.now()
             refund = SandboxRefund(payment_id=row.id, amount=give, created_at=self._clock.now())
             session.add(refund)

@@ -1,8 +1,9 @@
 """Runs: their workflow, what a new trigger does to runs in progress, and loop detection.
 
 A run is one execution of an automation (or a scene). Its status moves along
-``TRANSITIONS`` only; a run that starts in a final status (skipped, conditions not met,
-stopped as a loop) is recorded so that every trigger is explained.
+``TRANSITIONS`` only (held by ``RUN_WORKFLOW``); a run that starts in a final status
+(skipped, conditions not met, stopped as a loop) is recorded so that every trigger is
+explained.
 
 Causality: each run carries the ``chain`` of automations whose actions led to it (a
 command to a device whose report triggered this automation, or a scene run). An
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hearth.errors import InvalidTransition
+from hearth.kit.workflow import Workflow
 from hearth.scenes.rules import Mode
 
 MAX_QUEUED = 10
@@ -49,13 +50,18 @@ TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.WAITING: frozenset({RunStatus.RUNNING, RunStatus.CANCELLED}),
     **{status: frozenset() for status in FINAL},
 }
-
-
-def move(current: RunStatus, target: RunStatus) -> RunStatus:
-    """Return ``target`` if the table allows it; raise ``InvalidTransition`` otherwise."""
-    if target not in TRANSITIONS[current]:
-        raise InvalidTransition(current.value, target.value, what="run")
-    return target
+# A run starts running, queued, or already settled (skipped, conditions not met, a loop).
+RUN_WORKFLOW = Workflow(
+    TRANSITIONS,
+    initial={
+        RunStatus.RUNNING,
+        RunStatus.QUEUED,
+        RunStatus.SKIPPED,
+        RunStatus.NOT_MET,
+        RunStatus.STOPPED,
+    },
+    name="run",
+)
 
 
 @dataclass(frozen=True)

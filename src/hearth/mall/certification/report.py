@@ -1,7 +1,8 @@
 """A run's status workflow and its report (pure rules, no I/O).
 
 A run is ``running`` until the runner finishes it ``passed`` (every check passed) or
-``failed`` (a check failed, the run broke, or its process stopped: ``interrupted``).
+``failed`` (a check failed, the run broke, or its process stopped: ``interrupted``);
+``RUN_WORKFLOW`` holds these moves.
 The report names the product, the spec version it covers, and every check's verdict
 with its evidence; the JSON form is what partners download.
 """
@@ -14,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from hearth.errors import InvalidTransition
+from hearth.kit.workflow import Workflow
 from hearth.mall.certification.checks import Outcome
 
 REPORT_FORMAT = "hearth.certification.v1"
@@ -31,13 +32,7 @@ MOVES: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.PASSED: frozenset(),
     RunStatus.FAILED: frozenset(),
 }
-
-
-def finish(current: RunStatus, target: RunStatus) -> RunStatus:
-    """Return ``target`` if a run may move there from ``current``."""
-    if target not in MOVES[current]:
-        raise InvalidTransition(current.value, target.value, what="certification run")
-    return target
+RUN_WORKFLOW = Workflow(MOVES, initial={RunStatus.RUNNING}, name="certification run")
 
 
 def verdict(outcomes: Sequence[Outcome]) -> RunStatus:

@@ -43,7 +43,7 @@ from hearth.mall import products
 from hearth.mall.certification.checks import Outcome
 from hearth.mall.certification.faults import CertifiedDevice, Fault
 from hearth.mall.certification.models import CertificationRun
-from hearth.mall.certification.report import RunStatus, Subject, build_report, finish
+from hearth.mall.certification.report import RUN_WORKFLOW, RunStatus, Subject, build_report
 from hearth.mall.certification.runner import (
     Endpoint,
     Progress,
@@ -384,7 +384,7 @@ async def _finish(
         report = build_report(
             subject, outcomes, started_at=run.started_at, finished_at=now, error=error
         )
-        target = finish(RunStatus(run.status), RunStatus(report["status"]))
+        target = RUN_WORKFLOW.move(RunStatus(run.status), RunStatus(report["status"]))
         failed = [o.check.id for o in outcomes if not o.passed]
         run.status = target.value
         run.reason = error or (f"failed: {', '.join(failed)}" if failed else "")
