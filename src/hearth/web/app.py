@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import asgi_csrf
-import structlog
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope, Send
 
-from hearth import __version__, metrics
+from hearth import __version__
 from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.web.errors import install_error_handlers
+from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
 from hearth.web.routes import (
     api_accounts,
     api_certification,
@@ -47,55 +46,8 @@ from hearth.web.routes import (
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
-access_log = structlog.get_logger("hearth.access")
 CSRF_FORM_FIELD = "csrftoken"
 CSRF_HEADER = "x-csrftoken"
-
-
-class MetricsMiddleware:
-    """Count requests and time them per route template (not per raw path, to bound labels)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Any) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            path = route_template(scope)
-            method = scope["method"]
-            elapsed = time.perf_counter() - started
-            metrics.HTTP_REQUESTS.labels(method, path, str(status)).inc()
-            metrics.HTTP_LATENCY.labels(method, path).observe(elapsed)
-            if path != "/static":
-                access_log.info(
-                    "request", method=method, route=path, status=status, ms=round(elapsed * 1000, 1)
-                )
-
-
-def route_template(scope: Scope) -> str:
-    """Return the request's route with parameters as ``{name}``, to keep label counts small."""
-    if scope.get("route") is None:
-        return "/static" if scope["path"].startswith("/static/") else "unmatched"
-    segments = scope["path"].split("/")
-    for name, value in (scope.get("path_params") or {}).items():
-        for index in range(len(segments) - 1, -1, -1):
-            if segments[index] == str(value):
-                segments[index] = "{" + name + "}"
-                break
-    return "/".join(segments)
 
 
 async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
@@ -182,6 +134,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         app.include_router(router, prefix=prefix)
 
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request has its id
     protected: ASGIApp = asgi_csrf.asgi_csrf_decorator(
         signing_secret=runtime.settings.secret,
         form_input=CSRF_FORM_FIELD,
