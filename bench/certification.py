@@ -24,7 +24,8 @@ from hearth.devices import import_miot
 from hearth.devices.library import list_specs
 from hearth.devices.spec import Spec
 from hearth.hub import credentials, protocol
-from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
+from hearth.hub.acl import SERVICE_USERNAME, service_password
+from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.protocol import Down, Up
 from hearth.hub.wire import WireClient
 from hearth.mall.certification.runner import free_port

@@ -48,7 +48,7 @@ from sqlalchemy import func, select, update  # noqa: E402
 from hearth import db  # noqa: E402
 from hearth.config import Settings  # noqa: E402
 from hearth.hub import identity  # noqa: E402
-from hearth.hub.broker import SERVICE_USERNAME, service_password  # noqa: E402
+from hearth.hub.acl import SERVICE_USERNAME, service_password  # noqa: E402
 from hearth.hub.models import Device, DeviceState  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import home_of, write_secret_file  # noqa: E402

@@ -55,7 +55,7 @@ from hearth.config import Settings  # noqa: E402
 from hearth.devices import library  # noqa: E402
 from hearth.devices.compiled import compile_spec  # noqa: E402
 from hearth.hub import identity, protocol  # noqa: E402
-from hearth.hub.broker import SERVICE_USERNAME, service_password  # noqa: E402
+from hearth.hub.acl import SERVICE_USERNAME, service_password  # noqa: E402
 from hearth.hub.events import DeviceReportArrived  # noqa: E402
 from hearth.hub.models import Device  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402

@@ -29,7 +29,8 @@ from hearth.config import Settings
 from hearth.errors import ConfigError
 from hearth.funding.worker import CampaignDeadlines
 from hearth.hub.access import DeviceAccess
-from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
+from hearth.hub.acl import SERVICE_USERNAME, service_password
+from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import CloudSettings, DeviceCloud
 from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.kit.clock import Clock, ClockSocket, SystemClock

@@ -26,7 +26,7 @@ from hearth.devices.rules import parse_spec
 from hearth.homes import service as homes
 from hearth.homes.models import Home
 from hearth.hub import binding, identity
-from hearth.hub.broker import SERVICE_USERNAME, service_password
+from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.events import DevicesMinted
 from hearth.hub.models import DeviceModel, DeviceState
 from hearth.hub.mosquitto import MosquittoSync

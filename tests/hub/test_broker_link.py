@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from hearth.bootstrap import Hearth
-from hearth.hub.broker import SERVICE_USERNAME
+from hearth.hub.acl import SERVICE_USERNAME
 from hearth.web.app import create_app
 from tests.conftest import make_settings
 from tests.servers import Mosquitto

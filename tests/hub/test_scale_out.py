@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from hearth.bootstrap import Hearth
 from hearth.hub import protocol
-from hearth.hub.broker import SERVICE_USERNAME, service_password
+from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.models import DeviceState, HistoryPoint
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.protocol import Up

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import metrics
 from hearth.hub import acl
-from hearth.hub.broker import SERVICE_USERNAME, Access, ServiceAccess
+from hearth.hub.acl import SERVICE_USERNAME, Access, ServiceAccess
 from hearth.hub.credentials import is_device_id, verify_secret
 from hearth.hub.models import Device
 from hearth.hub.status import DeviceStatus

@@ -12,11 +12,52 @@ keeps) and an ACL file of ``%u`` patterns; for EMQX, hearth answers its HTTP hoo
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
+from enum import StrEnum
+from typing import Protocol
 
-from hearth.hub.broker import SERVICE_USERNAME, Access
 from hearth.hub.credentials import is_device_id
 from hearth.hub.protocol import ROOT
+
+SERVICE_USERNAME = "hearth-service"
+
+
+class Access(StrEnum):
+    PUBLISH = "publish"
+    SUBSCRIBE = "subscribe"
+    RECEIVE = "receive"
+
+
+class BrokerAccess(Protocol):
+    """Decides who may connect to the broker and what each client may do."""
+
+    async def authenticate(self, *, client_id: str, username: str | None, password: str) -> bool:
+        """Tell whether these credentials may connect."""
+        ...
+
+    def allows(self, *, username: str | None, topic: str, access: Access) -> bool:
+        """Tell whether ``username`` may publish to, subscribe to or receive ``topic``."""
+        ...
+
+
+def service_password(secret: str) -> str:
+    """Derive the broker password of hearth's own processes from the secret key."""
+    return hmac.new(secret.encode(), b"hearth mqtt service", "sha256").hexdigest()
+
+
+class ServiceAccess:
+    """Lets hearth's own processes in, with access to every topic; nobody else."""
+
+    def __init__(self, secret: str) -> None:
+        self._password = service_password(secret)
+
+    async def authenticate(self, *, client_id: str, username: str | None, password: str) -> bool:
+        return username == SERVICE_USERNAME and hmac.compare_digest(password, self._password)
+
+    def allows(self, *, username: str | None, topic: str, access: Access) -> bool:
+        return username == SERVICE_USERNAME
+
 
 _ROOT_PARTS = ROOT.split("/")
 

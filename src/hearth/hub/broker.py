@@ -9,12 +9,10 @@ written once.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from amqtt.broker import Broker
 from amqtt.contexts import Action
@@ -23,44 +21,7 @@ from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.utils import gen_client_id
 
-SERVICE_USERNAME = "hearth-service"
-
-
-class Access(StrEnum):
-    PUBLISH = "publish"
-    SUBSCRIBE = "subscribe"
-    RECEIVE = "receive"
-
-
-class BrokerAccess(Protocol):
-    """Decides who may connect to the broker and what each client may do."""
-
-    async def authenticate(self, *, client_id: str, username: str | None, password: str) -> bool:
-        """Tell whether these credentials may connect."""
-        ...
-
-    def allows(self, *, username: str | None, topic: str, access: Access) -> bool:
-        """Tell whether ``username`` may publish to, subscribe to or receive ``topic``."""
-        ...
-
-
-def service_password(secret: str) -> str:
-    """Derive the broker password of hearth's own processes from the secret key."""
-    return hmac.new(secret.encode(), b"hearth mqtt service", "sha256").hexdigest()
-
-
-class ServiceAccess:
-    """Lets hearth's own processes in, with access to every topic; nobody else."""
-
-    def __init__(self, secret: str) -> None:
-        self._password = service_password(secret)
-
-    async def authenticate(self, *, client_id: str, username: str | None, password: str) -> bool:
-        return username == SERVICE_USERNAME and hmac.compare_digest(password, self._password)
-
-    def allows(self, *, username: str | None, topic: str, access: Access) -> bool:
-        return username == SERVICE_USERNAME
-
+from hearth.hub.acl import Access, BrokerAccess
 
 _ACTIONS = {
     Action.PUBLISH: Access.PUBLISH,

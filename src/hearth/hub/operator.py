@@ -27,7 +27,7 @@ from hearth.errors import InvalidInput, NotFound
 from hearth.homes import service as homes
 from hearth.homes.models import Home
 from hearth.hub import binding, catalog, identity
-from hearth.hub.broker import SERVICE_USERNAME, service_password
+from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.hub.simulator import Credentials
 from hearth.relay import TOPIC_PREFIX, encode

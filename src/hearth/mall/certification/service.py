@@ -33,7 +33,8 @@ from hearth.devices.rules import parse_spec
 from hearth.errors import Conflict, HearthError, InvalidInput, NotFound
 from hearth.hub import identity
 from hearth.hub.access import DeviceAccess
-from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
+from hearth.hub.acl import SERVICE_USERNAME, service_password
+from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
 from hearth.hub.models import DeviceModel
 from hearth.hub.mqtt import BrokerAddress

@@ -14,7 +14,8 @@ import secrets
 from hearth.devices.compiled import compile_spec
 from hearth.devices.spec import Spec
 from hearth.hub import acl, credentials
-from hearth.hub.broker import SERVICE_USERNAME, Access, EmbeddedBroker, service_password
+from hearth.hub.acl import SERVICE_USERNAME, Access, service_password
+from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.mqtt import BrokerAddress
 from hearth.hub.simulator import Credentials
 from hearth.mall.certification.checks import Outcome

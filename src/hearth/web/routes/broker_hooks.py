@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.errors import ConfigError, NotAuthenticated
 from hearth.hub.access import DeviceAccess, hook_token
-from hearth.hub.broker import Access
+from hearth.hub.acl import Access
 from hearth.web.deps import HearthDep
 
 router = APIRouter(tags=["broker hooks"])
