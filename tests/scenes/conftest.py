@@ -59,9 +59,13 @@ class Furnished:
         hearth = self.rig.hearth
         async with db.transaction(hearth.sessions) as session:
             row = await service.create_scene(
-                session, user=self.user, home_id=self.home.id, name=name, actions=actions,
+                session,
+                user=self.user,
+                home_id=self.home.id,
+                name=name,
+                actions=actions,
                 now=hearth.clock.now(),
-            )  # fmt: skip
+            )
         return row.id
 
     async def runs(self, automation_id: str) -> list[SceneRun]:

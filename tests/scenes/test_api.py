@@ -48,11 +48,12 @@ async def _furnish(hearth: Hearth, client: httpx.AsyncClient, username: str) -> 
 def _rule(device_id: str, **patch: Any) -> dict[str, Any]:
     return {
         "name": "Warm evening",
-        "triggers": [{"kind": "property", "device_id": device_id, "key": "2.4", "op": ">=",
-                      "value": 28}],
+        "triggers": [
+            {"kind": "property", "device_id": device_id, "key": "2.4", "op": ">=", "value": 28}
+        ],
         "actions": [{"kind": "set", "device_id": device_id, "props": {"2.2": 40}}],
         **patch,
-    }  # fmt: skip
+    }
 
 
 async def _put(client: httpx.AsyncClient, url: str, body: Any) -> httpx.Response:
@@ -113,8 +114,9 @@ async def test_malformed_rules_name_the_field_and_change_nothing(
     hearth: Hearth, client: httpx.AsyncClient
 ) -> None:
     home, lamp = await _furnish(hearth, client, "mia")
-    rule = _rule(lamp, triggers=[{"kind": "property", "device_id": lamp, "key": "2.4",
-                                  "op": "hotter"}])  # fmt: skip
+    rule = _rule(
+        lamp, triggers=[{"kind": "property", "device_id": lamp, "key": "2.4", "op": "hotter"}]
+    )
     response = await post_json(client, f"/api/v1/homes/{home}/automations", rule)
     assert response.status_code == 422
     (problem,) = response.json()["errors"]
@@ -148,7 +150,7 @@ async def test_a_rule_naming_a_device_of_another_home_is_rejected(
         {
             **_rule(leos_lamp),
             "triggers": [{"kind": "availability", "device_id": leos_lamp, "to": "offline"}],
-        },  # fmt: skip
+        },
     ):
         response = await post_json(client, f"/api/v1/homes/{home}/automations", rule)
         assert response.status_code == 422
@@ -208,8 +210,10 @@ async def test_a_home_has_a_limit_of_automations_and_scenes(
     monkeypatch.setattr(service, "MAX_SCENES", 1)
     home, lamp = await _furnish(hearth, client, "mia")
     scene = {"name": "Dim", "actions": _rule(lamp)["actions"]}
-    for url, body in ((f"/api/v1/homes/{home}/automations", _rule(lamp)),
-                      (f"/api/v1/homes/{home}/scenes", scene)):  # fmt: skip
+    for url, body in (
+        (f"/api/v1/homes/{home}/automations", _rule(lamp)),
+        (f"/api/v1/homes/{home}/scenes", scene),
+    ):
         assert (await post_json(client, url, body)).status_code == 201
         refused = await post_json(client, url, body)
         assert refused.status_code == 409

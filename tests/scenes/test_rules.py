@@ -45,19 +45,28 @@ FULL: dict[str, Any] = {
     "mode": "queued",
     "triggers": [
         {"kind": "property", "device_id": DEVICE, "key": "2.4", "op": ">", "value": 30},
-        {"kind": "property", "device_id": DEVICE, "key": "2.2", "op": "between",
-         "value": 10, "upper": 20},
+        {
+            "kind": "property",
+            "device_id": DEVICE,
+            "key": "2.2",
+            "op": "between",
+            "value": 10,
+            "upper": 20,
+        },
         {"kind": "event", "device_id": DEVICE, "event": "2.1", "args": {"2.2": 1}},
         {"kind": "availability", "device_id": DEVICE, "to": "offline"},
         {"kind": "schedule", "cron": "30 7 * * 1-5"},
         {"kind": "schedule", "days": [5, 6], "times": ["09:00"]},
         {"kind": "sun", "event": "sunset", "offset_minutes": -15},
     ],
-    "conditions": {"match": "any", "items": [
-        {"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "=", "value": True},
-        {"kind": "time", "after": "22:00", "before": "06:00"},
-        {"kind": "weekdays", "days": [0, 4]},
-    ]},
+    "conditions": {
+        "match": "any",
+        "items": [
+            {"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "=", "value": True},
+            {"kind": "time", "after": "22:00", "before": "06:00"},
+            {"kind": "weekdays", "days": [0, 4]},
+        ],
+    },
     "actions": [
         {"kind": "set", "device_id": DEVICE, "props": {"2.1": True}},
         {"kind": "action", "device_id": DEVICE, "action": "2.1", "args": {}},
@@ -66,7 +75,7 @@ FULL: dict[str, Any] = {
         {"kind": "automation", "automation_id": "aut_1", "enabled": False},
         {"kind": "notify", "title": "Hello", "body": "there"},
     ],
-}  # fmt: skip
+}
 
 
 def test_every_kind_parses_and_serialises_back_to_the_same_json() -> None:
@@ -90,31 +99,68 @@ def test_mode_defaults_to_single() -> None:
         ({"triggers": []}, "triggers"),
         ({"triggers": [{"kind": "weather"}]}, "triggers.0.kind"),
         ({"triggers": [{"kind": "property", "device_id": DEVICE, "key": "x"}]}, "triggers.0.key"),
-        ({"triggers": [{"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "~"}]},
-         "triggers.0.op"),
-        ({"triggers": [{"kind": "property", "device_id": DEVICE, "key": "2.1", "op": ">",
-                        "value": "hot"}]}, "triggers.0.value"),
-        ({"triggers": [{"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "between",
-                        "value": 5, "upper": 1}]}, "triggers.0.upper"),
+        (
+            {"triggers": [{"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "~"}]},
+            "triggers.0.op",
+        ),
+        (
+            {
+                "triggers": [
+                    {
+                        "kind": "property",
+                        "device_id": DEVICE,
+                        "key": "2.1",
+                        "op": ">",
+                        "value": "hot",
+                    }
+                ]
+            },
+            "triggers.0.value",
+        ),
+        (
+            {
+                "triggers": [
+                    {
+                        "kind": "property",
+                        "device_id": DEVICE,
+                        "key": "2.1",
+                        "op": "between",
+                        "value": 5,
+                        "upper": 1,
+                    }
+                ]
+            },
+            "triggers.0.upper",
+        ),
         ({"triggers": [{"kind": "schedule", "cron": "every day"}]}, "triggers.0.cron"),
-        ({"triggers": [{"kind": "schedule", "days": [7], "times": ["07:00"]}]},
-         "triggers.0.days"),
+        ({"triggers": [{"kind": "schedule", "days": [7], "times": ["07:00"]}]}, "triggers.0.days"),
         ({"triggers": [{"kind": "schedule", "days": [1], "times": ["7am"]}]}, "triggers.0.times"),
         ({"triggers": [{"kind": "sun", "event": "noon"}]}, "triggers.0.event"),
-        ({"triggers": [{"kind": "sun", "event": "sunset", "offset_minutes": 999}]},
-         "triggers.0.offset_minutes"),
+        (
+            {"triggers": [{"kind": "sun", "event": "sunset", "offset_minutes": 999}]},
+            "triggers.0.offset_minutes",
+        ),
         ({"conditions": {"match": "most"}}, "conditions.match"),
-        ({"conditions": {"items": [{"kind": "time", "after": "10:00", "before": "10:00"}]}},
-         "conditions.items.0.before"),
-        ({"conditions": {"items": [{"kind": "property", "device_id": DEVICE, "key": "2.1",
-                                    "op": "changes"}]}}, "conditions.items.0.op"),
+        (
+            {"conditions": {"items": [{"kind": "time", "after": "10:00", "before": "10:00"}]}},
+            "conditions.items.0.before",
+        ),
+        (
+            {
+                "conditions": {
+                    "items": [
+                        {"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "changes"}
+                    ]
+                }
+            },
+            "conditions.items.0.op",
+        ),
         ({"actions": [{"kind": "delay", "seconds": 0}]}, "actions.0.seconds"),
         ({"actions": [{"kind": "set", "device_id": DEVICE, "props": {}}]}, "actions.0.props"),
-        ({"actions": [{"kind": "automation", "automation_id": "aut_1"}]},
-         "actions.0.enabled"),
+        ({"actions": [{"kind": "automation", "automation_id": "aut_1"}]}, "actions.0.enabled"),
         ({"mode": "sometimes"}, "mode"),
     ],
-)  # fmt: skip
+)
 def test_rejects_a_malformed_rule_naming_the_field(patch: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_automation({**FULL, **patch})
@@ -128,12 +174,15 @@ def test_a_scene_cannot_run_scenes_or_toggle_automations() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
-                                                                max_size=4),
-    max_leaves=20,
-))  # fmt: skip
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
 def test_parsing_never_crashes_on_any_json(body: Any) -> None:
     for document in (body, {"triggers": body, "actions": body, "conditions": body}):
         try:
@@ -180,8 +229,10 @@ def test_changes_fires_on_every_new_value() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.integers(min_value=-50, max_value=50), min_size=1, max_size=40),
-       st.integers(min_value=-50, max_value=50))  # fmt: skip
+@given(
+    st.lists(st.integers(min_value=-50, max_value=50), min_size=1, max_size=40),
+    st.integers(min_value=-50, max_value=50),
+)
 def test_a_threshold_never_fires_twice_without_falling_back_between(
     values: list[int], threshold: int
 ) -> None:
@@ -231,9 +282,15 @@ def test_conditions_all_and_any() -> None:
 
 @pytest.mark.parametrize(
     ("after", "before", "hour", "inside"),
-    [("22:00", "06:00", 23, True), ("22:00", "06:00", 5, True), ("22:00", "06:00", 6, False),
-     ("08:00", "18:00", 8, True), ("08:00", "18:00", 18, False), ("08:00", "18:00", 3, False)],
-)  # fmt: skip
+    [
+        ("22:00", "06:00", 23, True),
+        ("22:00", "06:00", 5, True),
+        ("22:00", "06:00", 6, False),
+        ("08:00", "18:00", 8, True),
+        ("08:00", "18:00", 18, False),
+        ("08:00", "18:00", 3, False),
+    ],
+)
 def test_time_windows_wrap_past_midnight(after: str, before: str, hour: int, inside: bool) -> None:
     moment = datetime(2026, 6, 1, hour, 0, tzinfo=UTC)
     window = Conditions(Match.ALL, (TimeCondition(after, before),))

@@ -92,9 +92,14 @@ async def home(hearth: Hearth) -> AsyncIterator[Home]:
         user = await accounts.create_user(session, username="mia", password=PASSWORD)
         house = await homes.create_home(session, owner=user, name="Flat")
         await service.set_place(
-            session, user=user, home_id=house.id, timezone="Asia/Shanghai", latitude=31.23,
-            longitude=121.47, now=clock.now(),
-        )  # fmt: skip
+            session,
+            user=user,
+            home_id=house.id,
+            timezone="Asia/Shanghai",
+            latitude=31.23,
+            longitude=121.47,
+            now=clock.now(),
+        )
     furnished = Home(hearth, user, house.id, clock)
     try:
         yield furnished
@@ -234,9 +239,11 @@ async def test_the_mode_decides_what_a_second_trigger_does(
     await home.settle()
     first_status = [r.status for r in await home.runs(automation_id)]
     expected_now = {
-        "single": ["waiting", "skipped"], "restart": ["cancelled", "waiting"],
-        "queued": ["waiting", "queued"], "parallel": ["waiting", "waiting"],
-    }  # fmt: skip
+        "single": ["waiting", "skipped"],
+        "restart": ["cancelled", "waiting"],
+        "queued": ["waiting", "queued"],
+        "parallel": ["waiting", "waiting"],
+    }
     assert first_status == expected_now[mode]
     for _ in range(2):  # a queued run starts when the first ends, then waits its own delay
         home.clock.advance(timedelta(seconds=10))
@@ -253,9 +260,10 @@ async def test_the_log_keeps_the_newest_runs_of_each_automation(
     monkeypatch.setattr(runner_module, "KEEP_PER_AUTOMATION", 2)
     runner = await home.runner()
     automation_id = await home.automation(
-        mode="parallel", triggers=[{"kind": "schedule", "cron": "0 9 * * *"}],
+        mode="parallel",
+        triggers=[{"kind": "schedule", "cron": "0 9 * * *"}],
         actions=[notify("ping")],
-    )  # fmt: skip
+    )
     for _ in range(4):
         home.clock.advance(timedelta(seconds=1))
         await runner.run_automation(user=home.user, automation_id=automation_id)

@@ -29,17 +29,19 @@ def _prop(spec: CompiledSpec, name: str) -> str:
 
 
 def _event(spec: CompiledSpec, name: str) -> str:
-    return next(f"{e.siid}.{e.eiid}" for e in spec.events.values()
-                if type_name(e.event.type) == name)  # fmt: skip
+    return next(
+        f"{e.siid}.{e.eiid}" for e in spec.events.values() if type_name(e.event.type) == name
+    )
 
 
 async def seed_scenes(sessions: async_sessionmaker[AsyncSession], *, fan: str) -> None:
     """Give the demo fan's home a place, two scenes and five automations, once."""
     async with db.transaction(sessions) as session:
         row = await session.execute(
-            select(User, Home).join(Home, Home.owner_id == User.id)
+            select(User, Home)
+            .join(Home, Home.owner_id == User.id)
             .where(User.username == fan, Home.name == HOME)
-        )  # fmt: skip
+        )
         found = row.first()
         if found is None:
             return
@@ -47,8 +49,15 @@ async def seed_scenes(sessions: async_sessionmaker[AsyncSession], *, fan: str) -
         if await session.scalar(select(Automation.id).where(Automation.home_id == home.id)):
             return
         now = utcnow()
-        await service.set_place(session, user=user, home_id=home.id, timezone="Asia/Shanghai",
-                                latitude=31.23, longitude=121.47, now=now)  # fmt: skip
+        await service.set_place(
+            session,
+            user=user,
+            home_id=home.id,
+            timezone="Asia/Shanghai",
+            latitude=31.23,
+            longitude=121.47,
+            now=now,
+        )
         devices = await picker.home_devices(session, home_id=home.id)
         by_model: dict[str, list[tuple[str, CompiledSpec]]] = {}
         for device_id, device in devices.items():
@@ -67,36 +76,76 @@ async def seed_scenes(sessions: async_sessionmaker[AsyncSession], *, fan: str) -
             return [{"kind": "set", "device_id": d, "props": {on: value}} for d in (light, lamp)]
 
         for name, actions in (
-            ("Good night", [*lights(False), {"kind": "set", "device_id": curtain,
-                                             "props": {position: 0}}]),
-            ("Movie time", [{"kind": "set", "device_id": light, "props": {on: True,
-                                                                          brightness: 20}},
-                            {"kind": "set", "device_id": lamp, "props": {on: False}}]),
-        ):  # fmt: skip
+            (
+                "Good night",
+                [*lights(False), {"kind": "set", "device_id": curtain, "props": {position: 0}}],
+            ),
+            (
+                "Movie time",
+                [
+                    {"kind": "set", "device_id": light, "props": {on: True, brightness: 20}},
+                    {"kind": "set", "device_id": lamp, "props": {on: False}},
+                ],
+            ),
+        ):
             await service.create_scene(
                 session, user=user, home_id=home.id, name=name, actions=actions, now=now
             )
         rules: list[dict[str, Any]] = [
-            {"name": "Motion lights the hall", "mode": "restart",
-             "triggers": [{"kind": "event", "device_id": motion,
-                           "event": _event(motion_spec, "motion-detected")}],
-             "conditions": {"items": [{"kind": "time", "after": "18:00", "before": "07:00"}]},
-             "actions": [*lights(True)[:1], {"kind": "delay", "seconds": 120}, *lights(False)[:1]]},
-            {"name": "Too warm: purifier on",
-             "triggers": [{"kind": "property", "device_id": sensor,
-                           "key": _prop(sensor_spec, "temperature"), "op": ">", "value": 28}],
-             "actions": [{"kind": "set", "device_id": purifier,
-                          "props": {_prop(purifier_spec, "on"): True}}]},
-            {"name": "Lights on at sunset",
-             "triggers": [{"kind": "sun", "event": "sunset", "offset_minutes": -10}],
-             "actions": lights(True)},
-            {"name": "Weekday mornings",
-             "triggers": [{"kind": "schedule", "days": [0, 1, 2, 3, 4], "times": ["07:00"]}],
-             "actions": [{"kind": "set", "device_id": curtain, "props": {position: 100}},
-                         {"kind": "notify", "title": "Good morning: the curtains are open"}]},
-            {"name": "Lock went offline",
-             "triggers": [{"kind": "availability", "device_id": lock, "to": "offline"}],
-             "actions": [{"kind": "notify", "title": "The front door lock is offline"}]},
-        ]  # fmt: skip
+            {
+                "name": "Motion lights the hall",
+                "mode": "restart",
+                "triggers": [
+                    {
+                        "kind": "event",
+                        "device_id": motion,
+                        "event": _event(motion_spec, "motion-detected"),
+                    }
+                ],
+                "conditions": {"items": [{"kind": "time", "after": "18:00", "before": "07:00"}]},
+                "actions": [
+                    *lights(True)[:1],
+                    {"kind": "delay", "seconds": 120},
+                    *lights(False)[:1],
+                ],
+            },
+            {
+                "name": "Too warm: purifier on",
+                "triggers": [
+                    {
+                        "kind": "property",
+                        "device_id": sensor,
+                        "key": _prop(sensor_spec, "temperature"),
+                        "op": ">",
+                        "value": 28,
+                    }
+                ],
+                "actions": [
+                    {
+                        "kind": "set",
+                        "device_id": purifier,
+                        "props": {_prop(purifier_spec, "on"): True},
+                    }
+                ],
+            },
+            {
+                "name": "Lights on at sunset",
+                "triggers": [{"kind": "sun", "event": "sunset", "offset_minutes": -10}],
+                "actions": lights(True),
+            },
+            {
+                "name": "Weekday mornings",
+                "triggers": [{"kind": "schedule", "days": [0, 1, 2, 3, 4], "times": ["07:00"]}],
+                "actions": [
+                    {"kind": "set", "device_id": curtain, "props": {position: 100}},
+                    {"kind": "notify", "title": "Good morning: the curtains are open"},
+                ],
+            },
+            {
+                "name": "Lock went offline",
+                "triggers": [{"kind": "availability", "device_id": lock, "to": "offline"}],
+                "actions": [{"kind": "notify", "title": "The front door lock is offline"}],
+            },
+        ]
         for body in rules:
             await service.create_automation(session, user=user, home_id=home.id, body=body, now=now)

@@ -115,15 +115,22 @@ class Executor:
         return {**step, **(extra or {})}
 
     async def _save(
-        self, run_id: str, steps: list[dict[str, Any]], next_step: int, status: RunStatus,
+        self,
+        run_id: str,
+        steps: list[dict[str, Any]],
+        next_step: int,
+        status: RunStatus,
         resume_at: Any,
-    ) -> bool:  # fmt: skip
+    ) -> bool:
         """Write progress if the run is still running here; False if it was cancelled."""
         now = self.hearth.clock.now()
         values: dict[str, Any] = {
-            "steps": steps, "next_step": next_step, "status": status.value,
-            "resume_at": resume_at, "updated_at": now,
-        }  # fmt: skip
+            "steps": steps,
+            "next_step": next_step,
+            "status": status.value,
+            "resume_at": resume_at,
+            "updated_at": now,
+        }
         if status not in (RunStatus.RUNNING, RunStatus.WAITING):
             values["finished_at"] = now
         async with db.transaction(self.hearth.sessions) as session:
@@ -147,9 +154,13 @@ class Executor:
                     f"/scenes/automations/{run.automation_id}" if run.automation_id else "/scenes"
                 )
                 await notifications.notify(
-                    session, user_ids=members, kind="scene", title=action.title,
-                    body=action.body, link=link,
-                )  # fmt: skip
+                    session,
+                    user_ids=members,
+                    kind="scene",
+                    title=action.title,
+                    body=action.body,
+                    link=link,
+                )
             return Outcome("ok", f"notified {len(members)} member(s)")
         if isinstance(action, ToggleAutomation):
             return await self._toggle(run, action)
@@ -158,9 +169,13 @@ class Executor:
         raise NotFound(f"unknown action {action!r}")
 
     async def _command(
-        self, run: SceneRun, actor: User | None, action: SetAction | InvokeAction, index: int,
+        self,
+        run: SceneRun,
+        actor: User | None,
+        action: SetAction | InvokeAction,
+        index: int,
         chain: list[str],
-    ) -> Outcome:  # fmt: skip
+    ) -> Outcome:
         cloud = self.hearth.cloud
         if cloud is None:
             raise DeviceError("the device cloud is not running in this process")
@@ -180,9 +195,13 @@ class Executor:
             self._telling.add(told)
             told.add_done_callback(self._telling.discard)
         command = await cloud.commands.execute(
-            user=actor, device_id=action.device_id, kind=kind, payload=payload,
-            request_id=f"{run.id}.{index}", answer_within=ANSWER_WITHIN,
-        )  # fmt: skip
+            user=actor,
+            device_id=action.device_id,
+            kind=kind,
+            payload=payload,
+            request_id=f"{run.id}.{index}",
+            answer_within=ANSWER_WITHIN,
+        )
         result = command.result or {}
         code = result.get("code", "ok")
         refused = [k for k, r in (result.get("results") or {}).items() if r.get("code") != "ok"]
@@ -213,10 +232,16 @@ class Executor:
             if scene is None:
                 raise NotFound("the scene no longer exists")
             child = SceneRun(
-                home_id=run.home_id, scene_id=scene.id, actor_id=run.actor_id,
-                status=RunStatus.RUNNING.value, cause={"kind": "run", "run_id": run.id},
-                chain=chain, actions=scene.actions, started_at=now, updated_at=now,
-            )  # fmt: skip
+                home_id=run.home_id,
+                scene_id=scene.id,
+                actor_id=run.actor_id,
+                status=RunStatus.RUNNING.value,
+                cause={"kind": "run", "run_id": run.id},
+                chain=chain,
+                actions=scene.actions,
+                started_at=now,
+                updated_at=now,
+            )
             session.add(child)
             await session.flush()
             child_id, name = child.id, scene.name
