@@ -15,7 +15,7 @@ from hearth.hub import identity
 from hearth.hub.models import DeviceModel
 from hearth.runtime import Hearth
 from hearth.scenes import service
-from hearth.scenes.rules import Op
+from hearth.scenes.rules import CompareOp
 from hearth.web.app import create_app
 from tests.helpers import csrf_token, post_json, signup
 from tests.hub.specs import LAMP
@@ -120,7 +120,7 @@ async def test_malformed_rules_name_the_field_and_change_nothing(
     response = await post_json(client, f"/api/v1/homes/{home}/automations", rule)
     assert response.status_code == 422
     (problem,) = response.json()["errors"]
-    assert problem == {"field": "triggers.0.op", "message": "one of " + ", ".join(Op)}
+    assert problem == {"field": "triggers.0.op", "message": "one of " + ", ".join(CompareOp)}
     assert (await client.get(f"/api/v1/homes/{home}/automations")).json() == []
 
 

@@ -26,18 +26,17 @@ from hearth.scenes.modes import (
     move,
 )
 from hearth.scenes.rules import (
-    Conditions,
+    AutomationConditions,
+    AutomationMode,
+    CompareOp,
+    ConditionMatch,
     EventTrigger,
-    Match,
-    Mode,
-    Op,
     PropertyCondition,
     PropertyTrigger,
     TimeCondition,
     WeekdayCondition,
     parse_actions,
     parse_automation,
-    rule_json,
 )
 
 DEVICE = "dev_1"
@@ -80,9 +79,9 @@ FULL: dict[str, Any] = {
 
 def test_every_kind_parses_and_serialises_back_to_the_same_json() -> None:
     rule = parse_automation(FULL)
-    assert rule.mode is Mode.QUEUED
-    assert rule_json(parse_automation(rule_json(rule))) == rule_json(rule)
-    served = rule_json(rule)
+    assert rule.mode is AutomationMode.QUEUED
+    assert parse_automation(rule.document()).document() == rule.document()
+    served = rule.document()
     assert served["triggers"][1] == FULL["triggers"][1]
     assert served["actions"] == FULL["actions"]
     assert served["conditions"] == FULL["conditions"]
@@ -90,7 +89,7 @@ def test_every_kind_parses_and_serialises_back_to_the_same_json() -> None:
 
 def test_mode_defaults_to_single() -> None:
     body = {k: v for k, v in FULL.items() if k != "mode"}
-    assert parse_automation(body).mode is Mode.SINGLE
+    assert parse_automation(body).mode is AutomationMode.SINGLE
 
 
 @pytest.mark.parametrize(
@@ -194,26 +193,28 @@ def test_parsing_never_crashes_on_any_json(body: Any) -> None:
 @pytest.mark.parametrize(
     ("op", "actual", "value", "upper", "expected"),
     [
-        (Op.EQ, True, True, None, True),
-        (Op.EQ, 1, True, None, False),  # a bool equals only a bool
-        (Op.NE, 3, 4, None, True),
-        (Op.LT, 3, 4, None, True),
-        (Op.LE, 4, 4, None, True),
-        (Op.GT, 4, 4, None, False),
-        (Op.GE, 4.0, 4, None, True),
-        (Op.BETWEEN, 10, 10, 20, True),
-        (Op.BETWEEN, 20, 10, 20, True),
-        (Op.BETWEEN, 20.1, 10, 20, False),
-        (Op.GT, "warm", 4, None, False),  # cannot compare: false, never an error
-        (Op.GT, MISSING, 4, None, False),
+        (CompareOp.EQ, True, True, None, True),
+        (CompareOp.EQ, 1, True, None, False),  # a bool equals only a bool
+        (CompareOp.NE, 3, 4, None, True),
+        (CompareOp.LT, 3, 4, None, True),
+        (CompareOp.LE, 4, 4, None, True),
+        (CompareOp.GT, 4, 4, None, False),
+        (CompareOp.GE, 4.0, 4, None, True),
+        (CompareOp.BETWEEN, 10, 10, 20, True),
+        (CompareOp.BETWEEN, 20, 10, 20, True),
+        (CompareOp.BETWEEN, 20.1, 10, 20, False),
+        (CompareOp.GT, "warm", 4, None, False),  # cannot compare: false, never an error
+        (CompareOp.GT, MISSING, 4, None, False),
     ],
 )
-def test_compares_values(op: Op, actual: Any, value: Any, upper: Any, expected: bool) -> None:
+def test_compares_values(
+    op: CompareOp, actual: Any, value: Any, upper: Any, expected: bool
+) -> None:
     assert compare(op, actual, value, upper) is expected
 
 
 def test_a_threshold_fires_on_the_crossing_only() -> None:
-    hot = PropertyTrigger(DEVICE, "2.4", Op.GT, 30)
+    hot = PropertyTrigger(device_id=DEVICE, key="2.4", op=CompareOp.GT, value=30)
     assert property_fires(hot, 29.5, 30.5)
     assert property_fires(hot, MISSING, 31)
     assert not property_fires(hot, 31, 32)  # already above: no new crossing
@@ -221,7 +222,7 @@ def test_a_threshold_fires_on_the_crossing_only() -> None:
 
 
 def test_changes_fires_on_every_new_value() -> None:
-    any_change = PropertyTrigger(DEVICE, "2.1")
+    any_change = PropertyTrigger(device_id=DEVICE, key="2.1")
     assert property_fires(any_change, False, True)
     assert property_fires(any_change, MISSING, True)
     assert not property_fires(any_change, True, True)
@@ -236,7 +237,7 @@ def test_changes_fires_on_every_new_value() -> None:
 def test_a_threshold_never_fires_twice_without_falling_back_between(
     values: list[int], threshold: int
 ) -> None:
-    trigger = PropertyTrigger(DEVICE, "2.2", Op.GE, threshold)
+    trigger = PropertyTrigger(device_id=DEVICE, key="2.2", op=CompareOp.GE, value=threshold)
     before: Any = MISSING
     armed = True
     for value in values:
@@ -250,12 +251,12 @@ def test_a_threshold_never_fires_twice_without_falling_back_between(
 
 
 def test_event_filters_must_all_match() -> None:
-    trigger = EventTrigger(DEVICE, "2.1", {"2.2": 1})
+    trigger = EventTrigger(device_id=DEVICE, event="2.1", args={"2.2": 1})
     assert event_fires(trigger, "2.1", {"2.2": 1, "2.3": 9})
     assert not event_fires(trigger, "2.1", {"2.2": 2})
     assert not event_fires(trigger, "2.1", {})
     assert not event_fires(trigger, "2.2", {"2.2": 1})
-    assert event_fires(EventTrigger(DEVICE, "2.1"), "2.1", {})
+    assert event_fires(EventTrigger(device_id=DEVICE, event="2.1"), "2.1", {})
 
 
 def _state(values: dict[str, Any]) -> Any:
@@ -266,18 +267,18 @@ MONDAY_2330 = datetime(2026, 6, 1, 23, 30, tzinfo=UTC)
 
 
 def test_conditions_all_and_any() -> None:
-    on = PropertyCondition(DEVICE, "2.1", Op.EQ, True)
-    night = TimeCondition("22:00", "06:00")
-    weekend = WeekdayCondition((5, 6))
+    on = PropertyCondition(device_id=DEVICE, key="2.1", op=CompareOp.EQ, value=True)
+    night = TimeCondition(after="22:00", before="06:00")
+    weekend = WeekdayCondition(days=(5, 6))
     state = _state({"2.1": True})
-    all_of = Conditions(Match.ALL, (on, night, weekend))
-    any_of = Conditions(Match.ANY, (on, night, weekend))
+    all_of = AutomationConditions(match=ConditionMatch.ALL, items=(on, night, weekend))
+    any_of = AutomationConditions(match=ConditionMatch.ANY, items=(on, night, weekend))
     assert conditions_hold(all_of, state=state, local_now=MONDAY_2330) == (
         False,
         [True, True, False],
     )
     assert conditions_hold(any_of, state=state, local_now=MONDAY_2330)[0]
-    assert conditions_hold(Conditions(), state=state, local_now=MONDAY_2330) == (True, [])
+    assert conditions_hold(AutomationConditions(), state=state, local_now=MONDAY_2330) == (True, [])
 
 
 @pytest.mark.parametrize(
@@ -293,19 +294,21 @@ def test_conditions_all_and_any() -> None:
 )
 def test_time_windows_wrap_past_midnight(after: str, before: str, hour: int, inside: bool) -> None:
     moment = datetime(2026, 6, 1, hour, 0, tzinfo=UTC)
-    window = Conditions(Match.ALL, (TimeCondition(after, before),))
+    window = AutomationConditions(
+        match=ConditionMatch.ALL, items=(TimeCondition(after=after, before=before),)
+    )
     assert conditions_hold(window, state=_state({}), local_now=moment)[0] is inside
 
 
 def test_modes_decide_what_a_trigger_does_to_runs_in_progress() -> None:
     busy = [("run_1", RunStatus.WAITING)]
-    assert admit(Mode.SINGLE, []).status is RunStatus.RUNNING
-    assert admit(Mode.SINGLE, busy).status is RunStatus.SKIPPED
-    restart = admit(Mode.RESTART, busy)
+    assert admit(AutomationMode.SINGLE, []).status is RunStatus.RUNNING
+    assert admit(AutomationMode.SINGLE, busy).status is RunStatus.SKIPPED
+    restart = admit(AutomationMode.RESTART, busy)
     assert (restart.status, restart.cancel) == (RunStatus.RUNNING, ("run_1",))
-    assert admit(Mode.QUEUED, busy).status is RunStatus.QUEUED
-    assert admit(Mode.PARALLEL, busy).status is RunStatus.RUNNING
-    assert admit(Mode.PARALLEL, busy * 10).status is RunStatus.SKIPPED
+    assert admit(AutomationMode.QUEUED, busy).status is RunStatus.QUEUED
+    assert admit(AutomationMode.PARALLEL, busy).status is RunStatus.RUNNING
+    assert admit(AutomationMode.PARALLEL, busy * 10).status is RunStatus.SKIPPED
 
 
 def test_runs_move_only_along_their_table() -> None:

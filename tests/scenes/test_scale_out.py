@@ -10,14 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hearth import db
 from hearth.devices.compiled import compile_spec
 from hearth.devices.rules import parse_spec
 from hearth.hub.simulator import Credentials, SimulatedDevice
 from hearth.kit.clock import FrozenClock
+from hearth.outbox import unit_of_work
 from hearth.runtime import Hearth
 from hearth.scenes import service
 from hearth.scenes.models import SceneRun
+from hearth.scenes.schemas import AutomationIn
 from tests.hub.conftest import TEST_MODEL, add_model, bind, eventually, fan_with_home, mint
 from tests.hub.specs import LAMP
 from tests.hub.test_scale_out import pg_url, workers  # noqa: F401  (fixtures)
@@ -36,15 +37,14 @@ async def _runs(runtime: Hearth, automation_id: str) -> list[SceneRun]:
 
 
 async def _automation(runtime: Hearth, user: Any, home_id: str, body: dict[str, Any]) -> str:
-    async with db.transaction(runtime.sessions) as session:
-        row, events = await service.create_automation(
+    async with unit_of_work(runtime.sessions, runtime.publish) as session:
+        row = await service.create_automation(
             session,
             user=user,
             home_id=home_id,
-            body={"name": "Shared", **body},
+            automation=AutomationIn.model_validate({"name": "Shared", **body}),
             now=runtime.clock.now(),
         )
-    await runtime.publish(*events)
     return row.id
 
 

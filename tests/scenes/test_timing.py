@@ -11,18 +11,19 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.config import Settings
 from hearth.homes import service as homes
 from hearth.kit.clock import FrozenClock
 from hearth.notifications.models import Notification
+from hearth.outbox import discard, unit_of_work
 from hearth.runtime import Hearth
 from hearth.scenes import runner as runner_module
 from hearth.scenes import service
 from hearth.scenes.models import SceneRun, SceneTimer
 from hearth.scenes.runner import SceneRunner
+from hearth.scenes.schemas import AutomationIn, ScenePlaceIn
 from hearth.scenes.timing import Place
 from tests.helpers import PASSWORD
 
@@ -45,9 +46,14 @@ class Home:
 
     async def automation(self, **body: Any) -> str:
         body.setdefault("name", "Timed")
-        async with db.transaction(self.hearth.sessions) as session:
-            row, _ = await service.create_automation(
-                session, user=self.user, home_id=self.home_id, body=body, now=self.clock.now()
+        # Told to nobody: each runner reloads here, at a known moment.
+        async with unit_of_work(self.hearth.sessions, discard) as session:
+            row = await service.create_automation(
+                session,
+                user=self.user,
+                home_id=self.home_id,
+                automation=AutomationIn.model_validate(body),
+                now=self.clock.now(),
             )
         for runner in self.runners:
             await runner.reload(self.home_id)
@@ -88,17 +94,12 @@ class Home:
 async def home(hearth: Hearth) -> AsyncIterator[Home]:
     clock = FrozenClock(MONDAY)
     hearth.clock = clock
-    async with db.transaction(hearth.sessions) as session:
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         user = await accounts.create_user(session, username="mia", password=PASSWORD)
         house = await homes.create_home(session, owner=user, name="Flat")
+        shanghai = ScenePlaceIn(timezone="Asia/Shanghai", latitude=31.23, longitude=121.47)
         await service.set_place(
-            session,
-            user=user,
-            home_id=house.id,
-            timezone="Asia/Shanghai",
-            latitude=31.23,
-            longitude=121.47,
-            now=clock.now(),
+            session, user=user, home_id=house.id, place=shanghai, now=clock.now()
         )
     furnished = Home(hearth, user, house.id, clock)
     try:

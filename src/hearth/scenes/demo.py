@@ -2,24 +2,26 @@
 
 They use the furnished home of ``hub.demo``: lights, a sensor, a motion sensor, a lock, a
 curtain and a purifier, found by what their specs say (``on``, ``motion-detected``...),
-so they follow the built-in library rather than hard-coded iids.
+so they follow the built-in library rather than hard-coded iids. They go through the
+same documents as the API (``schemas``), so the demo's rules are checked like anyone's.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import db
 from hearth.accounts.models import User
 from hearth.devices.compiled import CompiledSpec
 from hearth.devices.urn import type_name
 from hearth.homes.models import Home
-from hearth.kit.clock import utcnow
+from hearth.outbox import Publish, unit_of_work
 from hearth.scenes import picker, service
 from hearth.scenes.models import Automation
+from hearth.scenes.schemas import AutomationIn, SceneIn, ScenePlaceIn
 
 HOME = "Home"
 
@@ -34,9 +36,12 @@ def _event(spec: CompiledSpec, name: str) -> str:
     )
 
 
-async def seed_scenes(sessions: async_sessionmaker[AsyncSession], *, fan: str) -> None:
-    """Give the demo fan's home a place, two scenes and five automations, once."""
-    async with db.transaction(sessions) as session:
+async def seed_scenes(
+    sessions: async_sessionmaker[AsyncSession], *, fan: str, now: datetime, publish: Publish
+) -> None:
+    """Give the demo fan's home a place, two scenes and five automations, once; ``publish``
+    tells running processes about the new automations."""
+    async with unit_of_work(sessions, publish) as session:
         row = await session.execute(
             select(User, Home)
             .join(Home, Home.owner_id == User.id)
@@ -48,16 +53,8 @@ async def seed_scenes(sessions: async_sessionmaker[AsyncSession], *, fan: str) -
         user, home = found
         if await session.scalar(select(Automation.id).where(Automation.home_id == home.id)):
             return
-        now = utcnow()
-        await service.set_place(
-            session,
-            user=user,
-            home_id=home.id,
-            timezone="Asia/Shanghai",
-            latitude=31.23,
-            longitude=121.47,
-            now=now,
-        )
+        shanghai = ScenePlaceIn(timezone="Asia/Shanghai", latitude=31.23, longitude=121.47)
+        await service.set_place(session, user=user, home_id=home.id, place=shanghai, now=now)
         devices = await picker.home_devices(session, home_id=home.id)
         by_model: dict[str, list[tuple[str, CompiledSpec]]] = {}
         for device_id, device in devices.items():
@@ -88,9 +85,8 @@ async def seed_scenes(sessions: async_sessionmaker[AsyncSession], *, fan: str) -
                 ],
             ),
         ):
-            await service.create_scene(
-                session, user=user, home_id=home.id, name=name, actions=actions, now=now
-            )
+            scene = SceneIn.model_validate({"name": name, "actions": actions})
+            await service.create_scene(session, user=user, home_id=home.id, scene=scene, now=now)
         rules: list[dict[str, Any]] = [
             {
                 "name": "Motion lights the hall",
@@ -148,4 +144,7 @@ async def seed_scenes(sessions: async_sessionmaker[AsyncSession], *, fan: str) -
             },
         ]
         for body in rules:
-            await service.create_automation(session, user=user, home_id=home.id, body=body, now=now)
+            automation = AutomationIn.model_validate(body)
+            await service.create_automation(
+                session, user=user, home_id=home.id, automation=automation, now=now
+            )

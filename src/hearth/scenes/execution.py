@@ -22,6 +22,7 @@ from hearth import db
 from hearth.accounts.models import User
 from hearth.errors import DeviceError, HearthError, NotFound
 from hearth.notifications import service as notifications
+from hearth.outbox import unit_of_work
 from hearth.scenes import service
 from hearth.scenes.events import SceneCommandSent, SceneRunFinished
 from hearth.scenes.models import Automation, Scene, SceneRun
@@ -212,15 +213,14 @@ class Executor:
         return Outcome("ok", "done" if kind == "action" else "set", extra)
 
     async def _toggle(self, run: SceneRun, action: ToggleAutomation) -> Outcome:
-        async with db.transaction(self.hearth.sessions) as session:
+        async with unit_of_work(self.hearth.sessions, self.hearth.publish) as session:
             target = await session.get(Automation, action.automation_id, with_for_update=True)
             if target is None or target.home_id != run.home_id:
                 raise NotFound("the automation no longer exists")
-            events = await service.set_enabled(
+            await service.set_enabled(
                 session, automation=target, enabled=action.enabled, now=self.hearth.clock.now()
             )
             name = target.name
-        await self.hearth.publish(*events)
         return Outcome("ok", f"{'enabled' if action.enabled else 'disabled'} {name}")
 
     async def _scene(self, run: SceneRun, action: SceneAction, chain: list[str]) -> Outcome:

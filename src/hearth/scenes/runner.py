@@ -36,6 +36,7 @@ from hearth.hub.events import (
     DeviceWentOffline,
 )
 from hearth.hub.models import DeviceState
+from hearth.outbox import unit_of_work
 from hearth.relay import relayed
 from hearth.scenes import service
 from hearth.scenes.events import AutomationsChanged, SceneCommandSent
@@ -44,12 +45,12 @@ from hearth.scenes.matching import MISSING, conditions_hold, event_fires, proper
 from hearth.scenes.models import Automation, SceneRun, SceneTimer
 from hearth.scenes.modes import ACTIVE, RunStatus, admit, describe_chain, loop_in
 from hearth.scenes.rules import (
+    AutomationMode,
     AutomationRule,
-    Availability,
+    AvailabilityChange,
     AvailabilityTrigger,
     EventTrigger,
     InvokeAction,
-    Mode,
     PropertyCondition,
     PropertyTrigger,
     ScheduleTrigger,
@@ -278,7 +279,11 @@ class SceneRunner:
     async def _availability(self, event: DeviceCameOnline | DeviceWentOffline) -> None:
         if relayed():
             return
-        to = Availability.ONLINE if isinstance(event, DeviceCameOnline) else Availability.OFFLINE
+        to = (
+            AvailabilityChange.ONLINE
+            if isinstance(event, DeviceCameOnline)
+            else AvailabilityChange.OFFLINE
+        )
         for automation, index in self.by_device.get(event.device_id, ()):
             trigger = automation.rule.triggers[index]
             if isinstance(trigger, AvailabilityTrigger) and trigger.to is to:
@@ -329,7 +334,7 @@ class SceneRunner:
                 automation.rule.conditions, state=self._state, local_now=local(now, place)
             )
         # Parallel runs need no lock: nothing about earlier runs decides this one's fate.
-        parallel = automation.rule.mode is Mode.PARALLEL
+        parallel = automation.rule.mode is AutomationMode.PARALLEL
         async with self._locks[automation.id], db.transaction(self.hearth.sessions) as session:
             row = await session.get(Automation, automation.id, with_for_update=not parallel)
             if row is None or not (row.enabled or manual):
@@ -350,7 +355,7 @@ class SceneRunner:
                 run.reason = "the conditions did not hold"
             elif parallel:
                 here = sum(1 for rid in self._runs if self._run_owner.get(rid) == automation.id)
-                decision = admit(Mode.PARALLEL, [("", RunStatus.RUNNING)] * here)
+                decision = admit(AutomationMode.PARALLEL, [("", RunStatus.RUNNING)] * here)
                 run.status, run.reason = decision.status.value, decision.reason
                 if decision.status is RunStatus.SKIPPED:
                     run.finished_at = now
@@ -439,7 +444,7 @@ class SceneRunner:
         names = {a.id: a.name for a in self.automations.values()}
         described = describe_chain(chain, names)
         reason = f"stopped as a loop: {described}"
-        async with db.transaction(self.hearth.sessions) as session:
+        async with unit_of_work(self.hearth.sessions, self.hearth.publish) as session:
             row = await session.get(Automation, automation.id, with_for_update=True)
             if row is None or not row.enabled:
                 return
@@ -458,7 +463,7 @@ class SceneRunner:
                     finished_at=now,
                 )
             )
-            events = await service.set_enabled(
+            await service.set_enabled(
                 session, automation=row, enabled=False, now=now, reason=reason[:300]
             )
             from hearth.notifications import service as notifications
@@ -472,7 +477,6 @@ class SceneRunner:
                 link=f"/scenes/automations/{automation.id}",
             )
         log.warning("automation_loop_stopped", automation_id=automation.id, chain=chain)
-        await self.hearth.publish(*events)
 
     async def _place(self, home_id: str) -> Any:
         async with self.hearth.sessions() as session:

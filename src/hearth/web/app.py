@@ -20,6 +20,8 @@ from hearth.config import Settings
 from hearth.funding import worker as funding_worker
 from hearth.mall.certification import service as certification
 from hearth.runtime import Hearth
+from hearth.scenes import api as scenes_api
+from hearth.scenes import pages as scenes_pages
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
     api_accounts,
@@ -33,7 +35,6 @@ from hearth.web.routes import (
     api_mall,
     api_notifications,
     api_partner,
-    api_scenes,
     broker_hooks,
     certification_pages,
     funding_pages,
@@ -43,7 +44,6 @@ from hearth.web.routes import (
     pages,
     partner_pages,
     platform_pages,
-    scene_pages,
     specs,
     store_pages,
 )
@@ -136,14 +136,14 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (api_notifications.router, API),
     (api_funding.router, API),
     (api_funding_partner.router, API),
-    (api_scenes.router, API),
+    (scenes_api.router, API),
     (api_homes.router, API),
     (api_partner.router, API),
     (api_certification.router, API),
     (media.router, ""),
     (home_pages.router, ""),
     (pages.router, ""),
-    (scene_pages.router, ""),
+    (scenes_pages.router, ""),
     (funding_pages.router, ""),
     (partner_pages.router, ""),
     (platform_pages.router, ""),
