@@ -9,6 +9,7 @@ import re
 import httpx
 
 from hearth.runtime import Hearth
+from hearth.scenes.events import AutomationsChanged
 from tests.helpers import csrf_token, post_json
 from tests.scenes.test_api import _furnish, _rule, other  # noqa: F401  (other is a fixture)
 
@@ -119,3 +120,26 @@ async def test_the_owner_sets_the_homes_place_and_bad_input_is_named(
         "/scenes/place", data={**form, "timezone": "Asia/Shanghai"}, follow_redirects=True
     )
     assert "Asia/Shanghai, 31.20, 121.50" in saved.text
+
+
+async def test_the_pages_switch_and_delete_tell_every_runner(
+    hearth: Hearth, client: httpx.AsyncClient
+) -> None:
+    home, lamp = await _furnish(hearth, client, "mia")
+    created = await post_json(client, f"/api/v1/homes/{home}/automations", _rule(lamp))
+    automation_id = created.json()["id"]
+    told: list[AutomationsChanged] = []
+
+    async def heard(event: AutomationsChanged) -> None:
+        told.append(event)
+
+    hearth.bus.subscribe(AutomationsChanged, heard)
+    token = await csrf_token(client)
+    form = {"csrftoken": token, "enabled": "false", "back": "list"}
+    switched = await client.post(f"/scenes/automations/{automation_id}/switch", data=form)
+    assert switched.headers["location"] == f"/scenes?home={home}"
+    deleted = await client.post(
+        f"/scenes/automations/{automation_id}/delete", data={"csrftoken": token}
+    )
+    assert deleted.headers["location"] == f"/scenes?home={home}"
+    assert told == [AutomationsChanged(home, [automation_id])] * 2

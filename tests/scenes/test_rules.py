@@ -166,6 +166,125 @@ def test_rejects_a_malformed_rule_naming_the_field(patch: dict[str, Any], field:
     assert field in [p["field"] for p in caught.value.detail]
 
 
+def test_stored_documents_load_and_are_stored_again_unchanged() -> None:
+    # As rows hold them: normalised, with defaults spelt out and every float a float.
+    stored: dict[str, Any] = {
+        "mode": "restart",
+        "triggers": [
+            {"device_id": DEVICE, "key": "2.1", "op": "changes", "kind": "property"},
+            {"device_id": DEVICE, "event": "2.1", "args": {}, "kind": "event"},
+            {"days": [0, 1, 2, 3, 4], "times": ["07:00"], "kind": "schedule"},
+            {"event": "sunrise", "offset_minutes": 0, "kind": "sun"},
+        ],
+        "conditions": {"match": "all", "items": []},
+        "actions": [
+            {"device_id": DEVICE, "props": {"2.1": True, "2.2": 40}, "kind": "set"},
+            {"seconds": 120.0, "kind": "delay"},
+            {"title": "", "body": "", "kind": "notify"},  # the builder allows an empty title
+        ],
+    }
+    assert parse_automation(stored).document() == stored
+    steps = [{"device_id": DEVICE, "props": {"2.1": False}, "kind": "set"}]
+    assert [a.model_dump(mode="json") for a in parse_actions(steps, in_scene=True)] == steps
+
+
+def test_documents_are_tidied_as_they_are_read() -> None:
+    rule = parse_automation(
+        {
+            **FULL,
+            "triggers": [
+                {"kind": "schedule", "days": [6, 5, 5], "times": ["09:00", "07:30"]},
+                {"kind": "schedule", "cron": "0 7 * * *", "days": [1]},  # the cron decides
+                {"kind": "property", "device_id": DEVICE, "key": "2.1", "value": 3},
+                {"kind": "sun", "event": "sunset", "offset_minutes": -15.0},
+            ],
+            "conditions": None,
+            "actions": [{"kind": "notify", "title": "  Door  "}, {"kind": "delay", "seconds": 3}],
+        }
+    )
+    assert [to_json(t) for t in rule.triggers] == [
+        {"kind": "schedule", "days": [5, 6], "times": ["07:30", "09:00"]},
+        {"kind": "schedule", "cron": "0 7 * * *"},
+        {"kind": "property", "device_id": DEVICE, "key": "2.1", "op": "changes"},
+        {"kind": "sun", "event": "sunset", "offset_minutes": -15},
+    ]
+    assert rule.conditions == AutomationConditions()
+    assert [to_json(a) for a in rule.actions] == [
+        {"kind": "notify", "title": "Door", "body": ""},
+        {"kind": "delay", "seconds": 3.0},
+    ]
+
+
+def to_json(item: Any) -> dict[str, Any]:
+    result: dict[str, Any] = item.model_dump(mode="json")
+    return result
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"triggers": [{"kind": "sun", "event": "sunset", "colour": "red"}]}, "triggers.0.colour"),
+        ({"conditions": {"items": [], "extra": 1}}, "conditions.extra"),
+        ({"actions": [{"kind": "delay", "seconds": 1, "unit": "s"}]}, "actions.0.unit"),
+        ({"name": "a rule has no name; a request does"}, "name"),
+        (
+            {
+                "triggers": [
+                    {
+                        "kind": "property",
+                        "device_id": DEVICE,
+                        "key": "2.1",
+                        "op": "=",
+                        "value": 2**63,
+                    }
+                ]
+            },
+            "triggers.0.value",
+        ),
+        (
+            {
+                "triggers": [
+                    {
+                        "kind": "property",
+                        "device_id": DEVICE,
+                        "key": "2.1",
+                        "op": ">",
+                        "value": float("nan"),
+                    }
+                ]
+            },
+            "triggers.0.value",
+        ),
+        ({"triggers": [{"kind": "schedule", "cron": "0 " * 101}]}, "triggers.0.cron"),
+        (
+            {"triggers": [{"kind": "schedule", "days": [1], "times": ["07:00"] * 97}]},
+            "triggers.0.times",
+        ),
+        (
+            {
+                "actions": [
+                    {"kind": "set", "device_id": DEVICE, "props": {f"2.{i}": 1 for i in range(101)}}
+                ]
+            },
+            "actions.0.props",
+        ),
+        ({"actions": [{"kind": "notify", "title": "x", "body": "x" * 1001}]}, "actions.0.body"),
+        ({"actions": [{"kind": "delay", "seconds": True}]}, "actions.0.seconds"),
+        (
+            {"triggers": [{"kind": "sun", "event": "sunset", "offset_minutes": "5"}]},
+            "triggers.0.offset_minutes",
+        ),
+        ({"conditions": {"items": [{"kind": "weekdays", "days": [1]}] * 21}}, "conditions.items"),
+    ],
+)
+def test_unknown_keys_and_values_out_of_bounds_are_refused_at_their_place(
+    patch: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_automation({**FULL, **patch})
+    assert [p["field"] for p in caught.value.detail] == [field]
+
+
 def test_a_scene_cannot_run_scenes_or_toggle_automations() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_actions([{"kind": "scene", "scene_id": "scn_1"}], in_scene=True)

@@ -157,12 +157,21 @@ ActionKey = Annotated[
 ]
 TimeOfDay = Annotated[str, Field(strict=True, pattern=HH_MM.pattern), says('a time "HH:MM"')]
 
+
+def _int64(value: Any) -> Any:
+    # Checked before the union: a float would take a larger integer in.
+    if type(value) is int and not -INT64 <= value < INT64:
+        raise PydanticCustomError("invalid", "an integer of at most 64 bits")
+    return value
+
+
 # What a device property may hold: JSON's true is never 1, nor "1" a number.
 Scalar = Annotated[
     StrictBool
-    | Annotated[StrictInt, Field(ge=-INT64, lt=INT64)]
+    | StrictInt
     | StrictFloat
     | Annotated[str, Field(strict=True, max_length=MAX_STRING_LENGTH)],
+    BeforeValidator(_int64),
     WithJsonSchema({"type": ["boolean", "number", "string"]}),
 ]
 
@@ -551,8 +560,6 @@ _TAGS = frozenset(
     {"property", "event", "availability", "schedule", "sun", "time", "weekdays", "set"}
     | {"action", "delay", "scene", "automation", "notify"}
 )
-# Members of a union show up in locations too; they are not keys of the document.
-_MEMBERS = frozenset({"bool", "int", "float", "str", "constrained-int", "constrained-str"})
 _MESSAGES: dict[str, Callable[[ErrorDetails], str]] = {
     "missing": lambda e: "required",
     "extra_forbidden": lambda e: "not a known field",
@@ -576,8 +583,6 @@ def _place(loc: Sequence[int | str]) -> tuple[int | str, ...]:
         if after_item and part in _TAGS:
             continue  # the union's tag, not a key of the document
         place.append(part)
-    while place and place[-1] in _MEMBERS:
-        place.pop()
     return tuple(place)
 
 
