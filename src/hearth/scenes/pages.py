@@ -66,6 +66,7 @@ async def scenes_page(
     ran: str | None = None,
     place_error: str | None = None,
 ) -> Response:
+    """Show a home's scenes and automations, with its place."""
     chosen, all_homes = await _home(session, user, home)
     if chosen is None:
         return render(request, "scenes/index.html", user=user, active="scenes", home=None, homes=[])
@@ -168,6 +169,7 @@ async def _builder_for(
 async def new_scene(
     request: Request, user: CurrentUser, session: SessionDep, home: Annotated[str, Query()]
 ) -> Response:
+    """Open the builder for a new scene."""
     return await _builder_for(request, user, session, "scene", home, None)
 
 
@@ -175,6 +177,7 @@ async def new_scene(
 async def new_automation(
     request: Request, user: CurrentUser, session: SessionDep, home: Annotated[str, Query()]
 ) -> Response:
+    """Open the builder for a new automation."""
     return await _builder_for(request, user, session, "automation", home, None)
 
 
@@ -182,6 +185,7 @@ async def new_automation(
 async def edit_scene(
     scene_id: str, request: Request, user: CurrentUser, session: SessionDep
 ) -> Response:
+    """Open the builder on a saved scene."""
     scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
     return await _builder_for(request, user, session, "scene", scene.home_id, scene)
 
@@ -190,6 +194,7 @@ async def edit_scene(
 async def edit_automation(
     automation_id: str, request: Request, user: CurrentUser, session: SessionDep
 ) -> Response:
+    """Open the builder on a saved automation."""
     found = await service.automation_for_member(session, user=user, automation_id=automation_id)
     return await _builder_for(request, user, session, "automation", found.home_id, found)
 
@@ -198,6 +203,7 @@ async def edit_automation(
 async def automation_page(
     automation_id: str, request: Request, user: CurrentUser, session: SessionDep
 ) -> Response:
+    """Show an automation and its execution log."""
     found = await service.automation_for_member(session, user=user, automation_id=automation_id)
     runs = await service.runs_of(session, user=user, automation_id=automation_id)
     return render(
@@ -219,6 +225,7 @@ async def switch_automation(
     now: NowDep,
     form: Annotated[AutomationSwitchForm, Form()],
 ) -> Response:
+    """Turn an automation on or off, then go back where the switch was."""
     found = await service.switch(
         session, user=user, automation_id=automation_id, enabled=form.enabled, now=now
     )
@@ -234,6 +241,7 @@ async def switch_automation(
 async def run_automation_now(
     automation_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep
 ) -> Response:
+    """Run an automation's actions now."""
     await service.automation_for_member(session, user=user, automation_id=automation_id)
     await runner_of(hearth).run_automation(user=user, automation_id=automation_id)
     return RedirectResponse(f"/scenes/automations/{automation_id}", status_code=303)
@@ -241,6 +249,7 @@ async def run_automation_now(
 
 @router.post("/scenes/automations/{automation_id}/delete")
 async def delete_automation(automation_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    """Delete an automation with its log."""
     home_id = await service.delete_automation(session, user=user, automation_id=automation_id)
     return RedirectResponse(f"/scenes?home={home_id}", status_code=303)
 
@@ -253,6 +262,7 @@ async def run_scene_now(
     hearth: HearthDep,
     form: Annotated[SceneRunForm, Form()],
 ) -> Response:
+    """Run a scene now, then go back where it was tapped."""
     scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
     run_id = await runner_of(hearth).run_scene(user=user, scene_id=scene_id)
     target = "/" if form.back == "home" else f"/scenes?home={scene.home_id}&ran={run_id}"
@@ -261,6 +271,7 @@ async def run_scene_now(
 
 @router.post("/scenes/{scene_id}/delete")
 async def delete_scene(scene_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    """Delete a scene."""
     home_id = await service.delete_scene(session, user=user, scene_id=scene_id)
     return RedirectResponse(f"/scenes?home={home_id}", status_code=303)
 
@@ -272,6 +283,7 @@ async def set_place(
     now: NowDep,
     form: Annotated[ScenePlaceForm, Form()],
 ) -> Response:
+    """Set where the home is; a wrong value comes back named on the Scenes tab."""
     back = f"/scenes?home={quote(form.home)}"
     try:
         await service.set_place(session, user=user, home_id=form.home, place=form.place(), now=now)
