@@ -35,13 +35,26 @@ async def test_an_operator_lists_a_fans_automations_and_reads_a_log(tmp_path: Pa
             )
             assert automation is not None
             now = utcnow()
-            session.add(SceneRun(
-                home_id=automation.home_id, automation_id=automation.id, status="succeeded",
-                cause={"kind": "availability", "index": 0, "to": "offline"},
-                actions=automation.rule["actions"], started_at=now, updated_at=now,
-                finished_at=now, steps=[{"index": 0, "kind": "notify", "status": "ok",
-                                         "detail": "notified 1 member(s)"}],
-            ))  # fmt: skip
+            session.add(
+                SceneRun(
+                    home_id=automation.home_id,
+                    automation_id=automation.id,
+                    status="succeeded",
+                    cause={"kind": "availability", "index": 0, "to": "offline"},
+                    actions=automation.rule["actions"],
+                    started_at=now,
+                    updated_at=now,
+                    finished_at=now,
+                    steps=[
+                        {
+                            "index": 0,
+                            "kind": "notify",
+                            "status": "ok",
+                            "detail": "notified 1 member(s)",
+                        }
+                    ],
+                )
+            )
     finally:
         await engine.dispose()
     listed = hearth(env, "scenes", "list", "fan")
