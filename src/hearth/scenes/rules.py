@@ -2,9 +2,11 @@
 
 Pure data: pydantic models of the JSON documents that clients send and hearth stores.
 Triggers, conditions and actions are unions tagged by ``kind``; every number and string
-is bounded and a key the kind does not know is refused. A document that does not fit
-raises ``InvalidInput`` with every problem at its place in the document
-(``triggers.0.op``), in words a person can act on, so the client can fix it.
+is bounded and a key the kind does not know is refused. Every problem of a document is
+told at its place in the document (``triggers.0.op``; pydantic would put the union's tag
+in the way), in words a person can act on, so the client can fix it: as a validation
+error where FastAPI reads a request, as ``InvalidInput`` from ``parse_automation`` and
+``parse_actions`` (stored rows, runs).
 
 Whether the devices, properties and values exist is checked against the home's specs in
 ``scenes.checks``; what the rules mean at run time is in ``scenes.matching``,
