@@ -83,15 +83,18 @@ def _say(message: dict[str, Any]) -> None:
 def _env(data_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("HEARTH_")}
     return {
-        **base, "HEARTH_DATA_DIR": str(data_dir), "HEARTH_SECRET_KEY": SECRET,
-        "HEARTH_EMBEDDED_MQTT_PORT": str(port), "HEARTH_CONFIG": str(data_dir / "none.toml"),
+        **base,
+        "HEARTH_DATA_DIR": str(data_dir),
+        "HEARTH_SECRET_KEY": SECRET,
+        "HEARTH_EMBEDDED_MQTT_PORT": str(port),
+        "HEARTH_CONFIG": str(data_dir / "none.toml"),
         **extra,
-    }  # fmt: skip
+    }
 
 
-async def start_broker(kind: str, data_dir: Path, settings: Settings) -> tuple[
-    int, int, dict[str, str], Mosquitto | None
-]:  # fmt: skip
+async def start_broker(
+    kind: str, data_dir: Path, settings: Settings
+) -> tuple[int, int, dict[str, str], Mosquitto | None]:
     """Return (service port, device port, worker settings, Mosquitto started here)."""
     if kind == "embedded":
         port = settings.embedded_mqtt_port
@@ -103,21 +106,27 @@ async def start_broker(kind: str, data_dir: Path, settings: Settings) -> tuple[
     listener = f"{device_port} 127.0.0.1"
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:
-        sync = MosquittoSync(db.session_factory(engine), directory=files,
-                             service_username=SERVICE_USERNAME, service_password=password,
-                             device_listener=listener)  # fmt: skip
+        sync = MosquittoSync(
+            db.session_factory(engine),
+            directory=files,
+            service_username=SERVICE_USERNAME,
+            service_password=password,
+            device_listener=listener,
+        )
         config = sync.write_static()
         await sync.sync(force=True)
     finally:
         await engine.dispose()
     pid_file = directory / "mosquitto.pid"
-    broker = start_mosquitto(directory, f"pid_file {pid_file}\n" + config.read_text(),
-                             port=service_port)  # fmt: skip
+    broker = start_mosquitto(
+        directory, f"pid_file {pid_file}\n" + config.read_text(), port=service_port
+    )
     extra = {
         "HEARTH_MQTT_URL": f"mqtt://{SERVICE_USERNAME}:{password}@127.0.0.1:{service_port}",
-        "HEARTH_MOSQUITTO_DIR": str(files), "HEARTH_MOSQUITTO_PID_FILE": str(pid_file),
+        "HEARTH_MOSQUITTO_DIR": str(files),
+        "HEARTH_MOSQUITTO_PID_FILE": str(pid_file),
         "HEARTH_MOSQUITTO_DEVICE_LISTENER": listener,
-    }  # fmt: skip
+    }
     return service_port, device_port, extra, broker
 
 
@@ -137,8 +146,10 @@ async def worker_main(interval: float) -> None:
     assert cloud is not None and cloud.ingest is not None and cloud.link is not None
     probe = os.environ["BENCH_PROBE"]
     stages: dict[str, list[float]] = {
-        "received→judged": [], "judged→run recorded": [], "run recorded→sent": [],
-    }  # fmt: skip
+        "received→judged": [],
+        "judged→run recorded": [],
+        "run recorded→sent": [],
+    }
     seen: dict[str, float] = {}
     receive = cloud.link._on_message
 
@@ -211,12 +222,15 @@ async def load_main(fleet: Path, port: int, rate: float) -> None:
 async def prepare(settings: Settings, count: int, fleet: Path) -> dict[str, identity.Minted]:
     """Migrate; mint and pair the sensors, two probes and the light; add the automation."""
     from hearth.accounts import service as accounts
+    from hearth.outbox import discard, unit_of_work
     from hearth.scenes import service as scenes
+    from hearth.scenes.schemas import AutomationIn
 
     await migrate(settings)
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:
-        async with db.transaction(db.session_factory(engine)) as session:
+        # Prepared before the hearth under test starts: it loads the automation then.
+        async with unit_of_work(db.session_factory(engine), discard) as session:
             user = await accounts.create_user(
                 session, username="bench", password="bench-password-1"
             )
@@ -227,16 +241,26 @@ async def prepare(settings: Settings, count: int, fleet: Path) -> dict[str, iden
                 update(Device).where(Device.home_id.is_(None)).values(home_id=home.id)
             )
             probe, spare = units[-2], units[-1]
+            automation = AutomationIn.model_validate(
+                {
+                    "name": "Probe switches the light",
+                    "mode": "parallel",
+                    "triggers": [
+                        {
+                            "kind": "property",
+                            "device_id": probe.device_id,
+                            "key": TEMPERATURE,
+                            "op": "changes",
+                        }
+                    ],
+                    "actions": [
+                        {"kind": "set", "device_id": light.device_id, "props": {SWITCH: True}}
+                    ],
+                }
+            )
             await scenes.create_automation(
-                session, user=user, home_id=home.id, now=_now(),
-                body={
-                    "name": "Probe switches the light", "mode": "parallel",
-                    "triggers": [{"kind": "property", "device_id": probe.device_id,
-                                  "key": TEMPERATURE, "op": "changes"}],
-                    "actions": [{"kind": "set", "device_id": light.device_id,
-                                 "props": {SWITCH: True}}],
-                },
-            )  # fmt: skip
+                session, user=user, home_id=home.id, automation=automation, now=_now()
+            )
         write_secret_file(fleet, identity.factory_csv(units[:-2]))
         return {"probe": probe, "spare": spare, "light": light}
     finally:
@@ -258,8 +282,7 @@ class Target:
     def __init__(self, unit: identity.Minted, port: int) -> None:
         spec = compile_spec(library.get_spec(LIGHT))
         creds = Credentials(unit.device_id, unit.model_id, unit.secret)
-        self.device = SimulatedDevice(creds, spec, host="127.0.0.1", port=port,
-                                      report_every=3600.0)  # fmt: skip
+        self.device = SimulatedDevice(creds, spec, host="127.0.0.1", port=port, report_every=3600.0)
         self.arrived = asyncio.Event()
         self.at = 0.0
         original = self.device._on_message
@@ -299,10 +322,13 @@ async def sample(probe: SimulatedDevice, target: Target, samples: int) -> list[f
 async def relay(port: int, probe: SimulatedDevice, target: Target) -> Any:
     """A plain client that forwards the probe's reports to the light as set commands."""
     async with aiomqtt.Client(
-        "127.0.0.1", port, username=SERVICE_USERNAME, password=service_password(SECRET),
+        "127.0.0.1",
+        port,
+        username=SERVICE_USERNAME,
+        password=service_password(SECRET),
         protocol=aiomqtt.ProtocolVersion.V311,
         socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
-    ) as client:  # fmt: skip
+    ) as client:
         await client.subscribe(protocol.up_topic(probe.id, protocol.Up.REPORT), qos=1)
         kind, body = protocol.encode_down(protocol.SetRequest("raw", {SWITCH: True}))
         down = protocol.down_topic(target.device.id, kind)
@@ -325,16 +351,24 @@ def figures(values: list[float], asked: int) -> dict[str, Any]:
         return {"n": len(values), "lost": asked - len(values)}
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     return {
-        "n": len(values), "lost": asked - len(values), "p50": round(cuts[49], 2),
-        "p90": round(cuts[89], 2), "p99": round(cuts[98], 2), "max": round(max(values), 2),
-    }  # fmt: skip
+        "n": len(values),
+        "lost": asked - len(values),
+        "p50": round(cuts[49], 2),
+        "p90": round(cuts[89], 2),
+        "p99": round(cuts[98], 2),
+        "max": round(max(values), 2),
+    }
 
 
 def _child(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, __file__, *args], env=env, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
-    )  # fmt: skip
+        [sys.executable, __file__, *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+    )
 
 
 async def _read(child: subprocess.Popen[str], within: float = 120) -> dict[str, Any]:
@@ -362,8 +396,9 @@ async def run_one(
     kind: str, interval: float, args: argparse.Namespace, work: Path, database: str | None
 ) -> dict[str, Any]:
     data_dir = work / f"var-{kind}-{interval}"
-    settings = Settings(data_dir=data_dir, secret_key=SECRET, embedded_mqtt_port=free_port(),
-                        database_url=database)  # fmt: skip
+    settings = Settings(
+        data_dir=data_dir, secret_key=SECRET, embedded_mqtt_port=free_port(), database_url=database
+    )
     fleet = data_dir / "fleet.csv"
     data_dir.mkdir(parents=True)
     units = await prepare(settings, args.devices, fleet)
@@ -371,15 +406,20 @@ async def run_one(
     if database is not None:
         extra["HEARTH_DATABASE_URL"] = database
     extra["HEARTH_INGEST_FLUSH_MS"] = str(round(interval * 1000))
-    env = {**_env(data_dir, settings.embedded_mqtt_port, extra),
-           "BENCH_PROBE": units["probe"].device_id}  # fmt: skip
+    env = {
+        **_env(data_dir, settings.embedded_mqtt_port, extra),
+        "BENCH_PROBE": units["probe"].device_id,
+    }
     worker = _child(["--worker", str(interval)], env, work / f"worker-{kind}-{interval}.log")
     load: subprocess.Popen[str] | None = None
     try:
         await _read(worker)
         wait_for_port(port, 30)
-        load = _child(["--load", str(fleet), str(port), str(args.rate)], env,
-                      work / f"load-{kind}-{interval}.log")  # fmt: skip
+        load = _child(
+            ["--load", str(fleet), str(port), str(args.rate)],
+            env,
+            work / f"load-{kind}-{interval}.log",
+        )
         await _read(load)
         target = Target(units["light"], port)
         probe, spare = _probe(units["probe"], port), _probe(units["spare"], port)
@@ -397,10 +437,14 @@ async def run_one(
         worker.stdin.close()
         stages = await _read(worker)
         return {
-            "broker": kind, "database": "PostgreSQL" if database else "SQLite",
-            "interval_ms": interval * 1000, "raw": figures(raw, args.samples),
-            "hearth": figures(hearth, args.samples), "load": sent, "stages": stages,
-        }  # fmt: skip
+            "broker": kind,
+            "database": "PostgreSQL" if database else "SQLite",
+            "interval_ms": interval * 1000,
+            "raw": figures(raw, args.samples),
+            "hearth": figures(hearth, args.samples),
+            "load": sent,
+            "stages": stages,
+        }
     finally:
         if load is not None:
             _finish(load)
@@ -424,11 +468,13 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> None:
         if "p50" in row:
             print(f"  inside hearth, {name}: p50 {row['p50']:.2f} ms, p99 {row['p99']:.2f} ms")
     if "p50" in raw and "p50" in hearth:
-        print(f"hearth / broker: p50 ×{hearth['p50'] / raw['p50']:.1f}, "
-              f"p99 ×{hearth['p99'] / raw['p99']:.1f}; hearth adds "
-              f"{hearth['p50'] - raw['p50']:.1f} ms at p50, "
-              f"{hearth['p99'] - raw['p99']:.1f} ms at p99; "
-              f"goal p99 < 25 ms: {'met' if hearth['p99'] < 25 else 'not met'}")  # fmt: skip
+        print(
+            f"hearth / broker: p50 ×{hearth['p50'] / raw['p50']:.1f}, "
+            f"p99 ×{hearth['p99'] / raw['p99']:.1f}; hearth adds "
+            f"{hearth['p50'] - raw['p50']:.1f} ms at p50, "
+            f"{hearth['p99'] - raw['p99']:.1f} ms at p99; "
+            f"goal p99 < 25 ms: {'met' if hearth['p99'] < 25 else 'not met'}"
+        )
 
 
 async def main() -> None:

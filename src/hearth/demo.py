@@ -12,7 +12,9 @@ from hearth.config import Settings
 from hearth.funding.demo import seed_funding
 from hearth.homes.demo import seed_rooms
 from hearth.hub.demo import seed_devices
+from hearth.kit.clock import utcnow
 from hearth.mall.demo import seed_mall
+from hearth.outbox import discard
 from hearth.payments.demo import seed_payments
 from hearth.scenes.demo import seed_scenes
 
@@ -51,7 +53,9 @@ async def seed(settings: Settings) -> None:
         await seed_payments(db.session_factory(engine), settings, fan="fan", partner="partner")
         await seed_devices(db.session_factory(engine), settings, fan="fan")
         await seed_rooms(db.session_factory(engine), fan="fan")
-        await seed_scenes(db.session_factory(engine), fan="fan")
+        # Seeded before the server starts, with no bus to tell: a process loads the
+        # automations when it starts.
+        await seed_scenes(db.session_factory(engine), fan="fan", now=utcnow(), publish=discard)
         await seed_mall(
             db.session_factory(engine),
             settings,

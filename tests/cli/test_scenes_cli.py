@@ -11,6 +11,7 @@ from hearth.accounts import service as accounts
 from hearth.config import Settings
 from hearth.hub.demo import seed_devices
 from hearth.kit.clock import utcnow
+from hearth.outbox import discard
 from hearth.scenes.demo import seed_scenes
 from hearth.scenes.models import Automation, SceneRun
 from tests.cli.test_devices_cli import _env, hearth
@@ -27,20 +28,33 @@ async def test_an_operator_lists_a_fans_automations_and_reads_a_log(tmp_path: Pa
         async with db.transaction(sessions) as session:
             await accounts.create_user(session, username="fan", password=PASSWORD)
         await seed_devices(sessions, settings, fan="fan")
-        await seed_scenes(sessions, fan="fan")
+        await seed_scenes(sessions, fan="fan", now=utcnow(), publish=discard)  # nobody listens
         async with db.transaction(sessions) as session:
             automation = await session.scalar(
                 select(Automation).where(Automation.name == "Lock went offline")
             )
             assert automation is not None
             now = utcnow()
-            session.add(SceneRun(
-                home_id=automation.home_id, automation_id=automation.id, status="succeeded",
-                cause={"kind": "availability", "index": 0, "to": "offline"},
-                actions=automation.rule["actions"], started_at=now, updated_at=now,
-                finished_at=now, steps=[{"index": 0, "kind": "notify", "status": "ok",
-                                         "detail": "notified 1 member(s)"}],
-            ))  # fmt: skip
+            session.add(
+                SceneRun(
+                    home_id=automation.home_id,
+                    automation_id=automation.id,
+                    status="succeeded",
+                    cause={"kind": "availability", "index": 0, "to": "offline"},
+                    actions=automation.rule["actions"],
+                    started_at=now,
+                    updated_at=now,
+                    finished_at=now,
+                    steps=[
+                        {
+                            "index": 0,
+                            "kind": "notify",
+                            "status": "ok",
+                            "detail": "notified 1 member(s)",
+                        }
+                    ],
+                )
+            )
     finally:
         await engine.dispose()
     listed = hearth(env, "scenes", "list", "fan")

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hearth import db
 from hearth.accounts.models import User
 from hearth.homes.models import Home
 from hearth.hub.simulator import SimulatedDevice
+from hearth.outbox import unit_of_work
 from hearth.scenes import service
 from hearth.scenes.models import SceneRun
 from hearth.scenes.runner import SceneRunner
+from hearth.scenes.schemas import AutomationIn, SceneIn
 from tests.hub.conftest import (  # noqa: F401  (rig is a fixture)
     LOCK_MODEL,
     Rig,
@@ -48,20 +49,26 @@ class Furnished:
         """Create an automation through the service and announce it, as the API does."""
         hearth = self.rig.hearth
         body.setdefault("name", "Test automation")
-        async with db.transaction(hearth.sessions) as session:
-            row, events = await service.create_automation(
-                session, user=self.user, home_id=self.home.id, body=body, now=hearth.clock.now()
+        async with unit_of_work(hearth.sessions, hearth.publish) as session:
+            row = await service.create_automation(
+                session,
+                user=self.user,
+                home_id=self.home.id,
+                automation=AutomationIn.model_validate(body),
+                now=hearth.clock.now(),
             )
-        await hearth.publish(*events)
         return row.id
 
     async def scene(self, name: str, actions: list[dict[str, Any]]) -> str:
         hearth = self.rig.hearth
-        async with db.transaction(hearth.sessions) as session:
+        async with unit_of_work(hearth.sessions, hearth.publish) as session:
             row = await service.create_scene(
-                session, user=self.user, home_id=self.home.id, name=name, actions=actions,
+                session,
+                user=self.user,
+                home_id=self.home.id,
+                scene=SceneIn(name=name, actions=actions),
                 now=hearth.clock.now(),
-            )  # fmt: skip
+            )
         return row.id
 
     async def runs(self, automation_id: str) -> list[SceneRun]:

@@ -9,13 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.hub import identity
 from hearth.hub.models import DeviceModel
 from hearth.scenes import service
-from hearth.scenes.rules import Op
+from hearth.scenes.events import AutomationsChanged
+from hearth.scenes.models import Automation
+from hearth.scenes.rules import CompareOp
 from hearth.web.app import create_app
 from tests.helpers import csrf_token, post_json, signup
 from tests.hub.specs import LAMP
@@ -48,11 +51,12 @@ async def _furnish(hearth: Hearth, client: httpx.AsyncClient, username: str) -> 
 def _rule(device_id: str, **patch: Any) -> dict[str, Any]:
     return {
         "name": "Warm evening",
-        "triggers": [{"kind": "property", "device_id": device_id, "key": "2.4", "op": ">=",
-                      "value": 28}],
+        "triggers": [
+            {"kind": "property", "device_id": device_id, "key": "2.4", "op": ">=", "value": 28}
+        ],
         "actions": [{"kind": "set", "device_id": device_id, "props": {"2.2": 40}}],
         **patch,
-    }  # fmt: skip
+    }
 
 
 async def _put(client: httpx.AsyncClient, url: str, body: Any) -> httpx.Response:
@@ -113,13 +117,107 @@ async def test_malformed_rules_name_the_field_and_change_nothing(
     hearth: Hearth, client: httpx.AsyncClient
 ) -> None:
     home, lamp = await _furnish(hearth, client, "mia")
-    rule = _rule(lamp, triggers=[{"kind": "property", "device_id": lamp, "key": "2.4",
-                                  "op": "hotter"}])  # fmt: skip
+    rule = _rule(
+        lamp, triggers=[{"kind": "property", "device_id": lamp, "key": "2.4", "op": "hotter"}]
+    )
     response = await post_json(client, f"/api/v1/homes/{home}/automations", rule)
     assert response.status_code == 422
     (problem,) = response.json()["errors"]
-    assert problem == {"field": "triggers.0.op", "message": "one of " + ", ".join(Op)}
+    assert problem == {"field": "triggers.0.op", "message": "one of " + ", ".join(CompareOp)}
     assert (await client.get(f"/api/v1/homes/{home}/automations")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "patch", "field", "message"),
+    [
+        ("automations", {"colour": "red"}, "colour", "not a known field"),
+        (
+            "automations",
+            {"triggers": [{"kind": "sun", "event": "sunset", "offset": 5}]},
+            "triggers.0.offset",
+            "not a known field",
+        ),
+        (
+            "automations",
+            {"triggers": [{"kind": "weather"}]},
+            "triggers.0.kind",
+            "one of property, event, availability, schedule, sun",
+        ),
+        ("automations", {"name": "x" * 81}, "name", "1-80 characters"),
+        ("automations", {"enabled": "yes"}, "enabled", "true or false"),
+        (
+            "scenes",
+            {"actions": [{"kind": "scene", "scene_id": "scn_1"}]},
+            "actions.0.kind",
+            "one of set, action, delay, notify",
+        ),
+        ("scenes", {"actions": []}, "actions", "a non-empty list"),
+    ],
+)
+async def test_a_malformed_body_is_refused_in_hearths_error_shape(
+    hearth: Hearth,
+    client: httpx.AsyncClient,
+    path: str,
+    patch: dict[str, Any],
+    field: str,
+    message: str,
+) -> None:
+    home, lamp = await _furnish(hearth, client, "mia")
+    body = _rule(lamp, **patch)
+    if path == "scenes":
+        body = {"name": "Dim", "actions": body["actions"]}
+    response = await post_json(client, f"/api/v1/homes/{home}/{path}", body)
+    assert response.status_code == 422, response.text
+    answer = response.json()
+    assert set(answer) == {"error", "detail", "errors"}
+    assert answer["error"] == "invalid_input"
+    assert answer["errors"] == [{"field": field, "message": message}]
+    assert answer["detail"] == f"{field}: {message}"
+    assert (await client.get(f"/api/v1/homes/{home}/{path}")).json() == []
+
+
+async def test_a_home_place_is_refused_at_the_coordinate_that_is_missing(
+    hearth: Hearth, client: httpx.AsyncClient
+) -> None:
+    home, _ = await _furnish(hearth, client, "mia")
+    half = {"timezone": "Asia/Shanghai", "latitude": 31.23}
+    refused = await _put(client, f"/api/v1/homes/{home}/place", half)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"field": "longitude", "message": "give both coordinates or neither"}
+    ]
+    far = await _put(client, f"/api/v1/homes/{home}/place", {**half, "longitude": 181})
+    assert far.json()["errors"] == [{"field": "longitude", "message": "between -180 and 180"}]
+
+
+async def test_every_change_to_a_homes_automations_is_told_once_it_has_committed(
+    hearth: Hearth, client: httpx.AsyncClient
+) -> None:
+    home, lamp = await _furnish(hearth, client, "mia")
+    told: list[tuple[AutomationsChanged, int]] = []
+
+    async def heard(event: AutomationsChanged) -> None:
+        async with hearth.sessions() as session:  # what a listener reads is already there
+            rows = await session.scalars(select(Automation.id).where(Automation.home_id == home))
+            told.append((event, len(list(rows))))
+
+    hearth.bus.subscribe(AutomationsChanged, heard)
+    created = await post_json(client, f"/api/v1/homes/{home}/automations", _rule(lamp))
+    automation_id = created.json()["id"]
+    assert told == [(AutomationsChanged(home, [automation_id]), 1)]
+    url = f"/api/v1/automations/{automation_id}"
+    await _put(client, url, _rule(lamp, mode="restart"))
+    await post_json(client, f"{url}/disable", {})
+    await post_json(client, f"{url}/enable", {})
+    await _put(client, f"/api/v1/homes/{home}/place", {"timezone": "Europe/Paris"})
+    assert told[1:] == [(AutomationsChanged(home, [automation_id]), 1)] * 4
+    refused = await post_json(
+        client, f"/api/v1/homes/{home}/automations", _rule(lamp, actions=[{"kind": "x"}])
+    )
+    assert refused.status_code == 422
+    deleted = await client.delete(url, headers={"X-CSRFToken": await csrf_token(client)})
+    assert deleted.status_code == 204
+    assert told[5:] == [(AutomationsChanged(home, [automation_id]), 0)]
 
 
 async def test_a_sun_trigger_needs_the_home_location_first(
@@ -148,7 +246,7 @@ async def test_a_rule_naming_a_device_of_another_home_is_rejected(
         {
             **_rule(leos_lamp),
             "triggers": [{"kind": "availability", "device_id": leos_lamp, "to": "offline"}],
-        },  # fmt: skip
+        },
     ):
         response = await post_json(client, f"/api/v1/homes/{home}/automations", rule)
         assert response.status_code == 422
@@ -208,8 +306,10 @@ async def test_a_home_has_a_limit_of_automations_and_scenes(
     monkeypatch.setattr(service, "MAX_SCENES", 1)
     home, lamp = await _furnish(hearth, client, "mia")
     scene = {"name": "Dim", "actions": _rule(lamp)["actions"]}
-    for url, body in ((f"/api/v1/homes/{home}/automations", _rule(lamp)),
-                      (f"/api/v1/homes/{home}/scenes", scene)):  # fmt: skip
+    for url, body in (
+        (f"/api/v1/homes/{home}/automations", _rule(lamp)),
+        (f"/api/v1/homes/{home}/scenes", scene),
+    ):
         assert (await post_json(client, url, body)).status_code == 201
         refused = await post_json(client, url, body)
         assert refused.status_code == 409

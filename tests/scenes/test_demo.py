@@ -25,8 +25,10 @@ async def test_the_demo_home_gets_scenes_and_automations_once(
     async with db.transaction(hearth.sessions) as session:
         await accounts.create_user(session, username="fan", password=PASSWORD)
     await seed_devices(hearth.sessions, settings, fan="fan")
-    await seed_scenes(hearth.sessions, fan="fan")
-    await seed_scenes(hearth.sessions, fan="fan")
+    for _ in range(2):
+        await seed_scenes(
+            hearth.sessions, fan="fan", now=hearth.clock.now(), publish=hearth.publish
+        )
     assert await _count(hearth, Scene) == 2
     assert await _count(hearth, Automation) == 5
     assert await _count(hearth, SceneTimer) == 2  # sunset and weekday mornings

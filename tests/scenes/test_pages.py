@@ -9,6 +9,7 @@ import re
 import httpx
 
 from hearth.bootstrap import Hearth
+from hearth.scenes.events import AutomationsChanged
 from tests.helpers import csrf_token, post_json
 from tests.scenes.test_api import _furnish, _rule, other  # noqa: F401  (other is a fixture)
 
@@ -18,8 +19,11 @@ async def test_the_scenes_tab_lists_scenes_and_automations_with_their_words(
 ) -> None:
     home, lamp = await _furnish(hearth, client, "mia")
     await post_json(client, f"/api/v1/homes/{home}/automations", _rule(lamp))
-    await post_json(client, f"/api/v1/homes/{home}/scenes",
-                    {"name": "Movie night", "actions": _rule(lamp)["actions"]})  # fmt: skip
+    await post_json(
+        client,
+        f"/api/v1/homes/{home}/scenes",
+        {"name": "Movie night", "actions": _rule(lamp)["actions"]},
+    )
     page = await client.get("/scenes")
     assert page.status_code == 200
     assert "Movie night" in page.text
@@ -65,8 +69,12 @@ async def test_the_log_page_and_the_switch_work_and_other_homes_answer_404(
     )
     assert switched.status_code == 303
     assert (await client.get(f"/api/v1/automations/{automation_id}")).json()["enabled"] is False
-    for url in (f"/scenes/automations/{automation_id}", f"/scenes/automations/{automation_id}/edit",
-                f"/scenes/automations/new?home={home}", f"/scenes?home={home}"):  # fmt: skip
+    for url in (
+        f"/scenes/automations/{automation_id}",
+        f"/scenes/automations/{automation_id}/edit",
+        f"/scenes/automations/new?home={home}",
+        f"/scenes?home={home}",
+    ):
         assert (await other.get(url)).status_code == 404, url
     theirs = await other.post(
         f"/scenes/automations/{automation_id}/switch",
@@ -79,8 +87,7 @@ async def test_the_edit_page_starts_from_the_saved_rule(
     hearth: Hearth, client: httpx.AsyncClient
 ) -> None:
     home, lamp = await _furnish(hearth, client, "mia")
-    rule = _rule(lamp, conditions={"match": "any", "items": [
-        {"kind": "weekdays", "days": [5, 6]}]})  # fmt: skip
+    rule = _rule(lamp, conditions={"match": "any", "items": [{"kind": "weekdays", "days": [5, 6]}]})
     created = await post_json(client, f"/api/v1/homes/{home}/automations", rule)
     automation_id = created.json()["id"]
     page = await client.get(f"/scenes/automations/{automation_id}/edit")
@@ -99,8 +106,13 @@ async def test_the_owner_sets_the_homes_place_and_bad_input_is_named(
 ) -> None:
     home, _ = await _furnish(hearth, client, "mia")
     token = await csrf_token(client)
-    form = {"csrftoken": token, "home": home, "timezone": "Mars/Olympus", "latitude": "31.2",
-            "longitude": "121.5"}  # fmt: skip
+    form = {
+        "csrftoken": token,
+        "home": home,
+        "timezone": "Mars/Olympus",
+        "latitude": "31.2",
+        "longitude": "121.5",
+    }
     refused = await client.post("/scenes/place", data=form, follow_redirects=True)
     assert "an IANA time zone" in refused.text
     assert (await client.get(f"/api/v1/homes/{home}/place")).json()["timezone"] == "UTC"
@@ -108,3 +120,26 @@ async def test_the_owner_sets_the_homes_place_and_bad_input_is_named(
         "/scenes/place", data={**form, "timezone": "Asia/Shanghai"}, follow_redirects=True
     )
     assert "Asia/Shanghai, 31.20, 121.50" in saved.text
+
+
+async def test_the_pages_switch_and_delete_tell_every_runner(
+    hearth: Hearth, client: httpx.AsyncClient
+) -> None:
+    home, lamp = await _furnish(hearth, client, "mia")
+    created = await post_json(client, f"/api/v1/homes/{home}/automations", _rule(lamp))
+    automation_id = created.json()["id"]
+    told: list[AutomationsChanged] = []
+
+    async def heard(event: AutomationsChanged) -> None:
+        told.append(event)
+
+    hearth.bus.subscribe(AutomationsChanged, heard)
+    token = await csrf_token(client)
+    form = {"csrftoken": token, "enabled": "false", "back": "list"}
+    switched = await client.post(f"/scenes/automations/{automation_id}/switch", data=form)
+    assert switched.headers["location"] == f"/scenes?home={home}"
+    deleted = await client.post(
+        f"/scenes/automations/{automation_id}/delete", data={"csrftoken": token}
+    )
+    assert deleted.headers["location"] == f"/scenes?home={home}"
+    assert told == [AutomationsChanged(home, [automation_id])] * 2

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.bootstrap import Hearth
@@ -19,10 +18,12 @@ from hearth.config import Settings
 from hearth.homes import service as homes
 from hearth.kit.clock import FrozenClock
 from hearth.notifications.models import Notification
+from hearth.outbox import discard, unit_of_work
 from hearth.scenes import runner as runner_module
 from hearth.scenes import service
 from hearth.scenes.models import SceneRun, SceneTimer
 from hearth.scenes.runner import SceneRunner
+from hearth.scenes.schemas import AutomationIn, ScenePlaceIn
 from hearth.scenes.timing import Place
 from tests.helpers import PASSWORD
 
@@ -53,9 +54,14 @@ class Home:
 
     async def automation(self, **body: Any) -> str:
         body.setdefault("name", "Timed")
-        async with db.transaction(self.hearth.sessions) as session:
-            row, _ = await service.create_automation(
-                session, user=self.user, home_id=self.home_id, body=body, now=self.clock.now()
+        # Told to nobody: each runner reloads here, at a known moment.
+        async with unit_of_work(self.hearth.sessions, discard) as session:
+            row = await service.create_automation(
+                session,
+                user=self.user,
+                home_id=self.home_id,
+                automation=AutomationIn.model_validate(body),
+                now=self.clock.now(),
             )
         for runner in self.runners:
             await runner.reload(self.home_id)
@@ -96,13 +102,13 @@ class Home:
 async def home(hearth: Hearth) -> AsyncIterator[Home]:
     clock = FrozenClock(MONDAY)
     hearth.clock = clock
-    async with db.transaction(hearth.sessions) as session:
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         user = await accounts.create_user(session, username="mia", password=PASSWORD)
         house = await homes.create_home(session, owner=user, name="Flat")
+        shanghai = ScenePlaceIn(timezone="Asia/Shanghai", latitude=31.23, longitude=121.47)
         await service.set_place(
-            session, user=user, home_id=house.id, timezone="Asia/Shanghai", latitude=31.23,
-            longitude=121.47, now=clock.now(),
-        )  # fmt: skip
+            session, user=user, home_id=house.id, place=shanghai, now=clock.now()
+        )
     furnished = Home(hearth, user, house.id, clock)
     try:
         yield furnished
@@ -242,9 +248,11 @@ async def test_the_mode_decides_what_a_second_trigger_does(
     await home.settle()
     first_status = [r.status for r in await home.runs(automation_id)]
     expected_now = {
-        "single": ["waiting", "skipped"], "restart": ["cancelled", "waiting"],
-        "queued": ["waiting", "queued"], "parallel": ["waiting", "waiting"],
-    }  # fmt: skip
+        "single": ["waiting", "skipped"],
+        "restart": ["cancelled", "waiting"],
+        "queued": ["waiting", "queued"],
+        "parallel": ["waiting", "waiting"],
+    }
     assert first_status == expected_now[mode]
     for _ in range(2):  # a queued run starts when the first ends, then waits its own delay
         home.clock.advance(timedelta(seconds=10))
@@ -261,9 +269,10 @@ async def test_the_log_keeps_the_newest_runs_of_each_automation(
     monkeypatch.setattr(runner_module, "KEEP_PER_AUTOMATION", 2)
     runner = await home.runner()
     automation_id = await home.automation(
-        mode="parallel", triggers=[{"kind": "schedule", "cron": "0 9 * * *"}],
+        mode="parallel",
+        triggers=[{"kind": "schedule", "cron": "0 9 * * *"}],
         actions=[notify("ping")],
-    )  # fmt: skip
+    )
     for _ in range(4):
         home.clock.advance(timedelta(seconds=1))
         await runner.run_automation(user=home.user, automation_id=automation_id)

@@ -18,19 +18,24 @@ async def test_a_threshold_crossing_turns_on_a_lamp_of_another_device(home: Furn
     home.lamp.device.state["2.1"] = False
     home.sensor.report({"2.4": 20.0})
     automation_id = await home.automation(
-        triggers=[{"kind": "property", "device_id": home.sensor.id, "key": "2.4",
-                   "op": ">", "value": 30}],
+        triggers=[
+            {"kind": "property", "device_id": home.sensor.id, "key": "2.4", "op": ">", "value": 30}
+        ],
         actions=[{"kind": "set", "device_id": home.lamp.id, "props": {"2.1": True, "2.2": 80}}],
-    )  # fmt: skip
+    )
     await home.report(home.sensor, {"2.4": 25.0})  # below: nothing
     await home.report(home.sensor, {"2.4": 31.5})  # crosses
     await home.lamp_has("2.2", 80)
     (run,) = await home.finished_runs(automation_id)
     assert run.status == "succeeded"
     assert run.cause == {
-        "kind": "property", "index": 0, "device_id": home.sensor.id, "key": "2.4",
-        "value": 31.5, "before": 25.0,
-    }  # fmt: skip
+        "kind": "property",
+        "index": 0,
+        "device_id": home.sensor.id,
+        "key": "2.4",
+        "value": 31.5,
+        "before": 25.0,
+    }
     assert [s["status"] for s in run.steps] == ["ok"]
     assert home.lamp.device.state["2.1"] is True
     await home.report(home.sensor, {"2.4": 33.0})  # still above: no second crossing
@@ -45,10 +50,11 @@ async def test_a_trigger_is_judged_as_the_report_arrives_before_it_is_written(
 ) -> None:
     home.lamp.device.state["2.1"] = False
     automation_id = await home.automation(
-        triggers=[{"kind": "property", "device_id": home.sensor.id, "key": "2.4",
-                   "op": ">", "value": 30}],
+        triggers=[
+            {"kind": "property", "device_id": home.sensor.id, "key": "2.4", "op": ">", "value": 30}
+        ],
         actions=[{"kind": "set", "device_id": home.lamp.id, "props": {"2.1": True}}],
-    )  # fmt: skip
+    )
     await home.report(home.sensor, {"2.4": 20.0})
 
     async def written_20() -> bool:
@@ -73,10 +79,9 @@ async def test_a_trigger_is_judged_as_the_report_arrives_before_it_is_written(
 
 async def test_an_event_with_matching_arguments_fires_and_others_do_not(home: Furnished) -> None:
     automation_id = await home.automation(
-        triggers=[{"kind": "event", "device_id": home.lock.id, "event": "2.1",
-                   "args": {"2.2": 2}}],
+        triggers=[{"kind": "event", "device_id": home.lock.id, "event": "2.1", "args": {"2.2": 2}}],
         actions=[{"kind": "action", "device_id": home.lamp.id, "action": "2.1"}],
-    )  # fmt: skip
+    )
     before = home.lamp.device.state["2.1"]
     home.lock.fire("2.1", {"2.2": 1})  # opened by app: filtered out
     home.lock.fire("2.1", {"2.2": 2})  # by fingerprint
@@ -109,13 +114,21 @@ async def test_conditions_that_do_not_hold_are_logged_and_nothing_runs(home: Fur
     home.lamp.device.state["2.2"] = 50
     automation_id = await home.automation(
         triggers=[{"kind": "property", "device_id": home.sensor.id, "key": "2.2"}],
-        conditions={"match": "all", "items": [
-            {"kind": "property", "device_id": home.lamp.id, "key": "2.1", "op": "=",
-             "value": True},
-            {"kind": "weekdays", "days": [0, 1, 2, 3, 4, 5, 6]},
-        ]},
+        conditions={
+            "match": "all",
+            "items": [
+                {
+                    "kind": "property",
+                    "device_id": home.lamp.id,
+                    "key": "2.1",
+                    "op": "=",
+                    "value": True,
+                },
+                {"kind": "weekdays", "days": [0, 1, 2, 3, 4, 5, 6]},
+            ],
+        },
         actions=[{"kind": "set", "device_id": home.lamp.id, "props": {"2.2": 5}}],
-    )  # fmt: skip
+    )
     home.lamp.device.state["2.1"] = False
     await home.report(home.lamp, {"2.1": False})
     home.sensor.report({"2.2": 42})
@@ -241,13 +254,21 @@ async def test_any_condition_in_the_home_time_window_lets_the_run_through(
     home.rig.hearth.clock = FrozenClock(datetime(2026, 6, 1, 23, 30, tzinfo=UTC))  # UTC home
     automation_id = await home.automation(
         triggers=[{"kind": "availability", "device_id": home.lock.id, "to": "online"}],
-        conditions={"match": "any", "items": [
-            {"kind": "property", "device_id": home.lamp.id, "key": "2.2", "op": ">",
-             "value": 100},
-            {"kind": "time", "after": "22:00", "before": "06:00"},
-        ]},
+        conditions={
+            "match": "any",
+            "items": [
+                {
+                    "kind": "property",
+                    "device_id": home.lamp.id,
+                    "key": "2.2",
+                    "op": ">",
+                    "value": 100,
+                },
+                {"kind": "time", "after": "22:00", "before": "06:00"},
+            ],
+        },
         actions=[{"kind": "set", "device_id": home.lamp.id, "props": {"2.2": 3}}],
-    )  # fmt: skip
+    )
     await home.lock.stop()
 
     async def offline() -> bool:

@@ -26,9 +26,9 @@ from hearth.scenes.rules import (
     Action,
     AutomationRule,
     AvailabilityTrigger,
+    CompareOp,
     EventTrigger,
     InvokeAction,
-    Op,
     PropertyCondition,
     PropertyTrigger,
     SceneAction,
@@ -84,7 +84,7 @@ def _observed(catalog: HomeCatalog, item: PropertyTrigger | PropertyCondition, w
             reason="not_readable",
             field=f"{where}.key",
         )
-    if item.op is Op.CHANGES:
+    if item.op is CompareOp.CHANGES:
         return
     if item.op in ORDERED_OPS:
         if entry.prop.format not in NUMERIC_FORMATS:

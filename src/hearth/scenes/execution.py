@@ -25,7 +25,7 @@ from hearth.errors import DeviceError, HearthError, NotFound
 from hearth.hub.commands import Commands
 from hearth.kit.clock import Clock
 from hearth.notifications import service as notifications
-from hearth.outbox import Publish
+from hearth.outbox import Publish, unit_of_work
 from hearth.scenes import service
 from hearth.scenes.events import SceneCommandSent, SceneRunFinished
 from hearth.scenes.models import Automation, Scene, SceneRun
@@ -127,15 +127,22 @@ class Executor:
         return {**step, **(extra or {})}
 
     async def _save(
-        self, run_id: str, steps: list[dict[str, Any]], next_step: int, status: RunStatus,
+        self,
+        run_id: str,
+        steps: list[dict[str, Any]],
+        next_step: int,
+        status: RunStatus,
         resume_at: Any,
-    ) -> bool:  # fmt: skip
+    ) -> bool:
         """Write progress if the run is still running here; False if it was cancelled."""
         now = self.clock.now()
         values: dict[str, Any] = {
-            "steps": steps, "next_step": next_step, "status": status.value,
-            "resume_at": resume_at, "updated_at": now,
-        }  # fmt: skip
+            "steps": steps,
+            "next_step": next_step,
+            "status": status.value,
+            "resume_at": resume_at,
+            "updated_at": now,
+        }
         if status not in (RunStatus.RUNNING, RunStatus.WAITING):
             values["finished_at"] = now
         async with db.transaction(self.sessions) as session:
@@ -159,9 +166,13 @@ class Executor:
                     f"/scenes/automations/{run.automation_id}" if run.automation_id else "/scenes"
                 )
                 await notifications.notify(
-                    session, user_ids=members, kind="scene", title=action.title,
-                    body=action.body, link=link,
-                )  # fmt: skip
+                    session,
+                    user_ids=members,
+                    kind="scene",
+                    title=action.title,
+                    body=action.body,
+                    link=link,
+                )
             return Outcome("ok", f"notified {len(members)} member(s)")
         if isinstance(action, ToggleAutomation):
             return await self._toggle(run, action)
@@ -170,9 +181,13 @@ class Executor:
         raise NotFound(f"unknown action {action!r}")
 
     async def _command(
-        self, run: SceneRun, actor: User | None, action: SetAction | InvokeAction, index: int,
+        self,
+        run: SceneRun,
+        actor: User | None,
+        action: SetAction | InvokeAction,
+        index: int,
         chain: list[str],
-    ) -> Outcome:  # fmt: skip
+    ) -> Outcome:
         commands = self.commands
         if commands is None:
             raise DeviceError("the device cloud is not running in this process")
@@ -192,9 +207,13 @@ class Executor:
             self._telling.add(told)
             told.add_done_callback(self._telling.discard)
         command = await commands.execute(
-            user=actor, device_id=action.device_id, kind=kind, payload=payload,
-            request_id=f"{run.id}.{index}", answer_within=ANSWER_WITHIN,
-        )  # fmt: skip
+            user=actor,
+            device_id=action.device_id,
+            kind=kind,
+            payload=payload,
+            request_id=f"{run.id}.{index}",
+            answer_within=ANSWER_WITHIN,
+        )
         result = command.result or {}
         code = result.get("code", "ok")
         refused = [k for k, r in (result.get("results") or {}).items() if r.get("code") != "ok"]
@@ -205,15 +224,14 @@ class Executor:
         return Outcome("ok", "done" if kind == "action" else "set", extra)
 
     async def _toggle(self, run: SceneRun, action: ToggleAutomation) -> Outcome:
-        async with db.transaction(self.sessions) as session:
+        async with unit_of_work(self.sessions, self.publish) as session:
             target = await session.get(Automation, action.automation_id, with_for_update=True)
             if target is None or target.home_id != run.home_id:
                 raise NotFound("the automation no longer exists")
-            events = await service.set_enabled(
+            await service.set_enabled(
                 session, automation=target, enabled=action.enabled, now=self.clock.now()
             )
             name = target.name
-        await self.publish(*events)
         return Outcome("ok", f"{'enabled' if action.enabled else 'disabled'} {name}")
 
     async def _scene(self, run: SceneRun, action: SceneAction, chain: list[str]) -> Outcome:
@@ -225,10 +243,16 @@ class Executor:
             if scene is None:
                 raise NotFound("the scene no longer exists")
             child = SceneRun(
-                home_id=run.home_id, scene_id=scene.id, actor_id=run.actor_id,
-                status=RunStatus.RUNNING.value, cause={"kind": "run", "run_id": run.id},
-                chain=chain, actions=scene.actions, started_at=now, updated_at=now,
-            )  # fmt: skip
+                home_id=run.home_id,
+                scene_id=scene.id,
+                actor_id=run.actor_id,
+                status=RunStatus.RUNNING.value,
+                cause={"kind": "run", "run_id": run.id},
+                chain=chain,
+                actions=scene.actions,
+                started_at=now,
+                updated_at=now,
+            )
             session.add(child)
             await session.flush()
             child_id, name = child.id, scene.name

@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from hearth.scenes.rules import (
-    Conditions,
+    AutomationConditions,
+    CompareOp,
+    ConditionMatch,
     EventTrigger,
-    Match,
-    Op,
     PropertyCondition,
     PropertyTrigger,
     TimeCondition,
@@ -28,11 +28,11 @@ from hearth.scenes.timing import minutes_of
 
 MISSING: Any = object()
 
-_ORDERED: dict[Op, Callable[[Any, Any], bool]] = {
-    Op.LT: operator.lt,
-    Op.LE: operator.le,
-    Op.GT: operator.gt,
-    Op.GE: operator.ge,
+_ORDERED: dict[CompareOp, Callable[[Any, Any], bool]] = {
+    CompareOp.LT: operator.lt,
+    CompareOp.LE: operator.le,
+    CompareOp.GT: operator.gt,
+    CompareOp.GE: operator.ge,
 }
 
 
@@ -40,19 +40,19 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def compare(op: Op, actual: Any, value: Any, upper: Any = None) -> bool:
+def compare(op: CompareOp, actual: Any, value: Any, upper: Any = None) -> bool:
     """Tell whether ``actual`` satisfies ``op`` against ``value`` (and ``upper``)."""
     if actual is MISSING or actual is None:
         return False
-    if op is Op.CHANGES:
+    if op is CompareOp.CHANGES:
         return True
-    if op is Op.EQ:
+    if op is CompareOp.EQ:
         return _same(actual, value)
-    if op is Op.NE:
+    if op is CompareOp.NE:
         return not _same(actual, value)
     if not _number(actual) or not _number(value):
         return False
-    if op is Op.BETWEEN:
+    if op is CompareOp.BETWEEN:
         return _number(upper) and value <= actual <= upper
     return _ORDERED[op](actual, value)
 
@@ -66,7 +66,7 @@ def _same(actual: Any, value: Any) -> bool:
 
 def property_fires(trigger: PropertyTrigger, before: Any, after: Any) -> bool:
     """Tell whether a change of the property from ``before`` to ``after`` fires ``trigger``."""
-    if trigger.op is Op.CHANGES:
+    if trigger.op is CompareOp.CHANGES:
         return after is not MISSING and (before is MISSING or not _identical(before, after))
     now = compare(trigger.op, after, trigger.value, trigger.upper)
     was = compare(trigger.op, before, trigger.value, trigger.upper)
@@ -108,11 +108,11 @@ def condition_holds(
 
 
 def conditions_hold(
-    conditions: Conditions, *, state: StateLookup, local_now: datetime
+    conditions: AutomationConditions, *, state: StateLookup, local_now: datetime
 ) -> tuple[bool, list[bool]]:
     """Evaluate every condition; return the verdict and each one's result, for the log."""
     results = [condition_holds(c, state=state, local_now=local_now) for c in conditions.items]
     if not results:
         return True, results
-    verdict = all(results) if conditions.match is Match.ALL else any(results)
+    verdict = all(results) if conditions.match is ConditionMatch.ALL else any(results)
     return verdict, results

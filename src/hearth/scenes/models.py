@@ -14,7 +14,6 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearth.db import Base, UTCDateTime
-from hearth.kit.clock import utcnow
 from hearth.kit.ids import new_id
 
 
@@ -29,7 +28,7 @@ class ScenePlace(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Scene(Base):
@@ -42,8 +41,8 @@ class Scene(Base):
     name: Mapped[str] = mapped_column(String(80))
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Automation(Base):
@@ -60,8 +59,8 @@ class Automation(Base):
     # Why hearth disabled it (a loop), shown until someone enables it again.
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SceneTimer(Base):
@@ -106,6 +105,6 @@ class SceneRun(Base):
     steps: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     next_step: Mapped[int] = mapped_column(Integer, default=0)
     resume_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

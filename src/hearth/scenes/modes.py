@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hearth.kit.workflow import Workflow
-from hearth.scenes.rules import Mode
+from hearth.scenes.rules import AutomationMode
 
 MAX_QUEUED = 10
 MAX_PARALLEL = 10
@@ -73,20 +73,20 @@ class Admission:
     cancel: tuple[str, ...] = ()
 
 
-def admit(mode: Mode, active: Sequence[tuple[str, RunStatus]]) -> Admission:
+def admit(mode: AutomationMode, active: Sequence[tuple[str, RunStatus]]) -> Admission:
     """Decide a new run's fate from the automation's mode and its runs in progress.
 
     ``active`` lists ``(run_id, status)`` of the runs still queued, running or waiting.
     """
     if not active:
         return Admission(RunStatus.RUNNING)
-    if mode is Mode.SINGLE:
+    if mode is AutomationMode.SINGLE:
         return Admission(RunStatus.SKIPPED, "an earlier run is still in progress (mode single)")
-    if mode is Mode.RESTART:
+    if mode is AutomationMode.RESTART:
         return Admission(
             RunStatus.RUNNING, "restarted", cancel=tuple(run_id for run_id, _ in active)
         )
-    if mode is Mode.QUEUED:
+    if mode is AutomationMode.QUEUED:
         if len(active) > MAX_QUEUED:
             return Admission(RunStatus.SKIPPED, f"more than {MAX_QUEUED} runs queued")
         return Admission(RunStatus.QUEUED, "waits for the earlier runs (mode queued)")

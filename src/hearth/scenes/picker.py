@@ -55,13 +55,16 @@ def _property(spec: CompiledSpec, key: str, label: str) -> dict[str, Any]:
     entry = spec.by_key[key]
     prop = entry.prop
     item: dict[str, Any] = {
-        "key": key, "label": label, "format": prop.format.value,
-        "watch": "report" in entry.ops, "write": "write" in entry.ops,
-        "numeric": prop.format in NUMERIC_FORMATS, "bool": prop.format is Format.BOOL,
-        "values": [{"value": o.value, "label": o.description or str(o.value)}
-                   for o in prop.values],
+        "key": key,
+        "label": label,
+        "format": prop.format.value,
+        "watch": "report" in entry.ops,
+        "write": "write" in entry.ops,
+        "numeric": prop.format in NUMERIC_FORMATS,
+        "bool": prop.format is Format.BOOL,
+        "values": [{"value": o.value, "label": o.description or str(o.value)} for o in prop.values],
         "unit": value_label(prop, "").strip() if prop.unit else "",
-    }  # fmt: skip
+    }
     if prop.range is not None:
         item["range"] = {"min": prop.range.min, "max": prop.range.max, "step": prop.range.step}
     return item
@@ -75,17 +78,30 @@ def choices(devices: Mapping[str, DeviceLabel]) -> list[dict[str, Any]]:
         labels = {(c.kind, c.key): c.label for c in present(spec.spec).controls}
         props = [_property(spec, key, labels.get(("property", key), key)) for key in spec.by_key]
         actions = [
-            {"key": f"{a.siid}.{a.aiid}", "label": labels.get(("action", f"{a.siid}.{a.aiid}"), ""),
-             "inputs": [_property(spec, k, labels.get(("property", k), k)) for k in a.inputs]}
+            {
+                "key": f"{a.siid}.{a.aiid}",
+                "label": labels.get(("action", f"{a.siid}.{a.aiid}"), ""),
+                "inputs": [_property(spec, k, labels.get(("property", k), k)) for k in a.inputs],
+            }
             for a in spec.actions.values()
-        ]  # fmt: skip
+        ]
         events = [
-            {"key": f"{e.siid}.{e.eiid}", "label": labels.get(("event", f"{e.siid}.{e.eiid}"), ""),
-             "args": [_property(spec, k, labels.get(("property", k), k)) for k in e.arguments]}
+            {
+                "key": f"{e.siid}.{e.eiid}",
+                "label": labels.get(("event", f"{e.siid}.{e.eiid}"), ""),
+                "args": [_property(spec, k, labels.get(("property", k), k)) for k in e.arguments],
+            }
             for e in spec.events.values()
-        ]  # fmt: skip
-        result.append({"id": device_id, "name": device.name, "properties": props,
-                       "actions": actions, "events": events})  # fmt: skip
+        ]
+        result.append(
+            {
+                "id": device_id,
+                "name": device.name,
+                "properties": props,
+                "actions": actions,
+                "events": events,
+            }
+        )
     return result
 
 

@@ -40,7 +40,7 @@ from hearth.hub.events import (
 )
 from hearth.hub.models import DeviceState
 from hearth.kit.clock import Clock
-from hearth.outbox import Publish
+from hearth.outbox import Publish, unit_of_work
 from hearth.relay import relayed
 from hearth.scenes import service
 from hearth.scenes.events import AutomationsChanged, SceneCommandSent
@@ -49,12 +49,12 @@ from hearth.scenes.matching import MISSING, conditions_hold, event_fires, proper
 from hearth.scenes.models import Automation, SceneRun, SceneTimer
 from hearth.scenes.modes import ACTIVE, RunStatus, admit, describe_chain, loop_in
 from hearth.scenes.rules import (
+    AutomationMode,
     AutomationRule,
-    Availability,
+    AvailabilityChange,
     AvailabilityTrigger,
     EventTrigger,
     InvokeAction,
-    Mode,
     PropertyCondition,
     PropertyTrigger,
     ScheduleTrigger,
@@ -272,9 +272,12 @@ class SceneRunner:
                 continue
             if event_fires(trigger, event.event, event.values):
                 cause = {
-                    "kind": "event", "index": index, "device_id": event.device_id,
-                    "event": event.event, "args": event.values,
-                }  # fmt: skip
+                    "kind": "event",
+                    "index": index,
+                    "device_id": event.device_id,
+                    "event": event.event,
+                    "args": event.values,
+                }
                 self._spawn(self.fire(automation, cause, self._chain_for(event.device_id)))
 
     def _judge_report(self, event: DeviceReportArrived, before: dict[str, Any]) -> None:
@@ -286,21 +289,32 @@ class SceneRunner:
             if property_fires(trigger, before[trigger.key], value):
                 previous = before[trigger.key]
                 cause = {
-                    "kind": "property", "index": index, "device_id": event.device_id,
-                    "key": trigger.key, "value": value,
+                    "kind": "property",
+                    "index": index,
+                    "device_id": event.device_id,
+                    "key": trigger.key,
+                    "value": value,
                     "before": None if previous is MISSING else previous,
-                }  # fmt: skip
+                }
                 self._spawn(self.fire(automation, cause, self._chain_for(event.device_id)))
 
     async def _availability(self, event: DeviceCameOnline | DeviceWentOffline) -> None:
         if relayed():
             return
-        to = Availability.ONLINE if isinstance(event, DeviceCameOnline) else Availability.OFFLINE
+        to = (
+            AvailabilityChange.ONLINE
+            if isinstance(event, DeviceCameOnline)
+            else AvailabilityChange.OFFLINE
+        )
         for automation, index in self.by_device.get(event.device_id, ()):
             trigger = automation.rule.triggers[index]
             if isinstance(trigger, AvailabilityTrigger) and trigger.to is to:
-                cause = {"kind": "availability", "index": index, "device_id": event.device_id,
-                         "to": to.value}  # fmt: skip
+                cause = {
+                    "kind": "availability",
+                    "index": index,
+                    "device_id": event.device_id,
+                    "to": to.value,
+                }
                 self._spawn(self.fire(automation, cause, []))
 
     # -- starting runs ------------------------------------------------------------------
@@ -342,22 +356,28 @@ class SceneRunner:
                 automation.rule.conditions, state=self._state, local_now=local(now, place)
             )
         # Parallel runs need no lock: nothing about earlier runs decides this one's fate.
-        parallel = automation.rule.mode is Mode.PARALLEL
+        parallel = automation.rule.mode is AutomationMode.PARALLEL
         async with self._locks[automation.id], db.transaction(self.sessions) as session:
             row = await session.get(Automation, automation.id, with_for_update=not parallel)
             if row is None or not (row.enabled or manual):
                 return None  # disabled or deleted a moment ago, on another process
             run = SceneRun(
-                home_id=automation.home_id, automation_id=automation.id,
-                actor_id=automation.actor_id, cause=cause, conditions=results, chain=chain,
-                actions=row.rule["actions"], started_at=now, updated_at=now,
-            )  # fmt: skip
+                home_id=automation.home_id,
+                automation_id=automation.id,
+                actor_id=automation.actor_id,
+                cause=cause,
+                conditions=results,
+                chain=chain,
+                actions=row.rule["actions"],
+                started_at=now,
+                updated_at=now,
+            )
             if not met:
                 run.status, run.reason, run.finished_at = RunStatus.NOT_MET.value, "", now
                 run.reason = "the conditions did not hold"
             elif parallel:
                 here = sum(1 for rid in self._runs if self._run_owner.get(rid) == automation.id)
-                decision = admit(Mode.PARALLEL, [("", RunStatus.RUNNING)] * here)
+                decision = admit(AutomationMode.PARALLEL, [("", RunStatus.RUNNING)] * here)
                 run.status, run.reason = decision.status.value, decision.reason
                 if decision.status is RunStatus.SKIPPED:
                     run.finished_at = now
@@ -407,11 +427,16 @@ class SceneRunner:
         async with db.transaction(self.sessions) as session:
             scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
             run = SceneRun(
-                home_id=scene.home_id, scene_id=scene.id, actor_id=user.id,
+                home_id=scene.home_id,
+                scene_id=scene.id,
+                actor_id=user.id,
                 status=RunStatus.RUNNING.value,
                 cause={"kind": "manual", "user_id": user.id, "by": user.display_name},
-                chain=[], actions=scene.actions, started_at=now, updated_at=now,
-            )  # fmt: skip
+                chain=[],
+                actions=scene.actions,
+                started_at=now,
+                updated_at=now,
+            )
             session.add(run)
             await session.flush()
             run_id = run.id
@@ -428,7 +453,7 @@ class SceneRunner:
                 reason="restarted by a newer trigger",
                 finished_at=now,
                 updated_at=now,
-            )  # fmt: skip
+            )
         )
         for run_id in run_ids:
             task = self._runs.get(run_id)
@@ -441,27 +466,39 @@ class SceneRunner:
         names = {a.id: a.name for a in self.automations.values()}
         described = describe_chain(chain, names)
         reason = f"stopped as a loop: {described}"
-        async with db.transaction(self.sessions) as session:
+        async with unit_of_work(self.sessions, self.publish) as session:
             row = await session.get(Automation, automation.id, with_for_update=True)
             if row is None or not row.enabled:
                 return
-            session.add(SceneRun(
-                home_id=automation.home_id, automation_id=automation.id, actor_id=None,
-                status=RunStatus.STOPPED.value, reason=reason, cause=cause, chain=chain,
-                actions=row.rule["actions"], started_at=now, updated_at=now, finished_at=now,
-            ))  # fmt: skip
-            events = await service.set_enabled(
+            session.add(
+                SceneRun(
+                    home_id=automation.home_id,
+                    automation_id=automation.id,
+                    actor_id=None,
+                    status=RunStatus.STOPPED.value,
+                    reason=reason,
+                    cause=cause,
+                    chain=chain,
+                    actions=row.rule["actions"],
+                    started_at=now,
+                    updated_at=now,
+                    finished_at=now,
+                )
+            )
+            await service.set_enabled(
                 session, automation=row, enabled=False, now=now, reason=reason[:300]
             )
             from hearth.notifications import service as notifications
 
             await notifications.notify(
-                session, user_ids=await service.member_ids(session, home_id=automation.home_id),
-                kind="scene", title=f"{automation.name} was stopped: it kept triggering itself",
-                body=described, link=f"/scenes/automations/{automation.id}",
-            )  # fmt: skip
+                session,
+                user_ids=await service.member_ids(session, home_id=automation.home_id),
+                kind="scene",
+                title=f"{automation.name} was stopped: it kept triggering itself",
+                body=described,
+                link=f"/scenes/automations/{automation.id}",
+            )
         log.warning("automation_loop_stopped", automation_id=automation.id, chain=chain)
-        await self.publish(*events)
 
     async def _place(self, home_id: str) -> Any:
         async with self.sessions() as session:
@@ -507,7 +544,7 @@ class SceneRunner:
                 .where(
                     SceneRun.automation_id == automation_id,
                     SceneRun.status == RunStatus.QUEUED.value,
-                )  # fmt: skip
+                )
                 .order_by(SceneRun.started_at, SceneRun.id)
             )
             if busy is not None or queued is None:
@@ -520,9 +557,7 @@ class SceneRunner:
         done = await session.execute(
             update(SceneRun)
             .where(SceneRun.id == run_id, SceneRun.status == current.value)
-            .values(
-                status=RunStatus.RUNNING.value, resume_at=None, updated_at=self.clock.now()
-            )  # fmt: skip
+            .values(status=RunStatus.RUNNING.value, resume_at=None, updated_at=self.clock.now())
             .returning(SceneRun.id)
         )
         return done.scalar() is not None
@@ -544,10 +579,14 @@ class SceneRunner:
         async with self.sessions() as session:
             found = await session.execute(
                 select(
-                    SceneTimer.id, SceneTimer.automation_id, SceneTimer.trigger_index,
+                    SceneTimer.id,
+                    SceneTimer.automation_id,
+                    SceneTimer.trigger_index,
                     SceneTimer.due_at,
-                ).where(SceneTimer.due_at <= now).limit(100)
-            )  # fmt: skip
+                )
+                .where(SceneTimer.due_at <= now)
+                .limit(100)
+            )
             timers = [(row[0], row[1], row[2], row[3]) for row in found]
             waiting = list(
                 await session.scalars(
@@ -566,11 +605,17 @@ class SceneRunner:
         async with db.transaction(self.sessions) as session:
             await session.execute(
                 update(SceneRun)
-                .where(SceneRun.status == RunStatus.RUNNING.value,
-                       SceneRun.updated_at < now - STALE_RUN)
-                .values(status=RunStatus.FAILED.value, finished_at=now, updated_at=now,
-                        reason="interrupted: the process carrying it out stopped")
-            )  # fmt: skip
+                .where(
+                    SceneRun.status == RunStatus.RUNNING.value,
+                    SceneRun.updated_at < now - STALE_RUN,
+                )
+                .values(
+                    status=RunStatus.FAILED.value,
+                    finished_at=now,
+                    updated_at=now,
+                    reason="interrupted: the process carrying it out stopped",
+                )
+            )
             await session.execute(delete(SceneRun).where(SceneRun.finished_at < now - KEEP_RUNS))
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_EVERY
@@ -592,12 +637,15 @@ class SceneRunner:
             assert isinstance(trigger, ScheduleTrigger | SunTrigger)
             following = next_fire(trigger, place, max(now, due_at))
             claim = (
-                update(SceneTimer).where(SceneTimer.id == timer_id, SceneTimer.due_at == due_at)
-                .values(due_at=following).returning(SceneTimer.id)
+                update(SceneTimer)
+                .where(SceneTimer.id == timer_id, SceneTimer.due_at == due_at)
+                .values(due_at=following)
+                .returning(SceneTimer.id)
                 if following is not None
-                else delete(SceneTimer).where(SceneTimer.id == timer_id,
-                                              SceneTimer.due_at == due_at).returning(SceneTimer.id)
-            )  # fmt: skip
+                else delete(SceneTimer)
+                .where(SceneTimer.id == timer_id, SceneTimer.due_at == due_at)
+                .returning(SceneTimer.id)
+            )
             claimed = (await session.execute(claim)).scalar() is not None
         if not claimed or not row.enabled:
             return

@@ -2,16 +2,16 @@
 
 Every function checks that the caller is a member of the home first; a scene,
 automation or run of another home answers ``NotFound``, exactly like one that does not
-exist. Rules are parsed (``rules``), then checked against the home's devices and specs
-(``checks``) before anything is written. Functions that change automations return the
-events to publish after commit.
+exist. Rules arrive validated (``schemas``, built on ``rules``) and are checked against
+the home's devices and specs (``checks``) before anything is written. Functions that
+change automations record ``AutomationsChanged`` on the session: the caller's unit of
+work publishes it once the change has committed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,12 +23,14 @@ from hearth.homes.models import HomeMember
 from hearth.homes.service import require_member
 from hearth.hub.catalog import compile_model
 from hearth.hub.models import Device, DeviceModel
+from hearth.outbox import record
 from hearth.scenes import rules
 from hearth.scenes.checks import HomeCatalog, check_actions, check_automation
 from hearth.scenes.events import AutomationsChanged
 from hearth.scenes.models import Automation, Scene, ScenePlace, SceneRun, SceneTimer
 from hearth.scenes.rules import AutomationRule, ScheduleTrigger, SunTrigger
-from hearth.scenes.timing import Place, next_fire, valid_timezone
+from hearth.scenes.schemas import AutomationIn, SceneIn, ScenePlaceIn
+from hearth.scenes.timing import Place, next_fire
 
 MAX_SCENES = 50
 MAX_AUTOMATIONS = 100
@@ -70,35 +72,31 @@ async def place_of(session: AsyncSession, *, home_id: str) -> Place:
     return Place(row.timezone, row.latitude, row.longitude)
 
 
+async def place_for_member(session: AsyncSession, *, user: User, home_id: str) -> Place:
+    """Return the place of one of the user's homes."""
+    await require_member(session, user, home_id)
+    return await place_of(session, home_id=home_id)
+
+
 async def set_place(
-    session: AsyncSession, *, user: User, home_id: str, timezone: str,
-    latitude: float | None = None, longitude: float | None = None, now: datetime,
-) -> tuple[Place, list[object]]:  # fmt: skip
+    session: AsyncSession, *, user: User, home_id: str, place: ScenePlaceIn, now: datetime
+) -> Place:
     """Set where a home is (owner only); schedules and sun times move with it."""
     await require_member(session, user, home_id, owner=True)
-    problems = []
-    if not valid_timezone(timezone):
-        problems.append({"field": "timezone", "message": "an IANA time zone, e.g. Europe/Paris"})
-    if (latitude is None) != (longitude is None):
-        problems.append({"field": "longitude", "message": "give both coordinates or neither"})
-    if latitude is not None and not -90 <= latitude <= 90:
-        problems.append({"field": "latitude", "message": "between -90 and 90"})
-    if longitude is not None and not -180 <= longitude <= 180:
-        problems.append({"field": "longitude", "message": "between -180 and 180"})
-    if problems:
-        raise InvalidInput.fields(problems)
     row = await session.get(ScenePlace, home_id)
     if row is None:
         row = ScenePlace(home_id=home_id)
         session.add(row)
-    row.timezone, row.latitude, row.longitude, row.updated_at = timezone, latitude, longitude, now
-    place = Place(timezone, latitude, longitude)
+    row.timezone, row.latitude, row.longitude = place.timezone, place.latitude, place.longitude
+    row.updated_at = now
+    where = Place(place.timezone, place.latitude, place.longitude)
     automations = list(
         await session.scalars(select(Automation).where(Automation.home_id == home_id))
     )
     for automation in automations:
-        await schedule(session, automation=automation, place=place, now=now)
-    return place, [AutomationsChanged(home_id, [a.id for a in automations])]
+        await schedule(session, automation=automation, place=where, now=now)
+    record(session, AutomationsChanged(home_id, [a.id for a in automations]))
+    return where
 
 
 # -- scenes -------------------------------------------------------------------------------
@@ -112,21 +110,24 @@ async def _count(session: AsyncSession, table: type[Scene] | type[Automation], h
 
 
 async def create_scene(
-    session: AsyncSession, *, user: User, home_id: str, name: Any, actions: Any, now: datetime
+    session: AsyncSession, *, user: User, home_id: str, scene: SceneIn, now: datetime
 ) -> Scene:
     """Create a manual scene in one of the user's homes."""
     await require_member(session, user, home_id)
     if await _count(session, Scene, home_id) >= MAX_SCENES:
         raise SceneLimitReached(f"a home has at most {MAX_SCENES} scenes")
-    parsed = rules.parse_actions(actions, in_scene=True)
-    check_actions(await home_catalog(session, home_id=home_id), parsed)
-    scene = Scene(
-        home_id=home_id, name=rules.clean_name(name), actions=[rules.to_json(a) for a in parsed],
-        created_by=user.id, created_at=now, updated_at=now,
-    )  # fmt: skip
-    session.add(scene)
+    check_actions(await home_catalog(session, home_id=home_id), scene.actions)
+    row = Scene(
+        home_id=home_id,
+        name=scene.name,
+        actions=[action.model_dump(mode="json") for action in scene.actions],
+        created_by=user.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
     await session.flush()
-    return scene
+    return row
 
 
 async def scene_for_member(session: AsyncSession, *, user: User, scene_id: str) -> Scene:
@@ -142,21 +143,23 @@ async def scene_for_member(session: AsyncSession, *, user: User, scene_id: str) 
 
 
 async def update_scene(
-    session: AsyncSession, *, user: User, scene_id: str, name: Any, actions: Any, now: datetime
+    session: AsyncSession, *, user: User, scene_id: str, scene: SceneIn, now: datetime
 ) -> Scene:
     """Rename a scene and replace its actions."""
-    scene = await scene_for_member(session, user=user, scene_id=scene_id)
-    parsed = rules.parse_actions(actions, in_scene=True)
-    check_actions(await home_catalog(session, home_id=scene.home_id), parsed)
-    scene.name, scene.actions = rules.clean_name(name), [rules.to_json(a) for a in parsed]
-    scene.updated_at = now
-    return scene
+    row = await scene_for_member(session, user=user, scene_id=scene_id)
+    check_actions(await home_catalog(session, home_id=row.home_id), scene.actions)
+    row.name = scene.name
+    row.actions = [action.model_dump(mode="json") for action in scene.actions]
+    row.updated_at = now
+    return row
 
 
-async def delete_scene(session: AsyncSession, *, user: User, scene_id: str) -> None:
-    """Delete a scene (automations that ran it log the step as failed from then on)."""
+async def delete_scene(session: AsyncSession, *, user: User, scene_id: str) -> str:
+    """Delete a scene (automations that ran it log the step as failed from then on);
+    return the id of the home it was in."""
     scene = await scene_for_member(session, user=user, scene_id=scene_id)
     await session.delete(scene)
+    return scene.home_id
 
 
 async def list_scenes(session: AsyncSession, *, user: User, home_id: str) -> list[Scene]:
@@ -193,28 +196,28 @@ async def schedule(
 
 
 async def create_automation(
-    session: AsyncSession, *, user: User, home_id: str, body: dict[str, Any], now: datetime
-) -> tuple[Automation, list[object]]:
+    session: AsyncSession, *, user: User, home_id: str, automation: AutomationIn, now: datetime
+) -> Automation:
     """Create an automation in one of the user's homes; it runs as this user."""
     await require_member(session, user, home_id)
     if await _count(session, Automation, home_id) >= MAX_AUTOMATIONS:
         raise SceneLimitReached(f"a home has at most {MAX_AUTOMATIONS} automations")
-    name = rules.clean_name(body.get("name"))
-    rule = rules.parse_automation(body)
-    check_automation(await home_catalog(session, home_id=home_id), rule)
-    enabled = body.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise InvalidInput.fields([{"field": "enabled", "message": "true or false"}])
-    automation = Automation(
-        home_id=home_id, name=name, enabled=enabled, mode=rule.mode.value,
-        rule=rules.rule_json(rule), created_by=user.id, created_at=now, updated_at=now,
-    )  # fmt: skip
-    session.add(automation)
-    await session.flush()
-    await schedule(
-        session, automation=automation, place=await place_of(session, home_id=home_id), now=now
+    check_automation(await home_catalog(session, home_id=home_id), automation)
+    row = Automation(
+        home_id=home_id,
+        name=automation.name,
+        enabled=automation.enabled is not False,
+        mode=automation.mode.value,
+        rule=automation.document(),
+        created_by=user.id,
+        created_at=now,
+        updated_at=now,
     )
-    return automation, [AutomationsChanged(home_id, [automation.id])]
+    session.add(row)
+    await session.flush()
+    await schedule(session, automation=row, place=await place_of(session, home_id=home_id), now=now)
+    record(session, AutomationsChanged(home_id, [row.id]))
+    return row
 
 
 async def automation_for_member(
@@ -232,45 +235,61 @@ async def automation_for_member(
 
 
 async def update_automation(
-    session: AsyncSession, *, user: User, automation_id: str, body: dict[str, Any], now: datetime
-) -> tuple[Automation, list[object]]:
+    session: AsyncSession,
+    *,
+    user: User,
+    automation_id: str,
+    automation: AutomationIn,
+    now: datetime,
+) -> Automation:
     """Replace an automation's name and rule; it then runs as the user who saved it."""
-    automation = await automation_for_member(session, user=user, automation_id=automation_id)
-    name = rules.clean_name(body.get("name"))
-    rule = rules.parse_automation(body)
-    check_automation(await home_catalog(session, home_id=automation.home_id), rule)
-    automation.name, automation.mode, automation.rule = name, rule.mode.value, rules.rule_json(rule)
-    automation.created_by, automation.updated_at = user.id, now
-    if isinstance(body.get("enabled"), bool):
-        automation.enabled = body["enabled"]
-        automation.disabled_reason = None
-    place = await place_of(session, home_id=automation.home_id)
-    await schedule(session, automation=automation, place=place, now=now)
-    return automation, [AutomationsChanged(automation.home_id, [automation.id])]
+    row = await automation_for_member(session, user=user, automation_id=automation_id)
+    check_automation(await home_catalog(session, home_id=row.home_id), automation)
+    row.name, row.mode, row.rule = automation.name, automation.mode.value, automation.document()
+    row.created_by, row.updated_at = user.id, now
+    if automation.enabled is not None:
+        row.enabled = automation.enabled
+        row.disabled_reason = None
+    place = await place_of(session, home_id=row.home_id)
+    await schedule(session, automation=row, place=place, now=now)
+    record(session, AutomationsChanged(row.home_id, [row.id]))
+    return row
 
 
 async def set_enabled(
-    session: AsyncSession, *, automation: Automation, enabled: bool, now: datetime,
+    session: AsyncSession,
+    *,
+    automation: Automation,
+    enabled: bool,
+    now: datetime,
     reason: str | None = None,
-) -> list[object]:  # fmt: skip
+) -> None:
     """Enable or disable an automation (its timers follow); ``reason`` says why hearth did."""
     automation.enabled, automation.disabled_reason = enabled, None if enabled else reason
     automation.updated_at = now
     place = await place_of(session, home_id=automation.home_id)
     await schedule(session, automation=automation, place=place, now=now)
-    return [AutomationsChanged(automation.home_id, [automation.id])]
+    record(session, AutomationsChanged(automation.home_id, [automation.id]))
 
 
-async def delete_automation(
-    session: AsyncSession, *, user: User, automation_id: str
-) -> list[object]:
-    """Delete an automation with its timers and its log."""
+async def switch(
+    session: AsyncSession, *, user: User, automation_id: str, enabled: bool, now: datetime
+) -> Automation:
+    """Enable or disable one of the user's automations (enabling clears a stop for looping)."""
+    automation = await automation_for_member(session, user=user, automation_id=automation_id)
+    await set_enabled(session, automation=automation, enabled=enabled, now=now)
+    return automation
+
+
+async def delete_automation(session: AsyncSession, *, user: User, automation_id: str) -> str:
+    """Delete an automation with its timers and its log; return the id of its home."""
     automation = await automation_for_member(session, user=user, automation_id=automation_id)
     home_id = automation.home_id
     await session.execute(delete(SceneRun).where(SceneRun.automation_id == automation_id))
     await session.execute(delete(SceneTimer).where(SceneTimer.automation_id == automation_id))
     await session.delete(automation)
-    return [AutomationsChanged(home_id, [automation_id])]
+    record(session, AutomationsChanged(home_id, [automation_id]))
+    return home_id
 
 
 async def list_automations(session: AsyncSession, *, user: User, home_id: str) -> list[Automation]:
@@ -285,9 +304,13 @@ async def list_automations(session: AsyncSession, *, user: User, home_id: str) -
 
 
 async def runs_of(
-    session: AsyncSession, *, user: User, automation_id: str | None = None,
-    scene_id: str | None = None, limit: int = LOG_PAGE,
-) -> Sequence[SceneRun]:  # fmt: skip
+    session: AsyncSession,
+    *,
+    user: User,
+    automation_id: str | None = None,
+    scene_id: str | None = None,
+    limit: int = LOG_PAGE,
+) -> Sequence[SceneRun]:
     """Return the newest runs of an automation or a scene of the user's homes."""
     query = select(SceneRun)
     if automation_id is not None:

@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Scope, Send
 from hearth import __version__
 from hearth.bootstrap import Hearth
 from hearth.config import Settings
+from hearth.scenes import api as scenes_api
+from hearth.scenes import pages as scenes_pages
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
 from hearth.web.routes import (
@@ -29,7 +31,6 @@ from hearth.web.routes import (
     api_mall,
     api_notifications,
     api_partner,
-    api_scenes,
     broker_hooks,
     certification_pages,
     funding_pages,
@@ -39,7 +40,6 @@ from hearth.web.routes import (
     pages,
     partner_pages,
     platform_pages,
-    scene_pages,
     specs,
     store_pages,
 )
@@ -85,14 +85,14 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (api_notifications.router, API),
     (api_funding.router, API),
     (api_funding_partner.router, API),
-    (api_scenes.router, API),
+    (scenes_api.router, API),
     (api_homes.router, API),
     (api_partner.router, API),
     (api_certification.router, API),
     (media.router, ""),
     (home_pages.router, ""),
     (pages.router, ""),
-    (scene_pages.router, ""),
+    (scenes_pages.router, ""),
     (funding_pages.router, ""),
     (partner_pages.router, ""),
     (platform_pages.router, ""),

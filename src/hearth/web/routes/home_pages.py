@@ -19,8 +19,8 @@ from hearth.homes import board, invitations, placement, rooms
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeAction, HomeRole, allows, parse_role
 from hearth.hub import binding
+from hearth.scenes.pages import scene_strip
 from hearth.web.deps import CurrentUser, HearthDep, OptionalUser, SessionDep
-from hearth.web.routes.scene_pages import scene_strip
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -11,7 +11,7 @@ import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +19,10 @@ from hearth.accounts.models import User
 from hearth.errors import InvalidInput, NotFound
 from hearth.homes import service as homes
 from hearth.scenes import picker, service
+from hearth.scenes.api import runner_of
 from hearth.scenes.models import Automation, Scene
-from hearth.web.deps import CurrentUser, HearthDep, SessionDep
-from hearth.web.routes.api_scenes import runner_of
+from hearth.scenes.schemas import AutomationSwitchForm, ScenePlaceForm, SceneRunForm
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -50,38 +51,60 @@ async def _describer(session: AsyncSession, home_id: str) -> picker.Describer:
 
 async def scene_strip(session: AsyncSession, *, user: User, home_id: str) -> dict[str, Any]:
     """Context for ``scenes/_strip.html``: the home's scenes as tap-to-run buttons."""
-    return {"strip_scenes": await service.list_scenes(session, user=user, home_id=home_id),
-            "strip_home_id": home_id}  # fmt: skip
+    return {
+        "strip_scenes": await service.list_scenes(session, user=user, home_id=home_id),
+        "strip_home_id": home_id,
+    }
 
 
 @router.get("/scenes")
 async def scenes_page(
-    request: Request, user: CurrentUser, session: SessionDep, home: str | None = None,
-    ran: str | None = None, place_error: str | None = None,
-) -> Response:  # fmt: skip
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    home: str | None = None,
+    ran: str | None = None,
+    place_error: str | None = None,
+) -> Response:
+    """Show a home's scenes and automations, with its place."""
     chosen, all_homes = await _home(session, user, home)
     if chosen is None:
-        return render(request, "scenes/index.html", user=user, active="scenes", home=None,
-                      homes=[])  # fmt: skip
+        return render(request, "scenes/index.html", user=user, active="scenes", home=None, homes=[])
     current, role = chosen
     scenes = await service.list_scenes(session, user=user, home_id=current.id)
     automations = await service.list_automations(session, user=user, home_id=current.id)
     describe = await _describer(session, current.id)
     last = await service.last_runs(session, automation_ids=[a.id for a in automations])
     return render(
-        request, "scenes/index.html", user=user, active="scenes", home=current,
-        owner=role.value == "owner", homes=[h for h, _ in all_homes], scenes=scenes,
-        automations=automations, describe=describe, last=last,
-        place=await service.place_of(session, home_id=current.id), ran=ran,
+        request,
+        "scenes/index.html",
+        user=user,
+        active="scenes",
+        home=current,
+        owner=role.value == "owner",
+        homes=[h for h, _ in all_homes],
+        scenes=scenes,
+        automations=automations,
+        describe=describe,
+        last=last,
+        place=await service.place_of(session, home_id=current.id),
+        ran=ran,
         place_error=place_error,
-    )  # fmt: skip
+    )
 
 
 def _builder(
-    request: Request, user: User, *, kind: str, home_id: str, item: Scene | Automation | None,
-    choices: list[dict[str, Any]], scenes: list[Scene], automations: list[Automation],
+    request: Request,
+    user: User,
+    *,
+    kind: str,
+    home_id: str,
+    item: Scene | Automation | None,
+    choices: list[dict[str, Any]],
+    scenes: list[Scene],
+    automations: list[Automation],
     located: bool,
-) -> Response:  # fmt: skip
+) -> Response:
     initial: dict[str, Any] | None = None
     if isinstance(item, Scene):
         initial = {"actions": item.actions}
@@ -95,36 +118,58 @@ def _builder(
         save = f"{api}/automations/{item.id}" if item else f"{api}/homes/{home_id}/automations"
         done = "/scenes/automations/{id}"
     data = {
-        "kind": kind, "devices": choices, "initial": initial, "located": located,
+        "kind": kind,
+        "devices": choices,
+        "initial": initial,
+        "located": located,
         "scenes": [{"id": s.id, "name": s.name} for s in scenes],
-        "automations": [{"id": a.id, "name": a.name} for a in automations
-                        if item is None or a.id != item.id],
-        "save_url": save, "method": "PUT" if item else "POST", "done_url": done,
-    }  # fmt: skip
+        "automations": [
+            {"id": a.id, "name": a.name} for a in automations if item is None or a.id != item.id
+        ],
+        "save_url": save,
+        "method": "PUT" if item else "POST",
+        "done_url": done,
+    }
     return render(
-        request, "scenes/build.html", user=user, active="scenes", kind=kind, item=item,
-        home_id=home_id, data=json.dumps(data).replace("</", "<\\/"),
-    )  # fmt: skip
+        request,
+        "scenes/build.html",
+        user=user,
+        active="scenes",
+        kind=kind,
+        item=item,
+        home_id=home_id,
+        data=json.dumps(data).replace("</", "<\\/"),
+    )
 
 
 async def _builder_for(
-    request: Request, user: User, session: AsyncSession, kind: str, home_id: str,
+    request: Request,
+    user: User,
+    session: AsyncSession,
+    kind: str,
+    home_id: str,
     item: Scene | Automation | None,
-) -> Response:  # fmt: skip
+) -> Response:
     await homes.require_member(session, user, home_id)
     devices = await picker.home_devices(session, home_id=home_id)
     return _builder(
-        request, user, kind=kind, home_id=home_id, item=item, choices=picker.choices(devices),
+        request,
+        user,
+        kind=kind,
+        home_id=home_id,
+        item=item,
+        choices=picker.choices(devices),
         scenes=await service.scenes_of_home(session, home_id=home_id),
         automations=await service.automations_of_home(session, home_id=home_id),
         located=(await service.place_of(session, home_id=home_id)).located,
-    )  # fmt: skip
+    )
 
 
 @router.get("/scenes/new")
 async def new_scene(
     request: Request, user: CurrentUser, session: SessionDep, home: Annotated[str, Query()]
 ) -> Response:
+    """Open the builder for a new scene."""
     return await _builder_for(request, user, session, "scene", home, None)
 
 
@@ -132,6 +177,7 @@ async def new_scene(
 async def new_automation(
     request: Request, user: CurrentUser, session: SessionDep, home: Annotated[str, Query()]
 ) -> Response:
+    """Open the builder for a new automation."""
     return await _builder_for(request, user, session, "automation", home, None)
 
 
@@ -139,6 +185,7 @@ async def new_automation(
 async def edit_scene(
     scene_id: str, request: Request, user: CurrentUser, session: SessionDep
 ) -> Response:
+    """Open the builder on a saved scene."""
     scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
     return await _builder_for(request, user, session, "scene", scene.home_id, scene)
 
@@ -147,6 +194,7 @@ async def edit_scene(
 async def edit_automation(
     automation_id: str, request: Request, user: CurrentUser, session: SessionDep
 ) -> Response:
+    """Open the builder on a saved automation."""
     found = await service.automation_for_member(session, user=user, automation_id=automation_id)
     return await _builder_for(request, user, session, "automation", found.home_id, found)
 
@@ -155,27 +203,36 @@ async def edit_automation(
 async def automation_page(
     automation_id: str, request: Request, user: CurrentUser, session: SessionDep
 ) -> Response:
+    """Show an automation and its execution log."""
     found = await service.automation_for_member(session, user=user, automation_id=automation_id)
     runs = await service.runs_of(session, user=user, automation_id=automation_id)
     return render(
-        request, "scenes/automation.html", user=user, active="scenes", automation=found,
-        runs=runs, describe=await _describer(session, found.home_id),
-    )  # fmt: skip
+        request,
+        "scenes/automation.html",
+        user=user,
+        active="scenes",
+        automation=found,
+        runs=runs,
+        describe=await _describer(session, found.home_id),
+    )
 
 
 @router.post("/scenes/automations/{automation_id}/switch")
 async def switch_automation(
-    automation_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks, enabled: Annotated[bool, Form()],
-    back: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
-    found = await service.automation_for_member(session, user=user, automation_id=automation_id)
-    events = await service.set_enabled(
-        session, automation=found, enabled=enabled, now=hearth.clock.now()
+    automation_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[AutomationSwitchForm, Form()],
+) -> Response:
+    """Turn an automation on or off, then go back where the switch was."""
+    found = await service.switch(
+        session, user=user, automation_id=automation_id, enabled=form.enabled, now=now
     )
-    background.add_task(hearth.publish, *events)
     target = (
-        f"/scenes?home={found.home_id}" if back == "list" else f"/scenes/automations/{found.id}"
+        f"/scenes?home={found.home_id}"
+        if form.back == "list"
+        else f"/scenes/automations/{found.id}"
     )
     return RedirectResponse(target, status_code=303)
 
@@ -184,62 +241,52 @@ async def switch_automation(
 async def run_automation_now(
     automation_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep
 ) -> Response:
+    """Run an automation's actions now."""
     await service.automation_for_member(session, user=user, automation_id=automation_id)
     await runner_of(hearth).run_automation(user=user, automation_id=automation_id)
     return RedirectResponse(f"/scenes/automations/{automation_id}", status_code=303)
 
 
 @router.post("/scenes/automations/{automation_id}/delete")
-async def delete_automation(
-    automation_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
-) -> Response:  # fmt: skip
-    found = await service.automation_for_member(session, user=user, automation_id=automation_id)
-    home_id = found.home_id
-    events = await service.delete_automation(session, user=user, automation_id=automation_id)
-    background.add_task(hearth.publish, *events)
+async def delete_automation(automation_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    """Delete an automation with its log."""
+    home_id = await service.delete_automation(session, user=user, automation_id=automation_id)
     return RedirectResponse(f"/scenes?home={home_id}", status_code=303)
 
 
 @router.post("/scenes/{scene_id}/run")
 async def run_scene_now(
-    scene_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    back: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
+    scene_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    hearth: HearthDep,
+    form: Annotated[SceneRunForm, Form()],
+) -> Response:
+    """Run a scene now, then go back where it was tapped."""
     scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
     run_id = await runner_of(hearth).run_scene(user=user, scene_id=scene_id)
-    target = "/" if back == "home" else f"/scenes?home={scene.home_id}&ran={run_id}"
+    target = "/" if form.back == "home" else f"/scenes?home={scene.home_id}&ran={run_id}"
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/scenes/{scene_id}/delete")
 async def delete_scene(scene_id: str, user: CurrentUser, session: SessionDep) -> Response:
-    scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
-    home_id = scene.home_id
-    await service.delete_scene(session, user=user, scene_id=scene_id)
+    """Delete a scene."""
+    home_id = await service.delete_scene(session, user=user, scene_id=scene_id)
     return RedirectResponse(f"/scenes?home={home_id}", status_code=303)
 
 
 @router.post("/scenes/place")
 async def set_place(
-    request: Request, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks, home: Annotated[str, Form()],
-    timezone: Annotated[str, Form(max_length=64)],
-    latitude: Annotated[str, Form(max_length=20)] = "",
-    longitude: Annotated[str, Form(max_length=20)] = "",
-) -> Response:  # fmt: skip
-    back = f"/scenes?home={quote(home)}"
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[ScenePlaceForm, Form()],
+) -> Response:
+    """Set where the home is; a wrong value comes back named on the Scenes tab."""
+    back = f"/scenes?home={quote(form.home)}"
     try:
-        lat = float(latitude) if latitude.strip() else None
-        lon = float(longitude) if longitude.strip() else None
-    except ValueError:
-        return RedirectResponse(f"{back}&place_error=coordinates+are+numbers", status_code=303)
-    try:
-        _, events = await service.set_place(
-            session, user=user, home_id=home, timezone=timezone.strip(), latitude=lat,
-            longitude=lon, now=hearth.clock.now(),
-        )  # fmt: skip
+        await service.set_place(session, user=user, home_id=form.home, place=form.place(), now=now)
     except InvalidInput as err:
         return RedirectResponse(f"{back}&place_error={quote(err.message)}", status_code=303)
-    background.add_task(hearth.publish, *events)
-    return RedirectResponse(f"/scenes?home={home}", status_code=303)
+    return RedirectResponse(f"/scenes?home={form.home}", status_code=303)
