@@ -45,7 +45,7 @@ from hearth.hub.mqtt import MqttLink
 from hearth.hub.simulator import Fleet, SimulatedDevice, read_fleet
 from hearth.hub.traffic import TrafficLink
 from hearth.kit.clock import Clock
-from hearth.outbox import Publish
+from hearth.outbox import Publish, record, unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -214,13 +214,12 @@ class DeviceCloud:
     async def upkeep_once(self, *, prune: bool = False) -> None:
         """Mark silent devices offline, time out orphaned commands, maybe prune history."""
         now = self.clock.now()
-        async with db.transaction(self.sessions) as session:
+        async with unit_of_work(self.sessions, self.publish) as session:
             offline = await upkeep.mark_silent_offline(session, now=now)
             answered = await upkeep.time_out_orphans(session, now=now)
-        if offline:
-            await self.publish(DeviceUpdatesApplied(offline))
-        if answered:
-            await self.publish(*answered)
+            if offline:
+                record(session, DeviceUpdatesApplied(offline))
+            record(session, *answered)
         if prune:
             async with db.transaction(self.sessions) as session:
                 pruned = await upkeep.prune_history(

@@ -43,7 +43,7 @@ from hearth.hub.state import Twin, apply_desired
 from hearth.hub.status import FINISHED, CommandStatus
 from hearth.kit.clock import Clock
 from hearth.kit.ids import new_id
-from hearth.outbox import Publish
+from hearth.outbox import Publish, record, unit_of_work
 
 POLL = 0.5
 MAX_TIMEOUT = 60.0
@@ -233,7 +233,7 @@ class Commands:
         self, command_id: str, target: CommandStatus, result: dict[str, Any] | None = None
     ) -> bool:
         """Move a command still in flight to ``target``; tell whether this call did it."""
-        async with db.transaction(self.sessions) as session:
+        async with unit_of_work(self.sessions, self.publish) as session:
             done = await session.execute(
                 update(Command)
                 .where(
@@ -244,10 +244,9 @@ class Commands:
                 .returning(Command.device_id)
             )
             device_id = done.scalar()
-        if device_id is None:
-            return False
-        await self.publish(CommandAnswered(command_id, device_id, target.value))
-        return True
+            if device_id is not None:
+                record(session, CommandAnswered(command_id, device_id, target.value))
+        return device_id is not None
 
     async def _outcome(self, command: Command, answer_within: float) -> Command:
         answered = self._answers.setdefault(command.id, asyncio.Event())

@@ -25,7 +25,7 @@ from hearth.errors import DeviceError, HearthError, NotFound
 from hearth.hub.commands import Commands
 from hearth.kit.clock import Clock
 from hearth.notifications import service as notifications
-from hearth.outbox import Publish, unit_of_work
+from hearth.outbox import Publish, record, unit_of_work
 from hearth.scenes import service
 from hearth.scenes.events import SceneCommandSent, SceneRunFinished
 from hearth.scenes.models import Automation, Scene, SceneRun
@@ -112,11 +112,11 @@ class Executor:
             if not await self._save(run_id, steps, index + 1, RunStatus.RUNNING, None):
                 return None  # cancelled meanwhile (restart mode, or the user)
         final = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
-        if not await self._save(run_id, steps, len(actions), final, None):
-            return None
-        await self.publish(
-            SceneRunFinished(run.id, run.home_id, final.value, run.automation_id, run.scene_id)
+        finished = SceneRunFinished(
+            run.id, run.home_id, final.value, run.automation_id, run.scene_id
         )
+        if not await self._save(run_id, steps, len(actions), final, None, finished):
+            return None
         return final
 
     def _step(
@@ -133,8 +133,11 @@ class Executor:
         next_step: int,
         status: RunStatus,
         resume_at: Any,
+        finished: SceneRunFinished | None = None,
     ) -> bool:
-        """Write progress if the run is still running here; False if it was cancelled."""
+        """Write progress if the run is still running here; False if it was cancelled.
+
+        ``finished`` is told once the last step's write has committed."""
         now = self.clock.now()
         values: dict[str, Any] = {
             "steps": steps,
@@ -145,14 +148,17 @@ class Executor:
         }
         if status not in (RunStatus.RUNNING, RunStatus.WAITING):
             values["finished_at"] = now
-        async with db.transaction(self.sessions) as session:
+        async with unit_of_work(self.sessions, self.publish) as session:
             done = await session.execute(
                 update(SceneRun)
                 .where(SceneRun.id == run_id, SceneRun.status == RunStatus.RUNNING.value)
                 .values(**values)
                 .returning(SceneRun.id)
             )
-            return done.scalar() is not None
+            saved = done.scalar() is not None
+            if saved and finished is not None:
+                record(session, finished)
+        return saved
 
     async def _act(
         self, run: SceneRun, actor: User | None, action: object, index: int, chain: list[str]
@@ -160,7 +166,7 @@ class Executor:
         if isinstance(action, SetAction | InvokeAction):
             return await self._command(run, actor, action, index, chain)
         if isinstance(action, NotifyAction):
-            async with db.transaction(self.sessions) as session:
+            async with unit_of_work(self.sessions, self.publish) as session:
                 members = await service.member_ids(session, home_id=run.home_id)
                 link = (
                     f"/scenes/automations/{run.automation_id}" if run.automation_id else "/scenes"
