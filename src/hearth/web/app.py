@@ -16,13 +16,15 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hearth import __version__, metrics
+from hearth.accounts import api as accounts_api
+from hearth.accounts import pages as accounts_pages
+from hearth.community import pages as community_pages
 from hearth.config import Settings
 from hearth.funding import worker as funding_worker
 from hearth.mall.certification import service as certification
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
-    api_accounts,
     api_certification,
     api_devices,
     api_funding,
@@ -40,7 +42,6 @@ from hearth.web.routes import (
     health,
     home_pages,
     media,
-    pages,
     partner_pages,
     platform_pages,
     scene_pages,
@@ -126,7 +127,7 @@ API = "/api/v1"
 # Every area's routers, in one list: JSON routers under /api/v1, pages at the root.
 ROUTERS: list[tuple[APIRouter, str]] = [
     (health.router, ""),
-    (api_accounts.router, API),
+    (accounts_api.router, API),
     (api_ledger.router, API),
     (specs.router, API),
     (api_devices.router, API),
@@ -142,7 +143,8 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (api_certification.router, API),
     (media.router, ""),
     (home_pages.router, ""),
-    (pages.router, ""),
+    (accounts_pages.router, ""),
+    (community_pages.router, ""),
     (scene_pages.router, ""),
     (funding_pages.router, ""),
     (partner_pages.router, ""),
