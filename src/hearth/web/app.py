@@ -22,6 +22,8 @@ from hearth.community import pages as community_pages
 from hearth.config import Settings
 from hearth.funding import worker as funding_worker
 from hearth.mall.certification import service as certification
+from hearth.notifications import api as notifications_api
+from hearth.notifications import pages as notifications_pages
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
@@ -33,7 +35,6 @@ from hearth.web.routes import (
     api_ledger,
     api_makers,
     api_mall,
-    api_notifications,
     api_partner,
     api_scenes,
     broker_hooks,
@@ -134,7 +135,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (api_makers.router, API),
     (broker_hooks.router, API),
     (api_mall.router, API),
-    (api_notifications.router, API),
+    (notifications_api.router, API),
     (api_funding.router, API),
     (api_funding_partner.router, API),
     (api_scenes.router, API),
@@ -150,6 +151,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (partner_pages.router, ""),
     (platform_pages.router, ""),
     (store_pages.router, ""),
+    (notifications_pages.router, ""),
     (certification_pages.router, ""),
 ]
 
