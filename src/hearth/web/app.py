@@ -24,6 +24,7 @@ from hearth.funding import worker as funding_worker
 from hearth.mall.certification import service as certification
 from hearth.notifications import api as notifications_api
 from hearth.notifications import pages as notifications_pages
+from hearth.payments import api as payments_api
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
@@ -32,7 +33,6 @@ from hearth.web.routes import (
     api_funding,
     api_funding_partner,
     api_homes,
-    api_ledger,
     api_makers,
     api_mall,
     api_partner,
@@ -129,7 +129,7 @@ API = "/api/v1"
 ROUTERS: list[tuple[APIRouter, str]] = [
     (health.router, ""),
     (accounts_api.router, API),
-    (api_ledger.router, API),
+    (payments_api.router, API),
     (specs.router, API),
     (api_devices.router, API),
     (api_makers.router, API),
