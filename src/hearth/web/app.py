@@ -21,6 +21,14 @@ from hearth.accounts import pages as accounts_pages
 from hearth.community import pages as community_pages
 from hearth.config import Settings
 from hearth.funding import worker as funding_worker
+from hearth.mall import api as mall_api
+from hearth.mall import api_partner as mall_api_partner
+from hearth.mall import pages as mall_pages
+from hearth.mall import pages_media as mall_pages_media
+from hearth.mall import pages_partner as mall_pages_partner
+from hearth.mall import pages_platform as mall_pages_platform
+from hearth.mall.certification import api as certification_api
+from hearth.mall.certification import pages as certification_pages
 from hearth.mall.certification import service as certification
 from hearth.notifications import api as notifications_api
 from hearth.notifications import pages as notifications_pages
@@ -28,26 +36,18 @@ from hearth.payments import api as payments_api
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
-    api_certification,
     api_devices,
     api_funding,
     api_funding_partner,
     api_homes,
     api_makers,
-    api_mall,
-    api_partner,
     api_scenes,
     broker_hooks,
-    certification_pages,
     funding_pages,
     health,
     home_pages,
-    media,
-    partner_pages,
-    platform_pages,
     scene_pages,
     specs,
-    store_pages,
 )
 from hearth.web.templating import make_templates
 
@@ -134,23 +134,23 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (api_devices.router, API),
     (api_makers.router, API),
     (broker_hooks.router, API),
-    (api_mall.router, API),
+    (mall_api.router, API),
     (notifications_api.router, API),
     (api_funding.router, API),
     (api_funding_partner.router, API),
     (api_scenes.router, API),
     (api_homes.router, API),
-    (api_partner.router, API),
-    (api_certification.router, API),
-    (media.router, ""),
+    (mall_api_partner.router, API),
+    (certification_api.router, API),
+    (mall_pages_media.router, ""),
     (home_pages.router, ""),
     (accounts_pages.router, ""),
     (community_pages.router, ""),
     (scene_pages.router, ""),
     (funding_pages.router, ""),
-    (partner_pages.router, ""),
-    (platform_pages.router, ""),
-    (store_pages.router, ""),
+    (mall_pages_partner.router, ""),
+    (mall_pages_platform.router, ""),
+    (mall_pages.router, ""),
     (notifications_pages.router, ""),
     (certification_pages.router, ""),
 ]

@@ -1,4 +1,4 @@
-"""Public mall pages: the store directory and each partner's store."""
+"""Public mall pages (HTML): the store directory and each partner's store."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hearth.mall import media, partners
+from hearth.mall.pages_partner import format_money
 from hearth.web.deps import OptionalUser, SessionDep
 from hearth.web.routes.funding_pages import store_campaigns, store_listings
-from hearth.web.routes.partner_pages import format_money
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
