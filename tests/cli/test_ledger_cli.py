@@ -13,6 +13,7 @@ from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
 from hearth.config import Settings
+from hearth.kit.clock import utcnow
 from hearth.kit.money import Money
 from hearth.payments import charges
 from hearth.payments.sandbox import SandboxProvider
@@ -67,6 +68,7 @@ async def data_dir(tmp_path: Path) -> Path:
             reference="pledge-1",
             idempotency_key="p",
             commission_bp=500,
+            now=utcnow(),
         )
         await charges.refund(
             sessions,
@@ -74,6 +76,7 @@ async def data_dir(tmp_path: Path) -> Path:
             payment_id=charged.payment.id,
             idempotency_key="r",
             amount=Money(5000, "CNY"),
+            now=utcnow(),
         )
     finally:
         await engine.dispose()

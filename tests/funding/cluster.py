@@ -110,7 +110,10 @@ async def seed_sale(
                 session.add(user)
                 users.append(user)
             await session.flush()
-            tokens = [(await accounts.create_token(session, user=u, name="sale"))[1] for u in users]
+            tokens = [
+                (await accounts.create_token(session, user=u, name="sale", now=now))[1]
+                for u in users
+            ]
         provider = SandboxProvider(sessions)
         backers = []
         for user, token in zip(users, tokens, strict=True):

@@ -23,9 +23,12 @@ async def test_each_user_reads_only_their_own_inbox_and_marks_it_read(hearth: He
         tom_id = (await signup(tom, "tom"))["id"]
         async with hearth.sessions() as session, session.begin():
             await service.notify(
-                session, user_ids=[mei_id, mei_id], kind="test.hello", title="Hello  Mei",
+                session,
+                user_ids=[mei_id, mei_id],
+                kind="test.hello",
+                title="Hello  Mei",
                 link="/store",
-            )  # fmt: skip
+            )
             [for_tom] = await service.notify(
                 session, user_ids=[tom_id], kind="test.hello", title="Hello Tom"
             )

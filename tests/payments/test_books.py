@@ -55,6 +55,7 @@ async def test_a_posted_entry_set_reads_back_with_its_entries(hearth: Hearth) ->
             reference="ticket-7",
             idempotency_key="adj-1",
             memo="goodwill",
+            at=hearth.clock.now(),
         )
     async with hearth.sessions() as session:
         again = await books.entry_set(session, entry_set_id=posted.id)
@@ -73,6 +74,7 @@ async def test_posting_the_same_key_twice_writes_once(hearth: Hearth) -> None:
                 reason=Reason.ADJUSTMENT,
                 reference="r",
                 idempotency_key="adj-1",
+                at=hearth.clock.now(),
             )
     assert await count(hearth, LedgerEntrySet) == 1
     assert await count(hearth, LedgerEntry) == 2
@@ -86,6 +88,7 @@ async def test_a_key_reused_for_other_entries_is_refused(hearth: Hearth) -> None
             reason=Reason.ADJUSTMENT,
             reference="r",
             idempotency_key="adj-1",
+            at=hearth.clock.now(),
         )
     with pytest.raises(IdempotencyKeyReused):
         async with hearth.sessions() as session, session.begin():
@@ -95,6 +98,7 @@ async def test_a_key_reused_for_other_entries_is_refused(hearth: Hearth) -> None
                 reason=Reason.ADJUSTMENT,
                 reference="r",
                 idempotency_key="adj-1",
+                at=hearth.clock.now(),
             )
 
 
@@ -108,6 +112,7 @@ async def test_an_unbalanced_entry_set_writes_nothing(hearth: Hearth) -> None:
                 reason=Reason.ADJUSTMENT,
                 reference="r",
                 idempotency_key="k",
+                at=hearth.clock.now(),
             )
     assert await count(hearth, LedgerEntry) == 0
 
@@ -131,6 +136,7 @@ async def test_the_database_refuses_to_edit_or_delete_the_books(
             reason=Reason.ADJUSTMENT,
             reference="r",
             idempotency_key="k",
+            at=hearth.clock.now(),
         )
     with pytest.raises(DBAPIError, match="never edited or deleted"):
         async with hearth.sessions() as session, session.begin():
@@ -146,18 +152,19 @@ async def test_a_reversal_undoes_an_entry_set_once(hearth: Hearth) -> None:
             reason=Reason.ADJUSTMENT,
             reference="r",
             idempotency_key="k",
+            at=hearth.clock.now(),
         )
-        first = await books.reverse(session, entry_set_id=posted.id)
-        second = await books.reverse(session, entry_set_id=posted.id)
+        first = await books.reverse(session, entry_set_id=posted.id, at=hearth.clock.now())
+        second = await books.reverse(session, entry_set_id=posted.id, at=hearth.clock.now())
         assert first == second
         assert first.reverses_id == posted.id
         assert await books.balance(
             session, account=AccountKey.payable(PARTNER), currency="CNY"
         ) == cny(0)
         with pytest.raises(InvalidInput, match="not reversed"):
-            await books.reverse(session, entry_set_id=first.id)
+            await books.reverse(session, entry_set_id=first.id, at=hearth.clock.now())
         with pytest.raises(NotFound):
-            await books.reverse(session, entry_set_id="les_nope")
+            await books.reverse(session, entry_set_id="les_nope", at=hearth.clock.now())
 
 
 async def paid(
@@ -185,6 +192,7 @@ async def paid(
         reference=f"pledge-{key}",
         idempotency_key=f"p-{key}",
         commission_bp=rate,
+        now=hearth.clock.now(),
     )
     return charged.payment.id
 
@@ -193,7 +201,12 @@ async def test_charge_refund_and_payout_move_the_right_shares(hearth: Hearth) ->
     sandbox = SandboxProvider(hearth.sessions)
     payment_id = await paid(hearth, cny(19900))
     await charges.refund(
-        hearth.sessions, sandbox, payment_id=payment_id, idempotency_key="r1", amount=cny(9950)
+        hearth.sessions,
+        sandbox,
+        payment_id=payment_id,
+        idempotency_key="r1",
+        amount=cny(9950),
+        now=hearth.clock.now(),
     )
     async with hearth.sessions() as session, session.begin():
         owed = -(await books.balance(session, account=AccountKey.payable(PARTNER), currency="CNY"))
@@ -207,6 +220,7 @@ async def test_charge_refund_and_payout_move_the_right_shares(hearth: Hearth) ->
             provider="sandbox",
             reference="payout-1",
             idempotency_key="payout-1",
+            at=hearth.clock.now(),
         )
     async with hearth.sessions() as session:
         report = await platform_report(session, currency="CNY")
@@ -233,7 +247,12 @@ async def test_a_refund_is_booked_once_however_often_it_is_recorded(hearth: Hear
     payment_id = await paid(hearth, cny(1000))
     for _ in range(3):
         await charges.refund(
-            hearth.sessions, sandbox, payment_id=payment_id, idempotency_key="r", amount=cny(100)
+            hearth.sessions,
+            sandbox,
+            payment_id=payment_id,
+            idempotency_key="r",
+            amount=cny(100),
+            now=hearth.clock.now(),
         )
     async with hearth.sessions() as session:
         sets = await books.entry_sets_for(session, reference=payment_id)
@@ -251,6 +270,7 @@ async def test_a_payout_never_exceeds_what_the_partner_is_owed(hearth: Hearth) -
                 provider="sandbox",
                 reference="payout",
                 idempotency_key="payout",
+                at=hearth.clock.now(),
             )
     with pytest.raises(Conflict):
         async with hearth.sessions() as session, session.begin():
@@ -261,6 +281,7 @@ async def test_a_payout_never_exceeds_what_the_partner_is_owed(hearth: Hearth) -
                 provider="sandbox",
                 reference="payout",
                 idempotency_key="payout",
+                at=hearth.clock.now(),
             )
 
 
@@ -270,7 +291,10 @@ async def test_a_refund_of_an_unbooked_payment_is_refused(hearth: Hearth) -> Non
     with pytest.raises(NotFound, match="no booked capture"):
         async with hearth.sessions() as session, session.begin():
             await books.record_refund(
-                session, refund=Refund("re_x", "pay_unknown", cny(5)), provider="sandbox"
+                session,
+                refund=Refund("re_x", "pay_unknown", cny(5)),
+                provider="sandbox",
+                at=hearth.clock.now(),
             )
 
 
@@ -378,6 +402,7 @@ async def test_for_any_captures_and_refunds_the_books_balance(
                 payment_id=payment_id,
                 idempotency_key=new_id("r"),
                 amount=cny(part),
+                now=hearth.clock.now(),
             )
             left -= part
             refunded += part

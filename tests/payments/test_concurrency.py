@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.errors import Conflict, InvalidInput
+from hearth.kit.clock import utcnow
 from hearth.kit.money import Money
 from hearth.payments import books, charges
 from hearth.payments.ledger import AccountKey, Entry, Reason
@@ -145,6 +146,7 @@ async def test_racing_posts_with_one_key_book_once(
                 reason=Reason.ADJUSTMENT,
                 reference="r",
                 idempotency_key="once",
+                at=utcnow(),
             )
             return posted.id
 
@@ -168,6 +170,7 @@ async def test_racing_payouts_never_pay_more_than_is_owed(
         reference="p",
         idempotency_key="p",
         commission_bp=0,
+        now=utcnow(),
     )
 
     async def payout(index: int, sessions: async_sessionmaker[AsyncSession]) -> bool:
@@ -180,6 +183,7 @@ async def test_racing_payouts_never_pay_more_than_is_owed(
                     provider="sandbox",
                     reference=f"payout-{index}",
                     idempotency_key=f"payout-{index}",
+                    at=utcnow(),
                 )
         except Conflict:
             return False
@@ -208,6 +212,7 @@ async def test_racing_partial_refunds_never_refund_more_than_was_captured(
             reference="p",
             idempotency_key="p",
             commission_bp=700,
+            now=utcnow(),
         )
     ).payment
 
@@ -219,6 +224,7 @@ async def test_racing_partial_refunds_never_refund_more_than_was_captured(
                 payment_id=payment.id,
                 idempotency_key=f"r-{index}",
                 amount=Money(333, "CNY"),
+                now=utcnow(),
             )
         except InvalidInput:  # the refunds that no longer fit are refused
             return False

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from hearth import db
+from hearth.kit.clock import utcnow
 from hearth.kit.money import Money
 from hearth.payments import books, charges
 from hearth.payments.ledger import Reason
@@ -76,6 +77,7 @@ async def test_acknowledged_charges_survive_sigkill(database_url: str) -> None:
             reference=f"pledge-{last}",
             idempotency_key=f"crash-{last}",
             commission_bp=500,
+            now=utcnow(),
         )
         async with sessions() as session:
             for payment_id in await session.scalars(select(SandboxPayment.id)):

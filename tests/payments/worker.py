@@ -15,6 +15,7 @@ import sys
 
 from hearth import db
 from hearth.errors import HearthError
+from hearth.kit.clock import utcnow
 from hearth.kit.money import Money
 from hearth.payments import charges
 from hearth.payments.sandbox import SandboxProvider
@@ -61,6 +62,7 @@ async def ack(url: str, partner: str, customer: str, method: str) -> None:
             reference=f"pledge-{number}",
             idempotency_key=f"crash-{number}",
             commission_bp=500,
+            now=utcnow(),
         )
         # charge() returns once the booking has committed: only now is it acknowledged.
         print(f"ACK {charged.payment.id} {charged.booked.id}", flush=True)

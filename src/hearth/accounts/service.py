@@ -29,7 +29,6 @@ from hearth.errors import (
     NotFound,
     TooManyAttempts,
 )
-from hearth.kit.clock import utcnow
 from hearth.mall.models import Partner
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
@@ -127,11 +126,16 @@ class Throttle:
 
 
 async def authenticate(
-    session: AsyncSession, *, username: str, password: str, address: str, throttle: Throttle
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    address: str,
+    throttle: Throttle,
+    now: datetime,
 ) -> User:
     """Return the user for these credentials, counting failures and refusing when throttled."""
     name = normalise_username(username)
-    now = utcnow()
     since = now - throttle.window
     failures = await session.scalar(
         select(func.count()).where(LoginFailure.username == name, LoginFailure.at >= since)
@@ -163,7 +167,12 @@ async def authenticate(
 
 
 async def open_session(
-    session: AsyncSession, *, user: User, lifetime: timedelta, user_agent: str = ""
+    session: AsyncSession,
+    *,
+    user: User,
+    lifetime: timedelta,
+    now: datetime,
+    user_agent: str = "",
 ) -> str:
     """Start a browser session for ``user``; return the token for the cookie."""
     token = secrets.token_urlsafe(32)
@@ -171,7 +180,8 @@ async def open_session(
         AuthSession(
             token_hash=_digest(token),
             user_id=user.id,
-            expires_at=utcnow() + lifetime,
+            created_at=now,
+            expires_at=now + lifetime,
             user_agent=user_agent[:200],
         )
     )
@@ -179,7 +189,7 @@ async def open_session(
     return token
 
 
-async def user_for_session(session: AsyncSession, token: str) -> User | None:
+async def user_for_session(session: AsyncSession, token: str, *, now: datetime) -> User | None:
     """Return the user of a live session token, or None."""
     row = await session.execute(
         select(User, AuthSession.expires_at)
@@ -190,7 +200,7 @@ async def user_for_session(session: AsyncSession, token: str) -> User | None:
     if found is None:
         return None
     user, expires_at = found
-    if expires_at <= utcnow() or not user.is_active:
+    if expires_at <= now or not user.is_active:
         return None
     return user
 
@@ -200,7 +210,9 @@ async def close_session(session: AsyncSession, token: str) -> None:
     await session.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(token)))
 
 
-async def create_token(session: AsyncSession, *, user: User, name: str) -> tuple[ApiToken, str]:
+async def create_token(
+    session: AsyncSession, *, user: User, name: str, now: datetime
+) -> tuple[ApiToken, str]:
     """Create a personal API token; return the row and the secret, which is shown only once."""
     label = name.strip()
     if not label or len(label) > 80:
@@ -209,18 +221,22 @@ async def create_token(session: AsyncSession, *, user: User, name: str) -> tuple
             detail=[{"field": "name", "message": "1-80 characters"}],
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=label, token_hash=_digest(secret), hint=secret[:8])
+    row = ApiToken(
+        user_id=user.id, name=label, token_hash=_digest(secret), hint=secret[:8], created_at=now
+    )
     session.add(row)
     await session.flush()
     return row, secret
 
 
-async def user_for_token(session: AsyncSession, secret: str) -> User | None:
+async def user_for_token(session: AsyncSession, secret: str, *, now: datetime) -> User | None:
     """Return the owner of a live API token (and note its use), or None."""
-    return (await users_for_tokens(session, [secret])).get(secret)
+    return (await users_for_tokens(session, [secret], now=now)).get(secret)
 
 
-async def users_for_tokens(session: AsyncSession, secrets: list[str]) -> dict[str, User]:
+async def users_for_tokens(
+    session: AsyncSession, secrets: list[str], *, now: datetime
+) -> dict[str, User]:
     """Return the owners of live API tokens by secret, in one query (unknown, revoked and
     inactive ones are left out), and note the tokens' use."""
     by_digest = {_digest(secret): secret for secret in secrets}
@@ -229,7 +245,6 @@ async def users_for_tokens(session: AsyncSession, secrets: list[str]) -> dict[st
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash.in_(by_digest), ApiToken.revoked_at.is_(None))
     )
-    now = utcnow()
     found: dict[str, User] = {}
     for user, token in rows:
         if not user.is_active:
@@ -250,7 +265,9 @@ async def list_tokens(session: AsyncSession, *, user: User) -> list[ApiToken]:
     return list(rows)
 
 
-async def revoke_token(session: AsyncSession, *, user: User, token_id: str) -> ApiToken:
+async def revoke_token(
+    session: AsyncSession, *, user: User, token_id: str, now: datetime
+) -> ApiToken:
     """Revoke one of the user's own tokens."""
     token = await session.scalar(
         select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
@@ -258,7 +275,7 @@ async def revoke_token(session: AsyncSession, *, user: User, token_id: str) -> A
     if token is None:
         raise NotFound("no such token")
     if token.revoked_at is None:
-        token.revoked_at = utcnow()
+        token.revoked_at = now
     return token
 
 
@@ -267,8 +284,3 @@ def require_user(user: User | None) -> User:
     if user is None:
         raise NotAuthenticated("sign in first")
     return user
-
-
-def session_expiry(days: int) -> datetime:
-    """Return when a session opened now ends."""
-    return utcnow() + timedelta(days=days)

@@ -24,7 +24,7 @@ from hearth.devices.native import guess_format, load_document
 from hearth.devices.rules import parse_spec
 from hearth.devices.spec import Spec
 from hearth.errors import HearthError, InvalidInput, SpecInvalid
-from hearth.kit.clock import utcnow
+from hearth.kit.clock import SystemClock
 from hearth.mall.certification.checks import Outcome
 from hearth.mall.certification.faults import Fault
 from hearth.mall.certification.report import RunStatus, Subject, build_report, verdict
@@ -62,7 +62,8 @@ def certify(
         spec = _load(target)
     except HearthError as err:
         fail(err)
-    started = utcnow()
+    clock = SystemClock()  # a command line's time is the machine's
+    started = clock.now()
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -90,7 +91,7 @@ def certify(
     console.print(f"[bold {colour}]{status.value}[/]: {passed} of {len(outcomes)} checks passed")
     if report is not None:
         subject = Subject("local", "", spec.name, spec.model, spec.version, "simulated", None)
-        document = build_report(subject, outcomes, started_at=started, finished_at=utcnow())
+        document = build_report(subject, outcomes, started_at=started, finished_at=clock.now())
         report.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
         console.print(f"report written to {report}")
     if status is not RunStatus.PASSED:

@@ -106,7 +106,7 @@ class PledgeBatcher:
         outcomes: list[tuple[_Waiting, object]] = []
         try:
             async with db.transaction(self.hearth.sessions) as session:
-                callers, refused = await _callers(session, batch)
+                callers, refused = await _callers(session, batch, now)
                 outcomes = [(w, refused) for w in batch if w not in callers]
                 results = await place_many(
                     session, items=[(callers[w], w.request) for w in callers], now=now
@@ -142,7 +142,7 @@ class PledgeBatcher:
     ) -> tuple[list[tuple[_Waiting, object]], list[object]]:
         outcomes: list[tuple[_Waiting, object]] = []
         async with db.transaction(self.hearth.sessions) as session:
-            callers, refused = await _callers(session, batch)
+            callers, refused = await _callers(session, batch, now)
             for waiting in batch:
                 if waiting not in callers:
                     outcomes.append((waiting, refused))
@@ -182,12 +182,12 @@ class PledgeBatcher:
 
 
 async def _callers(
-    session: AsyncSession, batch: list[_Waiting]
+    session: AsyncSession, batch: list[_Waiting], now: datetime
 ) -> tuple[dict[_Waiting, User], NotAuthenticated]:
     """Return who pledges for each waiting request (tokens checked in one query), and the
     answer for those whose token is unknown or revoked."""
     tokens = [w.token for w in batch if w.token is not None]
-    owners = await accounts.users_for_tokens(session, tokens) if tokens else {}
+    owners = await accounts.users_for_tokens(session, tokens, now=now) if tokens else {}
     callers: dict[_Waiting, User] = {}
     for waiting in batch:
         user = waiting.user or owners.get(waiting.token or "")

@@ -19,12 +19,14 @@ from hearth.accounts.models import User
 from hearth.config import Settings
 from hearth.devices import spec_to_dict
 from hearth.devices.library import get_spec
+from hearth.kit.clock import SystemClock
 from hearth.kit.storage import make_storage
 from hearth.mall import media, partners, products
 from hearth.mall.certification import service as certification
 from hearth.mall.models import Partner, Product
 from hearth.mall.products import ProductDraft
 from hearth.mall.review import ProductState
+from hearth.outbox import discard, unit_of_work
 
 Pixel = Callable[[int, int], tuple[int, int, int]]
 
@@ -102,8 +104,10 @@ async def seed_mall(
     """Furnish the demo partner's store and the review queue, once."""
     storage = make_storage(settings)
     limit = settings.upload_max_bytes
+    clock = SystemClock()  # each step at its own moment, so the audit trail keeps its order
     lamp_id: str | None = None
-    async with sessions() as session, session.begin():
+    # Seeding runs before any hearth is started: no bus listens, so nothing is published.
+    async with unit_of_work(sessions, discard) as session:
         member = await _user(session, partner)
         staff = await _user(session, reviewer)
         if member is None or staff is None or member.partner_id is None:
@@ -139,6 +143,7 @@ async def seed_mall(
                 campaign_goal="200000.00",
                 campaign_days=30,
             ),
+            now=clock.now(),
         )
         await media.add_image(
             session,
@@ -147,9 +152,12 @@ async def seed_mall(
             product_id=lamp.id,
             data=product_shot((255, 176, 64)),
             max_bytes=limit,
+            now=clock.now(),
         )
         for actor, target in ((member, ProductState.SUBMITTED), (staff, ProductState.IN_REVIEW)):
-            await products.move(session, user=actor, product_id=lamp.id, target=target)
+            await products.move(
+                session, user=actor, product_id=lamp.id, target=target, now=clock.now()
+            )
         lamp_id = lamp.id
 
         sensor, _ = await products.create_product(
@@ -164,6 +172,7 @@ async def seed_mall(
                 campaign_goal="80000.00",
                 campaign_days=21,
             ),
+            now=clock.now(),
         )
         await media.add_image(
             session,
@@ -172,18 +181,28 @@ async def seed_mall(
             product_id=sensor.id,
             data=product_shot((120, 160, 255)),
             max_bytes=limit,
+            now=clock.now(),
         )
         await products.move(
-            session, user=member, product_id=sensor.id, target=ProductState.SUBMITTED
+            session,
+            user=member,
+            product_id=sensor.id,
+            target=ProductState.SUBMITTED,
+            now=clock.now(),
         )
         await products.move(
-            session, user=staff, product_id=sensor.id, target=ProductState.IN_REVIEW
+            session,
+            user=staff,
+            product_id=sensor.id,
+            target=ProductState.IN_REVIEW,
+            now=clock.now(),
         )
         question = await products.comment(
             session,
             user=staff,
             product_id=sensor.id,
             body="How long does the battery last with motion every minute?",
+            now=clock.now(),
         )
         await products.comment(
             session,
@@ -191,6 +210,7 @@ async def seed_mall(
             product_id=sensor.id,
             body="About 20 months in our lab test; the report is attached to the spec notes.",
             parent_id=question.id,
+            now=clock.now(),
         )
 
         hopeful = await _user(session, applicant)
@@ -202,10 +222,11 @@ async def seed_mall(
                 description="Robot vacuums and mops for apartments.",
                 contact_email="partners@nova.example",
                 categories=["cleaning"],
+                now=clock.now(),
             )
     if lamp_id is not None:  # approval needs a passed certification of the lamp's spec
         await certification.certify_in_process(settings, username=reviewer, product_id=lamp_id)
-        async with sessions() as session, session.begin():
+        async with unit_of_work(sessions, discard) as session:
             staff = await _user(session, reviewer)
             assert staff is not None
             await products.move(
@@ -214,4 +235,5 @@ async def seed_mall(
                 product_id=lamp_id,
                 target=ProductState.APPROVED,
                 reason="Bright, quiet and the spec is complete.",
+                now=clock.now(),
             )

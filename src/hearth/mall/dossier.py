@@ -7,6 +7,7 @@ read it is decided by ``products.get_product`` (a product not yours answers ``No
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -89,8 +90,9 @@ async def _names(session: AsyncSession, ids: set[str]) -> dict[str, User]:
     return {u.id: u for u in rows}
 
 
-async def dossier(session: AsyncSession, *, user: User, product_id: str) -> Dossier:
-    """Return the dossier of a product that is the user's company's, or under their review."""
+async def dossier(session: AsyncSession, *, user: User, product_id: str, now: datetime) -> Dossier:
+    """Return the dossier of a product that is the user's company's, or under their review,
+    as it stands at ``now``."""
     product = await products.get_product(session, user=user, product_id=product_id)
     own = user.partner_id == product.partner_id
     if not own and not can(user.role, Capability.REVIEW):
@@ -143,5 +145,5 @@ async def dossier(session: AsyncSession, *, user: User, product_id: str) -> Doss
         moves=allowed_moves(state, Actor.PARTNER if own else Actor.REVIEWER),
         editable=own and state in EDITABLE,
         spec=summarise(product.spec),
-        age_hours=products.age(product),
+        age_hours=products.age(product, now),
     )

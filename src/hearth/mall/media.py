@@ -10,6 +10,7 @@ are public.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,7 @@ async def add_image(
     product_id: str,
     data: bytes,
     max_bytes: int,
+    now: datetime,
 ) -> ProductImage:
     """Check and store an image of a product the user's company may still edit."""
     product = await products.get_product(session, user=user, product_id=product_id)
@@ -66,6 +68,7 @@ async def add_image(
         size=len(data),
         position=int(count or 0),
         uploaded_by=user.id,
+        created_at=now,
     )
     session.add(row)
     await session.flush()

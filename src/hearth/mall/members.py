@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +22,6 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, Role, can
 from hearth.accounts.service import normalise_username
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hearth.kit.clock import utcnow
 from hearth.mall import notices
 from hearth.mall.models import Partner, PartnerInvitation
 from hearth.mall.review import PartnerState
@@ -45,13 +44,17 @@ async def _own_partner(session: AsyncSession, user: User) -> Partner:
 
 
 async def invite(
-    session: AsyncSession, *, user: User, username: str | None = None, days: int = DEFAULT_DAYS
+    session: AsyncSession,
+    *,
+    user: User,
+    now: datetime,
+    username: str | None = None,
+    days: int = DEFAULT_DAYS,
 ) -> tuple[PartnerInvitation, str | None]:
     """Invite a user by username, or (no username) make a link; return it and the link token."""
     partner = await _own_partner(session, user)
     if not 1 <= days <= MAX_DAYS:
         raise InvalidInput.fields([{"field": "days", "message": f"1-{MAX_DAYS} days"}])
-    now = utcnow()
     invitation = PartnerInvitation(
         partner_id=partner.id, created_by=user.id, created_at=now, expires_at=now + timedelta(days)
     )
@@ -83,8 +86,9 @@ def _check_joinable(user: User, partner: Partner) -> None:
         raise Conflict(f"a {user.role} account cannot join a partner company")
 
 
-async def _join(session: AsyncSession, invitation: PartnerInvitation, user: User) -> Partner:
-    now = utcnow()
+async def _join(
+    session: AsyncSession, invitation: PartnerInvitation, user: User, now: datetime
+) -> Partner:
     if invitation.revoked_at is not None:
         raise Conflict("this invitation was withdrawn")
     if invitation.used_at is not None:
@@ -116,25 +120,29 @@ async def _join(session: AsyncSession, invitation: PartnerInvitation, user: User
     return partner
 
 
-async def accept_token(session: AsyncSession, *, user: User, token: str) -> Partner:
+async def accept_token(session: AsyncSession, *, user: User, token: str, now: datetime) -> Partner:
     """Join the company of an invitation link."""
     invitation = await session.scalar(
         select(PartnerInvitation).where(PartnerInvitation.token_hash == _digest(token.strip()))
     )
     if invitation is None:
         raise NotFound("no such invitation")
-    return await _join(session, invitation, user)
+    return await _join(session, invitation, user, now)
 
 
-async def accept(session: AsyncSession, *, user: User, invitation_id: str) -> Partner:
+async def accept(
+    session: AsyncSession, *, user: User, invitation_id: str, now: datetime
+) -> Partner:
     """Accept an invitation addressed to the user."""
     invitation = await session.get(PartnerInvitation, invitation_id)
     if invitation is None or invitation.invitee_id != user.id:
         raise NotFound("no such invitation")
-    return await _join(session, invitation, user)
+    return await _join(session, invitation, user, now)
 
 
-async def pending_for(session: AsyncSession, *, user: User) -> list[tuple[PartnerInvitation, str]]:
+async def pending_for(
+    session: AsyncSession, *, user: User, now: datetime
+) -> list[tuple[PartnerInvitation, str]]:
     """Return open invitations addressed to the user, with the company's name."""
     rows = await session.execute(
         select(PartnerInvitation, Partner.name)
@@ -143,7 +151,7 @@ async def pending_for(session: AsyncSession, *, user: User) -> list[tuple[Partne
             PartnerInvitation.invitee_id == user.id,
             PartnerInvitation.used_at.is_(None),
             PartnerInvitation.revoked_at.is_(None),
-            PartnerInvitation.expires_at > utcnow(),
+            PartnerInvitation.expires_at > now,
         )
         .order_by(PartnerInvitation.created_at)
     )
@@ -173,7 +181,9 @@ async def invitations(
     return [(i, name) for i, name in rows]
 
 
-async def revoke(session: AsyncSession, *, user: User, invitation_id: str) -> PartnerInvitation:
+async def revoke(
+    session: AsyncSession, *, user: User, invitation_id: str, now: datetime
+) -> PartnerInvitation:
     """Withdraw an unused invitation of the user's own company."""
     partner = await _own_partner(session, user)
     invitation = await session.get(PartnerInvitation, invitation_id)
@@ -181,6 +191,6 @@ async def revoke(session: AsyncSession, *, user: User, invitation_id: str) -> Pa
         raise NotFound("no such invitation")
     if invitation.used_at is not None:
         raise Conflict("this invitation was already used")
-    invitation.revoked_at = invitation.revoked_at or utcnow()
+    invitation.revoked_at = invitation.revoked_at or now
     await session.flush()
     return invitation

@@ -23,6 +23,7 @@ class Partner(Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="approved")
+    # Set by its default too: accounts.create_user founds a partner company without a clock.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The application (hearth.mall.partners): who applied, how to reach them, what they make.
     contact_email: Mapped[str] = mapped_column(String(254), default="")
@@ -65,6 +66,7 @@ class Product(Base):
     state: Mapped[str] = mapped_column(String(24), default="draft")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set by their defaults too: other areas' fixtures add products directly.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -81,7 +83,7 @@ class ReviewStep(Base):
     to_state: Mapped[str] = mapped_column(String(24))
     reason: Mapped[str] = mapped_column(Text, default="")
     checklist: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ReviewComment(Base):
@@ -98,7 +100,7 @@ class ReviewComment(Base):
     )
     author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ProductImage(Base):
@@ -115,7 +117,7 @@ class ProductImage(Base):
     size: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PartnerInvitation(Base):
@@ -135,7 +137,7 @@ class PartnerInvitation(Base):
     )
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

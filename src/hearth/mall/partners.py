@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hearth.kit.clock import utcnow
 from hearth.mall import notices
 from hearth.mall.models import Partner, Product, ReviewStep
 from hearth.mall.products import CATEGORIES
@@ -37,6 +37,7 @@ async def apply(
     description: str,
     contact_email: str,
     categories: Sequence[str],
+    now: datetime,
 ) -> Partner:
     """File a company's application to become a partner."""
     if user.partner_id is not None:
@@ -80,6 +81,7 @@ async def apply(
         categories=list(dict.fromkeys(categories)),
         status=PartnerState.APPLIED.value,
         applicant_id=user.id,
+        created_at=now,
     )
     session.add(partner)
     await session.flush()
@@ -87,7 +89,13 @@ async def apply(
 
 
 async def decide(
-    session: AsyncSession, *, reviewer: User, partner_id: str, approve: bool, reason: str = ""
+    session: AsyncSession,
+    *,
+    reviewer: User,
+    partner_id: str,
+    approve: bool,
+    now: datetime,
+    reason: str = "",
 ) -> Partner:
     """Approve or reject an application; approval makes the applicant a partner member."""
     partner = await session.get(Partner, partner_id)
@@ -96,7 +104,6 @@ async def decide(
     target = PartnerState.APPROVED if approve else PartnerState.REJECTED
     current = PartnerState(partner.status)
     move_partner(current, target, actor=Actor.REVIEWER, reason=reason)
-    now = utcnow()
     partner.status = target.value
     partner.decided_by = reviewer.id
     partner.decided_at = now
@@ -131,6 +138,14 @@ async def applications(
     if state is not None:
         query = query.where(Partner.status == state.value)
     return list(await session.scalars(query.order_by(Partner.created_at)))
+
+
+async def applications_of(session: AsyncSession, *, user: User) -> list[Partner]:
+    """Return the applications the user filed, oldest first."""
+    rows = await session.scalars(
+        select(Partner).where(Partner.applicant_id == user.id).order_by(Partner.created_at)
+    )
+    return list(rows)
 
 
 async def update_store(

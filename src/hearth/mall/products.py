@@ -19,7 +19,6 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
 from hearth.devices import import_miot, parse_spec, spec_to_dict
 from hearth.errors import InvalidInput, NotFound, PermissionDenied, SpecInvalid
-from hearth.kit.clock import utcnow
 from hearth.kit.money import Money
 from hearth.mall import notices
 from hearth.mall.certification.gate import require_certified
@@ -35,9 +34,18 @@ from hearth.mall.review import (
 )
 
 CATEGORIES = (
-    "lighting", "sensor", "switch", "plug", "climate", "cleaning",
-    "kitchen", "security", "curtain", "wearable", "other",
-)  # fmt: skip
+    "lighting",
+    "sensor",
+    "switch",
+    "plug",
+    "climate",
+    "cleaning",
+    "kitchen",
+    "security",
+    "curtain",
+    "wearable",
+    "other",
+)
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def _partner_of(user: User) -> str:
     return user.partner_id
 
 
-def _apply(product: Product, draft: ProductDraft) -> list[dict[str, Any]]:
+def _apply(product: Product, draft: ProductDraft, now: datetime) -> list[dict[str, Any]]:
     """Check every field first and change the product only if all are good."""
     problems: list[dict[str, str]] = []
     changes: dict[str, Any] = {}
@@ -120,12 +128,12 @@ def _apply(product: Product, draft: ProductDraft) -> list[dict[str, Any]]:
     if spec is not None and spec != product.spec:
         product.spec = spec
         product.spec_version += 1
-    product.updated_at = utcnow()
+    product.updated_at = now
     return warnings
 
 
 async def create_product(
-    session: AsyncSession, *, user: User, draft: ProductDraft
+    session: AsyncSession, *, user: User, draft: ProductDraft, now: datetime
 ) -> tuple[Product, list[dict[str, Any]]]:
     """Create a draft product for the user's partner company."""
     partner_id = _partner_of(user)
@@ -153,8 +161,9 @@ async def create_product(
         campaign_days=30,
         currency="CNY",
         state=ProductState.DRAFT.value,
+        created_at=now,
     )
-    warnings = _apply(product, draft)
+    warnings = _apply(product, draft, now)
     session.add(product)
     await session.flush()
     return product, warnings
@@ -180,7 +189,7 @@ async def _may_see(session: AsyncSession, user: User | None, product: Product) -
 
 
 async def update_product(
-    session: AsyncSession, *, user: User, product_id: str, draft: ProductDraft
+    session: AsyncSession, *, user: User, product_id: str, draft: ProductDraft, now: datetime
 ) -> tuple[Product, list[dict[str, Any]]]:
     """Change a product's content; only its own partner, only while it is editable."""
     product = await get_product(session, user=user, product_id=product_id)
@@ -188,7 +197,7 @@ async def update_product(
         raise PermissionDenied("only the product's partner edits its content")
     if ProductState(product.state) not in EDITABLE:
         raise PermissionDenied(f"a product in state {product.state!r} cannot be edited")
-    return product, _apply(product, draft)
+    return product, _apply(product, draft, now)
 
 
 async def list_products(session: AsyncSession, *, user: User) -> list[Product]:
@@ -207,6 +216,7 @@ async def review_queue(
     category: str | None = None,
     partner_id: str | None = None,
     min_hours: float | None = None,
+    now: datetime,
 ) -> list[tuple[Product, Partner]]:
     """Return submissions waiting for reviewers, oldest first (ages matter).
 
@@ -224,7 +234,7 @@ async def review_queue(
     if min_hours is not None:
         if min_hours < 0:
             raise InvalidInput.fields([{"field": "min_hours", "message": "zero or more"}])
-        query = query.where(Product.submitted_at <= utcnow() - timedelta(hours=min_hours))
+        query = query.where(Product.submitted_at <= now - timedelta(hours=min_hours))
     rows = await session.execute(query.order_by(Product.submitted_at.asc()))
     return [(p, partner) for p, partner in rows]
 
@@ -235,6 +245,7 @@ async def move(
     user: User,
     product_id: str,
     target: ProductState,
+    now: datetime,
     reason: str = "",
     items: list[str] | None = None,
 ) -> Product:
@@ -254,7 +265,6 @@ async def move(
         await require_certified(session, product_id=product.id, spec_version=product.spec_version)
     steps = checklist(items or []) if target is ProductState.CHANGES_REQUESTED else []
     product.state = target.value
-    now = utcnow()
     if target in (ProductState.SUBMITTED, ProductState.RESUBMITTED):
         product.submitted_at = now
     product.updated_at = now
@@ -284,7 +294,13 @@ async def history(session: AsyncSession, *, user: User, product_id: str) -> list
 
 
 async def comment(
-    session: AsyncSession, *, user: User, product_id: str, body: str, parent_id: str | None = None
+    session: AsyncSession,
+    *,
+    user: User,
+    product_id: str,
+    body: str,
+    now: datetime,
+    parent_id: str | None = None,
 ) -> ReviewComment:
     """Add a comment (or a reply) to a product's review thread."""
     product = await get_product(session, user=user, product_id=product_id)
@@ -301,7 +317,9 @@ async def comment(
         parent = await session.get(ReviewComment, parent_id)
         if parent is None or parent.product_id != product.id:
             raise NotFound("no such comment to reply to")
-    row = ReviewComment(product_id=product.id, parent_id=parent_id, author_id=user.id, body=text)
+    row = ReviewComment(
+        product_id=product.id, parent_id=parent_id, author_id=user.id, body=text, at=now
+    )
     session.add(row)
     await session.flush()
     if user.partner_id != product.partner_id:
@@ -334,8 +352,8 @@ async def thread(
     return [(c, name or "deleted user") for c, name in rows]
 
 
-def age(product: Product, now: datetime | None = None) -> float:
-    """Return how many hours a submission has waited."""
+def age(product: Product, now: datetime) -> float:
+    """Return how many hours a submission has waited by ``now``."""
     if product.submitted_at is None:
         return 0.0
-    return ((now or utcnow()) - product.submitted_at).total_seconds() / 3600
+    return (now - product.submitted_at).total_seconds() / 3600

@@ -13,7 +13,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.errors import InvalidInput, NotFound
-from hearth.kit.clock import utcnow
 from hearth.notifications.models import Notification
 
 MAX_TITLE = 200
@@ -68,10 +67,9 @@ async def unread_count(session: AsyncSession, *, user_id: str) -> int:
 
 
 async def mark_read(
-    session: AsyncSession, *, user_id: str, notification_id: str | None = None
+    session: AsyncSession, *, user_id: str, now: datetime, notification_id: str | None = None
 ) -> int:
     """Mark one notification (or, with no id, all of them) read; return how many changed."""
-    now: datetime = utcnow()
     query = update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )

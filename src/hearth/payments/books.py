@@ -21,7 +21,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
-from hearth.kit.clock import utcnow
 from hearth.kit.ids import new_id
 from hearth.kit.money import Money
 from hearth.payments.ledger import (
@@ -67,7 +66,7 @@ def _insert(session: AsyncSession) -> Any:
 
 
 async def account_ids(
-    session: AsyncSession, keys: Sequence[tuple[AccountKey, str]]
+    session: AsyncSession, keys: Sequence[tuple[AccountKey, str]], *, at: datetime
 ) -> dict[tuple[AccountKey, str], str]:
     """Return the ids of the accounts (key, currency), opening the ones that do not exist."""
     wanted = sorted(set(keys))
@@ -83,7 +82,7 @@ async def account_ids(
                     type=key.type.value,
                     owner=key.owner,
                     currency=currency,
-                    created_at=utcnow(),
+                    created_at=at,
                 )
                 .on_conflict_do_nothing(index_elements=["type", "owner", "currency"])
             )
@@ -123,19 +122,18 @@ async def post(
     reason: Reason,
     reference: str,
     idempotency_key: str,
+    at: datetime,
     memo: str = "",
     reverses_id: str | None = None,
-    at: datetime | None = None,
 ) -> PostedSet:
-    """Write one balanced entry set, once per idempotency key."""
+    """Write one balanced entry set at ``at``, once per idempotency key."""
     check_balanced(entries)
     reason = Reason(reason)
     _check_text("reference", reference, 120)
     _check_text("idempotency key", idempotency_key, 200)
     if len(memo) > 200:
         raise InvalidInput("memo must be at most 200 characters")
-    when = at or utcnow()
-    accounts = await account_ids(session, [(e.account, e.amount.currency) for e in entries])
+    accounts = await account_ids(session, [(e.account, e.amount.currency) for e in entries], at=at)
     inserted = await session.scalar(
         _insert(session)(LedgerEntrySet)
         .values(
@@ -145,7 +143,7 @@ async def post(
             memo=memo,
             idempotency_key=idempotency_key,
             reverses_id=reverses_id,
-            created_at=when,
+            created_at=at,
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(LedgerEntrySet.id)
@@ -166,7 +164,7 @@ async def post(
             entry_set_id=inserted,
             account_id=accounts[(e.account, e.amount.currency)],
             amount=e.amount.amount,
-            created_at=when,
+            created_at=at,
         )
         for e in entries
     )
@@ -177,7 +175,7 @@ async def post(
         reference=reference,
         memo=memo,
         idempotency_key=idempotency_key,
-        created_at=when,
+        created_at=at,
         entries=tuple(entries),
         reverses_id=reverses_id,
     )
@@ -234,7 +232,9 @@ async def entry_sets_for(session: AsyncSession, *, reference: str) -> list[Poste
     return [await _load_set(session, row) for row in rows]
 
 
-async def reverse(session: AsyncSession, *, entry_set_id: str, memo: str = "") -> PostedSet:
+async def reverse(
+    session: AsyncSession, *, entry_set_id: str, at: datetime, memo: str = ""
+) -> PostedSet:
     """Undo an entry set with a new one of opposite entries; each set is reversed at most once."""
     original = await entry_set(session, entry_set_id=entry_set_id)
     if original.reason is Reason.REVERSAL:
@@ -247,6 +247,7 @@ async def reverse(session: AsyncSession, *, entry_set_id: str, memo: str = "") -
         idempotency_key=f"reversal:{original.id}",
         memo=memo or f"reverses {original.id}",
         reverses_id=original.id,
+        at=at,
     )
 
 
@@ -333,8 +334,8 @@ async def record_capture(
     partner_id: str,
     provider: str,
     commission_bp: int,
+    at: datetime,
     memo: str = "",
-    at: datetime | None = None,
 ) -> PostedSet:
     """Book a captured payment: provider clearing, the partner's share, the commission."""
     if payment.captured.is_zero:
@@ -360,8 +361,8 @@ async def record_refund(
     *,
     refund: Refund,
     provider: str,
+    at: datetime,
     memo: str = "",
-    at: datetime | None = None,
 ) -> PostedSet:
     """Book a refund: partner and platform give back their shares of the refunded capture."""
     key = f"refund:{provider}:{refund.id}"
@@ -424,8 +425,8 @@ async def record_payout(
     provider: str,
     reference: str,
     idempotency_key: str,
+    at: datetime,
     memo: str = "",
-    at: datetime | None = None,
 ) -> PostedSet:
     """Book money paid to a partner's bank; never more than the partner is owed."""
     payable = AccountKey.payable(partner_id)

@@ -16,6 +16,7 @@ the provider's own ids. A flow that must book in the same transaction as its own
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -48,6 +49,7 @@ async def charge(
     reference: str,
     idempotency_key: str,
     commission_bp: int,
+    now: datetime,
     off_session: bool = True,
 ) -> Charged:
     """Take ``amount`` from a saved card at once and book it for the partner."""
@@ -68,6 +70,7 @@ async def charge(
             provider=provider.name,
             commission_bp=commission_bp,
             memo=f"payment for {reference}",
+            at=now,
         )
     return Charged(payment, booked)
 
@@ -80,6 +83,7 @@ async def capture(
     partner_id: str,
     idempotency_key: str,
     commission_bp: int,
+    now: datetime,
     amount: Money | None = None,
 ) -> Charged:
     """Capture a held payment (all of it, or ``amount``) and book it for the partner."""
@@ -94,6 +98,7 @@ async def capture(
             provider=provider.name,
             commission_bp=commission_bp,
             memo=f"payment for {payment.reference}",
+            at=now,
         )
     return Charged(payment, booked)
 
@@ -104,6 +109,7 @@ async def refund(
     *,
     payment_id: str,
     idempotency_key: str,
+    now: datetime,
     amount: Money | None = None,
 ) -> Refunded:
     """Refund all that is left of a payment, or ``amount``, and book each side's share."""
@@ -111,5 +117,5 @@ async def refund(
         payment_id=payment_id, idempotency_key=idempotency_key, amount=amount
     )
     async with db.transaction(sessions) as session:
-        booked = await books.record_refund(session, refund=done, provider=provider.name)
+        booked = await books.record_refund(session, refund=done, provider=provider.name, at=now)
     return Refunded(done, booked)

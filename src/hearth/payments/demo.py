@@ -9,10 +9,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import db
 from hearth.accounts.models import User
 from hearth.config import Settings
+from hearth.kit.clock import SystemClock
 from hearth.kit.money import Money
+from hearth.outbox import discard, unit_of_work
 from hearth.payments import books, charges
 from hearth.payments.provider import build_provider
 
@@ -30,6 +31,7 @@ async def seed_payments(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, *, fan: str, partner: str
 ) -> None:
     """Charge the demo fan, refund part of one payment and pay the partner out, once."""
+    now = SystemClock().now()  # the demo's money moves when it is seeded
     async with sessions() as session:
         fan_id = await session.scalar(select(User.id).where(User.username == fan))
         partner_id = await session.scalar(select(User.partner_id).where(User.username == partner))
@@ -52,6 +54,7 @@ async def seed_payments(
             reference=what,
             idempotency_key=f"demo-payment-{number}",
             commission_bp=settings.commission_bp,
+            now=now,
         )
         payments.append(charged.payment)
     await charges.refund(
@@ -60,8 +63,10 @@ async def seed_payments(
         payment_id=payments[0].id,
         idempotency_key="demo-refund-1",
         amount=DEMO_REFUND,
+        now=now,
     )
-    async with db.transaction(sessions) as session:
+    # Seeding runs before any hearth is started: no bus listens, so nothing is published.
+    async with unit_of_work(sessions, discard) as session:
         await books.record_payout(
             session,
             partner_id=partner_id,
@@ -70,4 +75,5 @@ async def seed_payments(
             reference="demo-payout-1",
             idempotency_key="demo-payout-1",
             memo="bank transfer",
+            at=now,
         )

@@ -31,7 +31,7 @@ class LedgerAccount(Base):
     type: Mapped[str] = mapped_column(String(32))
     owner: Mapped[str] = mapped_column(String(64), default="")
     currency: Mapped[str] = mapped_column(String(3))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LedgerEntrySet(Base):
@@ -47,7 +47,7 @@ class LedgerEntrySet(Base):
     reverses_id: Mapped[str | None] = mapped_column(
         ForeignKey("ledger_entry_sets.id", ondelete="RESTRICT"), unique=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class LedgerEntry(Base):

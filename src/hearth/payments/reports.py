@@ -14,8 +14,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hearth.errors import InvalidInput
+from hearth.accounts.models import User
+from hearth.accounts.roles import Capability, can
+from hearth.errors import InvalidInput, NotFound, PermissionDenied
 from hearth.kit.money import Money, check_currency
+from hearth.mall.models import Partner
 from hearth.payments.books import balance, balances, trial_balance
 from hearth.payments.ledger import AccountKey, AccountType, Reason, presented
 from hearth.payments.models import LedgerAccount, LedgerEntry, LedgerEntrySet
@@ -101,6 +104,29 @@ async def partner_statement(
         running += moved
         lines.append(StatementLine(at, set_id, Reason(reason), reference, memo, moved, running))
     return Statement(partner_id, currency, start, end, opening, running, tuple(lines))
+
+
+async def statement_for(
+    session: AsyncSession,
+    *,
+    user: User,
+    partner_id: str,
+    currency: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Statement:
+    """Return a partner's statement to the platform team (``view_ledger``) or to that
+    partner's own members; another partner's answers ``NotFound``, so ids cannot be probed."""
+    bookkeeper = can(user.role, Capability.VIEW_LEDGER)
+    if not bookkeeper and not can(user.role, Capability.PARTNER_CONSOLE):
+        raise PermissionDenied(f"a {user.role} account may not read partner statements")
+    if (not bookkeeper and user.partner_id != partner_id) or (
+        await session.get(Partner, partner_id) is None
+    ):
+        raise NotFound(f"no partner {partner_id}")
+    return await partner_statement(
+        session, partner_id=partner_id, currency=currency, start=start, end=end
+    )
 
 
 @dataclass(frozen=True)

@@ -13,35 +13,37 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope, Send
 
 from hearth import __version__
+from hearth.accounts import api as accounts_api
+from hearth.accounts import pages as accounts_pages
 from hearth.bootstrap import Hearth
+from hearth.community import pages as community_pages
 from hearth.config import Settings
+from hearth.mall import api as mall_api
+from hearth.mall import api_partner as mall_api_partner
+from hearth.mall import pages as mall_pages
+from hearth.mall import pages_media as mall_pages_media
+from hearth.mall import pages_partner as mall_pages_partner
+from hearth.mall import pages_platform as mall_pages_platform
+from hearth.mall.certification import api as certification_api
+from hearth.mall.certification import pages as certification_pages
+from hearth.notifications import api as notifications_api
+from hearth.notifications import pages as notifications_pages
+from hearth.payments import api as payments_api
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
 from hearth.web.routes import (
-    api_accounts,
-    api_certification,
     api_devices,
     api_funding,
     api_funding_partner,
     api_homes,
-    api_ledger,
     api_makers,
-    api_mall,
-    api_notifications,
-    api_partner,
     broker_hooks,
-    certification_pages,
     funding_pages,
     health,
     home_pages,
-    media,
-    pages,
-    partner_pages,
-    platform_pages,
     specs,
-    store_pages,
 )
 from hearth.web.templating import make_templates
 
@@ -75,28 +77,30 @@ API = "/api/v1"
 # Every area's routers, in one list: JSON routers under /api/v1, pages at the root.
 ROUTERS: list[tuple[APIRouter, str]] = [
     (health.router, ""),
-    (api_accounts.router, API),
-    (api_ledger.router, API),
+    (accounts_api.router, API),
+    (payments_api.router, API),
     (specs.router, API),
     (api_devices.router, API),
     (api_makers.router, API),
     (broker_hooks.router, API),
-    (api_mall.router, API),
-    (api_notifications.router, API),
+    (mall_api.router, API),
+    (notifications_api.router, API),
     (api_funding.router, API),
     (api_funding_partner.router, API),
     (scenes_api.router, API),
     (api_homes.router, API),
-    (api_partner.router, API),
-    (api_certification.router, API),
-    (media.router, ""),
+    (mall_api_partner.router, API),
+    (certification_api.router, API),
+    (mall_pages_media.router, ""),
     (home_pages.router, ""),
-    (pages.router, ""),
+    (accounts_pages.router, ""),
+    (community_pages.router, ""),
     (scenes_pages.router, ""),
     (funding_pages.router, ""),
-    (partner_pages.router, ""),
-    (platform_pages.router, ""),
-    (store_pages.router, ""),
+    (mall_pages_partner.router, ""),
+    (mall_pages_platform.router, ""),
+    (mall_pages.router, ""),
+    (notifications_pages.router, ""),
     (certification_pages.router, ""),
 ]
 

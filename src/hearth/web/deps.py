@@ -70,18 +70,21 @@ SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
 
 async def optional_user(request: Request, session: SessionDep) -> User | None:
     """Return the user behind a bearer token or a session cookie, if any."""
+    # The hearth's clock, read here rather than through NowDep: funding's pledge route
+    # calls this function directly with (request, session).
+    now = (await get_hearth(request)).clock.now()
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() != "bearer" or not secret:
             raise NotAuthenticated("use 'Authorization: Bearer <token>'")
-        user = await accounts.user_for_token(session, secret.strip())
+        user = await accounts.user_for_token(session, secret.strip(), now=now)
         if user is None:
             raise NotAuthenticated("the API token is unknown or revoked")
         request.state.viewer = Viewer.of(user)
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
-    user = await accounts.user_for_session(session, cookie) if cookie else None
+    user = await accounts.user_for_session(session, cookie, now=now) if cookie else None
     request.state.viewer = Viewer.of(user)
     return user
 

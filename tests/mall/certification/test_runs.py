@@ -14,6 +14,7 @@ from hearth.mall.certification import service
 from hearth.mall.certification.faults import Fault
 from hearth.mall.certification.models import CertificationRun
 from hearth.mall.certification.runner import Timing
+from hearth.outbox import unit_of_work
 from tests.helpers import csrf_token, post_json
 from tests.mall.flows import approved_partner, draft, move, staff
 
@@ -21,11 +22,15 @@ QUICK = Timing(online_ms=3_000, answer_ms=300, will_ms=600)
 
 
 async def _start(hearth: Hearth, username: str, pid: str) -> service.Started:
-    async with db.transaction(hearth.sessions) as session:
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         user = await session.scalar(select(User).where(User.username == username))
         assert user is not None
         return await service.start_run(
-            session, user=user, product_id=pid, device=service.DeviceKind.SIMULATED
+            session,
+            user=user,
+            product_id=pid,
+            device=service.DeviceKind.SIMULATED,
+            now=hearth.clock.now(),
         )
 
 

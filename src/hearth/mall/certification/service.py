@@ -16,7 +16,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -39,7 +39,7 @@ from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
 from hearth.hub.models import DeviceModel
 from hearth.hub.mqtt import BrokerAddress
 from hearth.hub.simulator import Credentials
-from hearth.kit.clock import utcnow
+from hearth.kit.clock import Clock, SystemClock
 from hearth.mall import products
 from hearth.mall.certification.checks import Outcome
 from hearth.mall.certification.faults import CertifiedDevice, Fault
@@ -57,6 +57,7 @@ from hearth.mall.models import Product
 
 if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
     from hearth.bootstrap import Hearth
+from hearth.outbox import record, unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -108,7 +109,7 @@ async def _certifiable(session: AsyncSession, *, user: User, product_id: str) ->
     return product
 
 
-async def _test_model(session: AsyncSession, product: Product) -> DeviceModel:
+async def _test_model(session: AsyncSession, product: Product, now: datetime) -> DeviceModel:
     """Return the certification model of ``product``, carrying its current spec."""
     assert product.spec is not None
     row = await session.get(DeviceModel, test_model_id(product.id), with_for_update=True)
@@ -123,18 +124,18 @@ async def _test_model(session: AsyncSession, product: Product) -> DeviceModel:
         session.add(row)
         await session.flush()
     elif row.spec_version != product.spec_version or row.spec != product.spec:
-        row.spec, row.spec_version, row.updated_at = product.spec, product.spec_version, utcnow()
+        row.spec, row.spec_version, row.updated_at = product.spec, product.spec_version, now
     return row
 
 
 async def start_run(
-    session: AsyncSession, *, user: User, product_id: str, device: DeviceKind
+    session: AsyncSession, *, user: User, product_id: str, device: DeviceKind, now: datetime
 ) -> Started:
     """Record a new run of the product's current spec and mint its test unit."""
     product = await _certifiable(session, user=user, product_id=product_id)
     if product.spec is None:
         raise InvalidInput("add the product's device spec before certifying it")
-    await settle(session, product_id=product.id)
+    await settle(session, now=now, product_id=product.id)
     busy = await session.scalar(
         select(CertificationRun.id).where(
             CertificationRun.product_id == product.id,
@@ -143,9 +144,9 @@ async def start_run(
     )
     if busy is not None:
         raise Conflict("a certification run of this product is still running")
-    model = await _test_model(session, product)
+    model = await _test_model(session, product, now)
     (unit,) = await identity.mint(session, model_id=model.id, count=1)
-    now = utcnow()
+    record(session, DevicesMinted(unit.model_id, 1))
     run = CertificationRun(
         product_id=product.id,
         spec_version=product.spec_version,
@@ -165,9 +166,8 @@ async def start_run(
     return Started(run, unit)
 
 
-async def settle(session: AsyncSession, *, product_id: str | None = None) -> int:
-    """Fail runs whose process stopped beating; return how many."""
-    now = utcnow()
+async def settle(session: AsyncSession, *, now: datetime, product_id: str | None = None) -> int:
+    """Fail runs whose process stopped beating by ``now``; return how many."""
     query = (
         update(CertificationRun)
         .where(
@@ -182,18 +182,22 @@ async def settle(session: AsyncSession, *, product_id: str | None = None) -> int
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def recover(sessions: async_sessionmaker[AsyncSession]) -> int:
-    """On start-up: fail the runs interrupted by a stopped process."""
+async def recover(sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None) -> int:
+    """On start-up: fail the runs interrupted by a stopped process.
+
+    ``clock`` is the hearth's; without one (the app's lifespan passes only the sessions)
+    it is the system clock."""
+    now = (clock or SystemClock()).now()
     async with db.transaction(sessions) as session:
-        return await settle(session)
+        return await settle(session, now=now)
 
 
 async def list_runs(
-    session: AsyncSession, *, user: User, product_id: str
+    session: AsyncSession, *, user: User, product_id: str, now: datetime
 ) -> tuple[Product, list[CertificationRun]]:
     """Return a product and its runs, newest first."""
     product = await _certifiable(session, user=user, product_id=product_id)
-    await settle(session, product_id=product.id)
+    await settle(session, now=now, product_id=product.id)
     rows = await session.scalars(
         select(CertificationRun)
         .where(CertificationRun.product_id == product.id)
@@ -203,14 +207,14 @@ async def list_runs(
 
 
 async def get_run(
-    session: AsyncSession, *, user: User, run_id: str
+    session: AsyncSession, *, user: User, run_id: str, now: datetime
 ) -> tuple[Product, CertificationRun]:
     """Return a run of a product ``user`` may certify (anything else is ``NotFound``)."""
     run = await session.get(CertificationRun, run_id)
     if run is None:
         raise NotFound("no such certification run")
     product = await _certifiable(session, user=user, product_id=run.product_id)
-    if await settle(session, product_id=product.id):
+    if await settle(session, now=now, product_id=product.id):
         await session.refresh(run)
     return product, run
 
@@ -294,14 +298,18 @@ class _Beat:
         self.failed += not outcome.passed
 
 
-async def _beat(sessions: async_sessionmaker[AsyncSession], run_id: str, beat: _Beat) -> None:
+async def _beat(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, run_id: str, beat: _Beat
+) -> None:
     while True:
         await asyncio.sleep(BEAT_SECONDS)
         async with db.transaction(sessions) as session:
             await session.execute(
                 update(CertificationRun)
                 .where(CertificationRun.id == run_id)
-                .values(beat_at=utcnow(), total=beat.total, passed=beat.passed, failed=beat.failed)
+                .values(
+                    beat_at=clock.now(), total=beat.total, passed=beat.passed, failed=beat.failed
+                )
             )
 
 
@@ -313,11 +321,12 @@ async def execute(
     faults: frozenset[Fault] = frozenset(),
     progress: Progress | None = None,
 ) -> None:
-    """Run the checks, store the report, revoke the test unit; never raises."""
+    """Run the checks, store the report, revoke the test unit; never raises.
+
+    The unit's ``DevicesMinted`` went out when the run was recorded (``start_run``)."""
     unit = job.unit
-    await runtime.publish(DevicesMinted(unit.model_id, 1))
     beat = _Beat()
-    beating = asyncio.create_task(_beat(runtime.sessions, job.run_id, beat))
+    beating = asyncio.create_task(_beat(runtime.sessions, runtime.clock, job.run_id, beat))
     outcomes: list[Outcome] = []
     error = ""
     async with runtime.sessions() as session:
@@ -368,11 +377,11 @@ async def _finish(
     outcomes: list[Outcome],
     error: str,
 ) -> None:
-    async with db.transaction(runtime.sessions) as session:
+    async with unit_of_work(runtime.sessions, runtime.publish) as session:
         run = await session.get(CertificationRun, run_id, with_for_update=True)
         if run is None or run.status != RunStatus.RUNNING:
             return  # settled meanwhile (this process was thought gone)
-        now = utcnow()
+        now = runtime.clock.now()
         subject = Subject(
             run_id=run.id,
             product_id=run.product_id,
@@ -394,13 +403,10 @@ async def _finish(
         run.failed = report["summary"]["failed"]
         run.report = report
         run.finished_at = run.beat_at = now
-        revoked = False
         if run.device_id is not None:
             with contextlib.suppress(HearthError):
                 await identity.revoke(session, device_id=run.device_id)
-                revoked = True
-    if revoked and run.device_id is not None:
-        await runtime.publish(DeviceCredentialsChanged(run.device_id, True))
+                record(session, DeviceCredentialsChanged(run.device_id, True))
 
 
 async def certify_in_process(
@@ -416,12 +422,16 @@ async def certify_in_process(
 
     runtime = Hearth.from_settings(settings)
     try:
-        async with db.transaction(runtime.sessions) as session:
+        async with unit_of_work(runtime.sessions, runtime.publish) as session:
             user = await session.scalar(select(User).where(User.username == username))
             if user is None:
                 raise NotFound(f"no user {username!r}")
             started = await start_run(
-                session, user=user, product_id=product_id, device=DeviceKind.SIMULATED
+                session,
+                user=user,
+                product_id=product_id,
+                device=DeviceKind.SIMULATED,
+                now=runtime.clock.now(),
             )
         await execute(runtime, started.job, timing=timing, progress=progress)
         async with runtime.sessions() as session:

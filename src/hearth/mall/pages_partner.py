@@ -4,11 +4,11 @@ each problem named next to its field and changes nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.background import BackgroundTask
 
 from hearth.accounts.models import User
@@ -17,47 +17,57 @@ from hearth.devices.native import guess_format, load_document
 from hearth.errors import HearthError, InvalidInput, SpecInvalid
 from hearth.kit.money import Money
 from hearth.mall import dossier, media, members, partners, products
+from hearth.mall.deps import StorageDep, UploadLimit
 from hearth.mall.models import Partner
 from hearth.mall.products import CATEGORIES, ProductDraft
 from hearth.mall.review import PartnerState
-from hearth.web.deps import CurrentUser, SessionDep, requires
-from hearth.web.routes.media import StorageDep, upload_limit
+from hearth.mall.schemas import (
+    PartnerApplicationForm,
+    PartnerInviteForm,
+    ProductForm,
+    ProductImageUpload,
+    StoreForm,
+    StoreLogoUpload,
+)
+from hearth.web.deps import CurrentUser, NowDep, SessionDep, requires
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PartnerUser = Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
-Limit = Annotated[int, Depends(upload_limit)]
-OptionalFile = Annotated[UploadFile | None, File()]
 
 
 def format_money(amount: int, currency: str) -> str:
     return Money(amount, currency).format()
 
 
-def _see_other(url: str) -> Response:
+def see_other(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
-def _field_errors(err: HearthError) -> dict[str, str]:
+def field_errors(err: HearthError) -> dict[str, str]:
+    """Return a refused form's problems by field (the whole form's under ``form``)."""
     detail = err.detail if isinstance(err.detail, list) else []
     found = {p["field"]: p["message"] for p in detail if isinstance(p, dict) and "field" in p}
     return found or {"form": err.message}
 
 
 async def _console(
-    request: Request, session: SessionDep, user: User, *, status_code: int = 200, **extra: Any
+    request: Request,
+    session: SessionDep,
+    user: User,
+    now: datetime,
+    *,
+    status_code: int = 200,
+    **extra: Any,
 ) -> Response:
     if user.partner_id is None or not can(user.role, Capability.PARTNER_CONSOLE):
-        mine = await session.scalars(
-            select(Partner).where(Partner.applicant_id == user.id).order_by(Partner.created_at)
-        )
         return render(
             request,
             "mall/partner/apply.html",
             user=user,
             active="partner",
-            applications=list(mine),
-            invitations=await members.pending_for(session, user=user),
+            applications=await partners.applications_of(session, user=user),
+            invitations=await members.pending_for(session, user=user, now=now),
             categories=CATEGORIES,
             errors=extra.pop("errors", {}),
             values=extra.pop("values", {}),
@@ -83,10 +93,12 @@ async def _console(
 
 
 @router.get("/partner")
-async def console(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+async def console(
+    request: Request, user: CurrentUser, session: SessionDep, now: NowDep
+) -> Response:
     if can(user.role, Capability.REVIEW) and user.partner_id is None:
-        return _see_other("/platform")
-    return await _console(request, session, user)
+        return see_other("/platform")
+    return await _console(request, session, user, now)
 
 
 @router.post("/partner/apply")
@@ -94,27 +106,30 @@ async def apply(
     request: Request,
     user: CurrentUser,
     session: SessionDep,
-    name: Annotated[str, Form(max_length=120)] = "",
-    contact_email: Annotated[str, Form(max_length=254)] = "",
-    description: Annotated[str, Form(max_length=5000)] = "",
-    categories: Annotated[list[str] | None, Form()] = None,
+    now: NowDep,
+    form: Annotated[PartnerApplicationForm, Form()],
 ) -> Response:
     try:
         await partners.apply(
             session,
             user=user,
-            name=name,
-            description=description,
-            contact_email=contact_email,
-            categories=categories or [],
+            name=form.name,
+            description=form.description,
+            contact_email=form.contact_email,
+            categories=form.categories,
+            now=now,
         )
     except HearthError as err:
-        values = {"name": name, "contact_email": contact_email, "description": description}
-        values["categories"] = categories or []  # type: ignore[assignment]
         return await _console(
-            request, session, user, errors=_field_errors(err), values=values, status_code=err.status
+            request,
+            session,
+            user,
+            now,
+            errors=field_errors(err),
+            values=form.model_dump(),
+            status_code=err.status,
         )
-    return _see_other("/partner")
+    return see_other("/partner")
 
 
 @router.post("/partner/store")
@@ -122,23 +137,22 @@ async def update_store(
     request: Request,
     user: PartnerUser,
     session: SessionDep,
-    store_name: Annotated[str, Form(max_length=120)] = "",
-    store_description: Annotated[str, Form(max_length=5000)] = "",
-    support_contact: Annotated[str, Form(max_length=254)] = "",
+    now: NowDep,
+    form: Annotated[StoreForm, Form()],
 ) -> Response:
     try:
         await partners.update_store(
             session,
             user=user,
-            store_name=store_name,
-            store_description=store_description,
-            support_contact=support_contact,
+            store_name=form.store_name,
+            store_description=form.store_description,
+            support_contact=form.support_contact,
         )
     except HearthError as err:
         return await _console(
-            request, session, user, errors=_field_errors(err), status_code=err.status
+            request, session, user, now, errors=field_errors(err), status_code=err.status
         )
-    return _see_other("/partner?saved=store#store")
+    return see_other("/partner?saved=store#store")
 
 
 @router.post("/partner/store/logo")
@@ -147,19 +161,20 @@ async def upload_logo(
     user: PartnerUser,
     session: SessionDep,
     storage: StorageDep,
-    limit: Limit,
-    logo: OptionalFile = None,
+    limit: UploadLimit,
+    now: NowDep,
+    form: Annotated[StoreLogoUpload, Form()],
 ) -> Response:
     try:
-        if logo is None or not logo.filename:
+        if form.logo is None or not form.logo.filename:
             raise InvalidInput.fields([{"field": "logo", "message": "choose an image"}])
-        data = await logo.read(limit + 1)
+        data = await form.logo.read(limit + 1)
         _, stale = await media.set_logo(session, storage, user=user, data=data, max_bytes=limit)
     except HearthError as err:
         return await _console(
-            request, session, user, errors=_field_errors(err), status_code=err.status
+            request, session, user, now, errors=field_errors(err), status_code=err.status
         )
-    response = _see_other("/partner?saved=logo#store")
+    response = see_other("/partner?saved=logo#store")
     if stale:  # deleted after the response, so after the commit
         response.background = BackgroundTask(storage.delete, stale)
     return response
@@ -170,27 +185,34 @@ async def invite(
     request: Request,
     user: PartnerUser,
     session: SessionDep,
-    username: Annotated[str, Form(max_length=40)] = "",
+    now: NowDep,
+    form: Annotated[PartnerInviteForm, Form()],
 ) -> Response:
     try:
-        row, token = await members.invite(session, user=user, username=username or None)
+        row, token = await members.invite(
+            session, user=user, username=form.username or None, now=now
+        )
     except HearthError as err:
         errors = {"invite": err.message}
-        return await _console(request, session, user, errors=errors, status_code=err.status)
+        return await _console(request, session, user, now, errors=errors, status_code=err.status)
     link = str(request.base_url).rstrip("/") + f"/partner/join/{token}" if token else None
-    return await _console(request, session, user, new_link=link, invited=username or None)
+    return await _console(request, session, user, now, new_link=link, invited=form.username or None)
 
 
 @router.post("/partner/invitations/{invitation_id}/revoke")
-async def revoke(invitation_id: str, user: PartnerUser, session: SessionDep) -> Response:
-    await members.revoke(session, user=user, invitation_id=invitation_id)
-    return _see_other("/partner#members")
+async def revoke(
+    invitation_id: str, user: PartnerUser, session: SessionDep, now: NowDep
+) -> Response:
+    await members.revoke(session, user=user, invitation_id=invitation_id, now=now)
+    return see_other("/partner#members")
 
 
 @router.post("/partner/invitations/{invitation_id}/accept")
-async def accept(invitation_id: str, user: CurrentUser, session: SessionDep) -> Response:
-    await members.accept(session, user=user, invitation_id=invitation_id)
-    return _see_other("/partner")
+async def accept(
+    invitation_id: str, user: CurrentUser, session: SessionDep, now: NowDep
+) -> Response:
+    await members.accept(session, user=user, invitation_id=invitation_id, now=now)
+    return see_other("/partner")
 
 
 @router.get("/partner/join/{token}")
@@ -199,9 +221,9 @@ async def join_page(request: Request, token: str, user: CurrentUser) -> Response
 
 
 @router.post("/partner/join/{token}")
-async def join(token: str, user: CurrentUser, session: SessionDep) -> Response:
-    await members.accept_token(session, user=user, token=token)
-    return _see_other("/partner")
+async def join(token: str, user: CurrentUser, session: SessionDep, now: NowDep) -> Response:
+    await members.accept_token(session, user=user, token=token, now=now)
+    return see_other("/partner")
 
 
 def _spec_fields(data: bytes, filename: str) -> dict[str, Any]:
@@ -212,6 +234,15 @@ def _spec_fields(data: bytes, filename: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise SpecInvalid("a spec file holds one object", issues=[])
     return {"spec": document} if "model" in document else {"miot": document}
+
+
+async def _draft(form: ProductForm) -> ProductDraft:
+    """Return the draft a product form describes, its spec read from the uploaded file."""
+    spec: dict[str, Any] = {}
+    upload: UploadFile | None = form.spec_file
+    if upload is not None and upload.filename:
+        spec = _spec_fields(await upload.read(2_000_001), upload.filename)
+    return form.draft(spec)
 
 
 def _product_form(
@@ -231,7 +262,7 @@ def _product_form(
         product=product,
         categories=CATEGORIES,
         values=values or {},
-        errors=_field_errors(err) if err and not isinstance(err, SpecInvalid) else {},
+        errors=field_errors(err) if err and not isinstance(err, SpecInvalid) else {},
         spec_error=err.message if isinstance(err, SpecInvalid) else None,
         spec_issues=issues,
         status_code=err.status if err else 200,
@@ -243,55 +274,21 @@ async def new_product(request: Request, user: PartnerUser) -> Response:
     return _product_form(request, user, values={"campaign_days": 30})
 
 
-async def _draft_from_form(form: dict[str, Any], spec_file: UploadFile | None) -> ProductDraft:
-    spec: dict[str, Any] = {}
-    if spec_file is not None and spec_file.filename:
-        spec = _spec_fields(await spec_file.read(2_000_001), spec_file.filename)
-    days = str(form.get("campaign_days") or "").strip()
-    if days and not days.isdigit():
-        raise InvalidInput.fields([{"field": "campaign_days", "message": "a whole number"}])
-    return ProductDraft(
-        name=form["name"],
-        category=form["category"] or None,
-        description=form["description"],
-        retail_price=form["retail_price"] or None,
-        campaign_goal=form["campaign_goal"] or None,
-        campaign_days=int(days) if days else None,
-        **spec,
-    )
-
-
-Text = Annotated[str, Form(max_length=20_000)]
-
-
 @router.post("/partner/products/new")
 async def create_product(
     request: Request,
     user: PartnerUser,
     session: SessionDep,
-    name: Text = "",
-    category: Text = "",
-    description: Text = "",
-    retail_price: Text = "",
-    campaign_goal: Text = "",
-    campaign_days: Text = "",
-    spec_file: OptionalFile = None,
+    now: NowDep,
+    form: Annotated[ProductForm, Form()],
 ) -> Response:
-    form = dict(
-        name=name,
-        category=category,
-        description=description,
-        retail_price=retail_price,
-        campaign_goal=campaign_goal,
-        campaign_days=campaign_days,
-    )
     try:
         product, _ = await products.create_product(
-            session, user=user, draft=await _draft_from_form(form, spec_file)
+            session, user=user, draft=await _draft(form), now=now
         )
     except HearthError as err:
-        return _product_form(request, user, values=form, err=err)
-    return _see_other(f"/partner/products/{product.id}")
+        return _product_form(request, user, values=form.texts(), err=err)
+    return see_other(f"/partner/products/{product.id}")
 
 
 @router.post("/partner/products/{product_id}/edit")
@@ -300,33 +297,17 @@ async def edit_product(
     product_id: str,
     user: PartnerUser,
     session: SessionDep,
-    name: Text = "",
-    category: Text = "",
-    description: Text = "",
-    retail_price: Text = "",
-    campaign_goal: Text = "",
-    campaign_days: Text = "",
-    spec_file: OptionalFile = None,
+    now: NowDep,
+    form: Annotated[ProductForm, Form()],
 ) -> Response:
-    form = dict(
-        name=name,
-        category=category,
-        description=description,
-        retail_price=retail_price,
-        campaign_goal=campaign_goal,
-        campaign_days=campaign_days,
-    )
     product = await products.get_product(session, user=user, product_id=product_id)
     try:
         await products.update_product(
-            session,
-            user=user,
-            product_id=product_id,
-            draft=await _draft_from_form(form, spec_file),
+            session, user=user, product_id=product_id, draft=await _draft(form), now=now
         )
     except HearthError as err:
-        return _product_form(request, user, product=product, values=form, err=err)
-    return _see_other(f"/partner/products/{product_id}?saved=1")
+        return _product_form(request, user, product=product, values=form.texts(), err=err)
+    return see_other(f"/partner/products/{product_id}?saved=1")
 
 
 @router.get("/partner/products/{product_id}/edit")
@@ -335,7 +316,7 @@ async def edit_form(
 ) -> Response:
     product = await products.get_product(session, user=user, product_id=product_id)
     if user.partner_id != product.partner_id:
-        return _see_other(f"/platform/products/{product_id}")
+        return see_other(f"/platform/products/{product_id}")
     values = {
         "name": product.name,
         "category": product.category,
@@ -352,13 +333,14 @@ async def product_page(
     session: SessionDep,
     user: User,
     product_id: str,
+    now: datetime,
     *,
     template: str,
     active: str,
     error: HearthError | None = None,
 ) -> Response:
     """Render a product's dossier, with a refused action's message if there was one."""
-    found = await dossier.dossier(session, user=user, product_id=product_id)
+    found = await dossier.dossier(session, user=user, product_id=product_id, now=now)
     return render(
         request,
         template,
@@ -373,13 +355,19 @@ async def product_page(
 
 @router.get("/partner/products/{product_id}")
 async def show_product(
-    request: Request, product_id: str, user: PartnerUser, session: SessionDep
+    request: Request, product_id: str, user: PartnerUser, session: SessionDep, now: NowDep
 ) -> Response:
     product = await products.get_product(session, user=user, product_id=product_id)
     if user.partner_id != product.partner_id:
-        return _see_other(f"/platform/products/{product_id}")
+        return see_other(f"/platform/products/{product_id}")
     return await product_page(
-        request, session, user, product_id, template="mall/partner/product.html", active="partner"
+        request,
+        session,
+        user,
+        product_id,
+        now,
+        template="mall/partner/product.html",
+        active="partner",
     )
 
 
@@ -390,15 +378,22 @@ async def add_image(
     user: PartnerUser,
     session: SessionDep,
     storage: StorageDep,
-    limit: Limit,
-    image: OptionalFile = None,
+    limit: UploadLimit,
+    now: NowDep,
+    form: Annotated[ProductImageUpload, Form()],
 ) -> Response:
     try:
-        if image is None or not image.filename:
+        if form.image is None or not form.image.filename:
             raise InvalidInput.fields([{"field": "image", "message": "choose an image"}])
-        data = await image.read(limit + 1)
+        data = await form.image.read(limit + 1)
         await media.add_image(
-            session, storage, user=user, product_id=product_id, data=data, max_bytes=limit
+            session,
+            storage,
+            user=user,
+            product_id=product_id,
+            data=data,
+            max_bytes=limit,
+            now=now,
         )
     except HearthError as err:
         return await product_page(
@@ -406,11 +401,12 @@ async def add_image(
             session,
             user,
             product_id,
+            now,
             template="mall/partner/product.html",
             active="partner",
             error=err,
         )
-    return _see_other(f"/partner/products/{product_id}#images")
+    return see_other(f"/partner/products/{product_id}#images")
 
 
 @router.post("/partner/products/{product_id}/images/{image_id}/delete")
@@ -418,6 +414,6 @@ async def remove_image(
     product_id: str, image_id: str, user: PartnerUser, session: SessionDep, storage: StorageDep
 ) -> Response:
     stale = await media.remove_image(session, user=user, product_id=product_id, image_id=image_id)
-    response = _see_other(f"/partner/products/{product_id}#images")
+    response = see_other(f"/partner/products/{product_id}#images")
     response.background = BackgroundTask(storage.delete, stale)  # after the commit
     return response

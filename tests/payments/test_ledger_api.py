@@ -56,6 +56,7 @@ async def sell(hearth: Hearth, partner_id: str, minor: int, key: str) -> str:
         reference=f"pledge-{key}",
         idempotency_key=f"p-{key}",
         commission_bp=500,
+        now=hearth.clock.now(),
     )
     return charged.payment.id
 

@@ -14,10 +14,11 @@ from hearth.accounts.roles import Capability
 from hearth.errors import HearthError
 from hearth.mall import partners, products
 from hearth.mall.models import Partner
+from hearth.mall.pages_partner import product_page
 from hearth.mall.products import CATEGORIES
 from hearth.mall.review import IN_QUEUE, PartnerState, ProductState
-from hearth.web.deps import CurrentUser, SessionDep, requires
-from hearth.web.routes.partner_pages import product_page
+from hearth.mall.schemas import PartnerDecisionForm, ReviewCommentForm, ReviewMoveForm
+from hearth.web.deps import CurrentUser, NowDep, SessionDep, requires
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -37,6 +38,7 @@ async def console(
     request: Request,
     user: Reviewer,
     session: SessionDep,
+    now: NowDep,
     state: str = "",
     category: str = "",
     partner: str = "",
@@ -49,6 +51,7 @@ async def console(
         category=category if category in CATEGORIES else None,
         partner_id=partner or None,
         min_hours=AGES.get(age),
+        now=now,
     )
     waiting = await partners.applications(session, state=PartnerState.APPLIED)
     everyone = [p for p, _ in await partners.directory(session)]
@@ -57,7 +60,7 @@ async def console(
         "mall/platform/console.html",
         user=user,
         active="platform",
-        queue=[(p, partner_row, products.age(p)) for p, partner_row in queue],
+        queue=[(p, partner_row, products.age(p, now)) for p, partner_row in queue],
         applications=waiting,
         partners=everyone,
         categories=CATEGORIES,
@@ -74,16 +77,17 @@ async def decide(
     partner_id: str,
     user: Reviewer,
     session: SessionDep,
-    decision: Annotated[str, Form()],
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    now: NowDep,
+    form: Annotated[PartnerDecisionForm, Form()],
 ) -> Response:
     try:
         await partners.decide(
             session,
             reviewer=user,
             partner_id=partner_id,
-            approve=decision == "approve",
-            reason=reason,
+            approve=form.decision == "approve",
+            reason=form.reason,
+            now=now,
         )
     except HearthError as err:
         application = await session.get(Partner, partner_id)
@@ -101,10 +105,16 @@ async def decide(
 
 @router.get("/platform/products/{product_id}")
 async def review_page(
-    request: Request, product_id: str, user: Reviewer, session: SessionDep
+    request: Request, product_id: str, user: Reviewer, session: SessionDep, now: NowDep
 ) -> Response:
     return await product_page(
-        request, session, user, product_id, template="mall/platform/product.html", active="platform"
+        request,
+        session,
+        user,
+        product_id,
+        now,
+        template="mall/platform/product.html",
+        active="platform",
     )
 
 
@@ -114,27 +124,27 @@ async def move(
     product_id: str,
     user: CurrentUser,
     session: SessionDep,
-    to: Annotated[str, Form()],
-    reason: Annotated[str, Form(max_length=5000)] = "",
-    checklist: Annotated[str, Form(max_length=20_000)] = "",
+    now: NowDep,
+    form: Annotated[ReviewMoveForm, Form()],
 ) -> Response:
     product = await products.get_product(session, user=user, product_id=product_id)
     template, tab, prefix = _page_of(user, product.partner_id)
     try:
-        target = ProductState(to)
+        target = ProductState(form.to)
         await products.move(
             session,
             user=user,
             product_id=product_id,
             target=target,
-            reason=reason,
-            items=checklist.splitlines(),
+            reason=form.reason,
+            items=form.checklist.splitlines(),
+            now=now,
         )
     except ValueError:
         return RedirectResponse(f"{prefix}/{product_id}", status_code=303)
     except HearthError as err:
         return await product_page(
-            request, session, user, product_id, template=template, active=tab, error=err
+            request, session, user, product_id, now, template=template, active=tab, error=err
         )
     return RedirectResponse(f"{prefix}/{product_id}", status_code=303)
 
@@ -145,17 +155,22 @@ async def comment(
     product_id: str,
     user: CurrentUser,
     session: SessionDep,
-    body: Annotated[str, Form(max_length=5000)] = "",
-    parent_id: Annotated[str, Form(max_length=40)] = "",
+    now: NowDep,
+    form: Annotated[ReviewCommentForm, Form()],
 ) -> Response:
     product = await products.get_product(session, user=user, product_id=product_id)
     template, tab, prefix = _page_of(user, product.partner_id)
     try:
         row = await products.comment(
-            session, user=user, product_id=product_id, body=body, parent_id=parent_id or None
+            session,
+            user=user,
+            product_id=product_id,
+            body=form.body,
+            parent_id=form.parent_id or None,
+            now=now,
         )
     except HearthError as err:
         return await product_page(
-            request, session, user, product_id, template=template, active=tab, error=err
+            request, session, user, product_id, now, template=template, active=tab, error=err
         )
     return RedirectResponse(f"{prefix}/{product_id}#c-{row.id}", status_code=303)

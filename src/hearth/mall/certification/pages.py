@@ -3,23 +3,31 @@ run's report with every check's verdict and evidence."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.background import BackgroundTask
 
+from hearth.accounts.models import User
 from hearth.mall.certification import service
 from hearth.mall.certification.report import RunStatus
 from hearth.mall.certification.service import DeviceKind
-from hearth.web.deps import CurrentUser, HearthDep, SessionDep
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 async def _runs(
-    request: Request, session: SessionDep, user: CurrentUser, product_id: str, template: str
+    request: Request,
+    session: SessionDep,
+    user: User,
+    product_id: str,
+    now: datetime,
+    template: str,
 ) -> Response:
-    product, runs = await service.list_runs(session, user=user, product_id=product_id)
+    product, runs = await service.list_runs(session, user=user, product_id=product_id, now=now)
     current = [r for r in runs if r.spec_version == product.spec_version]
     return render(
         request,
@@ -35,28 +43,34 @@ async def _runs(
 
 @router.get("/partner/products/{product_id}/certification")
 async def runs_page(
-    request: Request, product_id: str, user: CurrentUser, session: SessionDep
+    request: Request, product_id: str, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> Response:
-    return await _runs(request, session, user, product_id, "mall/certification/runs.html")
+    return await _runs(request, session, user, product_id, now, "mall/certification/runs.html")
 
 
 @router.get("/partner/products/{product_id}/certification/runs")
 async def runs_fragment(
-    request: Request, product_id: str, user: CurrentUser, session: SessionDep
+    request: Request, product_id: str, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> Response:
-    return await _runs(request, session, user, product_id, "mall/certification/_runs.html")
+    return await _runs(request, session, user, product_id, now, "mall/certification/_runs.html")
 
 
 @router.post("/partner/products/{product_id}/certification")
 async def run_certification(
-    request: Request, product_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep
+    request: Request,
+    product_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    hearth: HearthDep,
+    now: NowDep,
 ) -> Response:
     started = await service.start_run(
-        session, user=user, product_id=product_id, device=DeviceKind.SIMULATED
+        session, user=user, product_id=product_id, device=DeviceKind.SIMULATED, now=now
     )
     response: Response
     if request.headers.get("HX-Request"):
-        response = await _runs(request, session, user, product_id, "mall/certification/_runs.html")
+        template = "mall/certification/_runs.html"
+        response = await _runs(request, session, user, product_id, now, template)
     else:
         response = RedirectResponse(f"/partner/products/{product_id}/certification", 303)
     response.background = BackgroundTask(service.launch_later, hearth, started.job)  # after commit
@@ -65,9 +79,9 @@ async def run_certification(
 
 @router.get("/certifications/{run_id}")
 async def report_page(
-    request: Request, run_id: str, user: CurrentUser, session: SessionDep
+    request: Request, run_id: str, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> Response:
-    product, run = await service.get_run(session, user=user, run_id=run_id)
+    product, run = await service.get_run(session, user=user, run_id=run_id, now=now)
     return render(
         request,
         "mall/certification/report.html",

@@ -1,4 +1,4 @@
-"""API schemas shared by several routers."""
+"""Request, response and form models of accounts: users, sign-up, log-in, API tokens."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=200)
 
 
-class TokenIn(BaseModel):
+class ApiTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=80)
 
 
-class TokenOut(BaseModel):
+class ApiTokenOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
@@ -50,5 +50,24 @@ class TokenOut(BaseModel):
     revoked_at: datetime | None
 
 
-class TokenCreated(TokenOut):
+class ApiTokenCreated(ApiTokenOut):
     token: str = Field(description="the secret; shown only in this response")
+
+
+# Forms of the pages. They do not forbid extra fields: every form carries its CSRF token.
+
+
+class LoginForm(BaseModel):
+    username: str = Field(max_length=40)
+    password: str = Field(max_length=200)
+    next: str = "/"
+
+
+class SignupForm(BaseModel):
+    username: str = Field(max_length=40)
+    password: str = Field(max_length=200)
+    display_name: str = Field(default="", max_length=80)
+
+
+class ApiTokenForm(BaseModel):
+    name: str = Field(max_length=80)
