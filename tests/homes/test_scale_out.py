@@ -7,6 +7,7 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,17 @@ from tests.homes.conftest import mint
 from tests.servers import Mosquitto
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC).isoformat()
+
+
+def _switched_on(device_id: str, home_id: str) -> dict[str, Any]:
+    """An ingest batch's entry: the device's switch went on."""
+    return {
+        "kind": "state",
+        "device_id": device_id,
+        "home_id": home_id,
+        "at": NOW,
+        "changed": {"2.1": True},
+    }
 
 
 async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
@@ -55,16 +67,11 @@ async def test_a_stream_on_one_process_hears_the_other(
         frame = await asyncio.wait_for(anext(stream), 5)
         assert json.loads(frame["data"]) == {"home_id": home, "devices": 1}
         await first.publish(
-            DeviceUpdatesApplied([
-                {"kind": "state", "device_id": theirs, "home_id": elsewhere, "at": NOW,
-                 "changed": {"2.1": True}},
-                {"kind": "state", "device_id": lamp, "home_id": home, "at": NOW,
-                 "changed": {"2.1": True}},
-            ]),
+            DeviceUpdatesApplied([_switched_on(theirs, elsewhere), _switched_on(lamp, home)]),
             CommandAnswered("cmd_theirs", theirs, "succeeded"),
             CommandAnswered("cmd_mine", lamp, "failed"),
             HomeLeft(home, mia),
-        )  # fmt: skip
+        )
         frames = [await asyncio.wait_for(anext(stream), 5) for _ in range(3)]
         assert [f["event"] for f in frames] == ["state", "command", live.CLOSE]
         assert json.loads(frames[0]["data"])["device_id"] == lamp

@@ -19,8 +19,12 @@ from hearth.hub.models import Device
 # home name → room name → the models placed there, in binding order.
 DEMO_ROOMS: dict[str, dict[str, tuple[str, ...]]] = {
     "Home": {
-        "Living room": ("hearth.light.v1", "hearth.air-purifier.v1", "hearth.curtain.v1",
-                        "hearth.th-sensor.v1"),
+        "Living room": (
+            "hearth.light.v1",
+            "hearth.air-purifier.v1",
+            "hearth.curtain.v1",
+            "hearth.th-sensor.v1",
+        ),
         "Bedroom": ("hearth.light.v1",),
         "Kitchen": ("hearth.plug.v1",),
         "Hall": ("hearth.door-lock.v1", "hearth.motion-sensor.v1"),
@@ -29,7 +33,7 @@ DEMO_ROOMS: dict[str, dict[str, tuple[str, ...]]] = {
         "Living room": ("hearth.light.v1", "hearth.fan.v1", "hearth.th-sensor.v1"),
         "Porch": ("hearth.door-sensor.v1",),
     },
-}  # fmt: skip
+}
 FAVOURITES = ("hearth.light.v1", "hearth.door-lock.v1", "hearth.th-sensor.v1")
 
 

@@ -67,17 +67,23 @@ async def invite_user(
     now = utcnow()
     await _check_room_for_more(session, home.id, now)
     invitation = HomeInvitation(
-        home_id=home.id, role=role.value, invitee_id=invitee.id, invited_by=user.id,
-        created_at=now, expires_at=now + INVITATION_LIFETIME,
-    )  # fmt: skip
+        home_id=home.id,
+        role=role.value,
+        invitee_id=invitee.id,
+        invited_by=user.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
     session.add(invitation)
     await session.flush()
     await notifications.notify(
-        session, user_ids=[invitee.id], kind="home_invitation",
+        session,
+        user_ids=[invitee.id],
+        kind="home_invitation",
         title=f"{user.display_name} invites you to {home.name}",
         body=f"Join as {'an owner' if role is HomeRole.OWNER else 'a member'}.",
         link="/invitations",
-    )  # fmt: skip
+    )
     return invitation
 
 
@@ -90,9 +96,13 @@ async def create_link(
     await _check_room_for_more(session, home.id, now)
     token, digest = new_token()
     invitation = HomeInvitation(
-        home_id=home.id, role=role.value, token_digest=digest, invited_by=user.id,
-        created_at=now, expires_at=now + INVITATION_LIFETIME,
-    )  # fmt: skip
+        home_id=home.id,
+        role=role.value,
+        token_digest=digest,
+        invited_by=user.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
     session.add(invitation)
     await session.flush()
     return invitation, token

@@ -43,9 +43,13 @@ async def _placement(session: AsyncSession, device: Device) -> DevicePlacement:
 
 
 async def add_device(
-    session: AsyncSession, *, user: User, home_id: str, pairing_code: str,
+    session: AsyncSession,
+    *,
+    user: User,
+    home_id: str,
+    pairing_code: str,
     room_id: str | None = None,
-) -> tuple[Device, list[Event]]:  # fmt: skip
+) -> tuple[Device, list[Event]]:
     """Add the device with this pairing code to a home the user owns, into ``room_id``."""
     await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
     room = await _room_in(session, home_id, room_id)  # a wrong room changes nothing
@@ -60,9 +64,13 @@ async def add_device(
 
 
 async def place_device(
-    session: AsyncSession, *, user: User, device_id: str, room_id: str | None,
+    session: AsyncSession,
+    *,
+    user: User,
+    device_id: str,
+    room_id: str | None,
     name: str | None = None,
-) -> tuple[DevicePlacement, list[Event]]:  # fmt: skip
+) -> tuple[DevicePlacement, list[Event]]:
     """Move a device into a room of its home (None: no room), and optionally rename it."""
     device = await device_for_member(session, user=user, device_id=device_id)
     assert device.home_id is not None
