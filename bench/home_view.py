@@ -44,6 +44,7 @@ from hearth.hub.events import DeviceStateChanged  # noqa: E402
 from hearth.hub.models import DeviceState  # noqa: E402
 from hearth.hub.operator import ensure_products  # noqa: E402
 from hearth.hub.virtual import plausible  # noqa: E402
+from hearth.outbox import unit_of_work  # noqa: E402
 from hearth.runtime import Hearth  # noqa: E402
 from hearth.web.app import create_app  # noqa: E402
 
@@ -57,21 +58,27 @@ async def furnish(hearth: Hearth, devices: int) -> tuple[str, str, str]:
 
     rng = random.Random(7)
     specs = library.list_specs()
-    async with hearth.sessions() as session, session.begin():
-        await ensure_products(session)
+    now = hearth.clock.now()
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
+        await ensure_products(session, now=now)
         user = await accounts.create_user(session, username="mia", password=PASSWORD)
-        home = await homes.create_home(session, owner=user, name="Bench home")
+        home = await homes.create_home(session, owner=user, name="Bench home", now=now)
         made = [
-            (await rooms.create_room(session, user=user, home_id=home.id, name=n))[0] for n in ROOMS
+            await rooms.create_room(session, user=user, home_id=home.id, name=n, now=now)
+            for n in ROOMS
         ]
         first = ""
         for n in range(devices):
             spec = specs[n % len(specs)]
-            (unit,) = await identity.mint(session, model_id=spec.model, count=1)
+            (unit,) = await identity.mint(session, model_id=spec.model, count=1, now=now)
             await placement.add_device(
-                session, user=user, home_id=home.id, pairing_code=unit.pairing_code,
+                session,
+                user=user,
+                home_id=home.id,
+                pairing_code=unit.pairing_code,
                 room_id=made[n % len(made)].id,
-            )  # fmt: skip
+                now=now,
+            )
             state = await session.scalar(
                 select(DeviceState).where(DeviceState.device_id == unit.device_id)
             )
@@ -82,7 +89,7 @@ async def furnish(hearth: Hearth, devices: int) -> tuple[str, str, str]:
             state.online = True
             if n % 5 == 0:
                 await placement.set_favourite(
-                    session, user=user, device_id=unit.device_id, favourite=True
+                    session, user=user, device_id=unit.device_id, favourite=True, now=now
                 )
             first = first or unit.device_id
         return user.id, home.id, first

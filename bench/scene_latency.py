@@ -61,6 +61,7 @@ from hearth.hub.models import Device  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
 from hearth.hub.simulator import Credentials, SimulatedDevice, read_fleet  # noqa: E402
+from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
 from tests.servers import (  # noqa: E402
     Mosquitto,
@@ -216,19 +217,21 @@ async def prepare(settings: Settings, count: int, fleet: Path) -> dict[str, iden
     await migrate(settings)
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:
-        async with db.transaction(db.session_factory(engine)) as session:
+        now = _now()
+        # Prepared before the measured hearth starts: nobody is running to hear the events.
+        async with unit_of_work(db.session_factory(engine), discard) as session:
             user = await accounts.create_user(
                 session, username="bench", password="bench-password-1"
             )
-            _, home = await home_of(session, username="bench", name="Bench")
-            units = await identity.mint(session, model_id=SENSOR, count=count + 2)
-            (light,) = await identity.mint(session, model_id=LIGHT, count=1)
+            _, home = await home_of(session, username="bench", name="Bench", now=now)
+            units = await identity.mint(session, model_id=SENSOR, count=count + 2, now=now)
+            (light,) = await identity.mint(session, model_id=LIGHT, count=1, now=now)
             await session.execute(
                 update(Device).where(Device.home_id.is_(None)).values(home_id=home.id)
             )
             probe, spare = units[-2], units[-1]
             await scenes.create_automation(
-                session, user=user, home_id=home.id, now=_now(),
+                session, user=user, home_id=home.id, now=now,
                 body={
                     "name": "Probe switches the light", "mode": "parallel",
                     "triggers": [{"kind": "property", "device_id": probe.device_id,

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from hearth import db
 from hearth.accounts import service as accounts
 from hearth.homes import live, placement
 from hearth.homes import service as homes
 from hearth.homes.events import HomeLeft
 from hearth.hub.events import CommandAnswered, DeviceUpdatesApplied
+from hearth.outbox import unit_of_work
 from hearth.runtime import Hearth
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD
@@ -39,11 +39,12 @@ def _switched_on(device_id: str, home_id: str) -> dict[str, Any]:
 
 async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
     unit = await mint(hearth)
-    async with db.transaction(hearth.sessions) as session:
+    now = hearth.clock.now()
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         user = await accounts.create_user(session, username=username, password=PASSWORD)
-        home = await homes.create_home(session, owner=user, name="Flat")
+        home = await homes.create_home(session, owner=user, name="Flat", now=now)
         await placement.add_device(
-            session, user=user, home_id=home.id, pairing_code=unit.pairing_code
+            session, user=user, home_id=home.id, pairing_code=unit.pairing_code, now=now
         )
         return user.id, home.id, unit.device_id
 

@@ -15,6 +15,7 @@ from hearth import db
 from hearth.hub import identity
 from hearth.hub.models import DeviceModel, DeviceState, HistoryPoint
 from hearth.hub.store import history_row
+from hearth.outbox import unit_of_work
 from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.helpers import csrf_token, post_json, signup
@@ -22,10 +23,12 @@ from tests.hub.specs import LAMP
 
 
 async def _lamp_units(hearth: Hearth, count: int = 1) -> list[identity.Minted]:
-    async with db.transaction(hearth.sessions) as session:
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         session.add(DeviceModel(id="test.lamp.v1", name="Test lamp", spec=LAMP))
         await session.flush()
-        return await identity.mint(session, model_id="test.lamp.v1", count=count)
+        return await identity.mint(
+            session, model_id="test.lamp.v1", count=count, now=hearth.clock.now()
+        )
 
 
 @pytest.fixture
@@ -215,7 +218,7 @@ async def test_a_member_reads_the_homes_devices_but_only_the_owner_removes_them(
     home, unit = await _paired(hearth, client)
     leo = await signup(other, "leo")
     async with db.transaction(hearth.sessions) as session:
-        await homes.add_member(session, home_id=home, user_id=leo["id"])
+        await homes.add_member(session, home_id=home, user_id=leo["id"], now=hearth.clock.now())
     assert (await other.get(f"/api/v1/devices/{unit.device_id}")).status_code == 200
     assert (await _delete(other, f"/api/v1/devices/{unit.device_id}")).status_code == 403
     assert (await client.get(f"/api/v1/devices/{unit.device_id}")).json()["home_id"] == home

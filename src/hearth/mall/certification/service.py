@@ -33,7 +33,7 @@ from hearth.errors import Conflict, HearthError, InvalidInput, NotFound
 from hearth.hub import identity
 from hearth.hub.access import DeviceAccess
 from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
-from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
+from hearth.hub.events import DevicesMinted
 from hearth.hub.models import DeviceModel
 from hearth.hub.mqtt import BrokerAddress
 from hearth.hub.simulator import Credentials
@@ -52,6 +52,7 @@ from hearth.mall.certification.runner import (
     free_port,
 )
 from hearth.mall.models import Product
+from hearth.outbox import unit_of_work
 from hearth.runtime import Hearth
 
 log = structlog.get_logger(__name__)
@@ -140,8 +141,8 @@ async def start_run(
     if busy is not None:
         raise Conflict("a certification run of this product is still running")
     model = await _test_model(session, product)
-    (unit,) = await identity.mint(session, model_id=model.id, count=1)
     now = utcnow()
+    (unit,) = await identity.mint(session, model_id=model.id, count=1, now=now)
     run = CertificationRun(
         product_id=product.id,
         spec_version=product.spec_version,
@@ -364,7 +365,8 @@ async def _finish(
     outcomes: list[Outcome],
     error: str,
 ) -> None:
-    async with db.transaction(runtime.sessions) as session:
+    # A unit of work: revoking the test unit records the event that drops it everywhere.
+    async with unit_of_work(runtime.sessions, runtime.publish) as session:
         run = await session.get(CertificationRun, run_id, with_for_update=True)
         if run is None or run.status != RunStatus.RUNNING:
             return  # settled meanwhile (this process was thought gone)
@@ -390,13 +392,9 @@ async def _finish(
         run.failed = report["summary"]["failed"]
         run.report = report
         run.finished_at = run.beat_at = now
-        revoked = False
         if run.device_id is not None:
             with contextlib.suppress(HearthError):
-                await identity.revoke(session, device_id=run.device_id)
-                revoked = True
-    if revoked and run.device_id is not None:
-        await runtime.publish(DeviceCredentialsChanged(run.device_id, True))
+                await identity.revoke(session, device_id=run.device_id, now=now)
 
 
 async def certify_in_process(
@@ -410,7 +408,7 @@ async def certify_in_process(
     """Certify a product with a simulated device in this process (the demo seed, the CLI)."""
     runtime = Hearth.from_settings(settings)
     try:
-        async with db.transaction(runtime.sessions) as session:
+        async with unit_of_work(runtime.sessions, runtime.publish) as session:
             user = await session.scalar(select(User).where(User.username == username))
             if user is None:
                 raise NotFound(f"no user {username!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hearth.errors import ConfigError, InvalidInput
@@ -18,7 +18,7 @@ from hearth.hub import binding, reading
 from hearth.hub.commands import device_for_member
 from hearth.hub.models import Command
 from hearth.hub.reading import DeviceView
-from hearth.web.deps import CurrentUser, HearthDep, SessionDep
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 
 router = APIRouter(tags=["devices"])
 
@@ -146,9 +146,9 @@ async def list_homes(user: CurrentUser, session: SessionDep) -> list[HomeOut]:
 
 
 @router.post("/homes", status_code=status.HTTP_201_CREATED, response_model=HomeOut)
-async def create_home(body: HomeIn, user: CurrentUser, session: SessionDep) -> HomeOut:
+async def create_home(body: HomeIn, user: CurrentUser, session: SessionDep, now: NowDep) -> HomeOut:
     """Create a home that you own."""
-    home = await homes.create_home(session, owner=user, name=body.name)
+    home = await homes.create_home(session, owner=user, name=body.name, now=now)
     return HomeOut(id=home.id, name=home.name, role="owner", created_at=home.created_at)
 
 
@@ -164,15 +164,13 @@ async def home_devices(
     "/homes/{home_id}/devices", status_code=status.HTTP_201_CREATED, response_model=DeviceOut
 )
 async def add_device(
-    home_id: str, body: BindIn, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    home_id: str, body: BindIn, user: CurrentUser, session: SessionDep, now: NowDep,
 ) -> dict[str, Any]:  # fmt: skip
     """Add a device to a home you own with the pairing code on its label."""
-    device, events = await binding.bind(
-        session, user=user, home_id=home_id, pairing_code=body.pairing_code
+    bound = await binding.bind(
+        session, user=user, home_id=home_id, pairing_code=body.pairing_code, now=now
     )
-    background.add_task(hearth.publish, *events)
-    return _device_out(await reading.device_view(session, user=user, device_id=device.id))
+    return _device_out(await reading.device_view(session, user=user, device_id=bound.device.id))
 
 
 @router.get("/devices/{device_id}", response_model=DeviceDetail)
@@ -184,22 +182,18 @@ async def device_detail(device_id: str, user: CurrentUser, session: SessionDep) 
 
 @router.delete("/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_device(
-    device_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    device_id: str, user: CurrentUser, session: SessionDep,
 ) -> None:  # fmt: skip
     """Remove a device from its home, with everything it reported there."""
-    _, events = await binding.unbind(session, user=user, device_id=device_id)
-    background.add_task(hearth.publish, *events)
+    await binding.unbind(session, user=user, device_id=device_id)
 
 
 @router.post("/devices/{device_id}/move", response_model=DeviceOut)
 async def move_device(
-    device_id: str, body: MoveIn, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    device_id: str, body: MoveIn, user: CurrentUser, session: SessionDep, now: NowDep,
 ) -> dict[str, Any]:  # fmt: skip
     """Move a device to another home you own."""
-    _, events = await binding.move(session, user=user, device_id=device_id, home_id=body.home_id)
-    background.add_task(hearth.publish, *events)
+    await binding.move(session, user=user, device_id=device_id, home_id=body.home_id, now=now)
     return _device_out(await reading.device_view(session, user=user, device_id=device_id))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette.sse import EventSourceResponse
 
@@ -18,7 +18,7 @@ from hearth.homes import board, invitations, live, placement, rooms
 from hearth.homes import service as homes
 from hearth.homes.cards import Card
 from hearth.homes.rules import HomeRole, parse_role
-from hearth.web.deps import CurrentUser, HearthDep, SessionDep
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 
 router = APIRouter(tags=["homes"])
 
@@ -132,23 +132,19 @@ async def home_detail(home_id: str, user: CurrentUser, session: SessionDep) -> B
 
 @router.patch("/homes/{home_id}", response_model=BoardOut)
 async def rename_home(
-    home_id: str, body: NameIn, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    home_id: str, body: NameIn, user: CurrentUser, session: SessionDep,
 ) -> BoardOut:  # fmt: skip
     """Rename a home you own."""
-    _, events = await homes.rename_home(session, user=user, home_id=home_id, name=body.name)
-    background.add_task(hearth.publish, *events)
+    await homes.rename_home(session, user=user, home_id=home_id, name=body.name)
     return await home_detail(home_id, user, session)
 
 
 @router.delete("/homes/{home_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_home(
-    home_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    home_id: str, user: CurrentUser, session: SessionDep,
 ) -> None:  # fmt: skip
     """Delete a home you own; its devices leave it with everything they reported."""
-    events = await placement.delete_home(session, user=user, home_id=home_id)
-    background.add_task(hearth.publish, *events)
+    await placement.delete_home(session, user=user, home_id=home_id)
 
 
 @router.get("/homes/{home_id}/rooms", response_model=list[RoomOut])
@@ -159,68 +155,61 @@ async def list_rooms(home_id: str, user: CurrentUser, session: SessionDep) -> li
 
 @router.post("/homes/{home_id}/rooms", status_code=status.HTTP_201_CREATED)
 async def create_room(
-    home_id: str, body: NameIn, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    home_id: str, body: NameIn, user: CurrentUser, session: SessionDep, now: NowDep,
 ) -> RoomOut:  # fmt: skip
     """Add a room to a home you own."""
-    room, events = await rooms.create_room(session, user=user, home_id=home_id, name=body.name)
-    background.add_task(hearth.publish, *events)
+    room = await rooms.create_room(session, user=user, home_id=home_id, name=body.name, now=now)
     return _room(room)
 
 
 @router.patch("/rooms/{room_id}")
 async def rename_room(
-    room_id: str, body: NameIn, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    room_id: str, body: NameIn, user: CurrentUser, session: SessionDep,
 ) -> RoomOut:  # fmt: skip
     """Rename a room of a home you own."""
-    room, events = await rooms.rename_room(session, user=user, room_id=room_id, name=body.name)
-    background.add_task(hearth.publish, *events)
+    room = await rooms.rename_room(session, user=user, room_id=room_id, name=body.name)
     return _room(room)
 
 
 @router.delete("/rooms/{room_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_room(
-    room_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    room_id: str, user: CurrentUser, session: SessionDep,
 ) -> None:  # fmt: skip
     """Delete a room; its devices stay in the home, in no room."""
-    events = await rooms.delete_room(session, user=user, room_id=room_id)
-    background.add_task(hearth.publish, *events)
+    await rooms.delete_room(session, user=user, room_id=room_id)
 
 
 @router.post("/homes/{home_id}/devices/add", status_code=status.HTTP_201_CREATED)
 async def add_device(
-    home_id: str, body: AddDeviceIn, user: CurrentUser, session: SessionDep,
-    hearth: HearthDep, background: BackgroundTasks,
+    home_id: str, body: AddDeviceIn, user: CurrentUser, session: SessionDep, now: NowDep,
 ) -> CardOut:  # fmt: skip
     """Add a device by its pairing code into a room of a home you own."""
-    device, events = await placement.add_device(
-        session, user=user, home_id=home_id, pairing_code=body.pairing_code, room_id=body.room_id
-    )
-    background.add_task(hearth.publish, *events)
+    device = await placement.add_device(
+        session, user=user, home_id=home_id, pairing_code=body.pairing_code, room_id=body.room_id,
+        now=now,
+    )  # fmt: skip
     return CardOut.of((await board.device_page(session, user=user, device_id=device.id)).card)
 
 
 @router.put("/devices/{device_id}/placement")
 async def place_device(
-    device_id: str, body: PlaceIn, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    device_id: str, body: PlaceIn, user: CurrentUser, session: SessionDep,
 ) -> CardOut:  # fmt: skip
     """Move a device to another room of its home (or none), and optionally rename it."""
-    _, events = await placement.place_device(
+    await placement.place_device(
         session, user=user, device_id=device_id, room_id=body.room_id, name=body.name
     )
-    background.add_task(hearth.publish, *events)
     return CardOut.of((await board.device_page(session, user=user, device_id=device_id)).card)
 
 
 @router.put("/devices/{device_id}/favourite")
 async def set_favourite(
-    device_id: str, body: FavouriteIn, user: CurrentUser, session: SessionDep
+    device_id: str, body: FavouriteIn, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> CardOut:
     """Put a device among your favourites, first on your home view (or take it out)."""
-    await placement.set_favourite(session, user=user, device_id=device_id, favourite=body.favourite)
+    await placement.set_favourite(
+        session, user=user, device_id=device_id, favourite=body.favourite, now=now
+    )
     return CardOut.of((await board.device_page(session, user=user, device_id=device_id)).card)
 
 
@@ -247,30 +236,26 @@ async def set_role(
 
 @router.delete("/homes/{home_id}/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_member(
-    home_id: str, member_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    home_id: str, member_id: str, user: CurrentUser, session: SessionDep,
 ) -> None:  # fmt: skip
     """Remove someone from a home you own."""
-    events = await homes.remove_member(session, user=user, home_id=home_id, member_id=member_id)
-    background.add_task(hearth.publish, *events)
+    await homes.remove_member(session, user=user, home_id=home_id, member_id=member_id)
 
 
 @router.post("/homes/{home_id}/leave", status_code=status.HTTP_204_NO_CONTENT)
 async def leave_home(
-    home_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    home_id: str, user: CurrentUser, session: SessionDep,
 ) -> None:  # fmt: skip
     """Leave a home (the last owner deletes it or makes another owner first)."""
-    events = await homes.leave_home(session, user=user, home_id=home_id)
-    background.add_task(hearth.publish, *events)
+    await homes.leave_home(session, user=user, home_id=home_id)
 
 
 @router.get("/homes/{home_id}/invitations", response_model=list[InvitationOut])
 async def list_invitations(
-    home_id: str, user: CurrentUser, session: SessionDep
+    home_id: str, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> list[InvitationOut]:
     """List a home's open invitations (owners)."""
-    found = await invitations.list_open(session, user=user, home_id=home_id)
+    found = await invitations.list_open(session, user=user, home_id=home_id, now=now)
     return [
         InvitationOut(id=i.id, home_id=i.home_id, role=i.role, state=i.state,
                       expires_at=i.expires_at)
@@ -280,17 +265,19 @@ async def list_invitations(
 
 @router.post("/homes/{home_id}/invitations", status_code=status.HTTP_201_CREATED)
 async def invite(
-    home_id: str, body: InviteIn, user: CurrentUser, session: SessionDep
+    home_id: str, body: InviteIn, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> InvitationOut:
     """Invite someone by username, or (without one) create a single-use link."""
     role = parse_role(body.role)
     link = None
     if body.username:
         made = await invitations.invite_user(
-            session, user=user, home_id=home_id, username=body.username, role=role
+            session, user=user, home_id=home_id, username=body.username, role=role, now=now
         )
     else:
-        made, token = await invitations.create_link(session, user=user, home_id=home_id, role=role)
+        made, token = await invitations.create_link(
+            session, user=user, home_id=home_id, role=role, now=now
+        )
         link = f"/join/{token}"
     return InvitationOut(
         id=made.id, home_id=made.home_id, role=made.role, state=made.state,
@@ -302,33 +289,41 @@ async def invite(
     "/homes/{home_id}/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT
 )
 async def withdraw_invitation(
-    home_id: str, invitation_id: str, user: CurrentUser, session: SessionDep
+    home_id: str, invitation_id: str, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> None:
     """Withdraw an open invitation of a home you own."""
-    await invitations.withdraw(session, user=user, home_id=home_id, invitation_id=invitation_id)
+    await invitations.withdraw(
+        session, user=user, home_id=home_id, invitation_id=invitation_id, now=now
+    )
 
 
 @router.get("/invitations", response_model=list[InvitationOut])
-async def my_invitations(user: CurrentUser, session: SessionDep) -> list[InvitationOut]:
+async def my_invitations(
+    user: CurrentUser, session: SessionDep, now: NowDep
+) -> list[InvitationOut]:
     """List the open invitations addressed to you."""
     return [
         InvitationOut(id=p.invitation.id, home_id=p.invitation.home_id, role=p.invitation.role,
                       state=p.invitation.state, expires_at=p.invitation.expires_at)
-        for p in await invitations.mine(session, user=user)
+        for p in await invitations.mine(session, user=user, now=now)
     ]  # fmt: skip
 
 
 @router.post("/invitations/{invitation_id}/accept")
-async def accept_invitation(invitation_id: str, user: CurrentUser, session: SessionDep) -> JoinOut:
+async def accept_invitation(
+    invitation_id: str, user: CurrentUser, session: SessionDep, now: NowDep
+) -> JoinOut:
     """Accept an invitation addressed to you."""
-    home_id = await invitations.accept(session, user=user, invitation_id=invitation_id)
+    home_id = await invitations.accept(session, user=user, invitation_id=invitation_id, now=now)
     return JoinOut(home_id=home_id)
 
 
 @router.post("/invitations/{invitation_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
-async def decline_invitation(invitation_id: str, user: CurrentUser, session: SessionDep) -> None:
+async def decline_invitation(
+    invitation_id: str, user: CurrentUser, session: SessionDep, now: NowDep
+) -> None:
     """Decline an invitation addressed to you."""
-    await invitations.decline(session, user=user, invitation_id=invitation_id)
+    await invitations.decline(session, user=user, invitation_id=invitation_id, now=now)
 
 
 class TokenIn(_In):
@@ -336,9 +331,12 @@ class TokenIn(_In):
 
 
 @router.post("/invitations/join")
-async def join_by_link(body: TokenIn, user: CurrentUser, session: SessionDep) -> JoinOut:
+async def join_by_link(
+    body: TokenIn, user: CurrentUser, session: SessionDep, now: NowDep
+) -> JoinOut:
     """Join a home with the token of an invitation link."""
-    return JoinOut(home_id=await invitations.accept_link(session, user=user, token=body.token))
+    home_id = await invitations.accept_link(session, user=user, token=body.token, now=now)
+    return JoinOut(home_id=home_id)
 
 
 @router.get("/homes/{home_id}/live")

@@ -9,15 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
 from hearth.hub import catalog, identity
-from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
 from hearth.hub.models import Device, DeviceModel
-from hearth.web.deps import HearthDep, SessionDep, requires
+from hearth.web.deps import NowDep, SessionDep, requires
 
 router = APIRouter(tags=["device makers"])
 Maker = Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
@@ -81,24 +80,22 @@ async def list_models(user: Maker, session: SessionDep) -> list[DeviceModel]:
 
 @router.post("/device-models", response_model=ModelOut, status_code=status.HTTP_201_CREATED)
 async def register_model(
-    user: Maker, session: SessionDep, document: Annotated[dict[str, Any], Body()]
+    user: Maker, session: SessionDep, now: NowDep, document: Annotated[dict[str, Any], Body()]
 ) -> DeviceModel:
     """Register a product from its native spec (or move it to a newer spec version)."""
-    model, _ = await catalog.register_model(session, document=document, by=user)
+    model, _ = await catalog.register_model(session, document=document, by=user, now=now)
     return model
 
 
 @router.post("/device-models/{model_id}/units", status_code=status.HTTP_201_CREATED)
 async def mint_units(
-    model_id: str, body: MintIn, request: Request, user: Maker, session: SessionDep,
-    hearth: HearthDep, background: BackgroundTasks,
+    model_id: str, body: MintIn, request: Request, user: Maker, session: SessionDep, now: NowDep,
 ) -> Any:  # fmt: skip
     """Mint units of a product: ids, secrets and pairing codes, shown only this once.
 
     Ask for ``text/csv`` to get the factory's CSV instead of JSON.
     """
-    units = await identity.mint(session, model_id=model_id, count=body.count, by=user)
-    background.add_task(hearth.publish, DevicesMinted(model_id, len(units)))
+    units = await identity.mint(session, model_id=model_id, count=body.count, by=user, now=now)
     if "text/csv" in request.headers.get("accept", ""):
         return Response(
             identity.factory_csv(units),
@@ -126,21 +123,17 @@ async def list_units(model_id: str, user: Maker, session: SessionDep) -> list[Un
 
 @router.post("/device-units/{device_id}/secret", response_model=SecretOut)
 async def rotate_secret(
-    device_id: str, user: Maker, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    device_id: str, user: Maker, session: SessionDep, now: NowDep,
 ) -> SecretOut:  # fmt: skip
     """Give a unit a new secret; the old one stops working and a connected unit is dropped."""
-    secret = await identity.rotate_secret(session, device_id=device_id, by=user)
-    background.add_task(hearth.publish, DeviceCredentialsChanged(device_id, False))
+    secret = await identity.rotate_secret(session, device_id=device_id, by=user, now=now)
     return SecretOut(device_id=device_id, secret=secret)
 
 
 @router.post("/device-units/{device_id}/revoke", response_model=UnitOut)
 async def revoke_unit(
-    device_id: str, user: Maker, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    device_id: str, user: Maker, session: SessionDep, now: NowDep,
 ) -> UnitOut:  # fmt: skip
     """Revoke a unit for good: it can no longer connect, and is dropped if connected."""
-    device = await identity.revoke(session, device_id=device_id, by=user)
-    background.add_task(hearth.publish, DeviceCredentialsChanged(device_id, True))
+    device = await identity.revoke(session, device_id=device_id, by=user, now=now)
     return UnitOut.of(device)

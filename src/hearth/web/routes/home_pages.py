@@ -7,9 +7,10 @@ error status, and changes nothing. Device controls call the JSON API from the pa
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from hearth.homes import board, invitations, placement, rooms
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeAction, HomeRole, allows, parse_role
 from hearth.hub import binding
-from hearth.web.deps import CurrentUser, HearthDep, OptionalUser, SessionDep
+from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.routes.scene_pages import scene_strip
 from hearth.web.templating import render
 
@@ -32,7 +33,7 @@ def _see_other(url: str) -> Response:
 
 
 async def _view(
-    request: Request, session: AsyncSession, user: User, home_id: str | None
+    request: Request, session: AsyncSession, user: User, home_id: str | None, now: datetime
 ) -> Response:
     mine = await homes.list_homes(session, user=user)
     ids = [h.id for h, _ in mine]
@@ -41,7 +42,7 @@ async def _view(
         chosen = ids[0] if ids else None
     if home_id is not None and home_id not in ids:
         await homes.require(session, user=user, home_id=home_id)  # raises NotFound
-    pending = await invitations.mine(session, user=user)
+    pending = await invitations.mine(session, user=user, now=now)
     if chosen is None:
         return render(
             request, "homes/view.html", user=user, active="home", board=None, homes=mine,
@@ -58,17 +59,17 @@ async def _view(
 
 
 @router.get("/")
-async def home(request: Request, user: OptionalUser, session: SessionDep) -> Response:
+async def home(request: Request, user: OptionalUser, session: SessionDep, now: NowDep) -> Response:
     if user is None:
         return render(request, "landing.html", user=None)
-    return await _view(request, session, user, None)
+    return await _view(request, session, user, None, now)
 
 
 @router.get("/homes/{home_id}")
 async def home_page(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> Response:
-    return await _view(request, session, user, home_id)
+    return await _view(request, session, user, home_id, now)
 
 
 @router.get("/homes/{home_id}/cards")
@@ -82,12 +83,12 @@ async def home_cards(
 
 @router.post("/homes")
 async def create_home(
-    request: Request, user: CurrentUser, session: SessionDep,
+    request: Request, user: CurrentUser, session: SessionDep, now: NowDep,
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
     try:
         async with session.begin_nested():
-            made = await homes.create_home(session, owner=user, name=name)
+            made = await homes.create_home(session, owner=user, name=name, now=now)
     except HearthError as err:
         mine = await homes.list_homes(session, user=user)
         return render(
@@ -98,7 +99,7 @@ async def create_home(
 
 
 async def _settings(
-    request: Request, session: AsyncSession, user: User, home_id: str, *,
+    request: Request, session: AsyncSession, user: User, home_id: str, now: datetime, *,
     error: str | None = None, link: str | None = None, status_code: int = 200,
 ) -> Response:  # fmt: skip
     home, role = await homes.require(session, user=user, home_id=home_id)
@@ -107,118 +108,106 @@ async def _settings(
         request, "homes/settings.html", user=user, active="home", home=home, role=role,
         owner=owner, rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
         members=await homes.list_members(session, user=user, home_id=home_id),
-        invites=await invitations.list_open(session, user=user, home_id=home_id) if owner else [],
+        invites=await invitations.list_open(session, user=user, home_id=home_id, now=now)
+        if owner else [],
         error=error, link=link, status_code=status_code,
     )  # fmt: skip
 
 
 @router.get("/homes/{home_id}/settings")
 async def settings_page(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> Response:
-    return await _settings(request, session, user, home_id)
+    return await _settings(request, session, user, home_id, now)
 
 
 async def _attempt(
-    request: Request, session: AsyncSession, hearth_publish: Callable[..., Awaitable[None]],
-    background: BackgroundTasks, user: User, home_id: str,
+    request: Request, session: AsyncSession, user: User, home_id: str, now: datetime,
     change: Callable[[], Awaitable[Any]], *, then: str | None = None,
 ) -> Response:  # fmt: skip
     """Run one settings change; on refusal roll back and show the settings with the reason."""
     try:
         async with session.begin_nested():
-            events = await change()
+            await change()
     except HearthError as err:
         return await _settings(
-            request, session, user, home_id, error=err.message, status_code=err.status
+            request, session, user, home_id, now, error=err.message, status_code=err.status
         )
-    if isinstance(events, list) and events:
-        background.add_task(hearth_publish, *events)
     return _see_other(then or f"/homes/{home_id}/settings")
-
-
-def _events(result: Any) -> Any:
-    return result[1] if isinstance(result, tuple) else result
 
 
 @router.post("/homes/{home_id}/rename")
 async def rename_home(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks, name: Annotated[str, Form(max_length=200)] = "",
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
+    name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
     async def change() -> Any:
-        return _events(await homes.rename_home(session, user=user, home_id=home_id, name=name))
+        return await homes.rename_home(session, user=user, home_id=home_id, name=name)
 
-    return await _attempt(request, session, hearth.publish, background, user, home_id, change)
+    return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.post("/homes/{home_id}/delete")
 async def delete_home(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
 ) -> Response:  # fmt: skip
     async def change() -> Any:
         return await placement.delete_home(session, user=user, home_id=home_id)
 
-    response = await _attempt(
-        request, session, hearth.publish, background, user, home_id, change, then="/"
-    )
+    response = await _attempt(request, session, user, home_id, now, change, then="/")
     response.delete_cookie(HOME_COOKIE, path="/")
     return response
 
 
 @router.post("/homes/{home_id}/leave")
 async def leave_home(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
 ) -> Response:  # fmt: skip
     async def change() -> Any:
         return await homes.leave_home(session, user=user, home_id=home_id)
 
-    response = await _attempt(
-        request, session, hearth.publish, background, user, home_id, change, then="/"
-    )
+    response = await _attempt(request, session, user, home_id, now, change, then="/")
     response.delete_cookie(HOME_COOKIE, path="/")
     return response
 
 
 @router.post("/homes/{home_id}/rooms")
 async def create_room(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks, name: Annotated[str, Form(max_length=200)] = "",
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
+    name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
     async def change() -> Any:
-        return _events(await rooms.create_room(session, user=user, home_id=home_id, name=name))
+        return await rooms.create_room(session, user=user, home_id=home_id, name=name, now=now)
 
-    return await _attempt(request, session, hearth.publish, background, user, home_id, change)
+    return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.post("/homes/{home_id}/rooms/{room_id}/rename")
 async def rename_room(
     request: Request, home_id: str, room_id: str, user: CurrentUser, session: SessionDep,
-    hearth: HearthDep, background: BackgroundTasks,
+    now: NowDep,
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
     async def change() -> Any:
-        return _events(await rooms.rename_room(session, user=user, room_id=room_id, name=name))
+        return await rooms.rename_room(session, user=user, room_id=room_id, name=name)
 
-    return await _attempt(request, session, hearth.publish, background, user, home_id, change)
+    return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.post("/homes/{home_id}/rooms/{room_id}/delete")
 async def delete_room(
     request: Request, home_id: str, room_id: str, user: CurrentUser, session: SessionDep,
-    hearth: HearthDep, background: BackgroundTasks,
+    now: NowDep,
 ) -> Response:  # fmt: skip
     async def change() -> Any:
         return await rooms.delete_room(session, user=user, room_id=room_id)
 
-    return await _attempt(request, session, hearth.publish, background, user, home_id, change)
+    return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.post("/homes/{home_id}/invite")
 async def invite(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep,
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
     username: Annotated[str, Form(max_length=40)] = "",
     role: Annotated[str, Form(max_length=16)] = "member",
 ) -> Response:  # fmt: skip
@@ -227,36 +216,42 @@ async def invite(
         async with session.begin_nested():
             if username.strip():
                 await invitations.invite_user(
-                    session, user=user, home_id=home_id, username=username, role=as_role
+                    session,
+                    user=user,
+                    home_id=home_id,
+                    username=username,
+                    role=as_role,
+                    now=now,
                 )
                 return _see_other(f"/homes/{home_id}/settings")
             _, token = await invitations.create_link(
-                session, user=user, home_id=home_id, role=as_role
+                session, user=user, home_id=home_id, role=as_role, now=now
             )
     except HearthError as err:
         return await _settings(
-            request, session, user, home_id, error=err.message, status_code=err.status
+            request, session, user, home_id, now, error=err.message, status_code=err.status
         )
     link = str(request.base_url).rstrip("/") + f"/join/{token}"
-    return await _settings(request, session, user, home_id, link=link, status_code=201)
+    return await _settings(request, session, user, home_id, now, link=link, status_code=201)
 
 
 @router.post("/homes/{home_id}/invitations/{invitation_id}/withdraw")
 async def withdraw(
     request: Request, home_id: str, invitation_id: str, user: CurrentUser, session: SessionDep,
-    hearth: HearthDep, background: BackgroundTasks,
+    now: NowDep,
 ) -> Response:  # fmt: skip
     async def change() -> Any:
-        await invitations.withdraw(session, user=user, home_id=home_id, invitation_id=invitation_id)
-        return []
+        await invitations.withdraw(
+            session, user=user, home_id=home_id, invitation_id=invitation_id, now=now
+        )
 
-    return await _attempt(request, session, hearth.publish, background, user, home_id, change)
+    return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.post("/homes/{home_id}/members/{member_id}")
 async def change_member(
     request: Request, home_id: str, member_id: str, user: CurrentUser, session: SessionDep,
-    hearth: HearthDep, background: BackgroundTasks,
+    now: NowDep,
     role: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:  # fmt: skip
     """Set a member's role, or remove them (``role=remove``)."""
@@ -266,12 +261,11 @@ async def change_member(
             return await homes.remove_member(
                 session, user=user, home_id=home_id, member_id=member_id
             )
-        await homes.set_role(
+        return await homes.set_role(
             session, user=user, home_id=home_id, member_id=member_id, role=parse_role(role)
         )
-        return []
 
-    return await _attempt(request, session, hearth.publish, background, user, home_id, change)
+    return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.get("/homes/{home_id}/add")
@@ -289,16 +283,15 @@ async def add_page(
 
 @router.post("/homes/{home_id}/add")
 async def add_submit(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
     pairing_code: Annotated[str, Form(max_length=60)] = "",
     room_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:  # fmt: skip
     try:
         async with session.begin_nested():
-            device, events = await placement.add_device(
+            device = await placement.add_device(
                 session, user=user, home_id=home_id, pairing_code=pairing_code,
-                room_id=room_id or None,
+                room_id=room_id or None, now=now,
             )  # fmt: skip
     except HearthError as err:
         home, _ = await homes.require(session, user=user, home_id=home_id)
@@ -307,7 +300,6 @@ async def add_submit(
             rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
             room_id=room_id, code=pairing_code, error=err.message, status_code=err.status,
         )  # fmt: skip
-    background.add_task(hearth.publish, *events)
     return _see_other(f"/devices/{device.id}?added=1")
 
 
@@ -326,13 +318,13 @@ async def device_page(
 @router.post("/devices/{device_id}/placement")
 async def place_submit(
     request: Request, device_id: str, user: CurrentUser, session: SessionDep,
-    hearth: HearthDep, background: BackgroundTasks,
+    now: NowDep,
     room_id: Annotated[str, Form(max_length=32)] = "",
     name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip
     try:
         async with session.begin_nested():
-            _, events = await placement.place_device(
+            await placement.place_device(
                 session, user=user, device_id=device_id, room_id=room_id or None, name=name
             )
     except HearthError as err:
@@ -341,59 +333,58 @@ async def place_submit(
             request, "homes/device.html", user=user, active="home", page=page, added=False,
             error=err.message, status_code=err.status,
         )  # fmt: skip
-    background.add_task(hearth.publish, *events)
     return _see_other(f"/devices/{device_id}")
 
 
 @router.post("/devices/{device_id}/remove")
 async def remove_submit(
-    device_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep,
-    background: BackgroundTasks,
+    device_id: str, user: CurrentUser, session: SessionDep,
 ) -> Response:  # fmt: skip
     """Remove a device from its home (owners), with everything it reported there."""
-    device, events = await binding.unbind(session, user=user, device_id=device_id)
-    background.add_task(hearth.publish, *events)
+    await binding.unbind(session, user=user, device_id=device_id)
     return _see_other("/")
 
 
 @router.post("/devices/{device_id}/favourite")
 async def favourite_submit(
-    device_id: str, user: CurrentUser, session: SessionDep,
+    device_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
     favourite: Annotated[str, Form(max_length=5)] = "",
     back: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:  # fmt: skip
     await placement.set_favourite(
-        session, user=user, device_id=device_id, favourite=favourite == "1"
+        session, user=user, device_id=device_id, favourite=favourite == "1", now=now
     )
     return _see_other("/" if back == "home" else f"/devices/{device_id}")
 
 
 @router.get("/invitations")
-async def invitations_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    pending = await invitations.mine(session, user=user)
+async def invitations_page(
+    request: Request, user: CurrentUser, session: SessionDep, now: NowDep
+) -> Response:
+    pending = await invitations.mine(session, user=user, now=now)
     return render(request, "homes/invitations.html", user=user, active="home", pending=pending)
 
 
 @router.post("/invitations/{invitation_id}/{answer}")
 async def answer_invitation(
-    invitation_id: str, answer: str, user: CurrentUser, session: SessionDep
+    invitation_id: str, answer: str, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> Response:
     if answer == "accept":
-        home_id = await invitations.accept(session, user=user, invitation_id=invitation_id)
+        home_id = await invitations.accept(session, user=user, invitation_id=invitation_id, now=now)
         return _see_other(f"/homes/{home_id}")
     if answer == "decline":
-        await invitations.decline(session, user=user, invitation_id=invitation_id)
+        await invitations.decline(session, user=user, invitation_id=invitation_id, now=now)
         return _see_other("/invitations")
     return _see_other("/invitations")
 
 
 @router.get("/join/{token}")
 async def join_page(
-    request: Request, token: str, user: OptionalUser, session: SessionDep
+    request: Request, token: str, user: OptionalUser, session: SessionDep, now: NowDep
 ) -> Response:
     if user is None:
         return _see_other(f"/login?next=/join/{token}")
-    invitation, home = await invitations.by_token(session, token=token)
+    invitation, home = await invitations.by_token(session, token=token, now=now)
     role = await homes.membership(session, user_id=user.id, home_id=home.id)
     return render(
         request, "homes/join.html", user=user, active="home", home=home, token=token,
@@ -402,6 +393,6 @@ async def join_page(
 
 
 @router.post("/join/{token}")
-async def join_submit(token: str, user: CurrentUser, session: SessionDep) -> Response:
-    home_id = await invitations.accept_link(session, user=user, token=token)
+async def join_submit(token: str, user: CurrentUser, session: SessionDep, now: NowDep) -> Response:
+    home_id = await invitations.accept_link(session, user=user, token=token, now=now)
     return _see_other(f"/homes/{home_id}")
