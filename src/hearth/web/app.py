@@ -18,33 +18,33 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hearth import __version__, metrics
 from hearth.config import Settings
 from hearth.funding import worker as funding_worker
+from hearth.homes import api as homes_api
+from hearth.homes import pages as homes_pages
+from hearth.hub import api as hub_api
+from hearth.hub import api_broker as hub_api_broker
+from hearth.hub import api_makers as hub_api_makers
+from hearth.hub import api_specs as hub_api_specs
 from hearth.mall.certification import service as certification
 from hearth.runtime import Hearth
 from hearth.web.errors import install_error_handlers
 from hearth.web.routes import (
     api_accounts,
     api_certification,
-    api_devices,
     api_funding,
     api_funding_partner,
-    api_homes,
     api_ledger,
-    api_makers,
     api_mall,
     api_notifications,
     api_partner,
     api_scenes,
-    broker_hooks,
     certification_pages,
     funding_pages,
     health,
-    home_pages,
     media,
     pages,
     partner_pages,
     platform_pages,
     scene_pages,
-    specs,
     store_pages,
 )
 from hearth.web.templating import make_templates
@@ -128,20 +128,20 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (health.router, ""),
     (api_accounts.router, API),
     (api_ledger.router, API),
-    (specs.router, API),
-    (api_devices.router, API),
-    (api_makers.router, API),
-    (broker_hooks.router, API),
+    (hub_api_specs.router, API),
+    (hub_api.router, API),
+    (hub_api_makers.router, API),
+    (hub_api_broker.router, API),
     (api_mall.router, API),
     (api_notifications.router, API),
     (api_funding.router, API),
     (api_funding_partner.router, API),
     (api_scenes.router, API),
-    (api_homes.router, API),
+    (homes_api.router, API),
     (api_partner.router, API),
     (api_certification.router, API),
     (media.router, ""),
-    (home_pages.router, ""),
+    (homes_pages.router, ""),
     (pages.router, ""),
     (scene_pages.router, ""),
     (funding_pages.router, ""),

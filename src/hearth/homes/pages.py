@@ -1,7 +1,8 @@
 """Pages of the home app: the home view, a device's page, home settings, invitations.
 
 Forms post back here; a refused form re-renders its page with the problem named and an
-error status, and changes nothing. Device controls call the JSON API from the page.
+error status, and changes nothing (the change runs in a savepoint, whose recorded events
+go with it). Device controls call the JSON API from the page.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ from hearth.errors import HearthError
 from hearth.homes import board, invitations, placement, rooms
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeAction, HomeRole, allows, parse_role
+from hearth.homes.schemas import (
+    AddDeviceForm,
+    FavouriteForm,
+    InviteForm,
+    MemberForm,
+    NameForm,
+    PlacementForm,
+)
 from hearth.hub import binding
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.routes.scene_pages import scene_strip
@@ -45,15 +54,28 @@ async def _view(
     pending = await invitations.mine(session, user=user, now=now)
     if chosen is None:
         return render(
-            request, "homes/view.html", user=user, active="home", board=None, homes=mine,
-            pending=pending, error=None,
-        )  # fmt: skip
+            request,
+            "homes/view.html",
+            user=user,
+            active="home",
+            board=None,
+            homes=mine,
+            pending=pending,
+            error=None,
+        )
     found = await board.home_board(session, user=user, home_id=chosen)
     strip = await scene_strip(session, user=user, home_id=chosen)
     response = render(
-        request, "homes/view.html", user=user, active="home", board=found, homes=mine,
-        pending=pending, error=None, **strip,
-    )  # fmt: skip
+        request,
+        "homes/view.html",
+        user=user,
+        active="home",
+        board=found,
+        homes=mine,
+        pending=pending,
+        error=None,
+        **strip,
+    )
     response.set_cookie(HOME_COOKIE, chosen, httponly=True, samesite="lax", path="/")
     return response
 
@@ -61,7 +83,7 @@ async def _view(
 @router.get("/")
 async def home(request: Request, user: OptionalUser, session: SessionDep, now: NowDep) -> Response:
     if user is None:
-        return render(request, "landing.html", user=None)
+        return render(request, "homes/landing.html", user=None)
     return await _view(request, session, user, None, now)
 
 
@@ -83,35 +105,60 @@ async def home_cards(
 
 @router.post("/homes")
 async def create_home(
-    request: Request, user: CurrentUser, session: SessionDep, now: NowDep,
-    name: Annotated[str, Form(max_length=200)] = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[NameForm, Form()],
+) -> Response:
     try:
         async with session.begin_nested():
-            made = await homes.create_home(session, owner=user, name=name, now=now)
+            made = await homes.create_home(session, owner=user, name=form.name, now=now)
     except HearthError as err:
         mine = await homes.list_homes(session, user=user)
         return render(
-            request, "homes/view.html", user=user, active="home", board=None, homes=mine,
-            pending=[], error=err.message, status_code=err.status,
-        )  # fmt: skip
+            request,
+            "homes/view.html",
+            user=user,
+            active="home",
+            board=None,
+            homes=mine,
+            pending=[],
+            error=err.message,
+            status_code=err.status,
+        )
     return _see_other(f"/homes/{made.id}")
 
 
 async def _settings(
-    request: Request, session: AsyncSession, user: User, home_id: str, now: datetime, *,
-    error: str | None = None, link: str | None = None, status_code: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    home_id: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+    link: str | None = None,
+    status_code: int = 200,
+) -> Response:
     home, role = await homes.require(session, user=user, home_id=home_id)
     owner = allows(role, HomeAction.INVITE)
+    invites = await invitations.list_open(session, user=user, home_id=home_id, now=now)
     return render(
-        request, "homes/settings.html", user=user, active="home", home=home, role=role,
-        owner=owner, rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
+        request,
+        "homes/settings.html",
+        user=user,
+        active="home",
+        home=home,
+        role=role,
+        owner=owner,
+        rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
         members=await homes.list_members(session, user=user, home_id=home_id),
-        invites=await invitations.list_open(session, user=user, home_id=home_id, now=now)
-        if owner else [],
-        error=error, link=link, status_code=status_code,
-    )  # fmt: skip
+        invites=invites if owner else [],
+        error=error,
+        link=link,
+        status_code=status_code,
+    )
 
 
 @router.get("/homes/{home_id}/settings")
@@ -122,9 +169,15 @@ async def settings_page(
 
 
 async def _attempt(
-    request: Request, session: AsyncSession, user: User, home_id: str, now: datetime,
-    change: Callable[[], Awaitable[Any]], *, then: str | None = None,
-) -> Response:  # fmt: skip
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    home_id: str,
+    now: datetime,
+    change: Callable[[], Awaitable[Any]],
+    *,
+    then: str | None = None,
+) -> Response:
     """Run one settings change; on refusal roll back and show the settings with the reason."""
     try:
         async with session.begin_nested():
@@ -138,19 +191,23 @@ async def _attempt(
 
 @router.post("/homes/{home_id}/rename")
 async def rename_home(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
-    name: Annotated[str, Form(max_length=200)] = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[NameForm, Form()],
+) -> Response:
     async def change() -> Any:
-        return await homes.rename_home(session, user=user, home_id=home_id, name=name)
+        return await homes.rename_home(session, user=user, home_id=home_id, name=form.name)
 
     return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.post("/homes/{home_id}/delete")
 async def delete_home(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
-) -> Response:  # fmt: skip
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep
+) -> Response:
     async def change() -> Any:
         return await placement.delete_home(session, user=user, home_id=home_id)
 
@@ -161,8 +218,8 @@ async def delete_home(
 
 @router.post("/homes/{home_id}/leave")
 async def leave_home(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
-) -> Response:  # fmt: skip
+    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep
+) -> Response:
     async def change() -> Any:
         return await homes.leave_home(session, user=user, home_id=home_id)
 
@@ -173,32 +230,44 @@ async def leave_home(
 
 @router.post("/homes/{home_id}/rooms")
 async def create_room(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
-    name: Annotated[str, Form(max_length=200)] = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[NameForm, Form()],
+) -> Response:
     async def change() -> Any:
-        return await rooms.create_room(session, user=user, home_id=home_id, name=name, now=now)
+        return await rooms.create_room(session, user=user, home_id=home_id, name=form.name, now=now)
 
     return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.post("/homes/{home_id}/rooms/{room_id}/rename")
 async def rename_room(
-    request: Request, home_id: str, room_id: str, user: CurrentUser, session: SessionDep,
+    request: Request,
+    home_id: str,
+    room_id: str,
+    user: CurrentUser,
+    session: SessionDep,
     now: NowDep,
-    name: Annotated[str, Form(max_length=200)] = "",
-) -> Response:  # fmt: skip
+    form: Annotated[NameForm, Form()],
+) -> Response:
     async def change() -> Any:
-        return await rooms.rename_room(session, user=user, room_id=room_id, name=name)
+        return await rooms.rename_room(session, user=user, room_id=room_id, name=form.name)
 
     return await _attempt(request, session, user, home_id, now, change)
 
 
 @router.post("/homes/{home_id}/rooms/{room_id}/delete")
 async def delete_room(
-    request: Request, home_id: str, room_id: str, user: CurrentUser, session: SessionDep,
+    request: Request,
+    home_id: str,
+    room_id: str,
+    user: CurrentUser,
+    session: SessionDep,
     now: NowDep,
-) -> Response:  # fmt: skip
+) -> Response:
     async def change() -> Any:
         return await rooms.delete_room(session, user=user, room_id=room_id)
 
@@ -207,25 +276,23 @@ async def delete_room(
 
 @router.post("/homes/{home_id}/invite")
 async def invite(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
-    username: Annotated[str, Form(max_length=40)] = "",
-    role: Annotated[str, Form(max_length=16)] = "member",
-) -> Response:  # fmt: skip
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[InviteForm, Form()],
+) -> Response:
     try:
-        as_role = parse_role(role)
+        role = parse_role(form.role)
         async with session.begin_nested():
-            if username.strip():
+            if form.username.strip():
                 await invitations.invite_user(
-                    session,
-                    user=user,
-                    home_id=home_id,
-                    username=username,
-                    role=as_role,
-                    now=now,
+                    session, user=user, home_id=home_id, username=form.username, role=role, now=now
                 )
                 return _see_other(f"/homes/{home_id}/settings")
             _, token = await invitations.create_link(
-                session, user=user, home_id=home_id, role=as_role, now=now
+                session, user=user, home_id=home_id, role=role, now=now
             )
     except HearthError as err:
         return await _settings(
@@ -237,11 +304,15 @@ async def invite(
 
 @router.post("/homes/{home_id}/invitations/{invitation_id}/withdraw")
 async def withdraw(
-    request: Request, home_id: str, invitation_id: str, user: CurrentUser, session: SessionDep,
+    request: Request,
+    home_id: str,
+    invitation_id: str,
+    user: CurrentUser,
+    session: SessionDep,
     now: NowDep,
-) -> Response:  # fmt: skip
+) -> Response:
     async def change() -> Any:
-        await invitations.withdraw(
+        return await invitations.withdraw(
             session, user=user, home_id=home_id, invitation_id=invitation_id, now=now
         )
 
@@ -250,96 +321,148 @@ async def withdraw(
 
 @router.post("/homes/{home_id}/members/{member_id}")
 async def change_member(
-    request: Request, home_id: str, member_id: str, user: CurrentUser, session: SessionDep,
+    request: Request,
+    home_id: str,
+    member_id: str,
+    user: CurrentUser,
+    session: SessionDep,
     now: NowDep,
-    role: Annotated[str, Form(max_length=16)] = "",
-) -> Response:  # fmt: skip
+    form: Annotated[MemberForm, Form()],
+) -> Response:
     """Set a member's role, or remove them (``role=remove``)."""
 
     async def change() -> Any:
-        if role == "remove":
+        if form.role == "remove":
             return await homes.remove_member(
                 session, user=user, home_id=home_id, member_id=member_id
             )
         return await homes.set_role(
-            session, user=user, home_id=home_id, member_id=member_id, role=parse_role(role)
+            session, user=user, home_id=home_id, member_id=member_id, role=parse_role(form.role)
         )
 
     return await _attempt(request, session, user, home_id, now, change)
 
 
+async def _add_page(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    home_id: str,
+    *,
+    room_id: str | None,
+    code: str = "",
+    error: HearthError | None = None,
+) -> Response:
+    action = HomeAction.VIEW if error else HomeAction.MANAGE
+    home, _ = await homes.require(session, user=user, home_id=home_id, action=action)
+    return render(
+        request,
+        "homes/add.html",
+        user=user,
+        active="home",
+        home=home,
+        rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
+        room_id=room_id,
+        code=code,
+        error=error.message if error else None,
+        status_code=error.status if error else 200,
+    )
+
+
 @router.get("/homes/{home_id}/add")
 async def add_page(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep,
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
     room: str | None = None,
-) -> Response:  # fmt: skip
-    home, _ = await homes.require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
-    return render(
-        request, "homes/add.html", user=user, active="home", home=home,
-        rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
-        room_id=room, code="", error=None,
-    )  # fmt: skip
+) -> Response:
+    return await _add_page(request, session, user, home_id, room_id=room)
 
 
 @router.post("/homes/{home_id}/add")
 async def add_submit(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
-    pairing_code: Annotated[str, Form(max_length=60)] = "",
-    room_id: Annotated[str, Form(max_length=32)] = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[AddDeviceForm, Form()],
+) -> Response:
     try:
         async with session.begin_nested():
             device = await placement.add_device(
-                session, user=user, home_id=home_id, pairing_code=pairing_code,
-                room_id=room_id or None, now=now,
-            )  # fmt: skip
+                session,
+                user=user,
+                home_id=home_id,
+                pairing_code=form.pairing_code,
+                room_id=form.room_id or None,
+                now=now,
+            )
     except HearthError as err:
-        home, _ = await homes.require(session, user=user, home_id=home_id)
-        return render(
-            request, "homes/add.html", user=user, active="home", home=home,
-            rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
-            room_id=room_id, code=pairing_code, error=err.message, status_code=err.status,
-        )  # fmt: skip
+        return await _add_page(
+            request, session, user, home_id, room_id=form.room_id, code=form.pairing_code, error=err
+        )
     return _see_other(f"/devices/{device.id}?added=1")
+
+
+async def _device_page(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    device_id: str,
+    *,
+    added: bool = False,
+    error: HearthError | None = None,
+) -> Response:
+    page = await board.device_page(session, user=user, device_id=device_id)
+    return render(
+        request,
+        "homes/device.html",
+        user=user,
+        active="home",
+        page=page,
+        added=added,
+        error=error.message if error else None,
+        status_code=error.status if error else 200,
+    )
 
 
 @router.get("/devices/{device_id}")
 async def device_page(
-    request: Request, device_id: str, user: CurrentUser, session: SessionDep,
+    request: Request,
+    device_id: str,
+    user: CurrentUser,
+    session: SessionDep,
     added: bool = False,
-) -> Response:  # fmt: skip
-    page = await board.device_page(session, user=user, device_id=device_id)
-    return render(
-        request, "homes/device.html", user=user, active="home", page=page, added=added,
-        error=None,
-    )  # fmt: skip
+) -> Response:
+    return await _device_page(request, session, user, device_id, added=added)
 
 
 @router.post("/devices/{device_id}/placement")
 async def place_submit(
-    request: Request, device_id: str, user: CurrentUser, session: SessionDep,
-    now: NowDep,
-    room_id: Annotated[str, Form(max_length=32)] = "",
-    name: Annotated[str, Form(max_length=200)] = "",
-) -> Response:  # fmt: skip
+    request: Request,
+    device_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    form: Annotated[PlacementForm, Form()],
+) -> Response:
     try:
         async with session.begin_nested():
             await placement.place_device(
-                session, user=user, device_id=device_id, room_id=room_id or None, name=name
+                session,
+                user=user,
+                device_id=device_id,
+                room_id=form.room_id or None,
+                name=form.name,
             )
     except HearthError as err:
-        page = await board.device_page(session, user=user, device_id=device_id)
-        return render(
-            request, "homes/device.html", user=user, active="home", page=page, added=False,
-            error=err.message, status_code=err.status,
-        )  # fmt: skip
+        return await _device_page(request, session, user, device_id, error=err)
     return _see_other(f"/devices/{device_id}")
 
 
 @router.post("/devices/{device_id}/remove")
-async def remove_submit(
-    device_id: str, user: CurrentUser, session: SessionDep,
-) -> Response:  # fmt: skip
+async def remove_submit(device_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """Remove a device from its home (owners), with everything it reported there."""
     await binding.unbind(session, user=user, device_id=device_id)
     return _see_other("/")
@@ -347,14 +470,16 @@ async def remove_submit(
 
 @router.post("/devices/{device_id}/favourite")
 async def favourite_submit(
-    device_id: str, user: CurrentUser, session: SessionDep, now: NowDep,
-    favourite: Annotated[str, Form(max_length=5)] = "",
-    back: Annotated[str, Form(max_length=80)] = "",
-) -> Response:  # fmt: skip
+    device_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[FavouriteForm, Form()],
+) -> Response:
     await placement.set_favourite(
-        session, user=user, device_id=device_id, favourite=favourite == "1", now=now
+        session, user=user, device_id=device_id, favourite=form.favourite == "1", now=now
     )
-    return _see_other("/" if back == "home" else f"/devices/{device_id}")
+    return _see_other("/" if form.back == "home" else f"/devices/{device_id}")
 
 
 @router.get("/invitations")
@@ -374,7 +499,6 @@ async def answer_invitation(
         return _see_other(f"/homes/{home_id}")
     if answer == "decline":
         await invitations.decline(session, user=user, invitation_id=invitation_id, now=now)
-        return _see_other("/invitations")
     return _see_other("/invitations")
 
 
@@ -387,9 +511,15 @@ async def join_page(
     invitation, home = await invitations.by_token(session, token=token, now=now)
     role = await homes.membership(session, user_id=user.id, home_id=home.id)
     return render(
-        request, "homes/join.html", user=user, active="home", home=home, token=token,
-        role=HomeRole(invitation.role), already=role is not None,
-    )  # fmt: skip
+        request,
+        "homes/join.html",
+        user=user,
+        active="home",
+        home=home,
+        token=token,
+        role=HomeRole(invitation.role),
+        already=role is not None,
+    )
 
 
 @router.post("/join/{token}")
