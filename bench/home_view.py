@@ -105,8 +105,9 @@ async def rate(http: httpx.AsyncClient, url: str, requests: int) -> float:
     return requests / (time.perf_counter() - started)
 
 
-async def fan_out(hearth: Hearth, user_id: str, home_id: str, device_id: str,
-                  streams: int, events: int) -> float:  # fmt: skip
+async def fan_out(
+    hearth: Hearth, user_id: str, home_id: str, device_id: str, streams: int, events: int
+) -> float:
     open_streams = [live.stream(hearth, user_id=user_id, home_id=home_id) for _ in range(streams)]
     for stream in open_streams:
         await anext(stream)  # "ready"
@@ -147,9 +148,10 @@ async def run(devices: int, requests: int, streams: int, events: int) -> None:
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
                 await http.get("/login")
                 login = await http.post(
-                    "/api/v1/auth/login", json={"username": "mia", "password": PASSWORD},
+                    "/api/v1/auth/login",
+                    json={"username": "mia", "password": PASSWORD},
                     headers={"X-CSRFToken": http.cookies["csrftoken"]},
-                )  # fmt: skip
+                )
                 assert login.status_code == 200, login.text
                 raw = await rate(http, f"/api/v1/homes/{home_id}/devices", requests)
                 board = await rate(http, f"/api/v1/homes/{home_id}", requests)

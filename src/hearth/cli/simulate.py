@@ -106,16 +106,20 @@ def build_fleet(
             port=port,
             report_every=report_every,
             rng=random.Random(rng.random()),
-        )  # fmt: skip
+        )
         for c in credentials
     )
 
 
 async def _run(fleet: Fleet, duration: float | None) -> None:
     with Progress(
-        TextColumn("connecting devices"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
-    ) as progress:  # fmt: skip
+        TextColumn("connecting devices"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         task = progress.add_task("connect", total=len(fleet.devices))
         started = time.perf_counter()
         connected = await fleet.start(
@@ -181,7 +185,7 @@ def simulate(
             home=home,
             fleet=path,
             reuse=path.exists(),
-        )  # fmt: skip
+        )
     )
     console.print(f"fleet of {len(credentials)} devices in {path}")
     built = build_fleet(credentials, specs, host=host, port=port, report_every=report_every)
