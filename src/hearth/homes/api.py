@@ -230,7 +230,7 @@ async def invite(
     made, token = await invitations.create_link(
         session, user=user, home_id=home_id, role=body.role, now=now
     )
-    return HomeInvitationOut.of(made, link=f"/join/{token}")
+    return HomeInvitationOut.of(made, username=body.username, link=f"/join/{token}")
 
 
 @router.delete(

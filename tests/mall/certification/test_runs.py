@@ -13,6 +13,7 @@ from hearth.mall.certification import service
 from hearth.mall.certification.faults import Fault
 from hearth.mall.certification.models import CertificationRun
 from hearth.mall.certification.runner import Timing
+from hearth.outbox import unit_of_work
 from hearth.runtime import Hearth
 from tests.helpers import csrf_token, post_json
 from tests.mall.flows import approved_partner, draft, move, staff
@@ -21,7 +22,8 @@ QUICK = Timing(online_ms=3_000, answer_ms=300, will_ms=600)
 
 
 async def _start(hearth: Hearth, username: str, pid: str) -> service.Started:
-    async with db.transaction(hearth.sessions) as session:
+    # A unit of work, as the API's: minting the test unit records DevicesMinted.
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         user = await session.scalar(select(User).where(User.username == username))
         assert user is not None
         return await service.start_run(
