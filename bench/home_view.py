@@ -45,6 +45,7 @@ from hearth.hub.events import DeviceStateChanged  # noqa: E402
 from hearth.hub.models import DeviceState  # noqa: E402
 from hearth.hub.operator import ensure_products  # noqa: E402
 from hearth.hub.virtual import plausible  # noqa: E402
+from hearth.outbox import unit_of_work  # noqa: E402
 from hearth.web.app import create_app  # noqa: E402
 
 PASSWORD = "a-long-enough-password"
@@ -57,21 +58,27 @@ async def furnish(hearth: Hearth, devices: int) -> tuple[str, str, str]:
 
     rng = random.Random(7)
     specs = library.list_specs()
-    async with hearth.sessions() as session, session.begin():
-        await ensure_products(session)
+    now = hearth.clock.now()
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
+        await ensure_products(session, now=now)
         user = await accounts.create_user(session, username="mia", password=PASSWORD)
-        home = await homes.create_home(session, owner=user, name="Bench home")
+        home = await homes.create_home(session, owner=user, name="Bench home", now=now)
         made = [
-            (await rooms.create_room(session, user=user, home_id=home.id, name=n))[0] for n in ROOMS
+            await rooms.create_room(session, user=user, home_id=home.id, name=n, now=now)
+            for n in ROOMS
         ]
         first = ""
         for n in range(devices):
             spec = specs[n % len(specs)]
-            (unit,) = await identity.mint(session, model_id=spec.model, count=1)
+            (unit,) = await identity.mint(session, model_id=spec.model, count=1, now=now)
             await placement.add_device(
-                session, user=user, home_id=home.id, pairing_code=unit.pairing_code,
+                session,
+                user=user,
+                home_id=home.id,
+                pairing_code=unit.pairing_code,
                 room_id=made[n % len(made)].id,
-            )  # fmt: skip
+                now=now,
+            )
             state = await session.scalar(
                 select(DeviceState).where(DeviceState.device_id == unit.device_id)
             )
@@ -82,7 +89,7 @@ async def furnish(hearth: Hearth, devices: int) -> tuple[str, str, str]:
             state.online = True
             if n % 5 == 0:
                 await placement.set_favourite(
-                    session, user=user, device_id=unit.device_id, favourite=True
+                    session, user=user, device_id=unit.device_id, favourite=True, now=now
                 )
             first = first or unit.device_id
         return user.id, home.id, first
@@ -98,8 +105,9 @@ async def rate(http: httpx.AsyncClient, url: str, requests: int) -> float:
     return requests / (time.perf_counter() - started)
 
 
-async def fan_out(hearth: Hearth, user_id: str, home_id: str, device_id: str,
-                  streams: int, events: int) -> float:  # fmt: skip
+async def fan_out(
+    hearth: Hearth, user_id: str, home_id: str, device_id: str, streams: int, events: int
+) -> float:
     open_streams = [live.stream(hearth, user_id=user_id, home_id=home_id) for _ in range(streams)]
     for stream in open_streams:
         await anext(stream)  # "ready"
@@ -140,9 +148,10 @@ async def run(devices: int, requests: int, streams: int, events: int) -> None:
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
                 await http.get("/login")
                 login = await http.post(
-                    "/api/v1/auth/login", json={"username": "mia", "password": PASSWORD},
+                    "/api/v1/auth/login",
+                    json={"username": "mia", "password": PASSWORD},
                     headers={"X-CSRFToken": http.cookies["csrftoken"]},
-                )  # fmt: skip
+                )
                 assert login.status_code == 200, login.text
                 raw = await rate(http, f"/api/v1/homes/{home_id}/devices", requests)
                 board = await rate(http, f"/api/v1/homes/{home_id}", requests)

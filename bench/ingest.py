@@ -55,6 +55,8 @@ from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
 from hearth.hub.protocol import UP_FILTER, Up, up_topic  # noqa: E402
 from hearth.hub.simulator import read_fleet  # noqa: E402
 from hearth.hub.wire import WireClient, WireError  # noqa: E402
+from hearth.kit.clock import utcnow  # noqa: E402
+from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
 from tests.servers import free_port, run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
 
@@ -97,9 +99,14 @@ async def devices_main(fleet: Path, host: str, port: int) -> None:
             for attempt in range(20):
                 try:
                     client = await WireClient.connect(
-                        host, port, client_id=device_id, username=device_id, password=secret,
-                        keepalive=600, within=60,
-                    )  # fmt: skip
+                        host,
+                        port,
+                        client_id=device_id,
+                        username=device_id,
+                        password=secret,
+                        keepalive=600,
+                        within=60,
+                    )
                     clients.append((client, up_topic(device_id, Up.REPORT)))
                     return
                 except WireError:
@@ -212,9 +219,13 @@ class Child:
     @classmethod
     def start(cls, args: list[str], env: dict[str, str], log: Path) -> Child:
         process = subprocess.Popen(
-            [sys.executable, __file__, *args], env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
-        )  # fmt: skip
+            [sys.executable, __file__, *args],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log.open("w"),
+            text=True,
+        )
         return cls(process, log)
 
     async def ask(self, line: str | None = None, within: float = 600) -> dict[str, Any]:
@@ -250,15 +261,20 @@ async def prepare(settings: Settings, count: int, fleet: Path) -> None:
     await migrate(settings)
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:
-        async with db.transaction(db.session_factory(engine)) as session:
+        now = utcnow()
+        # Prepared before the measured hearth starts: nobody is running to hear the events.
+        async with unit_of_work(db.session_factory(engine), discard) as session:
             from hearth.accounts import service as accounts
 
             await accounts.create_user(session, username="bench", password="bench-password-1")
-            _, home = await home_of(session, username="bench", name="Bench")
+            _, home = await home_of(session, username="bench", name="Bench", now=now)
             units: list[identity.Minted] = []
             while len(units) < count:
                 units += await identity.mint(
-                    session, model_id=MODEL, count=min(identity.MAX_MINT, count - len(units))
+                    session,
+                    model_id=MODEL,
+                    count=min(identity.MAX_MINT, count - len(units)),
+                    now=now,
                 )
             # Pairing 10,000 units one code at a time is not what is measured here.
             await session.execute(
@@ -288,9 +304,13 @@ async def raw_subscriber(port: int, password: str, kind: str) -> AsyncIterator[l
     arrivals: list[float] = []
     if kind == "wire":
         client = await WireClient.connect(
-            "127.0.0.1", port, client_id="bench-raw", username=SERVICE_USERNAME,
-            password=password, on_message=lambda _t, _p: arrivals.append(time.perf_counter()),
-        )  # fmt: skip
+            "127.0.0.1",
+            port,
+            client_id="bench-raw",
+            username=SERVICE_USERNAME,
+            password=password,
+            on_message=lambda _t, _p: arrivals.append(time.perf_counter()),
+        )
         await client.subscribe(UP_FILTER, qos=1)
         try:
             yield arrivals
@@ -298,9 +318,13 @@ async def raw_subscriber(port: int, password: str, kind: str) -> AsyncIterator[l
             await client.disconnect(drain=0)
         return
     async with aiomqtt.Client(
-        "127.0.0.1", port, username=SERVICE_USERNAME, password=password,
-        protocol=aiomqtt.ProtocolVersion.V311, max_queued_incoming_messages=0,
-    ) as general:  # fmt: skip
+        "127.0.0.1",
+        port,
+        username=SERVICE_USERNAME,
+        password=password,
+        protocol=aiomqtt.ProtocolVersion.V311,
+        max_queued_incoming_messages=0,
+    ) as general:
         await general.subscribe(UP_FILTER, qos=1)
 
         async def pump() -> None:
@@ -327,9 +351,12 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
     service_port, device_port = free_port(), free_port()
     password = service_password(SECRET)
     values: dict[str, str] = {
-        "data_dir": str(work / "var"), "config": str(work / "none.toml"), "secret_key": SECRET,
-        "ingest": "false", "log_level": "warning",
-    }  # fmt: skip
+        "data_dir": str(work / "var"),
+        "config": str(work / "none.toml"),
+        "secret_key": SECRET,
+        "ingest": "false",
+        "log_level": "warning",
+    }
     postgres = broker = None
     stack = contextlib.ExitStack()
     children: list[Child] = []
@@ -347,9 +374,11 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
         if kind == "mosquitto":
             sync = MosquittoSync(
                 db.session_factory(db.create_engine(settings.resolved_database_url, pool=False)),
-                directory=work / "mosquitto" / "hearth", service_username=SERVICE_USERNAME,
-                service_password=password, device_listener=f"{device_port} 127.0.0.1",
-            )  # fmt: skip
+                directory=work / "mosquitto" / "hearth",
+                service_username=SERVICE_USERNAME,
+                service_password=password,
+                device_listener=f"{device_port} 127.0.0.1",
+            )
             config = sync.write_static()
             await sync.sync(force=True)
             _raise_fd_limit()  # inherited by the broker
@@ -432,25 +461,35 @@ def report(result: dict[str, Any]) -> None:
     ratio = result["hearth_rate"] / result["raw_rate"] if result["raw_rate"] else float("nan")
     # Embedded: the broker lives in the hearth process, so connections count as hearth's.
     per_device = (result["rss_after_kib"] - result["rss_start_kib"]) * 1024 / max(n, 1)
-    print(f"\n== {kind}: {n} devices connected in {result['connect_seconds']:.1f} s "
-          f"({n / max(result['connect_seconds'], 1e-9):,.0f}/s), "
-          f"{result['message_bytes']}-byte reports, QoS 1")  # fmt: skip
-    print(f"  raw broker rate (plain subscriber)   {result['raw_rate']:>10,.0f} msg/s"
-          f"   (offered {result['raw_offered']:,.0f}/s; minimal client, counter only)")  # fmt: skip
+    print(
+        f"\n== {kind}: {n} devices connected in {result['connect_seconds']:.1f} s "
+        f"({n / max(result['connect_seconds'], 1e-9):,.0f}/s), "
+        f"{result['message_bytes']}-byte reports, QoS 1"
+    )
+    print(
+        f"  raw broker rate (plain subscriber)   {result['raw_rate']:>10,.0f} msg/s"
+        f"   (offered {result['raw_offered']:,.0f}/s; minimal client, counter only)"
+    )
     print(f"  raw rate, general client (aiomqtt)   {result['raw_general_rate']:>10,.0f} msg/s")
-    print(f"  hearth ingest rate (state+history)   {result['hearth_rate']:>10,.0f} reports/s"
-          f"   (offered {result['hearth_offered']:,.0f}/s)")  # fmt: skip
+    print(
+        f"  hearth ingest rate (state+history)   {result['hearth_rate']:>10,.0f} reports/s"
+        f"   (offered {result['hearth_offered']:,.0f}/s)"
+    )
     print(f"  ratio hearth / raw                   {ratio:>10.2f}")
-    print(f"  applied after the run drained        {result['hearth_applied_total']:>10,}"
-          f" of {result['hearth_sent_total']:,} sent"
-          f" ({result['hearth_unacked']:,} never acknowledged by the broker)")  # fmt: skip
-    print(f"  hearth memory per connected device   {per_device:>10,.0f} bytes"
-          f"   (RSS {result['rss_start_kib'] / 1024:.0f} → {result['rss_after_kib'] / 1024:.0f} MiB)")  # fmt: skip  # noqa: E501
+    print(
+        f"  applied after the run drained        {result['hearth_applied_total']:>10,}"
+        f" of {result['hearth_sent_total']:,} sent"
+        f" ({result['hearth_unacked']:,} never acknowledged by the broker)"
+    )
+    rss = f"RSS {result['rss_start_kib'] / 1024:.0f} → {result['rss_after_kib'] / 1024:.0f} MiB"
+    print(f"  hearth memory per connected device   {per_device:>10,.0f} bytes   ({rss})")
     outcomes = ", ".join(f"{k} {v:,}" for k, v in sorted(result["outcomes"].items()))
     print(f"  hearth's message outcomes            {outcomes}")
     if result["broker_rss_kib"]:
-        print(f"  mosquitto memory per device          "
-              f"{result['broker_rss_kib'] * 1024 / max(n, 1):>10,.0f} bytes")  # fmt: skip
+        print(
+            f"  mosquitto memory per device          "
+            f"{result['broker_rss_kib'] * 1024 / max(n, 1):>10,.0f} bytes"
+        )
 
 
 async def main() -> None:

@@ -61,6 +61,7 @@ from hearth.hub.models import Device  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
 from hearth.hub.simulator import Credentials, SimulatedDevice, read_fleet  # noqa: E402
+from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
 from tests.servers import (  # noqa: E402
     Mosquitto,
@@ -222,21 +223,21 @@ async def load_main(fleet: Path, port: int, rate: float) -> None:
 async def prepare(settings: Settings, count: int, fleet: Path) -> dict[str, identity.Minted]:
     """Migrate; mint and pair the sensors, two probes and the light; add the automation."""
     from hearth.accounts import service as accounts
-    from hearth.outbox import discard, unit_of_work
     from hearth.scenes import service as scenes
     from hearth.scenes.schemas import AutomationIn
 
     await migrate(settings)
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:
-        # Prepared before the hearth under test starts: it loads the automation then.
+        now = _now()
+        # Prepared before the measured hearth starts: nobody is running to hear the events.
         async with unit_of_work(db.session_factory(engine), discard) as session:
             user = await accounts.create_user(
                 session, username="bench", password="bench-password-1"
             )
-            _, home = await home_of(session, username="bench", name="Bench")
-            units = await identity.mint(session, model_id=SENSOR, count=count + 2)
-            (light,) = await identity.mint(session, model_id=LIGHT, count=1)
+            _, home = await home_of(session, username="bench", name="Bench", now=now)
+            units = await identity.mint(session, model_id=SENSOR, count=count + 2, now=now)
+            (light,) = await identity.mint(session, model_id=LIGHT, count=1, now=now)
             await session.execute(
                 update(Device).where(Device.home_id.is_(None)).values(home_id=home.id)
             )
@@ -259,7 +260,7 @@ async def prepare(settings: Settings, count: int, fleet: Path) -> dict[str, iden
                 }
             )
             await scenes.create_automation(
-                session, user=user, home_id=home.id, automation=automation, now=_now()
+                session, user=user, home_id=home.id, automation=automation, now=now
             )
         write_secret_file(fleet, identity.factory_csv(units[:-2]))
         return {"probe": probe, "spare": spare, "light": light}

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.hub import identity
 from hearth.hub.operator import ensure_products
+from hearth.outbox import unit_of_work
 from hearth.web.app import create_app
 
 
@@ -24,7 +24,8 @@ async def other(hearth: Hearth) -> AsyncIterator[httpx.AsyncClient]:
 
 async def mint(hearth: Hearth, model_id: str = "hearth.light.v1") -> identity.Minted:
     """Mint one unit of a built-in product; return its secrets (pairing code included)."""
-    async with db.transaction(hearth.sessions) as session:
-        await ensure_products(session)
-        (unit,) = await identity.mint(session, model_id=model_id, count=1)
+    now = hearth.clock.now()
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
+        await ensure_products(session, now=now)
+        (unit,) = await identity.mint(session, model_id=model_id, count=1, now=now)
     return unit

@@ -41,16 +41,19 @@ async def test_owner_adds_a_device_into_a_room_and_moves_it(
     kitchen, bedroom = await _room(client, home, "Kitchen"), await _room(client, home, "Bedroom")
     unit = await mint(hearth)
     added = await post_json(
-        client, f"/api/v1/homes/{home}/devices/add",
+        client,
+        f"/api/v1/homes/{home}/devices/add",
         {"pairing_code": unit.pairing_code, "room_id": kitchen},
-    )  # fmt: skip
+    )
     assert added.status_code == 201, added.text
     assert added.json()["room_id"] == kitchen
     assert added.json()["switch_key"] == "2.1"
     moved = await _send(
-        client, "PUT", f"/api/v1/devices/{unit.device_id}/placement",
+        client,
+        "PUT",
+        f"/api/v1/devices/{unit.device_id}/placement",
         {"room_id": bedroom, "name": "Bedside lamp"},
-    )  # fmt: skip
+    )
     assert moved.status_code == 200, moved.text
     board = (await client.get(f"/api/v1/homes/{home}")).json()
     assert [r["name"] for r in board["rooms"]] == ["Kitchen", "Bedroom"]
@@ -65,8 +68,11 @@ async def test_deleting_a_room_keeps_its_devices_in_the_home(
     home = await _home(client)
     room = await _room(client, home, "Hall")
     unit = await mint(hearth)
-    await post_json(client, f"/api/v1/homes/{home}/devices/add",
-                    {"pairing_code": unit.pairing_code, "room_id": room})  # fmt: skip
+    await post_json(
+        client,
+        f"/api/v1/homes/{home}/devices/add",
+        {"pairing_code": unit.pairing_code, "room_id": room},
+    )
     assert (await _send(client, "DELETE", f"/api/v1/rooms/{room}")).status_code == 204
     board = (await client.get(f"/api/v1/homes/{home}")).json()
     assert board["rooms"] == []
@@ -80,8 +86,9 @@ async def test_favourites_come_first_and_belong_to_one_person(
     home = await _home(client)
     first, second = await mint(hearth), await mint(hearth, "hearth.plug.v1")
     for unit in (first, second):
-        await post_json(client, f"/api/v1/homes/{home}/devices/add",
-                        {"pairing_code": unit.pairing_code})  # fmt: skip
+        await post_json(
+            client, f"/api/v1/homes/{home}/devices/add", {"pairing_code": unit.pairing_code}
+        )
     liked = await _send(
         client, "PUT", f"/api/v1/devices/{second.device_id}/favourite", {"favourite": True}
     )
@@ -138,9 +145,10 @@ async def test_a_device_cannot_be_added_into_another_homes_room(
     cottage_room = await _room(client, cottage, "Porch")
     unit = await mint(hearth)
     refused = await post_json(
-        client, f"/api/v1/homes/{flat}/devices/add",
+        client,
+        f"/api/v1/homes/{flat}/devices/add",
         {"pairing_code": unit.pairing_code, "room_id": cottage_room},
-    )  # fmt: skip
+    )
     assert refused.status_code == 404
     assert (await client.get(f"/api/v1/homes/{flat}")).json()["devices"] == []
 
@@ -153,28 +161,32 @@ async def test_a_member_controls_but_does_not_manage(
     home = await _home(client)
     room = await _room(client, home, "Hall")
     unit = await mint(hearth)
-    await post_json(client, f"/api/v1/homes/{home}/devices/add",
-                    {"pairing_code": unit.pairing_code})  # fmt: skip
-    invited = await post_json(client, f"/api/v1/homes/{home}/invitations",
-                              {"username": "leo", "role": "member"})  # fmt: skip
+    await post_json(
+        client, f"/api/v1/homes/{home}/devices/add", {"pairing_code": unit.pairing_code}
+    )
+    invited = await post_json(
+        client, f"/api/v1/homes/{home}/invitations", {"username": "leo", "role": "member"}
+    )
     assert invited.status_code == 201
     mine = (await other.get("/api/v1/invitations")).json()
     assert [i["home_id"] for i in mine] == [home]
     accepted = await post_json(other, f"/api/v1/invitations/{mine[0]['id']}/accept", {})
     assert accepted.json() == {"home_id": home}
     assert (await other.get(f"/api/v1/homes/{home}")).json()["role"] == "member"
-    assert (await _send(other, "PUT", f"/api/v1/devices/{unit.device_id}/favourite",
-                        {"favourite": True})).status_code == 200  # fmt: skip
+    assert (
+        await _send(
+            other, "PUT", f"/api/v1/devices/{unit.device_id}/favourite", {"favourite": True}
+        )
+    ).status_code == 200
     refusals = [
         await _send(other, "PATCH", f"/api/v1/homes/{home}", {"name": "Mine now"}),
         await post_json(other, f"/api/v1/homes/{home}/rooms", {"name": "Den"}),
         await _send(other, "PATCH", f"/api/v1/rooms/{room}", {"name": "Den"}),
         await _send(other, "DELETE", f"/api/v1/rooms/{room}"),
-        await _send(other, "PUT", f"/api/v1/devices/{unit.device_id}/placement",
-                    {"room_id": room}),
+        await _send(other, "PUT", f"/api/v1/devices/{unit.device_id}/placement", {"room_id": room}),
         await post_json(other, f"/api/v1/homes/{home}/invitations", {}),
         await _send(other, "DELETE", f"/api/v1/homes/{home}"),
-    ]  # fmt: skip
+    ]
     assert [r.status_code for r in refusals] == [403] * len(refusals)
     board = (await client.get(f"/api/v1/homes/{home}")).json()
     assert board["name"] == "Flat" and [r["name"] for r in board["rooms"]] == ["Hall"]
@@ -189,8 +201,11 @@ async def test_nothing_of_another_home_can_be_seen_or_touched(
     home = await _home(client)
     room = await _room(client, home, "Hall")
     unit = await mint(hearth)
-    await post_json(client, f"/api/v1/homes/{home}/devices/add",
-                    {"pairing_code": unit.pairing_code, "room_id": room})  # fmt: skip
+    await post_json(
+        client,
+        f"/api/v1/homes/{home}/devices/add",
+        {"pairing_code": unit.pairing_code, "room_id": room},
+    )
     link = (await post_json(client, f"/api/v1/homes/{home}/invitations", {})).json()
     mia = (await client.get("/api/v1/me")).json()["id"]
     attempts = [
@@ -204,21 +219,25 @@ async def test_nothing_of_another_home_can_be_seen_or_touched(
         await post_json(other, f"/api/v1/homes/{home}/rooms", {"name": "Den"}),
         await _send(other, "PATCH", f"/api/v1/rooms/{room}", {"name": "Den"}),
         await _send(other, "DELETE", f"/api/v1/rooms/{room}"),
-        await _send(other, "PUT", f"/api/v1/devices/{unit.device_id}/placement",
-                    {"room_id": None}),
-        await _send(other, "PUT", f"/api/v1/devices/{unit.device_id}/favourite",
-                    {"favourite": True}),
+        await _send(other, "PUT", f"/api/v1/devices/{unit.device_id}/placement", {"room_id": None}),
+        await _send(
+            other, "PUT", f"/api/v1/devices/{unit.device_id}/favourite", {"favourite": True}
+        ),
         await post_json(other, f"/api/v1/homes/{home}/leave", {}),
         await _send(other, "DELETE", f"/api/v1/homes/{home}/members/{mia}"),
         await _send(other, "PUT", f"/api/v1/homes/{home}/members/{mia}", {"role": "member"}),
         await _send(other, "DELETE", f"/api/v1/homes/{home}/invitations/{link['id']}"),
         await post_json(other, f"/api/v1/invitations/{link['id']}/accept", {}),
-        await post_json(other, f"/api/v1/homes/{home}/devices/add",
-                        {"pairing_code": unit.pairing_code}),
+        await post_json(
+            other, f"/api/v1/homes/{home}/devices/add", {"pairing_code": unit.pairing_code}
+        ),
         await other.get(f"/api/v1/devices/{unit.device_id}"),
-        await post_json(other, f"/api/v1/devices/{unit.device_id}/commands",
-                        {"kind": "set", "props": {"2.1": True}}),
-    ]  # fmt: skip
+        await post_json(
+            other,
+            f"/api/v1/devices/{unit.device_id}/commands",
+            {"kind": "set", "props": {"2.1": True}},
+        ),
+    ]
     assert [r.status_code for r in attempts] == [404] * len(attempts)
     board = (await client.get(f"/api/v1/homes/{home}")).json()
     assert board["name"] == "Flat" and board["devices"][0]["room_id"] == room
@@ -241,8 +260,9 @@ async def test_an_invitation_link_lets_exactly_one_person_in(
         assert (await third.get(f"/api/v1/homes/{home}")).status_code == 404
     members = (await client.get(f"/api/v1/homes/{home}/members")).json()
     assert sorted((m["username"], m["role"]) for m in members) == [
-        ("leo", "owner"), ("mia", "owner"),
-    ]  # fmt: skip
+        ("leo", "owner"),
+        ("mia", "owner"),
+    ]
 
 
 async def test_the_last_owner_cannot_leave_but_can_hand_over(
@@ -254,8 +274,9 @@ async def test_the_last_owner_cannot_leave_but_can_hand_over(
     assert (await post_json(client, f"/api/v1/homes/{home}/leave", {})).status_code == 409
     link = (await post_json(client, f"/api/v1/homes/{home}/invitations", {})).json()["link"]
     await post_json(other, "/api/v1/invitations/join", {"token": link.rsplit("/", 1)[1]})
-    promoted = await _send(client, "PUT", f"/api/v1/homes/{home}/members/{leo['id']}",
-                           {"role": "owner"})  # fmt: skip
+    promoted = await _send(
+        client, "PUT", f"/api/v1/homes/{home}/members/{leo['id']}", {"role": "owner"}
+    )
     assert promoted.status_code == 204
     assert (await post_json(client, f"/api/v1/homes/{home}/leave", {})).status_code == 204
     assert (await client.get(f"/api/v1/homes/{home}")).status_code == 404
@@ -268,13 +289,15 @@ async def test_deleting_a_home_frees_its_devices(
     await signup(client, "mia")
     home = await _home(client)
     unit = await mint(hearth)
-    await post_json(client, f"/api/v1/homes/{home}/devices/add",
-                    {"pairing_code": unit.pairing_code})  # fmt: skip
+    await post_json(
+        client, f"/api/v1/homes/{home}/devices/add", {"pairing_code": unit.pairing_code}
+    )
     assert (await _send(client, "DELETE", f"/api/v1/homes/{home}")).status_code == 204
     assert (await client.get(f"/api/v1/homes/{home}")).status_code == 404
     await signup(other, "leo")
     theirs = await _home(other)
-    again = await post_json(other, f"/api/v1/homes/{theirs}/devices/add",
-                            {"pairing_code": unit.pairing_code})  # fmt: skip
+    again = await post_json(
+        other, f"/api/v1/homes/{theirs}/devices/add", {"pairing_code": unit.pairing_code}
+    )
     assert again.status_code == 201, again.text
     assert again.json()["room_id"] is None and again.json()["name"] == "Hearth Colour Bulb"

@@ -75,10 +75,17 @@ async def test_an_ingest_batch_reaches_the_stream_as_state_and_availability(
     stream = live.stream(hearth, user_id=mia, home_id=home)
     await _next(stream)
     batch = DeviceUpdatesApplied(
-        [{"kind": "online", "device_id": lamp, "home_id": home, "at": NOW.isoformat()},
-         {"kind": "state", "device_id": lamp, "home_id": home, "at": NOW.isoformat(),
-          "changed": {"2.1": False}}]
-    )  # fmt: skip
+        [
+            {"kind": "online", "device_id": lamp, "home_id": home, "at": NOW.isoformat()},
+            {
+                "kind": "state",
+                "device_id": lamp,
+                "home_id": home,
+                "at": NOW.isoformat(),
+                "changed": {"2.1": False},
+            },
+        ]
+    )
     await hearth.bus.publish(*expand(batch))
     assert json.loads((await _next(stream))["data"]) == {"device_id": lamp, "online": True}
     state = json.loads((await _next(stream))["data"])

@@ -83,9 +83,12 @@ async def test_another_homes_pages_and_forms_answer_404(
     home, room, device = await _furnished(client, hearth)
     await signup(other, "eve")
     pages = [
-        f"/homes/{home}", f"/homes/{home}/cards", f"/homes/{home}/settings",
-        f"/homes/{home}/add", f"/devices/{device}",
-    ]  # fmt: skip
+        f"/homes/{home}",
+        f"/homes/{home}/cards",
+        f"/homes/{home}/settings",
+        f"/homes/{home}/add",
+        f"/devices/{device}",
+    ]
     for url in pages:
         assert (await other.get(url)).status_code == 404, url
     forms = [

@@ -7,16 +7,17 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from hearth import db
 from hearth.accounts import service as accounts
 from hearth.bootstrap import Hearth
 from hearth.homes import live, placement
 from hearth.homes import service as homes
 from hearth.homes.events import HomeLeft
 from hearth.hub.events import CommandAnswered, DeviceUpdatesApplied
+from hearth.outbox import unit_of_work
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD
 from tests.homes.conftest import mint
@@ -25,13 +26,25 @@ from tests.servers import Mosquitto
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC).isoformat()
 
 
+def _switched_on(device_id: str, home_id: str) -> dict[str, Any]:
+    """An ingest batch's entry: the device's switch went on."""
+    return {
+        "kind": "state",
+        "device_id": device_id,
+        "home_id": home_id,
+        "at": NOW,
+        "changed": {"2.1": True},
+    }
+
+
 async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
     unit = await mint(hearth)
-    async with db.transaction(hearth.sessions) as session:
+    now = hearth.clock.now()
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         user = await accounts.create_user(session, username=username, password=PASSWORD)
-        home = await homes.create_home(session, owner=user, name="Flat")
+        home = await homes.create_home(session, owner=user, name="Flat", now=now)
         await placement.add_device(
-            session, user=user, home_id=home.id, pairing_code=unit.pairing_code
+            session, user=user, home_id=home.id, pairing_code=unit.pairing_code, now=now
         )
         return user.id, home.id, unit.device_id
 
@@ -55,16 +68,11 @@ async def test_a_stream_on_one_process_hears_the_other(
         frame = await asyncio.wait_for(anext(stream), 5)
         assert json.loads(frame["data"]) == {"home_id": home, "devices": 1}
         await first.publish(
-            DeviceUpdatesApplied([
-                {"kind": "state", "device_id": theirs, "home_id": elsewhere, "at": NOW,
-                 "changed": {"2.1": True}},
-                {"kind": "state", "device_id": lamp, "home_id": home, "at": NOW,
-                 "changed": {"2.1": True}},
-            ]),
+            DeviceUpdatesApplied([_switched_on(theirs, elsewhere), _switched_on(lamp, home)]),
             CommandAnswered("cmd_theirs", theirs, "succeeded"),
             CommandAnswered("cmd_mine", lamp, "failed"),
             HomeLeft(home, mia),
-        )  # fmt: skip
+        )
         frames = [await asyncio.wait_for(anext(stream), 5) for _ in range(3)]
         assert [f["event"] for f in frames] == ["state", "command", live.CLOSE]
         assert json.loads(frames[0]["data"])["device_id"] == lamp

@@ -27,11 +27,11 @@ from hearth.homes import service as homes
 from hearth.homes.models import Home
 from hearth.hub import binding, identity
 from hearth.hub.acl import SERVICE_USERNAME, service_password
-from hearth.hub.events import DevicesMinted
 from hearth.hub.models import DeviceModel, DeviceState
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.simulator import Credentials, SimulatedDevice
 from hearth.hub.wire import WireClient, WireError
+from hearth.outbox import unit_of_work
 from tests.conftest import TEST_SECRET, make_settings
 from tests.helpers import PASSWORD
 from tests.hub.specs import LAMP, LOCK
@@ -59,27 +59,33 @@ async def fan_with_home(runtime: Hearth, username: str = "mia") -> tuple[User, H
     """Create a fan with one home."""
     async with db.transaction(runtime.sessions) as session:
         user = await accounts.create_user(session, username=username, password=PASSWORD)
-        home = await homes.create_home(session, owner=user, name=f"{username}'s flat")
+        home = await homes.create_home(
+            session, owner=user, name=f"{username}'s flat", now=runtime.clock.now()
+        )
     return user, home
 
 
 async def bind(runtime: Hearth, user: User, home: Home, *units: identity.Minted) -> None:
     """Add devices to a home with their pairing codes, as the fan would."""
     for unit in units:
-        async with db.transaction(runtime.sessions) as session:
-            _, events = await binding.bind(
-                session, user=user, home_id=home.id, pairing_code=unit.pairing_code
+        async with unit_of_work(runtime.sessions, runtime.publish) as session:
+            await binding.bind(
+                session,
+                user=user,
+                home_id=home.id,
+                pairing_code=unit.pairing_code,
+                now=runtime.clock.now(),
             )
-        await runtime.publish(*events)
 
 
 async def mint(
     runtime: Hearth, count: int = 1, model_id: str = TEST_MODEL
 ) -> list[identity.Minted]:
-    """Mint units and announce them, as the API and the CLI do."""
-    async with db.transaction(runtime.sessions) as session:
-        units = await identity.mint(session, model_id=model_id, count=count)
-    await runtime.publish(DevicesMinted(model_id, count))
+    """Mint units in a unit of work that announces them, as the API and the CLI do."""
+    async with unit_of_work(runtime.sessions, runtime.publish) as session:
+        units = await identity.mint(
+            session, model_id=model_id, count=count, now=runtime.clock.now()
+        )
     return units
 
 

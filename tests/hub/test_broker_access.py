@@ -10,11 +10,10 @@ import asyncio
 
 import pytest
 
-from hearth import db
 from hearth.hub import identity
-from hearth.hub.events import DeviceCredentialsChanged
 from hearth.hub.protocol import ROOT
 from hearth.hub.wire import Will, WireClient, WireError
+from hearth.outbox import unit_of_work
 from tests.hub.conftest import Rig, add_model
 
 REFUSED = 0x80
@@ -164,16 +163,13 @@ async def test_a_last_will_aimed_at_another_device_is_never_delivered(rig: Rig) 
         await honest.disconnect()
 
 
-async def _changed(rig: Rig, device_id: str, *, revoked: bool) -> None:
-    """Publish what the API and the CLI publish after committing a credential change."""
-    await rig.hearth.publish(DeviceCredentialsChanged(device_id, revoked))
-
-
 async def test_a_rotated_secret_stops_working_and_the_new_one_works(rig: Rig) -> None:
     unit, _ = await two_devices(rig)
-    async with db.transaction(rig.hearth.sessions) as session:
-        new_secret = await identity.rotate_secret(session, device_id=unit.device_id)
-    await _changed(rig, unit.device_id, revoked=False)
+    # The unit of work publishes the change it recorded, as the API's and the CLI's do.
+    async with unit_of_work(rig.hearth.sessions, rig.hearth.publish) as session:
+        new_secret = await identity.rotate_secret(
+            session, device_id=unit.device_id, now=rig.hearth.clock.now()
+        )
 
     async def old_refused() -> None:
         while True:
@@ -195,9 +191,8 @@ async def test_a_revoked_device_is_dropped_and_cannot_come_back(rig: Rig) -> Non
     device = await connect(rig, unit)
     bystander = await connect(rig, other)
     try:
-        async with db.transaction(rig.hearth.sessions) as session:
-            await identity.revoke(session, device_id=unit.device_id)
-        await _changed(rig, unit.device_id, revoked=True)
+        async with unit_of_work(rig.hearth.sessions, rig.hearth.publish) as session:
+            await identity.revoke(session, device_id=unit.device_id, now=rig.hearth.clock.now())
         await asyncio.wait_for(device.closed, 10)
         with pytest.raises(WireError):
             await connect(rig, unit)

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.hub import identity
 from hearth.hub.models import DeviceModel
+from hearth.outbox import unit_of_work
 from hearth.scenes import service
 from hearth.scenes.events import AutomationsChanged
 from hearth.scenes.models import Automation
@@ -36,11 +36,13 @@ async def _furnish(hearth: Hearth, client: httpx.AsyncClient, username: str) -> 
     """Sign up, create a home and pair a lamp; return (home id, device id)."""
     await signup(client, username)
     home = (await post_json(client, "/api/v1/homes", {"name": "Flat"})).json()["id"]
-    async with db.transaction(hearth.sessions) as session:
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         if await session.get(DeviceModel, "test.lamp.v1") is None:
             session.add(DeviceModel(id="test.lamp.v1", name="Test lamp", spec=LAMP))
             await session.flush()
-        (unit,) = await identity.mint(session, model_id="test.lamp.v1", count=1)
+        (unit,) = await identity.mint(
+            session, model_id="test.lamp.v1", count=1, now=hearth.clock.now()
+        )
     paired = await post_json(
         client, f"/api/v1/homes/{home}/devices", {"pairing_code": unit.pairing_code}
     )

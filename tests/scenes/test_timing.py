@@ -104,7 +104,7 @@ async def home(hearth: Hearth) -> AsyncIterator[Home]:
     hearth.clock = clock
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
         user = await accounts.create_user(session, username="mia", password=PASSWORD)
-        house = await homes.create_home(session, owner=user, name="Flat")
+        house = await homes.create_home(session, owner=user, name="Flat", now=clock.now())
         shanghai = ScenePlaceIn(timezone="Asia/Shanghai", latitude=31.23, longitude=121.47)
         await service.set_place(
             session, user=user, home_id=house.id, place=shanghai, now=clock.now()

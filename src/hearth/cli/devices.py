@@ -2,7 +2,7 @@
 
 Secrets exist only in the CSV ``mint`` writes (readable by its owner only) and in the
 devices; hearth keeps hashes. After each change the running hearth processes are told
-(see ``hearth.hub.operator.announce``).
+(see ``hearth.hub.operator.Announcer``).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ import typer
 from hearth.cli.console import console, run
 from hearth.config import load_settings
 from hearth.hub import identity
-from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
-from hearth.hub.operator import announce, ensure_products, session_for, write_secret_file
+from hearth.hub.operator import Announcer, ensure_products, unit_for, write_secret_file
+from hearth.kit.clock import utcnow
 
 app = typer.Typer(help="Device units: mint, rotate secrets, revoke.", no_args_is_help=True)
 
 
-def _told(delivered: bool) -> None:
+def _told(delivered: bool | None) -> None:
     if delivered:
         console.print("  running hearth processes were told")
     else:
@@ -38,42 +38,46 @@ def mint(
 ) -> None:
     """Mint units: device ids, secrets and pairing codes, written to a CSV for the factory."""
     settings = load_settings()
+    told = Announcer(settings)
 
     async def work() -> list[identity.Minted]:
-        async with session_for(settings) as session:
-            await ensure_products(session)
-            return await identity.mint(session, model_id=product, count=count)
+        now = utcnow()
+        async with unit_for(settings, told) as session:
+            await ensure_products(session, now=now)
+            return await identity.mint(session, model_id=product, count=count, now=now)
 
     units = run(work())
     path = out or Path(f"{product}-{units[0].device_id[-8:]}.csv")
     write_secret_file(path, identity.factory_csv(units))
     console.print(f"[green]✓[/] minted {len(units)} × [bold]{product}[/] → {path} (mode 600)")
-    _told(run(announce(settings, DevicesMinted(product, len(units)))))
+    _told(told.delivered)
 
 
 @app.command("rotate")
 def rotate(device_id: str) -> None:
     """Give a device a new secret and print it; the old one stops working."""
     settings = load_settings()
+    told = Announcer(settings)
 
     async def work() -> str:
-        async with session_for(settings) as session:
-            return await identity.rotate_secret(session, device_id=device_id)
+        async with unit_for(settings, told) as session:
+            return await identity.rotate_secret(session, device_id=device_id, now=utcnow())
 
     secret = run(work())
     console.print(f"[green]✓[/] new secret for {device_id}: [bold]{secret}[/]")
-    _told(run(announce(settings, DeviceCredentialsChanged(device_id, False))))
+    _told(told.delivered)
 
 
 @app.command("revoke")
 def revoke(device_id: str) -> None:
     """Revoke a device for good; it is dropped if connected."""
     settings = load_settings()
+    told = Announcer(settings)
 
     async def work() -> None:
-        async with session_for(settings) as session:
-            await identity.revoke(session, device_id=device_id)
+        async with unit_for(settings, told) as session:
+            await identity.revoke(session, device_id=device_id, now=utcnow())
 
     run(work())
     console.print(f"[green]✓[/] revoked {device_id}")
-    _told(run(announce(settings, DeviceCredentialsChanged(device_id, True))))
+    _told(told.delivered)

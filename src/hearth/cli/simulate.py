@@ -24,20 +24,20 @@ from hearth.devices import library
 from hearth.devices.compiled import CompiledSpec
 from hearth.errors import InvalidInput
 from hearth.hub import catalog, identity
-from hearth.hub.events import DevicesMinted
 from hearth.hub.models import DeviceModel
 from hearth.hub.operator import (
-    announce,
+    Announcer,
     bind_all,
     ensure_products,
     fleet_credentials,
     home_of,
     load_spec_files,
     mint_fleet,
-    session_for,
+    unit_for,
     write_secret_file,
 )
 from hearth.hub.simulator import Credentials, Fleet, SimulatedDevice, read_fleet
+from hearth.kit.clock import utcnow
 
 
 def device_address(settings: Settings, broker: str | None) -> tuple[str, int]:
@@ -65,28 +65,26 @@ async def prepare(
 ) -> tuple[list[Credentials], dict[str, CompiledSpec]]:
     """Mint (or reload) the fleet, pair it if asked, and compile the specs it needs."""
     extra = load_spec_files(spec_files)
-    events: list[object] = []
-    async with session_for(settings) as session:
-        await ensure_products(session, extra)
+    now = utcnow()
+    # Running hearth processes learn of the new units and pairings after the commit.
+    async with unit_for(settings, Announcer(settings)) as session:
+        await ensure_products(session, extra, now=now)
         if reuse:
             credentials = read_fleet(fleet)
         else:
             chosen = products or [s.model for s in extra] or library.models()
-            units: list[identity.Minted] = await mint_fleet(session, products=chosen, count=count)
+            units = await mint_fleet(session, products=chosen, count=count, now=now)
             if owner:
-                user, place = await home_of(session, username=owner, name=home)
-                events.extend(await bind_all(session, user=user, home=place, units=units))
+                user, place = await home_of(session, username=owner, name=home, now=now)
+                await bind_all(session, user=user, home=place, units=units, now=now)
             write_secret_file(fleet, identity.factory_csv(units))
             credentials = fleet_credentials(units)
-            events.extend(DevicesMinted(m, 0) for m in {u.model_id for u in units})
         specs: dict[str, CompiledSpec] = {}
         for model_id in {c.model_id for c in credentials}:
             row = await session.get(DeviceModel, model_id)
             if row is None:
                 raise InvalidInput(f"the fleet uses {model_id}, which this database lacks")
             specs[model_id] = catalog.compile_model(row)
-    if events:
-        await announce(settings, *events)
     return credentials, specs
 
 
@@ -108,16 +106,20 @@ def build_fleet(
             port=port,
             report_every=report_every,
             rng=random.Random(rng.random()),
-        )  # fmt: skip
+        )
         for c in credentials
     )
 
 
 async def _run(fleet: Fleet, duration: float | None) -> None:
     with Progress(
-        TextColumn("connecting devices"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
-    ) as progress:  # fmt: skip
+        TextColumn("connecting devices"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         task = progress.add_task("connect", total=len(fleet.devices))
         started = time.perf_counter()
         connected = await fleet.start(
@@ -183,7 +185,7 @@ def simulate(
             home=home,
             fleet=path,
             reuse=path.exists(),
-        )  # fmt: skip
+        )
     )
     console.print(f"fleet of {len(credentials)} devices in {path}")
     built = build_fleet(credentials, specs, host=host, port=port, report_every=report_every)

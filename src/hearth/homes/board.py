@@ -83,12 +83,16 @@ async def home_board(session: AsyncSession, *, user: User, home_id: str) -> Boar
     names = {device_id: row.name for device_id, row in placed.items()}
     all_cards = [
         cards.card(
-            spec_of(v.model), v.state.reported, device_id=v.device.id, name=_name(v, names),
-            online=v.state.online, favourite=v.device.id in liked,
+            spec_of(v.model),
+            v.state.reported,
+            device_id=v.device.id,
+            name=_name(v, names),
+            online=v.state.online,
+            favourite=v.device.id in liked,
             room_id=placed[v.device.id].room_id if v.device.id in placed else None,
         )
         for v in views
-    ]  # fmt: skip
+    ]
     groups = [RoomGroup(room, [c for c in all_cards if c.room_id == room.id]) for room in rooms]
     known = {room.id for room in rooms}
     loose = [c for c in all_cards if c.room_id not in known]
@@ -152,13 +156,27 @@ async def device_page(session: AsyncSession, *, user: User, device_id: str) -> D
         for row in rows
     ]
     card = cards.card(
-        spec, view.state.reported, device_id=device_id, name=name, online=view.state.online,
-        favourite=favourite, room_id=room.id if room else None,
-    )  # fmt: skip
+        spec,
+        view.state.reported,
+        device_id=device_id,
+        name=name,
+        online=view.state.online,
+        favourite=favourite,
+        room_id=room.id if room else None,
+    )
     return DevicePage(
-        view, spec, home, role, name, room, rooms, favourite, card,
-        cards.controls(spec, view.state.reported), events,
-    )  # fmt: skip
+        view,
+        spec,
+        home,
+        role,
+        name,
+        room,
+        rooms,
+        favourite,
+        card,
+        cards.controls(spec, view.state.reported),
+        events,
+    )
 
 
 def _args(text: str) -> dict[str, Any]:

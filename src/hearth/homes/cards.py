@@ -102,9 +102,15 @@ def _battery(spec: Spec, reported: dict[str, Any]) -> int | None:
 
 
 def card(
-    spec: Spec, reported: dict[str, Any], *, device_id: str, name: str, online: bool,
-    favourite: bool = False, room_id: str | None = None,
-) -> Card:  # fmt: skip
+    spec: Spec,
+    reported: dict[str, Any],
+    *,
+    device_id: str,
+    name: str,
+    online: bool,
+    favourite: bool = False,
+    room_id: str | None = None,
+) -> Card:
     """Sum a device up for the home view."""
     switch = main_switch(spec)
     switch_key = _key(*switch) if switch else None
@@ -119,11 +125,17 @@ def card(
     if switch_value is False:  # a switched-off lamp is "Off", not "40 %"
         state_label = "Off"
     return Card(
-        device_id=device_id, name=name, online=online, favourite=favourite, room_id=room_id,
-        state_label=state_label, state_key=state_key, switch_key=switch_key,
+        device_id=device_id,
+        name=name,
+        online=online,
+        favourite=favourite,
+        room_id=room_id,
+        state_label=state_label,
+        state_key=state_key,
+        switch_key=switch_key,
         switch_on=switch_value if isinstance(switch_value, bool) else None,
         battery=_battery(spec, reported),
-    )  # fmt: skip
+    )
 
 
 def unit_symbol(prop: Property) -> str:
@@ -138,19 +150,26 @@ def widget(siid: int, prop: Property, reported: dict[str, Any]) -> Widget:
     value = reported.get(key)
     numeric = prop.format in NUMERIC_FORMATS
     rng = prop.range
+    step: float | None = None
+    if numeric:  # a float without a step of its own moves freely; an integer by one
+        step = rng.step if rng and rng.step else (None if prop.format is Format.FLOAT else 1)
+    readable = Access.NOTIFY in prop.access or Access.READ in prop.access
     return Widget(
-        key=key, label=label(prop.description, prop.type), hint=ui_hint(prop), value=value,
+        key=key,
+        label=label(prop.description, prop.type),
+        hint=ui_hint(prop),
+        value=value,
         value_label=value_label(prop, value) if value is not None else "",
         unit="" if prop.unit and prop.unit.value == "rgb" else unit_symbol(prop),
-        minimum=rng.min if rng else None, maximum=rng.max if rng else None,
-        step=(rng.step if rng and rng.step else (None if prop.format is Format.FLOAT else 1))
-        if numeric else None,
+        minimum=rng.min if rng else None,
+        maximum=rng.max if rng else None,
+        step=step,
         options=tuple(Option(o.value, o.description or str(o.value)) for o in prop.values),
-        numeric=numeric, integer=numeric and prop.format is not Format.FLOAT,
-        chartable=numeric and not prop.values
-        and (Access.NOTIFY in prop.access or Access.READ in prop.access),
+        numeric=numeric,
+        integer=numeric and prop.format is not Format.FLOAT,
+        chartable=numeric and not prop.values and readable,
         max_length=prop.max_length,
-    )  # fmt: skip
+    )
 
 
 def _input(siid: int, prop: Property) -> Widget:
@@ -158,10 +177,14 @@ def _input(siid: int, prop: Property) -> Widget:
     base = widget(siid, prop, {})
     hint = base.hint
     if hint is UiHint.READONLY:
-        hint = (
-            UiHint.SELECT if prop.values else UiHint.NUMBER if base.numeric
-            else UiHint.TOGGLE if prop.format is Format.BOOL else UiHint.TEXT
-        )  # fmt: skip
+        if prop.values:
+            hint = UiHint.SELECT
+        elif base.numeric:
+            hint = UiHint.NUMBER
+        elif prop.format is Format.BOOL:
+            hint = UiHint.TOGGLE
+        else:
+            hint = UiHint.TEXT
     return Widget(**{**base.__dict__, "hint": hint})
 
 
@@ -172,11 +195,12 @@ def controls(spec: Spec, reported: dict[str, Any]) -> list[Section]:
         props = {p.iid: p for p in service.properties}
         actions = tuple(
             ActionForm(
-                _key(service.iid, a.iid), label(a.description, a.type),
+                _key(service.iid, a.iid),
+                label(a.description, a.type),
                 tuple(_input(service.iid, props[i]) for i in a.in_ if i in props),
             )
             for a in service.actions
-        )  # fmt: skip
+        )
         events = tuple(
             (_key(service.iid, e.iid), label(e.description, e.type)) for e in service.events
         )
@@ -186,7 +210,7 @@ def controls(spec: Spec, reported: dict[str, Any]) -> list[Section]:
                 widgets=tuple(widget(service.iid, p, reported) for p in service.properties),
                 actions=actions,
                 events=events,
-            )  # fmt: skip
+            )
         )
     return sections
 

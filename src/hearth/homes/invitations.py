@@ -28,7 +28,6 @@ from hearth.homes.rules import (
     token_digest,
 )
 from hearth.homes.service import add_member, membership, require
-from hearth.kit.clock import utcnow
 from hearth.notifications import service as notifications
 
 MAX_PENDING = 50
@@ -55,7 +54,13 @@ async def _check_room_for_more(session: AsyncSession, home_id: str, now: datetim
 
 
 async def invite_user(
-    session: AsyncSession, *, user: User, home_id: str, username: str, role: HomeRole
+    session: AsyncSession,
+    *,
+    user: User,
+    home_id: str,
+    username: str,
+    role: HomeRole,
+    now: datetime,
 ) -> HomeInvitation:
     """Invite a user by username; they find the invitation in their inbox."""
     home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
@@ -64,41 +69,51 @@ async def invite_user(
         raise InvalidInput.fields([{"field": "username", "message": "no user has this name"}])
     if await membership(session, user_id=invitee.id, home_id=home.id) is not None:
         raise Conflict(f"{invitee.username} is already in this home")
-    now = utcnow()
     await _check_room_for_more(session, home.id, now)
     invitation = HomeInvitation(
-        home_id=home.id, role=role.value, invitee_id=invitee.id, invited_by=user.id,
-        created_at=now, expires_at=now + INVITATION_LIFETIME,
-    )  # fmt: skip
+        home_id=home.id,
+        role=role.value,
+        invitee_id=invitee.id,
+        invited_by=user.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
     session.add(invitation)
     await session.flush()
     await notifications.notify(
-        session, user_ids=[invitee.id], kind="home_invitation",
+        session,
+        user_ids=[invitee.id],
+        kind="home_invitation",
         title=f"{user.display_name} invites you to {home.name}",
         body=f"Join as {'an owner' if role is HomeRole.OWNER else 'a member'}.",
         link="/invitations",
-    )  # fmt: skip
+    )
     return invitation
 
 
 async def create_link(
-    session: AsyncSession, *, user: User, home_id: str, role: HomeRole
+    session: AsyncSession, *, user: User, home_id: str, role: HomeRole, now: datetime
 ) -> tuple[HomeInvitation, str]:
     """Create a single-use invitation link; return it with its token (shown only now)."""
     home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
-    now = utcnow()
     await _check_room_for_more(session, home.id, now)
     token, digest = new_token()
     invitation = HomeInvitation(
-        home_id=home.id, role=role.value, token_digest=digest, invited_by=user.id,
-        created_at=now, expires_at=now + INVITATION_LIFETIME,
-    )  # fmt: skip
+        home_id=home.id,
+        role=role.value,
+        token_digest=digest,
+        invited_by=user.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
     session.add(invitation)
     await session.flush()
     return invitation, token
 
 
-async def list_open(session: AsyncSession, *, user: User, home_id: str) -> list[HomeInvitation]:
+async def list_open(
+    session: AsyncSession, *, user: User, home_id: str, now: datetime
+) -> list[HomeInvitation]:
     """Return a home's open invitations (owners only), newest first."""
     await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
     rows = await session.scalars(
@@ -106,14 +121,14 @@ async def list_open(session: AsyncSession, *, user: User, home_id: str) -> list[
         .where(
             HomeInvitation.home_id == home_id,
             HomeInvitation.state == InvitationState.PENDING.value,
-            HomeInvitation.expires_at > utcnow(),
+            HomeInvitation.expires_at > now,
         )
         .order_by(HomeInvitation.created_at.desc())
     )
     return list(rows)
 
 
-async def mine(session: AsyncSession, *, user: User) -> list[Pending]:
+async def mine(session: AsyncSession, *, user: User, now: datetime) -> list[Pending]:
     """Return the open invitations addressed to the user by name."""
     inviter = User.__table__.alias("inviter")
     rows = await session.execute(
@@ -123,7 +138,7 @@ async def mine(session: AsyncSession, *, user: User) -> list[Pending]:
         .where(
             HomeInvitation.invitee_id == user.id,
             HomeInvitation.state == InvitationState.PENDING.value,
-            HomeInvitation.expires_at > utcnow(),
+            HomeInvitation.expires_at > now,
         )
         .order_by(HomeInvitation.created_at.desc())
     )
@@ -131,10 +146,13 @@ async def mine(session: AsyncSession, *, user: User) -> list[Pending]:
 
 
 async def _claim(
-    session: AsyncSession, invitation: HomeInvitation, user: User, target: InvitationState
+    session: AsyncSession,
+    invitation: HomeInvitation,
+    user: User,
+    target: InvitationState,
+    now: datetime,
 ) -> None:
     """Move a pending invitation with a conditional update: only one answer wins."""
-    now = utcnow()
     if not is_open(invitation.state, invitation.expires_at, now):
         raise Conflict("this invitation was used, withdrawn or has expired")
     INVITATION_WORKFLOW.check(InvitationState(invitation.state), target)
@@ -152,12 +170,18 @@ async def _claim(
     await session.refresh(invitation)
 
 
-async def _join(session: AsyncSession, invitation: HomeInvitation, user: User) -> str:
-    await _claim(session, invitation, user, InvitationState.ACCEPTED)
+async def _join(
+    session: AsyncSession, invitation: HomeInvitation, user: User, now: datetime
+) -> str:
+    await _claim(session, invitation, user, InvitationState.ACCEPTED, now)
     current = await membership(session, user_id=user.id, home_id=invitation.home_id)
     if current is not HomeRole.OWNER:  # an invitation never demotes anyone
         await add_member(
-            session, home_id=invitation.home_id, user_id=user.id, role=HomeRole(invitation.role)
+            session,
+            home_id=invitation.home_id,
+            user_id=user.id,
+            role=HomeRole(invitation.role),
+            now=now,
         )
     return invitation.home_id
 
@@ -169,18 +193,20 @@ async def _addressed(session: AsyncSession, user: User, invitation_id: str) -> H
     return invitation
 
 
-async def accept(session: AsyncSession, *, user: User, invitation_id: str) -> str:
+async def accept(session: AsyncSession, *, user: User, invitation_id: str, now: datetime) -> str:
     """Accept an invitation addressed to the user; return the home's id."""
-    return await _join(session, await _addressed(session, user, invitation_id), user)
+    return await _join(session, await _addressed(session, user, invitation_id), user, now)
 
 
-async def decline(session: AsyncSession, *, user: User, invitation_id: str) -> None:
+async def decline(session: AsyncSession, *, user: User, invitation_id: str, now: datetime) -> None:
     """Decline an invitation addressed to the user."""
     invitation = await _addressed(session, user, invitation_id)
-    await _claim(session, invitation, user, InvitationState.DECLINED)
+    await _claim(session, invitation, user, InvitationState.DECLINED, now)
 
 
-async def by_token(session: AsyncSession, *, token: str) -> tuple[HomeInvitation, Home]:
+async def by_token(
+    session: AsyncSession, *, token: str, now: datetime
+) -> tuple[HomeInvitation, Home]:
     """Return the open link invitation for ``token`` and its home, or ``NotFound``."""
     invitation = await session.scalar(
         select(HomeInvitation).where(HomeInvitation.token_digest == token_digest(token))
@@ -188,21 +214,23 @@ async def by_token(session: AsyncSession, *, token: str) -> tuple[HomeInvitation
     home = await session.get(Home, invitation.home_id) if invitation is not None else None
     if invitation is None or home is None:
         raise NotFound("this invitation link is not valid")
-    if not is_open(invitation.state, invitation.expires_at, utcnow()):
+    if not is_open(invitation.state, invitation.expires_at, now):
         raise NotFound("this invitation link was used, withdrawn or has expired")
     return invitation, home
 
 
-async def accept_link(session: AsyncSession, *, user: User, token: str) -> str:
+async def accept_link(session: AsyncSession, *, user: User, token: str, now: datetime) -> str:
     """Join the home an invitation link leads to; return the home's id."""
-    invitation, _ = await by_token(session, token=token)
-    return await _join(session, invitation, user)
+    invitation, _ = await by_token(session, token=token, now=now)
+    return await _join(session, invitation, user, now)
 
 
-async def withdraw(session: AsyncSession, *, user: User, home_id: str, invitation_id: str) -> None:
+async def withdraw(
+    session: AsyncSession, *, user: User, home_id: str, invitation_id: str, now: datetime
+) -> None:
     """Withdraw an open invitation of a home the user owns."""
     await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
     invitation = await session.get(HomeInvitation, invitation_id)
     if invitation is None or invitation.home_id != home_id:
         raise NotFound("no such invitation")
-    await _claim(session, invitation, user, InvitationState.WITHDRAWN)
+    await _claim(session, invitation, user, InvitationState.WITHDRAWN, now)

@@ -67,9 +67,13 @@ def _labels(spec: Spec, changed: Mapping[str, Any]) -> dict[str, str]:
 
 
 def frame(
-    event: object, *, home_id: str, user_id: str, specs: Mapping[str, Spec],
+    event: object,
+    *,
+    home_id: str,
+    user_id: str,
+    specs: Mapping[str, Spec],
     reported: Callable[[str], dict[str, Any]] | None = None,
-) -> Frame | None:  # fmt: skip
+) -> Frame | None:
     """Return what a stream of ``home_id`` sends for ``event`` (None: nothing).
 
     ``specs`` maps the home's device ids to their specs: only those devices are news.
@@ -90,9 +94,11 @@ def frame(
     spec = specs[device_id]
     if isinstance(event, DeviceStateChanged) and event.home_id == home_id:
         data: dict[str, Any] = {
-            "device_id": device_id, "changed": event.changed,
-            "labels": _labels(spec, event.changed), "at": event.at.isoformat(),
-        }  # fmt: skip
+            "device_id": device_id,
+            "changed": event.changed,
+            "labels": _labels(spec, event.changed),
+            "at": event.at.isoformat(),
+        }
         if reported is not None:  # the card's summary may depend on more than what changed
             now = card(spec, reported(device_id), device_id=device_id, name="", online=True)
             data["card"] = {"state": now.state_label, "switch_on": now.switch_on}
@@ -103,9 +109,14 @@ def frame(
     if isinstance(event, DeviceEventRaised) and event.home_id == home_id:
         return Frame(
             "device-event",
-            {"device_id": device_id, "key": event.event, "label": event_label(spec, event.event),
-             "args": event.args, "at": event.at.isoformat()},
-        )  # fmt: skip
+            {
+                "device_id": device_id,
+                "key": event.event,
+                "label": event_label(spec, event.event),
+                "args": event.args,
+                "at": event.at.isoformat(),
+            },
+        )
     if isinstance(event, CommandAnswered):
         return Frame(
             "command",

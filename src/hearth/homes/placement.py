@@ -7,11 +7,12 @@ its name in this home, and who keeps it among their favourites.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.bus import Event
 from hearth.errors import NotFound
 from hearth.homes.events import HomeChanged, HomeLeft
 from hearth.homes.models import DevicePlacement, Favourite, Room
@@ -20,6 +21,7 @@ from hearth.homes.service import require
 from hearth.hub import binding
 from hearth.hub.commands import device_for_member
 from hearth.hub.models import Device
+from hearth.outbox import record
 
 
 async def _room_in(session: AsyncSession, home_id: str, room_id: str | None) -> str | None:
@@ -43,26 +45,37 @@ async def _placement(session: AsyncSession, device: Device) -> DevicePlacement:
 
 
 async def add_device(
-    session: AsyncSession, *, user: User, home_id: str, pairing_code: str,
+    session: AsyncSession,
+    *,
+    user: User,
+    home_id: str,
+    pairing_code: str,
+    now: datetime,
     room_id: str | None = None,
-) -> tuple[Device, list[Event]]:  # fmt: skip
+) -> Device:
     """Add the device with this pairing code to a home the user owns, into ``room_id``."""
     await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
     room = await _room_in(session, home_id, room_id)  # a wrong room changes nothing
-    device, events = await binding.bind(
-        session, user=user, home_id=home_id, pairing_code=pairing_code
+    bound = await binding.bind(
+        session, user=user, home_id=home_id, pairing_code=pairing_code, now=now
     )
-    row = await _placement(session, device)
-    if room is not None or events:
+    row = await _placement(session, bound.device)
+    # A device already in this home keeps its room unless one is given.
+    if room is not None or bound.new:
         row.room_id = room
     await session.flush()
-    return device, [*events, HomeChanged(home_id, "devices")]
+    record(session, HomeChanged(home_id, "devices"))
+    return bound.device
 
 
 async def place_device(
-    session: AsyncSession, *, user: User, device_id: str, room_id: str | None,
+    session: AsyncSession,
+    *,
+    user: User,
+    device_id: str,
+    room_id: str | None,
     name: str | None = None,
-) -> tuple[DevicePlacement, list[Event]]:  # fmt: skip
+) -> DevicePlacement:
     """Move a device into a room of its home (None: no room), and optionally rename it."""
     device = await device_for_member(session, user=user, device_id=device_id)
     assert device.home_id is not None
@@ -72,11 +85,12 @@ async def place_device(
     if name is not None:
         row.name = clean_name(name, what="a device") if name.strip() else None
     await session.flush()
-    return row, [HomeChanged(device.home_id, "devices")]
+    record(session, HomeChanged(device.home_id, "devices"))
+    return row
 
 
 async def set_favourite(
-    session: AsyncSession, *, user: User, device_id: str, favourite: bool
+    session: AsyncSession, *, user: User, device_id: str, favourite: bool, now: datetime
 ) -> bool:
     """Put a device among the user's favourites (first on their home view), or take it out."""
     device = await device_for_member(session, user=user, device_id=device_id)
@@ -84,7 +98,7 @@ async def set_favourite(
     await require(session, user=user, home_id=device.home_id, action=HomeAction.CONTROL)
     found = await session.get(Favourite, (user.id, device.id))
     if favourite and found is None:
-        session.add(Favourite(user_id=user.id, device_id=device.id))
+        session.add(Favourite(user_id=user.id, device_id=device.id, created_at=now))
     elif not favourite and found is not None:
         await session.delete(found)
     await session.flush()
@@ -111,15 +125,13 @@ async def favourites(session: AsyncSession, *, user: User, home_id: str) -> set[
     return set(rows)
 
 
-async def delete_home(session: AsyncSession, *, user: User, home_id: str) -> list[Event]:
+async def delete_home(session: AsyncSession, *, user: User, home_id: str) -> None:
     """Delete a home the user owns; its devices leave it with everything they reported."""
     home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
-    events: list[Event] = []
     device_ids = list(await session.scalars(select(Device.id).where(Device.home_id == home.id)))
     for device_id in device_ids:
-        _, unbound = await binding.unbind(session, user=user, device_id=device_id)
-        events.extend(unbound)
+        await binding.unbind(session, user=user, device_id=device_id)
     await session.execute(delete(DevicePlacement).where(DevicePlacement.home_id == home.id))
     await session.delete(home)
     await session.flush()
-    return [*events, HomeLeft(home_id, None)]
+    record(session, HomeLeft(home_id, None))

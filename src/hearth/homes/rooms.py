@@ -5,6 +5,8 @@ Deleting a room leaves its devices in the home, placed in no room.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +16,7 @@ from hearth.homes.events import HomeChanged
 from hearth.homes.models import Room
 from hearth.homes.rules import HomeAction, clean_name
 from hearth.homes.service import require
+from hearth.outbox import record
 
 MAX_ROOMS = 50
 
@@ -37,8 +40,8 @@ async def _name_taken(session: AsyncSession, home_id: str, name: str, but: str =
 
 
 async def create_room(
-    session: AsyncSession, *, user: User, home_id: str, name: str
-) -> tuple[Room, list[HomeChanged]]:
+    session: AsyncSession, *, user: User, home_id: str, name: str, now: datetime
+) -> Room:
     """Add a room at the end of a home the user owns."""
     home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
     cleaned = clean_name(name, what="a room")
@@ -48,10 +51,11 @@ async def create_room(
     if await _name_taken(session, home.id, cleaned):
         raise Conflict(f"this home already has a room called {cleaned!r}")
     last = await session.scalar(select(func.max(Room.position)).where(Room.home_id == home.id))
-    room = Room(home_id=home.id, name=cleaned, position=(last or 0) + 1)
+    room = Room(home_id=home.id, name=cleaned, position=(last or 0) + 1, created_at=now)
     session.add(room)
     await session.flush()
-    return room, [HomeChanged(home.id, "rooms")]
+    record(session, HomeChanged(home.id, "rooms"))
+    return room
 
 
 async def room_of(
@@ -68,22 +72,21 @@ async def room_of(
     return room
 
 
-async def rename_room(
-    session: AsyncSession, *, user: User, room_id: str, name: str
-) -> tuple[Room, list[HomeChanged]]:
+async def rename_room(session: AsyncSession, *, user: User, room_id: str, name: str) -> Room:
     """Rename a room of a home the user owns."""
     room = await room_of(session, user=user, room_id=room_id, action=HomeAction.MANAGE)
     cleaned = clean_name(name, what="a room")
     if await _name_taken(session, room.home_id, cleaned, but=room.id):
         raise Conflict(f"this home already has a room called {cleaned!r}")
     room.name = cleaned
-    return room, [HomeChanged(room.home_id, "rooms")]
+    record(session, HomeChanged(room.home_id, "rooms"))
+    return room
 
 
-async def delete_room(session: AsyncSession, *, user: User, room_id: str) -> list[HomeChanged]:
+async def delete_room(session: AsyncSession, *, user: User, room_id: str) -> None:
     """Delete a room; its devices stay in the home without a room."""
     room = await room_of(session, user=user, room_id=room_id, action=HomeAction.MANAGE)
     home_id = room.home_id
     await session.delete(room)
     await session.flush()
-    return [HomeChanged(home_id, "rooms")]
+    record(session, HomeChanged(home_id, "rooms"))

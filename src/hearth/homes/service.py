@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.bus import Event
 from hearth.errors import Conflict, NotFound, PermissionDenied
 from hearth.homes.events import HomeChanged, HomeLeft
 from hearth.homes.models import Home, HomeMember
@@ -26,6 +25,7 @@ from hearth.homes.rules import (
     can_leave,
     clean_name,
 )
+from hearth.outbox import record
 
 __all__ = [
     "MAX_NAME",
@@ -54,25 +54,32 @@ class Member:
     joined_at: datetime
 
 
-async def create_home(session: AsyncSession, *, owner: User, name: str) -> Home:
+async def create_home(session: AsyncSession, *, owner: User, name: str, now: datetime) -> Home:
     """Create a home owned by ``owner``."""
-    home = Home(name=clean_name(name), owner_id=owner.id)
+    home = Home(name=clean_name(name), owner_id=owner.id, created_at=now)
     session.add(home)
     await session.flush()
-    session.add(HomeMember(home_id=home.id, user_id=owner.id, role=HomeRole.OWNER.value))
+    session.add(
+        HomeMember(home_id=home.id, user_id=owner.id, role=HomeRole.OWNER.value, joined_at=now)
+    )
     await session.flush()
     return home
 
 
 async def add_member(
-    session: AsyncSession, *, home_id: str, user_id: str, role: HomeRole = HomeRole.MEMBER
+    session: AsyncSession,
+    *,
+    home_id: str,
+    user_id: str,
+    now: datetime,
+    role: HomeRole = HomeRole.MEMBER,
 ) -> HomeMember:
     """Add a user to a home, or give them ``role`` if they are in it already."""
     found = await session.get(HomeMember, (home_id, user_id))
     if found is not None:
         found.role = role.value
         return found
-    member = HomeMember(home_id=home_id, user_id=user_id, role=role.value)
+    member = HomeMember(home_id=home_id, user_id=user_id, role=role.value, joined_at=now)
     session.add(member)
     await session.flush()
     return member
@@ -123,13 +130,12 @@ async def require_member(
     return home
 
 
-async def rename_home(
-    session: AsyncSession, *, user: User, home_id: str, name: str
-) -> tuple[Home, list[Event]]:
+async def rename_home(session: AsyncSession, *, user: User, home_id: str, name: str) -> Home:
     """Rename a home the user owns."""
     home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
     home.name = clean_name(name)
-    return home, [HomeChanged(home.id, "home")]
+    record(session, HomeChanged(home.id, "home"))
+    return home
 
 
 async def list_members(session: AsyncSession, *, user: User, home_id: str) -> list[Member]:
@@ -176,25 +182,23 @@ async def set_role(
     return row
 
 
-async def remove_member(
-    session: AsyncSession, *, user: User, home_id: str, member_id: str
-) -> list[Event]:
+async def remove_member(session: AsyncSession, *, user: User, home_id: str, member_id: str) -> None:
     """Remove someone from a home (owners only); the last owner cannot be removed."""
     await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
-    return await _drop(session, home_id=home_id, user_id=member_id)
+    await _drop(session, home_id=home_id, user_id=member_id)
 
 
-async def leave_home(session: AsyncSession, *, user: User, home_id: str) -> list[Event]:
+async def leave_home(session: AsyncSession, *, user: User, home_id: str) -> None:
     """Leave a home; the last owner must delete it or hand it over first."""
     await require(session, user=user, home_id=home_id)
-    return await _drop(session, home_id=home_id, user_id=user.id)
+    await _drop(session, home_id=home_id, user_id=user.id)
 
 
-async def _drop(session: AsyncSession, *, home_id: str, user_id: str) -> list[Event]:
+async def _drop(session: AsyncSession, *, home_id: str, user_id: str) -> None:
     await session.get(Home, home_id, with_for_update=True)  # owners counted one at a time
     row = await _member_row(session, home_id, user_id)
     if not can_leave(HomeRole(row.role), await _owners(session, home_id)):
         raise Conflict("the last owner cannot leave; delete the home or make another owner")
     await session.delete(row)
     await session.flush()
-    return [HomeLeft(home_id, user_id)]
+    record(session, HomeLeft(home_id, user_id))

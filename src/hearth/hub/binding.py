@@ -8,6 +8,9 @@ the pairing code, which they can only have by holding the device.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,12 +21,21 @@ from hearth.hub import credentials
 from hearth.hub.events import DeviceBound, DeviceUnbound
 from hearth.hub.models import Command, Device, DeviceState, HistoryPoint
 from hearth.hub.status import DeviceStatus
-from hearth.kit.clock import utcnow
+from hearth.outbox import record
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The device a pairing code named, and whether this call bound it (False: the device
+    was in that home already, and nothing changed)."""
+
+    device: Device
+    new: bool
 
 
 async def bind(
-    session: AsyncSession, *, user: User, home_id: str, pairing_code: str
-) -> tuple[Device, list[DeviceBound]]:
+    session: AsyncSession, *, user: User, home_id: str, pairing_code: str, now: datetime
+) -> Bound:
     """Add the device with this pairing code to one of the user's homes (as its owner)."""
     await require_member(session, user, home_id, owner=True)
     code = credentials.normalise_pairing_code(pairing_code)
@@ -40,12 +52,13 @@ async def bind(
     if device is None or device.status != DeviceStatus.ACTIVE:
         raise NotFound("no device has this pairing code")
     if device.home_id == home_id:
-        return device, []
+        return Bound(device, new=False)
     if device.home_id is not None:
         raise Conflict("this device is in another home; its owner must remove it first")
     device.home_id = home_id
-    device.bound_at = utcnow()
-    return device, [DeviceBound(device.id, home_id, device.model_id)]
+    device.bound_at = now
+    record(session, DeviceBound(device.id, home_id, device.model_id))
+    return Bound(device, new=True)
 
 
 async def _owned_device(session: AsyncSession, user: User, device_id: str) -> Device:
@@ -59,9 +72,7 @@ async def _owned_device(session: AsyncSession, user: User, device_id: str) -> De
     return device
 
 
-async def unbind(
-    session: AsyncSession, *, user: User, device_id: str
-) -> tuple[Device, list[DeviceUnbound]]:
+async def unbind(session: AsyncSession, *, user: User, device_id: str) -> Device:
     """Remove a device from its home, with everything it reported there."""
     device = await _owned_device(session, user, device_id)
     home_id = device.home_id
@@ -69,7 +80,8 @@ async def unbind(
     device.home_id = None
     device.bound_at = None
     await forget_shared_data(session, device_id=device.id)
-    return device, [DeviceUnbound(device.id, home_id)]
+    record(session, DeviceUnbound(device.id, home_id))
+    return device
 
 
 async def forget_shared_data(session: AsyncSession, *, device_id: str) -> None:
@@ -88,15 +100,16 @@ async def forget_shared_data(session: AsyncSession, *, device_id: str) -> None:
 
 
 async def move(
-    session: AsyncSession, *, user: User, device_id: str, home_id: str
-) -> tuple[Device, list[DeviceBound | DeviceUnbound]]:
+    session: AsyncSession, *, user: User, device_id: str, home_id: str, now: datetime
+) -> Device:
     """Move a device between two homes the user owns; its history goes with it."""
     device = await _owned_device(session, user, device_id)
     await require_member(session, user, home_id, owner=True)
     old = device.home_id
     if old == home_id:
-        return device, []
+        return device
     assert old is not None
     device.home_id = home_id
-    device.bound_at = utcnow()
-    return device, [DeviceUnbound(device.id, old), DeviceBound(device.id, home_id, device.model_id)]
+    device.bound_at = now
+    record(session, DeviceUnbound(device.id, old), DeviceBound(device.id, home_id, device.model_id))
+    return device

@@ -9,6 +9,7 @@ once per process and version: it is derived data, rebuilt from the table at will
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +22,6 @@ from hearth.devices.rules import parse_spec
 from hearth.devices.spec import Spec, spec_to_dict
 from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.hub.models import DeviceModel
-from hearth.kit.clock import utcnow
 from hearth.mall.models import Partner
 
 LIBRARY_PREFIX = "hearth."
@@ -38,7 +38,7 @@ def _check_owner(model_id: str, partner: Partner | None) -> None:
 
 
 async def save_model(
-    session: AsyncSession, *, spec: Spec, partner: Partner | None = None
+    session: AsyncSession, *, spec: Spec, now: datetime, partner: Partner | None = None
 ) -> tuple[DeviceModel, bool]:
     """Register a spec as a product, or move it to a newer version; tell whether it changed.
 
@@ -54,6 +54,8 @@ async def save_model(
             spec=document,
             spec_version=spec.version,
             partner_id=partner.id if partner else None,
+            created_at=now,
+            updated_at=now,
         )
         session.add(row)
         await session.flush()
@@ -66,17 +68,12 @@ async def save_model(
         raise Conflict(f"{spec.model} is at version {row.spec_version}; publish a higher version")
     if spec.version == row.spec_version:
         return row, False
-    row.spec, row.spec_version, row.name, row.updated_at = (
-        document,
-        spec.version,
-        spec.name,
-        utcnow(),
-    )
+    row.spec, row.spec_version, row.name, row.updated_at = document, spec.version, spec.name, now
     return row, True
 
 
 async def register_model(
-    session: AsyncSession, *, document: Any, by: User
+    session: AsyncSession, *, document: Any, by: User, now: datetime
 ) -> tuple[DeviceModel, bool]:
     """Register a product from a native spec document, for the caller's partner company."""
     if can(by.role, Capability.OPERATE):
@@ -86,14 +83,14 @@ async def register_model(
         partner = await session.get(Partner, by.partner_id) if by.partner_id else None
         if partner is None:
             raise NotFound("your account belongs to no partner company")
-    return await save_model(session, spec=parse_spec(document), partner=partner)
+    return await save_model(session, spec=parse_spec(document), partner=partner, now=now)
 
 
-async def register_library(session: AsyncSession, specs: Iterable[Spec]) -> int:
+async def register_library(session: AsyncSession, specs: Iterable[Spec], *, now: datetime) -> int:
     """Register the built-in library (idempotent); return how many models changed."""
     changed = 0
     for spec in specs:
-        _, did = await save_model(session, spec=spec)
+        _, did = await save_model(session, spec=spec, now=now)
         changed += did
     return changed
 

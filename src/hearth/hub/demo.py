@@ -11,12 +11,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import db
 from hearth.config import Settings
 from hearth.hub import identity
 from hearth.hub.models import Device
 from hearth.hub.operator import bind_all, ensure_products, home_of, write_secret_file
 from hearth.hub.simulator import Credentials, read_fleet
+from hearth.kit.clock import utcnow
+from hearth.outbox import discard, unit_of_work
 
 FLEET_FILE = "demo-fleet.csv"
 DEMO_HOMES: dict[str, tuple[tuple[str, int], ...]] = {
@@ -47,17 +48,20 @@ async def seed_devices(
 ) -> Path:
     """Furnish the demo fan's homes once; return the fleet CSV to simulate."""
     path = settings.data_dir / FLEET_FILE
-    async with db.transaction(sessions) as session:
+    now = utcnow()
+    # The demo seeds before its server starts: no process is running to hear the events,
+    # and the server reads the units and homes from the database when it starts.
+    async with unit_of_work(sessions, discard) as session:
         fleet = _fleet_in(path)
         if fleet and await session.get(Device, fleet[0].device_id) is not None:
             return path  # seeded before, in this database
-        await ensure_products(session)
+        await ensure_products(session, now=now)
         units: list[identity.Minted] = []
         for name, products in DEMO_HOMES.items():
-            user, home = await home_of(session, username=fan, name=name)
+            user, home = await home_of(session, username=fan, name=name, now=now)
             for model_id, count in products:
-                minted = await identity.mint(session, model_id=model_id, count=count)
-                await bind_all(session, user=user, home=home, units=minted)
+                minted = await identity.mint(session, model_id=model_id, count=count, now=now)
+                await bind_all(session, user=user, home=home, units=minted, now=now)
                 units.extend(minted)
     write_secret_file(path, identity.factory_csv(units))
     return path

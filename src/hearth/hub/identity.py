@@ -13,6 +13,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,10 +22,11 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
 from hearth.errors import DeviceError, InvalidInput, NotFound
 from hearth.hub import credentials
+from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
 from hearth.hub.models import Device, DeviceModel, DeviceState
 from hearth.hub.status import DEVICE_WORKFLOW, DeviceStatus
-from hearth.kit.clock import utcnow
 from hearth.kit.ids import new_id
+from hearth.outbox import record
 
 MAX_MINT = 10_000
 
@@ -75,7 +77,7 @@ async def _managed_model(session: AsyncSession, user: User | None, model_id: str
 
 
 async def mint(
-    session: AsyncSession, *, model_id: str, count: int, by: User | None = None
+    session: AsyncSession, *, model_id: str, count: int, now: datetime, by: User | None = None
 ) -> list[Minted]:
     """Create ``count`` units of a product; return their secrets (shown this once)."""
     if not 1 <= count <= MAX_MINT:
@@ -85,7 +87,6 @@ async def mint(
         )
     model = await _managed_model(session, by, model_id)
     batch = new_id("bat")
-    now = utcnow()
     units: list[Minted] = []
     for _ in range(count):
         unit = Minted(
@@ -110,6 +111,7 @@ async def mint(
     await session.flush()
     session.add_all(DeviceState(device_id=unit.device_id) for unit in units)
     await session.flush()
+    record(session, DevicesMinted(model.id, len(units)))
     return units
 
 
@@ -126,23 +128,29 @@ async def managed_device(session: AsyncSession, *, device_id: str, by: User | No
     return found[0]
 
 
-async def rotate_secret(session: AsyncSession, *, device_id: str, by: User | None = None) -> str:
+async def rotate_secret(
+    session: AsyncSession, *, device_id: str, now: datetime, by: User | None = None
+) -> str:
     """Give a device a new secret; the old one stops working at once. Return the new one."""
     device = await managed_device(session, device_id=device_id, by=by)
     if device.status != DeviceStatus.ACTIVE:
         raise DeviceError("a revoked device cannot get a new secret")
     secret = credentials.new_secret()
     device.secret_hash = credentials.hash_secret(secret)
-    device.credentials_at = utcnow()
+    device.credentials_at = now
+    record(session, DeviceCredentialsChanged(device.id, False))
     return secret
 
 
-async def revoke(session: AsyncSession, *, device_id: str, by: User | None = None) -> Device:
+async def revoke(
+    session: AsyncSession, *, device_id: str, now: datetime, by: User | None = None
+) -> Device:
     """Revoke a device for good: it can no longer connect, and is dropped if connected."""
     device = await managed_device(session, device_id=device_id, by=by)
     target = DEVICE_WORKFLOW.move(DeviceStatus(device.status), DeviceStatus.REVOKED)
     device.status = target.value
-    device.revoked_at = device.credentials_at = utcnow()
+    device.revoked_at = device.credentials_at = now
+    record(session, DeviceCredentialsChanged(device.id, True))
     return device
 
 

@@ -45,6 +45,8 @@ class DeviceModel(Base):
     partner_id: Mapped[str | None] = mapped_column(
         ForeignKey("partners.id", ondelete="RESTRICT"), index=True
     )
+    # ``catalog.save_model`` sets both from its ``now``; the defaults remain for the rows
+    # certification (``mall.certification.service``) and tests insert directly.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -66,9 +68,9 @@ class Device(Base):
         ForeignKey("homes.id", ondelete="SET NULL"), index=True
     )
     bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Bumped on mint, rotation and revocation: the broker-config writer watches it.
-    credentials_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    credentials_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
@@ -140,7 +142,7 @@ class Command(Base):
     requested_by: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deadline: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

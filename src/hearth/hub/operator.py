@@ -1,10 +1,11 @@
 """Operator tasks for the CLI: mint, rotate, revoke, prepare a simulated fleet, announce.
 
-The CLI is not a running hearth, so after a change it *announces* it: it connects to the
-broker as hearth's service account for a moment and relays the event (``hearth.relay``)
-to every running process, which then drops a revoked device or rewrites Mosquitto's
-files. If no hearth is running there is nobody to tell; the change applies when one
-starts, since every check reads the database.
+The CLI is not a running hearth, so after a change it *announces* it: its unit of work
+(``unit_for``) hands the events it committed to an ``Announcer``, which connects to the
+broker as hearth's service account for a moment and relays them (``hearth.relay``) to
+every running process, which then drops a revoked device or rewrites Mosquitto's files.
+If no hearth is running there is nobody to tell; the change applies when one starts,
+since every check reads the database.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -30,6 +32,7 @@ from hearth.hub import binding, catalog, identity
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.hub.simulator import Credentials
+from hearth.outbox import Publish, unit_of_work
 from hearth.relay import TOPIC_PREFIX, encode
 
 
@@ -40,6 +43,19 @@ async def session_for(settings: Settings) -> AsyncIterator[AsyncSession]:
     try:
         await db.check_schema(engine)
         async with db.transaction(db.session_factory(engine)) as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def unit_for(settings: Settings, publish: Publish) -> AsyncIterator[AsyncSession]:
+    """Open a unit of work on the configured (fully migrated) database: committed, then
+    the events it recorded handed to ``publish``."""
+    engine = db.create_engine(settings.resolved_database_url, pool=False)
+    try:
+        await db.check_schema(engine)
+        async with unit_of_work(db.session_factory(engine), publish) as session:
             yield session
     finally:
         await engine.dispose()
@@ -72,6 +88,20 @@ async def announce(settings: Settings, *events: object, wait: float = 3.0) -> bo
         await link.stop()
 
 
+class Announcer:
+    """A CLI command's ``publish``: announces committed events to running hearth processes.
+
+    ``delivered`` tells whether a broker took them (None: there was nothing to tell).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.delivered: bool | None = None
+
+    async def __call__(self, *events: object) -> None:
+        self.delivered = await announce(self.settings, *events)
+
+
 def write_secret_file(path: Path, text: str) -> None:
     """Write a file only its owner may read (it holds device secrets)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,15 +122,17 @@ def load_spec_files(paths: Sequence[Path]) -> list[Spec]:
     return specs
 
 
-async def ensure_products(session: AsyncSession, extra: Sequence[Spec] = ()) -> None:
+async def ensure_products(
+    session: AsyncSession, extra: Sequence[Spec] = (), *, now: datetime
+) -> None:
     """Register the built-in library and any extra specs (idempotent)."""
-    await catalog.register_library(session, library.list_specs())
+    await catalog.register_library(session, library.list_specs(), now=now)
     for spec in extra:
-        await catalog.save_model(session, spec=spec)
+        await catalog.save_model(session, spec=spec, now=now)
 
 
 async def mint_fleet(
-    session: AsyncSession, *, products: Sequence[str], count: int
+    session: AsyncSession, *, products: Sequence[str], count: int, now: datetime
 ) -> list[identity.Minted]:
     """Mint ``count`` units spread evenly over ``products``."""
     if not products:
@@ -109,11 +141,13 @@ async def mint_fleet(
     for index, model_id in enumerate(products):
         share = count // len(products) + (1 if index < count % len(products) else 0)
         if share:
-            units.extend(await identity.mint(session, model_id=model_id, count=share))
+            units.extend(await identity.mint(session, model_id=model_id, count=share, now=now))
     return units
 
 
-async def home_of(session: AsyncSession, *, username: str, name: str) -> tuple[User, Home]:
+async def home_of(
+    session: AsyncSession, *, username: str, name: str, now: datetime
+) -> tuple[User, Home]:
     """Return the user's home called ``name``, creating it if needed."""
     user = await session.scalar(select(User).where(User.username == username.lower()))
     if user is None:
@@ -121,20 +155,22 @@ async def home_of(session: AsyncSession, *, username: str, name: str) -> tuple[U
     for home, _role in await homes.list_homes(session, user=user):
         if home.name == name and home.owner_id == user.id:
             return user, home
-    return user, await homes.create_home(session, owner=user, name=name)
+    return user, await homes.create_home(session, owner=user, name=name, now=now)
 
 
 async def bind_all(
-    session: AsyncSession, *, user: User, home: Home, units: Sequence[identity.Minted]
-) -> list[object]:
-    """Pair every unit with the home, as its owner would with the codes; return events."""
-    events: list[object] = []
+    session: AsyncSession,
+    *,
+    user: User,
+    home: Home,
+    units: Sequence[identity.Minted],
+    now: datetime,
+) -> None:
+    """Pair every unit with the home, as its owner would with the codes."""
     for unit in units:
-        _, bound = await binding.bind(
-            session, user=user, home_id=home.id, pairing_code=unit.pairing_code
+        await binding.bind(
+            session, user=user, home_id=home.id, pairing_code=unit.pairing_code, now=now
         )
-        events.extend(bound)
-    return events
 
 
 def fleet_credentials(units: Sequence[identity.Minted]) -> list[Credentials]:

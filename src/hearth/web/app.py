@@ -18,6 +18,12 @@ from hearth.accounts import pages as accounts_pages
 from hearth.bootstrap import Hearth
 from hearth.community import pages as community_pages
 from hearth.config import Settings
+from hearth.homes import api as homes_api
+from hearth.homes import pages as homes_pages
+from hearth.hub import api as hub_api
+from hearth.hub import api_broker as hub_api_broker
+from hearth.hub import api_makers as hub_api_makers
+from hearth.hub import api_specs as hub_api_specs
 from hearth.mall import api as mall_api
 from hearth.mall import api_partner as mall_api_partner
 from hearth.mall import pages as mall_pages
@@ -34,16 +40,10 @@ from hearth.scenes import pages as scenes_pages
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
 from hearth.web.routes import (
-    api_devices,
     api_funding,
     api_funding_partner,
-    api_homes,
-    api_makers,
-    broker_hooks,
     funding_pages,
     health,
-    home_pages,
-    specs,
 )
 from hearth.web.templating import make_templates
 
@@ -79,20 +79,20 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (health.router, ""),
     (accounts_api.router, API),
     (payments_api.router, API),
-    (specs.router, API),
-    (api_devices.router, API),
-    (api_makers.router, API),
-    (broker_hooks.router, API),
+    (hub_api_specs.router, API),
+    (hub_api.router, API),
+    (hub_api_makers.router, API),
+    (hub_api_broker.router, API),
     (mall_api.router, API),
     (notifications_api.router, API),
     (api_funding.router, API),
     (api_funding_partner.router, API),
     (scenes_api.router, API),
-    (api_homes.router, API),
+    (homes_api.router, API),
     (mall_api_partner.router, API),
     (certification_api.router, API),
     (mall_pages_media.router, ""),
-    (home_pages.router, ""),
+    (homes_pages.router, ""),
     (accounts_pages.router, ""),
     (community_pages.router, ""),
     (scenes_pages.router, ""),

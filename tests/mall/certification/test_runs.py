@@ -22,6 +22,7 @@ QUICK = Timing(online_ms=3_000, answer_ms=300, will_ms=600)
 
 
 async def _start(hearth: Hearth, username: str, pid: str) -> service.Started:
+    # A unit of work, as the API's: minting the test unit records DevicesMinted.
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
         user = await session.scalar(select(User).where(User.username == username))
         assert user is not None

@@ -35,7 +35,6 @@ from hearth.hub import identity
 from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
-from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
 from hearth.hub.models import DeviceModel
 from hearth.hub.mqtt import BrokerAddress
 from hearth.hub.simulator import Credentials
@@ -57,7 +56,7 @@ from hearth.mall.models import Product
 
 if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
     from hearth.bootstrap import Hearth
-from hearth.outbox import record, unit_of_work
+from hearth.outbox import unit_of_work
 
 log = structlog.get_logger(__name__)
 
@@ -145,8 +144,7 @@ async def start_run(
     if busy is not None:
         raise Conflict("a certification run of this product is still running")
     model = await _test_model(session, product, now)
-    (unit,) = await identity.mint(session, model_id=model.id, count=1)
-    record(session, DevicesMinted(unit.model_id, 1))
+    (unit,) = await identity.mint(session, model_id=model.id, count=1, now=now)
     run = CertificationRun(
         product_id=product.id,
         spec_version=product.spec_version,
@@ -377,6 +375,7 @@ async def _finish(
     outcomes: list[Outcome],
     error: str,
 ) -> None:
+    # A unit of work: revoking the test unit records the event that drops it everywhere.
     async with unit_of_work(runtime.sessions, runtime.publish) as session:
         run = await session.get(CertificationRun, run_id, with_for_update=True)
         if run is None or run.status != RunStatus.RUNNING:
@@ -405,8 +404,7 @@ async def _finish(
         run.finished_at = run.beat_at = now
         if run.device_id is not None:
             with contextlib.suppress(HearthError):
-                await identity.revoke(session, device_id=run.device_id)
-                record(session, DeviceCredentialsChanged(run.device_id, True))
+                await identity.revoke(session, device_id=run.device_id, now=now)
 
 
 async def certify_in_process(

@@ -9,37 +9,17 @@ apply the very rules the embedded broker and Mosquitto's generated files apply
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Header
-from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.errors import ConfigError, NotAuthenticated
 from hearth.hub.access import DeviceAccess, hook_token
 from hearth.hub.acl import Access
+from hearth.hub.schemas import BrokerAclIn, BrokerAuthIn, BrokerHookOut
 from hearth.web.deps import HearthDep
 
 router = APIRouter(tags=["broker hooks"])
-
-
-class AuthIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    clientid: str = Field(max_length=256)
-    username: str | None = Field(default=None, max_length=256)
-    password: str | None = Field(default=None, max_length=256)
-
-
-class AclIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    username: str | None = Field(default=None, max_length=256)
-    topic: str = Field(max_length=1024)
-    action: Literal["publish", "subscribe"]
-
-
-class HookOut(BaseModel):
-    result: Literal["allow", "deny"]
 
 
 def _check_caller(hearth: HearthDep, authorization: str | None) -> DeviceAccess:
@@ -51,23 +31,23 @@ def _check_caller(hearth: HearthDep, authorization: str | None) -> DeviceAccess:
     return hearth.cloud.access
 
 
-@router.post("/broker/emqx/auth", response_model=HookOut)
+@router.post("/broker/emqx/auth", response_model=BrokerHookOut)
 async def emqx_auth(
-    body: AuthIn, hearth: HearthDep, authorization: Annotated[str | None, Header()] = None
-) -> HookOut:
+    body: BrokerAuthIn, hearth: HearthDep, authorization: Annotated[str | None, Header()] = None
+) -> BrokerHookOut:
     """Answer EMQX's authentication request."""
     access = _check_caller(hearth, authorization)
     ok = await access.authenticate(
         client_id=body.clientid, username=body.username, password=body.password or ""
     )
-    return HookOut(result="allow" if ok else "deny")
+    return BrokerHookOut(result="allow" if ok else "deny")
 
 
-@router.post("/broker/emqx/acl", response_model=HookOut)
+@router.post("/broker/emqx/acl", response_model=BrokerHookOut)
 async def emqx_acl(
-    body: AclIn, hearth: HearthDep, authorization: Annotated[str | None, Header()] = None
-) -> HookOut:
+    body: BrokerAclIn, hearth: HearthDep, authorization: Annotated[str | None, Header()] = None
+) -> BrokerHookOut:
     """Answer EMQX's authorization request for one topic."""
     access = _check_caller(hearth, authorization)
     ok = access.allows(username=body.username, topic=body.topic, access=Access(body.action))
-    return HookOut(result="allow" if ok else "deny")
+    return BrokerHookOut(result="allow" if ok else "deny")

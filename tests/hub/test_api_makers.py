@@ -16,6 +16,7 @@ from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
 from hearth.hub.credentials import verify_secret
+from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
 from hearth.hub.models import Device
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, login, post_json, signup
@@ -80,6 +81,28 @@ async def test_minting_can_answer_with_the_factory_csv(
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [list(r) for r in rows][0] == ["device_id", "model", "secret", "pairing_code", "qr"]
     assert len(rows) == 2 and rows[0]["model"] == model
+
+
+async def test_minting_rotating_and_revoking_are_told_to_the_device_cloud(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    heard: list[object] = []
+
+    async def keep(event: Any) -> None:
+        heard.append(event)
+
+    hearth.bus.subscribe(DevicesMinted, keep)
+    hearth.bus.subscribe(DeviceCredentialsChanged, keep)
+    model = await _registered(hearth, client)
+    unit = (await post_json(client, f"/api/v1/device-models/{model}/units", {"count": 1})).json()[0]
+    device_id = unit["device_id"]
+    await post_json(client, f"/api/v1/device-units/{device_id}/secret", {})
+    await post_json(client, f"/api/v1/device-units/{device_id}/revoke", {})
+    assert heard == [
+        DevicesMinted(model, 1),
+        DeviceCredentialsChanged(device_id, False),
+        DeviceCredentialsChanged(device_id, True),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hearth.hub.api_specs import router
 from hearth.web.errors import install_error_handlers
-from hearth.web.routes.specs import router
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "miot"
 NATIVE: dict[str, Any] = {
@@ -25,12 +25,16 @@ NATIVE: dict[str, Any] = {
             "iid": 2,
             "type": "urn:miot-spec-v2:service:light:00007802",
             "properties": [
-                {"iid": 1, "type": "urn:miot-spec-v2:property:on:00000006", "format": "bool",
-                 "access": ["read", "write", "notify"]}
+                {
+                    "iid": 1,
+                    "type": "urn:miot-spec-v2:property:on:00000006",
+                    "format": "bool",
+                    "access": ["read", "write", "notify"],
+                }
             ],
         }
     ],
-}  # fmt: skip
+}
 
 
 @pytest.fixture

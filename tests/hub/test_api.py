@@ -14,18 +14,22 @@ from sqlalchemy import insert
 from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.hub import identity
+from hearth.hub.events import DeviceBound, DeviceUnbound
 from hearth.hub.models import DeviceModel, DeviceState, HistoryPoint
 from hearth.hub.store import history_row
+from hearth.outbox import unit_of_work
 from hearth.web.app import create_app
 from tests.helpers import csrf_token, post_json, signup
 from tests.hub.specs import LAMP
 
 
 async def _lamp_units(hearth: Hearth, count: int = 1) -> list[identity.Minted]:
-    async with db.transaction(hearth.sessions) as session:
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
         session.add(DeviceModel(id="test.lamp.v1", name="Test lamp", spec=LAMP))
         await session.flush()
-        return await identity.mint(session, model_id="test.lamp.v1", count=count)
+        return await identity.mint(
+            session, model_id="test.lamp.v1", count=count, now=hearth.clock.now()
+        )
 
 
 @pytest.fixture
@@ -85,12 +89,14 @@ async def test_nothing_of_a_home_is_visible_or_touchable_from_outside_it(
         await other.get(f"/api/v1/devices/{device}/history", params={"key": "2.1", "since": since}),
         await other.get(f"/api/v1/devices/{device}/commands/cmd_x"),
         await post_json(other, f"/api/v1/devices/{device}/move", {"home_id": eves_home}),
-        await post_json(other, f"/api/v1/devices/{device}/commands",
-                        {"kind": "set", "props": {"2.1": True}}),
+        await post_json(
+            other, f"/api/v1/devices/{device}/commands", {"kind": "set", "props": {"2.1": True}}
+        ),
         await _delete(other, f"/api/v1/devices/{device}"),
-        await post_json(other, f"/api/v1/homes/{home}/devices",
-                        {"pairing_code": unit.pairing_code}),
-    ]:  # fmt: skip
+        await post_json(
+            other, f"/api/v1/homes/{home}/devices", {"pairing_code": unit.pairing_code}
+        ),
+    ]:
         assert response.status_code == 404, response.text
     # Eve's own home cannot take a device that is in Mia's home, even with its code.
     taken = await post_json(
@@ -155,6 +161,45 @@ async def test_an_owner_moves_a_device_between_their_homes(
     ]
 
 
+async def test_moving_a_device_is_told_as_leaving_one_home_and_joining_the_other(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    home, unit = await _paired(hearth, client)
+    cottage = await _home(client, "Cottage")
+    heard: list[object] = []
+
+    async def keep(event: Any) -> None:
+        heard.append(event)
+
+    hearth.bus.subscribe(DeviceBound, keep)
+    hearth.bus.subscribe(DeviceUnbound, keep)
+    await post_json(client, f"/api/v1/devices/{unit.device_id}/move", {"home_id": cottage})
+    assert heard == [
+        DeviceUnbound(unit.device_id, home),
+        DeviceBound(unit.device_id, cottage, "test.lamp.v1"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"kind": "set"}, "a set command needs props"),
+        ({"kind": "set", "props": {}}, "a set command needs props"),
+        ({"kind": "action", "args": {"5.2": 1}}, "an action command needs action"),
+        ({"kind": "wave"}, "kind: "),
+    ],
+)
+async def test_a_command_without_what_its_kind_needs_is_refused_naming_it(
+    client: httpx.AsyncClient, hearth: Hearth, body: dict[str, Any], problem: str
+) -> None:
+    _home_id, unit = await _paired(hearth, client)
+    response = await post_json(client, f"/api/v1/devices/{unit.device_id}/commands", body)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_input"
+    assert problem in response.json()["detail"]
+    assert response.json()["errors"]
+
+
 async def _history(hearth: Hearth, device: str, start: datetime, values: list[Any]) -> None:
     rows = [
         history_row(device, "2.2", start + timedelta(minutes=i), v) for i, v in enumerate(values)
@@ -164,6 +209,14 @@ async def _history(hearth: Hearth, device: str, start: datetime, values: list[An
         await session.execute(insert(HistoryPoint), rows)
 
 
+def _minutes(start: datetime, first: int, last: int) -> dict[str, str]:
+    """The time range from ``first`` to ``last`` minutes after ``start``, as query values."""
+    return {
+        "since": (start + timedelta(minutes=first)).isoformat(),
+        "until": (start + timedelta(minutes=last)).isoformat(),
+    }
+
+
 async def test_history_in_a_time_range_raw_and_downsampled(
     client: httpx.AsyncClient, hearth: Hearth
 ) -> None:
@@ -171,15 +224,9 @@ async def test_history_in_a_time_range_raw_and_downsampled(
     start = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     await _history(hearth, unit.device_id, start, [10, 20, 30, 40, 50, 60])
     url = f"/api/v1/devices/{unit.device_id}/history"
-    raw = await client.get(url, params={
-        "key": "2.2", "since": (start + timedelta(minutes=1)).isoformat(),
-        "until": (start + timedelta(minutes=4)).isoformat(),
-    })  # fmt: skip
+    raw = await client.get(url, params={"key": "2.2", **_minutes(start, 1, 4)})
     assert [p["value"] for p in raw.json()] == [20, 30, 40]
-    two = await client.get(url, params={
-        "key": "2.2", "since": start.isoformat(),
-        "until": (start + timedelta(minutes=6)).isoformat(), "points": 2,
-    })  # fmt: skip
+    two = await client.get(url, params={"key": "2.2", **_minutes(start, 0, 6), "points": 2})
     buckets = two.json()
     assert [(b["value"], b["min"], b["max"], b["count"]) for b in buckets] == [
         (20.0, 10.0, 30.0, 3),
@@ -215,7 +262,7 @@ async def test_a_member_reads_the_homes_devices_but_only_the_owner_removes_them(
     home, unit = await _paired(hearth, client)
     leo = await signup(other, "leo")
     async with db.transaction(hearth.sessions) as session:
-        await homes.add_member(session, home_id=home, user_id=leo["id"])
+        await homes.add_member(session, home_id=home, user_id=leo["id"], now=hearth.clock.now())
     assert (await other.get(f"/api/v1/devices/{unit.device_id}")).status_code == 200
     assert (await _delete(other, f"/api/v1/devices/{unit.device_id}")).status_code == 403
     assert (await client.get(f"/api/v1/devices/{unit.device_id}")).json()["home_id"] == home

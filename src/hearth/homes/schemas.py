@@ -1,0 +1,216 @@
+"""Request, response and form models of the home app.
+
+JSON bodies forbid fields they do not know, so a typo is a 422 that names it; forms ignore
+extra fields (the CSRF token rides along in every one). Limits on forms are those of the
+pages' inputs; the services clean names and apply the tighter rules of ``rules.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hearth.homes.board import Board
+from hearth.homes.cards import Card
+from hearth.homes.models import Home, HomeInvitation, Room
+from hearth.homes.rules import HomeRole
+from hearth.homes.service import Member
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+class HomeIn(_In):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class HomeOut(BaseModel):
+    id: str
+    name: str
+    role: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, home: Home, role: HomeRole) -> HomeOut:
+        return cls(id=home.id, name=home.name, role=role.value, created_at=home.created_at)
+
+
+class RoomIn(_In):
+    name: str = Field(min_length=1, max_length=80)
+
+
+class RoomOut(BaseModel):
+    id: str
+    home_id: str
+    name: str
+    position: int
+
+    @classmethod
+    def of(cls, room: Room) -> RoomOut:
+        return cls(id=room.id, home_id=room.home_id, name=room.name, position=room.position)
+
+
+class HomeCardOut(BaseModel):
+    device_id: str
+    name: str
+    online: bool
+    favourite: bool
+    room_id: str | None
+    state: str
+    state_key: str | None
+    switch_key: str | None
+    switch_on: bool | None
+    battery: int | None
+
+    @classmethod
+    def of(cls, card: Card) -> HomeCardOut:
+        return cls(
+            device_id=card.device_id,
+            name=card.name,
+            online=card.online,
+            favourite=card.favourite,
+            room_id=card.room_id,
+            state=card.state_label,
+            state_key=card.state_key,
+            switch_key=card.switch_key,
+            switch_on=card.switch_on,
+            battery=card.battery,
+        )
+
+
+class HomeBoardOut(BaseModel):
+    id: str
+    name: str
+    role: str
+    rooms: list[RoomOut]
+    devices: list[HomeCardOut] = Field(description="favourites first, then by room")
+
+    @classmethod
+    def of(cls, board: Board) -> HomeBoardOut:
+        rest = [c for group in board.groups for c in group.cards if not c.favourite]
+        return cls(
+            id=board.home.id,
+            name=board.home.name,
+            role=board.role.value,
+            rooms=[RoomOut.of(r) for r in board.rooms],
+            devices=[HomeCardOut.of(c) for c in board.favourites + rest],
+        )
+
+
+class BindIn(_In):
+    pairing_code: str = Field(min_length=1, max_length=40, description="as on the label")
+
+
+class AddDeviceIn(_In):
+    pairing_code: str = Field(min_length=1, max_length=40)
+    room_id: str | None = Field(default=None, max_length=32)
+
+
+class PlacementIn(_In):
+    room_id: str | None = Field(max_length=32, description="null: in no room")
+    name: str | None = Field(default=None, max_length=80, description='"": the product name')
+
+
+class FavouriteIn(_In):
+    favourite: bool
+
+
+class HomeMemberOut(BaseModel):
+    user_id: str
+    username: str
+    display_name: str
+    role: str
+    joined_at: datetime
+
+    @classmethod
+    def of(cls, member: Member) -> HomeMemberOut:
+        return cls(
+            user_id=member.user_id,
+            username=member.username,
+            display_name=member.display_name,
+            role=member.role.value,
+            joined_at=member.joined_at,
+        )
+
+
+class HomeRoleIn(_In):
+    role: HomeRole
+
+
+class HomeInviteIn(_In):
+    username: str | None = Field(default=None, max_length=40, description="omit for a link")
+    role: HomeRole = HomeRole.MEMBER
+
+
+class HomeInvitationOut(BaseModel):
+    id: str
+    home_id: str
+    role: str
+    state: str
+    username: str | None = None
+    link: str | None = Field(default=None, description="only in the answer that created it")
+    expires_at: datetime
+
+    @classmethod
+    def of(
+        cls, invitation: HomeInvitation, *, username: str | None = None, link: str | None = None
+    ) -> HomeInvitationOut:
+        return cls(
+            id=invitation.id,
+            home_id=invitation.home_id,
+            role=invitation.role,
+            state=invitation.state,
+            username=username,
+            link=link,
+            expires_at=invitation.expires_at,
+        )
+
+
+class HomeJoinOut(BaseModel):
+    home_id: str
+
+
+class InvitationTokenIn(_In):
+    token: str = Field(min_length=8, max_length=100)
+
+
+# -- forms of the pages --------------------------------------------------------------------
+
+
+class NameForm(BaseModel):
+    """A home's or a room's name, as typed."""
+
+    name: str = Field(default="", max_length=200)
+
+
+class InviteForm(BaseModel):
+    """A username to invite, or none for a link."""
+
+    username: str = Field(default="", max_length=40)
+    role: str = Field(default="member", max_length=16)
+
+
+class MemberForm(BaseModel):
+    """A member's new role, or ``remove``."""
+
+    role: str = Field(default="", max_length=16)
+
+
+class AddDeviceForm(BaseModel):
+    pairing_code: str = Field(default="", max_length=60)
+    room_id: str = Field(default="", max_length=32)
+
+
+class PlacementForm(BaseModel):
+    room_id: str = Field(default="", max_length=32)
+    name: str = Field(default="", max_length=200)
+
+
+class FavouriteForm(BaseModel):
+    favourite: str = Field(default="", max_length=5)
+    back: str = Field(default="", max_length=80, description='"home": back to the home view')

@@ -1,0 +1,110 @@
+"""JSON API of the device cloud for the people of a device's home: the device, moving it,
+its history, and commands with the device's answer.
+
+Mounted under ``/api/v1``; homes, and pairing a device into one, are the home app's
+(``hearth.homes.api``). Every route checks the caller's membership in the device's home
+through the services; a device that is not theirs answers 404.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import AwareDatetime
+
+from hearth.errors import ConfigError
+from hearth.hub import binding, reading
+from hearth.hub.commands import device_for_member
+from hearth.hub.schemas import (
+    DeviceCommandIn,
+    DeviceCommandOut,
+    DeviceDetail,
+    DeviceMoveIn,
+    DeviceOut,
+    HistoryPointOut,
+)
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
+
+router = APIRouter(tags=["devices"])
+
+
+@router.get("/devices/{device_id}", response_model=DeviceDetail)
+async def device_detail(device_id: str, user: CurrentUser, session: SessionDep) -> DeviceDetail:
+    """Return a device: its spec, reported and desired state, availability."""
+    return DeviceDetail.of(await reading.device_view(session, user=user, device_id=device_id))
+
+
+@router.delete("/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_device(device_id: str, user: CurrentUser, session: SessionDep) -> None:
+    """Remove a device from its home, with everything it reported there."""
+    await binding.unbind(session, user=user, device_id=device_id)
+
+
+@router.post("/devices/{device_id}/move", response_model=DeviceOut)
+async def move_device(
+    device_id: str, body: DeviceMoveIn, user: CurrentUser, session: SessionDep, now: NowDep
+) -> DeviceOut:
+    """Move a device to another home you own."""
+    await binding.move(session, user=user, device_id=device_id, home_id=body.home_id, now=now)
+    return DeviceOut.of(await reading.device_view(session, user=user, device_id=device_id))
+
+
+@router.get("/devices/{device_id}/history", response_model=list[HistoryPointOut])
+async def device_history(
+    device_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    key: Annotated[str, Query(max_length=24, description='"2.1", or "e:2.1" for an event')],
+    since: Annotated[AwareDatetime | None, Query(description="default: 24 hours ago")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
+    points: Annotated[int | None, Query(description="downsample to this many buckets")] = None,
+) -> list[HistoryPointOut]:
+    """Return a property's or an event's history in a time range, downsampled on request."""
+    end = until or now
+    start = since or end - timedelta(hours=24)
+    found = await reading.device_history(
+        session, user=user, device_id=device_id, key=key, since=start, until=end, points=points
+    )
+    return [HistoryPointOut.of(p) for p in found]
+
+
+@router.post("/devices/{device_id}/commands", response_model=DeviceCommandOut)
+async def send_command(
+    device_id: str,
+    body: DeviceCommandIn,
+    user: CurrentUser,
+    session: SessionDep,
+    hearth: HearthDep,
+) -> DeviceCommandOut:
+    """Send a command and wait for the device's answer (504 on timeout, 409 if offline).
+
+    ``status`` is ``succeeded`` or ``failed``; ``result.results`` has each property's code.
+    """
+    await device_for_member(session, user=user, device_id=device_id)  # 404 before anything
+    if hearth.cloud is None:
+        raise ConfigError("this hearth process has no device cloud (no broker connection)")
+    # Release the request's transaction: waiting for a device must not hold a connection.
+    await session.commit()
+    command = await hearth.cloud.commands.execute(
+        user=user,
+        device_id=device_id,
+        kind=body.kind,
+        payload=body.payload(),
+        request_id=body.request_id,
+        answer_within=body.timeout,
+        wait_online=body.wait_online,
+    )
+    return DeviceCommandOut.of(command)
+
+
+@router.get("/devices/{device_id}/commands/{command_id}", response_model=DeviceCommandOut)
+async def command_detail(
+    device_id: str, command_id: str, user: CurrentUser, session: SessionDep
+) -> DeviceCommandOut:
+    """Return a command and its outcome (for one that timed out: did it arrive later?)."""
+    return DeviceCommandOut.of(
+        await reading.command_of(session, user=user, device_id=device_id, command_id=command_id)
+    )
