@@ -29,12 +29,15 @@ from hearth.homes.schemas import (
     PlacementForm,
 )
 from hearth.hub import binding
-from hearth.scenes.pages import scene_strip
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 HOME_COOKIE = "hearth_home"
+# What other areas show on the home view (the scenes strip), as context for its template.
+# The app factory lists them in ``app.state.home_panels``: areas above homes contribute
+# without homes importing them.
+HomePanel = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def _see_other(url: str) -> Response:
@@ -64,7 +67,10 @@ async def _view(
             error=None,
         )
     found = await board.home_board(session, user=user, home_id=chosen)
-    strip = await scene_strip(session, user=user, home_id=chosen)
+    panels: list[HomePanel] = getattr(request.app.state, "home_panels", [])
+    extra: dict[str, Any] = {}
+    for panel in panels:
+        extra |= await panel(session, user=user, home_id=chosen)
     response = render(
         request,
         "homes/view.html",
@@ -74,7 +80,7 @@ async def _view(
         homes=mine,
         pending=pending,
         error=None,
-        **strip,
+        **extra,
     )
     response.set_cookie(HOME_COOKIE, chosen, httponly=True, samesite="lax", path="/")
     return response

@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     )
     app.state.hearth = runtime
     app.state.templates = make_templates()
+    app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
