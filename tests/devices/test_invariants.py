@@ -136,15 +136,15 @@ def constrained(draw: st.DrawFn) -> tuple[dict[str, Any], st.SearchStrategy[Any]
                                               and "values" not in prop)]  # fmt: skip
         return prop, inside, draw(st.sampled_from(outside))
     if kind == "float":
-        low = draw(st.integers(-(10**6), 10**6)) / 10
-        step = draw(st.sampled_from([0.1, 0.25, 0.5, 1, 5]))
+        start = draw(st.integers(-(10**6), 10**6)) / 10
+        stride = draw(st.sampled_from([0.1, 0.25, 0.5, 1, 5]))
         count = draw(st.integers(1, 10**4))
-        high = low + count * step
-        prop.update(format="float", range={"min": low, "max": high, "step": step})
-        inside = st.integers(0, count).map(lambda k: low + k * step)
-        wrong = [low - step, high + step, low + step / 2, math.nan, math.inf, "1.0", None]
+        stop = start + count * stride
+        prop.update(format="float", range={"min": start, "max": stop, "stride": stride})
+        floats = st.integers(0, count).map(lambda k: start + k * stride)
+        wrong = [start - stride, stop + stride, start + stride / 2, math.nan, math.inf, "1.0", None]
         outside = draw(st.sampled_from(wrong))
-        return prop, inside, outside
+        return prop, floats, outside
     if kind == "string":
         limit = draw(st.integers(1, 50))
         prop.update(format="string", max_length=limit)

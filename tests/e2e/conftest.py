@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from tests.servers import find_program, free_port, wait_for_port
 
@@ -91,3 +91,13 @@ def screenshot_path(name: str) -> Path:
     """Return where a test saves a screenshot for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+async def share_login(source: BrowserContext, target: BrowserContext) -> None:
+    """Carry one browser context's cookies (its log-in) over to another."""
+    await target.add_cookies(
+        [
+            {"name": c["name"], "value": c["value"], "domain": c["domain"], "path": c["path"]}
+            for c in await source.cookies()
+        ]
+    )

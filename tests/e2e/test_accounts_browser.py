@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, ViewportSize, expect
 
-from tests.e2e.conftest import LiveServer, screenshot_path
+from tests.e2e.conftest import LiveServer, screenshot_path, share_login
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 780}
-DESKTOP = {"width": 1280, "height": 800}
+PHONE = ViewportSize(width=360, height=780)
+DESKTOP = ViewportSize(width=1280, height=800)
 
 
 async def test_sign_up_log_out_log_in_and_see_home(
@@ -53,7 +53,7 @@ async def test_sign_up_log_out_log_in_and_see_home(
     await page.screenshot(path=screenshot_path("home-phone"))
 
     desktop = await browser.new_page(viewport=DESKTOP)
-    await desktop.context.add_cookies(await page.context.cookies())
+    await share_login(page.context, desktop.context)
     await desktop.goto(live_server.url)
     await expect(desktop.get_by_role("heading", name="Home", exact=True)).to_be_visible()
     await desktop.screenshot(path=screenshot_path("home-desktop"))

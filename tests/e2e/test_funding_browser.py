@@ -4,20 +4,20 @@ their orders; the partner sees the campaign in their console."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, ViewportSize, expect
 
 from hearth.config import Settings
 from hearth.demo import seed
 from tests.e2e.conftest import LiveServer, screenshot_path
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 360, "height": 780}
+PHONE = ViewportSize(width=360, height=780)
 
 
 async def test_a_fan_backs_a_campaign_and_finds_the_pledge_in_orders(
     live_server: LiveServer, browser: Browser
 ) -> None:
-    await seed(Settings(data_dir=live_server.data_dir, _env_file=None))  # type: ignore[call-arg]
+    await seed(Settings(data_dir=live_server.data_dir, _env_file=None))
     page = await browser.new_page(viewport=PHONE)
     await page.goto(f"{live_server.url}/login?next=/store")
     await page.get_by_label("Username").fill("fan")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from hearth.devices import library
 from hearth.devices.compiled import compile_spec
@@ -19,8 +19,8 @@ from tests.e2e.conftest import LiveServer, screenshot_path
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 780}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = ViewportSize(width=360, height=780)
+DESKTOP = ViewportSize(width=1280, height=900)
 LIGHT, SENSOR = "hearth.light.v1", "hearth.th-sensor.v1"
 PASSWORD = "a-long-enough-password"
 

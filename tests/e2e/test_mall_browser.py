@@ -6,16 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 from playwright.async_api import Error as PlaywrightError
 
 from hearth.mall.demo import lumi_logo, product_shot
-from tests.e2e.conftest import LiveServer, screenshot_path
+from tests.e2e.conftest import LiveServer, screenshot_path, share_login
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 780}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = ViewportSize(width=360, height=780)
+DESKTOP = ViewportSize(width=1280, height=900)
 PASSWORD = "a-long-enough-password"
 MIOT = (
     Path(__file__).resolve().parents[1]
@@ -26,9 +26,9 @@ MIOT = (
 
 
 async def log_in(
-    browser: Browser, server: LiveServer, username: str, viewport: dict[str, int]
+    browser: Browser, server: LiveServer, username: str, viewport: ViewportSize
 ) -> Page:
-    page = await browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+    page = await browser.new_page(viewport=viewport)
     await page.goto(f"{server.url}/login")
     await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password").fill(PASSWORD)
@@ -142,12 +142,12 @@ async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
     await reviewer.goto(store_url)
     await shot(reviewer, "mall-store-desktop")
 
-    reviewer_phone = await browser.new_page(viewport=PHONE)  # type: ignore[arg-type]
-    await reviewer_phone.context.add_cookies(await reviewer.context.cookies())
+    reviewer_phone = await browser.new_page(viewport=PHONE)
+    await share_login(reviewer.context, reviewer_phone.context)
     await reviewer_phone.goto(review_url)
     await expect(reviewer_phone.get_by_test_id("history")).to_contain_text("approved")
     await shot(reviewer_phone, "mall-review-phone")
-    partner_desktop = await browser.new_page(viewport=DESKTOP)  # type: ignore[arg-type]
-    await partner_desktop.context.add_cookies(await partner.context.cookies())
+    partner_desktop = await browser.new_page(viewport=DESKTOP)
+    await share_login(partner.context, partner_desktop.context)
     await partner_desktop.goto(f"{live_server.url}/partner")
     await shot(partner_desktop, "mall-partner-console-desktop", full_page=False)

@@ -8,16 +8,16 @@ import csv
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from hearth.devices import library
 from hearth.devices.compiled import compile_spec
 from hearth.hub.simulator import Credentials, SimulatedDevice
-from tests.e2e.conftest import LiveServer, screenshot_path
+from tests.e2e.conftest import LiveServer, screenshot_path, share_login
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 780}
+PHONE = ViewportSize(width=360, height=780)
 SENSOR, LIGHT = "hearth.th-sensor.v1", "hearth.light.v1"
 
 
@@ -127,7 +127,7 @@ async def test_build_an_automation_see_it_fire_and_run_a_scene(
         assert light.device.state["2.1"] is False
         await page.screenshot(path=screenshot_path("scenes-list-phone"), full_page=True)
         desktop = await browser.new_page(viewport={"width": 1280, "height": 800})
-        await desktop.context.add_cookies(await page.context.cookies())
+        await share_login(page.context, desktop.context)
         await desktop.goto(f"{live_server.url}/scenes")
         await expect(desktop.get_by_role("heading", name="Scenes", exact=True)).to_be_visible()
         await desktop.screenshot(path=screenshot_path("scenes-list-desktop"), full_page=True)

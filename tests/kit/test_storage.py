@@ -34,9 +34,13 @@ def s3_endpoint() -> Iterator[str]:
     try:
         wait_for_port(port, 30)
         url = f"http://127.0.0.1:{port}"
-        boto3.client("s3", endpoint_url=url, region_name="us-east-1", **KEYS).create_bucket(
-            Bucket=BUCKET
-        )
+        boto3.client(
+            "s3",
+            endpoint_url=url,
+            region_name="us-east-1",
+            aws_access_key_id=KEYS["aws_access_key_id"],
+            aws_secret_access_key=KEYS["aws_secret_access_key"],
+        ).create_bucket(Bucket=BUCKET)
         yield url
     finally:
         process.terminate()

@@ -67,7 +67,7 @@ async def test_a_fan_applies_on_the_page_and_a_reviewer_approves_it_on_theirs(
 async def test_a_product_is_created_from_an_uploaded_miot_file(hearth: Hearth) -> None:
     reviewer = await staff(hearth, "ada")
     partner = await approved_partner(hearth, reviewer, "leo", "Zhimi Labs")
-    fields = {
+    fields: dict[str, object] = {
         "name": "Clean Air 3",
         "category": "climate",
         "retail_price": "899.00",

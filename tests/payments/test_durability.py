@@ -81,7 +81,7 @@ async def test_acknowledged_charges_survive_sigkill(database_url: str) -> None:
         )
         async with sessions() as session:
             for payment_id in await session.scalars(select(SandboxPayment.id)):
-                booked = await books.entry_sets_for(session, reference=payment_id)
-                assert [b.reason for b in booked] == [Reason.CAPTURE], payment_id
+                booked_sets = await books.entry_sets_for(session, reference=payment_id)
+                assert [b.reason for b in booked_sets] == [Reason.CAPTURE], payment_id
     finally:
         await engine.dispose()

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from hearth.kit.clock import FrozenClock
 from hearth.notifications.models import Notification
 from hearth.scenes.models import Automation, SceneRun
-from tests.scenes.conftest import Furnished, eventually, state_of
+from tests.hub.conftest import eventually, state_of
+from tests.scenes.conftest import Furnished
 
 
 async def test_a_threshold_crossing_turns_on_a_lamp_of_another_device(home: Furnished) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 import httpx
 import structlog
 from fastapi import Depends, FastAPI
@@ -11,7 +14,9 @@ from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
 from tests.helpers import signup
 
 
-def _lines_of(logs: list[dict[str, object]], request_id: str) -> list[dict[str, object]]:
+def _lines_of(
+    logs: list[MutableMapping[str, Any]], request_id: str
+) -> list[MutableMapping[str, Any]]:
     return [line for line in logs if line.get("request_id") == request_id]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -146,7 +146,9 @@ async def _still_member(hearth: Hearth, user_id: str, home_id: str) -> bool:
         return await membership(session, user_id=user_id, home_id=home_id) is not None
 
 
-async def stream(hearth: Hearth, *, user_id: str, home_id: str) -> AsyncIterator[dict[str, str]]:
+async def stream(
+    hearth: Hearth, *, user_id: str, home_id: str
+) -> AsyncGenerator[dict[str, str], None]:
     """Yield the home's live events as SSE dicts until the user is no longer in the home."""
     async with hearth.bus.listen() as queue:
         specs, reported = await _devices(hearth, home_id)
