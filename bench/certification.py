@@ -52,19 +52,26 @@ async def raw_round_trip() -> float:
     await broker.start()
     answered: asyncio.Queue[bytes] = asyncio.Queue()
     cloud = await WireClient.connect(
-        "127.0.0.1", broker.port, client_id="bench-cloud", username=SERVICE_USERNAME,
+        "127.0.0.1",
+        broker.port,
+        client_id="bench-cloud",
+        username=SERVICE_USERNAME,
         password=service_password(service),
         on_message=lambda _topic, payload: answered.put_nowait(payload),
-    )  # fmt: skip
+    )
     up = protocol.up_topic(device_id, Up.RESULT)
 
     def echo(_topic: str, payload: bytes) -> None:
         device.publish_nowait(up, payload, qos=1)
 
     device = await WireClient.connect(
-        "127.0.0.1", broker.port, client_id=device_id, username=device_id, password=secret,
+        "127.0.0.1",
+        broker.port,
+        client_id=device_id,
+        username=device_id,
+        password=secret,
         on_message=echo,
-    )  # fmt: skip
+    )
     await device.subscribe(protocol.down_filter(device_id))
     await cloud.subscribe(up)
     down = protocol.down_topic(device_id, Down.GET)

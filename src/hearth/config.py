@@ -82,9 +82,11 @@ class Settings(BaseSettings):
     )
     ingest: bool = Field(default=True, description="consume device traffic in this process")
     ingest_flush_ms: int = Field(
-        default=50, ge=1, le=1000,
+        default=50,
+        ge=1,
+        le=1000,
         description="longest a device report waits to be written (and to trigger automations)",
-    )  # fmt: skip
+    )
     mosquitto_dir: Path | None = Field(
         default=None, description="keep Mosquitto's password and ACL files here, current"
     )

@@ -35,8 +35,11 @@ def hearth(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "hearth.cli.main", *args],
-        capture_output=True, text=True, env=env, timeout=timeout,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture
@@ -48,9 +51,11 @@ def served(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
     assert hearth(env, "user", "create", "mia").returncode == 0
     with open(tmp_path / "serve.log", "wb") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "hearth.cli.main", "serve"], env=env, stdout=log,
+            [sys.executable, "-m", "hearth.cli.main", "serve"],
+            env=env,
+            stdout=log,
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
     try:
         wait_for_port(port, 30)
         yield env, f"http://127.0.0.1:{port}"
@@ -63,9 +68,10 @@ def _devices_of(base: str, username: str, password: str) -> list[dict[str, objec
     with httpx.Client(base_url=base, timeout=10) as http:
         http.get("/login")
         http.post(
-            "/api/v1/auth/login", json={"username": username, "password": password},
+            "/api/v1/auth/login",
+            json={"username": username, "password": password},
             headers={"X-CSRFToken": http.cookies["csrftoken"]},
-        )  # fmt: skip
+        )
         found = []
         for home in http.get("/api/v1/homes").json():
             found.extend(http.get(f"/api/v1/homes/{home['id']}/devices").json())
@@ -76,8 +82,9 @@ def test_mint_writes_the_factory_csv_for_the_owner_only(tmp_path: Path) -> None:
     env = _env(tmp_path / "var")
     assert hearth(env, "db", "upgrade").returncode == 0
     out = tmp_path / "batch.csv"
-    made = hearth(env, "devices", "mint", "--product", "hearth.plug.v1", "--count", "5",
-                  "--out", str(out))  # fmt: skip
+    made = hearth(
+        env, "devices", "mint", "--product", "hearth.plug.v1", "--count", "5", "--out", str(out)
+    )
     assert made.returncode == 0, made.stderr
     assert "minted 5" in made.stdout
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -96,8 +103,21 @@ def test_simulate_runs_a_fleet_that_reports_into_the_owners_home(
 ) -> None:
     env, base = served
     fleet = tmp_path / "fleet.csv"
-    ran = hearth(env, "simulate", "--devices", "6", "--owner", "mia", "--fleet", str(fleet),
-                 "--duration", "3", "--report-every", "1", timeout=90)  # fmt: skip
+    ran = hearth(
+        env,
+        "simulate",
+        "--devices",
+        "6",
+        "--owner",
+        "mia",
+        "--fleet",
+        str(fleet),
+        "--duration",
+        "3",
+        "--report-every",
+        "1",
+        timeout=90,
+    )
     assert ran.returncode == 0, ran.stderr + ran.stdout
     assert "6/6 devices connected" in ran.stdout
     devices = _devices_of(base, "mia", PASSWORD)
@@ -114,9 +134,11 @@ def test_the_demo_furnishes_the_fans_homes_with_live_devices(tmp_path: Path) -> 
     env = _env(tmp_path / "var")
     with open(tmp_path / "demo.log", "wb") as log:
         demo = subprocess.Popen(
-            [sys.executable, "-m", "hearth.cli.main", "demo", "--port", str(port)], env=env,
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [sys.executable, "-m", "hearth.cli.main", "demo", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_port(port, 60)
         base = f"http://127.0.0.1:{port}"

@@ -39,22 +39,41 @@ def anything(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.integers(0, 7).flatmap(lambda n: scalars if n == 0 else valid)
 
 
-urns = anything(st.sampled_from([
-    "urn:miot-spec-v2:property:on:00000006:x:1", "urn:dreame-spec:property:mode:00000001:x:1",
-    "urn:miot-spec-v2:service:light:00007802:x:1:0000C802", "light", " "]))  # fmt: skip
+urns = anything(
+    st.sampled_from(
+        [
+            "urn:miot-spec-v2:property:on:00000006:x:1",
+            "urn:dreame-spec:property:mode:00000001:x:1",
+            "urn:miot-spec-v2:service:light:00007802:x:1:0000C802",
+            "light",
+            " ",
+        ]
+    )
+)
 iids = anything(st.integers(-2, 12) | st.sampled_from(["1", "2", "x", 3.0, 10**6]))
 formats = anything(st.sampled_from([f.value for f in Format] + ["hex", "tlv8", "UInt8", "int"]))
 access = anything(st.lists(st.sampled_from(["read", "write", "notify", "", "Read", 1]), max_size=4))
 numbers = anything(st.integers(-300, 70000) | st.floats(-1e4, 1e4) | st.sampled_from(["5", "1.5"]))
 value_range = anything(st.lists(numbers, min_size=0, max_size=4))
-value_list = anything(st.lists(st.fixed_dictionaries(
-    {"value": anything(st.integers(-5, 300) | st.booleans() | st.text(max_size=3))},
-    optional={"description": anything(st.text(max_size=6))}), max_size=5))  # fmt: skip
+value_list = anything(
+    st.lists(
+        st.fixed_dictionaries(
+            {"value": anything(st.integers(-5, 300) | st.booleans() | st.text(max_size=3))},
+            optional={"description": anything(st.text(max_size=6))},
+        ),
+        max_size=5,
+    )
+)
 properties = st.fixed_dictionaries(
     {"iid": iids, "type": urns, "format": formats},
-    optional={"access": access, "unit": anything(st.sampled_from(["hour", "none", "℃", "zz"])),
-              "value-range": value_range, "value-list": value_list, "source": scalars},
-)  # fmt: skip
+    optional={
+        "access": access,
+        "unit": anything(st.sampled_from(["hour", "none", "℃", "zz"])),
+        "value-range": value_range,
+        "value-list": value_list,
+        "source": scalars,
+    },
+)
 refs = anything(st.lists(anything(st.integers(-1, 12)), max_size=3))
 actions = st.fixed_dictionaries({"iid": iids, "type": urns}, optional={"in": refs, "out": refs})
 events = st.fixed_dictionaries({"iid": iids, "type": urns}, optional={"arguments": refs})
@@ -68,10 +87,12 @@ services = st.fixed_dictionaries(
     },
 )
 instances = st.fixed_dictionaries(
-    {"type": anything(st.just("urn:miot-spec-v2:device:fan:0000A005:acme-f1:1")),
-     "services": anything(st.lists(anything(services), max_size=4))},
+    {
+        "type": anything(st.just("urn:miot-spec-v2:device:fan:0000A005:acme-f1:1")),
+        "services": anything(st.lists(anything(services), max_size=4)),
+    },
     optional={"description": anything(st.text(max_size=10))},
-)  # fmt: skip
+)
 
 
 def _import_obeys_the_rules(document: object) -> None:
@@ -131,9 +152,16 @@ def constrained(draw: st.DrawFn) -> tuple[dict[str, Any], st.SearchStrategy[Any]
             prop["values"] = [{"value": v} for v in listed]
             inside = st.sampled_from(listed)
             outside += [v for v in (low, high, low + step) if v not in listed and lo <= v <= hi]
-        outside = [v for v in outside if not (type(v) is int and lo <= v <= hi and
-                                              v in range(low, high + 1, step)
-                                              and "values" not in prop)]  # fmt: skip
+        outside = [
+            v
+            for v in outside
+            if not (
+                type(v) is int
+                and lo <= v <= hi
+                and v in range(low, high + 1, step)
+                and "values" not in prop
+            )
+        ]
         return prop, inside, draw(st.sampled_from(outside))
     if kind == "float":
         start = draw(st.integers(-(10**6), 10**6)) / 10
@@ -180,8 +208,14 @@ def test_values_outside_a_property_always_fail(data: st.DataObject) -> None:
     compiled = _compiled(prop)
     with pytest.raises(ValueRejected) as caught:
         compiled.check_value(1, 1, outside, op="write")
-    assert caught.value.reason in {"wrong_type", "not_integer", "out_of_range", "off_step",
-                                   "not_in_list", "too_long"}  # fmt: skip
+    assert caught.value.reason in {
+        "wrong_type",
+        "not_integer",
+        "out_of_range",
+        "off_step",
+        "not_in_list",
+        "too_long",
+    }
 
 
 def test_default_string_limit_is_documented_in_the_model() -> None:

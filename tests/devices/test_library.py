@@ -19,11 +19,20 @@ from hearth.devices.urn import type_name
 from hearth.errors import NotFound
 
 REQUIRED = {
-    "hearth.light.v1", "hearth.plug.v1", "hearth.switch.v1", "hearth.motion-sensor.v1",
-    "hearth.door-sensor.v1", "hearth.th-sensor.v1", "hearth.vacuum.v1",
-    "hearth.air-purifier.v1", "hearth.rice-cooker.v1", "hearth.curtain.v1", "hearth.fan.v1",
-    "hearth.humidifier.v1", "hearth.door-lock.v1",
-}  # fmt: skip
+    "hearth.light.v1",
+    "hearth.plug.v1",
+    "hearth.switch.v1",
+    "hearth.motion-sensor.v1",
+    "hearth.door-sensor.v1",
+    "hearth.th-sensor.v1",
+    "hearth.vacuum.v1",
+    "hearth.air-purifier.v1",
+    "hearth.rice-cooker.v1",
+    "hearth.curtain.v1",
+    "hearth.fan.v1",
+    "hearth.humidifier.v1",
+    "hearth.door-lock.v1",
+}
 
 
 def names(spec: Spec, kind: str) -> set[str]:
@@ -57,23 +66,33 @@ def test_every_library_product_carries_device_information(model: str) -> None:
         ("hearth.light.v1", {"on", "brightness", "color-temperature", "color"}, {"toggle"}, set()),
         ("hearth.plug.v1", {"on", "electric-power", "power-consumption"}, set(), set()),
         ("hearth.switch.v1", {"on"}, set(), {"click"}),
-        ("hearth.motion-sensor.v1", {"motion-state", "illumination"}, set(),
-         {"motion-detected"}),
+        ("hearth.motion-sensor.v1", {"motion-state", "illumination"}, set(), {"motion-detected"}),
         ("hearth.door-sensor.v1", {"contact-state"}, set(), {"door-opened", "door-closed"}),
-        ("hearth.th-sensor.v1", {"temperature", "relative-humidity", "battery-level"}, set(),
-         set()),
+        (
+            "hearth.th-sensor.v1",
+            {"temperature", "relative-humidity", "battery-level"},
+            set(),
+            set(),
+        ),
         ("hearth.vacuum.v1", {"status", "battery-level"}, {"start-sweep", "start-charge"}, set()),
-        ("hearth.air-purifier.v1", {"pm2.5-density", "filter-life-level"},
-         {"reset-filter-life"}, set()),
-        ("hearth.rice-cooker.v1", {"cook-mode", "left-time"}, {"start-cook"},
-         {"cooking-finished"}),
+        (
+            "hearth.air-purifier.v1",
+            {"pm2.5-density", "filter-life-level"},
+            {"reset-filter-life"},
+            set(),
+        ),
+        ("hearth.rice-cooker.v1", {"cook-mode", "left-time"}, {"start-cook"}, {"cooking-finished"}),
         ("hearth.curtain.v1", {"current-position", "target-position"}, set(), set()),
         ("hearth.fan.v1", {"on", "fan-level", "horizontal-swing"}, set(), set()),
         ("hearth.humidifier.v1", {"target-humidity", "relative-humidity"}, set(), set()),
-        ("hearth.door-lock.v1", {"lock-state", "door-state"}, set(),
-         {"lock-opened", "door-not-closed"}),
+        (
+            "hearth.door-lock.v1",
+            {"lock-state", "door-state"},
+            set(),
+            {"lock-opened", "door-not-closed"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_library_product_has_what_such_a_product_needs(
     model: str, properties: set[str], actions: set[str], events: set[str]
 ) -> None:

@@ -34,8 +34,11 @@ def test_real_instance_imports_without_leaving_anything_out(path: Path) -> None:
     raw = json.loads(path.read_bytes())
     assert [s.iid for s in result.spec.services] == [s["iid"] for s in raw["services"]]
     for service, raw_service in zip(result.spec.services, raw["services"], strict=True):
-        for kind, native in (("properties", service.properties), ("actions", service.actions),
-                             ("events", service.events)):  # fmt: skip
+        for kind, native in (
+            ("properties", service.properties),
+            ("actions", service.actions),
+            ("events", service.events),
+        ):
             assert [x.iid for x in native] == [x["iid"] for x in raw_service.get(kind) or []]
 
 
@@ -69,15 +72,20 @@ def test_import_keeps_facts_of_a_known_instance() -> None:
     spec = import_miot_text(path.read_bytes()).spec
     assert spec is not None
     assert (spec.model, spec.version, spec.category, spec.name) == (
-        "miot.lumi-acn001", 1, "motion-sensor", "Motion Sensor"
-    )  # fmt: skip
+        "miot.lumi-acn001",
+        1,
+        "motion-sensor",
+        "Motion Sensor",
+    )
     illumination = spec.services[1].properties[0]
     assert illumination.format is Format.UINT32
     assert illumination.unit == "lux"
     assert illumination.range is not None
     assert (illumination.range.min, illumination.range.max, illumination.range.step) == (
-        0, 10000, 1
-    )  # fmt: skip
+        0,
+        10000,
+        1,
+    )
     assert spec.services[1].events[0].arguments == (1,)
     # Services 4 and 5 have no "properties" key at all and still import, empty.
     assert [len(s.properties) for s in spec.services[3:5]] == [0, 0]

@@ -134,9 +134,16 @@ def test_non_contiguous_unsorted_iids_are_kept_as_they_are() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "unit"),
-    [("hour", "hours"), ("Minutes", "minutes"), ("℃", "celsius"), ("µg/m3", "μg/m3"),
-     ("L", "litre"), ("%", "percentage"), ("B/s", "bytes-per-second")],
-)  # fmt: skip
+    [
+        ("hour", "hours"),
+        ("Minutes", "minutes"),
+        ("℃", "celsius"),
+        ("µg/m3", "μg/m3"),
+        ("L", "litre"),
+        ("%", "percentage"),
+        ("B/s", "bytes-per-second"),
+    ],
+)
 def test_misspelt_units_are_normalised_and_the_original_kept(raw: str, unit: str) -> None:
     document = doc()
     delay(document)["unit"] = raw
@@ -168,8 +175,15 @@ def test_unit_none_means_no_unit() -> None:
 
 def test_value_list_on_a_float_property_is_kept() -> None:
     document = doc()
-    delay(document).update(format="float", **{"value-list": [
-        {"value": 0.5, "description": "Half"}, {"value": 1, "description": "Full"}]})  # fmt: skip
+    delay(document).update(
+        format="float",
+        **{
+            "value-list": [
+                {"value": 0.5, "description": "Half"},
+                {"value": 1, "description": "Full"},
+            ]
+        },
+    )
     result = import_miot(document)
     assert result.status == "imported"
     assert result.spec is not None
@@ -273,8 +287,9 @@ def test_duplicate_iids_keep_the_first_and_report_the_others() -> None:
     result = import_miot(document)
     assert result.spec is not None
     assert [p.description for p in result.spec.services[1].properties] == [
-        "Switch Status", "Off Delay"
-    ]  # fmt: skip
+        "Switch Status",
+        "Off Delay",
+    ]
     assert len(result.spec.services) == 2
     assert issues(result) == [
         ("/services/1/properties/2/iid", "duplicate_iid"),
@@ -378,12 +393,18 @@ def test_format_spelt_differently_is_normalised() -> None:
         ([], "", "wrong_type"),
         ("spec", "", "wrong_type"),
         ({"services": []}, "/type", "missing"),
-        ({"type": "urn:miot-spec-v2:device:fan:0000A005:x:1", "services": None}, "/services",
-         "too_short"),
-        ({"type": "urn:miot-spec-v2:device:fan:0000A005:x:1", "services": "many"}, "/services",
-         "wrong_type"),
+        (
+            {"type": "urn:miot-spec-v2:device:fan:0000A005:x:1", "services": None},
+            "/services",
+            "too_short",
+        ),
+        (
+            {"type": "urn:miot-spec-v2:device:fan:0000A005:x:1", "services": "many"},
+            "/services",
+            "wrong_type",
+        ),
     ],
-)  # fmt: skip
+)
 def test_document_with_nothing_importable_fails_and_says_where(
     document: object, pointer: str, reason: str
 ) -> None:
@@ -407,7 +428,10 @@ def test_report_has_the_shape_the_cli_and_api_share() -> None:
         "valid": True,
         "issues": [],
         "warnings": [
-            {"pointer": f"{DELAY}/unit", "reason": "unit_normalised",
-             "message": "unit 'hour' read as 'hours'"}
+            {
+                "pointer": f"{DELAY}/unit",
+                "reason": "unit_normalised",
+                "message": "unit 'hour' read as 'hours'",
+            }
         ],
-    }  # fmt: skip
+    }

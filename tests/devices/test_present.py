@@ -36,19 +36,25 @@ def test_label_comes_from_description_else_from_the_type_name(
         ({"format": "bool", "access": ["read", "write"]}, UiHint.TOGGLE),
         ({"format": "bool", "access": ["read", "notify"]}, UiHint.READONLY),
         ({"format": "uint8", "access": ["write"], "values": [{"value": 1}]}, UiHint.SELECT),
-        ({"format": "uint8", "access": ["read", "write"], "range": {"min": 0, "max": 100}},
-         UiHint.SLIDER),
-        ({"format": "float", "access": ["write"], "range": {"min": 16, "max": 30, "step": 0.5}},
-         UiHint.SLIDER),
-        ({"format": "uint32", "access": ["write"], "range": {"min": 0, "max": 4294967295}},
-         UiHint.NUMBER),
+        (
+            {"format": "uint8", "access": ["read", "write"], "range": {"min": 0, "max": 100}},
+            UiHint.SLIDER,
+        ),
+        (
+            {"format": "float", "access": ["write"], "range": {"min": 16, "max": 30, "step": 0.5}},
+            UiHint.SLIDER,
+        ),
+        (
+            {"format": "uint32", "access": ["write"], "range": {"min": 0, "max": 4294967295}},
+            UiHint.NUMBER,
+        ),
         ({"format": "float", "access": ["write"], "range": {"min": 0, "max": 1}}, UiHint.NUMBER),
         ({"format": "int32", "access": ["write"]}, UiHint.NUMBER),
         ({"format": "uint32", "access": ["write"], "unit": "rgb"}, UiHint.COLOR),
         ({"format": "string", "access": ["read", "write"]}, UiHint.TEXT),
         ({"format": "string", "access": []}, UiHint.READONLY),
     ],
-)  # fmt: skip
+)
 def test_ui_hint_fits_format_access_and_constraints(fields: dict[str, Any], hint: UiHint) -> None:
     assert ui_hint(prop(**fields)) == hint
 
@@ -77,9 +83,15 @@ def test_main_switch_prefers_the_service_named_like_the_category(light: dict[str
     indicator = {
         "iid": 3,
         "type": "urn:miot-spec-v2:service:indicator-light:00007803",
-        "properties": [{"iid": 1, "type": "urn:miot-spec-v2:property:on:00000006",
-                        "format": "bool", "access": ["read", "write"]}],
-    }  # fmt: skip
+        "properties": [
+            {
+                "iid": 1,
+                "type": "urn:miot-spec-v2:property:on:00000006",
+                "format": "bool",
+                "access": ["read", "write"],
+            }
+        ],
+    }
     fan = {**indicator, "iid": 4, "type": "urn:miot-spec-v2:service:fan:00007808"}
     light["services"] = [indicator, fan, *light["services"]]
     view = present(parse_spec(light))

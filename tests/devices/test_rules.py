@@ -86,9 +86,14 @@ def test_bool_and_string_properties_cannot_have_ranges(light: dict[str, Any]) ->
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [(True, "wrong_type"), (1.5, "wrong_type"), ("1", "wrong_type"), (0, "value_out_of_range"),
-     (300, "out_of_format")],
-)  # fmt: skip
+    [
+        (True, "wrong_type"),
+        (1.5, "wrong_type"),
+        ("1", "wrong_type"),
+        (0, "value_out_of_range"),
+        (300, "out_of_format"),
+    ],
+)
 def test_value_list_entries_must_fit_format_and_range(
     light: dict[str, Any], value: object, reason: str
 ) -> None:

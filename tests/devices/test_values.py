@@ -10,24 +10,53 @@ from hearth.devices import REASONS, CompiledSpec, compile_spec, parse_spec
 from hearth.errors import ValueRejected
 
 PROPERTIES: list[dict[str, Any]] = [
-    {"iid": 1, "type": "urn:x:property:on:1", "format": "bool",
-     "access": ["read", "write", "notify"]},
-    {"iid": 2, "type": "urn:x:property:brightness:1", "format": "uint8",
-     "access": ["read", "write", "notify"], "range": {"min": 1, "max": 100, "step": 1}},
-    {"iid": 3, "type": "urn:x:property:target-temperature:1", "format": "float",
-     "access": ["read", "write"], "range": {"min": 16, "max": 30, "step": 0.5}},
-    {"iid": 4, "type": "urn:x:property:mode:1", "format": "uint8", "access": ["read", "write"],
-     "values": [{"value": 0, "description": "Auto"}, {"value": 2, "description": "Sleep"}]},
-    {"iid": 5, "type": "urn:x:property:name:1", "format": "string", "access": ["read", "write"],
-     "max_length": 8},
+    {
+        "iid": 1,
+        "type": "urn:x:property:on:1",
+        "format": "bool",
+        "access": ["read", "write", "notify"],
+    },
+    {
+        "iid": 2,
+        "type": "urn:x:property:brightness:1",
+        "format": "uint8",
+        "access": ["read", "write", "notify"],
+        "range": {"min": 1, "max": 100, "step": 1},
+    },
+    {
+        "iid": 3,
+        "type": "urn:x:property:target-temperature:1",
+        "format": "float",
+        "access": ["read", "write"],
+        "range": {"min": 16, "max": 30, "step": 0.5},
+    },
+    {
+        "iid": 4,
+        "type": "urn:x:property:mode:1",
+        "format": "uint8",
+        "access": ["read", "write"],
+        "values": [{"value": 0, "description": "Auto"}, {"value": 2, "description": "Sleep"}],
+    },
+    {
+        "iid": 5,
+        "type": "urn:x:property:name:1",
+        "format": "string",
+        "access": ["read", "write"],
+        "max_length": 8,
+    },
     {"iid": 6, "type": "urn:x:property:fault:1", "format": "uint8", "access": ["read", "notify"]},
     {"iid": 7, "type": "urn:x:property:motor-control:1", "format": "uint8", "access": ["write"]},
     {"iid": 8, "type": "urn:x:property:alarm-id:1", "format": "int16", "access": []},
-    {"iid": 9, "type": "urn:x:property:level:1", "format": "int32", "access": ["notify"],
-     "range": {"min": -10, "max": 50, "step": 5}},
+    {
+        "iid": 9,
+        "type": "urn:x:property:level:1",
+        "format": "int32",
+        "access": ["notify"],
+        "range": {"min": -10, "max": 50, "step": 5},
+    },
     {"iid": 10, "type": "urn:x:property:note:1", "format": "string", "access": ["read", "write"]},
     {"iid": 11, "type": "urn:x:property:power:1", "format": "float", "access": ["read"]},
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +74,7 @@ def device() -> CompiledSpec:
                         "properties": PROPERTIES,
                         "actions": [
                             {"iid": 1, "type": "urn:x:action:go:1", "in": [2, 4], "out": [6]}
-                        ],  # fmt: skip
+                        ],
                         "events": [{"iid": 1, "type": "urn:x:event:alarm:1", "arguments": [8, 6]}],
                     }
                 ],
@@ -157,8 +186,10 @@ def test_a_report_is_split_into_accepted_and_rejected_values(device: CompiledSpe
     )
     assert accepted == {"2.1": True, "2.3": 20.0}
     assert {k: e.reason for k, e in rejected.items()} == {
-        "2.2": "out_of_range", "9.9": "unknown", "2.7": "not_readable"
-    }  # fmt: skip
+        "2.2": "out_of_range",
+        "9.9": "unknown",
+        "2.7": "not_readable",
+    }
 
 
 def test_action_arguments_must_be_exactly_its_inputs(device: CompiledSpec) -> None:

@@ -36,9 +36,12 @@ def _simulate(unit: dict[str, str], server: LiveServer) -> SimulatedDevice:
     spec = compile_spec(library.get_spec(unit["model"]))
     port = int(server.env["HEARTH_EMBEDDED_MQTT_PORT"])
     return SimulatedDevice(
-        Credentials(unit["device_id"], unit["model"], unit["secret"]), spec,
-        host="127.0.0.1", port=port, report_every=3600.0,
-    )  # fmt: skip
+        Credentials(unit["device_id"], unit["model"], unit["secret"]),
+        spec,
+        host="127.0.0.1",
+        port=port,
+        report_every=3600.0,
+    )
 
 
 async def _sign_up(page: Page, server: LiveServer, username: str) -> None:

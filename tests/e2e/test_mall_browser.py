@@ -54,9 +54,16 @@ async def test_a_partner_submits_and_a_reviewer_requests_changes_then_approves(
 ) -> None:
     live_server.cli("user", "create", "ada", "--role", "reviewer", "--password", PASSWORD)
     live_server.cli(
-        "user", "create", "leo", "--role", "partner", "--partner", "Lumi Labs",
-        "--password", PASSWORD,
-    )  # fmt: skip
+        "user",
+        "create",
+        "leo",
+        "--role",
+        "partner",
+        "--partner",
+        "Lumi Labs",
+        "--password",
+        PASSWORD,
+    )
     photo, logo = tmp_path / "purifier.png", tmp_path / "logo.png"
     photo.write_bytes(product_shot((90, 150, 230)))
     logo.write_bytes(lumi_logo())

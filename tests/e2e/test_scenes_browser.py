@@ -42,9 +42,12 @@ def _device(unit: dict[str, str], server: LiveServer) -> SimulatedDevice:
     spec = compile_spec(library.get_spec(unit["model"]))
     port = int(server.env["HEARTH_EMBEDDED_MQTT_PORT"])
     return SimulatedDevice(
-        Credentials(unit["device_id"], unit["model"], unit["secret"]), spec,
-        host="127.0.0.1", port=port, report_every=3600.0,
-    )  # fmt: skip
+        Credentials(unit["device_id"], unit["model"], unit["secret"]),
+        spec,
+        host="127.0.0.1",
+        port=port,
+        report_every=3600.0,
+    )
 
 
 async def test_build_an_automation_see_it_fire_and_run_a_scene(
@@ -62,8 +65,12 @@ async def test_build_an_automation_see_it_fire_and_run_a_scene(
     await expect(page.get_by_role("heading", name="Home", exact=True)).to_be_visible()
     home = await _api(page, "POST", f"{live_server.url}/api/v1/homes", {"name": "Flat"})
     for unit in (sensor_unit, light_unit):
-        await _api(page, "POST", f"{live_server.url}/api/v1/homes/{home['id']}/devices",
-                   {"pairing_code": unit["pairing_code"]})  # fmt: skip
+        await _api(
+            page,
+            "POST",
+            f"{live_server.url}/api/v1/homes/{home['id']}/devices",
+            {"pairing_code": unit["pairing_code"]},
+        )
     sensor, light = _device(sensor_unit, live_server), _device(light_unit, live_server)
     sensor.device.state["2.1"] = 20.0
     light.device.state["2.1"] = False

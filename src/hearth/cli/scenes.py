@@ -51,10 +51,14 @@ def list_automations(
                 for a in automations:
                     run_ = last.get(a.id)
                     table.add_row(
-                        home.name, a.name, a.id, "yes" if a.enabled else "no", a.mode,
+                        home.name,
+                        a.name,
+                        a.id,
+                        "yes" if a.enabled else "no",
+                        a.mode,
                         "; ".join(describe.trigger(t) for t in a.rule["triggers"]),
                         f"{run_.status} {run_.started_at:%Y-%m-%d %H:%M}" if run_ else "—",
-                    )  # fmt: skip
+                    )
             console.print(table)
 
     run(work())
@@ -82,8 +86,12 @@ def log(
                     if s["index"] < len(r.actions)
                 )
                 why = describe.cause(r.cause, automation.rule["triggers"])
-                table.add_row(f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.status,
-                              why + (f"\n{r.reason}" if r.reason else ""), steps)  # fmt: skip
+                table.add_row(
+                    f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+                    r.status,
+                    why + (f"\n{r.reason}" if r.reason else ""),
+                    steps,
+                )
             console.print(f"[bold]{automation.name}[/] ({'on' if automation.enabled else 'off'})")
             console.print(table)
 

@@ -128,9 +128,13 @@ def import_miot_command(
     files = list(_instance_files(paths))
     results: list[tuple[Path, ImportResult]] = []
     progress = Progress(
-        TextColumn("importing"), BarColumn(), MofNCompleteColumn(), console=err_console,
-        disable=as_json, transient=True,
-    )  # fmt: skip
+        TextColumn("importing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        disable=as_json,
+        transient=True,
+    )
     with progress:
         task = progress.add_task("import", total=len(files))
         for path in files:
@@ -250,10 +254,15 @@ def _print_spec(spec: Spec) -> None:
                 allowed = f"{rng.min}..{rng.max}{step}" + (f"; {allowed}" if allowed else "")
             mark = marks.get((service.iid, prop.iid), "")
             table.add_row(
-                control.key, "property", control.label + mark, prop.format.value,
-                ",".join(prop.access) or "none", prop.unit or prop.unit_original or "",
-                allowed, control.hint or "",
-            )  # fmt: skip
+                control.key,
+                "property",
+                control.label + mark,
+                prop.format.value,
+                ",".join(prop.access) or "none",
+                prop.unit or prop.unit_original or "",
+                allowed,
+                control.hint or "",
+            )
         for action in service.actions:
             control = view.control("action", service.iid, action.iid)
             assert control is not None

@@ -89,22 +89,33 @@ class CompiledSpec:
                 key = f"{siid}.{prop.iid}"
                 where = pointer("services", si, "properties", pi)
                 entry = CompiledProperty(
-                    siid, prop.iid, key, where, prop, _ops(prop),
+                    siid,
+                    prop.iid,
+                    key,
+                    where,
+                    prop,
+                    _ops(prop),
                     make_checker(prop, name=key, where=where),
-                )  # fmt: skip
+                )
                 self.properties[siid, prop.iid] = entry
                 self.by_key[key] = entry
             for ai, action in enumerate(service.actions):
                 self.actions[siid, action.iid] = CompiledAction(
-                    siid, action.iid, pointer("services", si, "actions", ai), action,
+                    siid,
+                    action.iid,
+                    pointer("services", si, "actions", ai),
+                    action,
                     tuple(f"{siid}.{p}" for p in action.in_),
                     tuple(f"{siid}.{p}" for p in action.out),
-                )  # fmt: skip
+                )
             for ei, event in enumerate(service.events):
                 self.events[siid, event.iid] = CompiledEvent(
-                    siid, event.iid, pointer("services", si, "events", ei), event,
+                    siid,
+                    event.iid,
+                    pointer("services", si, "events", ei),
+                    event,
                     tuple(f"{siid}.{p}" for p in event.arguments),
-                )  # fmt: skip
+                )
 
     def check_value(self, siid: int, piid: int, value: Any, *, op: Op = "report") -> Any:
         """Check one property value for ``op``; return it coerced or raise ``ValueRejected``."""

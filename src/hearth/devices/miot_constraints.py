@@ -104,8 +104,11 @@ def import_values(
             )
             continue
         if rng is not None and not rng["min"] <= value <= rng["max"]:
-            ctx.error(f"{where}/value", "value_out_of_range",
-                      f"{value} is outside the range; not imported")  # fmt: skip
+            ctx.error(
+                f"{where}/value",
+                "value_out_of_range",
+                f"{value} is outside the range; not imported",
+            )
             continue
         if value in seen:
             ctx.error(

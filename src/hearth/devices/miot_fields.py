@@ -36,17 +36,33 @@ _ACCESS = {a.value: a for a in Access}
 _KNOWN_ACCESS: dict[tuple[Any, ...], tuple[str, ...]] = {
     combo: combo
     for combo in [
-        (), ("read",), ("write",), ("notify",), ("read", "write"), ("read", "notify"),
-        ("write", "notify"), ("read", "write", "notify"), ("read", "notify", "write"),
-        ("write", "read", "notify"), ("notify", "read"), ("write", "read"),
+        (),
+        ("read",),
+        ("write",),
+        ("notify",),
+        ("read", "write"),
+        ("read", "notify"),
+        ("write", "notify"),
+        ("read", "write", "notify"),
+        ("read", "notify", "write"),
+        ("write", "read", "notify"),
+        ("notify", "read"),
+        ("write", "read"),
     ]
-}  # fmt: skip
+}
 _INT_TEXT = re.compile(r"^\s*[+-]?\d{1,19}\s*$")
 # Widening order when a range does not fit its format: unsigned first for ranges >= 0.
 _WIDER_UNSIGNED = (Format.UINT8, Format.UINT16, Format.UINT32, Format.INT64)
 _WIDER_SIGNED = (Format.INT8, Format.INT16, Format.INT32, Format.INT64)
-_SIZE = {Format.UINT8: 1, Format.INT8: 1, Format.UINT16: 2, Format.INT16: 2,
-         Format.UINT32: 4, Format.INT32: 4, Format.INT64: 8}  # fmt: skip
+_SIZE = {
+    Format.UINT8: 1,
+    Format.INT8: 1,
+    Format.UINT16: 2,
+    Format.INT16: 2,
+    Format.UINT32: 4,
+    Format.INT32: 4,
+    Format.INT64: 8,
+}
 MAX_TEXT = 1000
 
 
