@@ -168,7 +168,7 @@ def constrained(draw: st.DrawFn) -> tuple[dict[str, Any], st.SearchStrategy[Any]
         stride = draw(st.sampled_from([0.1, 0.25, 0.5, 1, 5]))
         count = draw(st.integers(1, 10**4))
         stop = start + count * stride
-        prop.update(format="float", range={"min": start, "max": stop, "stride": stride})
+        prop.update(format="float", range={"min": start, "max": stop, "step": stride})
         floats = st.integers(0, count).map(lambda k: start + k * stride)
         wrong = [start - stride, stop + stride, start + stride / 2, math.nan, math.inf, "1.0", None]
         outside = draw(st.sampled_from(wrong))
