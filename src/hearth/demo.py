@@ -12,6 +12,7 @@ from hearth.config import Settings
 from hearth.funding.demo import seed_funding
 from hearth.homes.demo import seed_rooms
 from hearth.hub.demo import seed_devices
+from hearth.kit.clock import utcnow
 from hearth.mall.demo import seed_mall
 from hearth.payments.demo import seed_payments
 from hearth.scenes.demo import seed_scenes
@@ -59,6 +60,8 @@ async def seed(settings: Settings) -> None:
             reviewer="reviewer",
             applicant="applicant",
         )
-        await seed_funding(db.session_factory(engine), settings, partner="partner", fan="fan")
+        await seed_funding(
+            db.session_factory(engine), settings, partner="partner", fan="fan", now=utcnow()
+        )
     finally:
         await engine.dispose()

@@ -20,6 +20,7 @@ from hearth.funding import campaigns, pledges
 from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import CampaignTier
 from hearth.mall.models import Product
+from hearth.outbox import discard, unit_of_work
 from hearth.payments.sandbox import SandboxProvider
 from tests.servers import free_port, wait_for_port
 
@@ -54,7 +55,8 @@ async def seed_sale(
     sessions = db.session_factory(engine)
     now = datetime.now(UTC)
     try:
-        async with db.transaction(sessions) as session:
+        # Seeded before any server runs: there is nobody to tell of the campaign's moves.
+        async with unit_of_work(sessions, discard) as session:
             leo = await accounts.create_user(
                 session,
                 username="leo",
@@ -115,7 +117,12 @@ async def seed_sale(
         backers = []
         for user, token in zip(users, tokens, strict=True):
             card = await pledges.save_card(
-                sessions, provider, user_id=user.id, token="4242424242424242", idempotency_key="c"
+                sessions,
+                provider,
+                user_id=user.id,
+                token="4242424242424242",
+                idempotency_key="c",
+                now=now,
             )
             backers.append(Backer(token, card.id))
         return Sale(made.id, tier.id, backers)

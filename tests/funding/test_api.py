@@ -85,8 +85,9 @@ async def tick(hearth: Hearth, now: datetime) -> outcome.Settled:
     """Move the clock to ``now`` and run the deadline work a worker would run."""
     hearth.clock = FrozenClock(now)
     provider = build_provider(hearth.settings, hearth.sessions)
-    done, _ = await outcome.settle(hearth.sessions, provider, now=now, commission_bp=500)
-    return done
+    return await outcome.settle(
+        hearth.sessions, provider, hearth.publish, now=now, commission_bp=500
+    )
 
 
 def campaign_body(product_id: str, **overrides: Any) -> dict[str, Any]:

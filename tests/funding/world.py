@@ -3,7 +3,8 @@ saved sandbox cards, and campaigns drafted and published through the services.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from hearth.funding import campaigns, pledges
 from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import BackerCard, Campaign
 from hearth.mall.models import Product
+from hearth.outbox import unit_of_work
 from hearth.payments.sandbox import SandboxProvider
 from tests.helpers import PASSWORD
 
@@ -38,6 +40,15 @@ class World:
     provider: SandboxProvider
     partner: User
     product_id: str
+    published: list[object] = field(default_factory=list)
+
+    async def publish(self, *events: object) -> None:
+        """Keep what the world's units of work publish, for tests to look at."""
+        self.published.extend(events)
+
+    def unit(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """Open a transaction that publishes its events here once committed."""
+        return unit_of_work(self.sessions, self.publish)
 
     async def user(self, username: str, role: Role = Role.FAN, company: str | None = None) -> User:
         async with db.transaction(self.sessions) as session:
@@ -48,7 +59,12 @@ class World:
     async def fan(self, username: str, card: str = VISA) -> tuple[User, BackerCard]:
         user = await self.user(username)
         saved = await pledges.save_card(
-            self.sessions, self.provider, user_id=user.id, token=card, idempotency_key="first"
+            self.sessions,
+            self.provider,
+            user_id=user.id,
+            token=card,
+            idempotency_key="first",
+            now=T0,
         )
         return user, saved
 
@@ -73,7 +89,7 @@ class World:
                 {"title": "Standard", "price": "249.00", "retail_price": "299.00"},
             ],
         )
-        async with db.transaction(self.sessions) as session:
+        async with self.unit() as session:
             made = await campaigns.create_campaign(
                 session, user=self.partner, product_id=self.product_id, draft=draft, now=T0
             )

@@ -44,6 +44,7 @@ from hearth.kit.money import Money
 from hearth.mall.models import Partner, Product
 from hearth.mall.review import ProductState
 from hearth.notifications import service as notifications
+from hearth.outbox import record
 
 Sort = Literal["ending", "backed", "newest"]
 
@@ -281,7 +282,7 @@ async def move(
             at=now,
         )
     )
-    events.emit(session, events.CampaignMoved(campaign.id, current.value, target.value))
+    record(session, events.CampaignMoved(campaign.id, current.value, target.value))
     return True
 
 
@@ -512,7 +513,7 @@ async def updates(
 
 
 async def graduate(
-    session: AsyncSession, *, user: User, campaign_id: str, price: str, stock: int
+    session: AsyncSession, *, user: User, campaign_id: str, price: str, stock: int, now: datetime
 ) -> StoreListing:
     """Put a funded campaign's product on regular sale in the partner's store."""
     campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
@@ -541,6 +542,7 @@ async def graduate(
             currency=campaign.currency,
             price=amount,
             stock=stock,
+            created_at=now,
         )
         session.add(listing)
     listing.price, listing.stock = amount, stock

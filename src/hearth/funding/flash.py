@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hearth import db, metrics
+from hearth import metrics
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotAuthenticated, NotFound
@@ -38,6 +38,7 @@ from hearth.funding.rules import (
     check_pledging_open,
     check_quantity,
 )
+from hearth.outbox import record, unit_of_work
 from hearth.runtime import Hearth
 
 log = structlog.get_logger(__name__)
@@ -105,7 +106,7 @@ class PledgeBatcher:
     async def _write(self, batch: list[_Waiting], now: datetime) -> None:
         outcomes: list[tuple[_Waiting, object]] = []
         try:
-            async with db.transaction(self.hearth.sessions) as session:
+            async with unit_of_work(self.hearth.sessions, self._publish) as session:
                 callers, refused = await _callers(session, batch)
                 outcomes = [(w, refused) for w in batch if w not in callers]
                 results = await place_many(
@@ -115,7 +116,6 @@ class PledgeBatcher:
                     (w, r if isinstance(r, HearthError) else (present.pledge(r[0]), r[1]))
                     for w, r in zip(callers, results, strict=True)
                 ]
-                found = events.drain(session)
         except _Raced:
             outcomes = []  # another process got in between: one savepoint per pledge instead
         except Exception as err:
@@ -123,11 +123,11 @@ class PledgeBatcher:
             return
         if not outcomes:
             try:
-                outcomes, found = await self._one_by_one(batch, now)
+                outcomes = await self._one_by_one(batch, now)
             except Exception as err:
                 self._fail(batch, err)
                 return
-        self._answer(batch, outcomes, found)
+        self._answer(batch, outcomes)
 
     def _fail(self, batch: list[_Waiting], err: Exception) -> None:
         """The commit failed: nobody was acknowledged; clients retry with their keys."""
@@ -139,9 +139,9 @@ class PledgeBatcher:
 
     async def _one_by_one(
         self, batch: list[_Waiting], now: datetime
-    ) -> tuple[list[tuple[_Waiting, object]], list[object]]:
+    ) -> list[tuple[_Waiting, object]]:
         outcomes: list[tuple[_Waiting, object]] = []
-        async with db.transaction(self.hearth.sessions) as session:
+        async with unit_of_work(self.hearth.sessions, self._publish) as session:
             callers, refused = await _callers(session, batch)
             for waiting in batch:
                 if waiting not in callers:
@@ -155,12 +155,20 @@ class PledgeBatcher:
                         outcomes.append((waiting, (present.pledge(pledge), new)))
                 except HearthError as err:
                     outcomes.append((waiting, err))
-            found = events.drain(session)
-        return outcomes, found
+        return outcomes
 
-    def _answer(
-        self, batch: list[_Waiting], outcomes: list[tuple[_Waiting, object]], found: list[object]
-    ) -> None:
+    async def _publish(self, *found: object) -> None:
+        """Publish a committed batch's events without holding up its answers."""
+        # One progress event per campaign per batch is enough for live pages.
+        latest: dict[object, object] = {}
+        for event in found:
+            key = (type(event), getattr(event, "campaign_id", id(event)))
+            latest[key] = event
+        task = asyncio.create_task(self.hearth.publish(*latest.values()))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
+    def _answer(self, batch: list[_Waiting], outcomes: list[tuple[_Waiting, object]]) -> None:
         self.batches += 1
         self.placed += len(batch)
         for waiting, result in outcomes:
@@ -170,15 +178,6 @@ class PledgeBatcher:
                 waiting.done.set_exception(result)
             else:
                 waiting.done.set_result(result)  # type: ignore[arg-type]
-        if found:
-            # One progress event per campaign per batch is enough for live pages.
-            latest: dict[object, object] = {}
-            for event in found:
-                key = (type(event), getattr(event, "campaign_id", id(event)))
-                latest[key] = event
-            task = asyncio.create_task(self.hearth.publish(*latest.values()))
-            self._publishing.add(task)
-            task.add_done_callback(self._publishing.discard)
 
 
 async def _callers(
@@ -342,7 +341,7 @@ def _emit_progress(session: AsyncSession, campaign: Campaign, tiers: list[Campai
     fresh from its update; the others as read at the start of the batch)."""
     progress = Progress(campaign.goal, sum(t.pledged for t in tiers), sum(t.pledges for t in tiers))
     remaining = {t.id: (None if t.limit is None else max(0, t.limit - t.sold)) for t in tiers}
-    events.emit(
+    record(
         session,
         events.CampaignProgressed(
             campaign.id, progress.raised, progress.backers, progress.percent, remaining

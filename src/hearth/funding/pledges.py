@@ -33,6 +33,7 @@ from hearth.funding.rules import (
     check_pledging_open,
     check_quantity,
 )
+from hearth.outbox import record
 from hearth.payments.provider import PaymentProvider
 
 SHIPPING_FIELDS = {"name": 80, "line1": 120, "line2": 120, "city": 60, "postal_code": 16}
@@ -55,6 +56,7 @@ async def save_card(
     user_id: str,
     token: str,
     idempotency_key: str,
+    now: datetime,
 ) -> BackerCard:
     """Check and save a card with the provider (the backer is present), then remember it."""
     if not 1 <= len(idempotency_key) <= 120:
@@ -83,6 +85,7 @@ async def save_card(
             last4=method.last4,
             exp_month=method.exp_month,
             exp_year=method.exp_year,
+            created_at=now,
         )
         session.add(card)
     return card
@@ -280,7 +283,7 @@ async def emit_progress(session: AsyncSession, *, campaign_id: str) -> Progress:
     goal = await session.scalar(select(Campaign.goal).where(Campaign.id == campaign_id))
     progress = Progress(int(goal or 0), sum(r.pledged for r in rows), sum(r.pledges for r in rows))
     remaining = {r.id: (None if r.limit is None else max(0, r.limit - r.sold)) for r in rows}
-    events.emit(
+    record(
         session,
         events.CampaignProgressed(
             campaign_id, progress.raised, progress.backers, progress.percent, remaining

@@ -20,17 +20,15 @@ INTERVAL = 5.0
 
 
 async def settle_once(hearth: Hearth) -> outcome.Settled:
-    """Run one round of deadline work and publish its events."""
+    """Run one round of deadline work; its events are published as each step commits."""
     provider = build_provider(hearth.settings, hearth.sessions, clock=hearth.clock)
-    done, found = await outcome.settle(
+    return await outcome.settle(
         hearth.sessions,
         provider,
+        hearth.publish,
         now=hearth.clock.now(),
         commission_bp=hearth.settings.commission_bp,
     )
-    if found:
-        await hearth.publish(*found)
-    return done
 
 
 async def run(hearth: Hearth, interval: float = INTERVAL) -> None:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.funding import campaigns, flash, orders, outcome, pledges, present, tickets
-from hearth.funding import events as funding_events
 from hearth.funding.models import Campaign
 from hearth.mall import partners
 from hearth.payments.provider import PaymentProvider, build_provider
@@ -78,16 +76,6 @@ class StatusIn(Strict):
     status: str = Field(max_length=12)
 
 
-def publish_after(background: BackgroundTasks, hearth: HearthDep, found: list[object]) -> None:
-    """Publish events once the response (and so the commit) is done."""
-    if found:
-        background.add_task(hearth.publish, *found)
-
-
-def _outbox(session: AsyncSession) -> list[object]:
-    return funding_events.drain(session)
-
-
 @router.get("/campaigns")
 async def list_campaigns(
     session: SessionDep,
@@ -143,7 +131,12 @@ async def save_card(
     user_id = user.id
     await session.commit()
     card = await pledges.save_card(
-        hearth.sessions, provider, user_id=user_id, token=body.token, idempotency_key=key
+        hearth.sessions,
+        provider,
+        user_id=user_id,
+        token=body.token,
+        idempotency_key=key,
+        now=hearth.clock.now(),
     )
     return present.card(card)
 
@@ -172,7 +165,6 @@ async def place_pledge(
     body: PledgeIn,
     request: Request,
     response: Response,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     caller: Annotated[User | str, Depends(pledger)],
@@ -203,7 +195,6 @@ async def place_pledge(
             session, user=caller, request=pledge_request, now=hearth.clock.now()
         )
         shown = present.pledge(pledge)
-        publish_after(background, hearth, _outbox(session))
     if not new:
         response.status_code = status.HTTP_200_OK
     return shown
@@ -227,7 +218,6 @@ async def get_pledge(pledge_id: str, session: SessionDep, user: CurrentUser) -> 
 async def change_pledge(
     pledge_id: str,
     body: PledgeChangeIn,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: CurrentUser,
@@ -241,14 +231,12 @@ async def change_pledge(
         quantity=body.quantity,
         now=hearth.clock.now(),
     )
-    publish_after(background, hearth, _outbox(session))
     return present.pledge(pledge)
 
 
 @router.delete("/pledges/{pledge_id}")
 async def cancel_pledge(
     pledge_id: str,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: CurrentUser,
@@ -257,7 +245,6 @@ async def cancel_pledge(
     pledge = await pledges.cancel_pledge(
         session, user=user, pledge_id=pledge_id, now=hearth.clock.now()
     )
-    publish_after(background, hearth, _outbox(session))
     return present.pledge(pledge)
 
 
@@ -265,7 +252,6 @@ async def cancel_pledge(
 async def retry_payment(
     pledge_id: str,
     body: RetryIn,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: CurrentUser,
@@ -273,16 +259,16 @@ async def retry_payment(
 ) -> dict[str, Any]:
     """Pay a pledge whose charge failed, with the backer present (optionally another card)."""
     await session.commit()
-    order, found = await outcome.retry_payment(
+    order = await outcome.retry_payment(
         hearth.sessions,
         provider,
+        hearth.publish,
         user=user,
         pledge_id=pledge_id,
         card_id=body.card_id,
         commission_bp=hearth.settings.commission_bp,
         now=hearth.clock.now(),
     )
-    publish_after(background, hearth, found)
     return {"order_id": order.id, "status": order.status}
 
 
@@ -302,7 +288,6 @@ async def my_order(order_id: str, session: SessionDep, user: CurrentUser) -> dic
 async def open_ticket(
     order_id: str,
     body: TicketIn,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: CurrentUser,
@@ -316,7 +301,6 @@ async def open_ticket(
         body=body.body,
         now=hearth.clock.now(),
     )
-    publish_after(background, hearth, _outbox(session))
     return present.ticket(ticket)
 
 
@@ -341,7 +325,6 @@ async def get_ticket(ticket_id: str, session: SessionDep, user: CurrentUser) -> 
 async def reply(
     ticket_id: str,
     body: MessageIn,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: CurrentUser,
@@ -350,7 +333,6 @@ async def reply(
     await tickets.reply(
         session, user=user, ticket_id=ticket_id, body=body.body, now=hearth.clock.now()
     )
-    publish_after(background, hearth, _outbox(session))
     ticket, messages = await tickets.get_ticket(session, user=user, ticket_id=ticket_id)
     return present.ticket(ticket, messages)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,11 +14,10 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
 from hearth.errors import InvalidInput
 from hearth.funding import campaigns, orders, present, tickets
-from hearth.funding import events as funding_events
 from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.rules import CampaignState
 from hearth.web.deps import CurrentUser, HearthDep, SessionDep, requires
-from hearth.web.routes.api_funding import ProviderDep, publish_after
+from hearth.web.routes.api_funding import ProviderDep
 
 router = APIRouter(tags=["funding"])
 Partner = Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
@@ -122,7 +121,6 @@ async def update_campaign(
 @router.post("/partner/campaigns/{campaign_id}/publish")
 async def publish(
     campaign_id: str,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: Partner,
@@ -130,7 +128,6 @@ async def publish(
     """Schedule a draft; it goes live at its start time."""
     now = hearth.clock.now()
     await campaigns.publish(session, user=user, campaign_id=campaign_id, now=now)
-    publish_after(background, hearth, funding_events.drain(session))
     return present.campaign(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
 
 
@@ -138,7 +135,6 @@ async def publish(
 async def cancel(
     campaign_id: str,
     body: ReasonIn,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: CurrentUser,
@@ -146,7 +142,6 @@ async def cancel(
     """Cancel a campaign (its partner's members, or the platform team); pledges are released."""
     now = hearth.clock.now()
     await campaigns.cancel(session, user=user, campaign_id=campaign_id, reason=body.reason, now=now)
-    publish_after(background, hearth, funding_events.drain(session))
     return present.campaign(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
 
 
@@ -170,7 +165,6 @@ async def history(campaign_id: str, session: SessionDep, user: CurrentUser) -> l
 async def post_update(
     campaign_id: str,
     body: UpdateIn,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: Partner,
@@ -185,17 +179,21 @@ async def post_update(
         backers_only=body.backers_only,
         now=hearth.clock.now(),
     )
-    publish_after(background, hearth, funding_events.drain(session))
     return present.update(row)
 
 
 @router.post("/partner/campaigns/{campaign_id}/graduate")
 async def graduate(
-    campaign_id: str, body: GraduateIn, session: SessionDep, user: Partner
+    campaign_id: str, body: GraduateIn, session: SessionDep, hearth: HearthDep, user: Partner
 ) -> dict[str, Any]:
     """Put a funded campaign's product on regular sale in your store."""
     listing = await campaigns.graduate(
-        session, user=user, campaign_id=campaign_id, price=body.price, stock=body.stock
+        session,
+        user=user,
+        campaign_id=campaign_id,
+        price=body.price,
+        stock=body.stock,
+        now=hearth.clock.now(),
     )
     return {
         "id": listing.id,
@@ -241,7 +239,6 @@ async def export_orders(
 @router.post("/partner/orders/tracking")
 async def import_tracking(
     request: Request,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: Partner,
@@ -254,7 +251,6 @@ async def import_tracking(
     if request.headers.get("content-type", "").startswith("application/json"):
         text = TrackingIn.model_validate_json(raw).csv
     shipped = await orders.import_tracking(session, user=user, text=text, now=hearth.clock.now())
-    publish_after(background, hearth, funding_events.drain(session))
     return {"shipped": shipped}
 
 
@@ -262,7 +258,6 @@ async def import_tracking(
 async def refund(
     order_id: str,
     body: RefundIn,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: Partner,
@@ -270,16 +265,16 @@ async def refund(
 ) -> dict[str, Any]:
     """Refund all that is left of an order, or part of it; the ledger records each side."""
     await session.commit()
-    order, found = await orders.refund(
+    order = await orders.refund(
         hearth.sessions,
         provider,
+        hearth.publish,
         user=user,
         order_id=order_id,
         amount=body.amount,
         reason=body.reason,
         now=hearth.clock.now(),
     )
-    publish_after(background, hearth, found)
     return {
         "id": order.id,
         "status": order.status,

@@ -11,26 +11,24 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sse_starlette.sse import EventSourceResponse
 
-from hearth import db
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
 from hearth.errors import HearthError, InvalidInput
 from hearth.funding import campaigns, orders, outcome, pledges, present, tickets
-from hearth.funding import events as funding_events
 from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.events import CampaignProgressed
 from hearth.funding.models import Campaign
 from hearth.funding.rules import FINAL_HOURS, CampaignState, OrderStatus
-from hearth.kit.clock import utcnow
 from hearth.mall.models import Product
 from hearth.mall.review import ProductState
+from hearth.outbox import unit_of_work
 from hearth.web.deps import CurrentUser, HearthDep, SessionDep, requires
-from hearth.web.routes.api_funding import ProviderDep, publish_after
+from hearth.web.routes.api_funding import ProviderDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -146,6 +144,7 @@ async def pledge_submit(
                 user_id=user.id,
                 token=card_number,
                 idempotency_key=f"form:{idempotency_key}",
+                now=hearth.clock.now(),
             )
             card_id = card.id
         if not card_id:
@@ -162,15 +161,13 @@ async def pledge_submit(
         request_ = pledges.PledgeRequest(
             campaign_id, tier_id, quantity, card_id, shipping, idempotency_key
         )
-        async with db.transaction(hearth.sessions) as own:
+        async with unit_of_work(hearth.sessions, hearth.publish) as own:
             await pledges.place_pledge(own, user=user, request=request_, now=hearth.clock.now())
-            found = funding_events.drain(own)
     except HearthError as err:
         async with hearth.sessions() as fresh:
             return await _campaign_page(
                 request, fresh, hearth, user, campaign_id, error=err.message, status_code=err.status
             )
-    await hearth.publish(*found)
     return _back("/orders?pledged=1")
 
 
@@ -231,16 +228,16 @@ async def pledge_retry(
     card_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     await session.commit()
-    order, found = await outcome.retry_payment(
+    order = await outcome.retry_payment(
         hearth.sessions,
         provider,
+        hearth.publish,
         user=user,
         pledge_id=pledge_id,
         card_id=card_id or None,
         commission_bp=hearth.settings.commission_bp,
         now=hearth.clock.now(),
     )
-    await hearth.publish(*found)
     return _back(f"/orders/{order.id}")
 
 
@@ -449,7 +446,6 @@ async def partner_campaign_action(
     request: Request,
     campaign_id: str,
     action: str,
-    background: BackgroundTasks,
     session: SessionDep,
     hearth: HearthDep,
     user: Partner,
@@ -479,11 +475,15 @@ async def partner_campaign_action(
         except ValueError as err:
             raise InvalidInput.fields([{"field": "stock", "message": "a whole number"}]) from err
         await campaigns.graduate(
-            session, user=user, campaign_id=campaign_id, price=text.get("price", ""), stock=stock
+            session,
+            user=user,
+            campaign_id=campaign_id,
+            price=text.get("price", ""),
+            stock=stock,
+            now=now,
         )
     else:
         raise InvalidInput(f"unknown action {action!r}")
-    publish_after(background, hearth, funding_events.drain(session))
     return _back(f"/partner/campaigns/{campaign_id}")
 
 
@@ -558,16 +558,16 @@ async def partner_refund(
     reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     await session.commit()
-    _order, found = await orders.refund(
+    await orders.refund(
         hearth.sessions,
         provider,
+        hearth.publish,
         user=user,
         order_id=order_id,
         amount=amount or None,
         reason=reason,
         now=hearth.clock.now(),
     )
-    await hearth.publish(*found)
     return _back("/partner/orders")
 
 
@@ -615,9 +615,8 @@ async def store_listings(session: Any, *, partner_id: str) -> list[dict[str, Any
     return [present.listing(row, name) for row, name in rows]
 
 
-async def store_campaigns(session: Any, *, partner_id: str) -> list[dict[str, Any]]:
+async def store_campaigns(session: Any, *, partner_id: str, now: datetime) -> list[dict[str, Any]]:
     """Return a partner's published campaigns as the store page's include shows them."""
-    now = utcnow()
     shown = [s for s in CampaignState if s not in (CampaignState.DRAFT, CampaignState.CANCELLED)]
     views = await campaigns.list_campaigns(
         session, sort="newest", now=now, partner_id=partner_id, states=shown

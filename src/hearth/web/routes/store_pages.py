@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hearth.mall import media, partners
 from hearth.notifications import service as inbox
 from hearth.notifications.models import Notification
-from hearth.web.deps import CurrentUser, OptionalUser, SessionDep
+from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.routes.funding_pages import store_campaigns, store_listings
 from hearth.web.routes.partner_pages import format_money
 from hearth.web.templating import render
@@ -29,7 +29,9 @@ async def directory(request: Request, user: OptionalUser, session: SessionDep) -
 
 
 @router.get("/stores/{slug}")
-async def store(request: Request, slug: str, user: OptionalUser, session: SessionDep) -> Response:
+async def store(
+    request: Request, slug: str, user: OptionalUser, session: SessionDep, now: NowDep
+) -> Response:
     partner, items = await partners.store(session, slug=slug)
     covers = {p.id: (await media.images(session, product_id=p.id))[:1] for p in items}
     return render(
@@ -41,7 +43,7 @@ async def store(request: Request, slug: str, user: OptionalUser, session: Sessio
         products=items,
         covers=covers,
         money=format_money,
-        funding_campaigns=await store_campaigns(session, partner_id=partner.id),
+        funding_campaigns=await store_campaigns(session, partner_id=partner.id, now=now),
         funding_listings=await store_listings(session, partner_id=partner.id),
     )
 
