@@ -17,8 +17,8 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.funding import campaigns, pledges
-from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import CampaignTier
+from hearth.funding.schemas import CampaignTierIn, NewCampaignIn
 from hearth.mall.models import Product
 from hearth.outbox import discard, unit_of_work
 from hearth.payments.sandbox import SandboxProvider
@@ -79,26 +79,25 @@ async def seed_sale(
             )
             session.add(product)
             await session.flush()
-            draft = CampaignDraft(
+            draft = NewCampaignIn(
+                product_id=product.id,
                 title="Lumi Band flash sale",
                 goal=goal,
                 starts_at=now - timedelta(minutes=1),
                 ends_at=now + timedelta(hours=2),
                 delivery_date=now + timedelta(days=60),
                 tiers=[
-                    {
-                        "title": "Fan day",
-                        "price": "99.00",
-                        "retail_price": "199.00",
-                        "limit": limit,
-                        "per_backer": per_backer,
-                    },
-                    {"title": "Standard", "price": "149.00", "retail_price": "199.00"},
+                    CampaignTierIn(
+                        title="Fan day",
+                        price="99.00",
+                        retail_price="199.00",
+                        limit=limit,
+                        per_backer=per_backer,
+                    ),
+                    CampaignTierIn(title="Standard", price="149.00", retail_price="199.00"),
                 ],
             )
-            made = await campaigns.create_campaign(
-                session, user=leo, product_id=product.id, draft=draft, now=now
-            )
+            made = await campaigns.create_campaign(session, user=leo, draft=draft, now=now)
             await campaigns.publish(session, user=leo, campaign_id=made.id, now=now)
             tier = (await campaigns.view(session, user=leo, campaign_id=made.id)).tiers[0]
             users = [first]

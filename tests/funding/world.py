@@ -15,8 +15,8 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.funding import campaigns, pledges
-from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import BackerCard, Campaign
+from hearth.funding.schemas import NewCampaignIn
 from hearth.mall.models import Product
 from hearth.outbox import unit_of_work
 from hearth.payments.sandbox import SandboxProvider
@@ -76,23 +76,29 @@ class World:
         days: int = 10,
         publish: bool = True,
     ) -> Campaign:
-        draft = CampaignDraft(
-            title="Lumi Air 2",
-            summary="A quiet purifier",
-            goal=goal,
-            starts_at=T0,
-            ends_at=T0 + timedelta(days=days),
-            delivery_date=T0 + timedelta(days=days + 60),
-            tiers=tiers
-            or [
-                {"title": "Early bird", "price": "199.00", "retail_price": "299.00", "limit": 3},
-                {"title": "Standard", "price": "249.00", "retail_price": "299.00"},
-            ],
+        draft = NewCampaignIn.model_validate(
+            dict(
+                product_id=self.product_id,
+                title="Lumi Air 2",
+                summary="A quiet purifier",
+                goal=goal,
+                starts_at=T0,
+                ends_at=T0 + timedelta(days=days),
+                delivery_date=T0 + timedelta(days=days + 60),
+                tiers=tiers
+                or [
+                    {
+                        "title": "Early bird",
+                        "price": "199.00",
+                        "retail_price": "299.00",
+                        "limit": 3,
+                    },
+                    {"title": "Standard", "price": "249.00", "retail_price": "299.00"},
+                ],
+            )
         )
         async with self.unit() as session:
-            made = await campaigns.create_campaign(
-                session, user=self.partner, product_id=self.product_id, draft=draft, now=T0
-            )
+            made = await campaigns.create_campaign(session, user=self.partner, draft=draft, now=T0)
             if publish:
                 await campaigns.publish(session, user=self.partner, campaign_id=made.id, now=T0)
         return made

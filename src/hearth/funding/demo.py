@@ -20,8 +20,8 @@ from hearth import db
 from hearth.accounts.models import User
 from hearth.config import Settings
 from hearth.funding import campaigns, orders, outcome, pledges
-from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import BackerCard, Campaign
+from hearth.funding.schemas import CampaignGraduateIn, CampaignTierIn, NewCampaignIn
 from hearth.mall.models import Product
 from hearth.mall.review import ProductState
 from hearth.outbox import discard, unit_of_work
@@ -75,11 +75,12 @@ async def _run(
     goal: str,
     starts: datetime,
     days: int,
-    tiers: list[dict[str, object]],
+    tiers: list[CampaignTierIn],
     backers: list[tuple[User, BackerCard]],
     quantities: list[int],
 ) -> Campaign:
-    draft = CampaignDraft(
+    draft = NewCampaignIn(
+        product_id=product_id,
         title=title,
         summary="Warm light that wakes you like the sun",
         description=(
@@ -93,9 +94,7 @@ async def _run(
         tiers=tiers,
     )
     async with unit_of_work(sessions, discard) as session:
-        made = await campaigns.create_campaign(
-            session, user=partner, product_id=product_id, draft=draft, now=starts
-        )
+        made = await campaigns.create_campaign(session, user=partner, draft=draft, now=starts)
         await campaigns.publish(session, user=partner, campaign_id=made.id, now=starts)
         view = await campaigns.view(session, user=partner, campaign_id=made.id)
     for index, ((user, card), quantity) in enumerate(zip(backers, quantities, strict=False)):
@@ -145,15 +144,11 @@ async def seed_funding(
             return
     provider = build_provider(settings, sessions)
     crowd = await _backers(sessions, provider, backer, now)
-    tiers: list[dict[str, object]] = [
-        {
-            "title": "Early bird",
-            "price": "149.00",
-            "retail_price": "199.00",
-            "limit": 10,
-            "per_backer": 2,
-        },
-        {"title": "Standard", "price": "169.00", "retail_price": "199.00", "per_backer": 5},
+    tiers = [
+        CampaignTierIn(
+            title="Early bird", price="149.00", retail_price="199.00", limit=10, per_backer=2
+        ),
+        CampaignTierIn(title="Standard", price="169.00", retail_price="199.00", per_backer=5),
     ]
     common = {"sessions": sessions, "partner": member, "product_id": product.id}
 
@@ -183,8 +178,7 @@ async def seed_funding(
             session,
             user=member,
             campaign_id=first.id,
-            price="199.00",
-            stock=500,
+            listing=CampaignGraduateIn(price="199.00", stock=500),
             now=first.ends_at + timedelta(days=20),
         )
     await outcome.settle(
@@ -218,14 +212,10 @@ async def seed_funding(
         starts=now - timedelta(days=2),
         days=14,
         tiers=[
-            {
-                "title": "Fan day",
-                "price": "99.00",
-                "retail_price": "129.00",
-                "limit": 40,
-                "per_backer": 2,
-            },
-            {"title": "Standard", "price": "109.00", "retail_price": "129.00", "per_backer": 5},
+            CampaignTierIn(
+                title="Fan day", price="99.00", retail_price="129.00", limit=40, per_backer=2
+            ),
+            CampaignTierIn(title="Standard", price="109.00", retail_price="129.00", per_backer=5),
         ],
         backers=crowd,
         quantities=[2, 2, 1, 2, 3, 5, 2, 2, 1, 4, 2, 2, 5, 3],

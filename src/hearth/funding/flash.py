@@ -28,7 +28,7 @@ from hearth import metrics
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotAuthenticated, NotFound
-from hearth.funding import events, pledges, present
+from hearth.funding import events, pledges
 from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
 from hearth.funding.rules import (
     CampaignState,
@@ -38,6 +38,7 @@ from hearth.funding.rules import (
     check_pledging_open,
     check_quantity,
 )
+from hearth.funding.schemas import PledgeOut
 from hearth.outbox import record, unit_of_work
 from hearth.runtime import Hearth
 
@@ -50,7 +51,7 @@ class _Waiting:
     user: User | None  # None: the caller is who ``token`` says, checked in the batch
     token: str | None
     request: pledges.PledgeRequest
-    done: asyncio.Future[tuple[dict[str, object], bool]]
+    done: asyncio.Future[tuple[PledgeOut, bool]]
 
 
 def batcher_for(hearth: Hearth, holder: object) -> PledgeBatcher:
@@ -79,10 +80,10 @@ class PledgeBatcher:
         request: pledges.PledgeRequest,
         user: User | None = None,
         token: str | None = None,
-    ) -> tuple[dict[str, object], bool]:
+    ) -> tuple[PledgeOut, bool]:
         """Pledge as ``user``, or as the owner of the API ``token`` (looked up inside the
         batch, one query for all its pledges, instead of one transaction per request);
-        return the pledge (as JSON) and whether it is new, once committed."""
+        return the pledge as its backer sees it and whether it is new, once committed."""
         if (user is None) == (token is None):
             raise ValueError("pledge as a user or with a token")
         loop = asyncio.get_running_loop()
@@ -113,7 +114,7 @@ class PledgeBatcher:
                     session, items=[(callers[w], w.request) for w in callers], now=now
                 )
                 outcomes += [
-                    (w, r if isinstance(r, HearthError) else (present.pledge(r[0]), r[1]))
+                    (w, r if isinstance(r, HearthError) else (PledgeOut.of(r[0]), r[1]))
                     for w, r in zip(callers, results, strict=True)
                 ]
         except _Raced:
@@ -152,7 +153,7 @@ class PledgeBatcher:
                         pledge, new = await pledges.place_pledge(
                             session, user=callers[waiting], request=waiting.request, now=now
                         )
-                        outcomes.append((waiting, (present.pledge(pledge), new)))
+                        outcomes.append((waiting, (PledgeOut.of(pledge), new)))
                 except HearthError as err:
                     outcomes.append((waiting, err))
         return outcomes

@@ -17,6 +17,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hearth import __version__, metrics
 from hearth.config import Settings
+from hearth.funding import api as funding_api
+from hearth.funding import api_partner as funding_api_partner
+from hearth.funding import api_platform as funding_api_platform
+from hearth.funding import pages as funding_pages
+from hearth.funding import pages_partner as funding_pages_partner
+from hearth.funding import pages_platform as funding_pages_platform
 from hearth.funding import worker as funding_worker
 from hearth.mall.certification import service as certification
 from hearth.runtime import Hearth
@@ -25,8 +31,6 @@ from hearth.web.routes import (
     api_accounts,
     api_certification,
     api_devices,
-    api_funding,
-    api_funding_partner,
     api_homes,
     api_ledger,
     api_makers,
@@ -36,7 +40,6 @@ from hearth.web.routes import (
     api_scenes,
     broker_hooks,
     certification_pages,
-    funding_pages,
     health,
     home_pages,
     media,
@@ -134,8 +137,9 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (broker_hooks.router, API),
     (api_mall.router, API),
     (api_notifications.router, API),
-    (api_funding.router, API),
-    (api_funding_partner.router, API),
+    (funding_api.router, API),
+    (funding_api_partner.router, API),
+    (funding_api_platform.router, API),
     (api_scenes.router, API),
     (api_homes.router, API),
     (api_partner.router, API),
@@ -145,6 +149,8 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (pages.router, ""),
     (scene_pages.router, ""),
     (funding_pages.router, ""),
+    (funding_pages_partner.router, ""),
+    (funding_pages_platform.router, ""),
     (partner_pages.router, ""),
     (platform_pages.router, ""),
     (store_pages.router, ""),

@@ -6,11 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hearth.funding.pages import store_campaigns, store_listings
 from hearth.mall import media, partners
 from hearth.notifications import service as inbox
 from hearth.notifications.models import Notification
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
-from hearth.web.routes.funding_pages import store_campaigns, store_listings
 from hearth.web.routes.partner_pages import format_money
 from hearth.web.templating import render
 

@@ -6,145 +6,108 @@ call is a network round trip and must never hold database locks (see docs/paymen
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from hearth.accounts.models import User
-from hearth.funding import campaigns, flash, orders, outcome, pledges, present, tickets
+from hearth.funding import campaigns, flash, orders, outcome, pledges, tickets
+from hearth.funding.deps import IdempotencyKey, ProviderDep
 from hearth.funding.models import Campaign
+from hearth.funding.schemas import (
+    BackerCardIn,
+    BackerCardOut,
+    BackerPledgeOut,
+    CampaignDetailOut,
+    CampaignOut,
+    CampaignUpdateOut,
+    FundingOrderOut,
+    FundingTicketIn,
+    FundingTicketMessageIn,
+    FundingTicketOut,
+    FundingTicketStatusIn,
+    FundingTicketThreadOut,
+    PledgeChangeIn,
+    PledgeIn,
+    PledgeOut,
+    PledgeRetryIn,
+    PledgeRetryOut,
+    StoreListingOut,
+)
 from hearth.mall import partners
-from hearth.payments.provider import PaymentProvider, build_provider
-from hearth.web.deps import CurrentUser, HearthDep, SessionDep, current_user, optional_user
+from hearth.web.deps import (
+    CurrentUser,
+    HearthDep,
+    NowDep,
+    SessionDep,
+    current_user,
+    optional_user,
+)
 
 router = APIRouter(tags=["funding"])
-
-
-async def payment_provider(hearth: HearthDep) -> PaymentProvider:
-    return build_provider(hearth.settings, hearth.sessions, clock=hearth.clock)
-
-
-ProviderDep = Annotated[PaymentProvider, Depends(payment_provider)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CardIn(Strict):
-    token: str = Field(min_length=1, max_length=64, description="from the provider's card form")
-
-
-class Address(Strict):
-    name: str = Field(max_length=80)
-    line1: str = Field(max_length=120)
-    line2: str = Field(default="", max_length=120)
-    city: str = Field(max_length=60)
-    postal_code: str = Field(max_length=16)
-    country: str = Field(max_length=2, description="ISO 3166 two-letter code")
-    phone: str = Field(default="", max_length=32)
-
-
-class PledgeIn(Strict):
-    tier_id: str = Field(max_length=32)
-    quantity: int = Field(default=1, ge=1, le=1000)
-    card_id: str = Field(max_length=32)
-    shipping: Address
-
-
-class PledgeChangeIn(Strict):
-    tier_id: str | None = Field(default=None, max_length=32)
-    quantity: int | None = Field(default=None, ge=1, le=1000)
-
-
-class RetryIn(Strict):
-    card_id: str | None = Field(default=None, max_length=32)
-
-
-class TicketIn(Strict):
-    subject: str = Field(max_length=160)
-    body: str = Field(max_length=10_000)
-
-
-class MessageIn(Strict):
-    body: str = Field(max_length=10_000)
-
-
-class StatusIn(Strict):
-    status: str = Field(max_length=12)
 
 
 @router.get("/campaigns")
 async def list_campaigns(
     session: SessionDep,
-    hearth: HearthDep,
     user: CurrentUser,
+    now: NowDep,
     sort: Literal["ending", "backed", "newest"] = "ending",
-) -> list[dict[str, Any]]:
+) -> list[CampaignOut]:
     """List live campaigns: ending soon, most backed, or newest."""
-    now = hearth.clock.now()
-    views = await campaigns.list_campaigns(session, sort=sort, now=now)
-    return [present.campaign(v, now) for v in views]
+    return CampaignOut.many(await campaigns.list_campaigns(session, sort=sort, now=now), now)
 
 
 @router.get("/stores/{slug}/listings")
-async def store_listings(slug: str, session: SessionDep) -> list[dict[str, Any]]:
+async def store_listings(slug: str, session: SessionDep) -> list[StoreListingOut]:
     """List a store's products on regular sale after their campaign (public)."""
     partner, _ = await partners.store(session, slug=slug)
     rows = await campaigns.listings(session, partner_id=partner.id)
-    return [present.listing(row, name) for row, name in rows]
+    return [StoreListingOut.of(row, name) for row, name in rows]
 
 
 @router.get("/campaigns/{campaign_id}")
 async def get_campaign(
-    campaign_id: str, session: SessionDep, hearth: HearthDep, user: CurrentUser
-) -> dict[str, Any]:
-    """Return a campaign with its tiers and progress."""
+    campaign_id: str, session: SessionDep, user: CurrentUser, now: NowDep
+) -> CampaignDetailOut:
+    """Return a campaign with its tiers and progress, and the caller's pledge in it."""
     view = await campaigns.view(session, user=user, campaign_id=campaign_id)
-    body = present.campaign(view, hearth.clock.now())
     mine = await pledges.pledge_of(session, user=user, campaign_id=campaign_id)
-    body["my_pledge"] = present.pledge(mine) if mine is not None else None
-    return body
+    return CampaignDetailOut.of_mine(view, now, mine)
 
 
 @router.get("/campaigns/{campaign_id}/updates")
 async def campaign_updates(
     campaign_id: str, session: SessionDep, user: CurrentUser
-) -> list[dict[str, Any]]:
+) -> list[CampaignUpdateOut]:
     """Return the partner's updates the caller may read."""
     rows = await campaigns.updates(session, user=user, campaign_id=campaign_id)
-    return [present.update(r) for r in rows]
+    return [CampaignUpdateOut.of(r) for r in rows]
 
 
 @router.post("/cards", status_code=status.HTTP_201_CREATED)
 async def save_card(
-    body: CardIn,
+    body: BackerCardIn,
     session: SessionDep,
     hearth: HearthDep,
     user: CurrentUser,
+    now: NowDep,
     provider: ProviderDep,
     key: IdempotencyKey,
-) -> dict[str, Any]:
+) -> BackerCardOut:
     """Save a card with the payment provider for pledges (nothing is charged)."""
     user_id = user.id
     await session.commit()
     card = await pledges.save_card(
-        hearth.sessions,
-        provider,
-        user_id=user_id,
-        token=body.token,
-        idempotency_key=key,
-        now=hearth.clock.now(),
+        hearth.sessions, provider, user_id=user_id, token=body.token, idempotency_key=key, now=now
     )
-    return present.card(card)
+    return BackerCardOut.of(card)
 
 
 @router.get("/cards")
-async def list_cards(session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
+async def list_cards(session: SessionDep, user: CurrentUser) -> list[BackerCardOut]:
     """Return the caller's saved cards."""
-    return [present.card(c) for c in await pledges.cards(session, user=user)]
+    return [BackerCardOut.of(c) for c in await pledges.cards(session, user=user)]
 
 
 async def pledger(request: Request, session: SessionDep) -> User | str:
@@ -167,9 +130,10 @@ async def place_pledge(
     response: Response,
     session: SessionDep,
     hearth: HearthDep,
+    now: NowDep,
     caller: Annotated[User | str, Depends(pledger)],
     key: IdempotencyKey,
-) -> dict[str, Any]:
+) -> PledgeOut:
     """Pledge to a tier; the same Idempotency-Key returns the first pledge (200).
 
     The answer comes once the pledge is committed. On PostgreSQL, concurrent pledges for
@@ -192,36 +156,34 @@ async def place_pledge(
         shown, new = await batcher.place(user=caller, request=pledge_request)
     else:
         pledge, new = await pledges.place_pledge(
-            session, user=caller, request=pledge_request, now=hearth.clock.now()
+            session, user=caller, request=pledge_request, now=now
         )
-        shown = present.pledge(pledge)
+        shown = PledgeOut.of(pledge)
     if not new:
         response.status_code = status.HTTP_200_OK
     return shown
 
 
 @router.get("/pledges")
-async def my_pledges(session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
+async def my_pledges(session: SessionDep, user: CurrentUser) -> list[BackerPledgeOut]:
     """Return the caller's pledges, newest first."""
     rows = await pledges.my_pledges(session, user=user)
-    return [present.pledge(p, c) for p, c, _t in rows]
+    return [BackerPledgeOut.of_campaign(p, c) for p, c, _t in rows]
 
 
 @router.get("/pledges/{pledge_id}")
-async def get_pledge(pledge_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+async def get_pledge(pledge_id: str, session: SessionDep, user: CurrentUser) -> BackerPledgeOut:
     """Return one of the caller's pledges."""
     pledge = await pledges.own_pledge(session, user=user, pledge_id=pledge_id)
-    return present.pledge(pledge, await session.get(Campaign, pledge.campaign_id))
+    campaign = await session.get(Campaign, pledge.campaign_id)
+    assert campaign is not None  # a pledge's campaign cannot be deleted
+    return BackerPledgeOut.of_campaign(pledge, campaign)
 
 
 @router.patch("/pledges/{pledge_id}")
 async def change_pledge(
-    pledge_id: str,
-    body: PledgeChangeIn,
-    session: SessionDep,
-    hearth: HearthDep,
-    user: CurrentUser,
-) -> dict[str, Any]:
+    pledge_id: str, body: PledgeChangeIn, session: SessionDep, user: CurrentUser, now: NowDep
+) -> PledgeOut:
     """Change tier or quantity while the campaign is live (see the deadline rules)."""
     pledge = await pledges.change_pledge(
         session,
@@ -229,34 +191,30 @@ async def change_pledge(
         pledge_id=pledge_id,
         tier_id=body.tier_id,
         quantity=body.quantity,
-        now=hearth.clock.now(),
+        now=now,
     )
-    return present.pledge(pledge)
+    return PledgeOut.of(pledge)
 
 
 @router.delete("/pledges/{pledge_id}")
 async def cancel_pledge(
-    pledge_id: str,
-    session: SessionDep,
-    hearth: HearthDep,
-    user: CurrentUser,
-) -> dict[str, Any]:
+    pledge_id: str, session: SessionDep, user: CurrentUser, now: NowDep
+) -> PledgeOut:
     """Withdraw a pledge while the campaign is live (see the deadline rules)."""
-    pledge = await pledges.cancel_pledge(
-        session, user=user, pledge_id=pledge_id, now=hearth.clock.now()
-    )
-    return present.pledge(pledge)
+    pledge = await pledges.cancel_pledge(session, user=user, pledge_id=pledge_id, now=now)
+    return PledgeOut.of(pledge)
 
 
 @router.post("/pledges/{pledge_id}/retry")
 async def retry_payment(
     pledge_id: str,
-    body: RetryIn,
+    body: PledgeRetryIn,
     session: SessionDep,
     hearth: HearthDep,
     user: CurrentUser,
+    now: NowDep,
     provider: ProviderDep,
-) -> dict[str, Any]:
+) -> PledgeRetryOut:
     """Pay a pledge whose charge failed, with the backer present (optionally another card)."""
     await session.commit()
     order = await outcome.retry_payment(
@@ -267,82 +225,75 @@ async def retry_payment(
         pledge_id=pledge_id,
         card_id=body.card_id,
         commission_bp=hearth.settings.commission_bp,
-        now=hearth.clock.now(),
+        now=now,
     )
-    return {"order_id": order.id, "status": order.status}
+    return PledgeRetryOut(order_id=order.id, status=order.status)
 
 
 @router.get("/orders")
-async def my_orders(session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
+async def my_orders(session: SessionDep, user: CurrentUser) -> list[FundingOrderOut]:
     """Return the caller's orders with their status and tracking."""
-    return [present.order(line) for line in await orders.backer_orders(session, user=user)]
+    return [FundingOrderOut.of(line) for line in await orders.backer_orders(session, user=user)]
 
 
 @router.get("/orders/{order_id}")
-async def my_order(order_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+async def my_order(order_id: str, session: SessionDep, user: CurrentUser) -> FundingOrderOut:
     """Return one of the caller's orders."""
-    return present.order(await orders.backer_order(session, user=user, order_id=order_id))
+    return FundingOrderOut.of(await orders.backer_order(session, user=user, order_id=order_id))
 
 
 @router.post("/orders/{order_id}/tickets", status_code=status.HTTP_201_CREATED)
 async def open_ticket(
-    order_id: str,
-    body: TicketIn,
-    session: SessionDep,
-    hearth: HearthDep,
-    user: CurrentUser,
-) -> dict[str, Any]:
+    order_id: str, body: FundingTicketIn, session: SessionDep, user: CurrentUser, now: NowDep
+) -> FundingTicketOut:
     """Open a customer-service ticket on one of the caller's orders (the partner answers)."""
-    ticket = await tickets.open_ticket(
-        session,
-        user=user,
-        order_id=order_id,
-        subject=body.subject,
-        body=body.body,
-        now=hearth.clock.now(),
-    )
-    return present.ticket(ticket)
+    ticket = await tickets.open_ticket(session, user=user, order_id=order_id, ticket=body, now=now)
+    return FundingTicketOut.of(ticket)
 
 
 @router.get("/tickets")
-async def my_tickets(session: SessionDep, user: CurrentUser) -> list[dict[str, Any]]:
+async def my_tickets(session: SessionDep, user: CurrentUser) -> list[FundingTicketOut]:
     """Return the caller's tickets (a partner's members: their partner's)."""
     if user.partner_id is not None:
         rows = await tickets.partner_tickets(session, partner_id=user.partner_id)
     else:
         rows = await tickets.backer_tickets(session, user=user)
-    return [present.ticket(t) for t in rows]
+    return [FundingTicketOut.of(t) for t in rows]
 
 
 @router.get("/tickets/{ticket_id}")
-async def get_ticket(ticket_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+async def get_ticket(
+    ticket_id: str, session: SessionDep, user: CurrentUser
+) -> FundingTicketThreadOut:
     """Return a ticket with its thread."""
     ticket, messages = await tickets.get_ticket(session, user=user, ticket_id=ticket_id)
-    return present.ticket(ticket, messages)
+    return FundingTicketThreadOut.of_thread(ticket, messages)
 
 
 @router.post("/tickets/{ticket_id}/messages", status_code=status.HTTP_201_CREATED)
 async def reply(
     ticket_id: str,
-    body: MessageIn,
+    body: FundingTicketMessageIn,
     session: SessionDep,
-    hearth: HearthDep,
     user: CurrentUser,
-) -> dict[str, Any]:
+    now: NowDep,
+) -> FundingTicketThreadOut:
     """Add a message to a ticket's thread."""
-    await tickets.reply(
-        session, user=user, ticket_id=ticket_id, body=body.body, now=hearth.clock.now()
-    )
+    await tickets.reply(session, user=user, ticket_id=ticket_id, message=body, now=now)
     ticket, messages = await tickets.get_ticket(session, user=user, ticket_id=ticket_id)
-    return present.ticket(ticket, messages)
+    return FundingTicketThreadOut.of_thread(ticket, messages)
 
 
 @router.post("/tickets/{ticket_id}/status")
 async def ticket_status(
-    ticket_id: str, body: StatusIn, session: SessionDep, hearth: HearthDep, user: CurrentUser
-) -> dict[str, Any]:
+    ticket_id: str,
+    body: FundingTicketStatusIn,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+) -> FundingTicketOut:
     """Close or reopen a ticket."""
     ticket = await tickets.set_status(
-        session, user=user, ticket_id=ticket_id, status=body.status, now=hearth.clock.now()
+        session, user=user, ticket_id=ticket_id, target=body.status, now=now
     )
-    return present.ticket(ticket)
+    return FundingTicketOut.of(ticket)
