@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from hearth import db
@@ -19,6 +19,7 @@ from hearth.accounts.roles import Role
 from hearth.funding import campaigns, pledges
 from hearth.funding.models import CampaignTier
 from hearth.funding.schemas import CampaignTierIn, NewCampaignIn
+from hearth.kit.clock import utcnow
 from hearth.mall.models import Product
 from hearth.outbox import discard, unit_of_work
 from hearth.payments.sandbox import SandboxProvider
@@ -53,7 +54,7 @@ async def seed_sale(
     """Create a live campaign whose first tier offers ``limit`` units, and ``fans`` backers."""
     engine = db.create_engine(url)
     sessions = db.session_factory(engine)
-    now = datetime.now(UTC)
+    now = utcnow()
     try:
         # Seeded before any server runs: there is nobody to tell of the campaign's moves.
         async with unit_of_work(sessions, discard) as session:
