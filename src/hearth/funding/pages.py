@@ -44,7 +44,11 @@ from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-SORTS = {"ending": "Ending soon", "backed": "Most backed", "newest": "Newest"}
+SORTS: dict[campaigns.Sort, str] = {
+    "ending": "Ending soon",
+    "backed": "Most backed",
+    "newest": "Newest",
+}
 
 
 def back(url: str) -> Response:
@@ -56,15 +60,15 @@ def back(url: str) -> Response:
 async def store(
     request: Request, session: SessionDep, user: CurrentUser, now: NowDep, sort: str = "ending"
 ) -> Response:
-    sort = sort if sort in SORTS else "ending"
-    views = await campaigns.list_campaigns(session, sort=sort, now=now)  # type: ignore[arg-type]
+    chosen: campaigns.Sort = next((known for known in SORTS if known == sort), "ending")
+    views = await campaigns.list_campaigns(session, sort=chosen, now=now)
     return render(
         request,
         "funding/store.html",
         user=user,
         active="store",
         views=CampaignOut.many(views, now),
-        sort=sort,
+        sort=chosen,
         sorts=SORTS,
     )
 
