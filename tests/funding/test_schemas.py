@@ -14,7 +14,7 @@ from hearth.funding.schemas import CampaignTierIn, NewCampaignIn, PledgeShipping
 from hearth.runtime import Hearth
 from hearth.web.app import create_app
 from tests.conftest import make_settings
-from tests.funding.test_api import campaign_body, send
+from tests.funding.test_api import campaign_body, card_of, live_campaign, pledge_body, send
 from tests.funding.world import ADDRESS
 
 TIER = {"title": "Early bird", "price": "199.00", "retail_price": "299.00"}
@@ -131,3 +131,33 @@ async def test_every_funding_operation_documents_a_typed_answer(tmp_path: Path) 
     names = document["components"]["schemas"]
     mine = [n for n in names if n.startswith(("Campaign", "Pledge", "Funding", "Backer"))]
     assert mine and not [n for n in names if n.startswith("hearth__") and "funding" in n]
+
+
+async def test_answers_keep_their_fields_and_write_times_with_their_offset(
+    mall: dict[str, Any],
+) -> None:
+    mia = mall["clients"]["mia"]
+    campaign = await live_campaign(mall)
+    assert set(campaign) == {
+        *("id", "product_id", "partner", "title", "summary", "description", "images"),
+        *("state", "goal", "raised", "backers", "percent", "starts_at", "ends_at"),
+        *("time_left", "delivery_date", "tiers"),
+    }
+    assert set(campaign["tiers"][0]) == {
+        *("id", "title", "description", "price", "retail_price", "limit", "remaining"),
+        *("per_backer", "closes_at", "early_bird", "open", "backers"),
+    }
+    assert campaign["goal"] == {"amount": 50000, "currency": "CNY", "display": "¥500.00"}
+    assert campaign["starts_at"] == "2026-11-01T08:00:00+00:00"
+    assert campaign["delivery_date"] == "2027-01-10"
+    url = f"/api/v1/campaigns/{campaign['id']}/pledges"
+    body = pledge_body(campaign["tiers"][1]["id"], await card_of(mia))
+    placed = (await send(mia, "POST", url, body, key="k")).json()
+    pledge_fields = {
+        *("id", "campaign_id", "tier_id", "quantity", "amount", "state", "card_id"),
+        *("shipping", "failure", "retry_until", "created_at"),
+    }
+    assert set(placed) == pledge_fields
+    assert set((await mia.get("/api/v1/pledges")).json()[0]) == pledge_fields | {"campaign_title"}
+    shown = (await mia.get(f"/api/v1/campaigns/{campaign['id']}")).json()
+    assert set(shown) == set(campaign) | {"my_pledge"} and shown["my_pledge"] == placed

@@ -23,9 +23,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     StringConstraints,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -80,6 +82,12 @@ Amount = Annotated[
 ]
 PositiveAmount = Annotated[Amount, AfterValidator(_positive)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Times go out as this API has always written them: ISO 8601 with "+00:00".
+Instant = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 OneLine = BeforeValidator(_one_line)
 BlankIsNone = BeforeValidator(_blank_is_none)  # an empty form field or query says "none"
 
@@ -372,7 +380,7 @@ class CampaignTierOut(BaseModel):
     limit: int | None
     remaining: int | None
     per_backer: int
-    closes_at: datetime | None
+    closes_at: Instant | None
     early_bird: bool
     open: bool
     backers: int
@@ -410,8 +418,8 @@ class CampaignOut(BaseModel):
     raised: FundingMoneyOut
     backers: int
     percent: int = Field(description="of the goal, rounded down; may go far past 100")
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Instant
+    ends_at: Instant
     time_left: str
     delivery_date: date
     tiers: list[CampaignTierOut]
@@ -453,7 +461,7 @@ class CampaignUpdateOut(BaseModel):
     title: str
     body: str
     backers_only: bool
-    created_at: datetime
+    created_at: Instant
 
     @classmethod
     def of(cls, row: CampaignUpdate) -> Self:
@@ -467,7 +475,7 @@ class CampaignStepOut(BaseModel):
     to_state: str = Field(alias="to")
     actor_id: str | None = Field(description="null when the clock moved it")
     reason: str
-    at: datetime
+    at: Instant
 
     @classmethod
     def of(cls, row: CampaignStep) -> Self:
@@ -504,8 +512,8 @@ class PledgeOut(BaseModel):
     card_id: str
     shipping: dict[str, str]
     failure: str
-    retry_until: datetime | None = Field(description="a failed charge may be fixed until then")
-    created_at: datetime
+    retry_until: Instant | None = Field(description="a failed charge may be fixed until then")
+    created_at: Instant
 
     @classmethod
     def of(cls, row: Pledge) -> Self:
@@ -567,7 +575,7 @@ class FundingOrderOut(BaseModel):
     carrier: str
     tracking_number: str
     shipping: dict[str, str]
-    created_at: datetime
+    created_at: Instant
 
     @classmethod
     def of(cls, line: OrderLine) -> Self:
@@ -607,8 +615,8 @@ class FundingTicketOut(BaseModel):
     order_id: str
     subject: str
     status: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
     @classmethod
     def of(cls, row: Ticket) -> Self:
@@ -632,7 +640,7 @@ class FundingTicketMessageOut(BaseModel):
     id: str
     from_partner: bool
     body: str
-    at: datetime
+    at: Instant
 
 
 class FundingTicketThreadOut(FundingTicketOut):
