@@ -27,6 +27,7 @@ from hearth import db, metrics
 from hearth.bus import EventBus
 from hearth.config import Settings
 from hearth.errors import ConfigError
+from hearth.funding.flash import PledgeBatcher
 from hearth.funding.worker import CampaignDeadlines
 from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
@@ -79,7 +80,14 @@ class Hearth:
     cloud: DeviceCloud | None = None
     scenes: SceneRunner | None = None
     deadlines: CampaignDeadlines | None = None
+    pledges: PledgeBatcher = field(init=False)
     started: list[Component] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Pledges are batched in any process that takes them, with or without a broker.
+        self.pledges = PledgeBatcher(
+            sessions=self.sessions, clock=self.socket, publish=self.publish
+        )
 
     @property
     def clock(self) -> Clock:
@@ -204,6 +212,7 @@ class Hearth:
                     metrics.ERRORS.labels(area="runtime").inc()
                     log.exception("component_stop_failed", component=type(component).__name__)
         finally:
+            await self.pledges.stop()
             self.broker = self.mqtt = self.cloud = self.scenes = self.deadlines = None
             metrics.BROKER_UP.set(0)
             await self.engine.dispose()

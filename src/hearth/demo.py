@@ -63,6 +63,8 @@ async def seed(settings: Settings) -> None:
             reviewer="reviewer",
             applicant="applicant",
         )
-        await seed_funding(db.session_factory(engine), settings, partner="partner", fan="fan")
+        await seed_funding(
+            db.session_factory(engine), settings, partner="partner", fan="fan", now=utcnow()
+        )
     finally:
         await engine.dispose()

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from hearth import db
@@ -17,9 +17,11 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.funding import campaigns, pledges
-from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import CampaignTier
+from hearth.funding.schemas import CampaignTierIn, NewCampaignIn
+from hearth.kit.clock import utcnow
 from hearth.mall.models import Product
+from hearth.outbox import discard, unit_of_work
 from hearth.payments.sandbox import SandboxProvider
 from tests.servers import free_port, wait_for_port
 
@@ -52,9 +54,10 @@ async def seed_sale(
     """Create a live campaign whose first tier offers ``limit`` units, and ``fans`` backers."""
     engine = db.create_engine(url)
     sessions = db.session_factory(engine)
-    now = datetime.now(UTC)
+    now = utcnow()
     try:
-        async with db.transaction(sessions) as session:
+        # Seeded before any server runs: there is nobody to tell of the campaign's moves.
+        async with unit_of_work(sessions, discard) as session:
             leo = await accounts.create_user(
                 session,
                 username="leo",
@@ -77,26 +80,25 @@ async def seed_sale(
             )
             session.add(product)
             await session.flush()
-            draft = CampaignDraft(
+            draft = NewCampaignIn(
+                product_id=product.id,
                 title="Lumi Band flash sale",
                 goal=goal,
                 starts_at=now - timedelta(minutes=1),
                 ends_at=now + timedelta(hours=2),
                 delivery_date=now + timedelta(days=60),
                 tiers=[
-                    {
-                        "title": "Fan day",
-                        "price": "99.00",
-                        "retail_price": "199.00",
-                        "limit": limit,
-                        "per_backer": per_backer,
-                    },
-                    {"title": "Standard", "price": "149.00", "retail_price": "199.00"},
+                    CampaignTierIn(
+                        title="Fan day",
+                        price="99.00",
+                        retail_price="199.00",
+                        limit=limit,
+                        per_backer=per_backer,
+                    ),
+                    CampaignTierIn(title="Standard", price="149.00", retail_price="199.00"),
                 ],
             )
-            made = await campaigns.create_campaign(
-                session, user=leo, product_id=product.id, draft=draft, now=now
-            )
+            made = await campaigns.create_campaign(session, user=leo, draft=draft, now=now)
             await campaigns.publish(session, user=leo, campaign_id=made.id, now=now)
             tier = (await campaigns.view(session, user=leo, campaign_id=made.id)).tiers[0]
             users = [first]
@@ -118,7 +120,12 @@ async def seed_sale(
         backers = []
         for user, token in zip(users, tokens, strict=True):
             card = await pledges.save_card(
-                sessions, provider, user_id=user.id, token="4242424242424242", idempotency_key="c"
+                sessions,
+                provider,
+                user_id=user.id,
+                token="4242424242424242",
+                idempotency_key="c",
+                now=now,
             )
             backers.append(Backer(token, card.id))
         return Sale(made.id, tier.id, backers)

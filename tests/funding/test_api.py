@@ -85,8 +85,9 @@ async def tick(hearth: Hearth, now: datetime) -> outcome.Settled:
     """Move the clock to ``now`` and run the deadline work a worker would run."""
     hearth.clock = FrozenClock(now)
     provider = build_provider(hearth.settings, hearth.sessions)
-    done, _ = await outcome.settle(hearth.sessions, provider, now=now, commission_bp=500)
-    return done
+    return await outcome.settle(
+        hearth.sessions, provider, hearth.publish, now=now, commission_bp=500
+    )
 
 
 def campaign_body(product_id: str, **overrides: Any) -> dict[str, Any]:
@@ -218,11 +219,25 @@ async def test_bad_campaign_input_names_each_field_and_changes_nothing(
     mall: dict[str, Any],
 ) -> None:
     leo = mall["clients"]["leo"]
-    body = campaign_body(
-        mall["products"]["leo"],
-        goal="12.345",
-        tiers=[{"title": "", "price": "10.00", "retail_price": "5.00", "limit": 0}],
+    # The request's model names every field out of bounds; only the service knows the
+    # product's currency, so a goal with more decimals than yuan have is named once the
+    # rest is well formed.
+    bad_tier = [{"title": "", "price": "10.00", "retail_price": "5.00", "limit": 0}]
+    refused = await send(
+        leo,
+        "POST",
+        "/api/v1/partner/campaigns",
+        campaign_body(mall["products"]["leo"], tiers=bad_tier),
     )
+    assert refused.status_code == 422
+    assert {"error", "detail", "errors"} <= set(refused.json())
+    assert refused.json()["error"] == "invalid_input"
+    assert {p["field"] for p in refused.json()["errors"]} == {
+        "tiers.0.title",
+        "tiers.0.retail_price",
+        "tiers.0.limit",
+    }
+    body = campaign_body(mall["products"]["leo"], goal="12.345")
     refused = await send(leo, "POST", "/api/v1/partner/campaigns", body)
     assert refused.status_code == 422
     fields = {p["field"] for p in refused.json()["errors"]}

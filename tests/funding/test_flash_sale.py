@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from hearth import db
 from hearth.funding import outcome
 from hearth.funding.models import Campaign, Order, Pledge
+from hearth.outbox import discard
 from hearth.payments.models import SandboxPayment
 from hearth.payments.sandbox import SandboxProvider
 from tests.funding.cluster import ADDRESS, Backer, Sale, seed_sale, start_workers, tier_row
@@ -119,10 +120,13 @@ async def test_a_retried_pledge_is_one_pledge_and_is_charged_once(
         later = campaign.ends_at + timedelta(minutes=1)
         provider = SandboxProvider(sessions)
         results = await asyncio.gather(
-            *(outcome.settle(sessions, provider, now=later, commission_bp=500) for _ in range(3))
+            *(
+                outcome.settle(sessions, provider, discard, now=later, commission_bp=500)
+                for _ in range(3)
+            )
         )
-        assert sum(len(r.funded) for r, _ in results) == 1
-        assert sum(r.charged for r, _ in results) == 1
+        assert sum(len(r.funded) for r in results) == 1
+        assert sum(r.charged for r in results) == 1
         async with sessions() as session:
             assert await session.scalar(select(func.count()).select_from(SandboxPayment)) == 1
             assert await session.scalar(select(func.count()).select_from(Order)) == 1

@@ -71,7 +71,7 @@ async def _scenario(
                 user, card = fans[who]
                 now = T0 + timedelta(minutes=number)
                 try:
-                    async with db.transaction(world.sessions) as session:
+                    async with world.unit() as session:
                         mine = await pledges.pledge_of(session, user=user, campaign_id=campaign.id)
                         live = mine is not None and mine.holder is not None
                         if action == "place":
@@ -95,7 +95,9 @@ async def _scenario(
                 except HearthError:
                     pass  # refused moves change nothing; the invariants below say so
                 await _check_tiers(world.sessions, campaign.id)
-            await outcome.settle(world.sessions, world.provider, now=END, commission_bp=500)
+            await outcome.settle(
+                world.sessions, world.provider, world.publish, now=END, commission_bp=500
+            )
             async with world.sessions() as session:
                 paid = list(await session.scalars(select(Order)))
             for index, amount in enumerate(refunds):
@@ -105,6 +107,7 @@ async def _scenario(
                     await orders.refund(
                         world.sessions,
                         world.provider,
+                        world.publish,
                         user=world.partner,
                         order_id=paid[index % len(paid)].id,
                         amount=f"{amount / 100:.2f}",

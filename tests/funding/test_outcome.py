@@ -30,13 +30,13 @@ async def world(database_url: str) -> AsyncIterator[World]:
 
 
 async def settle(world: World, now: object) -> outcome.Settled:
-    result, _ = await outcome.settle(
+    return await outcome.settle(
         world.sessions,
         world.provider,
-        now=now,
-        commission_bp=500,  # type: ignore[arg-type]
+        world.publish,
+        now=now,  # type: ignore[arg-type]
+        commission_bp=500,
     )
-    return result
 
 
 async def test_a_funded_campaign_runs_from_draft_to_fulfilled(world: World) -> None:
@@ -45,7 +45,7 @@ async def test_a_funded_campaign_runs_from_draft_to_fulfilled(world: World) -> N
     early, standard = view.tiers
     mia, mia_card = await world.fan("mia")
     ben, ben_card = await world.fan("ben")
-    async with db.transaction(world.sessions) as session:
+    async with world.unit() as session:
         await pledges.place_pledge(
             session, user=mia, request=request(campaign, early.id, mia_card, "k1"), now=T0
         )
@@ -66,7 +66,7 @@ async def test_a_funded_campaign_runs_from_draft_to_fulfilled(world: World) -> N
     csv_text = "order_id,carrier,tracking_number\n" + "".join(
         f"{o.id},SF Express,SF{index:010d}\n" for index, o in enumerate(paid)
     )
-    async with db.transaction(world.sessions) as session:
+    async with world.unit() as session:
         assert (
             await orders.import_tracking(session, user=world.partner, text=csv_text, now=END) == 2
         )
@@ -87,7 +87,7 @@ async def test_a_campaign_below_goal_fails_and_releases_every_pledge(world: Worl
     campaign = await world.campaign(goal="5000.00")
     tier = (await _view(world, campaign.id)).tiers[1]
     fans = [await world.fan(name) for name in ("mia", "ben", "kai")]
-    async with db.transaction(world.sessions) as session:
+    async with world.unit() as session:
         for index, (fan, card) in enumerate(fans):
             await pledges.place_pledge(
                 session, user=fan, request=request(campaign, tier.id, card, f"k{index}"), now=T0
@@ -109,7 +109,7 @@ async def test_a_declined_charge_gets_a_retry_window_then_is_dropped(world: Worl
     campaign = await world.campaign(goal="100.00")
     tier = (await _view(world, campaign.id)).tiers[1]
     mia, card = await world.fan("mia", card=DECLINES)
-    async with db.transaction(world.sessions) as session:
+    async with world.unit() as session:
         pledge, _ = await pledges.place_pledge(
             session, user=mia, request=request(campaign, tier.id, card, "k"), now=T0
         )
@@ -134,7 +134,7 @@ async def test_a_backer_fixes_a_failed_payment_with_another_card(world: World) -
     campaign = await world.campaign(goal="100.00")
     tier = (await _view(world, campaign.id)).tiers[1]
     mia, bad = await world.fan("mia", card=DECLINES)
-    async with db.transaction(world.sessions) as session:
+    async with world.unit() as session:
         pledge, _ = await pledges.place_pledge(
             session, user=mia, request=request(campaign, tier.id, bad, "k"), now=T0
         )
@@ -145,10 +145,12 @@ async def test_a_backer_fixes_a_failed_payment_with_another_card(world: World) -
         user_id=mia.id,
         token="5555555555554444",
         idempotency_key="2",
+        now=END,
     )
-    order, _ = await outcome.retry_payment(
+    order = await outcome.retry_payment(
         world.sessions,
         world.provider,
+        world.publish,
         user=mia,
         pledge_id=pledge.id,
         card_id=good.id,
@@ -163,7 +165,7 @@ async def test_several_workers_decide_and_charge_exactly_once(world: World) -> N
     campaign = await world.campaign(goal="100.00")
     tier = (await _view(world, campaign.id)).tiers[1]
     fans = [await world.fan(f"fan{index}") for index in range(6)]
-    async with db.transaction(world.sessions) as session:
+    async with world.unit() as session:
         for fan, card in fans:
             await pledges.place_pledge(
                 session, user=fan, request=request(campaign, tier.id, card, "k"), now=T0

@@ -101,3 +101,48 @@ async def test_partner_pages_show_campaigns_orders_and_refuse_bad_tracking(
         await mall["clients"]["ivy"].get(f"/partner/campaigns/{campaign['id']}")
     ).status_code == 404
     assert "Lumi Lamp" in (await mall["clients"]["ada"].get("/platform/campaigns")).text
+
+
+async def test_a_partner_drafts_a_campaign_through_the_form_and_a_refused_one_comes_back(
+    mall: dict[str, Any],
+) -> None:
+    leo = mall["clients"]["leo"]
+    form = {
+        "csrftoken": await csrf_token(leo),
+        "product_id": mall["products"]["leo"],
+        "title": "Lumi Desk Lamp",
+        "goal": "500.00",
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-11-20",
+        "delivery_on": "2027-01-15",
+        "tier_title": ["Early bird", "", ""],
+        "tier_price": ["199.00", "", ""],
+        "tier_retail": ["149.00", "", ""],
+        "tier_limit": ["20", "", ""],
+    }
+    refused = await leo.post("/partner/campaigns", data=form)
+    assert refused.status_code == 422
+    assert "at least the crowdfunding price" in refused.text
+    assert 'value="Lumi Desk Lamp"' in refused.text  # the form comes back as it was written
+    assert (await leo.get("/api/v1/partner/campaigns")).json() == []
+
+    made = await leo.post("/partner/campaigns", data={**form, "tier_retail": ["", "", ""]})
+    assert made.status_code == 303
+    campaign_id = made.headers["location"].rsplit("/", 1)[1]
+    [shown] = (await leo.get("/api/v1/partner/campaigns")).json()
+    assert shown["id"] == campaign_id and shown["ends_at"].startswith("2026-11-20T23:59")
+    [tier] = shown["tiers"]
+    assert (tier["price"]["amount"], tier["retail_price"]["amount"], tier["limit"]) == (
+        19900,
+        19900,
+        20,
+    )
+
+    action = f"/partner/campaigns/{campaign_id}"
+    no_reason = await leo.post(f"{action}/cancel", data={"csrftoken": form["csrftoken"]})
+    assert no_reason.status_code == 422 and "reason" in no_reason.text
+    cancelled = await leo.post(
+        f"{action}/cancel", data={"csrftoken": form["csrftoken"], "reason": "Tooling slipped"}
+    )
+    assert cancelled.status_code == 303
+    assert (await leo.get("/api/v1/partner/campaigns")).json()[0]["state"] == "cancelled"

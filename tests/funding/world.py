@@ -3,7 +3,8 @@ saved sandbox cards, and campaigns drafted and published through the services.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,9 +15,10 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.funding import campaigns, pledges
-from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import BackerCard, Campaign
+from hearth.funding.schemas import NewCampaignIn
 from hearth.mall.models import Product
+from hearth.outbox import unit_of_work
 from hearth.payments.sandbox import SandboxProvider
 from tests.helpers import PASSWORD
 
@@ -38,6 +40,15 @@ class World:
     provider: SandboxProvider
     partner: User
     product_id: str
+    published: list[object] = field(default_factory=list)
+
+    async def publish(self, *events: object) -> None:
+        """Keep what the world's units of work publish, for tests to look at."""
+        self.published.extend(events)
+
+    def unit(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """Open a transaction that publishes its events here once committed."""
+        return unit_of_work(self.sessions, self.publish)
 
     async def user(self, username: str, role: Role = Role.FAN, company: str | None = None) -> User:
         async with db.transaction(self.sessions) as session:
@@ -48,7 +59,12 @@ class World:
     async def fan(self, username: str, card: str = VISA) -> tuple[User, BackerCard]:
         user = await self.user(username)
         saved = await pledges.save_card(
-            self.sessions, self.provider, user_id=user.id, token=card, idempotency_key="first"
+            self.sessions,
+            self.provider,
+            user_id=user.id,
+            token=card,
+            idempotency_key="first",
+            now=T0,
         )
         return user, saved
 
@@ -60,23 +76,29 @@ class World:
         days: int = 10,
         publish: bool = True,
     ) -> Campaign:
-        draft = CampaignDraft(
-            title="Lumi Air 2",
-            summary="A quiet purifier",
-            goal=goal,
-            starts_at=T0,
-            ends_at=T0 + timedelta(days=days),
-            delivery_date=T0 + timedelta(days=days + 60),
-            tiers=tiers
-            or [
-                {"title": "Early bird", "price": "199.00", "retail_price": "299.00", "limit": 3},
-                {"title": "Standard", "price": "249.00", "retail_price": "299.00"},
-            ],
-        )
-        async with db.transaction(self.sessions) as session:
-            made = await campaigns.create_campaign(
-                session, user=self.partner, product_id=self.product_id, draft=draft, now=T0
+        draft = NewCampaignIn.model_validate(
+            dict(
+                product_id=self.product_id,
+                title="Lumi Air 2",
+                summary="A quiet purifier",
+                goal=goal,
+                starts_at=T0,
+                ends_at=T0 + timedelta(days=days),
+                delivery_date=T0 + timedelta(days=days + 60),
+                tiers=tiers
+                or [
+                    {
+                        "title": "Early bird",
+                        "price": "199.00",
+                        "retail_price": "299.00",
+                        "limit": 3,
+                    },
+                    {"title": "Standard", "price": "249.00", "retail_price": "299.00"},
+                ],
             )
+        )
+        async with self.unit() as session:
+            made = await campaigns.create_campaign(session, user=self.partner, draft=draft, now=T0)
             if publish:
                 await campaigns.publish(session, user=self.partner, campaign_id=made.id, now=T0)
         return made

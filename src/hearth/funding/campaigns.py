@@ -37,29 +37,21 @@ from hearth.funding.rules import (
     Progress,
     TierDraft,
     problems_of_schedule,
-    problems_of_tiers,
+)
+from hearth.funding.schemas import (
+    CampaignCancelIn,
+    CampaignGraduateIn,
+    CampaignIn,
+    CampaignUpdateIn,
+    NewCampaignIn,
 )
 from hearth.kit.money import Money
 from hearth.mall.models import Partner, Product
 from hearth.mall.review import ProductState
 from hearth.notifications import service as notifications
+from hearth.outbox import record
 
 Sort = Literal["ending", "backed", "newest"]
-
-
-@dataclass(frozen=True)
-class CampaignDraft:
-    """What a partner writes; money as decimal strings in the product's currency."""
-
-    title: str | None = None
-    summary: str | None = None
-    description: str | None = None
-    images: list[str] | None = None
-    goal: str | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    delivery_date: datetime | None = None
-    tiers: list[dict[str, object]] | None = None
 
 
 @dataclass
@@ -97,73 +89,47 @@ def _may_see(user: User | None, campaign: Campaign) -> bool:
     return user.partner_id == campaign.partner_id or can(user.role, Capability.REVIEW)
 
 
-def _tier_drafts(raw: Sequence[dict[str, object]], currency: str) -> list[TierDraft]:
-    drafts: list[TierDraft] = []
-    problems: list[dict[str, str]] = []
-    for index, item in enumerate(raw):
-        try:
-            price = Money.parse(str(item.get("price", "")), currency).amount
-            retail = Money.parse(str(item.get("retail_price") or item.get("price", "")), currency)
-            limit = item.get("limit")
-            closes_at = item.get("closes_at")
-            drafts.append(
-                TierDraft(
-                    title=str(item.get("title", "")),
-                    description=str(item.get("description", "")),
-                    price=price,
-                    retail_price=retail.amount,
-                    limit=None if limit in (None, "") else int(str(limit)),
-                    per_backer=int(str(item.get("per_backer", 5))),
-                    closes_at=closes_at if isinstance(closes_at, datetime) else None,
-                )
-            )
-        except (InvalidInput, ValueError) as err:
-            message = err.message if isinstance(err, InvalidInput) else "not a whole number"
-            problems.append({"field": f"tiers[{index}]", "message": message})
-    problems += problems_of_tiers(drafts) if not problems else []
-    if problems:
-        raise InvalidInput.fields(problems)
-    return drafts
+def _minor_units(amount: str, currency: str, field: str, problems: list[dict[str, str]]) -> int:
+    """Read an amount exactly in the campaign's currency (only here are its decimals known)."""
+    try:
+        return Money.parse(amount, currency).amount
+    except InvalidInput as err:
+        problems.append({"field": field, "message": err.message})
+        return 0
 
 
-def _apply(campaign: Campaign, draft: CampaignDraft) -> list[TierDraft] | None:
+def _apply(campaign: Campaign, draft: CampaignIn) -> list[TierDraft] | None:
+    """Copy what the draft sets onto the campaign and return its tiers in minor units; the
+    model has checked every bound but the decimals of the currency."""
     problems: list[dict[str, str]] = []
-    if draft.title is not None:
-        if not 1 <= len(draft.title.strip()) <= 120:
-            problems.append({"field": "title", "message": "1-120 characters"})
-        campaign.title = draft.title.strip()
-    if draft.summary is not None:
-        if len(draft.summary) > 280:
-            problems.append({"field": "summary", "message": "at most 280 characters"})
-        campaign.summary = draft.summary
-    if draft.description is not None:
-        if len(draft.description) > 20_000:
-            problems.append({"field": "description", "message": "at most 20,000 characters"})
-        campaign.description = draft.description
-    if draft.images is not None:
-        bad = [u for u in draft.images if not (u.startswith(("/", "https://")) and len(u) < 500)]
-        if bad or len(draft.images) > 12:
-            problems.append({"field": "images", "message": "up to 12 https:// or / addresses"})
-        campaign.images = list(draft.images)
-    if draft.goal is not None:
-        try:
-            goal = Money.parse(draft.goal, campaign.currency).amount
-        except InvalidInput as err:
-            problems.append({"field": "goal", "message": err.message})
-        else:
-            if goal <= 0:
-                problems.append({"field": "goal", "message": "more than zero"})
-            campaign.goal = goal
-    for name in ("starts_at", "ends_at", "delivery_date"):
+    for name in ("title", "summary", "description", "starts_at", "ends_at", "delivery_date"):
         value = getattr(draft, name)
         if value is not None:
-            if value.tzinfo is None:
-                problems.append({"field": name, "message": "a time with its time zone"})
-            else:
-                setattr(campaign, name, value)
+            setattr(campaign, name, value)
+    if draft.images is not None:
+        campaign.images = list(draft.images)
+    currency = campaign.currency
+    if draft.goal is not None:
+        campaign.goal = _minor_units(draft.goal, currency, "goal", problems)
+    tiers = None
+    if draft.tiers is not None:
+        tiers = [
+            TierDraft(
+                title=tier.title,
+                description=tier.description,
+                price=_minor_units(tier.price, currency, f"tiers.{n}.price", problems),
+                retail_price=_minor_units(
+                    tier.retail_price, currency, f"tiers.{n}.retail_price", problems
+                ),
+                limit=tier.limit,
+                per_backer=tier.per_backer,
+                closes_at=tier.closes_at,
+            )
+            for n, tier in enumerate(draft.tiers)
+        ]
     if problems:
         raise InvalidInput.fields(problems)
-    return None if draft.tiers is None else _tier_drafts(draft.tiers, campaign.currency)
+    return tiers
 
 
 def _set_tiers(session: AsyncSession, campaign: Campaign, tiers: list[TierDraft]) -> None:
@@ -172,7 +138,7 @@ def _set_tiers(session: AsyncSession, campaign: Campaign, tiers: list[TierDraft]
             CampaignTier(
                 campaign_id=campaign.id,
                 position=position,
-                title=tier.title.strip(),
+                title=tier.title,
                 description=tier.description,
                 price=tier.price,
                 retail_price=tier.retail_price,
@@ -187,19 +153,15 @@ def _set_tiers(session: AsyncSession, campaign: Campaign, tiers: list[TierDraft]
 
 
 async def create_campaign(
-    session: AsyncSession, *, user: User, product_id: str, draft: CampaignDraft, now: datetime
+    session: AsyncSession, *, user: User, draft: NewCampaignIn, now: datetime
 ) -> Campaign:
     """Draft a campaign for one of the partner's approved products."""
     partner_id = partner_of(user)
-    product = await session.get(Product, product_id)
+    product = await session.get(Product, draft.product_id)
     if product is None or product.partner_id != partner_id:
         raise NotFound("no such product")
     if product.state != ProductState.APPROVED:
         raise Conflict("only an approved product can be crowdfunded")
-    needed = [n for n in ("title", "goal", "starts_at", "ends_at", "delivery_date", "tiers")]
-    missing = [n for n in needed if getattr(draft, n) is None]
-    if missing:
-        raise InvalidInput.fields([{"field": n, "message": "required"} for n in missing])
     campaign = Campaign(
         product_id=product.id,
         partner_id=partner_id,
@@ -221,7 +183,7 @@ async def create_campaign(
 
 
 async def update_campaign(
-    session: AsyncSession, *, user: User, campaign_id: str, draft: CampaignDraft, now: datetime
+    session: AsyncSession, *, user: User, campaign_id: str, draft: CampaignIn, now: datetime
 ) -> Campaign:
     """Change a draft campaign (published ones keep their terms for their backers)."""
     campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
@@ -280,7 +242,7 @@ async def move(
             at=now,
         )
     )
-    events.emit(session, events.CampaignMoved(campaign.id, current.value, target.value))
+    record(session, events.CampaignMoved(campaign.id, current.value, target.value))
     return True
 
 
@@ -320,15 +282,19 @@ async def start_due(session: AsyncSession, *, now: datetime, campaign_id: str | 
 
 
 async def cancel(
-    session: AsyncSession, *, user: User, campaign_id: str, reason: str, now: datetime
+    session: AsyncSession,
+    *,
+    user: User,
+    campaign_id: str,
+    cancellation: CampaignCancelIn,
+    now: datetime,
 ) -> Campaign:
     """Cancel a campaign before its outcome; every pledge is released and its backer told."""
     campaign = await session.get(Campaign, campaign_id)
     reviewer = can(user.role, Capability.REVIEW)
     if campaign is None or not (reviewer or campaign.partner_id == user.partner_id):
         raise NotFound("no such campaign")
-    if not reason.strip():
-        raise InvalidInput.fields([{"field": "reason", "message": "say why, for the backers"}])
+    reason = cancellation.reason
     if not await move(
         session, campaign, CampaignState.CANCELLED, actor_id=user.id, now=now, reason=reason
     ):
@@ -447,23 +413,19 @@ async def post_update(
     *,
     user: User,
     campaign_id: str,
-    title: str,
-    body: str,
-    backers_only: bool,
+    update: CampaignUpdateIn,
     now: datetime,
 ) -> CampaignUpdate:
     """Post news on a published campaign; backers get a notification."""
     campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
     if campaign.state == CampaignState.DRAFT:
         raise Conflict("publish the campaign before posting updates")
-    if not 1 <= len(title.strip()) <= 160 or len(body) > 20_000:
-        raise InvalidInput.fields([{"field": "title", "message": "1-160 characters"}])
     row = CampaignUpdate(
         campaign_id=campaign.id,
         author_id=user.id,
-        title=title.strip(),
-        body=body,
-        backers_only=backers_only,
+        title=update.title,
+        body=update.body,
+        backers_only=update.backers_only,
         created_at=now,
     )
     session.add(row)
@@ -511,7 +473,12 @@ async def updates(
 
 
 async def graduate(
-    session: AsyncSession, *, user: User, campaign_id: str, price: str, stock: int
+    session: AsyncSession,
+    *,
+    user: User,
+    campaign_id: str,
+    listing: CampaignGraduateIn,
+    now: datetime,
 ) -> StoreListing:
     """Put a funded campaign's product on regular sale in the partner's store."""
     campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
@@ -521,30 +488,27 @@ async def graduate(
         CampaignState.FULFILLED,
     ):
         raise Conflict("only a funded campaign's product can graduate to regular sale")
-    amount = Money.parse(price, campaign.currency).amount
-    problems = []
-    if amount <= 0:
-        problems.append({"field": "price", "message": "more than zero"})
-    if not 0 <= stock <= 10_000_000:
-        problems.append({"field": "stock", "message": "0-10,000,000"})
-    if problems:
-        raise InvalidInput.fields(problems)
-    listing = await session.scalar(
+    try:
+        amount = Money.parse(listing.price, campaign.currency).amount
+    except InvalidInput as err:
+        raise InvalidInput.fields([{"field": "price", "message": err.message}]) from err
+    row = await session.scalar(
         select(StoreListing).where(StoreListing.product_id == campaign.product_id)
     )
-    if listing is None:
-        listing = StoreListing(
+    if row is None:
+        row = StoreListing(
             product_id=campaign.product_id,
             partner_id=campaign.partner_id,
             campaign_id=campaign.id,
             currency=campaign.currency,
             price=amount,
-            stock=stock,
+            stock=listing.stock,
+            created_at=now,
         )
-        session.add(listing)
-    listing.price, listing.stock = amount, stock
+        session.add(row)
+    row.price, row.stock = amount, listing.stock
     await session.flush()
-    return listing
+    return row
 
 
 async def listings(session: AsyncSession, *, partner_id: str) -> list[tuple[StoreListing, str]]:

@@ -4,6 +4,9 @@
   orders shipped with tracking numbers, and the lamp graduated to regular sale;
 - "Lumi Glow Lamp — colour edition" failed below its goal: every pledge was released;
 - "Lumi Glow Mini" is live, far past its goal, for the demo fan to back.
+
+Seeding runs before any hearth serves it (``hearth demo`` seeds, then starts the server),
+so there is no bus to tell: the events its transactions record are discarded.
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from hearth import db
 from hearth.accounts.models import User
 from hearth.config import Settings
 from hearth.funding import campaigns, orders, outcome, pledges
-from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import BackerCard, Campaign
-from hearth.kit.clock import utcnow
+from hearth.funding.schemas import CampaignGraduateIn, CampaignTierIn, NewCampaignIn
 from hearth.mall.models import Product
 from hearth.mall.review import ProductState
+from hearth.outbox import discard, unit_of_work
 from hearth.payments.provider import PaymentProvider, build_provider
 
 BACKERS = 14
@@ -29,7 +32,10 @@ ADDRESS = {"line1": "88 Garden Road", "city": "Shenzhen", "postal_code": "518000
 
 
 async def _backers(
-    sessions: async_sessionmaker[AsyncSession], provider: PaymentProvider, fan: User
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PaymentProvider,
+    fan: User,
+    now: datetime,
 ) -> list[tuple[User, BackerCard]]:
     """Return demo backers with saved cards (they share the fan's password hash)."""
     async with db.transaction(sessions) as session:
@@ -49,7 +55,12 @@ async def _backers(
     found = []
     for user in users:
         card = await pledges.save_card(
-            sessions, provider, user_id=user.id, token="4242424242424242", idempotency_key="demo"
+            sessions,
+            provider,
+            user_id=user.id,
+            token="4242424242424242",
+            idempotency_key="demo",
+            now=now,
         )
         found.append((user, card))
     return found
@@ -64,11 +75,12 @@ async def _run(
     goal: str,
     starts: datetime,
     days: int,
-    tiers: list[dict[str, object]],
+    tiers: list[CampaignTierIn],
     backers: list[tuple[User, BackerCard]],
     quantities: list[int],
 ) -> Campaign:
-    draft = CampaignDraft(
+    draft = NewCampaignIn(
+        product_id=product_id,
         title=title,
         summary="Warm light that wakes you like the sun",
         description=(
@@ -81,15 +93,13 @@ async def _run(
         delivery_date=starts + timedelta(days=days + 45),
         tiers=tiers,
     )
-    async with db.transaction(sessions) as session:
-        made = await campaigns.create_campaign(
-            session, user=partner, product_id=product_id, draft=draft, now=starts
-        )
+    async with unit_of_work(sessions, discard) as session:
+        made = await campaigns.create_campaign(session, user=partner, draft=draft, now=starts)
         await campaigns.publish(session, user=partner, campaign_id=made.id, now=starts)
         view = await campaigns.view(session, user=partner, campaign_id=made.id)
     for index, ((user, card), quantity) in enumerate(zip(backers, quantities, strict=False)):
         tier = view.tiers[index % len(view.tiers)]
-        async with db.transaction(sessions) as session:
+        async with unit_of_work(sessions, discard) as session:
             await pledges.place_pledge(
                 session,
                 user=user,
@@ -107,9 +117,14 @@ async def _run(
 
 
 async def seed_funding(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings, *, partner: str, fan: str
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    *,
+    partner: str,
+    fan: str,
+    now: datetime,
 ) -> None:
-    """Run the demo campaigns once."""
+    """Run the demo campaigns once, as they would have run up to ``now``."""
     async with sessions() as session:
         member = await session.scalar(select(User).where(User.username == partner))
         backer = await session.scalar(select(User).where(User.username == fan))
@@ -128,17 +143,12 @@ async def seed_funding(
         if product is None:
             return
     provider = build_provider(settings, sessions)
-    crowd = await _backers(sessions, provider, backer)
-    now = utcnow()
-    tiers: list[dict[str, object]] = [
-        {
-            "title": "Early bird",
-            "price": "149.00",
-            "retail_price": "199.00",
-            "limit": 10,
-            "per_backer": 2,
-        },
-        {"title": "Standard", "price": "169.00", "retail_price": "199.00", "per_backer": 5},
+    crowd = await _backers(sessions, provider, backer, now)
+    tiers = [
+        CampaignTierIn(
+            title="Early bird", price="149.00", retail_price="199.00", limit=10, per_backer=2
+        ),
+        CampaignTierIn(title="Standard", price="169.00", retail_price="199.00", per_backer=5),
     ]
     common = {"sessions": sessions, "partner": member, "product_id": product.id}
 
@@ -154,9 +164,9 @@ async def seed_funding(
         quantities=[1, 2, 1, 1, 2, 1, 3, 1, 1, 2],
     )
     await outcome.settle(
-        sessions, provider, now=first.ends_at, commission_bp=settings.commission_bp
+        sessions, provider, discard, now=first.ends_at, commission_bp=settings.commission_bp
     )
-    async with db.transaction(sessions) as session:
+    async with unit_of_work(sessions, discard) as session:
         paid = await orders.partner_orders(session, user=member, campaign_id=first.id)
         text = "order_id,carrier,tracking_number\n" + "".join(
             f"{line.order.id},SF Express,SF{7_000_000_000 + n}\n" for n, line in enumerate(paid)
@@ -165,11 +175,16 @@ async def seed_funding(
             session, user=member, text=text, now=first.ends_at + timedelta(days=20)
         )
         await campaigns.graduate(
-            session, user=member, campaign_id=first.id, price="199.00", stock=500
+            session,
+            user=member,
+            campaign_id=first.id,
+            listing=CampaignGraduateIn(price="199.00", stock=500),
+            now=first.ends_at + timedelta(days=20),
         )
     await outcome.settle(
         sessions,
         provider,
+        discard,
         now=first.ends_at + timedelta(days=21),
         commission_bp=settings.commission_bp,
     )
@@ -186,7 +201,7 @@ async def seed_funding(
         quantities=[1, 1, 2, 1],
     )
     await outcome.settle(
-        sessions, provider, now=failed.ends_at, commission_bp=settings.commission_bp
+        sessions, provider, discard, now=failed.ends_at, commission_bp=settings.commission_bp
     )
 
     # Live now, far past its goal; the demo fan has not backed it yet.
@@ -197,16 +212,12 @@ async def seed_funding(
         starts=now - timedelta(days=2),
         days=14,
         tiers=[
-            {
-                "title": "Fan day",
-                "price": "99.00",
-                "retail_price": "129.00",
-                "limit": 40,
-                "per_backer": 2,
-            },
-            {"title": "Standard", "price": "109.00", "retail_price": "129.00", "per_backer": 5},
+            CampaignTierIn(
+                title="Fan day", price="99.00", retail_price="129.00", limit=40, per_backer=2
+            ),
+            CampaignTierIn(title="Standard", price="109.00", retail_price="129.00", per_backer=5),
         ],
         backers=crowd,
         quantities=[2, 2, 1, 2, 3, 5, 2, 2, 1, 4, 2, 2, 5, 3],
     )
-    await outcome.settle(sessions, provider, now=utcnow(), commission_bp=settings.commission_bp)
+    await outcome.settle(sessions, provider, discard, now=now, commission_bp=settings.commission_bp)

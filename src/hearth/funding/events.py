@@ -1,9 +1,8 @@
-"""Events of the crowdfunding area, and the outbox services put them in.
+"""Events of the crowdfunding area.
 
-Services run inside the caller's transaction, so they cannot publish: an event must not
-go out for a change that may still roll back. They ``emit`` into the session's outbox;
-whoever commits the transaction then publishes ``drain(session)`` (routes through a
-background task, which runs after the response, workers after their own commit).
+Services record them on the session with ``hearth.outbox.record``; whoever owns the
+transaction (a route's unit of work, the deadline worker, the pledge batcher) publishes
+them once it has committed.
 """
 
 from __future__ import annotations
@@ -14,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.bus import Event
 from hearth.notifications.events import NotificationsSent
+from hearth.outbox import record
 from hearth.relay import shared_event
-
-_OUTBOX = "hearth.funding.outbox"
 
 
 @shared_event
@@ -41,18 +39,7 @@ class CampaignMoved(Event):
     to_state: str
 
 
-def emit(session: AsyncSession, *events: object) -> None:
-    """Queue events to publish once the session's transaction has committed."""
-    session.info.setdefault(_OUTBOX, []).extend(events)
-
-
 def notified(session: AsyncSession, user_ids: list[str]) -> None:
-    """Queue the event that refreshes these users' inbox badges."""
+    """Record the event that refreshes these users' inbox badges."""
     if user_ids:
-        emit(session, NotificationsSent(user_ids=sorted(set(user_ids))))
-
-
-def drain(session: AsyncSession) -> list[object]:
-    """Return and forget the events queued in this session."""
-    events: list[object] = session.info.pop(_OUTBOX, [])
-    return events
+        record(session, NotificationsSent(user_ids=sorted(set(user_ids))))

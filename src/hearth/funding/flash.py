@@ -21,15 +21,14 @@ from datetime import datetime
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
-from hearth import db, metrics
+from hearth import metrics
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
-from hearth.bootstrap import Hearth
 from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotAuthenticated, NotFound
-from hearth.funding import events, pledges, present
+from hearth.funding import events, pledges
 from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
 from hearth.funding.rules import (
     CampaignState,
@@ -39,6 +38,9 @@ from hearth.funding.rules import (
     check_pledging_open,
     check_quantity,
 )
+from hearth.funding.schemas import PledgeOut
+from hearth.kit.clock import Clock
+from hearth.outbox import Publish, record, unit_of_work
 
 log = structlog.get_logger(__name__)
 MAX_BATCH = 200
@@ -49,23 +51,19 @@ class _Waiting:
     user: User | None  # None: the caller is who ``token`` says, checked in the batch
     token: str | None
     request: pledges.PledgeRequest
-    done: asyncio.Future[tuple[dict[str, object], bool]]
-
-
-def batcher_for(hearth: Hearth, holder: object) -> PledgeBatcher:
-    """Return the batcher kept on ``holder`` (the app's state), creating it on first use."""
-    found: PledgeBatcher | None = getattr(holder, "pledge_batcher", None)
-    if found is None or found.hearth is not hearth:
-        found = PledgeBatcher(hearth)
-        setattr(holder, "pledge_batcher", found)  # noqa: B010
-    return found
+    done: asyncio.Future[tuple[PledgeOut, bool]]
 
 
 @dataclass
 class PledgeBatcher:
-    """Coalesce the pledges of one process per tier into shared transactions."""
+    """Coalesce the pledges of one process per tier into shared transactions.
 
-    hearth: Hearth
+    The runtime keeps one per process; ``stop`` lets the batches under way finish and
+    their events go out before the process closes its database."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    publish: Publish
     _queues: dict[str, list[_Waiting]] = field(default_factory=dict)
     _runners: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _publishing: set[asyncio.Task[None]] = field(default_factory=set)
@@ -78,10 +76,10 @@ class PledgeBatcher:
         request: pledges.PledgeRequest,
         user: User | None = None,
         token: str | None = None,
-    ) -> tuple[dict[str, object], bool]:
+    ) -> tuple[PledgeOut, bool]:
         """Pledge as ``user``, or as the owner of the API ``token`` (looked up inside the
         batch, one query for all its pledges, instead of one transaction per request);
-        return the pledge (as JSON) and whether it is new, once committed."""
+        return the pledge as its backer sees it and whether it is new, once committed."""
         if (user is None) == (token is None):
             raise ValueError("pledge as a user or with a token")
         loop = asyncio.get_running_loop()
@@ -96,7 +94,7 @@ class PledgeBatcher:
             while self._queues.get(tier_id):
                 batch = self._queues[tier_id][:MAX_BATCH]
                 del self._queues[tier_id][: len(batch)]
-                await self._write(batch, self.hearth.clock.now())
+                await self._write(batch, self.clock.now())
         finally:
             self._runners.pop(tier_id, None)
             if not self._queues.get(tier_id):
@@ -105,17 +103,16 @@ class PledgeBatcher:
     async def _write(self, batch: list[_Waiting], now: datetime) -> None:
         outcomes: list[tuple[_Waiting, object]] = []
         try:
-            async with db.transaction(self.hearth.sessions) as session:
+            async with unit_of_work(self.sessions, self._publish) as session:
                 callers, refused = await _callers(session, batch, now)
                 outcomes = [(w, refused) for w in batch if w not in callers]
                 results = await place_many(
                     session, items=[(callers[w], w.request) for w in callers], now=now
                 )
                 outcomes += [
-                    (w, r if isinstance(r, HearthError) else (present.pledge(r[0]), r[1]))
+                    (w, r if isinstance(r, HearthError) else (PledgeOut.of(r[0]), r[1]))
                     for w, r in zip(callers, results, strict=True)
                 ]
-                found = events.drain(session)
         except _Raced:
             outcomes = []  # another process got in between: one savepoint per pledge instead
         except Exception as err:
@@ -123,11 +120,11 @@ class PledgeBatcher:
             return
         if not outcomes:
             try:
-                outcomes, found = await self._one_by_one(batch, now)
+                outcomes = await self._one_by_one(batch, now)
             except Exception as err:
                 self._fail(batch, err)
                 return
-        self._answer(batch, outcomes, found)
+        self._answer(batch, outcomes)
 
     def _fail(self, batch: list[_Waiting], err: Exception) -> None:
         """The commit failed: nobody was acknowledged; clients retry with their keys."""
@@ -139,9 +136,9 @@ class PledgeBatcher:
 
     async def _one_by_one(
         self, batch: list[_Waiting], now: datetime
-    ) -> tuple[list[tuple[_Waiting, object]], list[object]]:
+    ) -> list[tuple[_Waiting, object]]:
         outcomes: list[tuple[_Waiting, object]] = []
-        async with db.transaction(self.hearth.sessions) as session:
+        async with unit_of_work(self.sessions, self._publish) as session:
             callers, refused = await _callers(session, batch, now)
             for waiting in batch:
                 if waiting not in callers:
@@ -152,15 +149,31 @@ class PledgeBatcher:
                         pledge, new = await pledges.place_pledge(
                             session, user=callers[waiting], request=waiting.request, now=now
                         )
-                        outcomes.append((waiting, (present.pledge(pledge), new)))
+                        outcomes.append((waiting, (PledgeOut.of(pledge), new)))
                 except HearthError as err:
                     outcomes.append((waiting, err))
-            found = events.drain(session)
-        return outcomes, found
+        return outcomes
 
-    def _answer(
-        self, batch: list[_Waiting], outcomes: list[tuple[_Waiting, object]], found: list[object]
-    ) -> None:
+    async def _publish(self, *found: object) -> None:
+        """Publish a committed batch's events without holding up its answers."""
+        # One progress event per campaign per batch is enough for live pages.
+        latest: dict[object, object] = {}
+        for event in found:
+            key = (type(event), getattr(event, "campaign_id", id(event)))
+            latest[key] = event
+        task = asyncio.create_task(self.publish(*latest.values()))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
+
+    async def start(self) -> None:
+        """Nothing to start: a tier's batches run when its first pledge arrives."""
+
+    async def stop(self) -> None:
+        """Wait for the batches under way to be answered and their events published."""
+        while self._runners or self._publishing:
+            await asyncio.gather(*self._runners.values(), *self._publishing, return_exceptions=True)
+
+    def _answer(self, batch: list[_Waiting], outcomes: list[tuple[_Waiting, object]]) -> None:
         self.batches += 1
         self.placed += len(batch)
         for waiting, result in outcomes:
@@ -170,15 +183,6 @@ class PledgeBatcher:
                 waiting.done.set_exception(result)
             else:
                 waiting.done.set_result(result)  # type: ignore[arg-type]
-        if found:
-            # One progress event per campaign per batch is enough for live pages.
-            latest: dict[object, object] = {}
-            for event in found:
-                key = (type(event), getattr(event, "campaign_id", id(event)))
-                latest[key] = event
-            task = asyncio.create_task(self.hearth.publish(*latest.values()))
-            self._publishing.add(task)
-            task.add_done_callback(self._publishing.discard)
 
 
 async def _callers(
@@ -342,7 +346,7 @@ def _emit_progress(session: AsyncSession, campaign: Campaign, tiers: list[Campai
     fresh from its update; the others as read at the start of the batch)."""
     progress = Progress(campaign.goal, sum(t.pledged for t in tiers), sum(t.pledges for t in tiers))
     remaining = {t.id: (None if t.limit is None else max(0, t.limit - t.sold)) for t in tiers}
-    events.emit(
+    record(
         session,
         events.CampaignProgressed(
             campaign.id, progress.raised, progress.backers, progress.percent, remaining

@@ -28,6 +28,7 @@ from hearth.funding.models import Campaign, CampaignTier, Order, OrderRefund
 from hearth.funding.rules import ORDER_WORKFLOW, OrderStatus
 from hearth.kit.money import Money
 from hearth.notifications import service as notifications
+from hearth.outbox import Publish, unit_of_work
 from hearth.payments import books
 from hearth.payments.provider import PaymentProvider
 
@@ -269,13 +270,14 @@ async def mark_delivered(session: AsyncSession, *, user: User, order_id: str) ->
 async def refund(
     sessions: async_sessionmaker[AsyncSession],
     provider: PaymentProvider,
+    publish: Publish,
     *,
     user: User,
     order_id: str,
     amount: str | None,
     reason: str,
     now: datetime,
-) -> tuple[Order, list[object]]:
+) -> Order:
     """Refund all that is left of an order, or ``amount`` of it, with its ledger entries."""
     async with db.transaction(sessions) as session:
         order = (await partner_order(session, user=user, order_id=order_id)).order
@@ -314,7 +316,7 @@ async def refund(
         idempotency_key=f"order-refund:{refund_id}",
         amount=Money(wanted, order.currency),
     )
-    async with db.transaction(sessions) as session:
+    async with unit_of_work(sessions, publish) as session:
         await books.record_refund(session, refund=done, provider=provider.name, at=now)
         claimed = await session.execute(
             update(OrderRefund)
@@ -339,4 +341,4 @@ async def refund(
             )
             events.notified(session, [order.backer_id])
         await session.flush()
-        return order, events.drain(session)
+    return order

@@ -49,6 +49,7 @@ from hearth.funding.rules import (
 )
 from hearth.kit.money import Money
 from hearth.notifications import service as notifications
+from hearth.outbox import Publish, unit_of_work
 from hearth.payments import books
 from hearth.payments.provider import Payment, PaymentProvider
 
@@ -289,12 +290,13 @@ async def _record_failure(
 async def _charge(
     sessions: async_sessionmaker[AsyncSession],
     provider: PaymentProvider,
+    publish: Publish,
     claim: _Claim,
     *,
     commission_bp: int,
     now: datetime,
     result: Settled,
-) -> list[object]:
+) -> None:
     try:
         payment = await provider.authorize(
             customer_id=claim.customer_id,
@@ -306,12 +308,12 @@ async def _charge(
             off_session=True,
         )
     except (PaymentDeclined, AuthenticationRequired) as err:
-        async with db.transaction(sessions) as session:
+        async with unit_of_work(sessions, publish) as session:
             if await _record_failure(
                 session, pledge_id=claim.pledge_id, attempt=claim.attempt, why=err.message, now=now
             ):
                 result.payment_failed += 1
-            return events.drain(session)
+        return
     except (ProviderTimeout, ProviderUnavailable):
         # The same attempt, with the same key, is tried again on the next round.
         async with db.transaction(sessions) as session:
@@ -319,8 +321,8 @@ async def _charge(
                 update(Pledge).where(Pledge.id == claim.pledge_id).values(lease_until=None)
             )
         result.retry_later += 1
-        return []
-    async with db.transaction(sessions) as session:
+        return
+    async with unit_of_work(sessions, publish) as session:
         order = await record_paid(
             session,
             pledge_id=claim.pledge_id,
@@ -330,7 +332,6 @@ async def _charge(
             now=now,
         )
         result.charged += order is not None
-        return events.drain(session)
 
 
 async def _drop_expired(session: AsyncSession, *, now: datetime, result: Settled) -> None:
@@ -387,47 +388,53 @@ async def _advance(session: AsyncSession, *, now: datetime, result: Settled) -> 
 async def settle(
     sessions: async_sessionmaker[AsyncSession],
     provider: PaymentProvider,
+    publish: Publish,
     *,
     now: datetime,
     commission_bp: int,
     batch: int = 50,
     rounds: int = 100,
-) -> tuple[Settled, list[object]]:
-    """Run one round of deadline work; return what it did and the events to publish."""
+) -> Settled:
+    """Run one round of deadline work and return what it did; each of its transactions
+    publishes its events once committed."""
     result = Settled()
-    published: list[object] = []
-    async with db.transaction(sessions) as session:
+    async with unit_of_work(sessions, publish) as session:
         result.started = await campaign_service.start_due(session, now=now)
         await _decide(session, now=now, result=result)
-        published += events.drain(session)
     for _ in range(rounds):
         async with db.transaction(sessions) as session:
             claims = await _claim(session, now=now, limit=batch)
         if not claims:
             break
         for claim in claims:
-            published += await _charge(
-                sessions, provider, claim, commission_bp=commission_bp, now=now, result=result
+            await _charge(
+                sessions,
+                provider,
+                publish,
+                claim,
+                commission_bp=commission_bp,
+                now=now,
+                result=result,
             )
         if result.retry_later and not result.charged and not result.payment_failed:
             break  # the provider is down; the next round tries again
-    async with db.transaction(sessions) as session:
+    async with unit_of_work(sessions, publish) as session:
         await _drop_expired(session, now=now, result=result)
         await _advance(session, now=now, result=result)
-        published += events.drain(session)
-    return result, published
+    return result
 
 
 async def retry_payment(
     sessions: async_sessionmaker[AsyncSession],
     provider: PaymentProvider,
+    publish: Publish,
     *,
     user: User,
     pledge_id: str,
     card_id: str | None,
     commission_bp: int,
     now: datetime,
-) -> tuple[Order, list[object]]:
+) -> Order:
     """Charge a failed pledge again with the backer present (they may pick another card)."""
     async with db.transaction(sessions) as session:
         pledge = await session.get(Pledge, pledge_id)
@@ -467,7 +474,7 @@ async def retry_payment(
                 update(Pledge).where(Pledge.id == pledge_id).values(failure=err.message[:200])
             )
         raise
-    async with db.transaction(sessions) as session:
+    async with unit_of_work(sessions, publish) as session:
         order = await record_paid(
             session,
             pledge_id=pledge_id,
@@ -478,4 +485,4 @@ async def retry_payment(
         )
         if order is None:
             raise Conflict("this pledge was paid already")
-        return order, events.drain(session)
+    return order

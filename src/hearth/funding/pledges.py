@@ -33,9 +33,9 @@ from hearth.funding.rules import (
     check_pledging_open,
     check_quantity,
 )
+from hearth.funding.schemas import PledgeShippingIn, parse
+from hearth.outbox import record
 from hearth.payments.provider import PaymentProvider
-
-SHIPPING_FIELDS = {"name": 80, "line1": 120, "line2": 120, "city": 60, "postal_code": 16}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ async def save_card(
     user_id: str,
     token: str,
     idempotency_key: str,
+    now: datetime,
 ) -> BackerCard:
     """Check and save a card with the provider (the backer is present), then remember it."""
     if not 1 <= len(idempotency_key) <= 120:
@@ -83,6 +84,7 @@ async def save_card(
             last4=method.last4,
             exp_month=method.exp_month,
             exp_year=method.exp_year,
+            created_at=now,
         )
         session.add(card)
     return card
@@ -96,26 +98,7 @@ async def cards(session: AsyncSession, *, user: User) -> list[BackerCard]:
 
 def check_shipping(shipping: dict[str, Any]) -> dict[str, str]:
     """Return a clean shipping address or raise naming every bad field."""
-    clean: dict[str, str] = {}
-    problems: list[dict[str, str]] = []
-    for name, longest in SHIPPING_FIELDS.items():
-        value = " ".join(str(shipping.get(name) or "").split())
-        if name != "line2" and not value:
-            problems.append({"field": f"shipping.{name}", "message": "required"})
-        elif len(value) > longest:
-            problems.append({"field": f"shipping.{name}", "message": f"at most {longest}"})
-        clean[name] = value
-    country = str(shipping.get("country") or "").strip().upper()
-    if len(country) != 2 or not country.isalpha():
-        problems.append({"field": "shipping.country", "message": "a two-letter country code"})
-    clean["country"] = country
-    phone = str(shipping.get("phone") or "").strip()
-    if len(phone) > 32:
-        problems.append({"field": "shipping.phone", "message": "at most 32 characters"})
-    clean["phone"] = phone
-    if problems:
-        raise InvalidInput.fields(problems)
-    return clean
+    return parse(PledgeShippingIn, shipping, where="shipping").model_dump()
 
 
 def tier_of(row: CampaignTier) -> Tier:
@@ -280,7 +263,7 @@ async def emit_progress(session: AsyncSession, *, campaign_id: str) -> Progress:
     goal = await session.scalar(select(Campaign.goal).where(Campaign.id == campaign_id))
     progress = Progress(int(goal or 0), sum(r.pledged for r in rows), sum(r.pledges for r in rows))
     remaining = {r.id: (None if r.limit is None else max(0, r.limit - r.sold)) for r in rows}
-    events.emit(
+    record(
         session,
         events.CampaignProgressed(
             campaign_id, progress.raised, progress.backers, progress.percent, remaining

@@ -247,6 +247,8 @@ def time_left(ends_at: datetime, now: datetime) -> str:
 
 @dataclass(frozen=True)
 class TierDraft:
+    """A reward tier to store: its prices in minor units of the campaign's currency."""
+
     title: str
     price: int
     retail_price: int
@@ -254,30 +256,6 @@ class TierDraft:
     per_backer: int = 5
     closes_at: datetime | None = None
     description: str = ""
-
-
-def problems_of_tiers(tiers: list[TierDraft]) -> list[dict[str, str]]:
-    """List what is wrong with a campaign's tiers (empty when they are fine)."""
-    problems: list[dict[str, str]] = []
-    if not tiers:
-        problems.append({"field": "tiers", "message": "at least one reward tier"})
-    if len(tiers) > MAX_TIERS:
-        problems.append({"field": "tiers", "message": f"at most {MAX_TIERS} tiers"})
-    for index, tier in enumerate(tiers):
-        where = f"tiers[{index}]"
-        if not 1 <= len(tier.title.strip()) <= 80:
-            problems.append({"field": f"{where}.title", "message": "1-80 characters"})
-        if tier.price <= 0:
-            problems.append({"field": f"{where}.price", "message": "more than zero"})
-        if tier.retail_price < tier.price:
-            problems.append(
-                {"field": f"{where}.retail_price", "message": "at least the crowdfunding price"}
-            )
-        if tier.limit is not None and tier.limit < 1:
-            problems.append({"field": f"{where}.limit", "message": "at least 1, or unlimited"})
-        if not 1 <= tier.per_backer <= MAX_QUANTITY:
-            problems.append({"field": f"{where}.per_backer", "message": "1-1000"})
-    return problems
 
 
 def problems_of_schedule(

@@ -13,56 +13,51 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.errors import InvalidInput, NotFound
+from hearth.errors import NotFound
 from hearth.funding import events
 from hearth.funding.models import Order, Ticket, TicketMessage
 from hearth.funding.outcome import partner_members
 from hearth.funding.rules import TICKET_WORKFLOW, TicketStatus
+from hearth.funding.schemas import FundingTicketIn, FundingTicketMessageIn
 from hearth.notifications import service as notifications
 
 
-def _check_text(subject: str | None, body: str) -> None:
-    problems = []
-    if subject is not None and not 1 <= len(subject.strip()) <= 160:
-        problems.append({"field": "subject", "message": "1-160 characters"})
-    if not 1 <= len(body.strip()) <= 10_000:
-        problems.append({"field": "body", "message": "1-10,000 characters"})
-    if problems:
-        raise InvalidInput.fields(problems)
-
-
 async def open_ticket(
-    session: AsyncSession, *, user: User, order_id: str, subject: str, body: str, now: datetime
+    session: AsyncSession,
+    *,
+    user: User,
+    order_id: str,
+    ticket: FundingTicketIn,
+    now: datetime,
 ) -> Ticket:
     """Open a ticket on one of the user's orders; the partner's members are notified."""
-    _check_text(subject, body)
     order = await session.get(Order, order_id)
     if order is None or order.backer_id != user.id:
         raise NotFound("no such order")
-    ticket = Ticket(
+    row = Ticket(
         order_id=order.id,
         partner_id=order.partner_id,
         backer_id=user.id,
-        subject=subject.strip(),
+        subject=ticket.subject,
         status=TicketStatus.OPEN.value,
         created_at=now,
         updated_at=now,
     )
-    session.add(ticket)
+    session.add(row)
     await session.flush()
-    session.add(TicketMessage(ticket_id=ticket.id, author_id=user.id, body=body.strip(), at=now))
+    session.add(TicketMessage(ticket_id=row.id, author_id=user.id, body=ticket.body, at=now))
     members = await partner_members(session, order.partner_id)
     if members:
         await notifications.notify(
             session,
             user_ids=members,
             kind="ticket_opened",
-            title=f"New ticket: {ticket.subject}",
-            link=f"/tickets/{ticket.id}",
+            title=f"New ticket: {row.subject}",
+            link=f"/tickets/{row.id}",
         )
         events.notified(session, members)
     await session.flush()
-    return ticket
+    return row
 
 
 async def get_ticket(
@@ -83,10 +78,14 @@ async def get_ticket(
 
 
 async def reply(
-    session: AsyncSession, *, user: User, ticket_id: str, body: str, now: datetime
+    session: AsyncSession,
+    *,
+    user: User,
+    ticket_id: str,
+    message: FundingTicketMessageIn,
+    now: datetime,
 ) -> TicketMessage:
     """Add a message; the other side is notified and the status follows who spoke last."""
-    _check_text(None, body)
     ticket, _ = await get_ticket(session, user=user, ticket_id=ticket_id)
     from_partner = user.partner_id == ticket.partner_id and user.id != ticket.backer_id
     target = TicketStatus.ANSWERED if from_partner else TicketStatus.OPEN
@@ -94,10 +93,10 @@ async def reply(
         TICKET_WORKFLOW.check(TicketStatus(ticket.status), target)
         ticket.status = target.value
     ticket.updated_at = now
-    message = TicketMessage(
-        ticket_id=ticket.id, author_id=user.id, from_partner=from_partner, body=body.strip(), at=now
+    row = TicketMessage(
+        ticket_id=ticket.id, author_id=user.id, from_partner=from_partner, body=message.body, at=now
     )
-    session.add(message)
+    session.add(row)
     others = (
         [ticket.backer_id] if from_partner else await partner_members(session, ticket.partner_id)
     )
@@ -111,20 +110,14 @@ async def reply(
         )
         events.notified(session, others)
     await session.flush()
-    return message
+    return row
 
 
 async def set_status(
-    session: AsyncSession, *, user: User, ticket_id: str, status: str, now: datetime
+    session: AsyncSession, *, user: User, ticket_id: str, target: TicketStatus, now: datetime
 ) -> Ticket:
     """Close or reopen a ticket (either side may)."""
     ticket, _ = await get_ticket(session, user=user, ticket_id=ticket_id)
-    try:
-        target = TicketStatus(status)
-    except ValueError as err:
-        raise InvalidInput.fields(
-            [{"field": "status", "message": f"one of {', '.join(TicketStatus)}"}]
-        ) from err
     TICKET_WORKFLOW.check(TicketStatus(ticket.status), target)
     ticket.status, ticket.updated_at = target.value, now
     await session.flush()

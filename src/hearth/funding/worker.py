@@ -44,13 +44,14 @@ class CampaignDeadlines:
         self._task: asyncio.Task[None] | None = None
 
     async def settle_once(self) -> outcome.Settled:
-        """Run one round of deadline work and publish its events."""
-        done, found = await outcome.settle(
-            self.sessions, self.provider, now=self.clock.now(), commission_bp=self.commission_bp
+        """Run one round of deadline work; its events are published as each step commits."""
+        return await outcome.settle(
+            self.sessions,
+            self.provider,
+            self.publish,
+            now=self.clock.now(),
+            commission_bp=self.commission_bp,
         )
-        if found:
-            await self.publish(*found)
-        return done
 
     async def start(self) -> None:
         """Start settling in the background."""

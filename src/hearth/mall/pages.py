@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from hearth.mall import media, partners
 from hearth.mall.pages_partner import format_money
-from hearth.web.deps import OptionalUser, SessionDep
-from hearth.web.routes.funding_pages import store_campaigns, store_listings
+from hearth.web.deps import NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+# What other areas show on a store page (the partner's campaigns and products on sale), as
+# context for its template; the app factory lists them in ``app.state.store_panels``.
+StorePanel = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @router.get("/stores")
 async def directory(request: Request, user: OptionalUser, session: SessionDep) -> Response:
+    """Show the directory of approved partners' stores."""
     return render(
         request,
         "mall/stores/directory.html",
@@ -26,9 +32,16 @@ async def directory(request: Request, user: OptionalUser, session: SessionDep) -
 
 
 @router.get("/stores/{slug}")
-async def store(request: Request, slug: str, user: OptionalUser, session: SessionDep) -> Response:
+async def store(
+    request: Request, slug: str, user: OptionalUser, session: SessionDep, now: NowDep
+) -> Response:
+    """Show a partner's store: its products, and what other areas add to it."""
     partner, items = await partners.store(session, slug=slug)
     covers = {p.id: (await media.images(session, product_id=p.id))[:1] for p in items}
+    panels: list[StorePanel] = getattr(request.app.state, "store_panels", [])
+    extra: dict[str, Any] = {}
+    for panel in panels:
+        extra |= await panel(session, partner_id=partner.id, now=now)
     return render(
         request,
         "mall/stores/store.html",
@@ -38,6 +51,5 @@ async def store(request: Request, slug: str, user: OptionalUser, session: Sessio
         products=items,
         covers=covers,
         money=format_money,
-        funding_campaigns=await store_campaigns(session, partner_id=partner.id),
-        funding_listings=await store_listings(session, partner_id=partner.id),
+        **extra,
     )

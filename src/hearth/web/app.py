@@ -18,6 +18,12 @@ from hearth.accounts import pages as accounts_pages
 from hearth.bootstrap import Hearth
 from hearth.community import pages as community_pages
 from hearth.config import Settings
+from hearth.funding import api as funding_api
+from hearth.funding import api_partner as funding_api_partner
+from hearth.funding import api_platform as funding_api_platform
+from hearth.funding import pages as funding_pages
+from hearth.funding import pages_partner as funding_pages_partner
+from hearth.funding import pages_platform as funding_pages_platform
 from hearth.homes import api as homes_api
 from hearth.homes import pages as homes_pages
 from hearth.hub import api as hub_api
@@ -37,14 +43,9 @@ from hearth.notifications import pages as notifications_pages
 from hearth.payments import api as payments_api
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
+from hearth.web import health
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
-from hearth.web.routes import (
-    api_funding,
-    api_funding_partner,
-    funding_pages,
-    health,
-)
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -85,8 +86,9 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (hub_api_broker.router, API),
     (mall_api.router, API),
     (notifications_api.router, API),
-    (api_funding.router, API),
-    (api_funding_partner.router, API),
+    (funding_api.router, API),
+    (funding_api_partner.router, API),
+    (funding_api_platform.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
     (mall_api_partner.router, API),
@@ -97,6 +99,8 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (community_pages.router, ""),
     (scenes_pages.router, ""),
     (funding_pages.router, ""),
+    (funding_pages_partner.router, ""),
+    (funding_pages_platform.router, ""),
     (mall_pages_partner.router, ""),
     (mall_pages_platform.router, ""),
     (mall_pages.router, ""),
@@ -133,6 +137,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.hearth = runtime
     app.state.templates = make_templates()
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
+    app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:

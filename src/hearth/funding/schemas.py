@@ -1,0 +1,696 @@
+"""What crowdfunding takes in and gives out: request, form and response models.
+
+Money goes in as a decimal string in the campaign's currency ("199.00"), as partners and
+fans write it; the model checks its form and bounds, and the service reads it exactly with
+the currency (``Money.parse``), which alone knows how many decimals are allowed. Money
+comes out as integer minor units, the currency code and a display string.
+
+Every name carries the area (``FundingOrderOut``, not ``OrderOut``): one OpenAPI document
+holds the models of every area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from hearth.errors import InvalidInput
+from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, TicketStatus, time_left
+from hearth.kit.money import Money
+
+if TYPE_CHECKING:
+    from hearth.funding.campaigns import CampaignView
+    from hearth.funding.models import (
+        BackerCard,
+        Campaign,
+        CampaignStep,
+        CampaignTier,
+        CampaignUpdate,
+        Pledge,
+        StoreListing,
+        Ticket,
+        TicketMessage,
+    )
+    from hearth.funding.orders import OrderLine
+
+MAX_UNITS = 10_000_000  # a tier's units on offer, a listing's stock (the columns are int32)
+M = TypeVar("M", bound=BaseModel)
+
+
+def _one_line(value: object) -> object:
+    """Collapse runs of whitespace, as an address line is printed on a label."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def _country(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+def _positive(value: str) -> str:
+    if Decimal(value) <= 0:
+        raise ValueError("more than zero")
+    return value
+
+
+# At most ten digits before the point and four after it (the most any currency has):
+# any amount fits the BIGINT columns in minor units, even times the largest quantity.
+Amount = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\d{1,10}(\.\d{1,4})?$"),
+    Field(examples=["199.00"], description="a decimal amount in the campaign's currency"),
+]
+PositiveAmount = Annotated[Amount, AfterValidator(_positive)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Times go out as this API has always written them: ISO 8601 with "+00:00".
+Instant = Annotated[
+    datetime,
+    PlainSerializer(datetime.isoformat, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+OneLine = BeforeValidator(_one_line)
+BlankIsNone = BeforeValidator(_blank_is_none)  # an empty form field or query says "none"
+
+
+def problems_of(err: ValidationError, *, where: str = "") -> list[dict[str, str]]:
+    """Name each field a validation error found, as ``{"field", "message"}`` pairs."""
+    found = []
+    for item in err.errors():
+        path = ".".join(str(part) for part in item["loc"])
+        field = ".".join(part for part in (where, path) if part) or "request"
+        found.append({"field": field, "message": str(item["msg"]).removeprefix("Value error, ")})
+    return found
+
+
+def parse(model: type[M], data: object, *, where: str = "") -> M:
+    """Validate ``data`` as ``model`` or raise ``InvalidInput`` naming every bad field (for
+    input that no route validated: a form read in parts, a service's dict argument)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise InvalidInput.fields(problems_of(err, where=where)) from err
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- campaigns ----------------------------------------------------------------------------
+
+
+class CampaignTierIn(_In):
+    """A reward tier as a partner writes it."""
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    description: str = Field(default="", max_length=2000)
+    price: PositiveAmount
+    retail_price: Amount = Field(description="the planned retail price: at least ``price``")
+    limit: int | None = Field(
+        default=None, ge=1, le=MAX_UNITS, description="units on offer; null is unlimited"
+    )
+    per_backer: int = Field(default=5, ge=1, le=MAX_QUANTITY)
+    closes_at: AwareDatetime | None = Field(default=None, description="early-bird tiers close then")
+
+    @field_validator("retail_price")
+    @classmethod
+    def _not_below_price(cls, value: str, info: ValidationInfo) -> str:
+        price = info.data.get("price")
+        if price is not None and Decimal(value) < Decimal(price):
+            raise ValueError("at least the crowdfunding price")
+        return value
+
+
+ImageAddress = Annotated[str, StringConstraints(max_length=499, pattern=r"^(/|https://)")]
+
+
+class CampaignIn(_In):
+    """A change to a draft campaign; what is left out stays as it was."""
+
+    title: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+        | None
+    ) = None
+    summary: str | None = Field(default=None, max_length=280)
+    description: str | None = Field(default=None, max_length=20_000)
+    images: list[ImageAddress] | None = Field(
+        default=None, max_length=12, description="https:// or / addresses"
+    )
+    goal: PositiveAmount | None = Field(default=None, examples=["100000.00"])
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    delivery_date: AwareDatetime | None = None
+    tiers: list[CampaignTierIn] | None = Field(default=None, min_length=1, max_length=MAX_TIERS)
+
+
+class NewCampaignIn(CampaignIn):
+    """A new campaign for one of the partner's approved products."""
+
+    product_id: str = Field(max_length=32)
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    goal: PositiveAmount = Field(examples=["100000.00"])
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    delivery_date: AwareDatetime
+    tiers: list[CampaignTierIn] = Field(min_length=1, max_length=MAX_TIERS)
+
+
+class CampaignForm(BaseModel):
+    """The partner console's campaign form: days instead of times, tiers as parallel rows
+    (a row with neither title nor price is left out)."""
+
+    product_id: str = Field(max_length=32)
+    title: str = Field(max_length=120)
+    goal: str = Field(max_length=20)
+    starts_on: date
+    ends_on: date
+    delivery_on: date
+    tier_title: list[str]
+    tier_price: list[str]
+    tier_retail: list[str]
+    tier_limit: list[str]
+    summary: str = Field(default="", max_length=280)
+    description: str = Field(default="", max_length=20_000)
+
+    def campaign(self) -> NewCampaignIn:
+        """Return the campaign the form describes, or raise ``InvalidInput``."""
+        rows = zip(
+            self.tier_title, self.tier_price, self.tier_retail, self.tier_limit, strict=False
+        )
+        tiers = [
+            {"title": t, "price": p, "retail_price": r or p, "limit": limit or None}
+            for t, p, r, limit in rows
+            if t.strip() or p.strip()
+        ]
+        return parse(
+            NewCampaignIn,
+            {
+                "product_id": self.product_id,
+                "title": self.title,
+                "summary": self.summary,
+                "description": self.description,
+                "goal": self.goal,
+                "starts_at": datetime.combine(self.starts_on, time(0, 0), tzinfo=UTC),
+                "ends_at": datetime.combine(self.ends_on, time(23, 59), tzinfo=UTC),
+                "delivery_date": datetime.combine(self.delivery_on, time(0, 0), tzinfo=UTC),
+                "tiers": tiers,
+            },
+        )
+
+
+class CampaignCancelIn(_In):
+    reason: Annotated[Text, Field(max_length=2000, description="said to the backers")]
+
+
+class CampaignUpdateIn(_In):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160)]
+    body: str = Field(default="", max_length=20_000)
+    backers_only: bool = False
+
+
+class CampaignGraduateIn(_In):
+    price: PositiveAmount
+    stock: int = Field(ge=0, le=MAX_UNITS)
+
+
+class CampaignActionForm(BaseModel):
+    """The forms of a partner's campaign page; each action reads its own fields."""
+
+    reason: str = Field(default="", max_length=2000)
+    title: str = Field(default="", max_length=160)
+    body: str = Field(default="", max_length=20_000)
+    backers_only: bool = False
+    price: str = Field(default="", max_length=20)
+    stock: str = Field(default="", max_length=20)
+
+
+# -- pledges ------------------------------------------------------------------------------
+
+
+class PledgeShippingIn(_In):
+    """Where the reward ships; lines are kept as printed on a label."""
+
+    # Constraints first: the validators after them run before, on the raw text.
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80), OneLine]
+    line1: Annotated[str, StringConstraints(min_length=1, max_length=120), OneLine]
+    line2: Annotated[str, StringConstraints(max_length=120), OneLine] = ""
+    city: Annotated[str, StringConstraints(min_length=1, max_length=60), OneLine]
+    postal_code: Annotated[str, StringConstraints(min_length=1, max_length=16), OneLine]
+    country: Annotated[
+        str,
+        StringConstraints(pattern=r"^[A-Z]{2}$"),
+        BeforeValidator(_country),
+        Field(description="ISO 3166 two-letter code, in either case"),
+    ]
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
+
+
+class BackerCardIn(_In):
+    token: str = Field(min_length=1, max_length=64, description="from the provider's card form")
+
+
+class PledgeIn(_In):
+    tier_id: str = Field(max_length=32)
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    card_id: str = Field(max_length=32)
+    shipping: PledgeShippingIn
+
+
+class PledgeForm(BaseModel):
+    """The pledge form of a campaign page: a saved card or a new card number, and the
+    address (checked by the pledge, so that a refused one re-renders the page)."""
+
+    tier_id: str = Field(max_length=32)
+    idempotency_key: str = Field(max_length=200)
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    card_id: str = Field(default="", max_length=32)
+    card_number: str = Field(default="", max_length=32)
+    name: str = Field(default="", max_length=80)
+    line1: str = Field(default="", max_length=120)
+    line2: str = Field(default="", max_length=120)
+    city: str = Field(default="", max_length=60)
+    postal_code: str = Field(default="", max_length=16)
+    country: str = Field(default="", max_length=2)
+    phone: str = Field(default="", max_length=32)
+
+    def shipping(self) -> dict[str, str]:
+        """Return the address fields as the pledge takes them."""
+        return self.model_dump(
+            include={"name", "line1", "line2", "city", "postal_code", "country", "phone"}
+        )
+
+
+class PledgeChangeIn(_In):
+    tier_id: str | None = Field(default=None, max_length=32)
+    quantity: int | None = Field(default=None, ge=1, le=MAX_QUANTITY)
+
+
+class PledgeChangeForm(BaseModel):
+    quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    tier_id: str = Field(default="", max_length=32)
+
+
+class PledgeRetryIn(_In):
+    card_id: str | None = Field(default=None, max_length=32)
+
+
+# -- orders and tickets -------------------------------------------------------------------
+
+
+class OrderRefundIn(_In):
+    amount: Annotated[Amount | None, BlankIsNone] = Field(
+        default=None, description="omit for all that is left"
+    )
+    reason: str = Field(default="", max_length=200)
+
+
+class OrderRefundForm(BaseModel):
+    amount: str = Field(default="", max_length=20)
+    reason: str = Field(default="", max_length=200)
+
+
+class TrackingImportIn(_In):
+    csv: str = Field(max_length=5_000_000)
+
+
+class FundingTicketIn(_In):
+    subject: Annotated[Text, Field(max_length=160)]
+    body: Annotated[Text, Field(max_length=10_000)]
+
+
+class FundingTicketMessageIn(_In):
+    body: Annotated[Text, Field(max_length=10_000)]
+
+
+class FundingTicketReplyForm(BaseModel):
+    """A reply, and a close if ``close`` is ticked."""
+
+    body: str = Field(max_length=10_000)
+    close: str = ""
+
+
+class FundingTicketStatusIn(_In):
+    status: TicketStatus
+
+
+# -- out ----------------------------------------------------------------------------------
+
+
+class FundingMoneyOut(BaseModel):
+    amount: int = Field(description="integer minor units of the currency")
+    currency: str = Field(description="ISO 4217 code")
+    display: str
+
+    @classmethod
+    def of(cls, amount: int, currency: str) -> Self:
+        return cls(**Money(amount, currency).to_dict())
+
+
+class CampaignPartnerOut(BaseModel):
+    id: str
+    name: str
+    slug: str
+
+
+class CampaignTierOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    price: FundingMoneyOut
+    retail_price: FundingMoneyOut
+    limit: int | None
+    remaining: int | None
+    per_backer: int
+    closes_at: Instant | None
+    early_bird: bool
+    open: bool
+    backers: int
+
+    @classmethod
+    def of(cls, row: CampaignTier, currency: str, now: datetime) -> Self:
+        remaining = None if row.limit is None else max(0, row.limit - row.sold)
+        closed = (row.closes_at is not None and now >= row.closes_at) or remaining == 0
+        return cls(
+            id=row.id,
+            title=row.title,
+            description=row.description,
+            price=FundingMoneyOut.of(row.price, currency),
+            retail_price=FundingMoneyOut.of(row.retail_price, currency),
+            limit=row.limit,
+            remaining=remaining,
+            per_backer=row.per_backer,
+            closes_at=row.closes_at,
+            early_bird=row.closes_at is not None or row.limit is not None,
+            open=not closed,
+            backers=row.pledges,
+        )
+
+
+class CampaignOut(BaseModel):
+    id: str
+    product_id: str
+    partner: CampaignPartnerOut
+    title: str
+    summary: str
+    description: str
+    images: list[str]
+    state: str
+    goal: FundingMoneyOut
+    raised: FundingMoneyOut
+    backers: int
+    percent: int = Field(description="of the goal, rounded down; may go far past 100")
+    starts_at: Instant
+    ends_at: Instant
+    time_left: str
+    delivery_date: date
+    tiers: list[CampaignTierOut]
+
+    @classmethod
+    def of(cls, view: CampaignView, now: datetime) -> Self:
+        c, p = view.campaign, view.progress
+        return cls(
+            id=c.id,
+            product_id=c.product_id,
+            partner=CampaignPartnerOut(
+                id=view.partner.id, name=view.partner.name, slug=view.partner.slug
+            ),
+            title=c.title,
+            summary=c.summary,
+            description=c.description,
+            images=c.images,
+            state=c.state,
+            goal=FundingMoneyOut.of(c.goal, c.currency),
+            raised=FundingMoneyOut.of(p.raised, c.currency),
+            backers=p.backers,
+            percent=p.percent,
+            starts_at=c.starts_at,
+            ends_at=c.ends_at,
+            time_left=time_left(c.ends_at, now) if now >= c.starts_at else "not started",
+            delivery_date=c.delivery_date.date(),
+            tiers=[CampaignTierOut.of(t, c.currency, now) for t in view.tiers],
+        )
+
+    @classmethod
+    def many(cls, views: Sequence[CampaignView], now: datetime) -> list[Self]:
+        return [cls.of(v, now) for v in views]
+
+
+class CampaignUpdateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    body: str
+    backers_only: bool
+    created_at: Instant
+
+    @classmethod
+    def of(cls, row: CampaignUpdate) -> Self:
+        return cls.model_validate(row)
+
+
+class CampaignStepOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_state: str = Field(alias="from")
+    to_state: str = Field(alias="to")
+    actor_id: str | None = Field(description="null when the clock moved it")
+    reason: str
+    at: Instant
+
+    @classmethod
+    def of(cls, row: CampaignStep) -> Self:
+        return cls(
+            from_state=row.from_state,
+            to_state=row.to_state,
+            actor_id=row.actor_id,
+            reason=row.reason,
+            at=row.at,
+        )
+
+
+class BackerCardOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+    @classmethod
+    def of(cls, row: BackerCard) -> Self:
+        return cls.model_validate(row)
+
+
+class PledgeOut(BaseModel):
+    id: str
+    campaign_id: str
+    tier_id: str
+    quantity: int
+    amount: FundingMoneyOut
+    state: str
+    card_id: str
+    shipping: dict[str, str]
+    failure: str
+    retry_until: Instant | None = Field(description="a failed charge may be fixed until then")
+    created_at: Instant
+
+    @classmethod
+    def of(cls, row: Pledge) -> Self:
+        return cls(**_pledge_fields(row))
+
+
+class BackerPledgeOut(PledgeOut):
+    """A pledge as its backer lists it, with its campaign's title."""
+
+    campaign_title: str
+
+    @classmethod
+    def of_campaign(cls, row: Pledge, campaign: Campaign) -> Self:
+        return cls(**_pledge_fields(row), campaign_title=campaign.title)
+
+
+def _pledge_fields(row: Pledge) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "campaign_id": row.campaign_id,
+        "tier_id": row.tier_id,
+        "quantity": row.quantity,
+        "amount": FundingMoneyOut.of(row.amount, row.currency),
+        "state": row.state,
+        "card_id": row.card_id,
+        "shipping": row.shipping,
+        "failure": row.failure,
+        "retry_until": row.retry_until,
+        "created_at": row.created_at,
+    }
+
+
+class CampaignDetailOut(CampaignOut):
+    """A campaign with the caller's own pledge in it, if any."""
+
+    my_pledge: PledgeOut | None
+
+    @classmethod
+    def of_mine(cls, view: CampaignView, now: datetime, mine: Pledge | None) -> Self:
+        shown = CampaignOut.of(view, now).model_dump()
+        return cls(**shown, my_pledge=PledgeOut.of(mine) if mine is not None else None)
+
+
+class PledgeRetryOut(BaseModel):
+    order_id: str
+    status: str
+
+
+class FundingOrderOut(BaseModel):
+    id: str
+    pledge_id: str
+    campaign_id: str
+    campaign_title: str
+    tier_title: str
+    quantity: int
+    amount: FundingMoneyOut
+    refunded: FundingMoneyOut
+    status: str
+    carrier: str
+    tracking_number: str
+    shipping: dict[str, str]
+    created_at: Instant
+
+    @classmethod
+    def of(cls, line: OrderLine) -> Self:
+        o = line.order
+        return cls(
+            id=o.id,
+            pledge_id=o.pledge_id,
+            campaign_id=o.campaign_id,
+            campaign_title=line.campaign_title,
+            tier_title=line.tier_title,
+            quantity=o.quantity,
+            amount=FundingMoneyOut.of(o.amount, o.currency),
+            refunded=FundingMoneyOut.of(o.refunded, o.currency),
+            status=o.status,
+            carrier=o.carrier,
+            tracking_number=o.tracking_number,
+            shipping=o.shipping,
+            created_at=o.created_at,
+        )
+
+
+class FundingOrderStatusOut(BaseModel):
+    id: str
+    status: str
+
+
+class OrderRefundOut(FundingOrderStatusOut):
+    refunded: FundingMoneyOut = Field(description="all refunded so far")
+
+
+class TrackingImportOut(BaseModel):
+    shipped: int = Field(description="orders marked shipped")
+
+
+class FundingTicketOut(BaseModel):
+    id: str
+    order_id: str
+    subject: str
+    status: str
+    created_at: Instant
+    updated_at: Instant
+
+    @classmethod
+    def of(cls, row: Ticket) -> Self:
+        return cls(**_ticket_fields(row))
+
+
+def _ticket_fields(row: Ticket) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "order_id": row.order_id,
+        "subject": row.subject,
+        "status": row.status,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+class FundingTicketMessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    from_partner: bool
+    body: str
+    at: Instant
+
+
+class FundingTicketThreadOut(FundingTicketOut):
+    """A ticket with its messages, oldest first."""
+
+    messages: list[FundingTicketMessageOut]
+
+    @classmethod
+    def of_thread(cls, row: Ticket, messages: Sequence[TicketMessage]) -> Self:
+        return cls(
+            **_ticket_fields(row),
+            messages=[FundingTicketMessageOut.model_validate(m) for m in messages],
+        )
+
+
+class StoreListingOut(BaseModel):
+    """A graduated product on regular sale in its partner's store."""
+
+    id: str
+    product_id: str
+    campaign_id: str
+    name: str
+    price: FundingMoneyOut
+    stock: int
+
+    @classmethod
+    def of(cls, row: StoreListing, name: str) -> Self:
+        return cls(
+            id=row.id,
+            product_id=row.product_id,
+            campaign_id=row.campaign_id,
+            name=name,
+            price=FundingMoneyOut.of(row.price, row.currency),
+            stock=row.stock,
+        )
+
+
+class GraduationOut(BaseModel):
+    """A funded product's listing for regular sale."""
+
+    id: str
+    product_id: str
+    price: FundingMoneyOut
+    stock: int
+
+    @classmethod
+    def of(cls, row: StoreListing) -> Self:
+        return cls(
+            id=row.id,
+            product_id=row.product_id,
+            price=FundingMoneyOut.of(row.price, row.currency),
+            stock=row.stock,
+        )
