@@ -24,13 +24,18 @@ async def test_each_user_reads_only_their_own_inbox_and_marks_it_read(hearth: He
         async with hearth.sessions() as session, session.begin():
             await service.notify(
                 session,
+                now=hearth.clock.now(),
                 user_ids=[mei_id, mei_id],
                 kind="test.hello",
                 title="Hello  Mei",
                 link="/store",
             )
             [for_tom] = await service.notify(
-                session, user_ids=[tom_id], kind="test.hello", title="Hello Tom"
+                session,
+                now=hearth.clock.now(),
+                user_ids=[tom_id],
+                kind="test.hello",
+                title="Hello Tom",
             )
 
         inbox = (await mei.get("/api/v1/notifications")).json()
@@ -52,10 +57,17 @@ async def test_each_user_reads_only_their_own_inbox_and_marks_it_read(hearth: He
 async def test_a_notification_needs_a_title_and_an_inside_link(hearth: Hearth) -> None:
     async with hearth.sessions() as session, session.begin():
         with pytest.raises(InvalidInput, match="title"):
-            await service.notify(session, user_ids=["usr_x"], kind="k", title="   ")
+            await service.notify(
+                session, now=hearth.clock.now(), user_ids=["usr_x"], kind="k", title="   "
+            )
         with pytest.raises(InvalidInput, match="link"):
             await service.notify(
-                session, user_ids=["usr_x"], kind="k", title="t", link="https://evil.example"
+                session,
+                now=hearth.clock.now(),
+                user_ids=["usr_x"],
+                kind="k",
+                title="t",
+                link="https://evil.example",
             )
 
 

@@ -21,7 +21,12 @@ async def test_opening_a_notification_marks_it_read_and_follows_its_link(hearth:
         await signup(tom, "tom")
         async with hearth.sessions() as session, session.begin():
             [note] = await service.notify(
-                session, user_ids=[mei_id], kind="test.hello", title="Hello Mei", link="/store"
+                session,
+                now=hearth.clock.now(),
+                user_ids=[mei_id],
+                kind="test.hello",
+                title="Hello Mei",
+                link="/store",
             )
         assert "Hello Mei" in (await mei.get("/notifications")).text
         assert "unread" in (await mei.get("/notifications/badge")).text

@@ -299,11 +299,15 @@ async def cancel(
         session, campaign, CampaignState.CANCELLED, actor_id=user.id, now=now, reason=reason
     ):
         raise Conflict("the campaign changed meanwhile; reload it")
-    await release_pledges(session, campaign=campaign, why=f"the campaign was cancelled: {reason}")
+    await release_pledges(
+        session, campaign=campaign, why=f"the campaign was cancelled: {reason}", now=now
+    )
     return campaign
 
 
-async def release_pledges(session: AsyncSession, *, campaign: Campaign, why: str) -> int:
+async def release_pledges(
+    session: AsyncSession, *, campaign: Campaign, why: str, now: datetime
+) -> int:
     """Release every active pledge of a campaign (nothing was charged) and tell backers."""
     backers = list(
         await session.scalars(
@@ -321,6 +325,7 @@ async def release_pledges(session: AsyncSession, *, campaign: Campaign, why: str
     if backers:
         await notifications.notify(
             session,
+            now=now,
             user_ids=backers,
             kind="pledge_released",
             title=f"{campaign.title}: your pledge was released, nothing was charged",
@@ -433,6 +438,7 @@ async def post_update(
     if backers:
         await notifications.notify(
             session,
+            now=now,
             user_ids=backers,
             kind="campaign_update",
             title=f"{campaign.title}: {row.title}",

@@ -249,6 +249,7 @@ async def import_tracking(session: AsyncSession, *, user: User, text: str, now: 
     await session.flush()
     await notifications.notify(
         session,
+        now=now,
         user_ids=backers,
         kind="order_shipped",
         title="Your order is on its way",
@@ -333,6 +334,7 @@ async def refund(
                 order.status = OrderStatus.REFUNDED.value
             await notifications.notify(
                 session,
+                now=now,
                 user_ids=[order.backer_id],
                 kind="order_refunded",
                 title=f"Refund of {Money(wanted, order.currency)} on your order",

@@ -111,7 +111,10 @@ async def _decide(session: AsyncSession, *, now: datetime, result: Settled) -> N
         if target is CampaignState.FAILED:
             result.failed.append(campaign.id)
             await campaign_service.release_pledges(
-                session, campaign=campaign, why=f"it reached {progress.percent}% of its goal"
+                session,
+                campaign=campaign,
+                why=f"it reached {progress.percent}% of its goal",
+                now=now,
             )
         else:
             result.funded.append(campaign.id)
@@ -119,6 +122,7 @@ async def _decide(session: AsyncSession, *, now: datetime, result: Settled) -> N
             if backers:
                 await notifications.notify(
                     session,
+                    now=now,
                     user_ids=backers,
                     kind="campaign_funded",
                     title=f"{campaign.title} is funded: your card is being charged",
@@ -128,6 +132,7 @@ async def _decide(session: AsyncSession, *, now: datetime, result: Settled) -> N
         if members:
             await notifications.notify(
                 session,
+                now=now,
                 user_ids=members,
                 kind=f"campaign_{target.value}",
                 title=f"{campaign.title}: {target.value} ({reason})",
@@ -243,6 +248,7 @@ async def record_paid(
     await session.flush()
     await notifications.notify(
         session,
+        now=now,
         user_ids=[pledge.backer_id],
         kind="order_created",
         title=f"{campaign.title}: paid {Money(pledge.amount, pledge.currency)}; order created",
@@ -277,6 +283,7 @@ async def _record_failure(
     assert pledge is not None
     await notifications.notify(
         session,
+        now=now,
         user_ids=[pledge.backer_id],
         kind="payment_failed",
         title="Your pledge could not be charged: update your card within 3 days",
@@ -353,6 +360,7 @@ async def _drop_expired(session: AsyncSession, *, now: datetime, result: Settled
             result.dropped += 1
             await notifications.notify(
                 session,
+                now=now,
                 user_ids=[pledge.backer_id],
                 kind="pledge_dropped",
                 title="Your pledge was dropped: its payment did not go through in time",

@@ -50,6 +50,7 @@ async def open_ticket(
     if members:
         await notifications.notify(
             session,
+            now=now,
             user_ids=members,
             kind="ticket_opened",
             title=f"New ticket: {row.subject}",
@@ -103,6 +104,7 @@ async def reply(
     if others:
         await notifications.notify(
             session,
+            now=now,
             user_ids=others,
             kind="ticket_reply",
             title=f"Reply on: {ticket.subject}",

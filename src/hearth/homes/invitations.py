@@ -82,6 +82,7 @@ async def invite_user(
     await session.flush()
     await notifications.notify(
         session,
+        now=now,
         user_ids=[invitee.id],
         kind="home_invitation",
         title=f"{user.display_name} invites you to {home.name}",

@@ -73,7 +73,9 @@ async def invite(
     session.add(invitation)
     await session.flush()
     if invitation.invitee_id:
-        await notices.invited(session, partner=partner, invitee_id=invitation.invitee_id, by=user)
+        await notices.invited(
+            session, partner=partner, invitee_id=invitation.invitee_id, by=user, now=now
+        )
     return invitation, token
 
 

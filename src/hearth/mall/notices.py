@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,7 +49,13 @@ async def reviewers(session: AsyncSession) -> list[str]:
 
 
 async def product_moved(
-    session: AsyncSession, *, product: Product, actor: User, target: ProductState, reason: str
+    session: AsyncSession,
+    *,
+    product: Product,
+    actor: User,
+    target: ProductState,
+    reason: str,
+    now: datetime,
 ) -> None:
     """Tell the partner's members (and reviewers, for a submission) about a transition."""
     title = HEADLINES[target].format(name=product.name)
@@ -56,6 +64,7 @@ async def product_moved(
     if members:
         await notify(
             session,
+            now=now,
             user_ids=members,
             kind=kind,
             title=title,
@@ -68,6 +77,7 @@ async def product_moved(
         if ids:
             await notify(
                 session,
+                now=now,
                 user_ids=ids,
                 kind=kind,
                 title=f"{title} by {partner.name if partner else 'a partner'}",
@@ -76,13 +86,14 @@ async def product_moved(
 
 
 async def reviewer_commented(
-    session: AsyncSession, *, product: Product, author: User, body: str
+    session: AsyncSession, *, product: Product, author: User, body: str, now: datetime
 ) -> None:
     """Tell the partner's members that a reviewer wrote in their product's thread."""
     members = await partner_members(session, product.partner_id)
     if members:
         await notify(
             session,
+            now=now,
             user_ids=members,
             kind="mall.product.comment",
             title=f"{author.display_name} commented on {product.name}",
@@ -92,13 +103,20 @@ async def reviewer_commented(
 
 
 async def partner_commented(
-    session: AsyncSession, *, product: Product, author: User, body: str, reply_to: str | None
+    session: AsyncSession,
+    *,
+    product: Product,
+    author: User,
+    body: str,
+    reply_to: str | None,
+    now: datetime,
 ) -> None:
     """Tell the reviewer whose comment a partner answered."""
     if reply_to is None:
         return
     await notify(
         session,
+        now=now,
         user_ids=[reply_to],
         kind="mall.product.reply",
         title=f"{author.display_name} replied about {product.name}",
@@ -107,12 +125,15 @@ async def partner_commented(
     )
 
 
-async def application_decided(session: AsyncSession, *, partner: Partner, approved: bool) -> None:
+async def application_decided(
+    session: AsyncSession, *, partner: Partner, approved: bool, now: datetime
+) -> None:
     """Tell the applicant how their company's application was decided."""
     if partner.applicant_id is None:
         return
     await notify(
         session,
+        now=now,
         user_ids=[partner.applicant_id],
         kind="mall.partner.approved" if approved else "mall.partner.rejected",
         title=(
@@ -125,10 +146,13 @@ async def application_decided(session: AsyncSession, *, partner: Partner, approv
     )
 
 
-async def invited(session: AsyncSession, *, partner: Partner, invitee_id: str, by: User) -> None:
+async def invited(
+    session: AsyncSession, *, partner: Partner, invitee_id: str, by: User, now: datetime
+) -> None:
     """Tell a user that they are invited to join a partner company."""
     await notify(
         session,
+        now=now,
         user_ids=[invitee_id],
         kind="mall.partner.invitation",
         title=f"{by.display_name} invites you to join {partner.name}",

@@ -126,7 +126,7 @@ async def decide(
         )
     )
     await session.flush()
-    await notices.application_decided(session, partner=partner, approved=approve)
+    await notices.application_decided(session, partner=partner, approved=approve, now=now)
     return partner
 
 

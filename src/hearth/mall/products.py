@@ -280,7 +280,9 @@ async def move(
         )
     )
     await session.flush()
-    await notices.product_moved(session, product=product, actor=user, target=target, reason=reason)
+    await notices.product_moved(
+        session, product=product, actor=user, target=target, reason=reason, now=now
+    )
     return product
 
 
@@ -323,7 +325,7 @@ async def comment(
     session.add(row)
     await session.flush()
     if user.partner_id != product.partner_id:
-        await notices.reviewer_commented(session, product=product, author=user, body=text)
+        await notices.reviewer_commented(session, product=product, author=user, body=text, now=now)
     else:
         reply_to = parent.author_id if parent is not None else None
         if reply_to is not None:
@@ -331,7 +333,7 @@ async def comment(
             if author is None or author.partner_id == product.partner_id:
                 reply_to = None
         await notices.partner_commented(
-            session, product=product, author=user, body=text, reply_to=reply_to
+            session, product=product, author=user, body=text, reply_to=reply_to, now=now
         )
     return row
 

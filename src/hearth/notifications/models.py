@@ -8,7 +8,6 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearth.db import Base, UTCDateTime
-from hearth.kit.clock import utcnow
 from hearth.kit.ids import new_id
 
 
@@ -26,5 +25,5 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     # Where the app takes the reader: a path inside hearth ("/partner/products/prd_…").
     link: Mapped[str] = mapped_column(String(300), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -27,6 +27,7 @@ async def notify(
     title: str,
     body: str = "",
     link: str = "",
+    now: datetime,
 ) -> list[Notification]:
     """Put one notification in each named inbox (duplicates in ``user_ids`` count once)."""
     title = " ".join(title.split())
@@ -37,7 +38,7 @@ async def notify(
             [{"field": "link", "message": "a path inside hearth, starting with /"}]
         )
     rows = [
-        Notification(user_id=user_id, kind=kind, title=title, body=body, link=link)
+        Notification(user_id=user_id, kind=kind, title=title, body=body, link=link, created_at=now)
         for user_id in dict.fromkeys(user_ids)
     ]
     session.add_all(rows)

@@ -173,6 +173,7 @@ class Executor:
                 )
                 await notifications.notify(
                     session,
+                    now=self.clock.now(),
                     user_ids=members,
                     kind="scene",
                     title=action.title,

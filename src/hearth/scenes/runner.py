@@ -492,6 +492,7 @@ class SceneRunner:
 
             await notifications.notify(
                 session,
+                now=now,
                 user_ids=await service.member_ids(session, home_id=automation.home_id),
                 kind="scene",
                 title=f"{automation.name} was stopped: it kept triggering itself",
