@@ -26,9 +26,9 @@ from hearth.devices.spec import Spec
 from hearth.hub import credentials, protocol
 from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
 from hearth.hub.protocol import Down, Up
-from hearth.hub.wire import WireClient
 from hearth.mall.certification.runner import free_port
 from hearth.mall.certification.standalone import SoloAccess, certify_spec
+from hearth.mqtt.wire import WireClient
 
 ROUND_TRIPS = 500
 

@@ -24,8 +24,9 @@ import structlog
 
 from hearth import metrics
 from hearth.bus import EventBus
-from hearth.hub.mqtt import MqttLink
+from hearth.errors import BrokerError
 from hearth.kit.ids import new_id
+from hearth.mqtt.link import MqttLink
 
 log = structlog.get_logger(__name__)
 
@@ -99,7 +100,7 @@ class EventRelay:
                 await self.link.publish(
                     TOPIC_PREFIX + type(event).__name__, encode(event, self.origin), qos=0
                 )
-            except ConnectionError:
+            except BrokerError:
                 # Other processes miss this event; state itself is in the database, so a
                 # reconnecting page reloads it. Count it so operators can see it happen.
                 metrics.ERRORS.labels(area="relay").inc()

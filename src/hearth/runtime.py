@@ -20,8 +20,9 @@ from hearth.errors import ConfigError
 from hearth.hub.access import DeviceAccess
 from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
 from hearth.hub.cloud import DeviceCloud
-from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.kit.clock import Clock, SystemClock
+from hearth.mqtt.address import BrokerAddress
+from hearth.mqtt.link import MqttLink
 from hearth.relay import EventRelay
 
 if TYPE_CHECKING:

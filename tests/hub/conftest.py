@@ -22,6 +22,7 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.devices.compiled import compile_spec
 from hearth.devices.rules import parse_spec
+from hearth.errors import BrokerError
 from hearth.homes import service as homes
 from hearth.homes.models import Home
 from hearth.hub import binding, identity
@@ -30,7 +31,7 @@ from hearth.hub.events import DevicesMinted
 from hearth.hub.models import DeviceModel, DeviceState
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.simulator import Credentials, SimulatedDevice
-from hearth.hub.wire import WireClient, WireError
+from hearth.mqtt.wire import WireClient
 from hearth.runtime import Hearth
 from tests.conftest import TEST_SECRET, make_settings
 from tests.helpers import PASSWORD
@@ -138,7 +139,7 @@ class Rig:
                         username=probe.device_id,
                         password=probe.secret,
                     )
-                except WireError:
+                except BrokerError:
                     await asyncio.sleep(0.05)
                     continue
                 await client.disconnect()

@@ -11,10 +11,11 @@ import asyncio
 import pytest
 
 from hearth import db
+from hearth.errors import BrokerError
 from hearth.hub import identity
 from hearth.hub.events import DeviceCredentialsChanged
 from hearth.hub.protocol import ROOT
-from hearth.hub.wire import Will, WireClient, WireError
+from hearth.mqtt.wire import Will, WireClient
 from tests.hub.conftest import Rig, add_model
 
 REFUSED = 0x80
@@ -118,7 +119,7 @@ async def test_wrong_or_borrowed_credentials_are_refused(rig: Rig) -> None:
         ("dev_01jaaaaaaaaaaaaaaaaaaaaaaa", unit.secret),
         ("hearth-service", unit.secret),
     ]:
-        with pytest.raises(WireError, match="refused|closed"):
+        with pytest.raises(BrokerError, match="refused|closed"):
             client = await WireClient.connect(
                 "127.0.0.1",
                 rig.device_port,
@@ -135,7 +136,7 @@ async def test_a_device_cannot_take_over_another_devices_connection(rig: Rig) ->
     try:
         try:
             intruder = await connect(rig, unit, client_id=other.device_id)
-        except WireError:
+        except BrokerError:
             intruder = None  # the embedded broker refuses a client id that is not the username
         await victim.subscribe(f"{ROOT}/{other.device_id}/down/+")
         await rig.service_publish(f"{ROOT}/{other.device_id}/down/set", b"still here?")
@@ -155,7 +156,7 @@ async def test_a_last_will_aimed_at_another_device_is_never_delivered(rig: Rig) 
             device = await connect(rig, unit, will=forged)
             device.abort()
             await device.closed
-        except WireError:
+        except BrokerError:
             pass  # refused at connect: the embedded broker checks the will up front
         honest = await connect(rig, unit)
         await honest.publish(f"{ROOT}/{unit.device_id}/up/status", b"marker", qos=1)
@@ -179,7 +180,7 @@ async def test_a_rotated_secret_stops_working_and_the_new_one_works(rig: Rig) ->
         while True:
             try:
                 client = await connect(rig, unit)
-            except WireError:
+            except BrokerError:
                 return
             await client.disconnect()
             await asyncio.sleep(0.1)
@@ -199,7 +200,7 @@ async def test_a_revoked_device_is_dropped_and_cannot_come_back(rig: Rig) -> Non
             await identity.revoke(session, device_id=unit.device_id)
         await _changed(rig, unit.device_id, revoked=True)
         await asyncio.wait_for(device.closed, 10)
-        with pytest.raises(WireError):
+        with pytest.raises(BrokerError):
             await connect(rig, unit)
         assert bystander.is_open
     finally:

@@ -19,7 +19,7 @@ from hearth.hub.commands import Commands
 from hearth.hub.events import DeviceEventRaised
 from hearth.hub.models import Command
 from hearth.hub.simulator import SimulatedDevice
-from hearth.hub.wire import WireClient
+from hearth.mqtt.wire import WireClient
 from tests.hub.conftest import (
     LOCK_MODEL,
     Rig,

@@ -21,8 +21,8 @@ from hearth.hub.events import DeviceCameOnline, DeviceStateChanged, DeviceWentOf
 from hearth.hub.ingest import REJECTED, Ingest
 from hearth.hub.models import DeviceModel, HistoryPoint
 from hearth.hub.protocol import Up
-from hearth.hub.wire import WireClient
 from hearth.kit.clock import FrozenClock
+from hearth.mqtt.wire import WireClient
 from tests.hub.conftest import (
     TEST_MODEL,
     Rig,

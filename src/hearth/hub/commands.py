@@ -25,6 +25,8 @@ from hearth import db
 from hearth.accounts.models import User
 from hearth.devices.compiled import CompiledSpec
 from hearth.errors import (
+    BrokerError,
+    BrokerUnavailable,
     CommandTimedOut,
     Conflict,
     DeviceError,
@@ -212,9 +214,9 @@ class Commands:
         link = self.hearth.mqtt
         try:
             if link is None:
-                raise ConnectionError("no broker link")
+                raise BrokerUnavailable("no broker link")
             await link.publish(topic, body, qos=1)
-        except ConnectionError as err:
+        except BrokerError as err:
             await self._finish(command.id, CommandStatus.FAILED, {"code": "not_sent"})
             raise DeviceError("the broker cannot be reached; try again shortly") from err
 

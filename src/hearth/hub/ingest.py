@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hearth import db
 from hearth.devices.compiled import CompiledSpec
-from hearth.errors import ValueRejected
+from hearth.errors import BrokerError, ValueRejected
 from hearth.hub import protocol, store
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import DeviceReportArrived, DeviceUpdatesApplied
@@ -288,7 +288,7 @@ class Ingest:
         link = self.hearth.mqtt
         for device_id, request_id, props in applied.resync:
             kind, payload = protocol.encode_down(SetRequest(request_id, props))
-            with contextlib.suppress(ConnectionError):
+            with contextlib.suppress(BrokerError):
                 if link is not None:
                     await link.publish(protocol.down_topic(device_id, kind), payload, qos=1)
 

@@ -35,7 +35,6 @@ from hearth.hub.access import DeviceAccess
 from hearth.hub.broker import SERVICE_USERNAME, EmbeddedBroker, service_password
 from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
 from hearth.hub.models import DeviceModel
-from hearth.hub.mqtt import BrokerAddress
 from hearth.hub.simulator import Credentials
 from hearth.kit.clock import utcnow
 from hearth.mall import products
@@ -52,6 +51,7 @@ from hearth.mall.certification.runner import (
     free_port,
 )
 from hearth.mall.models import Product
+from hearth.mqtt.address import BrokerAddress
 from hearth.runtime import Hearth
 
 log = structlog.get_logger(__name__)
