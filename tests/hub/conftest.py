@@ -151,12 +151,12 @@ class Rig:
         if self.mosquitto is None:
             assert self.hearth.broker is not None
             await self.hearth.broker.stop()
-            await asyncio.sleep(down_for)
+            await asyncio.sleep(down_for)  # the outage itself, not a wait for anything
             await self.hearth.broker.start()
             return
         old = self.mosquitto
         stop_mosquitto(old)
-        await asyncio.sleep(down_for)
+        await asyncio.sleep(down_for)  # the outage itself, not a wait for anything
         config = (old.directory / "mosquitto.conf").read_text()
         extra = _extra_config(config)
         self.mosquitto = start_mosquitto(old.directory, extra, port=old.port)

@@ -87,6 +87,7 @@ async def test_a_device_cannot_read_other_devices_topics(rig: Rig, topic_filter:
             assert bytes((await asyncio.wait_for(heard.get(), 5)).payload) == b"victim's report"  # type: ignore[arg-type]
         await rig.service_publish(f"{ROOT}/{other.device_id}/down/set", b"for the victim")
         assert (await asyncio.wait_for(inbox(victim).get(), 5))[1] == b"for the victim"
+        # A fixed wait on purpose: it checks that nothing reaches the other device.
         await asyncio.sleep(0.3)
         assert inbox(device).empty()
     finally:
@@ -105,6 +106,7 @@ async def test_a_device_cannot_publish_as_another_device(rig: Rig) -> None:
             await device.publish(f"{ROOT}/{unit.device_id}/up/report", b"genuine", qos=1)
             message = await asyncio.wait_for(heard.get(), 5)
             assert bytes(message.payload) == b"genuine"  # type: ignore[arg-type]
+            # A fixed wait on purpose: it checks that none of the forged messages follows.
             await asyncio.sleep(0.3)
             assert heard.empty()
     finally:
