@@ -47,6 +47,7 @@ from sqlalchemy import func, select, update  # noqa: E402
 
 from hearth import db  # noqa: E402
 from hearth.config import Settings  # noqa: E402
+from hearth.errors import BrokerError  # noqa: E402
 from hearth.hub import identity  # noqa: E402
 from hearth.hub.acl import SERVICE_USERNAME, service_password  # noqa: E402
 from hearth.hub.models import Device, DeviceState  # noqa: E402
@@ -54,8 +55,8 @@ from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
 from hearth.hub.protocol import UP_FILTER, Up, up_topic  # noqa: E402
 from hearth.hub.simulator import read_fleet  # noqa: E402
-from hearth.hub.wire import WireClient, WireError  # noqa: E402
 from hearth.kit.clock import utcnow  # noqa: E402
+from hearth.mqtt.wire import WireClient  # noqa: E402
 from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
 from tests.servers import free_port, run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
@@ -109,7 +110,7 @@ async def devices_main(fleet: Path, host: str, port: int) -> None:
                     )
                     clients.append((client, up_topic(device_id, Up.REPORT)))
                     return
-                except WireError:
+                except BrokerError:
                     await asyncio.sleep(0.2 * (attempt + 1))
 
     started = time.perf_counter()
@@ -144,7 +145,7 @@ async def devices_main(fleet: Path, host: str, port: int) -> None:
                     15 + (seq % 200) / 10,
                     30 + seq % 60,
                 )
-                with contextlib.suppress(WireError):
+                with contextlib.suppress(BrokerError):
                     future = client.publish_nowait(topic, body, qos=1)
                     if future is not None:
                         in_flight += 1

@@ -19,8 +19,8 @@ from hearth.funding.rules import CampaignState
 from hearth.funding.worker import CampaignDeadlines
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import DeviceCloud
-from hearth.hub.mqtt import MqttLink
 from hearth.kit.clock import FrozenClock
+from hearth.mqtt.link import MqttLink
 from hearth.relay import EventRelay
 from hearth.scenes.runner import SceneRunner
 from tests.conftest import make_settings

@@ -33,9 +33,10 @@ from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import CloudSettings, DeviceCloud
-from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.kit.clock import Clock, ClockSocket, SystemClock
 from hearth.mall.certification import service as certification
+from hearth.mqtt.address import BrokerAddress
+from hearth.mqtt.link import MqttLink
 from hearth.payments.provider import build_provider
 from hearth.relay import EventRelay
 from hearth.scenes.runner import SceneRunner

@@ -9,6 +9,10 @@ friendly HTML pages; the CLI turns it into a message and an exit code.
     ├── DatabaseError
     │   ├── SchemaNotMigrated        the database has no or an older schema
     │   └── SchemaTooNew             the database was migrated by a newer hearth
+    ├── BrokerError                  the MQTT broker, as hearth's clients meet it (hearth.mqtt)
+    │   ├── BrokerUnavailable        cannot reach it, or the connection dropped
+    │   ├── BrokerRefused            it refused the connection or a subscription
+    │   └── BrokerTimeout            it did not answer in time
     ├── InvalidInput                 a request body or argument is malformed
     │   └── CurrencyMismatch         money of two currencies was combined
     ├── NotFound                     no such object, or not one of yours
@@ -84,6 +88,32 @@ class SchemaNotMigrated(DatabaseError):
 
 class SchemaTooNew(DatabaseError):
     code = "schema_too_new"
+
+
+class BrokerError(HearthError):
+    """The MQTT broker failed hearth; each client translates its own errors into this branch."""
+
+    status = 503
+    code = "broker_error"
+
+
+class BrokerUnavailable(BrokerError):
+    """The broker cannot be reached, or the connection to it dropped; retrying may help."""
+
+    code = "broker_unavailable"
+
+
+class BrokerRefused(BrokerError):
+    """The broker refused the connection (credentials, client id) or a subscription."""
+
+    code = "broker_refused"
+
+
+class BrokerTimeout(BrokerError):
+    """The broker did not answer in time (CONNACK, SUBACK, PUBACK)."""
+
+    status = 504
+    code = "broker_timeout"
 
 
 class InvalidInput(HearthError):

@@ -6,32 +6,35 @@ shared subscription: each process needs every event) and republishes other proce
 events on its own ``EventBus``. So a browser connected to process A sees a device change
 that process B applied, and no process holds state the others need.
 
-Events travel as JSON of their dataclass fields; fields must be JSON values (str, int,
-float, bool, None, lists and dicts of those). Datetimes are sent as ISO strings and
-restored for fields annotated ``datetime``.
+Events travel as readable JSON, ``{"origin": ..., "event": <class name>, "fields": {...}}``,
+encoded and decoded by a pydantic ``TypeAdapter`` of the event's dataclass: what a field's
+annotation names comes back as that type at any depth (datetimes, enums, tuples, nested
+dataclasses, dicts and lists of them); values under ``Any`` come back as JSON values.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from contextvars import ContextVar
-from datetime import datetime
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar
 
 import aiomqtt
+import orjson
 import structlog
+from pydantic import TypeAdapter
 
 from hearth import metrics
 from hearth.bus import EventBus
-from hearth.hub.mqtt import MqttLink
+from hearth.errors import BrokerError
 from hearth.kit.ids import new_id
+from hearth.mqtt.link import MqttLink
 
 log = structlog.get_logger(__name__)
 
 TOPIC_PREFIX = "hearth/internal/events/"
 E = TypeVar("E")
 _REGISTRY: dict[str, type[Any]] = {}
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
 # True while a handler runs for an event another process emitted: work that must happen
 # once (evaluating automation triggers) is done only where the event arose.
 _RELAYED: ContextVar[bool] = ContextVar("relayed", default=False)
@@ -54,27 +57,41 @@ def is_shared(event: object) -> bool:
     return _REGISTRY.get(type(event).__name__) is type(event)
 
 
+def shared_events() -> dict[str, type[Any]]:
+    """Return every class registered with ``@shared_event``, by the name it travels under."""
+    return dict(_REGISTRY)
+
+
+def adapter(cls: type[Any]) -> TypeAdapter[Any]:
+    """Return the pydantic adapter that encodes and decodes events of ``cls``.
+
+    Built on first use, not at registration: an annotation may name a class defined later
+    in the event's module.
+    """
+    found = _ADAPTERS.get(cls)
+    if found is None:
+        found = _ADAPTERS[cls] = TypeAdapter(cls)
+    return found
+
+
 def encode(event: object, origin: str) -> bytes:
     """Serialise a shared event with the id of the process that emitted it."""
-    fields: dict[str, Any] = {}
-    for field in dataclasses.fields(event):  # type: ignore[arg-type]
-        value = getattr(event, field.name)
-        fields[field.name] = value.isoformat() if isinstance(value, datetime) else value
-    return json.dumps({"origin": origin, "event": type(event).__name__, "fields": fields}).encode()
+    fields = adapter(type(event)).dump_python(event, mode="json")
+    return orjson.dumps({"origin": origin, "event": type(event).__name__, "fields": fields})
 
 
 def decode(payload: bytes) -> tuple[str, object]:
-    """Return ``(origin, event)`` from a relayed message; raise ``ValueError`` if unknown."""
-    body = json.loads(payload)
+    """Return ``(origin, event)`` from a relayed message; raise ``ValueError`` if it is not one.
+
+    pydantic's ``ValidationError`` (fields that do not fit the class) is a ``ValueError``.
+    """
+    body = orjson.loads(payload)
+    if not isinstance(body, dict):
+        raise ValueError("a relayed event is a JSON object")
     cls = _REGISTRY.get(body.get("event", ""))
     if cls is None:
         raise ValueError(f"unknown shared event {body.get('event')!r}")
-    hints = get_type_hints(cls)
-    fields = dict(body["fields"])
-    for name, hint in hints.items():
-        if hint is datetime and isinstance(fields.get(name), str):
-            fields[name] = datetime.fromisoformat(fields[name])
-    return str(body["origin"]), cls(**fields)
+    return str(body["origin"]), adapter(cls).validate_python(body["fields"])
 
 
 class EventRelay:
@@ -102,7 +119,7 @@ class EventRelay:
                 await self.link.publish(
                     TOPIC_PREFIX + type(event).__name__, encode(event, self.origin), qos=0
                 )
-            except ConnectionError:
+            except BrokerError:
                 # Other processes miss this event; state itself is in the database, so a
                 # reconnecting page reloads it. Count it so operators can see it happen.
                 metrics.ERRORS.labels(area="relay").inc()

@@ -23,6 +23,7 @@ from hearth.accounts.models import User
 from hearth.bootstrap import Hearth
 from hearth.devices.compiled import compile_spec
 from hearth.devices.rules import parse_spec
+from hearth.errors import BrokerError
 from hearth.homes import service as homes
 from hearth.homes.models import Home
 from hearth.hub import binding, identity
@@ -30,7 +31,7 @@ from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.models import DeviceModel, DeviceState
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.simulator import Credentials, SimulatedDevice
-from hearth.hub.wire import WireClient, WireError
+from hearth.mqtt.wire import WireClient
 from hearth.outbox import unit_of_work
 from tests.conftest import TEST_SECRET, make_settings
 from tests.helpers import PASSWORD
@@ -144,7 +145,7 @@ class Rig:
                         username=probe.device_id,
                         password=probe.secret,
                     )
-                except WireError:
+                except BrokerError:
                     await asyncio.sleep(0.05)
                     continue
                 await client.disconnect()
@@ -156,12 +157,12 @@ class Rig:
         if self.mosquitto is None:
             assert self.hearth.broker is not None
             await self.hearth.broker.stop()
-            await asyncio.sleep(down_for)
+            await asyncio.sleep(down_for)  # the outage itself, not a wait for anything
             await self.hearth.broker.start()
             return
         old = self.mosquitto
         stop_mosquitto(old)
-        await asyncio.sleep(down_for)
+        await asyncio.sleep(down_for)  # the outage itself, not a wait for anything
         config = (old.directory / "mosquitto.conf").read_text()
         extra = _extra_config(config)
         self.mosquitto = start_mosquitto(old.directory, extra, port=old.port)

@@ -19,7 +19,7 @@ from hearth.hub.commands import Commands
 from hearth.hub.events import DeviceEventRaised
 from hearth.hub.models import Command
 from hearth.hub.simulator import SimulatedDevice
-from hearth.hub.wire import WireClient
+from hearth.mqtt.wire import WireClient
 from tests.hub.conftest import (
     LOCK_MODEL,
     Rig,
@@ -152,6 +152,7 @@ async def test_a_command_to_an_offline_device_fails_fast_and_sends_nothing(rig: 
     assert offline.value.command_id is not None
     assert (await _row(rig, offline.value.command_id)).status == "offline"
     await _online(rig, device)
+    # A fixed wait on purpose: it checks that nothing is sent now the device is back.
     await asyncio.sleep(0.3)
     assert device.commands == 0
 
@@ -167,7 +168,15 @@ async def test_a_caller_may_wait_for_an_offline_device_to_come_back(rig: Rig) ->
             wait_online=10,
         )  # fmt: skip
     )
-    await asyncio.sleep(0.5)
+
+    async def recorded_waiting() -> bool:
+        async with rig.hearth.sessions() as session:
+            status = await session.scalar(
+                select(Command.status).where(Command.device_id == unit.device_id)
+            )
+        return status == "waiting"
+
+    await eventually(recorded_waiting)
     assert not waiting.done()
     await _online(rig, device)
     command = await asyncio.wait_for(waiting, 10)
@@ -221,6 +230,7 @@ async def test_a_command_that_breaks_the_spec_is_refused_before_anything_is_sent
     with pytest.raises(ValueRejected) as refused:
         await commands.execute(user=user, device_id=unit.device_id, kind=kind, payload=payload)
     assert refused.value.reason == reason
+    # A fixed wait on purpose: it checks that nothing reaches the device.
     await asyncio.sleep(0.2)
     assert device.commands == 0
     assert await _commands_of(rig, unit.device_id) == 0

@@ -23,8 +23,8 @@ from hearth.hub.events import DeviceCameOnline, DeviceStateChanged, DeviceWentOf
 from hearth.hub.ingest import REJECTED, Ingest
 from hearth.hub.models import DeviceModel, HistoryPoint
 from hearth.hub.protocol import Up
-from hearth.hub.wire import WireClient
 from hearth.kit.clock import FrozenClock
+from hearth.mqtt.wire import WireClient
 from tests.hub.conftest import (
     TEST_MODEL,
     Rig,
@@ -197,8 +197,13 @@ async def test_an_unbound_device_is_heard_but_nothing_it_reports_is_kept(rig: Ri
         return (await state_of(rig.hearth, unit.device_id)).online
 
     await eventually(online)
+    before = (await state_of(rig.hearth, unit.device_id)).last_seen
     device.report({"2.2": 33})
-    await asyncio.sleep(0.5)
+
+    async def heard() -> bool:  # the report was applied: it only moved last_seen
+        return (await state_of(rig.hearth, unit.device_id)).last_seen != before
+
+    await eventually(heard)
     state = await state_of(rig.hearth, unit.device_id)
     assert state.reported == {} and state.reports == 0
     assert await _history(rig, unit.device_id) == 0

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from hearth.bootstrap import Hearth
+from hearth.errors import BrokerError
 from hearth.hub import protocol
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.models import DeviceState, HistoryPoint
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.protocol import Up
-from hearth.hub.wire import WireClient
+from hearth.mqtt.wire import WireClient
 from tests.conftest import TEST_SECRET, make_settings
 from tests.hub.conftest import add_model, bind, eventually, fan_with_home, mint
 from tests.servers import Mosquitto, Postgres, free_port, start_mosquitto, stop_mosquitto
@@ -80,7 +81,7 @@ async def _connect(port: int, device_id: str, secret: str) -> WireClient:
             return await WireClient.connect(
                 "127.0.0.1", port, client_id=device_id, username=device_id, password=secret
             )
-        except ConnectionError:
+        except BrokerError:
             await asyncio.sleep(0.05)  # the broker has not re-read its password file yet
     raise AssertionError(f"{device_id} could not connect")
 

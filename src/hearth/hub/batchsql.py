@@ -9,34 +9,52 @@ the driver underneath the session, inside the session's own transaction:
 - SQLite (aiosqlite): the same with ``executemany``, after a first write that takes the
   write lock (SQLite's driver only opens a transaction at the first write).
 
-Rows travel as tuples in ``STATE_COLUMNS`` order; JSON travels as text (orjson).
-Timestamps are aware UTC datetimes here, stored as ``hearth.db.UTCDateTime`` stores them.
+The columns come from the tables' metadata (``DeviceState``, ``HistoryPoint``), so the SQL
+follows the model: every column of ``device_states`` is carried by the batch unless
+``LEFT_TO_OTHERS`` names it. State rows travel as mappings keyed by column name, read
+and written by name; JSON travels as text (orjson). History rows stay tuples in
+``HISTORY_COLUMNS`` order: there is one per reported value, the hottest loop of ingest,
+and ``COPY`` takes tuples. Timestamps are aware UTC datetimes here, stored as
+``hearth.db.UTCDateTime`` stores them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import JSON, Boolean, Table, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-STATE_COLUMNS = (
-    "device_id", "reported", "stamps", "desired", "boot", "seq", "seq_window", "reports",
-    "online", "link_boot", "link", "heartbeat", "firmware", "last_seen", "stale_at",
-    "availability_at",
-)  # fmt: skip
-JSON_COLUMNS = frozenset({"reported", "stamps", "desired"})
-TIME_COLUMNS = frozenset({"last_seen", "stale_at", "availability_at"})
-HISTORY_COLUMNS = ("device_id", "key", "at", "num", "value")
+from hearth.db import UTCDateTime
+from hearth.hub.models import DeviceState, HistoryPoint
+
+STATES = cast(Table, DeviceState.__table__)
+HISTORY = cast(Table, HistoryPoint.__table__)
+# Columns of device_states the batch does not carry: rejections are counted by a statement
+# of their own (``store``), and ``updated_at`` is set to the batch's time.
+LEFT_TO_OTHERS = frozenset({"rejected", "last_rejection", "last_rejected_at", "updated_at"})
+STATE_COLUMNS = tuple(c.name for c in STATES.columns if c.name not in LEFT_TO_OTHERS)
+KEY = STATES.primary_key.columns.keys()[0]
+JSON_COLUMNS = frozenset(c.name for c in STATES.columns if isinstance(c.type, JSON))
+TIME_COLUMNS = frozenset(
+    c.name for c in STATES.columns if isinstance(c.type, UTCDateTime) and c.name in STATE_COLUMNS
+)
+BOOL_COLUMNS = frozenset(
+    c.name for c in STATES.columns if isinstance(c.type, Boolean) and c.name in STATE_COLUMNS
+)
+HISTORY_COLUMNS = tuple(c.name for c in HISTORY.columns if not c.primary_key)
+_STATE_VALUES = itemgetter(*STATE_COLUMNS)  # a row's values in column order, by name
 _SQLITE_CHUNK = 500  # bound parameters per IN (...)
+# unnest(...) takes one typed array per column; JSON arrives as text and is cast on write.
+_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 _PG_TYPES = {
-    "device_id": "varchar", "reported": "text", "stamps": "text", "desired": "text",
-    "boot": "int8", "seq": "int8", "seq_window": "int8", "reports": "int8", "online": "bool",
-    "link_boot": "int8", "link": "int8", "heartbeat": "int4", "firmware": "varchar",
-    "last_seen": "timestamptz", "stale_at": "timestamptz", "availability_at": "timestamptz",
-}  # fmt: skip
+    c.name: "text" if c.name in JSON_COLUMNS else c.type.compile(dialect=_PG)
+    for c in STATES.columns
+}
 
 
 async def _driver(session: AsyncSession) -> Any:
@@ -63,58 +81,68 @@ def _from_lite_time(value: str | None) -> datetime | None:
 
 
 _SELECT = (
-    "SELECT {cols}, d.home_id, d.model_id FROM device_states s "
+    "SELECT {cols}, d.home_id AS home_id, d.model_id AS model_id FROM device_states s "
     "JOIN devices d ON d.id = s.device_id WHERE s.device_id {match} ORDER BY s.device_id"
 )
 
 
-async def load_states(session: AsyncSession, ids: Sequence[str]) -> list[tuple[Any, ...]]:
-    """Lock and return the state rows of ``ids`` (sorted): columns, then home and model."""
+async def load_states(session: AsyncSession, ids: Sequence[str]) -> list[Mapping[str, Any]]:
+    """Lock and return the state rows of ``ids`` (sorted), by name: columns, home, model."""
     driver = await _driver(session)
     if _is_sqlite(session):
-        await driver.execute("UPDATE device_states SET seq = seq WHERE device_id = ?", (ids[0],))
-        cols = ", ".join(f"s.{c}" for c in STATE_COLUMNS)
-        rows: list[tuple[Any, ...]] = []
+        # A first write takes the write lock, as FOR UPDATE would.
+        await driver.execute(f"UPDATE device_states SET seq = seq WHERE {KEY} = ?", (ids[0],))
+        cols = ", ".join(f"s.{c} AS {c}" for c in STATE_COLUMNS)
+        rows: list[Mapping[str, Any]] = []
         for start in range(0, len(ids), _SQLITE_CHUNK):
             chunk = ids[start : start + _SQLITE_CHUNK]
             sql = _SELECT.format(cols=cols, match=f"IN ({', '.join('?' * len(chunk))})")
             async with driver.execute(sql, chunk) as cursor:
-                rows.extend(await cursor.fetchall())
-        rows.sort(key=lambda r: r[0])
-        at = [STATE_COLUMNS.index(c) for c in TIME_COLUMNS]
-        online = STATE_COLUMNS.index("online")
-        fixed = []
-        for row in rows:
-            values = list(row)
-            for index in at:
-                values[index] = _from_lite_time(values[index])
-            values[online] = bool(values[online])
-            fixed.append(tuple(values))
-        return fixed
-    cols = ", ".join(f"s.{c}::text" if c in JSON_COLUMNS else f"s.{c}" for c in STATE_COLUMNS)
+                names = [column[0] for column in cursor.description]
+                rows.extend(
+                    _from_lite(dict(zip(names, r, strict=True))) for r in await cursor.fetchall()
+                )
+        rows.sort(key=lambda r: r[KEY])
+        return rows
+    cols = ", ".join(
+        f"s.{c}::text AS {c}" if c in JSON_COLUMNS else f"s.{c} AS {c}" for c in STATE_COLUMNS
+    )
     sql = _SELECT.format(cols=cols, match="= ANY($1::varchar[])") + " FOR UPDATE OF s"
-    return [tuple(r) for r in await driver.fetch(sql, list(ids))]
+    found: list[Mapping[str, Any]] = await driver.fetch(sql, list(ids))  # asyncpg Records
+    return found
+
+
+def _from_lite(row: dict[str, Any]) -> dict[str, Any]:
+    """Turn SQLite's text timestamps and 0/1 booleans into what PostgreSQL returns."""
+    for name in TIME_COLUMNS:
+        row[name] = _from_lite_time(row[name])
+    for name in BOOL_COLUMNS:
+        row[name] = bool(row[name])
+    return row
 
 
 async def write_states(
-    session: AsyncSession, rows: Sequence[tuple[Any, ...]], now: datetime
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]], now: datetime
 ) -> None:
-    """Write state rows back (tuples in ``STATE_COLUMNS`` order, JSON as text)."""
+    """Write state rows back: mappings with every name of ``STATE_COLUMNS``, JSON as text."""
     driver = await _driver(session)
-    names = STATE_COLUMNS[1:]
+    names = [c for c in STATE_COLUMNS if c != KEY]
     if _is_sqlite(session):
-        at = {STATE_COLUMNS.index(c) for c in TIME_COLUMNS}
+        times = [name in TIME_COLUMNS for name in names]
         sets = ", ".join(f"{name} = ?" for name in names)
         params = [
             (
-                *(_lite_time(v) if i in at else v for i, v in enumerate(row) if i),
+                *(
+                    _lite_time(row[name]) if time else row[name]
+                    for name, time in zip(names, times, strict=True)
+                ),
                 _lite_time(now),
-                row[0],
+                row[KEY],
             )
             for row in rows
         ]
         await driver.executemany(
-            f"UPDATE device_states SET {sets}, updated_at = ? WHERE device_id = ?", params
+            f"UPDATE device_states SET {sets}, updated_at = ? WHERE {KEY} = ?", params
         )
         return
     arrays = [f"${i + 1}::{_PG_TYPES[c]}[]" for i, c in enumerate(STATE_COLUMNS)]
@@ -122,19 +150,21 @@ async def write_states(
     sql = (
         f"UPDATE device_states AS s SET {sets}, updated_at = ${len(arrays) + 1} "
         f"FROM unnest({', '.join(arrays)}) AS v({', '.join(STATE_COLUMNS)}) "
-        "WHERE s.device_id = v.device_id"
+        f"WHERE s.{KEY} = v.{KEY}"
     )
-    columns = [list(column) for column in zip(*rows, strict=True)]
+    columns = [list(column) for column in zip(*map(_STATE_VALUES, rows), strict=True)]
     await driver.execute(sql, *columns, now)
 
 
 async def insert_history(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Append history rows ``(device_id, key, at, num, value)``."""
+    """Append history rows, tuples in ``HISTORY_COLUMNS`` order."""
     driver = await _driver(session)
     if _is_sqlite(session):
+        at = HISTORY_COLUMNS.index("at")
         await driver.executemany(
-            "INSERT INTO device_history (device_id, key, at, num, value) VALUES (?, ?, ?, ?, ?)",
-            [(d, k, _lite_time(at), n, v) for d, k, at, n, v in rows],
+            f"INSERT INTO device_history ({', '.join(HISTORY_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(HISTORY_COLUMNS))})",
+            [(*r[:at], _lite_time(r[at]), *r[at + 1 :]) for r in rows],
         )
         return
     await driver.copy_records_to_table("device_history", records=rows, columns=HISTORY_COLUMNS)

@@ -41,10 +41,10 @@ from hearth.hub.events import (
 )
 from hearth.hub.ingest import Ingest
 from hearth.hub.mosquitto import MosquittoSync
-from hearth.hub.mqtt import MqttLink
 from hearth.hub.simulator import Fleet, SimulatedDevice, read_fleet
 from hearth.hub.traffic import TrafficLink
 from hearth.kit.clock import Clock
+from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish, record, unit_of_work
 
 log = structlog.get_logger(__name__)

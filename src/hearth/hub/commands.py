@@ -25,6 +25,8 @@ from hearth import db
 from hearth.accounts.models import User
 from hearth.devices.compiled import CompiledSpec
 from hearth.errors import (
+    BrokerError,
+    BrokerUnavailable,
     CommandTimedOut,
     Conflict,
     DeviceError,
@@ -38,11 +40,11 @@ from hearth.hub import protocol
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import CommandAnswered, DeviceCameOnline
 from hearth.hub.models import Command, Device, DeviceState
-from hearth.hub.mqtt import MqttLink
 from hearth.hub.state import Twin, apply_desired
 from hearth.hub.status import FINISHED, CommandStatus
 from hearth.kit.clock import Clock
 from hearth.kit.ids import new_id
+from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish, record, unit_of_work
 
 POLL = 0.5
@@ -223,9 +225,9 @@ class Commands:
         link = self.link
         try:
             if link is None:
-                raise ConnectionError("no broker link")
+                raise BrokerUnavailable("no broker link")
             await link.publish(topic, body, qos=1)
-        except ConnectionError as err:
+        except BrokerError as err:
             await self._finish(command.id, CommandStatus.FAILED, {"code": "not_sent"})
             raise DeviceError("the broker cannot be reached; try again shortly") from err
 

@@ -34,16 +34,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hearth import db
 from hearth.bus import EventBus
 from hearth.devices.compiled import CompiledSpec
-from hearth.errors import ValueRejected
+from hearth.errors import BrokerError, ValueRejected
 from hearth.hub import protocol, store
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import DeviceReportArrived, DeviceUpdatesApplied
 from hearth.hub.models import Device
-from hearth.hub.mqtt import MqttLink
 from hearth.hub.protocol import EventMessage, Info, ProtocolViolation, Report, SetRequest
 from hearth.hub.state import Mark
 from hearth.hub.store import Inbound, Rejection
 from hearth.kit.clock import Clock
+from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish
 
 log = structlog.get_logger(__name__)
@@ -296,7 +296,7 @@ class Ingest:
         link = self.link
         for device_id, request_id, props in applied.resync:
             kind, payload = protocol.encode_down(SetRequest(request_id, props))
-            with contextlib.suppress(ConnectionError):
+            with contextlib.suppress(BrokerError):
                 if link is not None:
                     await link.publish(protocol.down_topic(device_id, kind), payload, qos=1)
 

@@ -30,8 +30,9 @@ from hearth.homes import service as homes
 from hearth.homes.models import Home
 from hearth.hub import binding, catalog, identity
 from hearth.hub.acl import SERVICE_USERNAME, service_password
-from hearth.hub.mqtt import BrokerAddress, MqttLink
 from hearth.hub.simulator import Credentials
+from hearth.mqtt.address import BrokerAddress
+from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish, unit_of_work
 from hearth.relay import TOPIC_PREFIX, encode
 

@@ -3,8 +3,10 @@
 Each ``SimulatedDevice`` connects as its device id with its secret, sets its last will
 to "offline", says who it is, reports its full state, then reports changes, fires
 events, answers commands and sends heartbeats; if the connection drops (a broker
-restart) it reconnects with back-off and re-sends info, status and full state. A
-``Fleet`` starts many at a bounded pace and reports progress.
+restart) it reconnects with jittered back-off doubling up to 10 s, as the device protocol
+asks of firmware (``hearth.mqtt.reconnect``), and re-sends info, status and full state.
+Each device is one connection of the wire client (``hearth.mqtt.wire``). A ``Fleet``
+starts many at a bounded pace and reports progress.
 """
 
 from __future__ import annotations
@@ -19,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from hearth.devices.compiled import CompiledSpec
+from hearth.errors import BrokerError
 from hearth.hub import protocol
 from hearth.hub.protocol import (
     ActionRequest,
@@ -37,9 +38,8 @@ from hearth.hub.protocol import (
     Up,
 )
 from hearth.hub.virtual import VirtualDevice
-from hearth.hub.wire import Will, WireClient, WireError
-
-log = structlog.get_logger(__name__)
+from hearth.mqtt.reconnect import DEVICE_BACKOFF, MarkUp, keep_connected
+from hearth.mqtt.wire import Will, WireClient
 
 FIRMWARE = "sim-1.0"
 
@@ -106,7 +106,7 @@ class SimulatedDevice:
         if client is None or not client.is_open:
             return
         kind, payload = protocol.encode_up(message)
-        with contextlib.suppress(WireError):
+        with contextlib.suppress(BrokerError):
             client.publish_nowait(protocol.up_topic(self.id, kind), payload, qos=1)
 
     def report(self, props: dict[str, Any]) -> None:
@@ -153,25 +153,30 @@ class SimulatedDevice:
         """Every readable value, sent on each connection."""
         return self.device.readable()
 
-    async def run(self) -> None:
-        """Stay connected, reporting and answering, until cancelled."""
-        delay = 0.5
-        while True:
-            try:
-                if self.client is None or not self.client.is_open:
-                    self.connected.clear()
-                    await self.connect()
-                    delay = 0.5
-                await self._live()
-            except asyncio.CancelledError:
-                raise
-            except (WireError, OSError, TimeoutError) as err:
-                log.debug("simulated_device_disconnected", device_id=self.id, error=str(err))
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Stay connected, reporting and answering, until cancelled or ``stop`` is set."""
+        await keep_connected(
+            self._session,
+            name="simulated_device",
+            stop=stop or asyncio.Event(),
+            backoff=DEVICE_BACKOFF,
+            rng=self.rng,
+            quiet=True,  # a fleet of 10,000 would fill the log at every broker restart
+            device_id=self.id,
+        )
+
+    async def _session(self, up: MarkUp) -> None:
+        try:
+            if self.client is None or not self.client.is_open:
+                self.connected.clear()
+                await self.connect()
+            up()
+            await self._live()
+        finally:
             self.connected.clear()
-            await asyncio.sleep(delay * self.rng.uniform(0.5, 1.5))
-            delay = min(delay * 2, 10.0)
 
     async def _live(self) -> None:
+        """Report, fire events and beat until the connection closes."""
         client = self.client
         assert client is not None
         last_beat = time.monotonic()
@@ -188,7 +193,6 @@ class SimulatedDevice:
             if time.monotonic() - last_beat >= self.heartbeat:
                 self._send(Status(self.boot, self.link, True))
                 last_beat = time.monotonic()
-        raise WireError("connection closed")
 
     async def stop(self, *, crash: bool = False) -> None:
         """Disconnect: say offline first, or ``crash`` (the broker sends the last will)."""

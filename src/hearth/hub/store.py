@@ -9,7 +9,7 @@ Core statements rather than ORM objects: a batch is thousands of rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -63,49 +63,49 @@ class Applied:
     unknown: int = 0
 
 
-def _twin(row: tuple[Any, ...]) -> Twin:
-    (device_id, reported, stamps, desired, boot, seq, window, reports, online, link_boot, link,
-     heartbeat, firmware, last_seen, stale_at, availability_at) = row[:16]  # fmt: skip
+def twin_from_row(row: Mapping[str, Any]) -> Twin:
+    """Return the twin of a state row read by ``batchsql.load_states`` (by column name)."""
     return Twin(
-        device_id=device_id,
-        reported=orjson.loads(reported),
-        stamps=orjson.loads(stamps),
-        desired=orjson.loads(desired),
-        mark=Mark(boot, seq, window),
-        reports=reports,
-        online=online,
-        link=(link_boot, link),
-        heartbeat=heartbeat,
-        firmware=firmware,
-        last_seen=last_seen,
-        stale_at=stale_at,
-        availability_at=availability_at,
+        device_id=row["device_id"],
+        reported=orjson.loads(row["reported"]),
+        stamps=orjson.loads(row["stamps"]),
+        desired=orjson.loads(row["desired"]),
+        mark=Mark(row["boot"], row["seq"], row["seq_window"]),
+        reports=row["reports"],
+        online=row["online"],
+        link=(row["link_boot"], row["link"]),
+        heartbeat=row["heartbeat"],
+        firmware=row["firmware"],
+        last_seen=row["last_seen"],
+        stale_at=row["stale_at"],
+        availability_at=row["availability_at"],
     )
 
 
-def _row(twin: Twin) -> tuple[Any, ...]:
-    """Return a twin as a state row in ``batchsql.STATE_COLUMNS`` order."""
-    return (
-        twin.device_id,
-        orjson.dumps(twin.reported).decode(),
-        orjson.dumps(twin.stamps).decode(),
-        orjson.dumps(twin.desired).decode(),
-        twin.mark.boot,
-        twin.mark.seq,
-        twin.mark.window,
-        twin.reports,
-        twin.online,
-        twin.link[0],
-        twin.link[1],
-        twin.heartbeat,
-        twin.firmware,
-        twin.last_seen,
-        twin.stale_at,
-        twin.availability_at,
-    )
+def state_row(twin: Twin) -> dict[str, Any]:
+    """Return a twin as a state row for ``batchsql.write_states``: every batch column by name."""
+    return {
+        "device_id": twin.device_id,
+        "reported": orjson.dumps(twin.reported).decode(),
+        "stamps": orjson.dumps(twin.stamps).decode(),
+        "desired": orjson.dumps(twin.desired).decode(),
+        "boot": twin.mark.boot,
+        "seq": twin.mark.seq,
+        "seq_window": twin.mark.window,
+        "reports": twin.reports,
+        "online": twin.online,
+        "link_boot": twin.link[0],
+        "link": twin.link[1],
+        "heartbeat": twin.heartbeat,
+        "firmware": twin.firmware,
+        "last_seen": twin.last_seen,
+        "stale_at": twin.stale_at,
+        "availability_at": twin.availability_at,
+    }
 
 
 def _history(device_id: str, key: str, at: datetime, value: Any) -> tuple[Any, ...]:
+    """One history row in ``batchsql.HISTORY_COLUMNS`` order (a test holds the order)."""
     kind = type(value)
     num = float(value) if kind is int or kind is float or kind is bool else None
     return (device_id, key, at, num, orjson.dumps(value).decode())
@@ -118,7 +118,7 @@ def history_row(device_id: str, key: str, at: datetime, value: Any) -> dict[str,
 
 async def _load(session: AsyncSession, ids: list[str]) -> dict[str, tuple[Twin, str | None, str]]:
     rows = await batchsql.load_states(session, ids)
-    return {row[0]: (_twin(row), row[16], row[17]) for row in rows}
+    return {row["device_id"]: (twin_from_row(row), row["home_id"], row["model_id"]) for row in rows}
 
 
 async def apply(
@@ -195,7 +195,7 @@ async def apply(
     if applied.resync:
         await _record_resync(session, applied.resync, now)
     if touched:
-        await batchsql.write_states(session, [_row(twin) for twin in touched.values()], now)
+        await batchsql.write_states(session, [state_row(t) for t in touched.values()], now)
     if history:
         await batchsql.insert_history(session, history)
         applied.history = len(history)

@@ -1,12 +1,13 @@
 """The connection that carries device traffic into a hearth worker.
 
 Device reports are the one stream whose volume grows with the fleet, so they arrive on a
-connection of their own, read with hearth's small MQTT 3.1.1 client (``hub.wire``): a
-PUBLISH costs one slice and one callback, where a general client builds message, property
-and matcher objects per message. ``TrafficLink`` keeps that connection up — reconnecting
-with back-off and subscribing again after every reconnection — and hands each message to
-a plain callback. Shared subscriptions (``$share/<group>/...``) work over MQTT 3.1.1 on
-Mosquitto and EMQX, so several workers still split the traffic.
+connection of their own, read with hearth's wire client (``hearth.mqtt.wire``): a PUBLISH
+costs one slice and one callback, where a general client builds message, property and
+matcher objects per message. ``TrafficLink`` keeps that connection up — reconnecting with
+jittered back-off (``hearth.mqtt.reconnect``) and subscribing again after every
+reconnection — and hands each message to a plain callback. Shared subscriptions
+(``$share/<group>/...``) work over MQTT 3.1.1 on Mosquitto and EMQX, so several workers
+still split the traffic.
 
 Delivery is the same as with any client that acknowledges on receipt: the broker
 redelivers at QoS 1 until the PUBACK, which is sent as the message is read.
@@ -20,9 +21,11 @@ import contextlib
 import structlog
 
 from hearth import metrics
-from hearth.hub.mqtt import BrokerAddress
-from hearth.hub.wire import OnMessage, WireClient, WireError
+from hearth.errors import BrokerRefused
 from hearth.kit.ids import new_id
+from hearth.mqtt.address import BrokerAddress
+from hearth.mqtt.reconnect import SERVICE_BACKOFF, MarkUp, keep_connected
+from hearth.mqtt.wire import OnMessage, WireClient
 
 log = structlog.get_logger(__name__)
 
@@ -48,6 +51,7 @@ class TrafficLink:
         self._on_message = on_message
         self._client: WireClient | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
         self._connected = asyncio.Event()
         # The message counter is bumped per COUNT_EVERY messages: a locked increment per
         # report would cost a tenth of the consumer's time.
@@ -63,7 +67,18 @@ class TrafficLink:
     async def start(self) -> None:
         """Start connecting in the background."""
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="traffic-link")
+            self._stop.clear()
+            self._task = asyncio.create_task(
+                keep_connected(
+                    self._session,
+                    name="traffic_link",
+                    stop=self._stop,
+                    backoff=SERVICE_BACKOFF,
+                    on_error=self._failed,
+                    broker=self.address.describe(),
+                ),
+                name="traffic-link",
+            )
 
     async def wait_connected(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for the subscription to be in place."""
@@ -74,14 +89,9 @@ class TrafficLink:
     async def stop(self) -> None:
         """Disconnect and stop reconnecting."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stop.set()
+            await self._task  # the session under way says goodbye as it ends
             self._task = None
-        if self._client is not None:
-            with contextlib.suppress(WireError):
-                await self._client.disconnect(drain=0)
-            self._client = None
         self._connected.clear()
 
     def hold(self, paused: bool) -> None:
@@ -101,27 +111,10 @@ class TrafficLink:
             metrics.ERRORS.labels(area="mqtt").inc()
             log.exception("traffic_handler_failed", topic=topic)
 
-    async def _run(self) -> None:
-        delay = 0.2
-        while True:
-            try:
-                await self._session()
-                delay = 0.2
-            except asyncio.CancelledError:
-                raise
-            except (WireError, OSError, TimeoutError) as err:
-                self.last_error = str(err)
-            except Exception as err:
-                self.last_error = repr(err)
-                log.exception("traffic_link_failed")
-            if self.connected:
-                log.warning("traffic_disconnected", broker=self.address.describe())
-            self._connected.clear()
-            self._client = None
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    def _failed(self, error: BaseException) -> None:
+        self.last_error = str(error) or repr(error)
 
-    async def _session(self) -> None:
+    async def _session(self, up: MarkUp) -> None:
         address = self.address
         client = await WireClient.connect(
             address.host,
@@ -134,12 +127,19 @@ class TrafficLink:
             tls=address.tls,
         )
         self._client = client
-        client.hold(self._held)
-        granted = await client.subscribe(self.topic_filter, qos=1)
-        if granted > 2:
-            client.abort()
-            raise WireError(f"the broker refused the subscription to {self.topic_filter}")
-        self._connected.set()
-        self.last_error = None
-        log.info("traffic_connected", broker=address.describe(), topic_filter=self.topic_filter)
-        await asyncio.shield(client.closed)  # a cancelled wait must not close the future
+        try:
+            client.hold(self._held)
+            granted = await client.subscribe(self.topic_filter, qos=1)
+            if granted > 2:
+                raise BrokerRefused(f"the broker refused the subscription to {self.topic_filter}")
+            up()
+            self._connected.set()
+            self.last_error = None
+            log.info("traffic_connected", broker=address.describe(), topic_filter=self.topic_filter)
+            await client.wait_closed()
+        finally:
+            if self.connected and not self._stop.is_set():
+                log.warning("traffic_disconnected", broker=address.describe())
+            self._connected.clear()
+            self._client = None
+            await client.disconnect(drain=0)  # at once if the broker already closed it

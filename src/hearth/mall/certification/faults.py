@@ -19,7 +19,7 @@ from hearth.hub import protocol
 from hearth.hub.protocol import GetRequest, Result, ResultCode, SetRequest
 from hearth.hub.simulator import SimulatedDevice
 from hearth.hub.virtual import plausible
-from hearth.hub.wire import Will
+from hearth.mqtt.wire import Will
 
 PROMPT = "prompt"
 

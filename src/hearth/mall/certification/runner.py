@@ -20,13 +20,14 @@ from typing import Any
 import orjson
 
 from hearth.devices.compiled import CompiledSpec
+from hearth.errors import BrokerError
 from hearth.hub import protocol
-from hearth.hub.mqtt import BrokerAddress
 from hearth.hub.protocol import Down, Up
-from hearth.hub.wire import WireClient, WireError
 from hearth.kit.ids import new_id
 from hearth.mall.certification.checks import Check, Kind, Observed, Outcome, judge, plan
 from hearth.mall.certification.faults import CertifiedDevice, prompt_topic
+from hearth.mqtt.address import BrokerAddress
+from hearth.mqtt.wire import WireClient
 
 Progress = Callable[[int, int, Outcome], None]
 
@@ -195,7 +196,7 @@ async def _connect_device(device: CertifiedDevice, within_ms: int) -> str:
         try:
             await device.connect()
             return ""
-        except (WireError, OSError, TimeoutError) as err:
+        except BrokerError as err:
             error = str(err)
             await asyncio.sleep(0.05)
     return error or "could not connect"
@@ -238,8 +239,7 @@ async def certify(
     finally:
         if device is not None:
             await device.stop(crash=True)
-        with contextlib.suppress(WireError):
-            await observer.disconnect(drain=0.5)
+        await observer.disconnect(drain=0.5)
     return outcomes
 
 

@@ -36,7 +36,6 @@ from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.models import DeviceModel
-from hearth.hub.mqtt import BrokerAddress
 from hearth.hub.simulator import Credentials
 from hearth.kit.clock import Clock, SystemClock
 from hearth.mall import products
@@ -53,10 +52,11 @@ from hearth.mall.certification.runner import (
     free_port,
 )
 from hearth.mall.models import Product
+from hearth.mqtt.address import BrokerAddress
+from hearth.outbox import unit_of_work
 
 if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
     from hearth.bootstrap import Hearth
-from hearth.outbox import unit_of_work
 
 log = structlog.get_logger(__name__)
 

@@ -1,10 +1,20 @@
-"""A small MQTT 3.1.1 client for simulated devices (and the ingest benchmark).
+"""The wire client: a small MQTT 3.1.1 client for traffic that grows with the fleet.
 
-A fleet of 10,000 simulated devices needs 10,000 connections in one process. Full
-clients cost a thread-pool connect, a background task and a few hundred microseconds
-per message each; this one is an ``asyncio.Protocol`` that speaks just what a device
-needs (CONNECT with a last will, SUBSCRIBE, PUBLISH at QoS 0/1, PUBACK, PING) and costs
-a few microseconds per message. hearth's own processes use ``hub.mqtt.MqttLink``.
+Two jobs need an MQTT connection that costs almost nothing per message: reading device
+traffic into a hearth worker (``hub.traffic``: tens of thousands of reports a second) and
+being a device (``hub.simulator``: 10,000 connections in one process; certification's
+observer; the benchmarks). A general client costs a thread-pool connect, a background task
+and a few hundred microseconds per message, building message, property and matcher objects
+for each; this one is an ``asyncio.Protocol`` that speaks just what those jobs need
+(CONNECT with credentials and a last will, SUBSCRIBE, PUBLISH at QoS 0/1, PUBACK, PING,
+DISCONNECT): a received PUBLISH is one slice and one callback, and the acknowledgements
+for everything in one read go out in one write.
+
+Errors leave the client as the error tree's ``BrokerError`` (``WIRE_ERRORS`` says which
+lower-level exception becomes which): ``connect``, ``subscribe``, ``publish`` and
+``disconnect`` raise them, and so do the acknowledgement futures when the connection
+drops. The client does not reconnect by itself; ``hearth.mqtt.reconnect`` does that for
+whoever holds one.
 """
 
 from __future__ import annotations
@@ -16,6 +26,9 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
+
+from hearth.errors import BrokerError, BrokerRefused, BrokerTimeout, BrokerUnavailable
+from hearth.mqtt.errors import ErrorMap
 
 OnMessage = Callable[[str, bytes], None]
 
@@ -30,8 +43,39 @@ _REFUSALS = {
 }
 
 
-class WireError(ConnectionError):
-    """The connection failed, was refused, or closed."""
+class WireFault(Exception):
+    """A failure of the protocol itself; none leaves the client untranslated."""
+
+
+class Closed(WireFault):
+    """The connection closed, or was never open."""
+
+
+class Refused(WireFault):
+    """The broker answered CONNECT with a refusal."""
+
+
+class Malformed(WireFault):
+    """The broker sent bytes that are not an MQTT packet this client can read."""
+
+
+# What each lower-level exception becomes where it leaves the client; the most specific
+# entry wins (TimeoutError is an OSError too).
+WIRE_ERRORS = ErrorMap(
+    {
+        OSError: BrokerUnavailable,  # socket and TLS failures, connection refused or reset
+        TimeoutError: BrokerTimeout,  # no TCP connection, CONNACK or SUBACK in time
+        Closed: BrokerUnavailable,
+        Malformed: BrokerUnavailable,  # the client drops a connection it cannot read
+        Refused: BrokerRefused,
+    }
+)
+
+
+def _tree(fault: WireFault) -> BrokerError:
+    mapped = WIRE_ERRORS.translate(fault)
+    assert mapped is not None, f"WIRE_ERRORS has no entry for {type(fault).__name__}"
+    return mapped
 
 
 @dataclass(frozen=True)
@@ -94,7 +138,9 @@ class WireClient(asyncio.Protocol):
         self._waiters: dict[tuple[int, int], asyncio.Future[bytes]] = {}
         self._connack: asyncio.Future[bytes] | None = None
         self._ping: asyncio.Task[None] | None = None
+        self._fault: WireFault | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.pings_answered = 0
 
     # -- connection ---------------------------------------------------------------------
 
@@ -113,51 +159,69 @@ class WireClient(asyncio.Protocol):
         within: float = 10.0,
         tls: bool = False,
     ) -> WireClient:
-        """Open a connection and wait for the broker to accept it; raise ``WireError``."""
-        loop = asyncio.get_running_loop()
-        try:
-            _transport, client = await asyncio.wait_for(
-                loop.create_connection(
-                    lambda: cls(on_message),
-                    host,
-                    port,
-                    ssl=ssl.create_default_context() if tls else None,
-                ),
-                within,
+        """Open a connection and wait for the broker to accept it.
+
+        Raise ``BrokerUnavailable`` (unreachable, closed), ``BrokerRefused`` or
+        ``BrokerTimeout`` (nothing within ``within`` seconds).
+        """
+        with WIRE_ERRORS.boundary(f"connecting to {host}:{port}"):
+            loop = asyncio.get_running_loop()
+            opening = loop.create_connection(
+                lambda: cls(on_message),
+                host,
+                port,
+                ssl=ssl.create_default_context() if tls else None,
             )
-        except (OSError, TimeoutError) as err:
-            raise WireError(f"cannot reach {host}:{port}: {err}") from err
-        client._connack = loop.create_future()
-        client._send(
-            connect_packet(
-                client_id, username=username, password=password, keepalive=keepalive, will=will
-            )
-        )
-        try:
-            body = await asyncio.wait_for(asyncio.shield(client._connack), within)
-        except (TimeoutError, WireError) as err:
-            client.abort()
-            raise WireError(f"no CONNACK from {host}:{port}: {err}") from err
-        code = body[1] if len(body) > 1 else 255
-        if code != 0:
-            client.abort()
-            raise WireError(f"connection refused: {_REFUSALS.get(code, f'code {code}')}")
-        if keepalive:
-            client._ping = loop.create_task(client._keepalive(keepalive))
-        return client
+            try:
+                _transport, client = await asyncio.wait_for(opening, within)
+            except TimeoutError:
+                raise TimeoutError(f"no TCP connection within {within:g} s") from None
+            client._connack = loop.create_future()
+            try:
+                client._send(
+                    connect_packet(
+                        client_id,
+                        username=username,
+                        password=password,
+                        keepalive=keepalive,
+                        will=will,
+                    )
+                )
+                body = await asyncio.wait_for(asyncio.shield(client._connack), within)
+            except TimeoutError:
+                client.abort()
+                raise TimeoutError(f"no CONNACK within {within:g} s") from None
+            except BaseException:
+                client.abort()
+                raise
+            code = body[1] if len(body) > 1 else 255
+            if code != 0:
+                client.abort()
+                raise Refused(f"connection refused: {_REFUSALS.get(code, f'code {code}')}")
+            if keepalive:
+                client._ping = loop.create_task(client._keepalive(keepalive))
+            return client
 
     @property
     def is_open(self) -> bool:
         return not self.closed.done()
 
+    async def wait_closed(self) -> None:
+        """Wait until the connection closes; cancelling the wait leaves ``closed`` alone."""
+        await asyncio.shield(self.closed)
+
     async def subscribe(self, topic_filter: str, qos: int = 1, *, within: float = 10.0) -> int:
         """Subscribe; return the granted QoS, or 0x80 if the broker refused."""
-        packet_id = self._packet_id()
-        body = struct.pack("!H", packet_id) + _string(topic_filter) + bytes([qos])
-        answer = self._expect(SUBACK, packet_id)
-        self._send(_packet(SUBSCRIBE, 0x02, body))
-        granted = await asyncio.wait_for(answer, within)
-        return granted[2] if len(granted) > 2 else 0x80
+        with WIRE_ERRORS.boundary(f"subscribing to {topic_filter}"):
+            packet_id = self._packet_id()
+            body = struct.pack("!H", packet_id) + _string(topic_filter) + bytes([qos])
+            answer = self._expect(SUBACK, packet_id)
+            self._send(_packet(SUBSCRIBE, 0x02, body))
+            try:
+                granted = await asyncio.wait_for(answer, within)
+            except TimeoutError:
+                raise TimeoutError(f"no SUBACK within {within:g} s") from None
+            return granted[2] if len(granted) > 2 else 0x80
 
     async def publish(
         self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False
@@ -165,20 +229,28 @@ class WireClient(asyncio.Protocol):
         """Publish; at QoS 1, return once the broker acknowledged it."""
         acked = self.publish_nowait(topic, payload, qos=qos, retain=retain)
         if acked is not None:
-            await acked
+            await acked  # fails with a BrokerError already if the connection drops
 
     def publish_nowait(
         self, topic: str, payload: bytes, *, qos: int = 0, retain: bool = False
     ) -> asyncio.Future[bytes] | None:
-        """Publish without waiting; at QoS 1 return the future of the broker's PUBACK."""
+        """Publish without waiting; at QoS 1 return the future of the broker's PUBACK.
+
+        Raise ``BrokerUnavailable`` if the connection is closed; the future fails with it
+        if the connection drops before the PUBACK.
+        """
         flags = (qos << 1) | (1 if retain else 0)
+        if self._transport is None or self._transport.is_closing():
+            raise _tree(Closed(f"publishing to {topic}: not connected"))
         if qos == 0:
-            self._send(_packet(PUBLISH, flags, _string(topic) + payload))
+            self._transport.write(_packet(PUBLISH, flags, _string(topic) + payload))
             return None
         packet_id = self._packet_id()
         acked = self._expect(PUBACK, packet_id)
         acked.add_done_callback(_consume)
-        self._send(_packet(PUBLISH, flags, _string(topic) + struct.pack("!H", packet_id) + payload))
+        self._transport.write(
+            _packet(PUBLISH, flags, _string(topic) + struct.pack("!H", packet_id) + payload)
+        )
         return acked
 
     async def disconnect(self, *, drain: float = 2.0) -> None:
@@ -189,11 +261,11 @@ class WireClient(asyncio.Protocol):
         pending = [f for (kind, _), f in self._waiters.items() if kind == PUBACK]
         if pending and self.is_open:
             await asyncio.wait(pending, timeout=drain)
-        if self._transport is not None and self.is_open:
-            self._send(_packet(DISCONNECT, 0, b""))
-            self._transport.close()
-        with contextlib.suppress(WireError):
-            await self.closed
+        transport = self._transport
+        if transport is not None and self.is_open and not transport.is_closing():
+            transport.write(_packet(DISCONNECT, 0, b""))
+            transport.close()
+        await self.closed
 
     def hold(self, paused: bool) -> None:
         """Pause or resume reading (flow control: the broker keeps what is not read)."""
@@ -215,7 +287,8 @@ class WireClient(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        error = WireError(f"connection closed: {exc}" if exc else "connection closed")
+        reason = self._fault or exc
+        error = _tree(Closed(f"connection closed: {reason}" if reason else "connection closed"))
         if self._ping is not None:
             self._ping.cancel()
         for future in [self._connack, *self._waiters.values()]:
@@ -231,6 +304,12 @@ class WireClient(asyncio.Protocol):
         self._acks = bytearray()
         try:
             self._read(data)
+        except Malformed as err:
+            self._fault = err
+            self.abort()
+        except (struct.error, UnicodeDecodeError) as err:  # a body shorter than it says
+            self._fault = Malformed(f"malformed packet: {err}")
+            self.abort()
         finally:
             acks, self._acks = self._acks, None
             if acks and self._transport is not None and not self._transport.is_closing():
@@ -251,8 +330,7 @@ class WireClient(asyncio.Protocol):
                     break
                 shift += 7
                 if shift > 21:
-                    self.abort()
-                    return
+                    raise Malformed("malformed packet: remaining length over four bytes")
             end = index + length
             if len(buffer) < end:
                 return
@@ -285,12 +363,14 @@ class WireClient(asyncio.Protocol):
             waiter = self._waiters.pop((kind, packet_id), None)
             if waiter is not None and not waiter.done():
                 waiter.set_result(body)
+        elif kind == PINGRESP:
+            self.pings_answered += 1
 
     # -- helpers ------------------------------------------------------------------------
 
     def _send(self, data: bytes) -> None:
         if self._transport is None or self._transport.is_closing():
-            raise WireError("not connected")
+            raise Closed("not connected")
         self._transport.write(data)
 
     def _packet_id(self) -> int:
@@ -303,7 +383,7 @@ class WireClient(asyncio.Protocol):
         return future
 
     async def _keepalive(self, seconds: int) -> None:
-        with contextlib.suppress(WireError):
+        with contextlib.suppress(Closed):
             while self.is_open:
                 await asyncio.sleep(seconds * 0.75)
                 self._send(_packet(PINGREQ, 0, b""))
