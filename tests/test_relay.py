@@ -18,8 +18,8 @@ import pytest
 
 import hearth
 from hearth.bootstrap import Hearth
-from hearth.bus import Event
-from hearth.relay import adapter, decode, encode, shared_event, shared_events
+from hearth.bus import Event, shared_event, shared_events
+from hearth.relay import adapter, decode, encode
 from tests.conftest import make_settings
 from tests.servers import Mosquitto
 

@@ -16,10 +16,12 @@ travel between processes over the broker; this bus is the in-process fan-out on 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 
@@ -28,12 +30,41 @@ from hearth import metrics
 log = structlog.get_logger(__name__)
 
 EventHandler = Callable[[Any], Awaitable[None]]
+E = TypeVar("E")
+_SHARED: dict[str, type[Any]] = {}
+# True while a handler runs for an event another process emitted: work that must happen
+# once (evaluating automation triggers) is done only where the event arose.
+RELAYED: ContextVar[bool] = ContextVar("relayed", default=False)
 InstantHandler = Callable[[Any], None]
 
 
 @dataclass(frozen=True)
 class Event:
     """Base of every event; subclasses are frozen dataclasses named in the past tense."""
+
+
+def shared_event(cls: type[E]) -> type[E]:
+    """Mark a frozen event dataclass as one every hearth process must see (``hearth.relay``
+    carries it); areas declare their events with this and import nothing of the broker."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} must be a dataclass to be shared")
+    _SHARED[cls.__name__] = cls
+    return cls
+
+
+def is_shared(event: object) -> bool:
+    """Tell whether ``event`` is of a class registered with ``@shared_event``."""
+    return _SHARED.get(type(event).__name__) is type(event)
+
+
+def shared_events() -> dict[str, type[Any]]:
+    """Return every class registered with ``@shared_event``, by the name it travels under."""
+    return dict(_SHARED)
+
+
+def relayed() -> bool:
+    """Tell whether the event being handled now came from another hearth process."""
+    return RELAYED.get()
 
 
 @dataclass

@@ -14,9 +14,7 @@ dataclasses, dicts and lists of them); values under ``Any`` come back as JSON va
 
 from __future__ import annotations
 
-import dataclasses
-from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any
 
 import aiomqtt
 import orjson
@@ -24,7 +22,7 @@ import structlog
 from pydantic import TypeAdapter
 
 from hearth import metrics
-from hearth.bus import EventBus
+from hearth.bus import RELAYED, EventBus, is_shared, shared_events
 from hearth.errors import BrokerError
 from hearth.kit.ids import new_id
 from hearth.mqtt.link import MqttLink
@@ -32,34 +30,7 @@ from hearth.mqtt.link import MqttLink
 log = structlog.get_logger(__name__)
 
 TOPIC_PREFIX = "hearth/internal/events/"
-E = TypeVar("E")
-_REGISTRY: dict[str, type[Any]] = {}
 _ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
-# True while a handler runs for an event another process emitted: work that must happen
-# once (evaluating automation triggers) is done only where the event arose.
-_RELAYED: ContextVar[bool] = ContextVar("relayed", default=False)
-
-
-def relayed() -> bool:
-    """Tell whether the event being handled now came from another hearth process."""
-    return _RELAYED.get()
-
-
-def shared_event(cls: type[E]) -> type[E]:
-    """Mark a frozen event dataclass as one every hearth process must see."""
-    if not dataclasses.is_dataclass(cls):
-        raise TypeError(f"{cls.__name__} must be a dataclass to be shared")
-    _REGISTRY[cls.__name__] = cls
-    return cls
-
-
-def is_shared(event: object) -> bool:
-    return _REGISTRY.get(type(event).__name__) is type(event)
-
-
-def shared_events() -> dict[str, type[Any]]:
-    """Return every class registered with ``@shared_event``, by the name it travels under."""
-    return dict(_REGISTRY)
 
 
 def adapter(cls: type[Any]) -> TypeAdapter[Any]:
@@ -88,7 +59,7 @@ def decode(payload: bytes) -> tuple[str, object]:
     body = orjson.loads(payload)
     if not isinstance(body, dict):
         raise ValueError("a relayed event is a JSON object")
-    cls = _REGISTRY.get(body.get("event", ""))
+    cls = shared_events().get(body.get("event", ""))
     if cls is None:
         raise ValueError(f"unknown shared event {body.get('event')!r}")
     return str(body["origin"]), adapter(cls).validate_python(body["fields"])
@@ -133,8 +104,8 @@ class EventRelay:
             log.warning("bad_relayed_event", topic=str(message.topic), error=str(err))
             return
         if origin != self.origin:
-            token = _RELAYED.set(True)
+            token = RELAYED.set(True)
             try:
                 await self.bus.publish(event)
             finally:
-                _RELAYED.reset(token)
+                RELAYED.reset(token)

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hearth.bus import Event
+from hearth.bus import Event, shared_event
 from hearth.notifications.events import NotificationsSent
 from hearth.outbox import record
-from hearth.relay import shared_event
 
 
 @shared_event

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hearth.bus import Event
-from hearth.relay import shared_event
+from hearth.bus import Event, shared_event
 
 
 @shared_event

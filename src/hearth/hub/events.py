@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from hearth.bus import Event
-from hearth.relay import shared_event
+from hearth.bus import Event, shared_event
 
 
 @shared_event

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db, metrics
 from hearth.accounts.models import User
-from hearth.bus import EventBus
+from hearth.bus import EventBus, relayed
 from hearth.hub.commands import Commands
 from hearth.hub.events import (
     DeviceCameOnline,
@@ -41,7 +41,6 @@ from hearth.hub.events import (
 from hearth.hub.models import DeviceState
 from hearth.kit.clock import Clock
 from hearth.outbox import Publish, unit_of_work
-from hearth.relay import relayed
 from hearth.scenes import service
 from hearth.scenes.events import AutomationsChanged, SceneCommandSent
 from hearth.scenes.execution import Executor
