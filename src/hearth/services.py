@@ -22,14 +22,14 @@ async def migrate(settings: Settings) -> tuple[str | None, str]:
     """Migrate the configured database to the newest schema."""
     from hearth.devices import library
     from hearth.hub.catalog import register_library
-    from hearth.kit.clock import utcnow
+    from hearth.kit.clock import SystemClock
 
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:
         revisions = await db.upgrade(engine)
         # The built-in products are data the schema ships with: keep them current too.
         async with db.transaction(db.session_factory(engine)) as session:
-            await register_library(session, library.list_specs(), now=utcnow())
+            await register_library(session, library.list_specs(), now=SystemClock().now())
         return revisions
     finally:
         await engine.dispose()

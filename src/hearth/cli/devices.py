@@ -16,7 +16,7 @@ from hearth.cli.console import console, run
 from hearth.config import load_settings
 from hearth.hub import identity
 from hearth.hub.operator import Announcer, ensure_products, unit_for, write_secret_file
-from hearth.kit.clock import utcnow
+from hearth.kit.clock import SystemClock
 
 app = typer.Typer(help="Device units: mint, rotate secrets, revoke.", no_args_is_help=True)
 
@@ -41,7 +41,7 @@ def mint(
     told = Announcer(settings)
 
     async def work() -> list[identity.Minted]:
-        now = utcnow()
+        now = SystemClock().now()
         async with unit_for(settings, told) as session:
             await ensure_products(session, now=now)
             return await identity.mint(session, model_id=product, count=count, now=now)
@@ -61,7 +61,9 @@ def rotate(device_id: str) -> None:
 
     async def work() -> str:
         async with unit_for(settings, told) as session:
-            return await identity.rotate_secret(session, device_id=device_id, now=utcnow())
+            return await identity.rotate_secret(
+                session, device_id=device_id, now=SystemClock().now()
+            )
 
     secret = run(work())
     console.print(f"[green]✓[/] new secret for {device_id}: [bold]{secret}[/]")
@@ -76,7 +78,7 @@ def revoke(device_id: str) -> None:
 
     async def work() -> None:
         async with unit_for(settings, told) as session:
-            await identity.revoke(session, device_id=device_id, now=utcnow())
+            await identity.revoke(session, device_id=device_id, now=SystemClock().now())
 
     run(work())
     console.print(f"[green]✓[/] revoked {device_id}")

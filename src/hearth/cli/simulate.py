@@ -37,7 +37,7 @@ from hearth.hub.operator import (
     write_secret_file,
 )
 from hearth.hub.simulator import Credentials, Fleet, SimulatedDevice, read_fleet
-from hearth.kit.clock import utcnow
+from hearth.kit.clock import SystemClock
 
 
 def device_address(settings: Settings, broker: str | None) -> tuple[str, int]:
@@ -65,7 +65,7 @@ async def prepare(
 ) -> tuple[list[Credentials], dict[str, CompiledSpec]]:
     """Mint (or reload) the fleet, pair it if asked, and compile the specs it needs."""
     extra = load_spec_files(spec_files)
-    now = utcnow()
+    now = SystemClock().now()
     # Running hearth processes learn of the new units and pairings after the commit.
     async with unit_for(settings, Announcer(settings)) as session:
         await ensure_products(session, extra, now=now)

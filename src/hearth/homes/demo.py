@@ -14,7 +14,7 @@ from hearth.homes import placement, rooms
 from hearth.homes import service as homes
 from hearth.homes.models import Room
 from hearth.hub.models import Device
-from hearth.kit.clock import utcnow
+from hearth.kit.clock import SystemClock
 from hearth.outbox import discard, unit_of_work
 
 # home name → room name → the models placed there, in binding order.
@@ -40,7 +40,7 @@ FAVOURITES = ("hearth.light.v1", "hearth.door-lock.v1", "hearth.th-sensor.v1")
 
 async def seed_rooms(sessions: async_sessionmaker[AsyncSession], *, fan: str) -> None:
     """Furnish the demo fan's homes with rooms once."""
-    now = utcnow()
+    now = SystemClock().now()
     # The demo seeds before its server starts: no open home view is there to refresh.
     async with unit_of_work(sessions, discard) as session:
         user = await session.scalar(select(User).where(User.username == fan))

@@ -14,7 +14,6 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearth.db import Base, UTCDateTime
-from hearth.kit.clock import utcnow
 from hearth.kit.ids import new_id
 
 # BIGINT on PostgreSQL; SQLite autoincrements only INTEGER PRIMARY KEY (64-bit there anyway).
@@ -74,7 +73,7 @@ class SandboxCustomer(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("cus"))
     reference: Mapped[str] = mapped_column(String(120), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SandboxPaymentMethod(Base):
@@ -91,7 +90,7 @@ class SandboxPaymentMethod(Base):
     exp_month: Mapped[int] = mapped_column(Integer)
     exp_year: Mapped[int] = mapped_column(Integer)
     behaviour: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SandboxPayment(Base):
@@ -111,8 +110,8 @@ class SandboxPayment(Base):
     status: Mapped[str] = mapped_column(String(16))
     decline_code: Mapped[str | None] = mapped_column(String(40))
     reference: Mapped[str] = mapped_column(String(120), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SandboxRefund(Base):
@@ -123,7 +122,7 @@ class SandboxRefund(Base):
         ForeignKey("sandbox_payments.id", ondelete="CASCADE"), index=True
     )
     amount: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SandboxRequest(Base):
@@ -135,4 +134,4 @@ class SandboxRequest(Base):
     operation: Mapped[str] = mapped_column(String(32))
     fingerprint: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
