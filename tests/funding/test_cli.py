@@ -30,7 +30,7 @@ async def test_the_cli_lists_campaigns_and_settles_once(tmp_path: Path) -> None:
         )
 
     assert hearth("db", "upgrade").returncode == 0
-    await seed(Settings(data_dir=tmp_path / "var", _env_file=None))  # type: ignore[call-arg]
+    await seed(Settings(data_dir=tmp_path / "var", _env_file=None))
     listed = hearth("campaigns", "list", "--state", "failed")
     assert listed.returncode == 0, listed.stderr
     assert "colour edition" in listed.stdout and "Glow Mini" not in listed.stdout

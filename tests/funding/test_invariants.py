@@ -79,19 +79,19 @@ async def _scenario(
                                 campaign, tiers[tier_index].id, card, f"k{number}", quantity
                             )
                             await pledges.place_pledge(session, user=user, request=req, now=now)
-                        elif action == "change" and live:
+                        elif action == "change" and mine is not None and live:
                             await pledges.change_pledge(
                                 session,
                                 user=user,
-                                pledge_id=mine.id,  # type: ignore[union-attr]
+                                pledge_id=mine.id,
                                 tier_id=tiers[tier_index].id,
                                 quantity=quantity,
                                 now=now,
                             )
-                        elif action == "cancel" and live:
+                        elif action == "cancel" and mine is not None and live:
                             await pledges.cancel_pledge(
                                 session, user=user, pledge_id=mine.id, now=now
-                            )  # type: ignore[union-attr]
+                            )
                 except HearthError:
                     pass  # refused moves change nothing; the invariants below say so
                 await _check_tiers(world.sessions, campaign.id)

@@ -43,7 +43,7 @@ async def test_embedded_broker_serves_hearth_and_healthz_says_so(
         received: asyncio.Queue[bytes] = asyncio.Queue()
 
         async def on_message(message: aiomqtt.Message) -> None:
-            await received.put(bytes(message.payload))  # type: ignore[arg-type]
+            await received.put(bytes(message.payload))
 
         await runtime.mqtt.subscribe("hearth/test/echo", on_message)
         await runtime.mqtt.publish("hearth/test/echo", b"ping")

@@ -35,7 +35,10 @@ from tests.hub.conftest import (
 async def _setup(
     rig: Rig, model_id: str | None = None
 ) -> tuple[User, identity.Minted, SimulatedDevice, Commands]:
-    await add_model(rig.hearth, **({"model_id": model_id} if model_id else {}))
+    if model_id:
+        await add_model(rig.hearth, model_id)
+    else:
+        await add_model(rig.hearth)
     user, home = await fan_with_home(rig.hearth)
     (unit,) = await rig.mint(1, **({"model_id": model_id} if model_id else {}))
     await bind(rig.hearth, user, home, unit)

@@ -86,7 +86,7 @@ async def test_emqx_hooks_apply_the_same_rules_as_the_other_brokers(
     device = unit.device_id
 
     async def auth(clientid: str, username: str, password: str) -> str:
-        body = {"clientid": clientid, "username": username, "password": password}
+        body: dict[str, object] = {"clientid": clientid, "username": username, "password": password}
         answer = await _hook(rig, http, "auth", body)
         assert answer.status_code == 200
         return str(answer.json()["result"])

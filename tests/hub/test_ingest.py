@@ -88,7 +88,7 @@ async def test_reports_become_state_history_and_events(rig: Rig) -> None:
         device.report({"2.2": 42})
 
         async def brightness_42() -> bool:
-            return (await state_of(rig.hearth, unit.device_id)).reported["2.2"] == 42
+            return bool((await state_of(rig.hearth, unit.device_id)).reported["2.2"] == 42)
 
         await eventually(brightness_42)
         seen = []

@@ -43,7 +43,7 @@ async def test_a_link_subscribes_again_after_the_broker_restarts(tmp_path: Path)
     heard: asyncio.Queue[bytes] = asyncio.Queue()
 
     async def handler(message: aiomqtt.Message) -> None:
-        await heard.put(bytes(message.payload))  # type: ignore[arg-type]
+        await heard.put(bytes(message.payload))
 
     await link.subscribe("echo/+", handler)
     await link.start()
