@@ -92,16 +92,22 @@ def test_nested_datetimes_enums_tuples_and_dataclasses_survive_the_trip() -> Non
     event = RoomSurveyed(
         room_id="roo_1",
         mood=Mood.ALERT,
-        seen={"dev_1": {"first": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)},
-              "dev_2": {"first": datetime(2026, 1, 2, 4, 4, tzinfo=paris),
-                        "last": datetime(2026, 1, 3, tzinfo=UTC)}},
-        readings=[Reading("2.1", 21.5, datetime(2026, 1, 2, tzinfo=UTC), Level.HIGH),
-                  Reading("2.2", 40.0, datetime(2026, 1, 2, 0, 1, tzinfo=UTC))],
+        seen={
+            "dev_1": {"first": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)},
+            "dev_2": {
+                "first": datetime(2026, 1, 2, 4, 4, tzinfo=paris),
+                "last": datetime(2026, 1, 3, tzinfo=UTC),
+            },
+        },
+        readings=[
+            Reading("2.1", 21.5, datetime(2026, 1, 2, tzinfo=UTC), Level.HIGH),
+            Reading("2.2", 40.0, datetime(2026, 1, 2, 0, 1, tzinfo=UTC)),
+        ],
         corner=(3, 4),
         since=timedelta(minutes=90),
         tags=frozenset({"kitchen", "north"}),
         extra={"raw": [1, "two", None], "deep": {"ok": True}},
-    )  # fmt: skip
+    )
     _, decoded = decode(encode(event, "proc_a"))
     assert decoded == event
     assert isinstance(decoded, RoomSurveyed)

@@ -61,8 +61,12 @@ def test_history_rows_name_each_column_of_the_history_table() -> None:
     columns = [c.name for c in HistoryPoint.__table__.columns if not c.primary_key]
     assert list(batchsql.HISTORY_COLUMNS) == columns
     assert history_row("dev_1", "2.2", AT, 21) == {
-        "device_id": "dev_1", "key": "2.2", "at": AT, "num": 21.0, "value": "21",
-    }  # fmt: skip
+        "device_id": "dev_1",
+        "key": "2.2",
+        "at": AT,
+        "num": 21.0,
+        "value": "21",
+    }
     assert history_row("dev_1", "e:3.1", AT, {"3.2": "x"})["num"] is None
 
 

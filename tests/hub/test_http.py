@@ -53,8 +53,12 @@ async def test_commands_over_http_answer_time_out_and_report_offline(
 
     refused = await post_json(http, url, {"kind": "set", "props": {"2.2": 700}})
     assert (refused.status_code, refused.json()["errors"]["reason"]) == (422, "out_of_range")
-    for bad in [{"kind": "set"}, {"kind": "wave"}, {"kind": "set", "props": {}, "timeout": 900},
-                {"kind": "action"}]:  # fmt: skip
+    for bad in [
+        {"kind": "set"},
+        {"kind": "wave"},
+        {"kind": "set", "props": {}, "timeout": 900},
+        {"kind": "action"},
+    ]:
         assert (await post_json(http, url, bad)).status_code == 422, bad
 
     device.answering = False
@@ -96,8 +100,9 @@ async def test_emqx_hooks_apply_the_same_rules_as_the_other_brokers(
     assert await auth(other.device_id, device, unit.secret) == "deny"
 
     async def acl(topic: str, action: str) -> str:
-        answer = await _hook(rig, http, "acl",
-                             {"username": device, "topic": topic, "action": action})  # fmt: skip
+        answer = await _hook(
+            rig, http, "acl", {"username": device, "topic": topic, "action": action}
+        )
         return str(answer.json()["result"])
 
     assert await acl(f"dev/v1/{device}/up/report", "publish") == "allow"

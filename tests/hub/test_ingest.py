@@ -59,9 +59,12 @@ async def _bound_unit(rig: Rig):  # type: ignore[no-untyped-def]
 
 async def _raw(rig: Rig, unit) -> WireClient:  # type: ignore[no-untyped-def]
     return await WireClient.connect(
-        "127.0.0.1", rig.device_port, client_id=unit.device_id, username=unit.device_id,
+        "127.0.0.1",
+        rig.device_port,
+        client_id=unit.device_id,
+        username=unit.device_id,
         password=unit.secret,
-    )  # fmt: skip
+    )
 
 
 async def _history(rig: Rig, device_id: str, key: str | None = None) -> int:
@@ -115,12 +118,15 @@ BAD = [
     (Up.REPORT, b'{"boot": 1, "seq": 5, "props": {"2.4": 20.05}}', "off_step"),
     (Up.REPORT, b'{"boot": 1, "seq": 6, "props": {"2.3": 7}}', "not_in_list"),
     (Up.REPORT, b'{"boot": 1, "seq": 7, "props": {"2.5": "x"}}', "not_readable"),
-    (Up.REPORT, b'{"boot": 1, "seq": 8, "props": {"2.2": 1}, "pad": "' + b"x" * 9000 + b'"}',
-     "oversized"),
+    (
+        Up.REPORT,
+        b'{"boot": 1, "seq": 8, "props": {"2.2": 1}, "pad": "' + b"x" * 9000 + b'"}',
+        "oversized",
+    ),
     (Up.REPORT, b'{"seq": 9, "props": {"2.2": 1}}', "bad_field"),
     (Up.EVENT, b'{"boot": 1, "seq": 10, "event": "2.9"}', "unknown"),
     (Up.INFO, b'{"boot": 1, "seq": 11, "model": "someone.else.v1", "fw": "1"}', "wrong_model"),
-]  # fmt: skip
+]
 
 
 async def test_every_kind_of_bad_payload_is_refused_counted_and_never_stops_the_consumer(

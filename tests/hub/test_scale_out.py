@@ -48,14 +48,22 @@ async def workers(tmp_path: Path, pg_url: str) -> AsyncIterator[tuple[Hearth, He
     url = f"mqtt://{SERVICE_USERNAME}:{password}@127.0.0.1:{service_port}"
     listener = f"{device_port} 127.0.0.1"
     owner = make_settings(
-        tmp_path / "a", pg_url, mqtt_url=url, mosquitto_dir=files,
+        tmp_path / "a",
+        pg_url,
+        mqtt_url=url,
+        mosquitto_dir=files,
         mosquitto_pid_file=tmp_path / "mosquitto" / "mosquitto.pid",
         mosquitto_device_listener=listener,
-    )  # fmt: skip
+    )
     first = Hearth.from_settings(owner)
     second = Hearth.from_settings(make_settings(tmp_path / "b", pg_url, mqtt_url=url))
-    sync = MosquittoSync(first.sessions, directory=files, service_username=SERVICE_USERNAME,
-                         service_password=password, device_listener=listener)  # fmt: skip
+    sync = MosquittoSync(
+        first.sessions,
+        directory=files,
+        service_username=SERVICE_USERNAME,
+        service_password=password,
+        device_listener=listener,
+    )
     config = sync.write_static()
     await sync.sync(force=True)
     broker: Mosquitto = start_mosquitto(

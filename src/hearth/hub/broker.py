@@ -142,9 +142,15 @@ class GuardedBroker(Broker):  # type: ignore[misc]
         elif session.client_id in self._sessions:
             existing, _ = self._sessions[session.client_id]
             for name in (
-                "will_flag", "will_message", "will_topic", "will_qos", "will_retain",
-                "keep_alive", "username", "password",
-            ):  # fmt: skip
+                "will_flag",
+                "will_message",
+                "will_topic",
+                "will_qos",
+                "will_retain",
+                "keep_alive",
+                "username",
+                "password",
+            ):
                 setattr(existing, name, getattr(session, name))
             session = existing
             session.parent = 1

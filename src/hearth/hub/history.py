@@ -86,7 +86,7 @@ async def read(
                 func.min(HistoryPoint.num),
                 func.max(HistoryPoint.num),
                 func.count(),
-            )  # fmt: skip
+            )
             .where(*window, HistoryPoint.num.is_not(None))
             .group_by(bucket)
             .order_by(bucket)
@@ -102,6 +102,9 @@ async def read(
     for at, value in values:
         index = int((at - since).total_seconds() // width)
         held = last.get(index)
-        last[index] = Point(since + timedelta(seconds=index * width), json.loads(value),
-                            count=(held.count + 1) if held else 1)  # fmt: skip
+        last[index] = Point(
+            since + timedelta(seconds=index * width),
+            json.loads(value),
+            count=(held.count + 1) if held else 1,
+        )
     return [last[i] for i in sorted(last)]

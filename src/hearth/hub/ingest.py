@@ -232,8 +232,9 @@ class Ingest:
             if len(self._logged) > 10_000:
                 self._logged.clear()
             self._logged[device_id] = clock + LOG_EVERY
-            log.warning("device_message_rejected", device_id=device_id, reason=reason,
-                        detail=detail[:300])  # fmt: skip
+            log.warning(
+                "device_message_rejected", device_id=device_id, reason=reason, detail=detail[:300]
+            )
 
     async def flush(self) -> None:
         """Apply what is buffered; announce it after commit. Never raises."""

@@ -146,8 +146,9 @@ async def apply(
         touched[twin.device_id] = twin
         message, at = item.message, item.at
         if isinstance(message, Status):
-            became = apply_status(twin, boot=message.boot, link=message.link,
-                                  online=message.online, now=at)  # fmt: skip
+            became = apply_status(
+                twin, boot=message.boot, link=message.link, online=message.online, now=at
+            )
             if became is not None:
                 applied.updates.append(
                     _update("online" if became else "offline", twin, home_id, at)
@@ -165,8 +166,9 @@ async def apply(
             applied.unbound += 1  # nobody's device: keep nothing it says
             twin.seen(at)
         elif isinstance(message, Report):
-            changed = apply_report(twin, boot=message.boot, seq=message.seq,
-                                   props=message.props, now=at)  # fmt: skip
+            changed = apply_report(
+                twin, boot=message.boot, seq=message.seq, props=message.props, now=at
+            )
             if changed is None:
                 applied.repeats += 1
                 continue
@@ -207,8 +209,13 @@ async def apply(
 def _update(
     kind: str, twin: Twin, home_id: str | None, at: datetime, **extra: Any
 ) -> dict[str, Any]:
-    return {"kind": kind, "device_id": twin.device_id, "home_id": home_id,
-            "at": at.isoformat(), **extra}  # fmt: skip
+    return {
+        "kind": kind,
+        "device_id": twin.device_id,
+        "home_id": home_id,
+        "at": at.isoformat(),
+        **extra,
+    }
 
 
 async def _settle(
@@ -294,7 +301,7 @@ async def _count_rejections(session: AsyncSession, rejections: Sequence[Rejectio
                 "b_count": len(found),
                 "b_reason": found[-1].reason[:200],
                 "b_at": found[-1].at,
-            }  # fmt: skip
+            }
             for device_id, found in sorted(per_device.items())
         ],
     )

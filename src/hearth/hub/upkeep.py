@@ -45,7 +45,7 @@ async def mark_silent_offline(session: AsyncSession, *, now: datetime) -> list[d
             "device_id": device_id,
             "home_id": homes.get(device_id),
             "at": now.isoformat(),
-        }  # fmt: skip
+        }
         for device_id in sorted(ids)
     ]
 
