@@ -65,6 +65,8 @@ async def test_a_trigger_is_judged_as_the_report_arrives_before_it_is_written(
     ingest = home.rig.hearth.cloud.ingest  # type: ignore[union-attr]
     assert ingest is not None
     ingest.interval = 3600.0  # the batch now waits (the flush loop's current sleep ends)
+    # A fixed wait on purpose: the flush loop's current sleep (at most 0.05 s) must end so
+    # that it sleeps the new interval; nothing observable says when it has.
     await asyncio.sleep(0.2)
     home.sensor.report({"2.4": 31.5})
     await home.lamp_has("2.1", True)  # the command went out...
@@ -215,6 +217,7 @@ async def test_an_automation_that_retriggers_itself_is_stopped_disabled_and_repo
         notices = list(await session.scalars(select(Notification.title)))
     assert notices == ["Flip flop was stopped: it kept triggering itself"]
     commands = home.lamp.commands
+    # A fixed wait on purpose: it checks that nothing more happens, not for an event.
     await asyncio.sleep(0.5)
     assert home.lamp.commands == commands  # nothing spins on
 
