@@ -28,6 +28,7 @@ from hearth.bus import EventBus
 from hearth.config import Settings
 from hearth.errors import ConfigError
 from hearth.funding.worker import CampaignDeadlines
+from hearth.homes.service import may_use
 from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
@@ -150,6 +151,7 @@ class Hearth:
             bus=self.bus,
             publish=self.publish,
             link=self.mqtt,
+            may_use=may_use,  # commands go to devices of the caller's homes
             broker=self.broker,
         )
         self.scenes = SceneRunner(

@@ -10,8 +10,7 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.config import Settings
 from hearth.funding.demo import seed_funding
-from hearth.homes.demo import seed_rooms
-from hearth.hub.demo import seed_devices
+from hearth.homes.demo import seed_devices, seed_rooms
 from hearth.kit.clock import utcnow
 from hearth.mall.demo import seed_mall
 from hearth.outbox import discard

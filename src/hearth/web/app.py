@@ -19,8 +19,8 @@ from hearth.bootstrap import Hearth
 from hearth.community import pages as community_pages
 from hearth.config import Settings
 from hearth.homes import api as homes_api
+from hearth.homes import api_devices as homes_api_devices
 from hearth.homes import pages as homes_pages
-from hearth.hub import api as hub_api
 from hearth.hub import api_broker as hub_api_broker
 from hearth.hub import api_makers as hub_api_makers
 from hearth.hub import api_specs as hub_api_specs
@@ -80,7 +80,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (accounts_api.router, API),
     (payments_api.router, API),
     (hub_api_specs.router, API),
-    (hub_api.router, API),
+    (homes_api_devices.router, API),
     (hub_api_makers.router, API),
     (hub_api_broker.router, API),
     (mall_api.router, API),
