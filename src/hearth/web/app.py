@@ -22,9 +22,9 @@ from hearth.homes import api as homes_api
 from hearth.homes import api_devices as homes_api_devices
 from hearth.homes import pages as homes_pages
 from hearth.hub import api_broker as hub_api_broker
-from hearth.hub import api_makers as hub_api_makers
 from hearth.hub import api_specs as hub_api_specs
 from hearth.mall import api as mall_api
+from hearth.mall import api_makers as mall_api_makers
 from hearth.mall import api_partner as mall_api_partner
 from hearth.mall import pages as mall_pages
 from hearth.mall import pages_media as mall_pages_media
@@ -81,7 +81,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (payments_api.router, API),
     (hub_api_specs.router, API),
     (homes_api_devices.router, API),
-    (hub_api_makers.router, API),
+    (mall_api_makers.router, API),
     (hub_api_broker.router, API),
     (mall_api.router, API),
     (notifications_api.router, API),
