@@ -12,6 +12,7 @@ from hearth.config import Settings
 from hearth.funding.demo import seed_funding
 from hearth.homes.demo import seed_devices, seed_rooms
 from hearth.kit.clock import utcnow
+from hearth.mall import partners
 from hearth.mall.demo import seed_mall
 from hearth.outbox import discard
 from hearth.payments.demo import seed_payments
@@ -41,13 +42,18 @@ async def seed(settings: Settings) -> None:
                 if await session.scalar(select(User.id).where(User.username == username)):
                     continue
                 role = _ROLES[username]
+                company = (
+                    await partners.join_or_found(session, name=DEMO_PARTNER)
+                    if role is Role.PARTNER
+                    else None
+                )
                 await accounts.create_user(
                     session,
                     username=username,
                     password=password,
                     role=role,
                     display_name=_NAMES[username],
-                    partner_name=DEMO_PARTNER if role is Role.PARTNER else None,
+                    partner_id=company.id if company else None,
                 )
         await seed_payments(db.session_factory(engine), settings, fan="fan", partner="partner")
         await seed_devices(db.session_factory(engine), settings, fan="fan")

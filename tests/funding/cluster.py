@@ -21,6 +21,7 @@ from hearth.funding.campaigns import CampaignDraft
 from hearth.funding.models import CampaignTier
 from hearth.mall.models import Product
 from hearth.payments.sandbox import SandboxProvider
+from tests.helpers import create_account
 from tests.servers import free_port, wait_for_port
 
 PASSWORD = "a-long-enough-password"
@@ -55,12 +56,8 @@ async def seed_sale(
     now = datetime.now(UTC)
     try:
         async with db.transaction(sessions) as session:
-            leo = await accounts.create_user(
-                session,
-                username="leo",
-                password=PASSWORD,
-                role=Role.PARTNER,
-                partner_name="Lumi Labs",
+            leo = await create_account(
+                session, "leo", role=Role.PARTNER, company="Lumi Labs", password=PASSWORD
             )
             first = await accounts.create_user(session, username="fan0", password=PASSWORD)
             product = Product(
