@@ -8,6 +8,7 @@ from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.funding.demo import seed_funding
 from hearth.homes.demo import seed_devices, seed_rooms
@@ -61,13 +62,12 @@ async def seed(settings: Settings) -> None:
         # Seeded before the server starts, with no bus to tell: a process loads the
         # automations when it starts.
         await seed_scenes(db.session_factory(engine), fan="fan", now=utcnow(), publish=discard)
-        await seed_mall(
-            db.session_factory(engine),
-            settings,
-            partner="partner",
-            reviewer="reviewer",
-            applicant="applicant",
-        )
+        # The demo lamp is certified with a simulated device in this process.
+        runtime = Hearth.from_settings(settings)
+        try:
+            await seed_mall(runtime, partner="partner", reviewer="reviewer", applicant="applicant")
+        finally:
+            await runtime.engine.dispose()
         await seed_funding(db.session_factory(engine), settings, partner="partner", fan="fan")
     finally:
         await engine.dispose()

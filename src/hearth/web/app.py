@@ -10,6 +10,7 @@ from typing import Any
 import asgi_csrf
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Scope, Send
 
 from hearth import __version__
@@ -105,6 +106,14 @@ ROUTERS: list[tuple[APIRouter, str]] = [
 ]
 
 
+async def store_funding(session: AsyncSession, *, partner_id: str) -> dict[str, Any]:
+    """Return a partner store's crowdfunding part: its campaigns and products on sale."""
+    return {
+        "funding_campaigns": await funding_pages.store_campaigns(session, partner_id=partner_id),
+        "funding_listings": await funding_pages.store_listings(session, partner_id=partner_id),
+    }
+
+
 def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None) -> ASGIApp:
     """Build the ASGI app; it starts ``hearth`` (or one built from ``settings``) on startup."""
     if hearth is None:
@@ -133,6 +142,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.hearth = runtime
     app.state.templates = make_templates()
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
+    app.state.store_panels = [store_funding]  # a store shows its campaigns and listings
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
