@@ -48,11 +48,12 @@ from sqlalchemy import func, select, update  # noqa: E402
 from hearth import db  # noqa: E402
 from hearth.config import Settings  # noqa: E402
 from hearth.errors import BrokerError  # noqa: E402
+from hearth.homes.service import home_of  # noqa: E402
 from hearth.hub import identity  # noqa: E402
 from hearth.hub.acl import SERVICE_USERNAME, service_password  # noqa: E402
 from hearth.hub.models import Device, DeviceState  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
-from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
+from hearth.hub.operator import write_secret_file  # noqa: E402
 from hearth.hub.protocol import UP_FILTER, Up, up_topic  # noqa: E402
 from hearth.hub.simulator import read_fleet  # noqa: E402
 from hearth.kit.clock import utcnow  # noqa: E402

@@ -54,12 +54,13 @@ from hearth import db  # noqa: E402
 from hearth.config import Settings  # noqa: E402
 from hearth.devices import library  # noqa: E402
 from hearth.devices.compiled import compile_spec  # noqa: E402
+from hearth.homes.service import home_of  # noqa: E402
 from hearth.hub import identity, protocol  # noqa: E402
 from hearth.hub.acl import SERVICE_USERNAME, service_password  # noqa: E402
 from hearth.hub.events import DeviceReportArrived  # noqa: E402
 from hearth.hub.models import Device  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
-from hearth.hub.operator import home_of, write_secret_file  # noqa: E402
+from hearth.hub.operator import write_secret_file  # noqa: E402
 from hearth.hub.simulator import Credentials, SimulatedDevice, read_fleet  # noqa: E402
 from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402

@@ -34,6 +34,7 @@ from hearth.accounts.roles import Role  # noqa: E402
 from hearth.bootstrap import Hearth  # noqa: E402
 from hearth.config import Settings  # noqa: E402
 from hearth.kit.storage import LocalStorage  # noqa: E402
+from hearth.mall import partners  # noqa: E402
 from hearth.mall.demo import product_shot  # noqa: E402
 from hearth.web.app import create_app  # noqa: E402
 
@@ -76,12 +77,13 @@ async def run(images: int, kilobytes: int) -> None:
         await hearth.start(mqtt=False)
         try:
             async with hearth.sessions() as session, session.begin():
+                company = await partners.join_or_found(session, name="Bench Labs")
                 await accounts.create_user(
                     session,
                     username="leo",
                     password=PASSWORD,
                     role=Role.PARTNER,
-                    partner_name="Bench Labs",
+                    partner_id=company.id,
                 )
             transport = httpx.ASGITransport(app=create_app(hearth=hearth))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:

@@ -1,12 +1,38 @@
-"""Small helpers that drive the real HTTP surface the way a client would."""
+"""Small helpers: accounts made through the services, and the real HTTP surface driven the
+way a client would."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts import service as accounts
+from hearth.accounts.models import User
+from hearth.accounts.roles import Role
+from hearth.mall import partners
 
 PASSWORD = "a-long-enough-password"
+
+
+async def create_account(
+    session: AsyncSession,
+    username: str,
+    *,
+    role: Role = Role.FAN,
+    company: str | None = None,
+    password: str = PASSWORD,
+) -> User:
+    """Create an account; a partner member joins (or founds) the partner company ``company``."""
+    partner = await partners.join_or_found(session, name=company) if company else None
+    return await accounts.create_user(
+        session,
+        username=username,
+        password=password,
+        role=role,
+        partner_id=partner.id if partner else None,
+    )
 
 
 async def csrf_token(client: httpx.AsyncClient) -> str:

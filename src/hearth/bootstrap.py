@@ -29,6 +29,7 @@ from hearth.config import Settings
 from hearth.errors import ConfigError
 from hearth.funding.flash import PledgeBatcher
 from hearth.funding.worker import CampaignDeadlines
+from hearth.homes.service import may_use
 from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
@@ -37,7 +38,7 @@ from hearth.kit.clock import Clock, ClockSocket, SystemClock
 from hearth.mall.certification import service as certification
 from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.link import MqttLink
-from hearth.payments.provider import build_provider
+from hearth.payments.sandbox import build_provider
 from hearth.relay import EventRelay
 from hearth.scenes.runner import SceneRunner
 
@@ -159,6 +160,7 @@ class Hearth:
             bus=self.bus,
             publish=self.publish,
             link=self.mqtt,
+            may_use=may_use,  # commands go to devices of the caller's homes
             broker=self.broker,
         )
         self.scenes = SceneRunner(

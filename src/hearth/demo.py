@@ -8,11 +8,12 @@ from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.funding.demo import seed_funding
-from hearth.homes.demo import seed_rooms
-from hearth.hub.demo import seed_devices
+from hearth.homes.demo import seed_devices, seed_rooms
 from hearth.kit.clock import utcnow
+from hearth.mall import partners
 from hearth.mall.demo import seed_mall
 from hearth.outbox import discard
 from hearth.payments.demo import seed_payments
@@ -42,13 +43,18 @@ async def seed(settings: Settings) -> None:
                 if await session.scalar(select(User.id).where(User.username == username)):
                     continue
                 role = _ROLES[username]
+                company = (
+                    await partners.join_or_found(session, name=DEMO_PARTNER)
+                    if role is Role.PARTNER
+                    else None
+                )
                 await accounts.create_user(
                     session,
                     username=username,
                     password=password,
                     role=role,
                     display_name=_NAMES[username],
-                    partner_name=DEMO_PARTNER if role is Role.PARTNER else None,
+                    partner_id=company.id if company else None,
                 )
         await seed_payments(db.session_factory(engine), settings, fan="fan", partner="partner")
         await seed_devices(db.session_factory(engine), settings, fan="fan")
@@ -56,13 +62,12 @@ async def seed(settings: Settings) -> None:
         # Seeded before the server starts, with no bus to tell: a process loads the
         # automations when it starts.
         await seed_scenes(db.session_factory(engine), fan="fan", now=utcnow(), publish=discard)
-        await seed_mall(
-            db.session_factory(engine),
-            settings,
-            partner="partner",
-            reviewer="reviewer",
-            applicant="applicant",
-        )
+        # The demo lamp is certified with a simulated device in this process.
+        runtime = Hearth.from_settings(settings)
+        try:
+            await seed_mall(runtime, partner="partner", reviewer="reviewer", applicant="applicant")
+        finally:
+            await runtime.engine.dispose()
         await seed_funding(
             db.session_factory(engine), settings, partner="partner", fan="fan", now=utcnow()
         )

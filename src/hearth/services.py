@@ -14,6 +14,7 @@ from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.kit.heap import tune_collector
+from hearth.mall import partners
 
 log = structlog.get_logger(__name__)
 
@@ -53,17 +54,21 @@ async def create_user(
     partner_name: str | None = None,
     display_name: str | None = None,
 ) -> User:
-    """Create a user in the configured database."""
+    """Create a user in the configured database; a partner member joins (or founds) the
+    company ``partner_name``."""
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:
         await db.check_schema(engine)
         async with db.transaction(db.session_factory(engine)) as session:
+            company = (
+                await partners.join_or_found(session, name=partner_name) if partner_name else None
+            )
             return await accounts.create_user(
                 session,
                 username=username,
                 password=password,
                 role=role,
-                partner_name=partner_name,
+                partner_id=company.id if company else None,
                 display_name=display_name,
             )
     finally:

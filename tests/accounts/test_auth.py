@@ -8,13 +8,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
-from hearth.accounts import service as accounts
 from hearth.accounts.models import AuthSession, User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
 from hearth.kit.clock import utcnow
 from hearth.web.app import create_app
-from tests.helpers import PASSWORD, csrf_token, login, post_json, signup
+from tests.helpers import PASSWORD, create_account, csrf_token, login, post_json, signup
 
 
 async def _users(hearth: Hearth) -> int:
@@ -24,12 +23,8 @@ async def _users(hearth: Hearth) -> int:
 
 async def _make_user(hearth: Hearth, username: str, role: Role = Role.FAN) -> None:
     async with hearth.sessions() as session, session.begin():
-        await accounts.create_user(
-            session,
-            username=username,
-            password=PASSWORD,
-            role=role,
-            partner_name="Roidmi" if role is Role.PARTNER else None,
+        await create_account(
+            session, username, role=role, company="Roidmi" if role is Role.PARTNER else None
         )
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from hearth import db
-from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
 from hearth.config import Settings
 from hearth.kit.clock import utcnow
@@ -18,7 +17,7 @@ from hearth.kit.money import Money
 from hearth.payments import charges
 from hearth.payments.sandbox import SandboxProvider
 from hearth.services import migrate
-from tests.helpers import PASSWORD
+from tests.helpers import create_account
 
 
 def hearth(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -46,13 +45,7 @@ async def data_dir(tmp_path: Path) -> Path:
     sessions = db.session_factory(engine)
     try:
         async with db.transaction(sessions) as session:
-            member = await accounts.create_user(
-                session,
-                username="leo",
-                password=PASSWORD,
-                role=Role.PARTNER,
-                partner_name="Lumi Labs",
-            )
+            member = await create_account(session, "leo", role=Role.PARTNER, company="Lumi Labs")
         sandbox = SandboxProvider(sessions)
         customer = await sandbox.create_customer(reference="usr_mia", idempotency_key="c")
         card = await sandbox.save_payment_method(

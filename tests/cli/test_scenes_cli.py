@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hearth import db
 from hearth.accounts import service as accounts
 from hearth.config import Settings
-from hearth.hub.demo import seed_devices
+from hearth.homes.demo import seed_devices
 from hearth.kit.clock import utcnow
 from hearth.outbox import discard
 from hearth.scenes.demo import seed_scenes

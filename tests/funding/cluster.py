@@ -23,6 +23,7 @@ from hearth.kit.clock import utcnow
 from hearth.mall.models import Product
 from hearth.outbox import discard, unit_of_work
 from hearth.payments.sandbox import SandboxProvider
+from tests.helpers import create_account
 from tests.servers import free_port, wait_for_port
 
 PASSWORD = "a-long-enough-password"
@@ -58,12 +59,8 @@ async def seed_sale(
     try:
         # Seeded before any server runs: there is nobody to tell of the campaign's moves.
         async with unit_of_work(sessions, discard) as session:
-            leo = await accounts.create_user(
-                session,
-                username="leo",
-                password=PASSWORD,
-                role=Role.PARTNER,
-                partner_name="Lumi Labs",
+            leo = await create_account(
+                session, "leo", role=Role.PARTNER, company="Lumi Labs", password=PASSWORD
             )
             first = await accounts.create_user(session, username="fan0", password=PASSWORD)
             product = Product(

@@ -16,10 +16,10 @@ from hearth.bootstrap import Hearth
 from hearth.funding import outcome
 from hearth.kit.clock import FrozenClock
 from hearth.mall.models import Product
-from hearth.payments.provider import build_provider
+from hearth.payments.sandbox import build_provider
 from hearth.web.app import create_app
 from tests.funding.world import ADDRESS, T0, VISA
-from tests.helpers import PASSWORD, csrf_token, login
+from tests.helpers import PASSWORD, create_account, csrf_token, login
 
 END = T0 + timedelta(days=10)
 
@@ -45,13 +45,7 @@ async def mall(hearth: Hearth) -> AsyncIterator[dict[str, Any]]:
     products = {}
     async with hearth.sessions() as session, session.begin():
         for username, company in (("leo", "Lumi Labs"), ("ivy", "Ivy Works")):
-            member = await accounts.create_user(
-                session,
-                username=username,
-                password=PASSWORD,
-                role=Role.PARTNER,
-                partner_name=company,
-            )
+            member = await create_account(session, username, role=Role.PARTNER, company=company)
             product = Product(
                 partner_id=member.partner_id,
                 name=f"{company} lamp",

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
-from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.funding import campaigns, pledges
@@ -20,7 +19,7 @@ from hearth.funding.schemas import NewCampaignIn
 from hearth.mall.models import Product
 from hearth.outbox import unit_of_work
 from hearth.payments.sandbox import SandboxProvider
-from tests.helpers import PASSWORD
+from tests.helpers import create_account
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 VISA = "4242424242424242"
@@ -52,9 +51,7 @@ class World:
 
     async def user(self, username: str, role: Role = Role.FAN, company: str | None = None) -> User:
         async with db.transaction(self.sessions) as session:
-            return await accounts.create_user(
-                session, username=username, password=PASSWORD, role=role, partner_name=company
-            )
+            return await create_account(session, username, role=role, company=company)
 
     async def fan(self, username: str, card: str = VISA) -> tuple[User, BackerCard]:
         user = await self.user(username)
@@ -108,12 +105,8 @@ async def make_world(
     sessions: async_sessionmaker[AsyncSession], company: str = "Lumi Labs"
 ) -> World:
     async with db.transaction(sessions) as session:
-        partner = await accounts.create_user(
-            session,
-            username=company.split()[0].lower() + "-leo",
-            password=PASSWORD,
-            role=Role.PARTNER,
-            partner_name=company,
+        partner = await create_account(
+            session, company.split()[0].lower() + "-leo", role=Role.PARTNER, company=company
         )
         product = Product(
             partner_id=partner.partner_id,

@@ -11,8 +11,7 @@ from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.homes import board
 from hearth.homes import service as homes
-from hearth.homes.demo import seed_rooms
-from hearth.hub.demo import seed_devices
+from hearth.homes.demo import seed_devices, seed_rooms
 from tests.helpers import PASSWORD
 
 

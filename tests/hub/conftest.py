@@ -24,9 +24,10 @@ from hearth.bootstrap import Hearth
 from hearth.devices.compiled import compile_spec
 from hearth.devices.rules import parse_spec
 from hearth.errors import BrokerError
+from hearth.homes import binding
 from hearth.homes import service as homes
 from hearth.homes.models import Home
-from hearth.hub import binding, identity
+from hearth.hub import identity
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.models import DeviceModel, DeviceState
 from hearth.hub.mosquitto import MosquittoSync

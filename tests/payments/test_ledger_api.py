@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
-from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
@@ -16,14 +15,12 @@ from hearth.kit.money import Money
 from hearth.payments import charges
 from hearth.payments.sandbox import SandboxProvider
 from hearth.web.app import create_app
-from tests.helpers import PASSWORD, login
+from tests.helpers import create_account, login
 
 
 async def make_user(hearth: Hearth, username: str, role: Role, partner: str | None = None) -> User:
     async with hearth.sessions() as session, session.begin():
-        return await accounts.create_user(
-            session, username=username, password=PASSWORD, role=role, partner_name=partner
-        )
+        return await create_account(session, username, role=role, company=partner)
 
 
 ROLES = {"ada": Role.REVIEWER, "sam": Role.ADMIN, "mia": Role.FAN}

@@ -10,8 +10,7 @@ import pytest
 from hearth.bootstrap import Hearth
 from hearth.config import load_settings
 from hearth.errors import ConfigError
-from hearth.payments.provider import build_provider
-from hearth.payments.sandbox import SandboxProvider
+from hearth.payments.sandbox import SandboxProvider, build_provider
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,8 @@ from hearth.errors import (
 )
 from hearth.kit.money import Money
 from hearth.payments.models import SandboxPayment, SandboxRefund
-from hearth.payments.provider import PaymentMethod, PaymentStatus, build_provider
-from hearth.payments.sandbox import TEST_CARDS, SandboxProvider
+from hearth.payments.provider import PaymentMethod, PaymentStatus
+from hearth.payments.sandbox import TEST_CARDS, SandboxProvider, build_provider
 
 VISA = "4242 4242 4242 4242"
 

@@ -8,7 +8,7 @@ from hearth import db
 from hearth.accounts import service as accounts
 from hearth.bootstrap import Hearth
 from hearth.config import Settings
-from hearth.hub.demo import seed_devices
+from hearth.homes.demo import seed_devices
 from hearth.scenes.demo import seed_scenes
 from hearth.scenes.models import Automation, Scene, SceneTimer
 from tests.helpers import PASSWORD

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,6 @@ from hearth.accounts.schemas import (
     SignupIn,
     UserOut,
 )
-from hearth.bootstrap import Hearth
 from hearth.errors import BadCredentials
 from hearth.outbox import unit_of_work
 from hearth.web.deps import (
@@ -30,6 +30,9 @@ from hearth.web.deps import (
     client_address,
     cookie_secure,
 )
+
+if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
+    from hearth.bootstrap import Hearth
 
 router = APIRouter(tags=["accounts"])
 

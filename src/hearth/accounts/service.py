@@ -29,7 +29,6 @@ from hearth.errors import (
     NotFound,
     TooManyAttempts,
 )
-from hearth.mall.models import Partner
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,39}$")
 MIN_PASSWORD = 10
@@ -79,28 +78,23 @@ async def create_user(
     display_name: str | None = None,
     email: str | None = None,
     role: Role = Role.FAN,
-    partner_name: str | None = None,
+    partner_id: str | None = None,
 ) -> User:
-    """Create an account; a partner member joins (or founds) the company ``partner_name``."""
+    """Create an account; a partner member belongs to the company ``partner_id``.
+
+    Joining or founding a company by its name is the mall's (``mall.partners.join_or_found``).
+    """
     name = check_new_credentials(username, password)
-    if role is Role.PARTNER and not partner_name:
+    if role is Role.PARTNER and not partner_id:
         raise InvalidInput(
             "a partner member needs a partner company",
             detail=[{"field": "partner", "message": "required for the partner role"}],
         )
-    if role is not Role.PARTNER and partner_name:
+    if role is not Role.PARTNER and partner_id:
         raise InvalidInput("only partner members belong to a partner company")
     taken = await session.scalar(select(User.id).where(User.username == name))
     if taken:
         raise Conflict(f"the username {name!r} is taken")
-    partner_id = None
-    if partner_name:
-        partner = await session.scalar(select(Partner).where(Partner.name == partner_name))
-        if partner is None:
-            partner = Partner(name=partner_name, slug=_slug(partner_name))
-            session.add(partner)
-            await session.flush()
-        partner_id = partner.id
     user = User(
         username=name,
         display_name=(display_name or name).strip()[:80] or name,
@@ -112,11 +106,6 @@ async def create_user(
     session.add(user)
     await session.flush()
     return user
-
-
-def _slug(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug[:60] or "partner"
 
 
 @dataclass(frozen=True)

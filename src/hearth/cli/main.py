@@ -160,7 +160,7 @@ def demo(
     settings = _settings(http_port=port)
     run(migrate(settings))
     run(seed(settings))
-    # The demo homes' simulated devices run inside the server (see hearth.hub.demo).
+    # The demo homes' simulated devices run inside the server (see hearth.homes.demo).
     os.environ["HEARTH_SIMULATE_FLEET"] = str(settings.data_dir / "demo-fleet.csv")
     url = f"http://{settings.http_host}:{settings.http_port}"
     console.rule("[bold]hearth demo")

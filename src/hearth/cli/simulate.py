@@ -23,14 +23,14 @@ from hearth.config import Settings, load_settings
 from hearth.devices import library
 from hearth.devices.compiled import CompiledSpec
 from hearth.errors import InvalidInput
+from hearth.homes.binding import bind_all
+from hearth.homes.service import home_of
 from hearth.hub import catalog, identity
 from hearth.hub.models import DeviceModel
 from hearth.hub.operator import (
     Announcer,
-    bind_all,
     ensure_products,
     fleet_credentials,
-    home_of,
     load_spec_files,
     mint_fleet,
     unit_for,

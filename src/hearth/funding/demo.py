@@ -25,7 +25,8 @@ from hearth.funding.schemas import CampaignGraduateIn, CampaignTierIn, NewCampai
 from hearth.mall.models import Product
 from hearth.mall.review import ProductState
 from hearth.outbox import discard, unit_of_work
-from hearth.payments.provider import PaymentProvider, build_provider
+from hearth.payments.provider import PaymentProvider
+from hearth.payments.sandbox import build_provider
 
 BACKERS = 14
 ADDRESS = {"line1": "88 Garden Road", "city": "Shenzhen", "postal_code": "518000", "country": "CN"}

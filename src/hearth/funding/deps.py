@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from hearth.payments.provider import PaymentProvider, build_provider
+from hearth.payments.provider import PaymentProvider
+from hearth.payments.sandbox import build_provider
 from hearth.web.deps import HearthDep
 
 

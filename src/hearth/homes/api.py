@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette.sse import EventSourceResponse
 
 from hearth.accounts.models import User
-from hearth.homes import board, invitations, live, placement, rooms
+from hearth.homes import binding, board, invitations, live, placement, reading, rooms
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeRole
 from hearth.homes.schemas import (
@@ -34,7 +34,6 @@ from hearth.homes.schemas import (
     RoomIn,
     RoomOut,
 )
-from hearth.hub import binding, reading
 from hearth.hub.schemas import DeviceOut
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 

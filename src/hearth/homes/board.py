@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.accounts.models import User
 from hearth.devices.rules import parse_spec
 from hearth.devices.spec import Spec
-from hearth.homes import cards, placement
+from hearth.homes import cards, placement, reading
 from hearth.homes.models import Home, Room
 from hearth.homes.rules import HomeAction, HomeRole, allows
 from hearth.homes.service import require
-from hearth.hub import reading
 from hearth.hub.models import DeviceModel, HistoryPoint
 from hearth.hub.reading import DeviceView
 

@@ -13,11 +13,10 @@ import asyncio
 import json
 from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from hearth.bootstrap import Hearth
 from hearth.devices.present import value_label
 from hearth.devices.spec import Property, Spec
 from hearth.homes.board import spec_of
@@ -34,6 +33,9 @@ from hearth.hub.events import (
     DeviceWentOffline,
 )
 from hearth.hub.models import Device, DeviceModel, DeviceState
+
+if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
+    from hearth.bootstrap import Hearth
 
 RECHECK_SECONDS = 30.0
 CLOSE = "closed"

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.errors import HearthError
-from hearth.homes import board, invitations, placement, rooms
+from hearth.homes import binding, board, invitations, placement, rooms
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeAction, HomeRole, allows, parse_role
 from hearth.homes.schemas import (
@@ -28,7 +28,6 @@ from hearth.homes.schemas import (
     NameForm,
     PlacementForm,
 )
-from hearth.hub import binding
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 

@@ -1,8 +1,8 @@
 """Devices in a home: added into a room, moved between rooms, named, marked favourite.
 
-Binding itself (pairing codes, who holds a device) belongs to the device cloud
-(``hearth.hub.binding``); this module adds the home's view of a device on top: its room,
-its name in this home, and who keeps it among their favourites.
+Binding itself (pairing codes, which home holds a device) is ``binding``; this module
+adds the home's view of a device on top: its room, its name in this home, and who keeps
+it among their favourites.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.errors import NotFound
+from hearth.homes import binding
 from hearth.homes.events import HomeChanged, HomeLeft
 from hearth.homes.models import DevicePlacement, Favourite, Room
 from hearth.homes.rules import HomeAction, clean_name
-from hearth.homes.service import require
-from hearth.hub import binding
-from hearth.hub.commands import device_for_member
+from hearth.homes.service import device_for_member, require
 from hearth.hub.models import Device
 from hearth.outbox import record
 

@@ -3,6 +3,8 @@
 Every route that touches a home's devices asks ``require_member`` (or ``require``) first.
 A home that is not the caller's answers ``NotFound``, exactly like one that does not
 exist, so home ids cannot be probed. What each role may do is ``rules.HOME_PERMISSIONS``.
+A device is usable by the members of its home (``may_use``): the device cloud's commands
+embed that condition in their own query, ``device_for_member`` asks it alone.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
@@ -25,6 +27,7 @@ from hearth.homes.rules import (
     can_leave,
     clean_name,
 )
+from hearth.hub.models import Device
 from hearth.outbox import record
 
 __all__ = [
@@ -33,9 +36,12 @@ __all__ = [
     "Member",
     "add_member",
     "create_home",
+    "device_for_member",
+    "home_of",
     "leave_home",
     "list_homes",
     "list_members",
+    "may_use",
     "membership",
     "remove_member",
     "rename_home",
@@ -128,6 +134,34 @@ async def require_member(
     action = HomeAction.MANAGE if owner else HomeAction.VIEW
     home, _ = await require(session, user=user, home_id=home_id, action=action)
     return home
+
+
+def may_use(user_id: str) -> ColumnElement[bool]:
+    """Return a condition on ``Device`` rows: the device is in a home ``user_id`` is in."""
+    return exists().where(HomeMember.home_id == Device.home_id, HomeMember.user_id == user_id)
+
+
+async def device_for_member(session: AsyncSession, *, user: User, device_id: str) -> Device:
+    """Return a device in one of the user's homes; anything else is ``NotFound``."""
+    device = await session.scalar(
+        select(Device).where(Device.id == device_id, may_use(user.id))
+    )  # one round trip
+    if device is None:
+        raise NotFound("no such device")
+    return device
+
+
+async def home_of(
+    session: AsyncSession, *, username: str, name: str, now: datetime
+) -> tuple[User, Home]:
+    """Return the user's home called ``name``, creating it if needed (operators, demos)."""
+    user = await session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    for home, _role in await list_homes(session, user=user):
+        if home.name == name and home.owner_id == user.id:
+            return user, home
+    return user, await create_home(session, owner=user, name=name, now=now)
 
 
 async def rename_home(session: AsyncSession, *, user: User, home_id: str, name: str) -> Home:

@@ -2,49 +2,62 @@
 
 The platform's built-in library is registered with ``partner_id`` NULL; a partner's
 model ids start with its slug (``lumi-labs.sensor.v1``), so nobody can squat another's
-names, and only the library uses ``hearth.``. ``SpecCache`` keeps each spec compiled
-once per process and version: it is derived data, rebuilt from the table at will.
+names, and only the library uses ``hearth.``. Which partner a caller speaks for is the
+mall's to say (``hearth.mall.makers``); here a partner is the plain ``Maker`` values.
+``SpecCache`` keeps each spec compiled once per process and version: it is derived data,
+rebuilt from the table at will.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.accounts.models import User
-from hearth.accounts.roles import Capability, can, require
+from hearth.accounts.roles import Capability, can
 from hearth.devices.compiled import CompiledSpec, compile_spec
 from hearth.devices.rules import parse_spec
 from hearth.devices.spec import Spec, spec_to_dict
 from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.hub.models import DeviceModel
-from hearth.mall.models import Partner
 
 LIBRARY_PREFIX = "hearth."
 
 
-def _check_owner(model_id: str, partner: Partner | None) -> None:
-    if partner is None:
+@dataclass(frozen=True)
+class Maker:
+    """The partner company a product belongs to: its id, and its name and slug, which
+    every one of its model ids starts with."""
+
+    partner_id: str
+    name: str
+    slug: str
+
+
+def _check_owner(model_id: str, maker: Maker | None) -> None:
+    if maker is None:
         return
-    if model_id.startswith(LIBRARY_PREFIX) or not model_id.startswith(partner.slug + "."):
+    if model_id.startswith(LIBRARY_PREFIX) or not model_id.startswith(maker.slug + "."):
         raise InvalidInput(
-            f"a {partner.name} model id starts with {partner.slug + '.'!r}",
-            detail=[{"field": "model", "message": f"start with {partner.slug}."}],
+            f"a {maker.name} model id starts with {maker.slug + '.'!r}",
+            detail=[{"field": "model", "message": f"start with {maker.slug}."}],
         )
 
 
 async def save_model(
-    session: AsyncSession, *, spec: Spec, now: datetime, partner: Partner | None = None
+    session: AsyncSession, *, spec: Spec, now: datetime, maker: Maker | None = None
 ) -> tuple[DeviceModel, bool]:
-    """Register a spec as a product, or move it to a newer version; tell whether it changed.
+    """Register a spec as a product (the platform's when ``maker`` is None), or move it to a
+    newer version; tell whether it changed.
 
     Re-registering the same version changes nothing; an older version is refused.
     """
-    _check_owner(spec.model, partner)
+    _check_owner(spec.model, maker)
+    partner_id = maker.partner_id if maker else None
     row = await session.get(DeviceModel, spec.model, with_for_update=True)
     document = spec_to_dict(spec)
     if row is None:
@@ -53,14 +66,14 @@ async def save_model(
             name=spec.name,
             spec=document,
             spec_version=spec.version,
-            partner_id=partner.id if partner else None,
+            partner_id=partner_id,
             created_at=now,
             updated_at=now,
         )
         session.add(row)
         await session.flush()
         return row, True
-    if row.partner_id != (partner.id if partner else None):
+    if row.partner_id != partner_id:
         raise NotFound(f"no product {spec.model!r}")
     if spec.version < row.spec_version or (
         spec.version == row.spec_version and document != row.spec
@@ -70,20 +83,6 @@ async def save_model(
         return row, False
     row.spec, row.spec_version, row.name, row.updated_at = document, spec.version, spec.name, now
     return row, True
-
-
-async def register_model(
-    session: AsyncSession, *, document: Any, by: User, now: datetime
-) -> tuple[DeviceModel, bool]:
-    """Register a product from a native spec document, for the caller's partner company."""
-    if can(by.role, Capability.OPERATE):
-        partner = None
-    else:
-        require(by.role, Capability.PARTNER_CONSOLE)
-        partner = await session.get(Partner, by.partner_id) if by.partner_id else None
-        if partner is None:
-            raise NotFound("your account belongs to no partner company")
-    return await save_model(session, spec=parse_spec(document), partner=partner, now=now)
 
 
 async def register_library(session: AsyncSession, specs: Iterable[Spec], *, now: datetime) -> int:

@@ -30,7 +30,7 @@ from hearth.hub import protocol, upkeep
 from hearth.hub.access import DeviceAccess
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.catalog import SpecCache
-from hearth.hub.commands import Commands
+from hearth.hub.commands import Commands, MayUse
 from hearth.hub.events import (
     CommandAnswered,
     DeviceCameOnline,
@@ -102,6 +102,7 @@ class DeviceCloud:
         bus: EventBus,
         publish: Publish,
         link: MqttLink,
+        may_use: MayUse,
         broker: EmbeddedBroker | None = None,
     ) -> None:
         self.settings = settings
@@ -118,7 +119,12 @@ class DeviceCloud:
             else DeviceAccess(settings.secret, sessions)
         )
         self.commands = Commands(
-            sessions=sessions, clock=clock, publish=publish, link=link, specs=self.specs
+            sessions=sessions,
+            clock=clock,
+            publish=publish,
+            link=link,
+            specs=self.specs,
+            may_use=may_use,
         )
         self.ingest: Ingest | None = None
         self.traffic: TrafficLink | None = None

@@ -8,6 +8,10 @@ announces ``CommandAnswered`` to every process, and the process that waits wakes
 also re-reads the row every ``POLL`` seconds, so a lost announcement costs latency, not
 correctness. A device that is offline fails fast (``DeviceOffline``) unless the caller
 asked to wait for it to come back.
+
+Who may command a device is the home app's to say (a member of the device's home): the
+composition root hands ``Commands`` that rule as a SQL condition (``MayUse``), which the
+command's one query embeds, so the check costs no round trip of its own.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ import asyncio
 import contextlib
 import re
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
@@ -35,7 +39,6 @@ from hearth.errors import (
     NotFound,
     ValueRejected,
 )
-from hearth.homes.models import HomeMember
 from hearth.hub import protocol
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import CommandAnswered, DeviceCameOnline
@@ -97,16 +100,10 @@ def _down(command: Command) -> tuple[str, bytes]:
     return protocol.down_topic(command.device_id, kind), body
 
 
-async def device_for_member(session: AsyncSession, *, user: User, device_id: str) -> Device:
-    """Return a device in one of the user's homes; anything else is ``NotFound``."""
-    device = await session.scalar(
-        select(Device)
-        .join(HomeMember, HomeMember.home_id == Device.home_id)
-        .where(Device.id == device_id, HomeMember.user_id == user.id)
-    )  # one round trip: commands are on the path of every automation
-    if device is None:
-        raise NotFound("no such device")
-    return device
+class MayUse(Protocol):
+    """A condition on ``Device`` rows: true where ``user_id`` may use the device."""
+
+    def __call__(self, user_id: str) -> ColumnElement[bool]: ...
 
 
 class Commands:
@@ -120,12 +117,14 @@ class Commands:
         publish: Publish,
         link: MqttLink | None,
         specs: SpecCache,
+        may_use: MayUse,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.publish = publish
         self.link = link
         self.specs = specs
+        self.may_use = may_use
         self._answers: dict[str, asyncio.Event] = {}
         self._online: dict[str, asyncio.Event] = {}
 
@@ -176,13 +175,13 @@ class Commands:
         request_id: str, answer_within: float, wait_online: float,
     ) -> tuple[Command, bool]:  # fmt: skip
         async with db.transaction(self.sessions) as session:
-            # The device, the member's right to it and its state row, locked, at once.
+            # The device, the user's right to it and its state row, locked, in one round
+            # trip: commands are on the path of every automation.
             found = (
                 await session.execute(
                     select(Device, DeviceState)
-                    .join(HomeMember, HomeMember.home_id == Device.home_id)
                     .join(DeviceState, DeviceState.device_id == Device.id)
-                    .where(Device.id == device_id, HomeMember.user_id == user.id)
+                    .where(Device.id == device_id, self.may_use(user.id))
                     .with_for_update(of=DeviceState)
                 )
             ).first()

@@ -16,19 +16,15 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth import db
-from hearth.accounts.models import User
 from hearth.config import Settings
 from hearth.devices import library
 from hearth.devices.native import guess_format, spec_from_text
 from hearth.devices.spec import Spec
-from hearth.errors import InvalidInput, NotFound
-from hearth.homes import service as homes
-from hearth.homes.models import Home
-from hearth.hub import binding, catalog, identity
+from hearth.errors import InvalidInput
+from hearth.hub import catalog, identity
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.simulator import Credentials
 from hearth.mqtt.address import BrokerAddress
@@ -144,34 +140,6 @@ async def mint_fleet(
         if share:
             units.extend(await identity.mint(session, model_id=model_id, count=share, now=now))
     return units
-
-
-async def home_of(
-    session: AsyncSession, *, username: str, name: str, now: datetime
-) -> tuple[User, Home]:
-    """Return the user's home called ``name``, creating it if needed."""
-    user = await session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        raise NotFound(f"no user {username!r}")
-    for home, _role in await homes.list_homes(session, user=user):
-        if home.name == name and home.owner_id == user.id:
-            return user, home
-    return user, await homes.create_home(session, owner=user, name=name, now=now)
-
-
-async def bind_all(
-    session: AsyncSession,
-    *,
-    user: User,
-    home: Home,
-    units: Sequence[identity.Minted],
-    now: datetime,
-) -> None:
-    """Pair every unit with the home, as its owner would with the codes."""
-    for unit in units:
-        await binding.bind(
-            session, user=user, home_id=home.id, pairing_code=unit.pairing_code, now=now
-        )
 
 
 def fleet_credentials(units: Sequence[identity.Minted]) -> list[Credentials]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.config import Settings
 from hearth.devices import spec_to_dict
 from hearth.devices.library import get_spec
 from hearth.kit.clock import SystemClock
@@ -27,6 +27,9 @@ from hearth.mall.models import Partner, Product
 from hearth.mall.products import ProductDraft
 from hearth.mall.review import ProductState
 from hearth.outbox import discard, unit_of_work
+
+if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
+    from hearth.bootstrap import Hearth
 
 Pixel = Callable[[int, int], tuple[int, int, int]]
 
@@ -93,15 +96,11 @@ async def _user(session: AsyncSession, username: str) -> User | None:
     return await session.scalar(select(User).where(User.username == username))
 
 
-async def seed_mall(
-    sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
-    *,
-    partner: str,
-    reviewer: str,
-    applicant: str,
-) -> None:
-    """Furnish the demo partner's store and the review queue, once."""
+async def seed_mall(runtime: Hearth, *, partner: str, reviewer: str, applicant: str) -> None:
+    """Furnish the demo partner's store and the review queue, once.
+
+    ``runtime`` is an unstarted hearth of the caller's: the lamp's certification runs in it."""
+    sessions, settings = runtime.sessions, runtime.settings
     storage = make_storage(settings)
     limit = settings.upload_max_bytes
     clock = SystemClock()  # each step at its own moment, so the audit trail keeps its order
@@ -225,7 +224,7 @@ async def seed_mall(
                 now=clock.now(),
             )
     if lamp_id is not None:  # approval needs a passed certification of the lamp's spec
-        await certification.certify_in_process(settings, username=reviewer, product_id=lamp_id)
+        await certification.certify_in_process(runtime, username=reviewer, product_id=lamp_id)
         async with unit_of_work(sessions, discard) as session:
             staff = await _user(session, reviewer)
             assert staff is not None

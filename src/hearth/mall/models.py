@@ -23,7 +23,7 @@ class Partner(Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="approved")
-    # Set by its default too: accounts.create_user founds a partner company without a clock.
+    # Set by its default too: partners.join_or_found founds a company without a clock.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The application (hearth.mall.partners): who applied, how to reach them, what they make.
     contact_email: Mapped[str] = mapped_column(String(254), default="")

@@ -29,6 +29,18 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "partner"
 
 
+async def join_or_found(session: AsyncSession, *, name: str) -> Partner:
+    """Return the partner company called ``name``, founding it (approved) if there is none.
+
+    For operators and demos that create partner members directly, without an application."""
+    partner = await session.scalar(select(Partner).where(Partner.name == name))
+    if partner is None:
+        partner = Partner(name=name, slug=_slug(name))
+        session.add(partner)
+        await session.flush()
+    return partner
+
+
 async def apply(
     session: AsyncSession,
     *,

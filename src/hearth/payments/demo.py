@@ -15,7 +15,7 @@ from hearth.kit.clock import SystemClock
 from hearth.kit.money import Money
 from hearth.outbox import discard, unit_of_work
 from hearth.payments import books, charges
-from hearth.payments.provider import build_provider
+from hearth.payments.sandbox import build_provider
 
 # (what the fan paid for, amount in fen)
 DEMO_PAYMENTS: tuple[tuple[str, int], ...] = (

@@ -24,16 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from hearth.kit.money import Money
 from hearth.kit.workflow import Workflow
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-    from hearth.config import Settings
-    from hearth.kit.clock import Clock
 
 
 class PaymentStatus(StrEnum):
@@ -160,17 +154,3 @@ class PaymentProvider(Protocol):
     async def get_payment(self, *, payment_id: str) -> Payment:
         """Return a payment as the provider sees it now."""
         ...
-
-
-def build_provider(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    clock: Clock | None = None,
-) -> PaymentProvider:
-    """Return the provider ``settings`` select (today: the built-in sandbox)."""
-    from hearth.payments.sandbox import SandboxProvider
-
-    if settings.payment_provider == "sandbox":
-        return SandboxProvider(sessions, latency=settings.sandbox_latency_ms / 1000, clock=clock)
-    raise AssertionError(f"unknown payment provider {settings.payment_provider!r}")

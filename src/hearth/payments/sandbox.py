@@ -49,6 +49,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
+from hearth.config import Settings
 from hearth.errors import (
     AuthenticationRequired,
     CurrencyMismatch,
@@ -74,6 +75,7 @@ from hearth.payments.provider import (
     Customer,
     Payment,
     PaymentMethod,
+    PaymentProvider,
     PaymentStatus,
     Refund,
 )
@@ -491,3 +493,15 @@ def _payment(body: dict[str, Any]) -> Payment:
         status=PaymentStatus(body["status"]),
         reference=body["reference"],
     )
+
+
+def build_provider(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock | None = None,
+) -> PaymentProvider:
+    """Return the provider ``settings`` select (today: the built-in sandbox)."""
+    if settings.payment_provider == "sandbox":
+        return SandboxProvider(sessions, latency=settings.sandbox_latency_ms / 1000, clock=clock)
+    raise AssertionError(f"unknown payment provider {settings.payment_provider!r}")

@@ -7,11 +7,10 @@ rule format (triggers, conditions, actions) is described in docs/scenes.md.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, status
 
-from hearth.bootstrap import Hearth
 from hearth.errors import DeviceError
 from hearth.scenes import service
 from hearth.scenes.runner import SceneRunner
@@ -26,6 +25,9 @@ from hearth.scenes.schemas import (
     SceneRunStarted,
 )
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
+
+if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
+    from hearth.bootstrap import Hearth
 
 router = APIRouter(tags=["scenes"])
 Limit = Annotated[int, Query(ge=1, le=200)]

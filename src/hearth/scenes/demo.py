@@ -1,6 +1,6 @@
 """Demo scenes and automations for the demo fan's home, created once.
 
-They use the furnished home of ``hub.demo``: lights, a sensor, a motion sensor, a lock, a
+They use the furnished home of ``homes.demo``: lights, a sensor, a motion sensor, a lock, a
 curtain and a purifier, found by what their specs say (``on``, ``motion-detected``...),
 so they follow the built-in library rather than hard-coded iids. They go through the
 same documents as the API (``schemas``), so the demo's rules are checked like anyone's.

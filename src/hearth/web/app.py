@@ -25,12 +25,12 @@ from hearth.funding import pages as funding_pages
 from hearth.funding import pages_partner as funding_pages_partner
 from hearth.funding import pages_platform as funding_pages_platform
 from hearth.homes import api as homes_api
+from hearth.homes import api_devices as homes_api_devices
 from hearth.homes import pages as homes_pages
-from hearth.hub import api as hub_api
 from hearth.hub import api_broker as hub_api_broker
-from hearth.hub import api_makers as hub_api_makers
 from hearth.hub import api_specs as hub_api_specs
 from hearth.mall import api as mall_api
+from hearth.mall import api_makers as mall_api_makers
 from hearth.mall import api_partner as mall_api_partner
 from hearth.mall import pages as mall_pages
 from hearth.mall import pages_media as mall_pages_media
@@ -81,8 +81,8 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (accounts_api.router, API),
     (payments_api.router, API),
     (hub_api_specs.router, API),
-    (hub_api.router, API),
-    (hub_api_makers.router, API),
+    (homes_api_devices.router, API),
+    (mall_api_makers.router, API),
     (hub_api_broker.router, API),
     (mall_api.router, API),
     (notifications_api.router, API),

@@ -1,6 +1,9 @@
 """Request dependencies: the running hearth, a database session, the current user.
 
-Routes declare what they need with the ``Annotated`` aliases below and stay thin.
+Routes declare what they need with the ``Annotated`` aliases below and stay thin. Every
+area's routes import this module, so it names the composition root (``Hearth``) for the
+type checker only: importing it at run time would make each area depend on every area
+the root builds.
 """
 
 from __future__ import annotations
@@ -8,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, require
-from hearth.bootstrap import Hearth
 from hearth.errors import NotAuthenticated
 from hearth.outbox import unit_of_work
+
+if TYPE_CHECKING:
+    from hearth.bootstrap import Hearth
 
 SESSION_COOKIE = "hearth_session"
 
@@ -46,7 +51,10 @@ async def get_hearth(request: Request) -> Hearth:
     return hearth
 
 
-HearthDep = Annotated[Hearth, Depends(get_hearth)]
+if TYPE_CHECKING:
+    HearthDep = Annotated[Hearth, Depends(get_hearth)]
+else:  # FastAPI does not check what a dependency returns
+    HearthDep = Annotated[object, Depends(get_hearth)]
 
 
 async def get_now(hearth: HearthDep) -> datetime:

@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hearth import db
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
-from hearth.config import Settings
 from hearth.devices.compiled import CompiledSpec, compile_spec
 from hearth.devices.rules import parse_spec
 from hearth.errors import Conflict, HearthError, InvalidInput, NotFound
@@ -408,33 +407,29 @@ async def _finish(
 
 
 async def certify_in_process(
-    settings: Settings,
+    runtime: Hearth,
     *,
     username: str,
     product_id: str,
     timing: Timing | None = None,
     progress: Progress | None = None,
 ) -> CertificationRun:
-    """Certify a product with a simulated device in this process (the demo seed, the CLI)."""
-    from hearth.bootstrap import Hearth
+    """Certify a product with a simulated device in this process (the demo seed).
 
-    runtime = Hearth.from_settings(settings)
-    try:
-        async with unit_of_work(runtime.sessions, runtime.publish) as session:
-            user = await session.scalar(select(User).where(User.username == username))
-            if user is None:
-                raise NotFound(f"no user {username!r}")
-            started = await start_run(
-                session,
-                user=user,
-                product_id=product_id,
-                device=DeviceKind.SIMULATED,
-                now=runtime.clock.now(),
-            )
-        await execute(runtime, started.job, timing=timing, progress=progress)
-        async with runtime.sessions() as session:
-            run = await session.get(CertificationRun, started.job.run_id)
-        assert run is not None
-        return run
-    finally:
-        await runtime.engine.dispose()
+    ``runtime`` is the caller's, built (and disposed of) by an entry point."""
+    async with unit_of_work(runtime.sessions, runtime.publish) as session:
+        user = await session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        started = await start_run(
+            session,
+            user=user,
+            product_id=product_id,
+            device=DeviceKind.SIMULATED,
+            now=runtime.clock.now(),
+        )
+    await execute(runtime, started.job, timing=timing, progress=progress)
+    async with runtime.sessions() as session:
+        run = await session.get(CertificationRun, started.job.run_id)
+    assert run is not None
+    return run

@@ -1,7 +1,9 @@
-"""JSON API of the device cloud for makers: products, minting units, secrets, revocation.
+"""JSON API for device makers: products, minting units, secrets, revocation.
 
-Partners manage their own products; platform operators (reviewers, admins) all of them.
-Mounted under ``/api/v1``. A product or device that is not the caller's answers 404.
+Partners manage their own company's products; platform operators (reviewers, admins) all
+of them. The products and units are the device cloud's (``hearth.hub``); which company a
+caller speaks for is the mall's. Mounted under ``/api/v1``. A product or device that is
+not the caller's answers 404.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from hearth.accounts.roles import Capability
 from hearth.hub import catalog, identity
 from hearth.hub.models import DeviceModel
 from hearth.hub.schemas import DeviceModelOut, DeviceUnitOut, MintedUnitOut, MintIn, UnitSecretOut
+from hearth.mall import makers
 from hearth.web.deps import NowDep, SessionDep, requires
 
 router = APIRouter(tags=["device makers"])
@@ -32,7 +35,7 @@ async def register_model(
     user: Maker, session: SessionDep, now: NowDep, document: Annotated[dict[str, Any], Body()]
 ) -> DeviceModel:
     """Register a product from its native spec (or move it to a newer spec version)."""
-    model, _ = await catalog.register_model(session, document=document, by=user, now=now)
+    model, _ = await makers.register_model(session, document=document, by=user, now=now)
     return model
 
 

@@ -1,9 +1,9 @@
-"""JSON API of the device cloud for the people of a device's home: the device, moving it,
-its history, and commands with the device's answer.
+"""JSON API of a device for the people of its home: the device, moving it, its history,
+and commands with the device's answer.
 
-Mounted under ``/api/v1``; homes, and pairing a device into one, are the home app's
-(``hearth.homes.api``). Every route checks the caller's membership in the device's home
-through the services; a device that is not theirs answers 404.
+Mounted under ``/api/v1``; homes, and pairing a device into one, are in ``api.py``. Every
+route checks the caller's membership in the device's home through the services; a device
+that is not theirs answers 404. The device cloud (``hearth.hub``) sends the commands.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
 from hearth.errors import ConfigError
-from hearth.hub import binding, reading
-from hearth.hub.commands import device_for_member
+from hearth.homes import binding, reading
+from hearth.homes.service import device_for_member
 from hearth.hub.schemas import (
     DeviceCommandIn,
     DeviceCommandOut,

@@ -12,22 +12,19 @@ import httpx
 import pytest
 
 from hearth import db
-from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
 from hearth.hub.credentials import verify_secret
 from hearth.hub.events import DeviceCredentialsChanged, DevicesMinted
 from hearth.hub.models import Device
 from hearth.web.app import create_app
-from tests.helpers import PASSWORD, login, post_json, signup
+from tests.helpers import create_account, login, post_json, signup
 from tests.hub.specs import LAMP
 
 
 async def _partner(hearth: Hearth, client: httpx.AsyncClient, username: str, company: str) -> None:
     async with db.transaction(hearth.sessions) as session:
-        await accounts.create_user(
-            session, username=username, password=PASSWORD, role=Role.PARTNER, partner_name=company
-        )
+        await create_account(session, username, role=Role.PARTNER, company=company)
     assert (await login(client, username)).status_code == 200
 
 

@@ -4,10 +4,14 @@ A device belongs to at most one home. Removing it from its home also deletes wha
 reported there (state, history, commands), so the next owner starts clean and the last
 one's data does not travel with the device. Another owner can only add it again with
 the pairing code, which they can only have by holding the device.
+
+The device cloud (``hearth.hub``) owns the devices and their pairing codes; which home a
+device is in, and who may put it there, is the home app's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.errors import Conflict, InvalidInput, NotFound
+from hearth.homes.models import Home
 from hearth.homes.service import require_member
-from hearth.hub import credentials
+from hearth.hub import credentials, identity
 from hearth.hub.events import DeviceBound, DeviceUnbound
 from hearth.hub.models import Command, Device, DeviceState, HistoryPoint
 from hearth.hub.status import DeviceStatus
@@ -59,6 +64,19 @@ async def bind(
     device.bound_at = now
     record(session, DeviceBound(device.id, home_id, device.model_id))
     return Bound(device, new=True)
+
+
+async def bind_all(
+    session: AsyncSession,
+    *,
+    user: User,
+    home: Home,
+    units: Sequence[identity.Minted],
+    now: datetime,
+) -> None:
+    """Pair every unit with the home, as its owner would with the codes."""
+    for unit in units:
+        await bind(session, user=user, home_id=home.id, pairing_code=unit.pairing_code, now=now)
 
 
 async def _owned_device(session: AsyncSession, user: User, device_id: str) -> Device:
