@@ -9,9 +9,8 @@ VENDOR := src/hearth/web/static/vendor/.built
 demo: install assets
 	$(BIN)/hearth demo
 
-test: install assets
+test: install assets lint
 	./scripts/ensure-system.sh
-	$(BIN)/ruff check
 	$(BIN)/pytest
 
 install: $(VENV)/.installed
@@ -28,9 +27,12 @@ $(VENDOR): frontend/package.json frontend/package-lock.json frontend/vendor.mjs
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
 	touch $@
 
+# Lint: ruff, the format check, mypy strict on src and tests, and the import contracts.
 lint: install
 	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
