@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select, text  # noqa: E402
 
 from hearth import db  # noqa: E402
-from hearth.kit.clock import utcnow  # noqa: E402
+from hearth.kit.clock import SystemClock  # noqa: E402
 from hearth.kit.money import Money  # noqa: E402
 from hearth.payments import books, charges  # noqa: E402
 from hearth.payments.ledger import AccountKey, Entry, Reason  # noqa: E402
@@ -74,7 +74,7 @@ async def _worker(
                     reason=Reason.ADJUSTMENT,
                     reference=key,
                     idempotency_key=key,
-                    at=utcnow(),
+                    at=SystemClock().now(),
                 )
         else:
             if kind == "storm":  # every call is a retry of the same pledge
@@ -89,7 +89,7 @@ async def _worker(
                 reference=key,
                 idempotency_key=key,
                 commission_bp=500,
-                now=utcnow(),
+                now=SystemClock().now(),
             )
 
     async def drain() -> None:

@@ -3,6 +3,7 @@ way a client would."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -28,6 +29,7 @@ async def create_account(
     partner = await partners.join_or_found(session, name=company) if company else None
     return await accounts.create_user(
         session,
+        now=datetime.now(UTC),
         username=username,
         password=password,
         role=role,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -38,7 +39,9 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
 
 
 async def _write(session: AsyncSession, name: str) -> None:
-    session.add(User(username=name, display_name=name, password_hash="x"))
+    session.add(
+        User(username=name, display_name=name, password_hash="x", created_at=datetime.now(UTC))
+    )
     await session.flush()
 
 

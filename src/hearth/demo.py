@@ -12,7 +12,7 @@ from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.funding.demo import seed_funding
 from hearth.homes.demo import seed_devices, seed_rooms
-from hearth.kit.clock import utcnow
+from hearth.kit.clock import SystemClock
 from hearth.mall import partners
 from hearth.mall.demo import seed_mall
 from hearth.outbox import discard
@@ -50,6 +50,7 @@ async def seed(settings: Settings) -> None:
                 )
                 await accounts.create_user(
                     session,
+                    now=SystemClock().now(),
                     username=username,
                     password=password,
                     role=role,
@@ -61,7 +62,9 @@ async def seed(settings: Settings) -> None:
         await seed_rooms(db.session_factory(engine), fan="fan")
         # Seeded before the server starts, with no bus to tell: a process loads the
         # automations when it starts.
-        await seed_scenes(db.session_factory(engine), fan="fan", now=utcnow(), publish=discard)
+        await seed_scenes(
+            db.session_factory(engine), fan="fan", now=SystemClock().now(), publish=discard
+        )
         # The demo lamp is certified with a simulated device in this process.
         runtime = Hearth.from_settings(settings)
         try:
@@ -69,7 +72,11 @@ async def seed(settings: Settings) -> None:
         finally:
             await runtime.engine.dispose()
         await seed_funding(
-            db.session_factory(engine), settings, partner="partner", fan="fan", now=utcnow()
+            db.session_factory(engine),
+            settings,
+            partner="partner",
+            fan="fan",
+            now=SystemClock().now(),
         )
     finally:
         await engine.dispose()

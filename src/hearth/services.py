@@ -13,6 +13,7 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
 from hearth.config import Settings
+from hearth.kit.clock import SystemClock
 from hearth.kit.heap import tune_collector
 from hearth.mall import partners
 
@@ -65,6 +66,7 @@ async def create_user(
             )
             return await accounts.create_user(
                 session,
+                now=SystemClock().now(),
                 username=username,
                 password=password,
                 role=role,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -26,7 +27,9 @@ async def test_an_operator_lists_a_fans_automations_and_reads_a_log(tmp_path: Pa
     sessions = db.session_factory(engine)
     try:
         async with db.transaction(sessions) as session:
-            await accounts.create_user(session, username="fan", password=PASSWORD)
+            await accounts.create_user(
+                session, now=datetime.now(UTC), username="fan", password=PASSWORD
+            )
         await seed_devices(sessions, settings, fan="fan")
         await seed_scenes(sessions, fan="fan", now=utcnow(), publish=discard)  # nobody listens
         async with db.transaction(sessions) as session:

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hearth import db
@@ -62,7 +62,9 @@ async def seed_sale(
             leo = await create_account(
                 session, "leo", role=Role.PARTNER, company="Lumi Labs", password=PASSWORD
             )
-            first = await accounts.create_user(session, username="fan0", password=PASSWORD)
+            first = await accounts.create_user(
+                session, now=datetime.now(UTC), username="fan0", password=PASSWORD
+            )
             product = Product(
                 partner_id=leo.partner_id,
                 name="Lumi Band",
@@ -105,6 +107,7 @@ async def seed_sale(
                     display_name=f"Fan {number}",
                     password_hash=first.password_hash,
                     role="fan",
+                    created_at=now,
                 )
                 session.add(user)
                 users.append(user)

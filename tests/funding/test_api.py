@@ -4,7 +4,7 @@ attempt to cross the line between fans, partners and the platform."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -62,8 +62,12 @@ async def mall(hearth: Hearth) -> AsyncIterator[dict[str, Any]]:
             await session.flush()
             products[username] = product.id
         for username in ("mia", "ben"):
-            await accounts.create_user(session, username=username, password=PASSWORD)
-        await accounts.create_user(session, username="ada", password=PASSWORD, role=Role.REVIEWER)
+            await accounts.create_user(
+                session, now=datetime.now(UTC), username=username, password=PASSWORD
+            )
+        await accounts.create_user(
+            session, now=datetime.now(UTC), username="ada", password=PASSWORD, role=Role.REVIEWER
+        )
     clients = {}
     for username in ("leo", "ivy", "mia", "ben", "ada"):
         clients[username] = _client(hearth)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from hearth import db
@@ -19,7 +21,9 @@ async def test_the_demo_homes_are_furnished_with_rooms_once(
     hearth: Hearth, settings: Settings
 ) -> None:
     async with db.transaction(hearth.sessions) as session:
-        await accounts.create_user(session, username="fan", password=PASSWORD)
+        await accounts.create_user(
+            session, now=datetime.now(UTC), username="fan", password=PASSWORD
+        )
     await seed_devices(hearth.sessions, settings, fan="fan")
     await seed_rooms(hearth.sessions, fan="fan")
     await seed_rooms(hearth.sessions, fan="fan")

@@ -41,7 +41,9 @@ async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
     unit = await mint(hearth)
     now = hearth.clock.now()
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
-        user = await accounts.create_user(session, username=username, password=PASSWORD)
+        user = await accounts.create_user(
+            session, now=datetime.now(UTC), username=username, password=PASSWORD
+        )
         home = await homes.create_home(session, owner=user, name="Flat", now=now)
         await placement.add_device(
             session, user=user, home_id=home.id, pairing_code=unit.pairing_code, now=now

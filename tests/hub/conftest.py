@@ -11,6 +11,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,9 @@ async def add_model(
 async def fan_with_home(runtime: Hearth, username: str = "mia") -> tuple[User, Home]:
     """Create a fan with one home."""
     async with db.transaction(runtime.sessions) as session:
-        user = await accounts.create_user(session, username=username, password=PASSWORD)
+        user = await accounts.create_user(
+            session, now=datetime.now(UTC), username=username, password=PASSWORD
+        )
         home = await homes.create_home(
             session, owner=user, name=f"{username}'s flat", now=runtime.clock.now()
         )

@@ -6,6 +6,7 @@ import asyncio
 import json
 import struct
 import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ def client_for(hearth: Hearth) -> httpx.AsyncClient:
 async def staff(hearth: Hearth, username: str, role: Role = Role.REVIEWER) -> httpx.AsyncClient:
     """Create a reviewer (or admin) account and return a client signed in as it."""
     async with hearth.sessions() as session, session.begin():
-        await accounts.create_user(session, username=username, password=PASSWORD, role=role)
+        await accounts.create_user(
+            session, now=datetime.now(UTC), username=username, password=PASSWORD, role=role
+        )
     client = client_for(hearth)
     assert (await login(client, username)).status_code == 200
     return client

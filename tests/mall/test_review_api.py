@@ -4,6 +4,7 @@ and every attempt to cross a line between partners, reviewers and fans."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ async def _send(client: httpx.AsyncClient, method: str, url: str, body: Any) -> 
 
 async def _reviewer(hearth: Hearth) -> httpx.AsyncClient:
     async with hearth.sessions() as session, session.begin():
-        await accounts.create_user(session, username="ada", password=PASSWORD, role=Role.REVIEWER)
+        await accounts.create_user(
+            session, now=datetime.now(UTC), username="ada", password=PASSWORD, role=Role.REVIEWER
+        )
     client = _client(hearth)
     assert (await login(client, "ada")).status_code == 200
     return client

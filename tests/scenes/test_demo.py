@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from hearth import db
@@ -23,7 +25,9 @@ async def test_the_demo_home_gets_scenes_and_automations_once(
     hearth: Hearth, settings: Settings
 ) -> None:
     async with db.transaction(hearth.sessions) as session:
-        await accounts.create_user(session, username="fan", password=PASSWORD)
+        await accounts.create_user(
+            session, now=datetime.now(UTC), username="fan", password=PASSWORD
+        )
     await seed_devices(hearth.sessions, settings, fan="fan")
     for _ in range(2):
         await seed_scenes(

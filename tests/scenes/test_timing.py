@@ -103,7 +103,9 @@ async def home(hearth: Hearth) -> AsyncIterator[Home]:
     clock = FrozenClock(MONDAY)
     hearth.clock = clock
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
-        user = await accounts.create_user(session, username="mia", password=PASSWORD)
+        user = await accounts.create_user(
+            session, now=datetime.now(UTC), username="mia", password=PASSWORD
+        )
         house = await homes.create_home(session, owner=user, name="Flat", now=clock.now())
         shanghai = ScenePlaceIn(timezone="Asia/Shanghai", latitude=31.23, longitude=121.47)
         await service.set_place(

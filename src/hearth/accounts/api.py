@@ -102,7 +102,11 @@ async def signup(
 ) -> UserOut:
     """Create a fan account and sign it in."""
     user = await accounts.create_user(
-        session, username=body.username, password=body.password, display_name=body.display_name
+        session,
+        now=now,
+        username=body.username,
+        password=body.password,
+        display_name=body.display_name,
     )
     await sign_in(response, request, session, hearth, user, now)
     return UserOut.model_validate(user)

@@ -8,7 +8,6 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearth.db import Base, UTCDateTime
-from hearth.kit.clock import utcnow
 from hearth.kit.ids import new_id
 
 
@@ -26,7 +25,7 @@ class User(Base):
     )
     is_active: Mapped[bool] = mapped_column(default=True)
     # Set by its default: accounts are created by services and fixtures of every area.
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuthSession(Base):

@@ -89,6 +89,7 @@ async def signup_submit(
     try:
         user = await accounts.create_user(
             session,
+            now=now,
             username=form.username,
             password=form.password,
             display_name=form.display_name or None,

@@ -79,6 +79,7 @@ async def create_user(
     email: str | None = None,
     role: Role = Role.FAN,
     partner_id: str | None = None,
+    now: datetime,
 ) -> User:
     """Create an account; a partner member belongs to the company ``partner_id``.
 
@@ -102,6 +103,7 @@ async def create_user(
         password_hash=_hasher.hash(password),
         role=role.value,
         partner_id=partner_id,
+        created_at=now,
     )
     session.add(user)
     await session.flush()

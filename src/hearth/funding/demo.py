@@ -50,6 +50,7 @@ async def _backers(
                     display_name=f"Backer {number}",
                     password_hash=fan.password_hash,
                     role="fan",
+                    created_at=now,
                 )
                 session.add(user)
             users.append(user)

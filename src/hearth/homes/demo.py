@@ -24,7 +24,7 @@ from hearth.hub import identity
 from hearth.hub.models import Device
 from hearth.hub.operator import ensure_products, write_secret_file
 from hearth.hub.simulator import Credentials, read_fleet
-from hearth.kit.clock import SystemClock, utcnow
+from hearth.kit.clock import SystemClock
 from hearth.outbox import discard, unit_of_work
 
 FLEET_FILE = "demo-fleet.csv"
@@ -75,7 +75,7 @@ async def seed_devices(
 ) -> Path:
     """Furnish the demo fan's homes once; return the fleet CSV to simulate."""
     path = settings.data_dir / FLEET_FILE
-    now = utcnow()
+    now = SystemClock().now()
     # The demo seeds before its server starts: no process is running to hear the events,
     # and the server reads the units and homes from the database when it starts.
     async with unit_of_work(sessions, discard) as session:
