@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -45,6 +44,7 @@ from hearth.hub.events import DeviceStateChanged  # noqa: E402
 from hearth.hub.models import DeviceState  # noqa: E402
 from hearth.hub.operator import ensure_products  # noqa: E402
 from hearth.hub.virtual import plausible  # noqa: E402
+from hearth.kit.clock import SystemClock  # noqa: E402
 from hearth.outbox import unit_of_work  # noqa: E402
 from hearth.web.app import create_app  # noqa: E402
 
@@ -62,7 +62,7 @@ async def furnish(hearth: Hearth, devices: int) -> tuple[str, str, str]:
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
         await ensure_products(session, now=now)
         user = await accounts.create_user(
-            session, now=_wall_clock().now(), username="mia", password=PASSWORD
+            session, now=SystemClock().now(), username="mia", password=PASSWORD
         )
         home = await homes.create_home(session, owner=user, name="Bench home", now=now)
         made = [
@@ -183,10 +183,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _wall_clock() -> Any:
-    """The real clock: a benchmark is an entry point, like the CLI."""
-    from hearth.kit.clock import SystemClock
-
-    return SystemClock()

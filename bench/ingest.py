@@ -269,7 +269,7 @@ async def prepare(settings: Settings, count: int, fleet: Path) -> None:
             from hearth.accounts import service as accounts
 
             await accounts.create_user(
-                session, now=_wall_clock().now(), username="bench", password="bench-password-1"
+                session, now=SystemClock().now(), username="bench", password="bench-password-1"
             )
             _, home = await home_of(session, username="bench", name="Bench", now=now)
             units: list[identity.Minted] = []
@@ -523,10 +523,3 @@ if __name__ == "__main__":
         uvloop.run(worker_main())
     else:
         uvloop.run(main())
-
-
-def _wall_clock() -> Any:
-    """The real clock: a benchmark is an entry point, like the CLI."""
-    from hearth.kit.clock import SystemClock
-
-    return SystemClock()

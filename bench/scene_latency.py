@@ -62,6 +62,7 @@ from hearth.hub.models import Device  # noqa: E402
 from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import write_secret_file  # noqa: E402
 from hearth.hub.simulator import Credentials, SimulatedDevice, read_fleet  # noqa: E402
+from hearth.kit.clock import SystemClock  # noqa: E402
 from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
 from tests.servers import (  # noqa: E402
@@ -145,7 +146,7 @@ async def worker_main(interval: float) -> None:
     runtime = Hearth.from_settings(load_settings())
     await runtime.start()
     cloud = runtime.cloud
-    assert cloud is not None and cloud.ingest is not None and cloud.link is not None
+    assert cloud is not None and cloud.ingest is not None and cloud.traffic is not None
     probe = os.environ["BENCH_PROBE"]
     stages: dict[str, list[float]] = {
         "received→judged": [],
@@ -153,7 +154,7 @@ async def worker_main(interval: float) -> None:
         "run recorded→sent": [],
     }
     seen: dict[str, float] = {}
-    receive = cloud.link._on_message
+    receive = cloud.traffic._on_message
 
     def received(topic: str, payload: bytes) -> None:
         if probe in topic:
@@ -182,9 +183,9 @@ async def worker_main(interval: float) -> None:
             stages["judged→run recorded"].append((seen["recorded"] - seen.pop("judged")) * 1000)
         spawn_run(*args)
 
-    runtime.scenes._spawn_run = recorded  # type: ignore[method-assign]
+    runtime.scenes._spawn_run = recorded  # type: ignore[method-assign,assignment]
 
-    cloud.link._on_message = received  # type: ignore[method-assign]
+    cloud.traffic._on_message = received
     runtime.bus.on(DeviceReportArrived, judged)
     cloud.commands._publish = sent  # type: ignore[method-assign]
     _say({"ready": True})
@@ -234,7 +235,7 @@ async def prepare(settings: Settings, count: int, fleet: Path) -> dict[str, iden
         # Prepared before the measured hearth starts: nobody is running to hear the events.
         async with unit_of_work(db.session_factory(engine), discard) as session:
             user = await accounts.create_user(
-                session, now=_wall_clock().now(), username="bench", password="bench-password-1"
+                session, now=SystemClock().now(), username="bench", password="bench-password-1"
             )
             _, home = await home_of(session, username="bench", name="Bench", now=now)
             units = await identity.mint(session, model_id=SENSOR, count=count + 2, now=now)
@@ -524,10 +525,3 @@ if __name__ == "__main__":
         asyncio.run(load_main(Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])))
     else:
         asyncio.run(main())
-
-
-def _wall_clock() -> Any:
-    """The real clock: a benchmark is an entry point, like the CLI."""
-    from hearth.kit.clock import SystemClock
-
-    return SystemClock()

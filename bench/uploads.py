@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,6 +33,7 @@ from hearth.accounts import service as accounts  # noqa: E402
 from hearth.accounts.roles import Role  # noqa: E402
 from hearth.bootstrap import Hearth  # noqa: E402
 from hearth.config import Settings  # noqa: E402
+from hearth.kit.clock import SystemClock  # noqa: E402
 from hearth.kit.storage import LocalStorage  # noqa: E402
 from hearth.mall import partners  # noqa: E402
 from hearth.mall.demo import product_shot  # noqa: E402
@@ -81,7 +81,7 @@ async def run(images: int, kilobytes: int) -> None:
                 company = await partners.join_or_found(session, name="Bench Labs")
                 await accounts.create_user(
                     session,
-                    now=_wall_clock().now(),
+                    now=SystemClock().now(),
                     username="leo",
                     password=PASSWORD,
                     role=Role.PARTNER,
@@ -143,10 +143,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _wall_clock() -> Any:
-    """The real clock: a benchmark is an entry point, like the CLI."""
-    from hearth.kit.clock import SystemClock
-
-    return SystemClock()

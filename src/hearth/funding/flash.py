@@ -316,7 +316,11 @@ async def _fit(
 ) -> list[tuple[int, Pledge]]:
     """Not every unit is there any more: lock the tier, keep the pledges that fit in arrival
     order, take the others back and answer them as refused."""
-    await session.refresh(tier, with_for_update=True)
+    # FOR NO KEY UPDATE, not FOR UPDATE: every batch already holds a KEY SHARE lock on the
+    # tier through its pledges' foreign key, and FOR UPDATE conflicts with KEY SHARE, so two
+    # batches asking for it at once each waited for the other (a deadlock PostgreSQL broke
+    # by failing one whole batch). NO KEY UPDATE still serialises the batches that fit.
+    await session.refresh(tier, with_for_update={"key_share": True})
     closed = tier.closes_at is not None and now >= tier.closes_at
     sold, kept, dropped = tier.sold, [], []
     for index, pledge in accepted:
