@@ -96,10 +96,13 @@ async def test_a_set_reaches_the_device_which_applies_and_acknowledges_it(rig: R
 async def test_a_device_that_refuses_part_of_a_set_says_which_part_and_why(rig: Rig) -> None:
     user, unit, _device, commands = await _setup(rig)
     raw = await WireClient.connect(
-        "127.0.0.1", rig.device_port, client_id=unit.device_id, username=unit.device_id,
+        "127.0.0.1",
+        rig.device_port,
+        client_id=unit.device_id,
+        username=unit.device_id,
         password=unit.secret,
         on_message=lambda topic, payload: answer(payload),
-    )  # fmt: skip
+    )
 
     def answer(payload: bytes) -> None:
         request = json.loads(payload)
@@ -134,9 +137,12 @@ async def test_a_device_that_never_answers_times_out_and_the_wish_stays_desired(
     device.answering = False
     with pytest.raises(CommandTimedOut) as timed_out:
         await commands.execute(
-            user=user, device_id=unit.device_id, kind="set", payload={"props": {"2.2": 55}},
+            user=user,
+            device_id=unit.device_id,
+            kind="set",
+            payload={"props": {"2.2": 55}},
             answer_within=0.5,
-        )  # fmt: skip
+        )
     assert (await _row(rig, timed_out.value.command_id)).status == "timed_out"
     assert device.commands == 1
     state = await state_of(rig.hearth, unit.device_id)
@@ -169,7 +175,7 @@ async def test_a_caller_may_wait_for_an_offline_device_to_come_back(rig: Rig) ->
             kind="set",
             payload={"props": {"2.2": 64}},
             wait_online=10,
-        )  # fmt: skip
+        )
     )
 
     async def recorded_waiting() -> bool:
@@ -192,9 +198,12 @@ async def test_waiting_for_a_device_that_never_comes_back_ends_with_offline(rig:
     user, unit, _device, commands = await _setup(rig)
     with pytest.raises(DeviceOffline, match="did not come back"):
         await commands.execute(
-            user=user, device_id=unit.device_id, kind="set", payload={"props": {"2.2": 64}},
+            user=user,
+            device_id=unit.device_id,
+            kind="set",
+            payload={"props": {"2.2": 64}},
             wait_online=0.5,
-        )  # fmt: skip
+        )
 
 
 async def test_retrying_a_request_id_returns_the_first_outcome_without_acting_twice(
@@ -245,9 +254,11 @@ async def test_an_action_returns_its_outputs_and_a_lock_that_opens_says_so(rig: 
     await _online(rig, device)
     async with rig.hearth.bus.listen() as events:
         command = await commands.execute(
-            user=user, device_id=unit.device_id, kind="action",
+            user=user,
+            device_id=unit.device_id,
+            kind="action",
             payload={"action": "2.1", "args": {"2.2": 1}},
-        )  # fmt: skip
+        )
         assert command.status == "succeeded"
         assert command.result is not None and set(command.result["out"]) == {"2.1"}
 
@@ -281,9 +292,12 @@ async def test_what_was_desired_while_a_device_was_unreachable_is_sent_when_it_r
     device.answering = False
     with pytest.raises(CommandTimedOut):
         await commands.execute(
-            user=user, device_id=unit.device_id, kind="set", payload={"props": {"2.2": 88}},
+            user=user,
+            device_id=unit.device_id,
+            kind="set",
+            payload={"props": {"2.2": 88}},
             answer_within=0.3,
-        )  # fmt: skip
+        )
     device.device.state["2.2"] = 10  # it never applied the command
     await device.stop(crash=True)
 

@@ -162,18 +162,29 @@ class Commands:
         if request_id is not None and not REQUEST_ID.match(request_id):
             raise InvalidInput("request_id is 1-64 letters, digits, '_', '.', ':' or '-'")
         command, fresh = await self._record(
-            user=user, device_id=device_id, kind=kind, payload=payload,
-            request_id=request_id or new_id("req"), answer_within=answer_within,
+            user=user,
+            device_id=device_id,
+            kind=kind,
+            payload=payload,
+            request_id=request_id or new_id("req"),
+            answer_within=answer_within,
             wait_online=wait_online,
-        )  # fmt: skip
+        )
         if command.status == CommandStatus.SENT and fresh:
             await self._publish(command)
         return await self._outcome(command, answer_within)
 
     async def _record(
-        self, *, user: User, device_id: str, kind: str, payload: dict[str, Any],
-        request_id: str, answer_within: float, wait_online: float,
-    ) -> tuple[Command, bool]:  # fmt: skip
+        self,
+        *,
+        user: User,
+        device_id: str,
+        kind: str,
+        payload: dict[str, Any],
+        request_id: str,
+        answer_within: float,
+        wait_online: float,
+    ) -> tuple[Command, bool]:
         async with db.transaction(self.sessions) as session:
             # The device, the user's right to it and its state row, locked, in one round
             # trip: commands are on the path of every automation.
@@ -201,9 +212,13 @@ class Commands:
                 return existing, False
             now = self.clock.now()
             command = Command(
-                device_id=device_id, request_id=request_id, kind=kind, payload=checked,
-                requested_by=user.id, created_at=now,
-            )  # fmt: skip
+                device_id=device_id,
+                request_id=request_id,
+                kind=kind,
+                payload=checked,
+                requested_by=user.id,
+                created_at=now,
+            )
             if state.online:
                 command.status, command.sent_at = CommandStatus.SENT.value, now
                 command.deadline = now + timedelta(seconds=answer_within)
