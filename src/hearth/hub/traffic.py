@@ -15,16 +15,13 @@ redelivers at QoS 1 until the PUBACK, which is sent as the message is read.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import structlog
 
 from hearth import metrics
 from hearth.errors import BrokerRefused
 from hearth.kit.ids import new_id
 from hearth.mqtt.address import BrokerAddress
-from hearth.mqtt.reconnect import SERVICE_BACKOFF, MarkUp, keep_connected
+from hearth.mqtt.reconnect import KeptLink, MarkUp
 from hearth.mqtt.wire import OnMessage, WireClient
 
 log = structlog.get_logger(__name__)
@@ -32,8 +29,10 @@ log = structlog.get_logger(__name__)
 COUNT_EVERY = 256
 
 
-class TrafficLink:
+class TrafficLink(KeptLink):
     """One self-healing subscription to device traffic."""
+
+    name = "traffic_link"
 
     def __init__(
         self,
@@ -44,55 +43,17 @@ class TrafficLink:
         client_prefix: str = "hearth-ingest",
         keepalive: int = 30,
     ) -> None:
-        self.address = address
+        super().__init__(address)
         self.topic_filter = topic_filter
         self.client_id = new_id(client_prefix)
         self.keepalive = keepalive
         self._on_message = on_message
         self._client: WireClient | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
-        self._connected = asyncio.Event()
         # The message counter is bumped per COUNT_EVERY messages: a locked increment per
         # report would cost a tenth of the consumer's time.
         self._counted = metrics.MQTT_MESSAGES.labels(direction="in")
         self._uncounted = 0
         self._held = False
-        self.last_error: str | None = None
-
-    @property
-    def connected(self) -> bool:
-        return self._connected.is_set()
-
-    async def start(self) -> None:
-        """Start connecting in the background."""
-        if self._task is None:
-            self._stop.clear()
-            self._task = asyncio.create_task(
-                keep_connected(
-                    self._session,
-                    name="traffic_link",
-                    stop=self._stop,
-                    backoff=SERVICE_BACKOFF,
-                    on_error=self._failed,
-                    broker=self.address.describe(),
-                ),
-                name="traffic-link",
-            )
-
-    async def wait_connected(self, seconds: float) -> bool:
-        """Wait up to ``seconds`` for the subscription to be in place."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), seconds)
-        return self.connected
-
-    async def stop(self) -> None:
-        """Disconnect and stop reconnecting."""
-        if self._task is not None:
-            self._stop.set()
-            await self._task  # the session under way says goodbye as it ends
-            self._task = None
-        self._connected.clear()
 
     def hold(self, paused: bool) -> None:
         """Stop (or resume) reading from the broker while the consumer catches up."""
@@ -110,9 +71,6 @@ class TrafficLink:
         except Exception:
             metrics.ERRORS.labels(area="mqtt").inc()
             log.exception("traffic_handler_failed", topic=topic)
-
-    def _failed(self, error: BaseException) -> None:
-        self.last_error = str(error) or repr(error)
 
     async def _session(self, up: MarkUp) -> None:
         address = self.address

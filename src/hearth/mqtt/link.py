@@ -13,8 +13,6 @@ aiomqtt's errors leave the link as the error tree's ``BrokerError`` (``LINK_ERRO
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import socket
 from collections.abc import Awaitable, Callable
 
@@ -27,7 +25,7 @@ from hearth.errors import BrokerRefused, BrokerTimeout, BrokerUnavailable
 from hearth.kit.ids import new_id
 from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.errors import ErrorMap
-from hearth.mqtt.reconnect import SERVICE_BACKOFF, MarkUp, keep_connected
+from hearth.mqtt.reconnect import KeptLink, MarkUp
 
 log = structlog.get_logger(__name__)
 
@@ -44,52 +42,16 @@ LINK_ERRORS = ErrorMap(
 )
 
 
-class MqttLink:
+class MqttLink(KeptLink):
     """A self-healing MQTT client shared by everything in one hearth process."""
 
+    name = "mqtt_link"
+
     def __init__(self, address: BrokerAddress, *, client_prefix: str = "hearth") -> None:
-        self.address = address
+        super().__init__(address)
         self.client_id = new_id(client_prefix)
         self._subscriptions: dict[str, tuple[int, Handler]] = {}
         self._client: aiomqtt.Client | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._stop = asyncio.Event()
-        self._connected = asyncio.Event()
-        self.last_error: str | None = None
-
-    @property
-    def connected(self) -> bool:
-        return self._connected.is_set()
-
-    async def start(self) -> None:
-        """Start connecting in the background."""
-        if self._task is None:
-            self._stop.clear()
-            self._task = asyncio.create_task(
-                keep_connected(
-                    self._session,
-                    name="mqtt_link",
-                    stop=self._stop,
-                    backoff=SERVICE_BACKOFF,
-                    on_error=self._failed,
-                    broker=self.address.describe(),
-                ),
-                name="mqtt-link",
-            )
-
-    async def wait_connected(self, seconds: float) -> bool:
-        """Wait up to ``seconds`` for a connection; tell whether there is one."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), seconds)
-        return self.connected
-
-    async def stop(self) -> None:
-        """Disconnect and stop reconnecting."""
-        if self._task is not None:
-            self._stop.set()
-            await self._task
-            self._task = None
-        self._connected.clear()
 
     async def subscribe(self, topic_filter: str, handler: Handler, *, qos: int = 1) -> None:
         """Route messages matching ``topic_filter`` to ``handler``, now and after reconnects."""
@@ -108,9 +70,6 @@ class MqttLink:
         with LINK_ERRORS.boundary(f"publishing to {topic}"):
             await client.publish(topic, payload, qos=qos, retain=retain)
         metrics.MQTT_MESSAGES.labels(direction="out").inc()
-
-    def _failed(self, error: BaseException) -> None:
-        self.last_error = str(error) or repr(error)
 
     async def _session(self, up: MarkUp) -> None:
         versions = aiomqtt.ProtocolVersion

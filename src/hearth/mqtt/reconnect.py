@@ -18,6 +18,7 @@ simulated device (``hub.simulator.SimulatedDevice``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 import structlog
 
 from hearth.errors import BrokerError
+from hearth.mqtt.address import BrokerAddress
 
 log = structlog.get_logger(__name__)
 
@@ -113,3 +115,59 @@ async def keep_connected(
             await asyncio.wait((stopping,), timeout=wait)
     finally:
         stopping.cancel()
+
+
+class KeptLink:
+    """A long-lived link of hearth's own that ``keep_connected`` keeps up: the start, wait
+    and stop that hearth's link and the device-traffic link share. A subclass sets ``name``
+    and writes ``_session``, which sets ``_connected`` once it is ready."""
+
+    name = "link"
+
+    def __init__(self, address: BrokerAddress) -> None:
+        self.address = address
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+        self._connected = asyncio.Event()
+        self.last_error: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        """Tell whether the link is connected (and, for a subscriber, subscribed) now."""
+        return self._connected.is_set()
+
+    async def _session(self, up: MarkUp) -> None:
+        raise NotImplementedError
+
+    def _failed(self, error: BaseException) -> None:
+        self.last_error = str(error) or repr(error)
+
+    async def start(self) -> None:
+        """Start connecting in the background."""
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.create_task(
+                keep_connected(
+                    self._session,
+                    name=self.name,
+                    stop=self._stop,
+                    backoff=SERVICE_BACKOFF,
+                    on_error=self._failed,
+                    broker=self.address.describe(),
+                ),
+                name=self.name.replace("_", "-"),
+            )
+
+    async def wait_connected(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the link to be up; tell whether it is."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), seconds)
+        return self.connected
+
+    async def stop(self) -> None:
+        """Disconnect and stop reconnecting (the session under way says goodbye as it ends)."""
+        if self._task is not None:
+            self._stop.set()
+            await self._task
+            self._task = None
+        self._connected.clear()
