@@ -36,7 +36,6 @@ class RequestIdMiddleware:
             return
         given = next((v for k, v in scope["headers"] if k == HEADER), b"")
         request_id = given.decode() if PLAUSIBLE.fullmatch(given) else new_id("req")
-        scope.setdefault("state", {})["request_id"] = request_id
         raw = request_id.encode()
 
         async def send_with_id(message: Message) -> None:
