@@ -17,8 +17,10 @@ processes of either kind can run side by side.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -84,6 +86,7 @@ class Hearth:
     deadlines: CampaignDeadlines | None = None
     pledges: PledgeBatcher = field(init=False)
     started: list[Component] = field(default_factory=list)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)  # see ``spawn``
 
     def __post_init__(self) -> None:
         # Pledges are batched in any process that takes them, with or without a broker.
@@ -203,9 +206,23 @@ class Hearth:
         else:
             await self.bus.publish(*events)
 
+    def spawn(self, work: Coroutine[Any, Any, None], *, name: str) -> asyncio.Task[None]:
+        """Run ``work`` in this process's background until it ends or the process stops.
+
+        For work a request starts and does not wait for (a certification run); what must
+        survive a stop is recorded in the database and taken up again at the next start."""
+        task = asyncio.create_task(work, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
     async def stop(self) -> None:
-        """Stop every started component, newest first, awaiting each; close the database."""
+        """Stop every started component, newest first, awaiting each; cancel spawned work;
+        close the database."""
         self.relay = None
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         try:
             while self.started:
                 component = self.started.pop()

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
 
-from hearth.errors import ConfigError
+from hearth.errors import BrokerUnavailable
 from hearth.homes import binding, reading
 from hearth.homes.service import device_for_member
 from hearth.hub.schemas import (
@@ -85,7 +85,7 @@ async def send_command(
     """
     await device_for_member(session, user=user, device_id=device_id)  # 404 before anything
     if hearth.cloud is None:
-        raise ConfigError("this hearth process has no device cloud (no broker connection)")
+        raise BrokerUnavailable("this hearth process has no broker connection to reach devices")
     # Release the request's transaction: waiting for a device must not hold a connection.
     await session.commit()
     command = await hearth.cloud.commands.execute(

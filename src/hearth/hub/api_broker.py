@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from hearth.errors import ConfigError, NotAuthenticated
+from hearth.errors import BrokerUnavailable, NotAuthenticated
 from hearth.hub.access import DeviceAccess, hook_token
 from hearth.hub.acl import Access
 from hearth.hub.schemas import BrokerAclIn, BrokerAuthIn, BrokerHookOut
@@ -27,7 +27,7 @@ def _check_caller(hearth: HearthDep, authorization: str | None) -> DeviceAccess:
     if authorization is None or not hmac.compare_digest(authorization, expected):
         raise NotAuthenticated("the broker hook needs hearth's hook token")
     if hearth.cloud is None:
-        raise ConfigError("this hearth process has no device cloud")
+        raise BrokerUnavailable("this hearth process has no broker connection")
     return hearth.cloud.access
 
 

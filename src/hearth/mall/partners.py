@@ -54,6 +54,8 @@ async def apply(
     """File a company's application to become a partner."""
     if user.partner_id is not None:
         raise Conflict("you already belong to a partner company")
+    if user.role != Role.FAN:
+        raise Conflict(f"a {user.role} account cannot apply for a partner company")
     pending = await session.scalar(
         select(Partner.id).where(
             Partner.applicant_id == user.id, Partner.status == PartnerState.APPLIED

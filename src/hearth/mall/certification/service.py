@@ -64,7 +64,6 @@ BEAT_SECONDS = 2.0
 STALE_AFTER = timedelta(seconds=30)
 INTERRUPTED = "interrupted: the process running it stopped"
 REAL_TIMING = Timing(online_ms=120_000, answer_ms=5_000, will_ms=60_000)
-_TASKS: set[asyncio.Task[None]] = set()  # only to keep running tasks referenced
 
 
 class DeviceKind(StrEnum):
@@ -227,12 +226,9 @@ def launch(
     faults: frozenset[Fault] = frozenset(),
 ) -> asyncio.Task[None]:
     """Run a recorded run in this process's background."""
-    task = asyncio.create_task(
+    return runtime.spawn(
         execute(runtime, job, timing=timing, faults=faults), name=f"cert-{job.run_id}"
     )
-    _TASKS.add(task)
-    task.add_done_callback(_TASKS.discard)
-    return task
 
 
 async def launch_later(runtime: Hearth, job: Job) -> None:

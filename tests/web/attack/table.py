@@ -1,0 +1,665 @@
+"""Who may use every route: one rule per route, API and pages.
+
+Each rule names the actors who may use the route on the object its path points at (see
+``DEFAULT_ARGS`` in ``matrix.py`` for what a parameter points at unless the rule says), and a
+request they would send. Everyone else must be turned away with nothing changed. A new route
+cannot be added without a rule here: the matrix test fails on any route missing from this
+table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.attack.matrix import Rule, rule
+from tests.web.attack.world import (
+    ACTORS,
+    ADMIN,
+    ANONYMOUS,
+    FAN,
+    MEMBER,
+    OWNER,
+    PARTNER,
+    PNG,
+    REVIEWER,
+    RIVAL,
+    STRANGER,
+    World,
+)
+
+EVERYONE = frozenset(ACTORS)
+SIGNED_IN = EVERYONE - {ANONYMOUS}
+NOBODY: frozenset[str] = frozenset()
+HOME_A = {OWNER, MEMBER}  # the people of home A
+SELLER = {PARTNER}  # the company behind the demo products and campaigns
+STAFF = {REVIEWER, ADMIN}
+MAKER = SELLER | {ADMIN}  # a company's device models: its members, and the platform's admin
+PARTNERS = {PARTNER, RIVAL}
+NOT_PARTNERS = SIGNED_IN - PARTNERS
+DRAFT = {"product_id": "product_p_draft", "image_id": "image_p_draft"}  # the partner's draft
+IMAGE = {"image": ("shot.png", PNG, "image/png")}
+LOGO = {"logo": ("logo.png", PNG, "image/png")}
+SHIPPING = {
+    "name": "Mia Chen",
+    "line1": "1 Long Street",
+    "city": "Shenzhen",
+    "postal_code": "518000",
+    "country": "CN",
+}
+
+
+def _scene(world: World) -> Any:
+    return world.documents["scene"]
+
+
+def _automation(world: World) -> Any:
+    return world.documents["automation"]
+
+
+def _pledge(world: World) -> Any:
+    return {
+        "tier_id": world["tier_live"],
+        "quantity": 1,
+        "card_id": world["card_owner"],
+        "shipping": SHIPPING,
+    }
+
+
+def _campaign(world: World) -> Any:
+    return {
+        "product_id": world["product_p"],
+        "title": "Lumi Glow Trio",
+        "goal": "500.00",
+        "starts_at": "2027-03-01T08:00:00Z",
+        "ends_at": "2027-03-20T08:00:00Z",
+        "delivery_date": "2027-05-20T08:00:00Z",
+        "tiers": [{"title": "Three", "price": "299.00", "retail_price": "349.00"}],
+    }
+
+
+RULES: list[Rule] = [
+    # -- health and the API's own documents ----------------------------------------------
+    rule("GET", "/healthz", EVERYONE, ok={200, 503}),  # 503: this copy runs no broker
+    rule("GET", "/metrics", EVERYONE),
+    # -- accounts -------------------------------------------------------------------------
+    rule(
+        "POST",
+        "/api/v1/auth/signup",
+        EVERYONE,
+        json={"username": "newcomer", "password": "a-long-enough-password"},
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/auth/login",
+        EVERYONE,
+        json={"username": "member", "password": "a-long-enough-password"},
+    ),
+    rule("POST", "/api/v1/auth/logout", EVERYONE, ok={204}),
+    rule("GET", "/api/v1/me", SIGNED_IN),
+    rule("GET", "/api/v1/tokens", SIGNED_IN),
+    rule("POST", "/api/v1/tokens", SIGNED_IN, json={"name": "laptop"}, ok={201}),
+    rule("DELETE", "/api/v1/tokens/{token_id}", {OWNER}),
+    rule("GET", "/login", EVERYONE),
+    rule(
+        "POST",
+        "/login",
+        EVERYONE,
+        form={"username": "member", "password": "a-long-enough-password"},
+    ),
+    rule("GET", "/signup", EVERYONE),
+    rule(
+        "POST",
+        "/signup",
+        EVERYONE,
+        form={"username": "newcomer", "password": "a-long-enough-password"},
+    ),
+    rule("POST", "/logout", EVERYONE),
+    rule("GET", "/account", SIGNED_IN),
+    rule("POST", "/account/tokens", SIGNED_IN, form={"name": "laptop"}),
+    rule("POST", "/account/tokens/{token_id}/revoke", {OWNER}),
+    rule("GET", "/community", SIGNED_IN),
+    # -- money ----------------------------------------------------------------------------
+    rule("GET", "/api/v1/ledger/report", STAFF, query={"currency": "CNY"}),
+    rule("GET", "/api/v1/ledger/balances", STAFF, query={"currency": "CNY"}),
+    rule("GET", "/api/v1/ledger/entry-sets", STAFF, query={"reference": "matrix"}),
+    rule(
+        "GET",
+        "/api/v1/ledger/partners/{partner_id}/statement",
+        SELLER | STAFF,
+        query={"currency": "CNY"},
+    ),
+    # -- device specs and the makers' devices ----------------------------------------------
+    rule("POST", "/api/v1/specs/validate", EVERYONE, json={"spec": {}}, ok={200, 422}),
+    rule("GET", "/api/v1/specs", EVERYONE),
+    rule("GET", "/api/v1/specs/{model}", EVERYONE, args={"model": "builtin_model"}),
+    rule("GET", "/api/v1/spec-schema", EVERYONE),
+    rule("GET", "/api/v1/device-models", PARTNERS | {ADMIN}),
+    rule(
+        "POST",
+        "/api/v1/device-models",
+        PARTNERS | {ADMIN},
+        json={"model_id": "lamp.v9", "name": "Lamp 9", "spec": {}},
+        ok={201, 422},
+    ),
+    rule("POST", "/api/v1/device-models/{model_id}/units", MAKER, json={"count": 1}, ok={201}),
+    rule("GET", "/api/v1/device-models/{model_id}/units", MAKER),
+    rule("POST", "/api/v1/device-units/{device_id}/secret", MAKER, args={"device_id": "unit_p"}),
+    rule("POST", "/api/v1/device-units/{device_id}/revoke", MAKER, args={"device_id": "unit_p"}),
+    rule(
+        "POST",
+        "/api/v1/broker/emqx/auth",
+        NOBODY,
+        json={"clientid": "dev_x", "username": "dev_x", "password": "x"},
+        refused={actor: 401 for actor in ACTORS},
+    ),
+    rule(
+        "POST",
+        "/api/v1/broker/emqx/acl",
+        NOBODY,
+        json={"username": "dev_x", "topic": "hearth/dev_x/state", "action": "publish"},
+        refused={actor: 401 for actor in ACTORS},
+    ),
+    # -- devices in homes -------------------------------------------------------------------
+    rule("GET", "/api/v1/devices/{device_id}", HOME_A),
+    rule("DELETE", "/api/v1/devices/{device_id}", {OWNER}, ok={204}),
+    rule(
+        "POST",
+        "/api/v1/devices/{device_id}/move",
+        {OWNER},
+        json=lambda w: {"home_id": w["home_a2"]},
+    ),
+    rule("GET", "/api/v1/devices/{device_id}/history", HOME_A, query={"key": "2.1"}),
+    rule(
+        "POST",
+        "/api/v1/devices/{device_id}/commands",
+        HOME_A,
+        json={"kind": "set", "props": {"2.1": True}},
+        ok={503},
+    ),  # no broker in this copy
+    rule("GET", "/api/v1/devices/{device_id}/commands/{command_id}", HOME_A),
+    # -- homes ------------------------------------------------------------------------------
+    rule("GET", "/api/v1/homes", SIGNED_IN),
+    rule("POST", "/api/v1/homes", SIGNED_IN, json={"name": "Boathouse"}, ok={201}),
+    rule("GET", "/api/v1/homes/{home_id}", HOME_A),
+    rule("PATCH", "/api/v1/homes/{home_id}", {OWNER}, json={"name": "Main house"}),
+    rule("DELETE", "/api/v1/homes/{home_id}", {OWNER}, ok={204}),
+    rule("GET", "/api/v1/homes/{home_id}/devices", HOME_A),
+    rule(
+        "POST",
+        "/api/v1/homes/{home_id}/devices",
+        {OWNER},
+        json=lambda w: {"pairing_code": w["pairing_code"]},
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/homes/{home_id}/devices/add",
+        {OWNER},
+        json=lambda w: {"pairing_code": w["pairing_code"]},
+        ok={201},
+    ),
+    rule("GET", "/api/v1/homes/{home_id}/rooms", HOME_A),
+    rule("POST", "/api/v1/homes/{home_id}/rooms", {OWNER}, json={"name": "Attic"}, ok={201}),
+    rule("PATCH", "/api/v1/rooms/{room_id}", {OWNER}, json={"name": "Snug"}),
+    rule("DELETE", "/api/v1/rooms/{room_id}", {OWNER}, ok={204}),
+    rule(
+        "PUT",
+        "/api/v1/devices/{device_id}/placement",
+        {OWNER},
+        json=lambda w: {"room_id": w["room_a"]},
+    ),
+    rule("PUT", "/api/v1/devices/{device_id}/favourite", HOME_A, json={"favourite": True}),
+    rule("GET", "/api/v1/homes/{home_id}/members", HOME_A),
+    rule("PUT", "/api/v1/homes/{home_id}/members/{member_id}", {OWNER}, json={"role": "member"}),
+    rule("DELETE", "/api/v1/homes/{home_id}/members/{member_id}", {OWNER}, ok={204}),
+    rule("POST", "/api/v1/homes/{home_id}/leave", {MEMBER}, ok={204}, refused={OWNER: 409}),
+    rule("GET", "/api/v1/homes/{home_id}/invitations", {OWNER}),
+    rule(
+        "POST",
+        "/api/v1/homes/{home_id}/invitations",
+        {OWNER},
+        json={"username": "stranger"},
+        ok={201},
+    ),
+    rule("DELETE", "/api/v1/homes/{home_id}/invitations/{invitation_id}", {OWNER}, ok={204}),
+    rule("GET", "/api/v1/invitations", SIGNED_IN),
+    rule("POST", "/api/v1/invitations/{invitation_id}/accept", {FAN}),
+    rule("POST", "/api/v1/invitations/{invitation_id}/decline", {FAN}, ok={200, 204}),
+    rule(
+        "POST",
+        "/api/v1/invitations/join",
+        SIGNED_IN,
+        json=lambda w: {"token": w["join_token_a"]},
+        reveals={"home_a"},
+    ),
+    rule("GET", "/api/v1/homes/{home_id}/live", HOME_A, stream=True),
+    # -- scenes and automations ------------------------------------------------------------------
+    rule("GET", "/api/v1/homes/{home_id}/scenes", HOME_A),
+    rule("POST", "/api/v1/homes/{home_id}/scenes", HOME_A, json=_scene, ok={201}),
+    rule("GET", "/api/v1/scenes/{scene_id}", HOME_A),
+    rule("PUT", "/api/v1/scenes/{scene_id}", HOME_A, json=_scene),
+    rule("DELETE", "/api/v1/scenes/{scene_id}", HOME_A, ok={204}),
+    rule("POST", "/api/v1/scenes/{scene_id}/run", HOME_A, ok={409}),  # no broker in this copy
+    rule("GET", "/api/v1/scenes/{scene_id}/runs", HOME_A),
+    rule("GET", "/api/v1/homes/{home_id}/automations", HOME_A),
+    rule("POST", "/api/v1/homes/{home_id}/automations", HOME_A, json=_automation, ok={201}),
+    rule("GET", "/api/v1/automations/{automation_id}", HOME_A),
+    rule("PUT", "/api/v1/automations/{automation_id}", HOME_A, json=_automation),
+    rule("POST", "/api/v1/automations/{automation_id}/enable", HOME_A),
+    rule("POST", "/api/v1/automations/{automation_id}/disable", HOME_A),
+    rule("DELETE", "/api/v1/automations/{automation_id}", HOME_A, ok={204}),
+    rule("POST", "/api/v1/automations/{automation_id}/run", HOME_A, ok={409}),
+    rule("GET", "/api/v1/automations/{automation_id}/runs", HOME_A),
+    rule("GET", "/api/v1/runs/{run_id}", HOME_A),
+    rule("GET", "/api/v1/homes/{home_id}/place", HOME_A),
+    rule(
+        "PUT",
+        "/api/v1/homes/{home_id}/place",
+        {OWNER},
+        json={"timezone": "Europe/Berlin", "latitude": 52.5, "longitude": 13.4},
+    ),
+    # -- the mall: partners, stores, products ----------------------------------------------------
+    rule(
+        "POST",
+        "/api/v1/partners/applications",
+        NOT_PARTNERS - STAFF,
+        json={"name": "Breeze Co", "contact_email": "hi@breeze.example", "categories": ["climate"]},
+        ok={201},
+        refused={PARTNER: 409, RIVAL: 409, REVIEWER: 409, ADMIN: 409},
+    ),
+    rule("GET", "/api/v1/partners/applications", STAFF),
+    rule(
+        "POST",
+        "/api/v1/partners/applications/{partner_id}/decision",
+        STAFF,
+        args={"partner_id": "applicant_p"},
+        json={"approve": True},
+    ),
+    rule("GET", "/api/v1/stores", EVERYONE),
+    rule("GET", "/api/v1/stores/{slug}", EVERYONE),
+    rule("PATCH", "/api/v1/store", PARTNERS, json={"store_description": "Lamps."}),
+    rule(
+        "POST",
+        "/api/v1/products",
+        PARTNERS,
+        json={"name": "Breeze", "category": "climate"},
+        ok={201},
+    ),
+    rule("GET", "/api/v1/products", PARTNERS),
+    rule("GET", "/api/v1/products/{product_id}", SIGNED_IN),
+    rule(
+        "PATCH",
+        "/api/v1/products/{product_id}",
+        {RIVAL},
+        args={"product_id": "product_rival"},
+        json={"description": "A quiet fan."},
+    ),
+    rule(
+        "POST",
+        "/api/v1/products/{product_id}/transitions",
+        {RIVAL},
+        args={"product_id": "product_rival"},
+        json={"to": "in_review"},
+        ok={200, 409},
+    ),
+    rule("GET", "/api/v1/products/{product_id}/history", SELLER | STAFF),
+    rule(
+        "GET",
+        "/api/v1/products/{product_id}/comments",
+        SELLER | STAFF,
+        args={"product_id": "product_p_review"},
+    ),
+    rule(
+        "POST",
+        "/api/v1/products/{product_id}/comments",
+        SELLER | STAFF,
+        args={"product_id": "product_p_review"},
+        json={"body": "Is the spec final?"},
+        ok={201},
+    ),
+    rule("GET", "/api/v1/review/queue", STAFF),
+    rule("GET", "/api/v1/products/{product_id}/images", SIGNED_IN),
+    rule("POST", "/api/v1/products/{product_id}/images", SELLER, args=DRAFT, files=IMAGE, ok={201}),
+    rule("DELETE", "/api/v1/products/{product_id}/images/{image_id}", SELLER, args=DRAFT, ok={204}),
+    rule("PUT", "/api/v1/store/logo", PARTNERS, files=LOGO),
+    rule("GET", "/api/v1/partner/members", PARTNERS),
+    rule("GET", "/api/v1/partner/invitations", PARTNERS),
+    rule("POST", "/api/v1/partner/invitations", PARTNERS, json={}, ok={201}),
+    rule(
+        "POST",
+        "/api/v1/partner/invitations/{invitation_id}/revoke",
+        SELLER,
+        args={"invitation_id": "partner_invitation"},
+    ),
+    rule("GET", "/api/v1/partner/invitations/received", SIGNED_IN),
+    rule(
+        "POST",
+        "/api/v1/partner/invitations/accept",
+        NOT_PARTNERS - STAFF,
+        json=lambda w: {"token": w["partner_join_token"]},
+        refused={PARTNER: 409, RIVAL: 409, REVIEWER: 409, ADMIN: 409},
+    ),
+    rule("POST", "/api/v1/products/{product_id}/certifications", SELLER | STAFF, json={}, ok={202}),
+    rule("GET", "/api/v1/products/{product_id}/certifications", SELLER | STAFF),
+    rule(
+        "GET", "/api/v1/certifications/{run_id}", SELLER | STAFF, args={"run_id": "certification_p"}
+    ),
+    rule(
+        "GET",
+        "/api/v1/certifications/{run_id}/report.json",
+        SELLER | STAFF,
+        args={"run_id": "certification_p"},
+    ),
+    rule("GET", "/media/images/{image_id}", EVERYONE),
+    rule("GET", "/media/stores/{slug}/logo", EVERYONE),
+    # -- notifications ---------------------------------------------------------------------------
+    rule("GET", "/api/v1/notifications", SIGNED_IN),
+    rule("POST", "/api/v1/notifications/read", SIGNED_IN, ok={200, 204}),
+    rule("POST", "/api/v1/notifications/{notification_id}/read", {FAN}, ok={200, 204}),
+    rule("GET", "/notifications", SIGNED_IN),
+    rule("GET", "/notifications/badge", EVERYONE),  # empty for nobody
+    rule("POST", "/notifications/read", SIGNED_IN),
+    rule("POST", "/notifications/{notification_id}/open", {FAN}),
+    # -- crowdfunding -----------------------------------------------------------------------------
+    rule("GET", "/api/v1/campaigns", SIGNED_IN),
+    rule("GET", "/api/v1/stores/{slug}/listings", EVERYONE),
+    rule("GET", "/api/v1/campaigns/{campaign_id}", SIGNED_IN),
+    rule("GET", "/api/v1/campaigns/{campaign_id}/updates", SIGNED_IN),
+    rule(
+        "POST",
+        "/api/v1/cards",
+        SIGNED_IN,
+        json={"token": "4242424242424242"},
+        headers={"Idempotency-Key": "matrix-card"},
+        ok={200, 201},
+    ),
+    rule("GET", "/api/v1/cards", SIGNED_IN),
+    rule(
+        "POST",
+        "/api/v1/campaigns/{campaign_id}/pledges",
+        {OWNER},
+        json=_pledge,
+        headers={"Idempotency-Key": "matrix-pledge"},
+        ok={200, 201, 202},
+    ),
+    rule("GET", "/api/v1/pledges", SIGNED_IN),
+    rule("GET", "/api/v1/pledges/{pledge_id}", {FAN}),
+    rule("PATCH", "/api/v1/pledges/{pledge_id}", {FAN}, json={"quantity": 1}),
+    rule("DELETE", "/api/v1/pledges/{pledge_id}", {FAN}, ok={200, 204}),
+    rule("POST", "/api/v1/pledges/{pledge_id}/retry", {FAN}, json={}, ok={200, 409}),
+    rule("GET", "/api/v1/orders", SIGNED_IN),
+    rule("GET", "/api/v1/orders/{order_id}", {FAN}),
+    rule(
+        "POST",
+        "/api/v1/orders/{order_id}/tickets",
+        {FAN},
+        json={"subject": "Scratched", "body": "The base is scratched."},
+        ok={201},
+    ),
+    rule("GET", "/api/v1/tickets", SIGNED_IN),
+    rule("GET", "/api/v1/tickets/{ticket_id}", {FAN, PARTNER}),
+    rule(
+        "POST",
+        "/api/v1/tickets/{ticket_id}/messages",
+        {FAN, PARTNER},
+        json={"body": "Thank you."},
+        ok={201},
+    ),
+    rule("POST", "/api/v1/tickets/{ticket_id}/status", {FAN, PARTNER}, json={"status": "closed"}),
+    rule("POST", "/api/v1/partner/campaigns", SELLER, json=_campaign, ok={201}),
+    rule("GET", "/api/v1/partner/campaigns", PARTNERS),
+    rule(
+        "PATCH",
+        "/api/v1/partner/campaigns/{campaign_id}",
+        SELLER,
+        args={"campaign_id": "campaign_draft"},
+        json={"summary": "Two lamps."},
+    ),
+    rule(
+        "POST",
+        "/api/v1/partner/campaigns/{campaign_id}/publish",
+        SELLER,
+        args={"campaign_id": "campaign_draft"},
+    ),
+    rule(
+        "POST",
+        "/api/v1/campaigns/{campaign_id}/cancel",
+        SELLER | STAFF,
+        json={"reason": "A part is no longer made."},
+    ),
+    rule("GET", "/api/v1/campaigns/{campaign_id}/history", SELLER | STAFF),
+    rule(
+        "POST",
+        "/api/v1/partner/campaigns/{campaign_id}/updates",
+        SELLER,
+        json={"title": "Tooling done", "body": "Moulds are ready."},
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/partner/campaigns/{campaign_id}/graduate",
+        SELLER,
+        args={"campaign_id": "campaign_done"},
+        json={"price": "199.00", "stock": 10},
+        ok={200, 409},
+    ),
+    rule("GET", "/api/v1/partner/orders", PARTNERS),
+    rule("GET", "/api/v1/partner/orders.csv", PARTNERS),
+    rule(
+        "POST",
+        "/api/v1/partner/orders/tracking",
+        PARTNERS,
+        json={"csv": "order_id,carrier,tracking_number\n"},
+        ok={200, 422},
+    ),
+    rule(
+        "POST",
+        "/api/v1/partner/orders/{order_id}/refund",
+        SELLER,
+        json={"amount": "1.00", "reason": "Late"},
+        ok={200, 201},
+    ),
+    rule("POST", "/api/v1/partner/orders/{order_id}/delivered", SELLER, ok={200, 409}),
+    rule("GET", "/api/v1/partner/tickets", PARTNERS),
+    rule("GET", "/api/v1/platform/campaigns", STAFF),
+    # -- pages: the home app ----------------------------------------------------------------------
+    rule("GET", "/", EVERYONE),
+    rule("GET", "/homes/{home_id}", HOME_A),
+    rule("GET", "/homes/{home_id}/cards", HOME_A),
+    rule("POST", "/homes", SIGNED_IN, form={"name": "Boathouse"}),
+    rule("GET", "/homes/{home_id}/settings", {OWNER}),
+    rule("POST", "/homes/{home_id}/rename", {OWNER}, form={"name": "Main house"}),
+    rule("POST", "/homes/{home_id}/delete", {OWNER}),
+    rule("POST", "/homes/{home_id}/leave", {MEMBER}, refused={OWNER: 409}),
+    rule("POST", "/homes/{home_id}/rooms", {OWNER}, form={"name": "Attic"}),
+    rule("POST", "/homes/{home_id}/rooms/{room_id}/rename", {OWNER}, form={"name": "Snug"}),
+    rule("POST", "/homes/{home_id}/rooms/{room_id}/delete", {OWNER}),
+    rule("POST", "/homes/{home_id}/invite", {OWNER}, form={"username": "stranger"}),
+    rule("POST", "/homes/{home_id}/invitations/{invitation_id}/withdraw", {OWNER}),
+    rule("POST", "/homes/{home_id}/members/{member_id}", {OWNER}, form={"role": "member"}),
+    rule("GET", "/homes/{home_id}/add", {OWNER}),
+    rule(
+        "POST", "/homes/{home_id}/add", {OWNER}, form=lambda w: {"pairing_code": w["pairing_code"]}
+    ),
+    rule("GET", "/devices/{device_id}", HOME_A),
+    rule(
+        "POST", "/devices/{device_id}/placement", {OWNER}, form=lambda w: {"room_id": w["room_a"]}
+    ),
+    rule("POST", "/devices/{device_id}/remove", {OWNER}),
+    rule("POST", "/devices/{device_id}/favourite", HOME_A, form={"favourite": "on"}),
+    rule("GET", "/invitations", SIGNED_IN),
+    rule("POST", "/invitations/{invitation_id}/{answer}", {FAN}, args={"answer": "=accept"}),
+    rule("GET", "/join/{token}", SIGNED_IN, args={"token": "join_token_a"}),
+    rule("POST", "/join/{token}", SIGNED_IN, args={"token": "join_token_a"}, reveals={"home_a"}),
+    # -- pages: scenes ----------------------------------------------------------------------------
+    rule("GET", "/scenes", SIGNED_IN),
+    rule("GET", "/scenes/new", HOME_A, query={"home": "@home_a"}),
+    rule("GET", "/scenes/automations/new", HOME_A, query={"home": "@home_a"}),
+    rule("GET", "/scenes/{scene_id}/edit", HOME_A),
+    rule("GET", "/scenes/automations/{automation_id}/edit", HOME_A),
+    rule("GET", "/scenes/automations/{automation_id}", HOME_A),
+    rule("POST", "/scenes/automations/{automation_id}/switch", HOME_A, form={"enabled": "false"}),
+    rule("POST", "/scenes/automations/{automation_id}/run", HOME_A, ok={409}),
+    rule("POST", "/scenes/automations/{automation_id}/delete", HOME_A),
+    rule("POST", "/scenes/{scene_id}/run", HOME_A, ok={409}),  # no broker
+    rule("POST", "/scenes/{scene_id}/delete", HOME_A),
+    rule(
+        "POST",
+        "/scenes/place",
+        {OWNER},
+        form=lambda w: {"home": w["home_a"], "timezone": "Europe/Berlin"},
+    ),
+    # -- pages: the mall and crowdfunding ---------------------------------------------------------
+    rule("GET", "/store", SIGNED_IN),
+    rule("GET", "/stores", EVERYONE),
+    rule("GET", "/stores/{slug}", EVERYONE),
+    rule("GET", "/campaigns/{campaign_id}", SIGNED_IN),
+    rule("GET", "/campaigns/{campaign_id}/live", EVERYONE, stream=True),
+    rule(
+        "POST",
+        "/campaigns/{campaign_id}/pledge",
+        {OWNER},
+        form=lambda w: {
+            "tier_id": w["tier_live"],
+            "quantity": "1",
+            "card_id": w["card_owner"],
+            "idempotency_key": "matrix-pledge",
+            **SHIPPING,
+        },
+    ),
+    rule("POST", "/pledges/{pledge_id}/change", {FAN}, form={"quantity": "1"}),
+    rule("POST", "/pledges/{pledge_id}/cancel", {FAN}),
+    rule("GET", "/pledges/{pledge_id}", {FAN}),
+    rule("POST", "/pledges/{pledge_id}/retry", {FAN}, ok={409}),  # nothing failed
+    rule("GET", "/orders", SIGNED_IN),
+    rule("GET", "/orders/{order_id}", {FAN}),
+    rule(
+        "POST",
+        "/orders/{order_id}/tickets",
+        {FAN},
+        form={"subject": "Scratched", "body": "The base is scratched."},
+    ),
+    rule("GET", "/tickets/{ticket_id}", {FAN, PARTNER}),
+    rule("POST", "/tickets/{ticket_id}/reply", {FAN, PARTNER}, form={"body": "Thank you."}),
+    rule("GET", "/partner/campaigns", PARTNERS),
+    rule(
+        "POST",
+        "/partner/campaigns",
+        SELLER,
+        form=lambda w: {
+            "product_id": w["product_p"],
+            "title": "Lumi Glow Trio",
+            "goal": "500.00",
+            "starts_on": "2027-03-01",
+            "ends_on": "2027-03-20",
+            "delivery_on": "2027-05-20",
+            "tier_title": "Three",
+            "tier_price": "299.00",
+            "tier_retail": "349.00",
+            "tier_limit": "",
+        },
+    ),
+    rule("GET", "/partner/campaigns/{campaign_id}", SELLER),
+    rule(
+        "POST",
+        "/partner/campaigns/{campaign_id}/{action}",
+        SELLER,
+        args={"campaign_id": "campaign_draft", "action": "=publish"},
+    ),
+    rule("GET", "/partner/orders", PARTNERS),
+    rule(
+        "POST",
+        "/partner/orders/tracking",
+        PARTNERS,
+        form={"text": "order_id,carrier,tracking_number\n"},
+    ),
+    rule("POST", "/partner/orders/{order_id}/refund", SELLER, form={"amount": "1.00"}),
+    rule("GET", "/platform/campaigns", STAFF),
+    rule(
+        "POST",
+        "/platform/campaigns/{campaign_id}/cancel",
+        STAFF,
+        form={"reason": "A part is no longer made."},
+    ),
+    rule("GET", "/partner", SIGNED_IN),
+    rule(
+        "POST",
+        "/partner/apply",
+        NOT_PARTNERS - STAFF,
+        form={"name": "Breeze Co", "contact_email": "hi@breeze.example", "categories": "climate"},
+        refused={PARTNER: 409, RIVAL: 409, REVIEWER: 409, ADMIN: 409},
+    ),
+    rule(
+        "POST",
+        "/partner/store",
+        PARTNERS,
+        form={"store_name": "Lamps", "store_description": "Lamps."},
+    ),
+    rule("POST", "/partner/store/logo", PARTNERS, files=LOGO),
+    rule("POST", "/partner/invitations", PARTNERS, form={}),
+    rule(
+        "POST",
+        "/partner/invitations/{invitation_id}/revoke",
+        SELLER,
+        args={"invitation_id": "partner_invitation"},
+    ),
+    rule(
+        "POST",
+        "/partner/invitations/{invitation_id}/accept",
+        NOBODY,
+        args={"invitation_id": "partner_invitation"},
+    ),
+    rule("GET", "/partner/join/{token}", SIGNED_IN, args={"token": "partner_join_token"}),
+    rule(
+        "POST",
+        "/partner/join/{token}",
+        NOT_PARTNERS - STAFF,
+        args={"token": "partner_join_token"},
+        refused={PARTNER: 409, RIVAL: 409, REVIEWER: 409, ADMIN: 409},
+    ),
+    rule("GET", "/partner/products/new", PARTNERS | {ADMIN}),
+    rule("POST", "/partner/products/new", PARTNERS, form={"name": "Breeze", "category": "climate"}),
+    rule(
+        "POST",
+        "/partner/products/{product_id}/edit",
+        {RIVAL},
+        args={"product_id": "product_rival"},
+        form={"name": "Rival Fan", "category": "climate"},
+    ),
+    rule(
+        "GET", "/partner/products/{product_id}/edit", {RIVAL}, args={"product_id": "product_rival"}
+    ),
+    rule("GET", "/partner/products/{product_id}", SELLER),
+    rule("POST", "/partner/products/{product_id}/images", SELLER, args=DRAFT, files=IMAGE),
+    rule("POST", "/partner/products/{product_id}/images/{image_id}/delete", SELLER, args=DRAFT),
+    rule("GET", "/platform", STAFF),
+    rule(
+        "POST",
+        "/platform/applications/{partner_id}/decision",
+        STAFF,
+        args={"partner_id": "applicant_p"},
+        form={"decision": "approve"},
+    ),
+    rule("GET", "/platform/products/{product_id}", STAFF, args={"product_id": "product_p_review"}),
+    rule(
+        "POST",
+        "/review/products/{product_id}/move",
+        STAFF,
+        args={"product_id": "product_p_review"},
+        form={"to": "changes_requested", "reason": "Add the manual."},
+    ),
+    rule(
+        "POST",
+        "/review/products/{product_id}/comments",
+        SELLER | STAFF,
+        args={"product_id": "product_p_review"},
+        form={"body": "Is the spec final?"},
+    ),
+    rule("GET", "/partner/products/{product_id}/certification", SELLER | STAFF),
+    rule("GET", "/partner/products/{product_id}/certification/runs", SELLER | STAFF),
+    rule("POST", "/partner/products/{product_id}/certification", SELLER | STAFF),
+    rule("GET", "/certifications/{run_id}", SELLER | STAFF, args={"run_id": "certification_p"}),
+]
+
+_ = (STRANGER, Rule)

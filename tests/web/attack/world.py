@@ -1,0 +1,352 @@
+"""The attack matrix's world: the demo's people and objects, plus a second side for each.
+
+Nine kinds of actor meet it: nobody signed in, the owner of a home and a member of it, the
+owner of another home, a fan who backed campaigns, a member of the partner company that sells
+them and a member of a rival company, a reviewer and an admin. The demo seeds most of what
+they own (homes full of devices, products, campaigns with orders); the rest is made here the
+way each person would make it, through the API.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth import demo
+from hearth.accounts.models import ApiToken, User
+from hearth.accounts.roles import Role
+from hearth.bootstrap import Hearth
+from hearth.funding.models import BackerCard, Campaign, CampaignTier, Order, Pledge
+from hearth.homes.models import Home, Room
+from hearth.hub import identity
+from hearth.hub.models import Command, Device, DeviceModel
+from hearth.hub.operator import ensure_products
+from hearth.mall.certification.models import CertificationRun
+from hearth.mall.models import Partner, Product, ProductImage
+from hearth.notifications.models import Notification
+from hearth.outbox import unit_of_work
+from hearth.scenes.models import Automation, Scene, SceneRun
+from hearth.web.app import create_app
+from tests.helpers import PASSWORD, create_account
+
+ANONYMOUS = "anonymous"
+OWNER = "owner"  # owns home A (the demo fan)
+MEMBER = "member"  # a member of home A
+STRANGER = "stranger"  # owns home B
+FAN = "fan"  # backed the partner's campaigns (a demo backer)
+PARTNER = "partner"  # a member of the company that sells the demo products
+RIVAL = "rival"  # a member of another company
+REVIEWER = "reviewer"
+ADMIN = "admin"
+ACTORS = (ANONYMOUS, OWNER, MEMBER, STRANGER, FAN, PARTNER, RIVAL, REVIEWER, ADMIN)
+
+# (actor, username, password): the demo's logins, and three people made here.
+LOGINS = {
+    OWNER: ("fan", "hearth-fan-demo"),
+    FAN: ("backer1", "hearth-fan-demo"),
+    PARTNER: ("partner", "hearth-partner-demo"),
+    REVIEWER: ("reviewer", "hearth-reviewer-demo"),
+    ADMIN: ("admin", "hearth-admin-demo"),
+    MEMBER: ("member", PASSWORD),
+    STRANGER: ("stranger", PASSWORD),
+    RIVAL: ("rival", PASSWORD),
+}
+# The smallest PNG: one transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5f1b6"
+    "9b0000000049454e44ae426082"
+)
+ID = re.compile(r"\b[a-z]{2,3}_[0-9a-z]{26}\b")
+
+
+@dataclass
+class Credentials:
+    """How an actor proves who they are: a session cookie for pages, a token for the API."""
+
+    cookie: str | None = None
+    token: str | None = None
+
+
+@dataclass
+class World:
+    """The objects a rule's path names, and each actor's credentials."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    credentials: dict[str, Credentials] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)  # secrets that are not ids (tokens)
+    documents: dict[str, Any] = field(default_factory=dict)  # bodies read back from the API
+
+    def __getitem__(self, name: str) -> str:
+        return self.ids[name] if name in self.ids else self.values[name]
+
+
+def _client(hearth: Hearth) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=create_app(hearth=hearth))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def _csrf(http: httpx.AsyncClient) -> str:
+    if "csrftoken" not in http.cookies:
+        await http.get("/login")
+    return str(http.cookies["csrftoken"])
+
+
+async def _sign_in(hearth: Hearth, username: str, password: str) -> Credentials:
+    """Log in as a browser does, then make an API token as the account page does."""
+    async with _client(hearth) as http:
+        headers = {"X-CSRFToken": await _csrf(http)}
+        body = {"username": username, "password": password}
+        response = await http.post("/api/v1/auth/login", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        made = await http.post("/api/v1/tokens", json={"name": "matrix"}, headers=headers)
+        assert made.status_code == 201, made.text
+        return Credentials(cookie=http.cookies["hearth_session"], token=made.json()["token"])
+
+
+class _Api:
+    """One actor's API client with its bearer token; every call must succeed."""
+
+    def __init__(self, hearth: Hearth, token: str | None) -> None:
+        self.http = _client(hearth)
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    async def __call__(
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        status: int = 200,
+        **options: Any,
+    ) -> Any:
+        response = await self.http.request(method, url, json=body, **options)
+        assert response.status_code == status, (method, url, response.text)
+        return response.json() if response.content else None
+
+
+async def _one(session: AsyncSession, statement: Any) -> str:
+    found = await session.scalar(statement)
+    assert found is not None, str(statement)
+    return str(found)
+
+
+async def build(hearth: Hearth) -> World:
+    """Seed the demo into ``hearth``'s database, then add the rest of the world."""
+    await demo.seed(hearth.settings)
+    now = hearth.clock.now()
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
+        await create_account(session, "member")
+        await create_account(session, "stranger")
+        await create_account(session, "rival", role=Role.PARTNER, company="Rival Works")
+        await ensure_products(session, now=now)
+        unit, spare = await identity.mint(session, model_id="hearth.light.v1", count=2, now=now)
+    world = World()
+    for actor, (username, password) in LOGINS.items():
+        world.credentials[actor] = await _sign_in(hearth, username, password)
+    world.credentials[ANONYMOUS] = Credentials()
+    api = {actor: _Api(hearth, c.token) for actor, c in world.credentials.items()}
+    ids = world.ids
+    async with hearth.sessions() as session:
+        owner = await _one(session, select(User.id).where(User.username == "fan"))
+        ids["home_a"] = await _one(
+            session, select(Home.id).where(Home.owner_id == owner, Home.name == "Home")
+        )
+        ids["room_a"] = await _one(
+            session, select(Room.id).where(Room.home_id == ids["home_a"]).limit(1)
+        )
+        ids["device_a"] = await _one(
+            session,
+            select(Device.id)
+            .where(Device.home_id == ids["home_a"], Device.model_id == "hearth.light.v1")
+            .limit(1),
+        )
+        ids["scene_a"] = await _one(
+            session, select(Scene.id).where(Scene.home_id == ids["home_a"]).limit(1)
+        )
+        ids["automation_a"] = await _one(
+            session, select(Automation.id).where(Automation.home_id == ids["home_a"]).limit(1)
+        )
+        lumi = await _one(session, select(Partner.id).where(Partner.slug == "lumi-labs"))
+        ids["partner_p"] = lumi
+        ids["applicant_p"] = await _one(
+            session, select(Partner.id).where(Partner.slug == "nova-home")
+        )
+        ids["product_p"] = await _one(
+            session, select(Product.id).where(Product.name == "Lumi Glow Lamp")
+        )
+        ids["product_p_review"] = await _one(
+            session, select(Product.id).where(Product.name == "Lumi Motion Sensor")
+        )
+        ids["image_p"] = await _one(
+            session,
+            select(ProductImage.id).where(ProductImage.product_id == ids["product_p"]).limit(1),
+        )
+        ids["certification_p"] = await _one(session, select(CertificationRun.id).limit(1))
+        ids["campaign_live"] = await _one(
+            session, select(Campaign.id).where(Campaign.title == "Lumi Glow Mini")
+        )
+        ids["campaign_done"] = await _one(
+            session, select(Campaign.id).where(Campaign.state == "fulfilled")
+        )
+        backer = await _one(session, select(User.id).where(User.username == "backer1"))
+        ids["pledge_fan"] = await _one(
+            session,
+            select(Pledge.id).where(
+                Pledge.backer_id == backer, Pledge.campaign_id == ids["campaign_live"]
+            ),
+        )
+        ids["order_fan"] = await _one(
+            session, select(Order.id).where(Order.backer_id == backer).limit(1)
+        )
+        ids["card_fan"] = await _one(
+            session, select(BackerCard.id).where(BackerCard.user_id == backer).limit(1)
+        )
+        tokens = select(ApiToken.id).join(User, User.id == ApiToken.user_id)
+        for actor, (username, _) in LOGINS.items():
+            ids[f"token_{actor}"] = await _one(session, tokens.where(User.username == username))
+        ids["user_member"] = await _one(session, select(User.id).where(User.username == "member"))
+        ids["tier_live"] = await _one(
+            session,
+            select(CampaignTier.id)
+            .where(CampaignTier.campaign_id == ids["campaign_live"])
+            .limit(1),
+        )
+        world.values["slug_p"] = "lumi-labs"
+        world.values["builtin_model"] = "hearth.light.v1"
+        world.values["pairing_code"] = spare.pairing_code
+        ids["home_a2"] = await _one(
+            session, select(Home.id).where(Home.owner_id == owner, Home.name != "Home")
+        )
+        ids["model_p"] = await _one(
+            session, select(DeviceModel.id).where(DeviceModel.partner_id == lumi).limit(1)
+        )
+
+    # Home A gets a member, and invites the fan (by name) and anyone (by link).
+    home_a = ids["home_a"]
+    await api[OWNER]("POST", f"/api/v1/homes/{home_a}/invitations", {"username": "member"}, 201)
+    (invited,) = await api[MEMBER]("GET", "/api/v1/invitations")
+    await api[MEMBER]("POST", f"/api/v1/invitations/{invited['id']}/accept")
+    made = await api[OWNER](
+        "POST", f"/api/v1/homes/{home_a}/invitations", {"username": "backer1"}, 201
+    )
+    ids["invitation_a"] = made["id"]
+    link = await api[OWNER]("POST", f"/api/v1/homes/{home_a}/invitations", {}, 201)
+    ids["link_invitation_a"] = link["id"]
+    world.values["join_token_a"] = link["link"].rstrip("/").rsplit("/", 1)[-1]
+
+    # What home A's scene and automation say, to send back in edits.
+    scene = await api[OWNER]("GET", f"/api/v1/scenes/{ids['scene_a']}")
+    world.documents["scene"] = {"name": "Evening", "actions": scene["actions"]}
+    rule = await api[OWNER]("GET", f"/api/v1/automations/{ids['automation_a']}")
+    world.documents["automation"] = {
+        key: rule[key] for key in ("mode", "triggers", "conditions", "actions")
+    } | {"name": "Night watch"}
+
+    # The stranger's own home, with a room and a lamp.
+    home_b = (await api[STRANGER]("POST", "/api/v1/homes", {"name": "Stranger flat"}, 201))["id"]
+    ids["home_b"] = home_b
+    ids["room_b"] = (
+        await api[STRANGER]("POST", f"/api/v1/homes/{home_b}/rooms", {"name": "Den"}, 201)
+    )["id"]
+    added = await api[STRANGER](
+        "POST", f"/api/v1/homes/{home_b}/devices/add", {"pairing_code": unit.pairing_code}, 201
+    )
+    ids["device_b"] = added["device_id"] if "device_id" in added else added["id"]
+
+    # The rival company drafts a product; the partner drafts a campaign and invites someone.
+    ids["product_rival"] = (
+        await api[RIVAL](
+            "POST", "/api/v1/products", {"name": "Rival Fan", "category": "climate"}, 201
+        )
+    )["id"]
+    draft = {
+        "product_id": ids["product_p"],
+        "title": "Lumi Glow Duo",
+        "goal": "900.00",
+        "starts_at": (now + timedelta(days=3)).isoformat(),
+        "ends_at": (now + timedelta(days=20)).isoformat(),
+        "delivery_date": (now + timedelta(days=80)).isoformat(),
+        "tiers": [{"title": "Pair", "price": "199.00", "retail_price": "249.00"}],
+    }
+    ids["campaign_draft"] = (await api[PARTNER]("POST", "/api/v1/partner/campaigns", draft, 201))[
+        "id"
+    ]
+    draft_product = await api[PARTNER](
+        "POST", "/api/v1/products", {"name": "Lumi Desk Lamp", "category": "lighting"}, 201
+    )
+    ids["product_p_draft"] = draft_product["id"]
+    shot = {"image": ("desk.png", PNG, "image/png")}
+    image = await api[PARTNER](
+        "POST", f"/api/v1/products/{draft_product['id']}/images", status=201, files=shot
+    )
+    ids["image_p_draft"] = image["id"]
+    (minted,) = await api[PARTNER](
+        "POST", f"/api/v1/device-models/{ids['model_p']}/units", {"count": 1}, 201
+    )
+    ids["unit_p"] = minted["device_id"]
+    card = await api[OWNER](
+        "POST",
+        "/api/v1/cards",
+        {"token": "4242424242424242"},
+        201,
+        headers={"Idempotency-Key": "matrix-owner-card"},
+    )
+    ids["card_owner"] = card["id"]
+    invitation = await api[PARTNER]("POST", "/api/v1/partner/invitations", {}, 201)
+    ids["partner_invitation"] = invitation["id"]
+    world.values["partner_join_token"] = invitation["token"]
+
+    # The fan asks about their order.
+    ticket = await api[FAN](
+        "POST",
+        f"/api/v1/orders/{ids['order_fan']}/tickets",
+        {"subject": "Where is my lamp?", "body": "It has not arrived yet."},
+        201,
+    )
+    ids["ticket_fan"] = ticket["id"]
+
+    # A run of home A's automation and a command to its lamp, as the runner would record them.
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
+        automation = await session.get(Automation, ids["automation_a"])
+        assert automation is not None
+        run = SceneRun(
+            home_id=home_a,
+            automation_id=automation.id,
+            status="succeeded",
+            cause={"kind": "manual"},
+            actions=[],
+            started_at=now,
+            updated_at=now,
+        )
+        command = Command(
+            device_id=ids["device_a"],
+            request_id="matrix",
+            kind="set",
+            payload={},
+            status="succeeded",
+            result={},
+            created_at=now,
+            deadline=now + timedelta(seconds=10),
+        )
+        session.add_all([run, command])
+        await session.flush()
+        ids["run_a"] = run.id
+        ids["command_a"] = command.id
+        for actor, (username, _) in LOGINS.items():
+            found = await session.scalar(
+                select(Notification.id)
+                .join(User, User.id == Notification.user_id)
+                .where(User.username == username)
+                .limit(1)
+            )
+            if found:
+                ids[f"notification_{actor}"] = found
+    for client in api.values():
+        await client.http.aclose()
+    return world
