@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         default=None, description="force the Secure cookie flag; default: when served over HTTPS"
     )
     session_days: int = Field(default=30, ge=1, le=365)
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="bearer token Prometheus sends to /metrics; unset: /metrics is off",
+    )
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -20,9 +20,13 @@ from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts
 log = structlog.get_logger(__name__)
 
 
+# Paths that only machines read (a load balancer, Prometheus): always answered in JSON.
+MACHINE_PATHS = frozenset({"/healthz", "/metrics"})
+
+
 def wants_json(request: Request) -> bool:
     """Tell whether the caller is an API client rather than a browser page."""
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith("/api/") or request.url.path in MACHINE_PATHS:
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
