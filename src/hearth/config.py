@@ -60,8 +60,26 @@ class Settings(BaseSettings):
         min_length=16,
         description="bearer token Prometheus sends to /metrics; unset: /metrics is off",
     )
-    login_max_failures: int = Field(default=5, ge=1)
-    login_window_seconds: int = Field(default=900, ge=1)
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="failed log-ins to one account from one address before that address "
+        "must wait (the owner, from another address, still gets in)",
+    )
+    login_address_max_failures: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="failed log-ins from one address, to any accounts, before it must wait",
+    )
+    login_window_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=86_400,
+        description="how long a failed log-in counts; a refused address waits until its "
+        "failures are this old",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes")
