@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import asgi_csrf
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Scope, Send
+from starlette.types import ASGIApp
 
 from hearth import __version__
 from hearth.accounts import api as accounts_api
@@ -44,36 +42,12 @@ from hearth.payments import api as payments_api
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.web import health
+from hearth.web.csrf import CsrfMiddleware
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
-CSRF_FORM_FIELD = "csrftoken"
-CSRF_HEADER = "x-csrftoken"
-
-
-async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
-    api = scope["path"].startswith("/api/")
-    if api:
-        body = b'{"error":"csrf_failed","detail":"missing or wrong CSRF token"}'
-        content_type = b"application/json"
-    else:
-        body = (
-            b"<!doctype html><title>Form expired</title><h1>This form has expired</h1>"
-            b"<p>Go back, reload the page and try again.</p>"
-        )
-        content_type = b"text/html; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [(b"content-type", content_type)],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
 API = "/api/v1"
 # Every area's routers, in one list: JSON routers under /api/v1, pages at the root.
 ROUTERS: list[tuple[APIRouter, str]] = [
@@ -145,12 +119,10 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
 
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request has its id
-    protected: ASGIApp = asgi_csrf.asgi_csrf_decorator(
-        signing_secret=runtime.settings.secret,
-        form_input=CSRF_FORM_FIELD,
-        http_header=CSRF_HEADER,
-        always_protect={"/login", "/signup"},
-        cookie_secure=bool(runtime.settings.cookie_secure),
-        send_csrf_failed=_csrf_failed,
-    )(app)
-    return protected
+    # Outside everything: a refused request reaches no route.
+    return CsrfMiddleware(
+        app,
+        secret=runtime.settings.secret,
+        force_secure=bool(runtime.settings.cookie_secure),
+        always_protect=frozenset({"/login", "/signup"}),
+    )
