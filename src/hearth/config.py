@@ -117,7 +117,14 @@ class Settings(BaseSettings):
         default=None, description="Mosquitto's pid_file, to reload it after changes"
     )
     mosquitto_device_listener: str = Field(
-        default="1883", description="the devices' listener in the generated Mosquitto config"
+        default="1883",
+        description="the devices' listener in the generated Mosquitto config: 'PORT' (every "
+        "address) or 'PORT ADDRESS'",
+    )
+    mosquitto_service_listener: str | None = Field(
+        default=None,
+        description="hearth's own listener in the generated Mosquitto config, 'PORT ADDRESS'; "
+        "default: the port of mqtt_url on 127.0.0.1",
     )
     simulate_fleet: Path | None = Field(
         default=None, description="run the simulated devices of this fleet CSV in-process (demo)"
@@ -178,6 +185,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hearth.db').resolve()}"
+
+    @property
+    def resolved_mosquitto_service_listener(self) -> str:
+        """Return hearth's own Mosquitto listener: as set, else mqtt_url's port on 127.0.0.1
+        (processes on other machines need it set to an address they can reach)."""
+        if self.mosquitto_service_listener:
+            return self.mosquitto_service_listener
+        parts = urlsplit(self.mqtt_url or "")
+        port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+        return f"{port} 127.0.0.1"
 
     @property
     def uses_embedded_broker(self) -> bool:
