@@ -52,7 +52,8 @@ class Settings(BaseSettings):
         default=None, description="signs CSRF tokens; default: generated into the data dir"
     )
     cookie_secure: bool | None = Field(
-        default=None, description="force the Secure cookie flag; default: when served over HTTPS"
+        default=None,
+        description="true: mark every cookie Secure even on plain HTTP; over HTTPS they always are",
     )
     session_days: int = Field(default=30, ge=1, le=365)
     metrics_token: SecretStr | None = Field(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -44,10 +49,11 @@ from hearth.scenes import pages as scenes_pages
 from hearth.web import health
 from hearth.web.csrf import CsrfMiddleware
 from hearth.web.errors import install_error_handlers
-from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
+from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
 API = "/api/v1"
 # Every area's routers, in one list: JSON routers under /api/v1, pages at the root.
 ROUTERS: list[tuple[APIRouter, str]] = [
@@ -103,7 +109,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         title="hearth",
         version=__version__,
         summary="Home devices, smart scenes and a crowdfunding mall for a hardware ecosystem.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, with its own content security policy
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
@@ -113,16 +119,39 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
     install_error_handlers(app)
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return _api_docs(app)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
 
     app.add_middleware(MetricsMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request has its id
-    # Outside everything: a refused request reaches no route.
-    return CsrfMiddleware(
+    app.add_middleware(RequestIdMiddleware)  # outside the routes: every line has its id
+    # Outside the app: a refused request reaches no route.
+    protected = CsrfMiddleware(
         app,
         secret=runtime.settings.secret,
         force_secure=bool(runtime.settings.cookie_secure),
         always_protect=frozenset({"/login", "/signup"}),
     )
+    return SecurityHeadersMiddleware(protected)  # outermost: refusals carry the headers too
+
+
+def _api_docs(app: FastAPI) -> HTMLResponse:
+    """Return Swagger UI with a content security policy of its own: it loads its script and
+    styles from a CDN and starts with one inline script, allowed by its hash."""
+    page = get_swagger_ui_html(openapi_url=app.openapi_url or "", title="hearth API")
+    inline = re.findall(rb"<script>(.*?)</script>", bytes(page.body), re.S)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in inline
+    )
+    page.headers["content-security-policy"] = (
+        f"default-src 'none'; script-src {SWAGGER_CDN} {hashes}; style-src {SWAGGER_CDN}; "
+        "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+    return page
