@@ -381,13 +381,17 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
                 directory=work / "mosquitto" / "hearth",
                 service_username=SERVICE_USERNAME,
                 service_password=password,
+                service_listener=f"{service_port} 127.0.0.1",
                 device_listener=f"{device_port} 127.0.0.1",
             )
             config = sync.write_static()
             await sync.sync(force=True)
             _raise_fd_limit()  # inherited by the broker
-            broker = start_mosquitto(
-                work / "mosquitto", "max_connections -1\n" + config.read_text(), port=service_port
+            broker = start_mosquitto(  # hearth's file declares both listeners
+                work / "mosquitto",
+                config.read_text(),
+                port=service_port,
+                own_listener=False,
             )
         env = _env(values)
         worker = Child.start(["worker"], env, work / "worker.log")

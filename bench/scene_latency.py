@@ -114,6 +114,7 @@ async def start_broker(
             directory=files,
             service_username=SERVICE_USERNAME,
             service_password=password,
+            service_listener=f"{service_port} 127.0.0.1",
             device_listener=listener,
         )
         config = sync.write_static()
@@ -121,8 +122,11 @@ async def start_broker(
     finally:
         await engine.dispose()
     pid_file = directory / "mosquitto.pid"
-    broker = start_mosquitto(
-        directory, f"pid_file {pid_file}\n" + config.read_text(), port=service_port
+    broker = start_mosquitto(  # hearth's file declares both listeners
+        directory,
+        f"pid_file {pid_file}\n" + config.read_text(),
+        port=service_port,
+        own_listener=False,
     )
     extra = {
         "HEARTH_MQTT_URL": f"mqtt://{SERVICE_USERNAME}:{password}@127.0.0.1:{service_port}",

@@ -190,6 +190,9 @@ class Mosquitto:
     port: int
     directory: Path
     process: subprocess.Popen[bytes]
+    extra_config: str = ""
+    own_listener: bool = True
+    include_dir: Path | None = None
 
     @property
     def url(self) -> str:
@@ -200,19 +203,29 @@ class Mosquitto:
         self.process.send_signal(signal.SIGHUP)
 
 
-def start_mosquitto(directory: Path, extra_config: str = "", port: int | None = None) -> Mosquitto:
-    """Start Mosquitto on a free port with ``extra_config`` appended to its config."""
+def start_mosquitto(
+    directory: Path,
+    extra_config: str = "",
+    port: int | None = None,
+    *,
+    own_listener: bool = True,
+    include_dir: Path | None = None,
+) -> Mosquitto:
+    """Start Mosquitto with ``extra_config`` appended to its config (and ``include_dir``
+    loaded last), waiting for ``port``. It listens on 127.0.0.1:``port`` itself unless
+    ``own_listener`` is false, when the extra configuration or the included files declare
+    every listener (and ``port`` must be one of theirs)."""
     program = find_program("mosquitto", "mosquitto", ("/usr/sbin/mosquitto",))
     directory.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     config = directory / "mosquitto.conf"
     config.write_text(
-        f"listener {port} 127.0.0.1\n"
-        "persistence false\n"
+        (f"listener {port} 127.0.0.1\n" if own_listener else "") + "persistence false\n"
         f"log_dest file {directory / 'mosquitto.log'}\n"
         # As root, mosquitto would switch to its own user and lose the test's files.
         + ("user root\n" if os.geteuid() == 0 else "")
-        + (extra_config or "allow_anonymous true\n")
+        + (extra_config or ("allow_anonymous true\n" if own_listener else ""))
+        + (f"include_dir {include_dir}\n" if include_dir is not None else "")
     )
     errors = directory / "stderr.log"
     with open(errors, "wb") as err_file:
@@ -225,7 +238,7 @@ def start_mosquitto(directory: Path, extra_config: str = "", port: int | None = 
         process.kill()
         process.wait()
         raise RuntimeError(f"mosquitto did not start: {errors.read_text()}") from None
-    return Mosquitto(port=port, directory=directory, process=process)
+    return Mosquitto(port, directory, process, extra_config, own_listener, include_dir)
 
 
 def stop_mosquitto(broker: Mosquitto) -> None:

@@ -52,11 +52,35 @@ class Settings(BaseSettings):
         default=None, description="signs CSRF tokens; default: generated into the data dir"
     )
     cookie_secure: bool | None = Field(
-        default=None, description="force the Secure cookie flag; default: when served over HTTPS"
+        default=None,
+        description="true: mark every cookie Secure even on plain HTTP; over HTTPS they always are",
     )
     session_days: int = Field(default=30, ge=1, le=365)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_window_seconds: int = Field(default=900, ge=1)
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="bearer token Prometheus sends to /metrics; unset: /metrics is off",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="failed log-ins to one account from one address before that address "
+        "must wait (the owner, from another address, still gets in)",
+    )
+    login_address_max_failures: int = Field(
+        default=20,
+        ge=1,
+        le=100_000,
+        description="failed log-ins from one address, to any accounts, before it must wait",
+    )
+    login_window_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=86_400,
+        description="how long a failed log-in counts; a refused address waits until its "
+        "failures are this old",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes")
@@ -94,7 +118,14 @@ class Settings(BaseSettings):
         default=None, description="Mosquitto's pid_file, to reload it after changes"
     )
     mosquitto_device_listener: str = Field(
-        default="1883", description="the devices' listener in the generated Mosquitto config"
+        default="1883",
+        description="the devices' listener in the generated Mosquitto config: 'PORT' (every "
+        "address) or 'PORT ADDRESS'",
+    )
+    mosquitto_service_listener: str | None = Field(
+        default=None,
+        description="hearth's own listener in the generated Mosquitto config, 'PORT ADDRESS'; "
+        "default: the port of mqtt_url on 127.0.0.1",
     )
     simulate_fleet: Path | None = Field(
         default=None, description="run the simulated devices of this fleet CSV in-process (demo)"
@@ -155,6 +186,16 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hearth.db').resolve()}"
+
+    @property
+    def resolved_mosquitto_service_listener(self) -> str:
+        """Return hearth's own Mosquitto listener: as set, else mqtt_url's port on 127.0.0.1
+        (processes on other machines need it set to an address they can reach)."""
+        if self.mosquitto_service_listener:
+            return self.mosquitto_service_listener
+        parts = urlsplit(self.mqtt_url or "")
+        port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+        return f"{port} 127.0.0.1"
 
     @property
     def uses_embedded_broker(self) -> bool:

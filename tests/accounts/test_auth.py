@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from hearth.accounts.models import AuthSession, User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
-from hearth.kit.clock import utcnow
+from hearth.kit.clock import FrozenClock, utcnow
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, create_account, csrf_token, login, post_json, signup
 
@@ -109,6 +109,88 @@ async def test_failed_logins_are_throttled_even_with_the_right_password_after(
     assert throttled.status_code == 429
     assert int(throttled.headers["retry-after"]) > 0
     assert (await client.get("/api/v1/me")).status_code == 401
+
+
+def _client_from(hearth: Hearth, address: str) -> httpx.AsyncClient:
+    """A client of the same hearth whose requests come from ``address``."""
+    transport = httpx.ASGITransport(app=create_app(hearth=hearth), client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+async def test_an_attacker_locks_only_their_own_address_out_and_the_owner_still_gets_in(
+    hearth: Hearth,
+) -> None:
+    await _make_user(hearth, "admin", Role.ADMIN)
+    async with (
+        _client_from(hearth, "203.0.113.9") as attacker,
+        _client_from(hearth, "198.51.100.7") as owner,
+    ):
+        for _ in range(hearth.settings.login_max_failures):
+            assert (await login(attacker, "admin", "guess-guess-guess")).status_code == 401
+        refused = await login(attacker, "admin")  # even the right password, from there
+        assert refused.status_code == 429
+        wait = int(refused.headers["retry-after"])
+        assert 0 < wait <= hearth.settings.login_window_seconds
+        assert refused.json()["error"] == "too_many_attempts"
+        assert "try again in 15 minutes" in refused.json()["detail"]
+        assert (await attacker.get("/api/v1/me")).status_code == 401
+
+        assert (await login(owner, "admin")).status_code == 200
+        assert (await owner.get("/api/v1/me")).json()["username"] == "admin"
+        # The owner's success does not wipe the record of the attacker's guesses.
+        assert (await login(attacker, "admin")).status_code == 429
+
+
+async def test_a_throttled_address_may_try_again_once_retry_after_has_passed(
+    hearth: Hearth,
+) -> None:
+    await _make_user(hearth, "mia")
+    clock = FrozenClock(utcnow())
+    hearth.clock = clock
+    async with _client_from(hearth, "203.0.113.9") as client:
+        for _ in range(hearth.settings.login_max_failures):
+            assert (await login(client, "mia", "guess-guess-guess")).status_code == 401
+            clock.advance(timedelta(seconds=60))
+        refused = await login(client, "mia")
+        wait = int(refused.headers["retry-after"])
+        assert refused.status_code == 429
+        # The oldest guess counted was five minutes ago: ten minutes are left of fifteen.
+        assert wait == hearth.settings.login_window_seconds - 300
+        assert "try again in 10 minutes" in refused.json()["detail"]
+        clock.advance(timedelta(seconds=wait - 1))
+        assert (await login(client, "mia")).status_code == 429
+        clock.advance(timedelta(seconds=1))
+        assert (await login(client, "mia")).status_code == 200
+
+
+async def test_spraying_one_password_over_many_accounts_from_one_address_is_throttled(
+    hearth: Hearth,
+) -> None:
+    await _make_user(hearth, "mia")
+    async with (
+        _client_from(hearth, "203.0.113.9") as sprayer,
+        _client_from(hearth, "198.51.100.7") as owner,
+    ):
+        for n in range(hearth.settings.login_address_max_failures):
+            assert (await login(sprayer, f"user{n}", "Summer2026!!")).status_code == 401
+        refused = await login(sprayer, "mia")
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) > 0
+        assert "any account from your address" in refused.json()["detail"]
+        assert (await login(owner, "mia")).status_code == 200
+
+
+async def test_a_throttled_log_in_form_says_when_to_try_again(hearth: Hearth) -> None:
+    await _make_user(hearth, "mia")
+    async with _client_from(hearth, "203.0.113.9") as client:
+        token = await csrf_token(client)
+        form = {"username": "mia", "password": "guess-guess-guess", "csrftoken": token}
+        for _ in range(hearth.settings.login_max_failures):
+            assert (await client.post("/login", data=form)).status_code == 401
+        page = await client.post("/login", data={**form, "password": PASSWORD})
+        assert page.status_code == 429
+        assert int(page.headers["retry-after"]) > 0
+        assert "try again in 15 minutes" in page.text
 
 
 async def test_logout_makes_the_old_session_cookie_worthless(

@@ -8,9 +8,10 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, async_playwright
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
 from tests.servers import find_program, free_port, wait_for_port
 
@@ -78,13 +79,40 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
+    """Chromium; every page it opens is watched, and the test fails if the content security
+    policy refused anything the UI tried to run, style or load."""
     chromium = find_program("chromium", "chromium", ("/usr/bin/chromium",))
+    refused: list[str] = []
+
+    def watch(page: Page) -> None:
+        def console(message: ConsoleMessage) -> None:
+            if "Content Security Policy" in message.text:
+                refused.append(f"{page.url}: {message.text}")
+
+        page.on("console", console)
+
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        open_page, open_context = launched.new_page, launched.new_context
+
+        async def new_page(**options: Any) -> Page:
+            page = await open_page(**options)
+            watch(page)
+            return page
+
+        async def new_context(**options: Any) -> BrowserContext:
+            context = await open_context(**options)
+            context.on("page", watch)
+            return context
+
+        # Every test opens its pages through these two, so every page is watched.
+        setattr(launched, "new_page", new_page)  # noqa: B010
+        setattr(launched, "new_context", new_context)  # noqa: B010
         try:
             yield launched
         finally:
             await launched.close()
+    assert not refused, "the content security policy refused:\n" + "\n".join(refused)
 
 
 def screenshot_path(name: str) -> Path:

@@ -167,9 +167,13 @@ class Rig:
         old = self.mosquitto
         stop_mosquitto(old)
         await asyncio.sleep(down_for)  # the outage itself, not a wait for anything
-        config = (old.directory / "mosquitto.conf").read_text()
-        extra = _extra_config(config)
-        self.mosquitto = start_mosquitto(old.directory, extra, port=old.port)
+        self.mosquitto = start_mosquitto(
+            old.directory,
+            old.extra_config,
+            port=old.port,
+            own_listener=old.own_listener,
+            include_dir=old.include_dir,
+        )
 
     async def service_publish(self, topic: str, payload: bytes) -> None:
         assert self.hearth.mqtt is not None
@@ -212,14 +216,16 @@ async def rig(
             directory=files,
             service_username=SERVICE_USERNAME,
             service_password=password,
+            service_listener=f"{service_port} 127.0.0.1",
             device_listener=f"{device_port} 127.0.0.1",
         )
         config = bootstrap.write_static()
         await bootstrap.sync(force=True)
-        broker = start_mosquitto(
+        broker = start_mosquitto(  # hearth's file declares both listeners
             directory,
             f"pid_file {directory / 'mosquitto.pid'}\n" + config.read_text(),
             port=service_port,
+            own_listener=False,
         )
         rig = Rig("mosquitto", runtime, device_port, service_port, password, broker)
         await runtime.start()
@@ -260,11 +266,3 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0)
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"still not true after {within} s")
         await asyncio.sleep(0.05)
-
-
-def _extra_config(config: str) -> str:
-    """Return what a rig added to the config ``start_mosquitto`` writes around it."""
-    own = ("listener ", "persistence ", "log_dest ", "user root")
-    lines = config.splitlines()
-    start = next(i for i, line in enumerate(lines) if not line.startswith(own))
-    return "\n".join(lines[start:]) + "\n"

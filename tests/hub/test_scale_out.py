@@ -62,6 +62,7 @@ async def workers(tmp_path: Path, pg_url: str) -> AsyncIterator[tuple[Hearth, He
         directory=files,
         service_username=SERVICE_USERNAME,
         service_password=password,
+        service_listener=f"{service_port} 127.0.0.1",
         device_listener=listener,
     )
     config = sync.write_static()
@@ -70,6 +71,7 @@ async def workers(tmp_path: Path, pg_url: str) -> AsyncIterator[tuple[Hearth, He
         tmp_path / "mosquitto",
         f"pid_file {tmp_path / 'mosquitto' / 'mosquitto.pid'}\n" + config.read_text(),
         port=service_port,
+        own_listener=False,  # hearth's file declares both listeners
     )
     try:
         await first.start()

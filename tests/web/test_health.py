@@ -1,8 +1,31 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import httpx
+import pytest
 
 from hearth.bootstrap import Hearth
+from hearth.web.app import create_app
+from tests.conftest import make_settings
+
+METRICS_TOKEN = "scraper-token-0123456789"
+
+
+@pytest.fixture
+async def scraped(tmp_path: Path, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a hearth whose metrics are on, behind ``METRICS_TOKEN``."""
+    runtime = Hearth.from_settings(
+        make_settings(tmp_path, database_url, metrics_token=METRICS_TOKEN)
+    )
+    await runtime.start(mqtt=False)
+    try:
+        transport = httpx.ASGITransport(app=create_app(hearth=runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+    finally:
+        await runtime.stop()
 
 
 async def test_healthz_reports_database_up_and_broker_down_when_not_started(
@@ -17,9 +40,33 @@ async def test_healthz_reports_database_up_and_broker_down_when_not_started(
     assert body["ok"] is False
 
 
-async def test_metrics_count_requests_per_route(client: httpx.AsyncClient) -> None:
+async def test_metrics_are_off_unless_a_token_is_configured(client: httpx.AsyncClient) -> None:
+    response = await client.get("/metrics", headers={"accept": "text/plain"})
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+    assert "metrics_token" in response.json()["detail"]
+    assert "hearth_http_requests_total" not in response.text
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer wrong-token-0123456789", f"Basic {METRICS_TOKEN}", "Bearer"]
+)
+async def test_metrics_refuse_a_scraper_without_the_token(
+    scraped: httpx.AsyncClient, authorization: str | None
+) -> None:
+    headers = {"accept": "text/plain"} | ({"authorization": authorization} if authorization else {})
+    response = await scraped.get("/metrics", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"
+    assert "hearth_http_requests_total" not in response.text
+
+
+async def test_metrics_count_requests_per_route(scraped: httpx.AsyncClient) -> None:
+    client = scraped
     await client.get("/api/v1/me")
-    text = (await client.get("/metrics")).text
+    response = await client.get("/metrics", headers={"authorization": f"Bearer {METRICS_TOKEN}"})
+    assert response.status_code == 200
+    text = response.text
     assert 'hearth_http_requests_total{method="GET",route="/api/v1/me",status="401"}' in text
     assert "hearth_http_request_seconds_bucket" in text
 

@@ -74,6 +74,7 @@ async def authenticate(
     transaction, then raise."""
     throttle = accounts.Throttle(
         max_failures=hearth.settings.login_max_failures,
+        address_max_failures=hearth.settings.login_address_max_failures,
         window=timedelta(seconds=hearth.settings.login_window_seconds),
     )
     async with unit_of_work(hearth.sessions, hearth.publish) as own:

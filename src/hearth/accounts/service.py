@@ -9,6 +9,7 @@ check any session and the throttle counts failures across all processes.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import ApiToken, AuthSession, LoginFailure, User
@@ -112,8 +113,41 @@ async def create_user(
 
 @dataclass(frozen=True)
 class Throttle:
+    """How many failed log-ins are tolerated within ``window`` before refusing.
+
+    Failures count per (username, address): an address that guessed one account's
+    password ``max_failures`` times may not try that account again until the window has
+    passed, while its owner, from any other address, still gets in (a lock-out anyone can
+    trigger would let anyone shut anyone out, the admin included). Failures also count per
+    address across usernames: ``address_max_failures`` of them stop an address spraying
+    one password over many accounts.
+    """
+
     max_failures: int
+    address_max_failures: int
     window: timedelta
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+async def _counted_since(
+    session: AsyncSession, *, since: datetime, limit: int, where: list[ColumnElement[bool]]
+) -> datetime | None:
+    """Return the time of the ``limit``-th most recent failure matching ``where`` in the
+    window, or None when there are fewer: the refusal lasts until it leaves the window."""
+    at = await session.scalar(
+        select(LoginFailure.at)
+        .where(LoginFailure.at > since, *where)
+        .order_by(LoginFailure.at.desc())
+        .offset(limit - 1)
+        .limit(1)
+    )
+    return at
 
 
 async def authenticate(
@@ -125,21 +159,30 @@ async def authenticate(
     throttle: Throttle,
     now: datetime,
 ) -> User:
-    """Return the user for these credentials, counting failures and refusing when throttled."""
+    """Return the user for these credentials, counting failures per (username, address) and
+    per address, and refusing an address that failed too often (``TooManyAttempts``)."""
     name = normalise_username(username)
     since = now - throttle.window
-    failures = await session.scalar(
-        select(func.count()).where(LoginFailure.username == name, LoginFailure.at >= since)
+    for_account = await _counted_since(
+        session,
+        since=since,
+        limit=throttle.max_failures,
+        where=[LoginFailure.username == name, LoginFailure.address == address],
     )
-    from_address = await session.scalar(
-        select(func.count()).where(LoginFailure.address == address, LoginFailure.at >= since)
+    for_address = await _counted_since(
+        session,
+        since=since,
+        limit=throttle.address_max_failures,
+        where=[LoginFailure.address == address],
     )
-    if (failures or 0) >= throttle.max_failures or (from_address or 0) >= (
-        throttle.max_failures * 4
-    ):
+    counted = max((at for at in (for_account, for_address) if at is not None), default=None)
+    if counted is not None:
+        wait = max(1, math.ceil((counted + throttle.window - now).total_seconds()))
+        whose = "this account" if for_address is None else "any account"
         raise TooManyAttempts(
-            "too many failed log-ins; wait a few minutes and try again",
-            retry_after=int(throttle.window.total_seconds()),
+            f"too many failed log-ins to {whose} from your address; "
+            f"try again in {_wait_words(wait)}",
+            retry_after=wait,
         )
     user = await session.scalar(select(User).where(User.username == name))
     ok = False
@@ -149,11 +192,15 @@ async def authenticate(
         ok = False
     if not ok or user is None or not user.is_active:
         session.add(LoginFailure(username=name, address=address, at=now))
-        await session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+        await session.execute(delete(LoginFailure).where(LoginFailure.at <= since))
         raise BadCredentials("wrong username or password")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    await session.execute(delete(LoginFailure).where(LoginFailure.username == name))
+    # Only this address's failures for this account: a success elsewhere must not wipe
+    # the record of someone guessing from another address.
+    await session.execute(
+        delete(LoginFailure).where(LoginFailure.username == name, LoginFailure.address == address)
+    )
     return user
 
 

@@ -29,8 +29,18 @@ app = typer.Typer(
 def mosquitto(
     directory: Annotated[Path, typer.Option("--dir", help="where to write the files")],
     device_listener: Annotated[
-        str, typer.Option(help="the devices' listener: 'PORT' or 'PORT ADDRESS'")
-    ] = "1883",
+        str | None,
+        typer.Option(
+            help="the devices' listener: 'PORT' (every address) or 'PORT ADDRESS'; "
+            "default: mosquitto_device_listener"
+        ),
+    ] = None,
+    service_listener: Annotated[
+        str | None,
+        typer.Option(
+            help="hearth's own listener, 'PORT ADDRESS'; default: mqtt_url's port on 127.0.0.1"
+        ),
+    ] = None,
     pid_file: Annotated[
         Path | None, typer.Option(help="Mosquitto's pid_file, to reload it")
     ] = None,
@@ -49,7 +59,8 @@ def mosquitto(
                 directory=directory,
                 service_username=address.username or "",
                 service_password=address.password or "",
-                device_listener=device_listener,
+                service_listener=service_listener or settings.resolved_mosquitto_service_listener,
+                device_listener=device_listener or settings.mosquitto_device_listener,
                 pid_file=pid_file,
             )
             config = sync.write_static()
@@ -66,7 +77,9 @@ def mosquitto(
     except KeyboardInterrupt:
         return
     console.print(
-        f"[green]✓[/] wrote Mosquitto's files; add to mosquitto.conf: include_dir {config.parent}"
+        f"[green]✓[/] wrote Mosquitto's files; add to mosquitto.conf: include_dir {config.parent}\n"
+        "  (or append the file to it). It declares both of hearth's listeners, so "
+        "mosquitto.conf must not use their ports for listeners of its own."
     )
 
 

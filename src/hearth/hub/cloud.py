@@ -67,6 +67,7 @@ class CloudSettings:
     mosquitto_dir: Path | None
     mosquitto_pid_file: Path | None
     mosquitto_device_listener: str
+    mosquitto_service_listener: str
     simulate_fleet: Path | None
     embedded_host: str
     embedded_port: int
@@ -84,6 +85,7 @@ class CloudSettings:
             mosquitto_dir=settings.mosquitto_dir,
             mosquitto_pid_file=settings.mosquitto_pid_file,
             mosquitto_device_listener=settings.mosquitto_device_listener,
+            mosquitto_service_listener=settings.resolved_mosquitto_service_listener,
             simulate_fleet=settings.simulate_fleet,
             embedded_host=settings.embedded_mqtt_host,
             embedded_port=settings.embedded_mqtt_port,
@@ -156,6 +158,7 @@ class DeviceCloud:
                 directory=settings.mosquitto_dir,
                 service_username=address.username or "",
                 service_password=address.password or "",
+                service_listener=settings.mosquitto_service_listener,
                 device_listener=settings.mosquitto_device_listener,
                 pid_file=settings.mosquitto_pid_file,
             )

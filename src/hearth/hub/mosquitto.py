@@ -47,6 +47,7 @@ class MosquittoSync:
     directory: Path
     service_username: str
     service_password: str
+    service_listener: str
     device_listener: str = "1883"
     pid_file: Path | None = None
     pid: int | None = None
@@ -71,7 +72,9 @@ class MosquittoSync:
         _write(
             config,
             acl.mosquitto_config(
-                str(self.directory.resolve()), device_listener=self.device_listener
+                str(self.directory.resolve()),
+                service_listener=self.service_listener,
+                device_listener=self.device_listener,
             ),
         )
         if not (self.directory / "devices.passwd").exists():

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import asgi_csrf
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Scope, Send
+from starlette.types import ASGIApp
 
 from hearth import __version__
 from hearth.accounts import api as accounts_api
@@ -44,36 +47,13 @@ from hearth.payments import api as payments_api
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.web import health
+from hearth.web.csrf import CsrfMiddleware
 from hearth.web.errors import install_error_handlers
-from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
+from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
-CSRF_FORM_FIELD = "csrftoken"
-CSRF_HEADER = "x-csrftoken"
-
-
-async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
-    api = scope["path"].startswith("/api/")
-    if api:
-        body = b'{"error":"csrf_failed","detail":"missing or wrong CSRF token"}'
-        content_type = b"application/json"
-    else:
-        body = (
-            b"<!doctype html><title>Form expired</title><h1>This form has expired</h1>"
-            b"<p>Go back, reload the page and try again.</p>"
-        )
-        content_type = b"text/html; charset=utf-8"
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [(b"content-type", content_type)],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
 API = "/api/v1"
 # Every area's routers, in one list: JSON routers under /api/v1, pages at the root.
 ROUTERS: list[tuple[APIRouter, str]] = [
@@ -129,7 +109,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         title="hearth",
         version=__version__,
         summary="Home devices, smart scenes and a crowdfunding mall for a hardware ecosystem.",
-        docs_url="/api/docs",
+        docs_url=None,  # served below, with its own content security policy
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
@@ -139,18 +119,39 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
     install_error_handlers(app)
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return _api_docs(app)
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
 
     app.add_middleware(MetricsMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request has its id
-    protected: ASGIApp = asgi_csrf.asgi_csrf_decorator(
-        signing_secret=runtime.settings.secret,
-        form_input=CSRF_FORM_FIELD,
-        http_header=CSRF_HEADER,
-        always_protect={"/login", "/signup"},
-        cookie_secure=bool(runtime.settings.cookie_secure),
-        send_csrf_failed=_csrf_failed,
-    )(app)
-    return protected
+    app.add_middleware(RequestIdMiddleware)  # outside the routes: every line has its id
+    # Outside the app: a refused request reaches no route.
+    protected = CsrfMiddleware(
+        app,
+        secret=runtime.settings.secret,
+        force_secure=bool(runtime.settings.cookie_secure),
+        always_protect=frozenset({"/login", "/signup"}),
+    )
+    return SecurityHeadersMiddleware(protected)  # outermost: refusals carry the headers too
+
+
+def _api_docs(app: FastAPI) -> HTMLResponse:
+    """Return Swagger UI with a content security policy of its own: it loads its script and
+    styles from a CDN and starts with one inline script, allowed by its hash."""
+    page = get_swagger_ui_html(openapi_url=app.openapi_url or "", title="hearth API")
+    inline = re.findall(rb"<script>(.*?)</script>", bytes(page.body), re.S)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in inline
+    )
+    page.headers["content-security-policy"] = (
+        f"default-src 'none'; script-src {SWAGGER_CDN} {hashes}; style-src {SWAGGER_CDN}; "
+        "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+    return page

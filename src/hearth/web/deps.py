@@ -123,6 +123,6 @@ def client_address(request: Request) -> str:
 
 
 def cookie_secure(request: Request, hearth: Hearth) -> bool:
-    """Tell whether cookies get the Secure flag: forced by settings, else when on HTTPS."""
-    forced = hearth.settings.cookie_secure
-    return forced if forced is not None else request.url.scheme == "https"
+    """Tell whether cookies get the Secure flag: always over HTTPS, and on plain HTTP too
+    when the settings force it (behind a proxy that ends TLS without saying so)."""
+    return bool(hearth.settings.cookie_secure) or request.url.scheme == "https"

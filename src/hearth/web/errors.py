@@ -20,9 +20,13 @@ from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts
 log = structlog.get_logger(__name__)
 
 
+# Paths that only machines read (a load balancer, Prometheus): always answered in JSON.
+MACHINE_PATHS = frozenset({"/healthz", "/metrics"})
+
+
 def wants_json(request: Request) -> bool:
     """Tell whether the caller is an API client rather than a browser page."""
-    if request.url.path.startswith("/api/"):
+    if request.url.path.startswith("/api/") or request.url.path in MACHINE_PATHS:
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -68,7 +72,9 @@ async def handle_hearth_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
     if isinstance(exc, NotAuthenticated) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    return _html(request, exc.status, exc.code.replace("_", " ").capitalize(), exc.message)
+    page = _html(request, exc.status, exc.code.replace("_", " ").capitalize(), exc.message)
+    page.headers.update(headers)
+    return page
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,5 @@
-"""Middleware of every request: its id in every log line, and its metrics and access line.
+"""Middleware of every request: its id in every log line, its metrics and access line, and
+the security headers of every response.
 
 The request id comes from the caller's ``X-Request-ID`` header when it is a plausible id
 (a proxy's or a client's, so one id follows a request across systems), else a new one. It
@@ -91,3 +92,53 @@ def route_template(scope: Scope) -> str:
                 segments[index] = "{" + name + "}"
                 break
     return "/".join(segments)
+
+
+# What the UI's own pages load: scripts, styles, images and event streams from hearth
+# itself, nothing inline (no <script> or <style> blocks, no style or on* attributes), no
+# plugins, no frames around it, forms posting only to hearth.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+# Everything else (JSON, images, uploads, scripts, the metrics) is never a document: an
+# uploaded SVG opened on its own, say, may run nothing and load nothing.
+RESOURCE_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+CSP = b"content-security-policy"
+SECURITY_HEADERS = (
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """Give every response a content security policy (the page policy for HTML, none at all
+    for anything else, unless the route set its own), and deny framing, content sniffing
+    and cross-site referrers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                names = {key.lower() for key, _ in headers}
+                if CSP not in names:
+                    content_type = next(
+                        (v for k, v in headers if k.lower() == b"content-type"), b""
+                    )
+                    html = content_type.startswith(b"text/html")
+                    headers.append((CSP, (PAGE_POLICY if html else RESOURCE_POLICY).encode()))
+                headers.extend((k, v) for k, v in SECURITY_HEADERS if k not in names)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

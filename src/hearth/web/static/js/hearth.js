@@ -3,3 +3,11 @@ document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]')?.content;
   if (token) event.detail.headers["X-CSRFToken"] = token;
 });
+
+// Fill progress bars to their data-fill percentage, on the page and in whatever htmx swaps
+// in: the content security policy refuses style attributes, not styles set from a script.
+const fillBars = (root) => {
+  for (const bar of root.querySelectorAll("[data-fill]")) bar.style.width = `${Number(bar.dataset.fill) || 0}%`;
+};
+if (window.htmx) htmx.onLoad(fillBars);
+else document.addEventListener("DOMContentLoaded", () => fillBars(document));
