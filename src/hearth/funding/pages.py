@@ -28,7 +28,7 @@ from hearth.funding.schemas import (
     BackerPledgeOut,
     CampaignOut,
     FundingOrderOut,
-    FundingTicketIn,
+    FundingTicketForm,
     FundingTicketMessageIn,
     FundingTicketOut,
     FundingTicketReplyForm,
@@ -265,7 +265,7 @@ async def order_page(
 @router.post("/orders/{order_id}/tickets")
 async def ticket_open(
     order_id: str,
-    form: Annotated[FundingTicketIn, Form()],
+    form: Annotated[FundingTicketForm, Form()],
     session: SessionDep,
     user: CurrentUser,
     now: NowDep,

@@ -12,7 +12,7 @@ from hearth.accounts.roles import Capability
 from hearth.funding import campaigns
 from hearth.funding.pages import back
 from hearth.funding.rules import CampaignState
-from hearth.funding.schemas import CampaignCancelIn, CampaignOut
+from hearth.funding.schemas import CampaignCancelForm, CampaignOut
 from hearth.web.deps import NowDep, SessionDep, requires
 from hearth.web.templating import render
 
@@ -46,7 +46,7 @@ async def platform_campaigns(
 @router.post("/platform/campaigns/{campaign_id}/cancel")
 async def platform_cancel(
     campaign_id: str,
-    form: Annotated[CampaignCancelIn, Form()],
+    form: Annotated[CampaignCancelForm, Form()],
     session: SessionDep,
     user: Reviewer,
     now: NowDep,

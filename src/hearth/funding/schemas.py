@@ -221,6 +221,12 @@ class CampaignCancelIn(_In):
     reason: Annotated[Text, Field(max_length=2000, description="said to the backers")]
 
 
+class CampaignCancelForm(CampaignCancelIn):
+    """The platform's cancel form: the reason, beside the page's CSRF token."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
 class CampaignUpdateIn(_In):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=160)]
     body: str = Field(default="", max_length=20_000)
@@ -335,6 +341,12 @@ class TrackingImportIn(_In):
 class FundingTicketIn(_In):
     subject: Annotated[Text, Field(max_length=160)]
     body: Annotated[Text, Field(max_length=10_000)]
+
+
+class FundingTicketForm(FundingTicketIn):
+    """The order page's question form: subject and body, beside the page's CSRF token."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class FundingTicketMessageIn(_In):

@@ -177,7 +177,7 @@ async def send(
     form: dict[str, Any] | None = dict(rule.form(world) if callable(rule.form) else rule.form or {})
     if rule.form is None:
         form = None
-    said = " ".join([url, repr(json), repr(form), repr(rule.params(world))])
+    said = " ".join([url, *_texts(json), *_texts(form), *rule.params(world).values()])
     if rule.stream:
         cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
         raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
@@ -221,6 +221,17 @@ async def send(
         headers=headers,
     )
     return Answer(response.status_code, response.text, response.headers.get("location", "")), said
+
+
+def _texts(value: Any) -> list[str]:
+    """Every string in a request body, so ids the caller sent are not counted as shown."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [text for item in value.values() for text in _texts(item)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _texts(item)]
+    return []
 
 
 def turned_away(rule: Rule, actor: str, answer: Answer) -> bool:

@@ -77,6 +77,10 @@ def _campaign(world: World) -> Any:
     }
 
 
+def _tracking(world: World) -> str:
+    return f"order_id,carrier,tracking_number\n{world['order_fan']},SF Express,SF7000009999\n"
+
+
 RULES: list[Rule] = [
     # -- health and the API's own documents ----------------------------------------------
     rule("GET", "/healthz", EVERYONE, ok={200, 503}),  # 503: this copy runs no broker
@@ -449,9 +453,8 @@ RULES: list[Rule] = [
     rule(
         "POST",
         "/api/v1/partner/orders/tracking",
-        PARTNERS,
-        json={"csv": "order_id,carrier,tracking_number\n"},
-        ok={200, 422},
+        SELLER,
+        json=lambda w: {"csv": _tracking(w)},
     ),
     rule(
         "POST",
@@ -571,8 +574,9 @@ RULES: list[Rule] = [
     rule(
         "POST",
         "/partner/orders/tracking",
-        PARTNERS,
-        form={"text": "order_id,carrier,tracking_number\n"},
+        SELLER,
+        form=lambda w: {"text": _tracking(w)},
+        refused={RIVAL: 422},  # the page says the order is not one of theirs
     ),
     rule("POST", "/partner/orders/{order_id}/refund", SELLER, form={"amount": "1.00"}),
     rule("GET", "/platform/campaigns", STAFF),
@@ -594,7 +598,7 @@ RULES: list[Rule] = [
         "POST",
         "/partner/store",
         PARTNERS,
-        form={"store_name": "Lamps", "store_description": "Lamps."},
+        form={"store_name": "Lamps", "store_description": "Lamps.", "support_contact": "hi@a.b"},
     ),
     rule("POST", "/partner/store/logo", PARTNERS, files=LOGO),
     rule("POST", "/partner/invitations", PARTNERS, form={}),

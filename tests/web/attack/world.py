@@ -105,6 +105,7 @@ async def _sign_in(hearth: Hearth, username: str, password: str) -> Credentials:
         body = {"username": username, "password": password}
         response = await http.post("/api/v1/auth/login", json=body, headers=headers)
         assert response.status_code == 200, response.text
+        headers = {"X-CSRFToken": str(http.cookies["csrftoken"])}  # bound to the new session
         made = await http.post("/api/v1/tokens", json={"name": "matrix"}, headers=headers)
         assert made.status_code == 201, made.text
         return Credentials(cookie=http.cookies["hearth_session"], token=made.json()["token"])
