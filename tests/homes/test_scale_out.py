@@ -37,7 +37,7 @@ def _switched_on(device_id: str, home_id: str) -> dict[str, Any]:
     }
 
 
-async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
+async def _home(hearth: Hearth, username: str) -> tuple[str, str, str, Credential]:
     unit = await mint(hearth)
     now = hearth.clock.now()
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
@@ -48,7 +48,10 @@ async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
         await placement.add_device(
             session, user=user, home_id=home.id, pairing_code=unit.pairing_code, now=now
         )
-        return user.id, home.id, unit.device_id
+        cookie = await accounts.open_session(
+            session, user=user, lifetime=timedelta(days=1), now=now
+        )
+        return user.id, home.id, unit.device_id, Credential.session(cookie)
 
 
 @pytest.mark.mosquitto
@@ -64,9 +67,9 @@ async def test_a_stream_on_one_process_hears_the_other(
     await first.start()
     await second.start()
     try:
-        mia, home, lamp = await _home(first, "mia")
-        _, elsewhere, theirs = await _home(first, "eve")
-        stream = live.stream(second, user_id=mia, home_id=home)
+        mia, home, lamp, signed_in = await _home(first, "mia")
+        _, elsewhere, theirs, _ = await _home(first, "eve")
+        stream = live.stream(second, user_id=mia, home_id=home, credential=signed_in)
         frame = await asyncio.wait_for(anext(stream), 5)
         assert json.loads(frame["data"]) == {"home_id": home, "devices": 1}
         await first.publish(

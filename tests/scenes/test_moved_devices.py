@@ -182,7 +182,13 @@ async def test_a_device_moved_to_another_home_of_the_same_owner_leaves_the_first
             conditions={
                 "match": "all",
                 "items": [
-                    {"kind": "property", "device_id": sensor.id, "key": "2.4", "op": ">", "value": 0}
+                    {
+                        "kind": "property",
+                        "device_id": sensor.id,
+                        "key": "2.4",
+                        "op": ">",
+                        "value": 0,
+                    }
                 ],
             },
             actions=[{"kind": "notify", "title": "Warm and open"}],
@@ -205,7 +211,9 @@ async def test_a_device_moved_to_another_home_of_the_same_owner_leaves_the_first
         await mia.finished_runs(by_sensor, 1)
 
         sensor_runs = await mia.runs(by_sensor)
-        assert [r["cause"]["kind"] for r in sensor_runs] == ["event"]  # the lock's, not the sensor's
+        assert [r["cause"]["kind"] for r in sensor_runs] == [
+            "event"
+        ]  # the lock's, not the sensor's
         assert commanded["status"] == "failed"
         assert commanded["steps"][0]["detail"] == "no such device"
         assert lamp.device.state["2.2"] == 10
