@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hearth.accounts import service as accounts
+from hearth.accounts.service import Credential
 from hearth.bootstrap import Hearth
 from hearth.homes import live, placement
 from hearth.homes import service as homes
