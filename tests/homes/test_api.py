@@ -301,3 +301,31 @@ async def test_deleting_a_home_frees_its_devices(
     )
     assert again.status_code == 201, again.text
     assert again.json()["room_id"] is None and again.json()["name"] == "Hearth Colour Bulb"
+
+
+async def test_inviting_by_username_answers_alike_whether_or_not_the_name_exists(
+    client: httpx.AsyncClient, other: httpx.AsyncClient
+) -> None:
+    await signup(client, "mia")
+    await signup(other, "leo")
+    home = await _home(client)
+    answers = [
+        await post_json(client, f"/api/v1/homes/{home}/invitations", {"username": name})
+        for name in ("leo", "nobody-by-this-name")
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    own = ("id", "username", "expires_at")  # what differs between any two invitations
+    shapes = [{k: v for k, v in a.json().items() if k not in own} for a in answers]
+    assert shapes[0] == shapes[1] and set(answers[0].json()) == set(answers[1].json())
+    assert [a.json()["username"] for a in answers] == ["leo", "nobody-by-this-name"]
+    listed = (await client.get(f"/api/v1/homes/{home}/invitations")).json()
+    assert sorted(i["id"] for i in listed) == sorted(a.json()["id"] for a in answers)
+    assert {i["state"] for i in listed} == {"pending"}
+    # Only the person who exists was told; the other invitation reaches no one.
+    assert [i["id"] for i in (await other.get("/api/v1/invitations")).json()] == [
+        answers[0].json()["id"]
+    ]
+    nobody = answers[1].json()["id"]
+    refused = await post_json(other, f"/api/v1/invitations/{nobody}/accept", {})
+    assert refused.status_code == 404
+    assert (await other.get(f"/api/v1/homes/{home}")).status_code == 404
