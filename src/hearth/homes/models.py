@@ -84,7 +84,10 @@ class Favourite(Base):
 
 
 class HomeInvitation(Base):
-    """An invitation into a home: for one named user, or a single-use link (token digest)."""
+    """An invitation into a home: for one named user, or a single-use link (token digest).
+
+    One with neither was addressed to a name nobody holds: it answers like any other
+    (inviting must not tell who has an account) and nobody can accept it."""
 
     __tablename__ = "home_invitations"
 
