@@ -137,6 +137,40 @@ async def test_a_room_name_is_unique_in_its_home(client: httpx.AsyncClient) -> N
     assert len((await client.get(f"/api/v1/homes/{home}/rooms")).json()) == 1
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Ä", "ä"),
+        ("ä", "Ä"),
+        ("Ä", "Ä"),
+        ("Straße", "STRASSE"),
+        ("ﬁsh", "Fish"),
+        ("Ｋitchen", "kitchen"),
+    ],
+)
+async def test_room_names_that_read_alike_are_one_room_on_every_database(
+    client: httpx.AsyncClient, first: str, second: str
+) -> None:
+    await signup(client, "mia")
+    home = await _home(client)
+    await _room(client, home, first)
+    other = await _room(client, home, "Den")
+    before = (await client.get(f"/api/v1/homes/{home}/rooms")).json()
+    refusals = [
+        await post_json(client, f"/api/v1/homes/{home}/rooms", {"name": second}),
+        await _send(client, "PATCH", f"/api/v1/rooms/{other}", {"name": second}),
+    ]
+    for refused in refusals:
+        assert refused.status_code == 409, refused.text
+        body = refused.json()
+        assert body["error"] == "conflict"
+        assert body["detail"] == f"this home already has a room called {first!r}"
+        assert body["errors"][0]["field"] == "name"
+    assert (await client.get(f"/api/v1/homes/{home}/rooms")).json() == before
+    renamed = await _send(client, "PATCH", f"/api/v1/rooms/{other}", {"name": "DEN"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "DEN"  # itself, recased
+
+
 async def test_a_device_cannot_be_added_into_another_homes_room(
     client: httpx.AsyncClient, hearth: Hearth
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -52,6 +53,18 @@ def clean_name(name: str, *, field: str = "name", what: str = "a home") -> str:
             detail=[{"field": field, "message": f"1-{MAX_NAME} characters"}],
         )
     return cleaned
+
+
+def name_key(name: str) -> str:
+    """Return what names that read alike share (``Ä``, ``ä``; ``ﬁ``, ``fi``): the name in
+    NFKC, case folded, its whitespace collapsed, as a SHA-256 digest.
+
+    Room names are unique by this key, computed here rather than with the database's
+    ``lower()``, which folds only ASCII on SQLite and depends on the locale on PostgreSQL.
+    The digest keeps it within its column however far folding stretches a name (``ß``
+    folds to ``ss``, some ligatures to a dozen letters)."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return hashlib.sha256(" ".join(folded.split()).encode()).hexdigest()
 
 
 def parse_role(value: str) -> HomeRole:
