@@ -110,7 +110,10 @@ async def test_favourites_come_first_and_belong_to_one_person(
         ("/rooms", {"name": "x" * 81}, "name"),
         ("/rooms", {"name": "Kitchen", "colour": "red"}, "colour"),
         ("/devices/add", {"pairing_code": "nonsense"}, "pairing_code"),
-        ("/invitations", {"username": "nobody-here"}, "username"),
+        # A username no account can have (an unknown but possible one is invited alike,
+        # so that inviting does not tell who has an account).
+        ("/invitations", {"username": "no\x00body"}, "username"),
+        ("/invitations", {"username": "a b"}, "username"),
         ("/invitations", {"role": "king"}, "role"),
     ],
 )
@@ -126,6 +129,41 @@ async def test_bad_input_is_named_and_changes_nothing(
     assert field in response.text
     assert (await client.get(f"/api/v1/homes/{home}")).json() == before
     assert (await client.get(f"/api/v1/homes/{home}/invitations")).json() == []
+
+
+BAD_NAMES = ["\x00", "   ", "\t\n", "Flat\x00", "\x1b[31mRed", "Hall\x7f", "\u202eolleh", "x" * 81]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+async def test_a_name_that_is_blank_too_long_or_holds_control_characters_is_refused_everywhere(
+    client: httpx.AsyncClient, hearth: Hearth, name: str
+) -> None:
+    await signup(client, "mia")
+    home = await _home(client)
+    room = await _room(client, home, "Hall")
+    unit = await mint(hearth)
+    await post_json(
+        client, f"/api/v1/homes/{home}/devices/add", {"pairing_code": unit.pairing_code}
+    )
+    before = (await client.get(f"/api/v1/homes/{home}")).json()
+    homes_before = (await client.get("/api/v1/homes")).json()
+    attempts = [
+        await post_json(client, "/api/v1/homes", {"name": name}),
+        await _send(client, "PATCH", f"/api/v1/homes/{home}", {"name": name}),
+        await post_json(client, f"/api/v1/homes/{home}/rooms", {"name": name}),
+        await _send(client, "PATCH", f"/api/v1/rooms/{room}", {"name": name}),
+    ]
+    if name.strip():  # a blank device name gives the device its product's name back
+        placement = {"room_id": None, "name": name}
+        url = f"/api/v1/devices/{unit.device_id}/placement"
+        attempts.append(await _send(client, "PUT", url, placement))
+    for response in attempts:
+        assert response.status_code == 422, (response.request.url, response.text)
+        body = response.json()
+        assert body["error"] == "invalid_input"
+        assert [e["field"] for e in body["errors"]] == ["name"]
+    assert (await client.get(f"/api/v1/homes/{home}")).json() == before
+    assert (await client.get("/api/v1/homes")).json() == homes_before
 
 
 async def test_a_room_name_is_unique_in_its_home(client: httpx.AsyncClient) -> None:

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.errors import Conflict, NotFound
+from hearth.accounts.service import USERNAME, normalise_username
+from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.homes.models import Home, HomeInvitation
 from hearth.homes.rules import (
     INVITATION_LIFETIME,
@@ -69,7 +70,12 @@ async def invite_user(
     addressed to no one, that nobody can accept and that expires like the others. (A
     member already in the home is refused: the owner sees the home's people anyway.)"""
     home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
-    invitee = await session.scalar(select(User).where(User.username == username.strip().lower()))
+    name = normalise_username(username)
+    if not USERNAME.match(name):  # no account can have it: say so, it tells nothing
+        raise InvalidInput.fields(
+            [{"field": "username", "message": "a username is 3-40 letters, digits, '.', '_', '-'"}]
+        )
+    invitee = await session.scalar(select(User).where(User.username == name))
     if invitee is not None:
         if await membership(session, user_id=invitee.id, home_id=home.id) is not None:
             raise Conflict(f"{invitee.username} is already in this home")

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from hearth.errors import InvalidInput
+from hearth.kit.text import MAX_NAME as MAX_NAME
+from hearth.kit.text import tidy, unreadable
 from hearth.kit.workflow import Workflow
 
-MAX_NAME = 80
 INVITATION_LIFETIME = timedelta(days=7)
 
 
@@ -45,12 +46,19 @@ def allows(role: HomeRole, action: HomeAction) -> bool:
 
 
 def clean_name(name: str, *, field: str = "name", what: str = "a home") -> str:
-    """Return ``name`` with its whitespace collapsed, or raise ``InvalidInput``."""
-    cleaned = " ".join(name.split())
+    """Return ``name`` with its whitespace collapsed, or raise ``InvalidInput`` if it is
+    blank, too long or holds control characters (``kit.text``)."""
+    cleaned = tidy(name)
     if not cleaned or len(cleaned) > MAX_NAME:
         raise InvalidInput(
             f"{what} needs a name of 1-{MAX_NAME} characters",
             detail=[{"field": field, "message": f"1-{MAX_NAME} characters"}],
+        )
+    found = unreadable(cleaned)
+    if found is not None:
+        raise InvalidInput(
+            f"{what}'s name may not hold control characters ({found} is one)",
+            detail=[{"field": field, "message": f"no control characters ({found} is one)"}],
         )
     return cleaned
 
