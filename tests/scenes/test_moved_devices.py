@@ -223,3 +223,37 @@ async def test_a_device_moved_to_another_home_of_the_same_owner_leaves_the_first
     finally:
         for device in (sensor, lamp, lock):
             await device.stop()
+
+
+async def test_a_move_this_process_has_not_heard_of_yet_is_caught_when_the_run_is_recorded(
+    rig: Rig,  # noqa: F811
+    people: tuple[Person, Person],
+) -> None:
+    mia, noor = people
+    (sensor_unit,) = await rig.mint(1)
+    flat = await mia.home("Flat")
+    await mia.pair(flat, sensor_unit)
+    sensor = await _online(rig, sensor_unit)
+    try:
+        watching = {"kind": "property", "device_id": sensor.id, "key": "2.4", "op": "changes"}
+        old = await mia.automation(
+            flat, triggers=[watching], actions=[{"kind": "notify", "title": "Flat"}]
+        )
+        await mia.delete(f"/devices/{sensor.id}")
+        house = await noor.home("House")
+        await noor.pair(house, sensor_unit)
+        # As if the news of the move were still on its way from another process.
+        runner = rig.hearth.scenes
+        assert runner is not None
+        runner.homes[sensor.id] = flat
+
+        sensor.report({"2.4": 22.5})
+
+        async def judged() -> bool:  # the report arrived, and what it started has ended
+            return runner.values.get(sensor.id, {}).get("2.4") == 22.5 and not runner._tasks
+
+        await eventually(judged)
+        assert await mia.runs(old) == []
+        assert await mia.notification_titles() == []
+    finally:
+        await sensor.stop()

@@ -12,8 +12,9 @@ those values, so each report is judged once, where it arrived.
 A device that leaves a home takes its automations' triggers with it: a trigger fires, and
 a condition reads a device, only while the device is in the automation's home. The index
 decides this at once; the run's own transaction checks it again in the database, so a
-move this process has not heard of yet cannot slip through either. Actions command a
-device only in the run's home (``Commands.execute(home_id=...)``).
+move this process has not heard of yet cannot slip through either (until it hears, the
+new home's triggers on the device wait: a few milliseconds, failing closed). Actions
+command a device only in the run's home (``Commands.execute(home_id=...)``).
 
 Timed work is in the database: each tick (every ``TICK`` seconds of real time, reading
 the clock it was given) claims due timers and due delays with a conditional update, so with any
