@@ -34,6 +34,7 @@ from sqlalchemy import select  # noqa: E402
 
 from hearth import db  # noqa: E402
 from hearth.accounts import service as accounts  # noqa: E402
+from hearth.accounts.service import Credential  # noqa: E402
 from hearth.bootstrap import Hearth  # noqa: E402
 from hearth.config import Settings  # noqa: E402
 from hearth.devices import library  # noqa: E402
@@ -47,6 +48,7 @@ from hearth.hub.virtual import plausible  # noqa: E402
 from hearth.kit.clock import SystemClock  # noqa: E402
 from hearth.outbox import unit_of_work  # noqa: E402
 from hearth.web.app import create_app  # noqa: E402
+from hearth.web.deps import SESSION_COOKIE  # noqa: E402
 
 PASSWORD = "a-long-enough-password"
 ROOMS = ("Living room", "Kitchen", "Bedroom", "Study", "Hall", "Bathroom")
@@ -108,9 +110,18 @@ async def rate(http: httpx.AsyncClient, url: str, requests: int) -> float:
 
 
 async def fan_out(
-    hearth: Hearth, user_id: str, home_id: str, device_id: str, streams: int, events: int
+    hearth: Hearth,
+    user_id: str,
+    home_id: str,
+    device_id: str,
+    credential: Credential,
+    streams: int,
+    events: int,
 ) -> float:
-    open_streams = [live.stream(hearth, user_id=user_id, home_id=home_id) for _ in range(streams)]
+    open_streams = [
+        live.stream(hearth, user_id=user_id, home_id=home_id, credential=credential)
+        for _ in range(streams)
+    ]
     for stream in open_streams:
         await anext(stream)  # "ready"
 
@@ -158,7 +169,8 @@ async def run(devices: int, requests: int, streams: int, events: int) -> None:
                 raw = await rate(http, f"/api/v1/homes/{home_id}/devices", requests)
                 board = await rate(http, f"/api/v1/homes/{home_id}", requests)
                 page = await rate(http, "/", requests)
-            frames = await fan_out(hearth, user_id, home_id, device_id, streams, events)
+                signed_in = Credential.session(http.cookies[SESSION_COOKIE])
+            frames = await fan_out(hearth, user_id, home_id, device_id, signed_in, streams, events)
         finally:
             await hearth.stop()
     print(f"home with {devices} devices in {len(ROOMS)} rooms, SQLite, one process")

@@ -110,7 +110,10 @@ async def test_favourites_come_first_and_belong_to_one_person(
         ("/rooms", {"name": "x" * 81}, "name"),
         ("/rooms", {"name": "Kitchen", "colour": "red"}, "colour"),
         ("/devices/add", {"pairing_code": "nonsense"}, "pairing_code"),
-        ("/invitations", {"username": "nobody-here"}, "username"),
+        # A username no account can have (an unknown but possible one is invited alike,
+        # so that inviting does not tell who has an account).
+        ("/invitations", {"username": "no\x00body"}, "username"),
+        ("/invitations", {"username": "a b"}, "username"),
         ("/invitations", {"role": "king"}, "role"),
     ],
 )
@@ -128,6 +131,41 @@ async def test_bad_input_is_named_and_changes_nothing(
     assert (await client.get(f"/api/v1/homes/{home}/invitations")).json() == []
 
 
+BAD_NAMES = ["\x00", "   ", "\t\n", "Flat\x00", "\x1b[31mRed", "Hall\x7f", "\u202eolleh", "x" * 81]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+async def test_a_name_that_is_blank_too_long_or_holds_control_characters_is_refused_everywhere(
+    client: httpx.AsyncClient, hearth: Hearth, name: str
+) -> None:
+    await signup(client, "mia")
+    home = await _home(client)
+    room = await _room(client, home, "Hall")
+    unit = await mint(hearth)
+    await post_json(
+        client, f"/api/v1/homes/{home}/devices/add", {"pairing_code": unit.pairing_code}
+    )
+    before = (await client.get(f"/api/v1/homes/{home}")).json()
+    homes_before = (await client.get("/api/v1/homes")).json()
+    attempts = [
+        await post_json(client, "/api/v1/homes", {"name": name}),
+        await _send(client, "PATCH", f"/api/v1/homes/{home}", {"name": name}),
+        await post_json(client, f"/api/v1/homes/{home}/rooms", {"name": name}),
+        await _send(client, "PATCH", f"/api/v1/rooms/{room}", {"name": name}),
+    ]
+    if name.strip():  # a blank device name gives the device its product's name back
+        placement = {"room_id": None, "name": name}
+        url = f"/api/v1/devices/{unit.device_id}/placement"
+        attempts.append(await _send(client, "PUT", url, placement))
+    for response in attempts:
+        assert response.status_code == 422, (response.request.url, response.text)
+        body = response.json()
+        assert body["error"] == "invalid_input"
+        assert [e["field"] for e in body["errors"]] == ["name"]
+    assert (await client.get(f"/api/v1/homes/{home}")).json() == before
+    assert (await client.get("/api/v1/homes")).json() == homes_before
+
+
 async def test_a_room_name_is_unique_in_its_home(client: httpx.AsyncClient) -> None:
     await signup(client, "mia")
     home = await _home(client)
@@ -135,6 +173,40 @@ async def test_a_room_name_is_unique_in_its_home(client: httpx.AsyncClient) -> N
     again = await post_json(client, f"/api/v1/homes/{home}/rooms", {"name": " kitchen "})
     assert again.status_code == 409
     assert len((await client.get(f"/api/v1/homes/{home}/rooms")).json()) == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Ä", "ä"),
+        ("ä", "Ä"),
+        ("Ä", "Ä"),
+        ("Straße", "STRASSE"),
+        ("ﬁsh", "Fish"),
+        ("Ｋitchen", "kitchen"),
+    ],
+)
+async def test_room_names_that_read_alike_are_one_room_on_every_database(
+    client: httpx.AsyncClient, first: str, second: str
+) -> None:
+    await signup(client, "mia")
+    home = await _home(client)
+    await _room(client, home, first)
+    other = await _room(client, home, "Den")
+    before = (await client.get(f"/api/v1/homes/{home}/rooms")).json()
+    refusals = [
+        await post_json(client, f"/api/v1/homes/{home}/rooms", {"name": second}),
+        await _send(client, "PATCH", f"/api/v1/rooms/{other}", {"name": second}),
+    ]
+    for refused in refusals:
+        assert refused.status_code == 409, refused.text
+        body = refused.json()
+        assert body["error"] == "conflict"
+        assert body["detail"] == f"this home already has a room called {first!r}"
+        assert body["errors"][0]["field"] == "name"
+    assert (await client.get(f"/api/v1/homes/{home}/rooms")).json() == before
+    renamed = await _send(client, "PATCH", f"/api/v1/rooms/{other}", {"name": "DEN"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "DEN"  # itself, recased
 
 
 async def test_a_device_cannot_be_added_into_another_homes_room(
@@ -301,3 +373,31 @@ async def test_deleting_a_home_frees_its_devices(
     )
     assert again.status_code == 201, again.text
     assert again.json()["room_id"] is None and again.json()["name"] == "Hearth Colour Bulb"
+
+
+async def test_inviting_by_username_answers_alike_whether_or_not_the_name_exists(
+    client: httpx.AsyncClient, other: httpx.AsyncClient
+) -> None:
+    await signup(client, "mia")
+    await signup(other, "leo")
+    home = await _home(client)
+    answers = [
+        await post_json(client, f"/api/v1/homes/{home}/invitations", {"username": name})
+        for name in ("leo", "nobody-by-this-name")
+    ]
+    assert [a.status_code for a in answers] == [201, 201]
+    own = ("id", "username", "expires_at")  # what differs between any two invitations
+    shapes = [{k: v for k, v in a.json().items() if k not in own} for a in answers]
+    assert shapes[0] == shapes[1] and set(answers[0].json()) == set(answers[1].json())
+    assert [a.json()["username"] for a in answers] == ["leo", "nobody-by-this-name"]
+    listed = (await client.get(f"/api/v1/homes/{home}/invitations")).json()
+    assert sorted(i["id"] for i in listed) == sorted(a.json()["id"] for a in answers)
+    assert {i["state"] for i in listed} == {"pending"}
+    # Only the person who exists was told; the other invitation reaches no one.
+    assert [i["id"] for i in (await other.get("/api/v1/invitations")).json()] == [
+        answers[0].json()["id"]
+    ]
+    nobody = answers[1].json()["id"]
+    refused = await post_json(other, f"/api/v1/invitations/{nobody}/accept", {})
+    assert refused.status_code == 404
+    assert (await other.get(f"/api/v1/homes/{home}")).status_code == 404

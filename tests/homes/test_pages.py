@@ -158,3 +158,19 @@ async def test_an_owner_removes_a_device_and_a_member_cannot(
     assert (await _form(client, f"/devices/{device}/remove", {})).status_code == 303
     assert (await client.get(f"/api/v1/homes/{home}")).json()["devices"] == []
     assert (await client.get(f"/devices/{device}")).status_code == 404
+
+
+async def test_the_invite_form_answers_alike_whether_or_not_the_name_exists(
+    client: httpx.AsyncClient, other: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    home, _, _ = await _furnished(client, hearth)
+    await signup(other, "leo")
+    answers = [
+        await _form(client, f"/homes/{home}/invite", {"username": name, "role": "member"})
+        for name in ("leo", "nobody-by-this-name")
+    ]
+    assert [(a.status_code, a.headers.get("location")) for a in answers] == [
+        (303, f"/homes/{home}/settings")
+    ] * 2
+    settings = await client.get(f"/homes/{home}/settings")
+    assert settings.text.count("By name · member") == 2

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from hearth.accounts import service as accounts
+from hearth.accounts.service import Credential
 from hearth.bootstrap import Hearth
 from hearth.homes import live, placement
 from hearth.homes import service as homes
@@ -37,7 +38,7 @@ def _switched_on(device_id: str, home_id: str) -> dict[str, Any]:
     }
 
 
-async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
+async def _home(hearth: Hearth, username: str) -> tuple[str, str, str, Credential]:
     unit = await mint(hearth)
     now = hearth.clock.now()
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
@@ -48,7 +49,10 @@ async def _home(hearth: Hearth, username: str) -> tuple[str, str, str]:
         await placement.add_device(
             session, user=user, home_id=home.id, pairing_code=unit.pairing_code, now=now
         )
-        return user.id, home.id, unit.device_id
+        cookie = await accounts.open_session(
+            session, user=user, lifetime=timedelta(days=1), now=now
+        )
+        return user.id, home.id, unit.device_id, Credential.session(cookie)
 
 
 @pytest.mark.mosquitto
@@ -64,9 +68,9 @@ async def test_a_stream_on_one_process_hears_the_other(
     await first.start()
     await second.start()
     try:
-        mia, home, lamp = await _home(first, "mia")
-        _, elsewhere, theirs = await _home(first, "eve")
-        stream = live.stream(second, user_id=mia, home_id=home)
+        mia, home, lamp, signed_in = await _home(first, "mia")
+        _, elsewhere, theirs, _ = await _home(first, "eve")
+        stream = live.stream(second, user_id=mia, home_id=home, credential=signed_in)
         frame = await asyncio.wait_for(anext(stream), 5)
         assert json.loads(frame["data"]) == {"home_id": home, "devices": 1}
         await first.publish(

@@ -254,6 +254,31 @@ async def test_a_malformed_history_request_names_the_problem(
     assert response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"until": "0001-01-01T00:00:00Z"}, "until"),  # minus a day is year 0
+        ({"until": "9999-12-31T23:59:59-14:00"}, "until"),  # in UTC, the year 10000
+        ({"since": "9999-12-31T23:59:59-14:00"}, "since"),
+        ({"since": "0001-01-01T00:00:00+14:00"}, "since"),  # in UTC, the year 0
+        ({"since": "0001-01-01T00:00:00Z", "until": "0001-01-02T00:00:00Z"}, "since until"),
+        ({"since": "9999-12-30T00:00:00Z", "until": "9999-12-31T00:00:00Z"}, "since until"),
+        ({"since": "2026-03-02T00:00:00Z", "until": "2026-03-01T00:00:00Z"}, "since"),
+        ({"since": "2026-03-01T00:00:00Z", "points": 0}, "points"),
+    ],
+)
+async def test_a_history_range_beyond_what_time_can_hold_is_refused_naming_the_parameter(
+    client: httpx.AsyncClient, hearth: Hearth, params: dict[str, Any], field: str
+) -> None:
+    _home_id, unit = await _paired(hearth, client)
+    url = f"/api/v1/devices/{unit.device_id}/history"
+    response = await client.get(url, params={"key": "2.2", **params})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_input"
+    assert [e["field"] for e in body["errors"]] == field.split()
+
+
 async def test_a_member_reads_the_homes_devices_but_only_the_owner_removes_them(
     client: httpx.AsyncClient, other: httpx.AsyncClient, hearth: Hearth
 ) -> None:

@@ -125,6 +125,8 @@ BAD = [
     ),
     (Up.REPORT, b'{"seq": 9, "props": {"2.2": 1}}', "bad_field"),
     (Up.EVENT, b'{"boot": 1, "seq": 10, "event": "2.9"}', "unknown"),
+    (Up.REPORT, b'{"boot": 1, "seq": 12, "props": {"2.2": 9}, "home": "hom_x"}', "unknown_field"),
+    (Up.EVENT, b'{"boot": 1, "seq": 13, "event": "2.1", "args": {}, "x": 1}', "unknown_field"),
     (Up.INFO, b'{"boot": 1, "seq": 11, "model": "someone.else.v1", "fw": "1"}', "wrong_model"),
 ]
 

@@ -105,6 +105,12 @@ def test_down_messages_survive_a_round_trip(message: protocol.DownMessage) -> No
         (Up.RESULT, b'{"id": "a b", "code": "ok"}', "bad_field"),
         (Up.RESULT, b'{"id": "r", "code": "OK!"}', "bad_field"),
         (Up.RESULT, b'{"id": "r", "results": {"2.1": "ok"}}', "bad_field"),
+        (Up.REPORT, b'{"boot": 1, "seq": 1, "props": {"2.1": 1}, "extra": 1}', "unknown_field"),
+        (Up.REPORT, b'{"boot": 1, "seq": 1, "props": {"2.1": 1}, "Props": {}}', "unknown_field"),
+        (Up.EVENT, b'{"boot": 1, "seq": 1, "event": "2.1", "arg": {}}', "unknown_field"),
+        (Up.INFO, b'{"boot": 1, "seq": 1, "model": "m", "fw": "1", "owner": "x"}', "unknown_field"),
+        (Up.STATUS, b'{"boot": 1, "link": 1, "online": true, "home": "h"}', "unknown_field"),
+        (Up.RESULT, b'{"id": "r", "code": "ok", "by": "me"}', "unknown_field"),
     ],
 )
 def test_malformed_payloads_are_refused_with_a_reason(

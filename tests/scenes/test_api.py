@@ -146,6 +146,11 @@ async def test_malformed_rules_name_the_field_and_change_nothing(
             "one of property, event, availability, schedule, sun",
         ),
         ("automations", {"name": "x" * 81}, "name", "1-80 characters"),
+        ("automations", {"name": "\x00"}, "name", "no control characters (U+0000 is one)"),
+        ("automations", {"name": "Night\x1b[2J"}, "name", "no control characters (U+001B is one)"),
+        ("automations", {"name": " \n "}, "name", "1-80 characters"),
+        ("scenes", {"name": "Dim\x07"}, "name", "no control characters (U+0007 is one)"),
+        ("scenes", {"name": "\u202eDim"}, "name", "no control characters (U+202E is one)"),
         ("automations", {"enabled": "yes"}, "enabled", "true or false"),
         (
             "scenes",
@@ -167,7 +172,7 @@ async def test_a_malformed_body_is_refused_in_hearths_error_shape(
     home, lamp = await _furnish(hearth, client, "mia")
     body = _rule(lamp, **patch)
     if path == "scenes":
-        body = {"name": "Dim", "actions": body["actions"]}
+        body = {"name": patch.get("name", "Dim"), "actions": body["actions"]}
     response = await post_json(client, f"/api/v1/homes/{home}/{path}", body)
     assert response.status_code == 422, response.text
     answer = response.json()

@@ -12,7 +12,7 @@ import hashlib
 import math
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -315,6 +315,47 @@ async def revoke_token(
     if token.revoked_at is None:
         token.revoked_at = now
     return token
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a request signed in with: a session cookie or a bearer token (its secret).
+
+    A long-lived response (a live stream) keeps it to check, now and then, that the
+    credential still stands: a log-out or a revoked token must end it too."""
+
+    kind: str  # "session" or "token"
+    secret: str = field(repr=False)
+
+    @classmethod
+    def session(cls, secret: str) -> Credential:
+        return cls("session", secret)
+
+    @classmethod
+    def token(cls, secret: str) -> Credential:
+        return cls("token", secret)
+
+
+async def holder(session: AsyncSession, credential: Credential, *, now: datetime) -> str | None:
+    """Return the id of the active user a credential still signs in, or None.
+
+    Unlike ``user_for_token`` it notes nothing: a check repeated every few seconds must
+    not write."""
+    digest = _digest(credential.secret)
+    if credential.kind == "session":
+        query = (
+            select(User.id)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(AuthSession.token_hash == digest, AuthSession.expires_at > now)
+        )
+    else:
+        query = (
+            select(User.id)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+        )
+    user_id = await session.scalar(query.where(User.is_active.is_(True)))
+    return str(user_id) if user_id is not None else None
 
 
 def require_user(user: User | None) -> User:

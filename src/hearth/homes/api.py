@@ -35,7 +35,7 @@ from hearth.homes.schemas import (
     RoomOut,
 )
 from hearth.hub.schemas import DeviceOut
-from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
+from hearth.web.deps import CredentialDep, CurrentUser, HearthDep, NowDep, SessionDep
 
 router = APIRouter(tags=["homes"])
 
@@ -285,10 +285,14 @@ async def join_by_link(
     responses={200: {"content": {"text/event-stream": {}}, "description": "server-sent events"}},
 )
 async def home_live(
-    home_id: str, user: CurrentUser, session: SessionDep, hearth: HearthDep
+    home_id: str,
+    user: CurrentUser,
+    credential: CredentialDep,
+    session: SessionDep,
+    hearth: HearthDep,
 ) -> EventSourceResponse:
     """Stream the home's device state, availability, events and command outcomes (SSE)."""
     await homes.require(session, user=user, home_id=home_id)  # 404 before streaming
-    return EventSourceResponse(
-        live.stream(hearth, user_id=user.id, home_id=home_id), ping=15, send_timeout=10
-    )
+    assert credential is not None  # CurrentUser signed in with it
+    events = live.stream(hearth, user_id=user.id, home_id=home_id, credential=credential)
+    return EventSourceResponse(events, ping=15, send_timeout=10)

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import AwareDatetime
 
 from hearth.errors import BrokerUnavailable
 from hearth.homes import binding, reading
@@ -25,6 +24,7 @@ from hearth.hub.schemas import (
     DeviceOut,
     HistoryPointOut,
 )
+from hearth.kit.timebounds import BoundedDatetime
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 
 router = APIRouter(tags=["devices"])
@@ -58,8 +58,8 @@ async def device_history(
     session: SessionDep,
     now: NowDep,
     key: Annotated[str, Query(max_length=24, description='"2.1", or "e:2.1" for an event')],
-    since: Annotated[AwareDatetime | None, Query(description="default: 24 hours ago")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
+    since: Annotated[BoundedDatetime | None, Query(description="default: 24 hours ago")] = None,
+    until: Annotated[BoundedDatetime | None, Query(description="default: now")] = None,
     points: Annotated[int | None, Query(description="downsample to this many buckets")] = None,
 ) -> list[HistoryPointOut]:
     """Return a property's or an event's history in a time range, downsampled on request."""

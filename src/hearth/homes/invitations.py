@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
+from hearth.accounts.service import USERNAME, normalise_username
 from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.homes.models import Home, HomeInvitation
 from hearth.homes.rules import (
@@ -62,24 +63,35 @@ async def invite_user(
     role: HomeRole,
     now: datetime,
 ) -> HomeInvitation:
-    """Invite a user by username; they find the invitation in their inbox."""
+    """Invite a user by username; they find the invitation in their inbox.
+
+    The answer is the same whether or not anyone has that name, so inviting cannot be
+    used to list hearth's users: a name nobody holds still gets a pending invitation,
+    addressed to no one, that nobody can accept and that expires like the others. (A
+    member already in the home is refused: the owner sees the home's people anyway.)"""
     home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
-    invitee = await session.scalar(select(User).where(User.username == username.strip().lower()))
-    if invitee is None:
-        raise InvalidInput.fields([{"field": "username", "message": "no user has this name"}])
-    if await membership(session, user_id=invitee.id, home_id=home.id) is not None:
-        raise Conflict(f"{invitee.username} is already in this home")
+    name = normalise_username(username)
+    if not USERNAME.match(name):  # no account can have it: say so, it tells nothing
+        raise InvalidInput.fields(
+            [{"field": "username", "message": "a username is 3-40 letters, digits, '.', '_', '-'"}]
+        )
+    invitee = await session.scalar(select(User).where(User.username == name))
+    if invitee is not None:
+        if await membership(session, user_id=invitee.id, home_id=home.id) is not None:
+            raise Conflict(f"{invitee.username} is already in this home")
     await _check_room_for_more(session, home.id, now)
     invitation = HomeInvitation(
         home_id=home.id,
         role=role.value,
-        invitee_id=invitee.id,
+        invitee_id=invitee.id if invitee is not None else None,
         invited_by=user.id,
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
     )
     session.add(invitation)
     await session.flush()
+    if invitee is None:
+        return invitation
     await notifications.notify(
         session,
         now=now,

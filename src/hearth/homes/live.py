@@ -3,8 +3,10 @@
 Events reach every hearth process through the relay; each open stream follows its
 process's bus and keeps only what belongs to its home. ``frame`` is the pure filter: a
 member of one home never receives another home's events. A stream ends when its user
-leaves the home (or is removed, or the home is deleted), and re-checks membership now and
-then in case that news was lost.
+leaves the home (or is removed, or the home is deleted). Every ``RECHECK_SECONDS``, busy
+or idle, it checks again that the user is still a member and that what opened it (the
+session cookie or the API token) still stands: a log-out or a revoked token ends the
+stream at the next check, as a lost "left the home" would.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from hearth.accounts.service import Credential, holder
 from hearth.devices.present import value_label
 from hearth.devices.spec import Property, Spec
 from hearth.homes.board import spec_of
@@ -37,7 +40,7 @@ from hearth.hub.models import Device, DeviceModel, DeviceState
 if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
     from hearth.bootstrap import Hearth
 
-RECHECK_SECONDS = 30.0
+RECHECK_SECONDS = 5.0  # two small reads per open stream; a log-out ends it within this
 CLOSE = "closed"
 
 
@@ -143,25 +146,37 @@ async def _devices(hearth: Hearth, home_id: str) -> tuple[dict[str, Spec], dict[
         return specs, reported
 
 
-async def _still_member(hearth: Hearth, user_id: str, home_id: str) -> bool:
+async def _still_allowed(
+    hearth: Hearth, user_id: str, home_id: str, credential: Credential
+) -> bool:
     async with hearth.sessions() as session:
+        if await holder(session, credential, now=hearth.clock.now()) != user_id:
+            return False
         return await membership(session, user_id=user_id, home_id=home_id) is not None
 
 
 async def stream(
-    hearth: Hearth, *, user_id: str, home_id: str
+    hearth: Hearth, *, user_id: str, home_id: str, credential: Credential
 ) -> AsyncGenerator[dict[str, str], None]:
-    """Yield the home's live events as SSE dicts until the user is no longer in the home."""
+    """Yield the home's live events as SSE dicts while the user is in the home and the
+    credential that opened the stream still signs them in."""
+    loop = asyncio.get_running_loop()
     async with hearth.bus.listen() as queue:
         specs, reported = await _devices(hearth, home_id)
         yield Frame("ready", {"home_id": home_id, "devices": len(specs)}).sse()
+        check_at = loop.time() + RECHECK_SECONDS
         while True:
+            event: object = None
             try:
-                event = await asyncio.wait_for(queue.get(), RECHECK_SECONDS)
+                event = await asyncio.wait_for(queue.get(), max(0.0, check_at - loop.time()))
             except TimeoutError:
-                if not await _still_member(hearth, user_id, home_id):
+                pass
+            if loop.time() >= check_at:  # on time even while events keep coming
+                if not await _still_allowed(hearth, user_id, home_id, credential):
                     yield Frame(CLOSE, {"home_id": home_id}).sse()
                     return
+                check_at = loop.time() + RECHECK_SECONDS
+            if event is None:
                 continue
             if isinstance(event, DeviceStateChanged) and event.device_id in reported:
                 reported[event.device_id].update(event.changed)

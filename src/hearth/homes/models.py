@@ -41,11 +41,13 @@ class Room(Base):
     """A room of a home; devices are placed in rooms (or nowhere in particular)."""
 
     __tablename__ = "rooms"
-    __table_args__ = (UniqueConstraint("home_id", "name"),)
+    # Unique by what a name reads as (``rules.name_key``), not by its exact letters.
+    __table_args__ = (UniqueConstraint("home_id", "name_key", name="uq_rooms_home_id_name_key"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("rom"))
     home_id: Mapped[str] = mapped_column(ForeignKey("homes.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -84,7 +86,10 @@ class Favourite(Base):
 
 
 class HomeInvitation(Base):
-    """An invitation into a home: for one named user, or a single-use link (token digest)."""
+    """An invitation into a home: for one named user, or a single-use link (token digest).
+
+    One with neither was addressed to a name nobody holds: it answers like any other
+    (inviting must not tell who has an account) and nobody can accept it."""
 
     __tablename__ = "home_invitations"
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.errors import Conflict, NotFound
 from hearth.homes.events import HomeChanged
 from hearth.homes.models import Room
-from hearth.homes.rules import HomeAction, clean_name
+from hearth.homes.rules import HomeAction, clean_name, name_key
 from hearth.homes.service import require
 from hearth.outbox import record
 
@@ -30,13 +31,39 @@ async def list_rooms(session: AsyncSession, *, user: User, home_id: str) -> list
     return list(rows)
 
 
-async def _name_taken(session: AsyncSession, home_id: str, name: str, but: str = "") -> bool:
-    found = await session.scalar(
-        select(Room.id).where(
-            Room.home_id == home_id, func.lower(Room.name) == name.lower(), Room.id != but
-        )
+async def _check_name_free(session: AsyncSession, home_id: str, name: str, but: str = "") -> str:
+    """Return the name's key, or raise ``Conflict`` naming the room that reads alike."""
+    key = name_key(name)
+    same = await session.scalar(
+        select(Room).where(Room.home_id == home_id, Room.name_key == key, Room.id != but)
     )
-    return found is not None
+    if same is not None:
+        raise _taken(same)
+    return key
+
+
+def _taken(room: Room) -> Conflict:
+    return Conflict(
+        f"this home already has a room called {room.name!r}",
+        detail=[{"field": "name", "message": f"the room {room.name!r} has this name"}],
+    )
+
+
+async def _written(session: AsyncSession, room: Room) -> None:
+    """Flush the room; a room named alike a moment ago by someone else is a ``Conflict``."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        with session.no_autoflush:  # the refused room must not be written again
+            same = await session.scalar(
+                select(Room).where(
+                    Room.home_id == room.home_id,
+                    Room.name_key == room.name_key,
+                    Room.id != room.id,
+                )
+            )
+        raise _taken(same or room) from None
 
 
 async def create_room(
@@ -48,12 +75,13 @@ async def create_room(
     count = await session.scalar(select(func.count()).where(Room.home_id == home.id))
     if (count or 0) >= MAX_ROOMS:
         raise Conflict(f"a home has at most {MAX_ROOMS} rooms")
-    if await _name_taken(session, home.id, cleaned):
-        raise Conflict(f"this home already has a room called {cleaned!r}")
+    key = await _check_name_free(session, home.id, cleaned)
     last = await session.scalar(select(func.max(Room.position)).where(Room.home_id == home.id))
-    room = Room(home_id=home.id, name=cleaned, position=(last or 0) + 1, created_at=now)
+    room = Room(
+        home_id=home.id, name=cleaned, name_key=key, position=(last or 0) + 1, created_at=now
+    )
     session.add(room)
-    await session.flush()
+    await _written(session, room)
     record(session, HomeChanged(home.id, "rooms"))
     return room
 
@@ -76,9 +104,9 @@ async def rename_room(session: AsyncSession, *, user: User, room_id: str, name: 
     """Rename a room of a home the user owns."""
     room = await room_of(session, user=user, room_id=room_id, action=HomeAction.MANAGE)
     cleaned = clean_name(name, what="a room")
-    if await _name_taken(session, room.home_id, cleaned, but=room.id):
-        raise Conflict(f"this home already has a room called {cleaned!r}")
+    room.name_key = await _check_name_free(session, room.home_id, cleaned, but=room.id)
     room.name = cleaned
+    await _written(session, room)
     record(session, HomeChanged(room.home_id, "rooms"))
     return room
 

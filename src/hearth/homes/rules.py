@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from hearth.errors import InvalidInput
+from hearth.kit.text import MAX_NAME as MAX_NAME
+from hearth.kit.text import tidy, unreadable
 from hearth.kit.workflow import Workflow
 
-MAX_NAME = 80
 INVITATION_LIFETIME = timedelta(days=7)
 
 
@@ -44,14 +46,33 @@ def allows(role: HomeRole, action: HomeAction) -> bool:
 
 
 def clean_name(name: str, *, field: str = "name", what: str = "a home") -> str:
-    """Return ``name`` with its whitespace collapsed, or raise ``InvalidInput``."""
-    cleaned = " ".join(name.split())
+    """Return ``name`` with its whitespace collapsed, or raise ``InvalidInput`` if it is
+    blank, too long or holds control characters (``kit.text``)."""
+    cleaned = tidy(name)
     if not cleaned or len(cleaned) > MAX_NAME:
         raise InvalidInput(
             f"{what} needs a name of 1-{MAX_NAME} characters",
             detail=[{"field": field, "message": f"1-{MAX_NAME} characters"}],
         )
+    found = unreadable(cleaned)
+    if found is not None:
+        raise InvalidInput(
+            f"{what}'s name may not hold control characters ({found} is one)",
+            detail=[{"field": field, "message": f"no control characters ({found} is one)"}],
+        )
     return cleaned
+
+
+def name_key(name: str) -> str:
+    """Return what names that read alike share (``Ä``, ``ä``; ``ﬁ``, ``fi``): the name in
+    NFKC, case folded, its whitespace collapsed, as a SHA-256 digest.
+
+    Room names are unique by this key, computed here rather than with the database's
+    ``lower()``, which folds only ASCII on SQLite and depends on the locale on PostgreSQL.
+    The digest keeps it within its column however far folding stretches a name (``ß``
+    folds to ``ss``, some ligatures to a dozen letters)."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return hashlib.sha256(" ".join(folded.split()).encode()).hexdigest()
 
 
 def parse_role(value: str) -> HomeRole:

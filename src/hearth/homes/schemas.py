@@ -16,6 +16,7 @@ from hearth.homes.cards import Card
 from hearth.homes.models import Home, HomeInvitation, Room
 from hearth.homes.rules import HomeRole
 from hearth.homes.service import Member
+from hearth.kit.text import Name
 
 
 class _In(BaseModel):
@@ -26,7 +27,7 @@ class _In(BaseModel):
 
 
 class HomeIn(_In):
-    name: str = Field(min_length=1, max_length=80)
+    name: Name
 
 
 class HomeOut(BaseModel):
@@ -41,7 +42,7 @@ class HomeOut(BaseModel):
 
 
 class RoomIn(_In):
-    name: str = Field(min_length=1, max_length=80)
+    name: Name
 
 
 class RoomOut(BaseModel):

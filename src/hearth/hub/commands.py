@@ -150,10 +150,12 @@ class Commands:
         request_id: str | None = None,
         answer_within: float = 5.0,
         wait_online: float = 0.0,
+        home_id: str | None = None,
     ) -> Command:
         """Send a command and return it answered; raise ``DeviceOffline`` or
         ``CommandTimedOut`` when there is no answer. Retrying with the same ``request_id``
-        returns the first outcome."""
+        returns the first outcome. With ``home_id``, a device in any other home is
+        ``NotFound`` even where the user may use it (a scene commands its own home only)."""
         if not 0.1 <= answer_within <= MAX_TIMEOUT or not 0 <= wait_online <= MAX_WAIT_ONLINE:
             raise InvalidInput(
                 f"timeout is 0.1-{MAX_TIMEOUT:g} s and wait_online 0-{MAX_WAIT_ONLINE:g} s",
@@ -169,6 +171,7 @@ class Commands:
             request_id=request_id or new_id("req"),
             answer_within=answer_within,
             wait_online=wait_online,
+            home_id=home_id,
         )
         if command.status == CommandStatus.SENT and fresh:
             await self._publish(command)
@@ -184,18 +187,20 @@ class Commands:
         request_id: str,
         answer_within: float,
         wait_online: float,
+        home_id: str | None,
     ) -> tuple[Command, bool]:
         async with db.transaction(self.sessions) as session:
             # The device, the user's right to it and its state row, locked, in one round
             # trip: commands are on the path of every automation.
-            found = (
-                await session.execute(
-                    select(Device, DeviceState)
-                    .join(DeviceState, DeviceState.device_id == Device.id)
-                    .where(Device.id == device_id, self.may_use(user.id))
-                    .with_for_update(of=DeviceState)
-                )
-            ).first()
+            query = (
+                select(Device, DeviceState)
+                .join(DeviceState, DeviceState.device_id == Device.id)
+                .where(Device.id == device_id, self.may_use(user.id))
+                .with_for_update(of=DeviceState)
+            )
+            if home_id is not None:
+                query = query.where(Device.home_id == home_id)
+            found = (await session.execute(query)).first()
             if found is None:
                 raise NotFound("no such device")
             device, state = found

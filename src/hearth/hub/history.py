@@ -54,9 +54,9 @@ async def read(
 ) -> list[Point]:
     """Return ``key``'s history in ``[since, until)``, downsampled to ``points`` buckets."""
     if since >= until:
-        raise InvalidInput("'since' must be before 'until'")
+        raise InvalidInput.fields([{"field": "since", "message": "must be before 'until'"}])
     if points is not None and not 1 <= points <= MAX_POINTS:
-        raise InvalidInput(f"'points' is 1-{MAX_POINTS}")
+        raise InvalidInput.fields([{"field": "points", "message": f"1-{MAX_POINTS}"}])
     window = (
         HistoryPoint.device_id == device_id,
         HistoryPoint.key == key,

@@ -232,9 +232,25 @@ def _text(
     return value
 
 
+# The fields each kind of message may carry. Anything else is refused, not ignored: a
+# device that sends fields hearth does not read is broken or probing, and what it meant
+# by them must not pass as applied.
+UP_FIELDS: dict[Up, frozenset[str]] = {
+    Up.REPORT: frozenset({"boot", "seq", "props"}),
+    Up.EVENT: frozenset({"boot", "seq", "event", "args"}),
+    Up.INFO: frozenset({"boot", "seq", "model", "fw", "heartbeat"}),
+    Up.STATUS: frozenset({"boot", "link", "online"}),
+    Up.RESULT: frozenset({"id", "code", "results", "out"}),
+}
+
+
 def decode_up(kind: Up, payload: bytes) -> UpMessage:
     """Decode what a device published; raise ``ProtocolViolation`` naming what is wrong."""
     body = _load(payload)
+    unknown = sorted(body.keys() - UP_FIELDS[kind])
+    if unknown:
+        names = ", ".join(repr(name[:40]) for name in unknown[:5])
+        raise ProtocolViolation("unknown_field", f"a {kind.value} has no field {names}")
     if kind is Up.REPORT:
         props = _keyed(body, "props")
         if not props:

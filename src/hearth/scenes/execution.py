@@ -1,7 +1,8 @@
 """Carrying out a run: each action in order, its outcome written to the run as it goes.
 
 A run is a row; this module moves it forward. A device action goes through the hub's
-``Commands`` as the run's actor (so a member who left the home no longer controls it),
+``Commands`` as the run's actor (so a member who left the home no longer controls it)
+and only to a device in the run's home (one moved to another home is not commanded),
 with the request id ``<run id>.<step>`` so that a run resumed after a crash never sends
 a step twice. A failed action is logged with why and the run goes on with the next one;
 the run then ends ``failed``. A delay writes ``resume_at`` and stops: whichever process
@@ -220,6 +221,7 @@ class Executor:
             payload=payload,
             request_id=f"{run.id}.{index}",
             answer_within=ANSWER_WITHIN,
+            home_id=run.home_id,  # a device that left the home is not the scene's to command
         )
         result = command.result or {}
         code = result.get("code", "ok")

@@ -45,6 +45,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails, PydanticCustomError
 
 from hearth.devices.spec import MAX_STRING_LENGTH
 from hearth.errors import InvalidInput
+from hearth.kit import text
 
 KEY = re.compile(r"^\d{1,4}\.\d{1,4}$")
 DEVICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
@@ -182,13 +183,21 @@ def _tidy(value: Any) -> Any:
     return " ".join(value.split()) if isinstance(value, str) else value
 
 
+def _readable(value: str) -> str:
+    found = text.unreadable(value)
+    if found is not None:
+        raise PydanticCustomError("invalid", f"no control characters ({found} is one)")
+    return value
+
+
 Name = Annotated[
     str,
     Field(strict=True, min_length=1, max_length=MAX_NAME),
     BeforeValidator(_tidy),
     says(f"1-{MAX_NAME} characters"),
+    AfterValidator(_readable),
 ]
-"""A scene's or automation's name, its spaces tidied."""
+"""A scene's or automation's name, its spaces tidied, without control characters."""
 
 
 def _weekdays(days: tuple[int, ...]) -> tuple[int, ...]:

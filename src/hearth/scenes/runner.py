@@ -4,9 +4,17 @@ Device triggers are evaluated on the process that received the report, the momen
 arrives (``DeviceReportArrived``, told before the ingest batch is written), with no
 database read before deciding: the runner keeps an
 index of the enabled automations' device triggers (rebuilt when ``AutomationsChanged``
-arrives from any process) and the last value of every watched property (fed by every
-process's changes). Events relayed from other processes only update those values, so
-each report is judged once, where it arrived.
+arrives from any process), the last value of every watched property (fed by every
+process's changes) and the home each watched device is in (fed by ``DeviceBound`` and
+``DeviceUnbound`` from every process). Events relayed from other processes only update
+those values, so each report is judged once, where it arrived.
+
+A device that leaves a home takes its automations' triggers with it: a trigger fires, and
+a condition reads a device, only while the device is in the automation's home. The index
+decides this at once; the run's own transaction checks it again in the database, so a
+move this process has not heard of yet cannot slip through either (until it hears, the
+new home's triggers on the device wait: a few milliseconds, failing closed). Actions
+command a device only in the run's home (``Commands.execute(home_id=...)``).
 
 Timed work is in the database: each tick (every ``TICK`` seconds of real time, reading
 the clock it was given) claims due timers and due delays with a conditional update, so with any
@@ -33,18 +41,26 @@ from hearth.accounts.models import User
 from hearth.bus import EventBus, relayed
 from hearth.hub.commands import Commands
 from hearth.hub.events import (
+    DeviceBound,
     DeviceCameOnline,
     DeviceReportArrived,
     DeviceStateChanged,
+    DeviceUnbound,
     DeviceWentOffline,
 )
-from hearth.hub.models import DeviceState
+from hearth.hub.models import Device, DeviceState
 from hearth.kit.clock import Clock
 from hearth.outbox import Publish, unit_of_work
 from hearth.scenes import service
 from hearth.scenes.events import AutomationsChanged, SceneCommandSent
 from hearth.scenes.execution import Executor
-from hearth.scenes.matching import MISSING, conditions_hold, event_fires, property_fires
+from hearth.scenes.matching import (
+    MISSING,
+    StateLookup,
+    conditions_hold,
+    event_fires,
+    property_fires,
+)
 from hearth.scenes.models import Automation, SceneRun, SceneTimer
 from hearth.scenes.modes import ACTIVE, RunStatus, admit, describe_chain, loop_in
 from hearth.scenes.rules import (
@@ -139,6 +155,7 @@ class SceneRunner:
         self.automations: dict[str, Watched] = {}
         self.by_device: dict[str, list[tuple[Watched, int]]] = defaultdict(list)
         self.values: dict[str, dict[str, Any]] = {}
+        self.homes: dict[str, str | None] = {}  # the home of each watched device
         self.causes: dict[str, tuple[list[str], float]] = {}
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -159,6 +176,8 @@ class SceneRunner:
         bus.subscribe(DeviceStateChanged, self._state_changed)
         bus.subscribe(DeviceCameOnline, self._availability)
         bus.subscribe(DeviceWentOffline, self._availability)
+        bus.subscribe(DeviceBound, self._bound)
+        bus.subscribe(DeviceUnbound, self._unbound)
         bus.subscribe(AutomationsChanged, self._automations_changed)
         bus.subscribe(SceneCommandSent, self._command_sent)
         await self.reload()
@@ -209,10 +228,10 @@ class SceneRunner:
                 if isinstance(condition, PropertyCondition):
                     watched.add(condition.device_id)
         self.by_device = by_device
-        await self._seed(watched - set(self.values))
+        await self._seed(watched - set(self.values), watched - set(self.homes))
 
-    async def _seed(self, device_ids: set[str]) -> None:
-        if not device_ids:
+    async def _seed(self, device_ids: set[str], homeless: set[str]) -> None:
+        if not device_ids and not homeless:
             return
         async with self.sessions() as session:
             rows = await session.execute(
@@ -222,6 +241,25 @@ class SceneRunner:
             )
             for device_id, reported in rows:
                 self.values.setdefault(device_id, dict(reported))
+            homes = await session.execute(
+                select(Device.id, Device.home_id).where(Device.id.in_(homeless))
+            )
+            for device_id, home_id in homes:
+                # A bind or unbind heard while this read ran is newer: it stays.
+                self.homes.setdefault(device_id, home_id)
+
+    def _in_home(self, device_id: str, home_id: str) -> bool:
+        """Tell whether a device is in ``home_id``, as far as this process has heard."""
+        return self.homes.get(device_id) == home_id
+
+    async def _bound(self, event: DeviceBound) -> None:
+        self.homes[event.device_id] = event.home_id
+
+    async def _unbound(self, event: DeviceUnbound) -> None:
+        if self.homes.get(event.device_id, event.home_id) == event.home_id:
+            self.homes[event.device_id] = None
+        # What it reported in the home it left is not the next home's "before".
+        self.values.pop(event.device_id, None)
 
     # -- device events ------------------------------------------------------------------
 
@@ -269,6 +307,8 @@ class SceneRunner:
             trigger = automation.rule.triggers[index]
             if not isinstance(trigger, EventTrigger):
                 continue
+            if not self._in_home(event.device_id, automation.home_id):
+                continue
             if event_fires(trigger, event.event, event.values):
                 cause = {
                     "kind": "event",
@@ -283,6 +323,8 @@ class SceneRunner:
         for automation, index in self.by_device.get(event.device_id, ()):
             trigger = automation.rule.triggers[index]
             if not isinstance(trigger, PropertyTrigger) or trigger.key not in event.values:
+                continue
+            if not self._in_home(event.device_id, automation.home_id):
                 continue
             value = event.values[trigger.key]
             if property_fires(trigger, before[trigger.key], value):
@@ -307,7 +349,11 @@ class SceneRunner:
         )
         for automation, index in self.by_device.get(event.device_id, ()):
             trigger = automation.rule.triggers[index]
-            if isinstance(trigger, AvailabilityTrigger) and trigger.to is to:
+            if not isinstance(trigger, AvailabilityTrigger) or trigger.to is not to:
+                continue
+            if event.home_id == automation.home_id and self._in_home(
+                event.device_id, automation.home_id
+            ):
                 cause = {
                     "kind": "availability",
                     "index": index,
@@ -320,6 +366,16 @@ class SceneRunner:
 
     def _state(self, device_id: str, key: str) -> Any:
         return self.values.get(device_id, {}).get(key, MISSING)
+
+    def _state_in(self, home_id: str) -> StateLookup:
+        """Read last values of the devices in ``home_id``; any other device is unknown."""
+
+        def state(device_id: str, key: str) -> Any:
+            if not self._in_home(device_id, home_id):
+                return MISSING
+            return self._state(device_id, key)
+
+        return state
 
     def _burst(self, automation_id: str) -> bool:
         now = time.monotonic()
@@ -352,7 +408,9 @@ class SceneRunner:
             )
             place = await self._place(automation.home_id) if clocked else Place()
             met, results = conditions_hold(
-                automation.rule.conditions, state=self._state, local_now=local(now, place)
+                automation.rule.conditions,
+                state=self._state_in(automation.home_id),
+                local_now=local(now, place),
             )
         # Parallel runs need no lock: nothing about earlier runs decides this one's fate.
         parallel = automation.rule.mode is AutomationMode.PARALLEL
@@ -360,6 +418,8 @@ class SceneRunner:
             row = await session.get(Automation, automation.id, with_for_update=not parallel)
             if row is None or not (row.enabled or manual):
                 return None  # disabled or deleted a moment ago, on another process
+            if not manual and not await self._still_home(session, cause, automation.home_id):
+                return None  # it left the home, on a process this one has not heard yet
             run = SceneRun(
                 home_id=automation.home_id,
                 automation_id=automation.id,
@@ -406,6 +466,15 @@ class SceneRunner:
             self._run_owner[run_id] = automation.id
             self._spawn_run(run_id, run, actor)
         return run_id
+
+    @staticmethod
+    async def _still_home(session: AsyncSession, cause: dict[str, Any], home_id: str) -> bool:
+        """Tell whether the device whose report caused a run is in the run's home."""
+        device_id = cause.get("device_id")
+        if device_id is None:
+            return True  # a schedule, the sun
+        found = await session.scalar(select(Device.home_id).where(Device.id == device_id))
+        return found == home_id
 
     async def run_automation(self, *, user: User, automation_id: str) -> str:
         """Run an automation's actions now, as ``user``, skipping triggers and conditions

@@ -97,6 +97,15 @@ async def optional_user(request: Request, session: SessionDep) -> User | None:
     return user
 
 
+def request_credential(request: Request) -> accounts.Credential | None:
+    """Return what the request signs in with (a bearer token first, as ``optional_user``)."""
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and secret.strip():
+        return accounts.Credential.token(secret.strip())
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return accounts.Credential.session(cookie) if cookie else None
+
+
 async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         raise NotAuthenticated("sign in first")
@@ -105,6 +114,7 @@ async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
+CredentialDep = Annotated[accounts.Credential | None, Depends(request_credential)]
 
 
 def requires(capability: Capability) -> Callable[[User], Awaitable[User]]:

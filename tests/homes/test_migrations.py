@@ -1,0 +1,63 @@
+"""Migrations of the home app's tables, run on a database that already holds rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from hearth import db
+from hearth.accounts import service as accounts
+from hearth.homes import service as homes
+from hearth.homes.rules import name_key
+from tests.helpers import PASSWORD
+
+BEFORE_NAME_KEYS = "d8cca099414e"
+NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
+
+
+def _downgrade_to(connection: Connection, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(db._alembic_config(connection), revision)
+
+
+async def test_the_migration_tells_apart_rooms_that_read_alike_and_keys_every_room(
+    database_url: str,
+) -> None:
+    engine = db.create_engine(database_url, pool=False)
+    async with engine.begin() as conn:
+        await conn.run_sync(_downgrade_to, BEFORE_NAME_KEYS)
+    sessions = db.session_factory(engine)
+    async with sessions() as session, session.begin():
+        user = await accounts.create_user(session, now=NOW, username="mia", password=PASSWORD)
+        home = await homes.create_home(session, owner=user, name="Flat", now=NOW)
+        home_id = home.id
+    rooms = [("rom_1", "Ä", 1), ("rom_2", "ä", 2), ("rom_3", "Kitchen", 3), ("rom_4", "Hall", 4)]
+    async with engine.begin() as conn:
+        for room_id, name, minute in rooms:
+            await conn.execute(
+                text(
+                    "INSERT INTO rooms (id, home_id, name, position, created_at)"
+                    " VALUES (:id, :home, :name, :position, :at)"
+                ),
+                {
+                    "id": room_id,
+                    "home": home_id,
+                    "name": name,
+                    "position": minute,
+                    "at": NOW.replace(minute=minute),
+                },
+            )
+    await db.upgrade(engine)
+    async with engine.connect() as conn:
+        found = (await conn.execute(text("SELECT id, name, name_key FROM rooms ORDER BY id"))).all()
+    await engine.dispose()
+    assert [(r[0], r[1]) for r in found] == [
+        ("rom_1", "Ä"),
+        ("rom_2", "ä (2)"),
+        ("rom_3", "Kitchen"),
+        ("rom_4", "Hall"),
+    ]
+    assert [r[2] for r in found] == [name_key(r[1]) for r in found]
