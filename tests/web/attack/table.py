@@ -84,7 +84,7 @@ def _tracking(world: World) -> str:
 RULES: list[Rule] = [
     # -- health and the API's own documents ----------------------------------------------
     rule("GET", "/healthz", EVERYONE, ok={200, 503}),  # 503: this copy runs no broker
-    rule("GET", "/metrics", EVERYONE),
+    rule("GET", "/metrics", NOBODY),  # a scraper with the metrics token, which no person has
     # -- accounts -------------------------------------------------------------------------
     rule(
         "POST",
@@ -455,6 +455,7 @@ RULES: list[Rule] = [
         "/api/v1/partner/orders/tracking",
         SELLER,
         json=lambda w: {"csv": _tracking(w)},
+        refused={RIVAL: 422},  # the import names the order that is not one of theirs
     ),
     rule(
         "POST",

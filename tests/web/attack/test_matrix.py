@@ -180,7 +180,7 @@ async def _turn_away(stage: Stage, case: Rule, template: Template, actor: str) -
 
 async def _let_in(stage: Stage, case: Rule, template: Template, actor: str) -> list[str]:
     answer, said = await send(stage.app, stage.http, case, template.world, actor)
-    said += " ".join(template.world[name] for name in case.reveals)
+    said = " ".join([said, *(template.world[name] for name in case.reveals)])
     problems = []
     if not let_through(case, answer):
         problems.append(f"{actor} may but got {answer.status}: {answer.brief}")
