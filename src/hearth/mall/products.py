@@ -188,6 +188,18 @@ async def _may_see(session: AsyncSession, user: User | None, product: Product) -
     return partner is not None and partner.status == PartnerState.APPROVED
 
 
+async def _get_for_review(session: AsyncSession, *, user: User, product_id: str) -> Product:
+    """Return a product whose review the user takes part in, or raise ``NotFound``.
+
+    The review (its audited steps and its thread) belongs to the product's partner and to
+    reviewers; anyone else who may see the approved product in the mall sees no review.
+    """
+    product = await get_product(session, user=user, product_id=product_id)
+    if user.partner_id != product.partner_id and not can(user.role, Capability.REVIEW):
+        raise NotFound("no such product")
+    return product
+
+
 async def update_product(
     session: AsyncSession, *, user: User, product_id: str, draft: ProductDraft, now: datetime
 ) -> tuple[Product, list[dict[str, Any]]]:
@@ -287,8 +299,8 @@ async def move(
 
 
 async def history(session: AsyncSession, *, user: User, product_id: str) -> list[ReviewStep]:
-    """Return the audited steps of a product the user may see, oldest first."""
-    await get_product(session, user=user, product_id=product_id)
+    """Return the audited steps of a product whose review the user takes part in, oldest first."""
+    await _get_for_review(session, user=user, product_id=product_id)
     rows = await session.scalars(
         select(ReviewStep).where(ReviewStep.subject == product_id).order_by(ReviewStep.at)
     )
@@ -305,9 +317,7 @@ async def comment(
     parent_id: str | None = None,
 ) -> ReviewComment:
     """Add a comment (or a reply) to a product's review thread."""
-    product = await get_product(session, user=user, product_id=product_id)
-    if user.partner_id != product.partner_id and not can(user.role, Capability.REVIEW):
-        raise NotFound("no such product")
+    product = await _get_for_review(session, user=user, product_id=product_id)
     text = body.strip()
     if not 1 <= len(text) <= 5000:
         raise InvalidInput(
@@ -342,9 +352,7 @@ async def thread(
     session: AsyncSession, *, user: User, product_id: str
 ) -> list[tuple[ReviewComment, str]]:
     """Return a product's review comments with their authors' names, oldest first."""
-    product = await get_product(session, user=user, product_id=product_id)
-    if user.partner_id != product.partner_id and not can(user.role, Capability.REVIEW):
-        raise NotFound("no such product")
+    product = await _get_for_review(session, user=user, product_id=product_id)
     rows = await session.execute(
         select(ReviewComment, User.display_name)
         .join(User, User.id == ReviewComment.author_id, isouter=True)
