@@ -336,11 +336,18 @@ async def release_pledges(
     return len(backers)
 
 
-async def view(session: AsyncSession, *, user: User | None, campaign_id: str) -> CampaignView:
-    """Return a campaign the user may see, with tiers and progress."""
+async def visible(session: AsyncSession, *, user: User | None, campaign_id: str) -> Campaign:
+    """Return a campaign the user may see (published, or theirs or a reviewer's), or raise
+    ``NotFound``."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None or not _may_see(user, campaign):
         raise NotFound("no such campaign")
+    return campaign
+
+
+async def view(session: AsyncSession, *, user: User | None, campaign_id: str) -> CampaignView:
+    """Return a campaign the user may see, with tiers and progress."""
+    campaign = await visible(session, user=user, campaign_id=campaign_id)
     return (await _views(session, [campaign]))[0]
 
 
