@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
@@ -188,7 +188,9 @@ async def review_queue(
     state: ProductState | None = None,
     category: str | None = None,
     partner_id: str | None = None,
-    min_hours: float | None = None,
+    min_hours: Annotated[
+        float | None, Query(ge=0, le=products.MAX_QUEUE_HOURS, allow_inf_nan=False)
+    ] = None,
 ) -> list[ReviewQueueItem]:
     """Submissions waiting for review, oldest first, with how long each has waited."""
     rows = await products.review_queue(

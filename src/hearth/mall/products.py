@@ -33,6 +33,7 @@ from hearth.mall.review import (
     move_product,
 )
 
+MAX_QUEUE_HOURS = 8760.0  # a year: the oldest wait the review queue is filtered by
 CATEGORIES = (
     "lighting",
     "sensor",
@@ -244,8 +245,10 @@ async def review_queue(
     if partner_id:
         query = query.where(Product.partner_id == partner_id)
     if min_hours is not None:
-        if min_hours < 0:
-            raise InvalidInput.fields([{"field": "min_hours", "message": "zero or more"}])
+        # NaN fails every comparison, so the bounds are written to let only numbers through.
+        if not 0 <= min_hours <= MAX_QUEUE_HOURS:
+            message = f"a number of hours from 0 to {MAX_QUEUE_HOURS:g}"
+            raise InvalidInput.fields([{"field": "min_hours", "message": message}])
         query = query.where(Product.submitted_at <= now - timedelta(hours=min_hours))
     rows = await session.execute(query.order_by(Product.submitted_at.asc()))
     return [(p, partner) for p, partner in rows]
