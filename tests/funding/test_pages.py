@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
@@ -186,11 +187,14 @@ async def _stream_status(hearth: Hearth, client: httpx.AsyncClient, path: str) -
         await started
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         if message["type"] == "http.response.start" and not started.done():
             started.set_result(message["status"])
 
-    task = asyncio.create_task(app(scope, receive, send))
+    async def serve() -> None:
+        await app(scope, receive, send)
+
+    task = asyncio.create_task(serve())
     try:
         return await asyncio.wait_for(asyncio.shield(started), timeout=10)
     finally:

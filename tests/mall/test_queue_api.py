@@ -62,7 +62,7 @@ async def test_a_waiting_time_out_of_bounds_is_refused_by_name(hearth: Hearth) -
     assert (await reviewer.get("/platform?age=1e16")).status_code == 200
     # The service holds the same bounds for any caller.
     async with hearth.sessions() as session:
-        for hours in (math.inf, math.nan, 1e16):
+        for wait in (math.inf, math.nan, 1e16):
             with pytest.raises(InvalidInput) as refused:
-                await products.review_queue(session, min_hours=hours, now=utcnow())
+                await products.review_queue(session, min_hours=wait, now=utcnow())
             assert refused.value.detail[0]["field"] == "min_hours"

@@ -36,6 +36,7 @@ from hearth.funding.rules import (
     PledgeState,
     Progress,
     TierDraft,
+    problems_of_order,
     problems_of_schedule,
 )
 from hearth.funding.schemas import (
@@ -108,6 +109,8 @@ def _apply(campaign: Campaign, draft: CampaignIn) -> list[TierDraft] | None:
             setattr(campaign, name, value)
     if draft.images is not None:
         campaign.images = list(draft.images)
+    if campaign.starts_at is not None and campaign.ends_at is not None:
+        problems += problems_of_order(starts_at=campaign.starts_at, ends_at=campaign.ends_at)
     currency = campaign.currency
     if draft.goal is not None:
         campaign.goal = _minor_units(draft.goal, currency, "goal", problems)

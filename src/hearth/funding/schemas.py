@@ -11,6 +11,7 @@ holds the models of every area.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -24,16 +25,19 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     StringConstraints,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from hearth.errors import InvalidInput
 from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, TicketStatus, time_left
-from hearth.kit.money import Money
+from hearth.kit.money import AMOUNT_MESSAGE, AMOUNT_PATTERN, Money
+from hearth.kit.timebounds import Bounded
 
 if TYPE_CHECKING:
     from hearth.funding.campaigns import CampaignView
@@ -67,20 +71,31 @@ def _blank_is_none(value: object) -> object:
     return None if value == "" else value
 
 
+def _amount(value: str) -> str:
+    if re.fullmatch(AMOUNT_PATTERN, value) is None:
+        raise PydanticCustomError("amount", AMOUNT_MESSAGE)
+    return value
+
+
 def _positive(value: str) -> str:
     if Decimal(value) <= 0:
         raise ValueError("more than zero")
     return value
 
 
-# At most ten digits before the point and four after it (the most any currency has):
-# any amount fits the BIGINT columns in minor units, even times the largest quantity.
+# Written as partners and fans write amounts, in ASCII digits (``AMOUNT_PATTERN``): any
+# amount fits the BIGINT columns in minor units, even times the largest quantity.
 Amount = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^\d{1,10}(\.\d{1,4})?$"),
+    StringConstraints(strip_whitespace=True, max_length=20),
+    AfterValidator(_amount),
     Field(examples=["199.00"], description="a decimal amount in the campaign's currency"),
 ]
 PositiveAmount = Annotated[Amount, AfterValidator(_positive)]
+# Counts of things (units, quantities) are JSON numbers, never strings to be converted.
+Count = Annotated[int, Strict()]
+# A time a partner sets: with its timezone, within the years hearth takes.
+Moment = Annotated[AwareDatetime, Bounded]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Times go out as this API has always written them: ISO 8601 with "+00:00".
 Instant = Annotated[
@@ -125,11 +140,11 @@ class CampaignTierIn(_In):
     description: str = Field(default="", max_length=2000)
     price: PositiveAmount
     retail_price: Amount = Field(description="the planned retail price: at least ``price``")
-    limit: int | None = Field(
+    limit: Count | None = Field(
         default=None, ge=1, le=MAX_UNITS, description="units on offer; null is unlimited"
     )
-    per_backer: int = Field(default=5, ge=1, le=MAX_QUANTITY)
-    closes_at: AwareDatetime | None = Field(default=None, description="early-bird tiers close then")
+    per_backer: Count = Field(default=5, ge=1, le=MAX_QUANTITY)
+    closes_at: Moment | None = Field(default=None, description="early-bird tiers close then")
 
     @field_validator("retail_price")
     @classmethod
@@ -156,9 +171,9 @@ class CampaignIn(_In):
         default=None, max_length=12, description="https:// or / addresses"
     )
     goal: PositiveAmount | None = Field(default=None, examples=["100000.00"])
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    delivery_date: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    delivery_date: Moment | None = None
     tiers: list[CampaignTierIn] | None = Field(default=None, min_length=1, max_length=MAX_TIERS)
 
 
@@ -168,10 +183,22 @@ class NewCampaignIn(CampaignIn):
     product_id: str = Field(max_length=32)
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     goal: PositiveAmount = Field(examples=["100000.00"])
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    delivery_date: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
+    delivery_date: Moment
     tiers: list[CampaignTierIn] = Field(min_length=1, max_length=MAX_TIERS)
+
+
+FormCell = Annotated[str, StringConstraints(max_length=200)]
+
+
+def _form_count(text: str) -> int | str | None:
+    """Read a count typed into a form (blank: none); anything but ASCII digits is passed on
+    as typed, for the campaign's model to refuse by name."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else text
 
 
 class CampaignForm(BaseModel):
@@ -184,10 +211,10 @@ class CampaignForm(BaseModel):
     starts_on: date
     ends_on: date
     delivery_on: date
-    tier_title: list[str]
-    tier_price: list[str]
-    tier_retail: list[str]
-    tier_limit: list[str]
+    tier_title: list[FormCell] = Field(max_length=MAX_TIERS)
+    tier_price: list[FormCell] = Field(max_length=MAX_TIERS)
+    tier_retail: list[FormCell] = Field(max_length=MAX_TIERS)
+    tier_limit: list[FormCell] = Field(max_length=MAX_TIERS)
     summary: str = Field(default="", max_length=280)
     description: str = Field(default="", max_length=20_000)
 
@@ -197,7 +224,7 @@ class CampaignForm(BaseModel):
             self.tier_title, self.tier_price, self.tier_retail, self.tier_limit, strict=False
         )
         tiers = [
-            {"title": t, "price": p, "retail_price": r or p, "limit": limit or None}
+            {"title": t, "price": p, "retail_price": r or p, "limit": _form_count(limit)}
             for t, p, r, limit in rows
             if t.strip() or p.strip()
         ]
@@ -229,7 +256,7 @@ class CampaignUpdateIn(_In):
 
 class CampaignGraduateIn(_In):
     price: PositiveAmount
-    stock: int = Field(ge=0, le=MAX_UNITS)
+    stock: Count = Field(ge=0, le=MAX_UNITS)
 
 
 class CampaignActionForm(BaseModel):
@@ -270,7 +297,7 @@ class BackerCardIn(_In):
 
 class PledgeIn(_In):
     tier_id: str = Field(max_length=32)
-    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    quantity: Count = Field(default=1, ge=1, le=MAX_QUANTITY)
     card_id: str = Field(max_length=32)
     shipping: PledgeShippingIn
 
@@ -301,7 +328,7 @@ class PledgeForm(BaseModel):
 
 class PledgeChangeIn(_In):
     tier_id: str | None = Field(default=None, max_length=32)
-    quantity: int | None = Field(default=None, ge=1, le=MAX_QUANTITY)
+    quantity: Count | None = Field(default=None, ge=1, le=MAX_QUANTITY)
 
 
 class PledgeChangeForm(BaseModel):

@@ -65,7 +65,13 @@ SYMBOLS: dict[str, str] = {
     "NGN": "₦",
 }
 
-_DECIMAL = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")
+# ASCII digits only: ``\d`` would also read "١٢٣" (Arabic-Indic digits) as 123.
+_DECIMAL = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
+# An amount a person writes in a request: at most ten digits before the point and four
+# after it (the most any currency has), so any amount fits a BIGINT column in minor units,
+# even times the largest quantity a pledge may take.
+AMOUNT_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,4})?$"
+AMOUNT_MESSAGE = "an amount in digits 0-9, at most 10 before the point and 4 after, like 199.00"
 _MAX_DIGITS = 30  # far beyond any real amount; keeps parsing cheap on hostile input
 
 
