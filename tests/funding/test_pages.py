@@ -92,6 +92,10 @@ async def test_partner_pages_show_campaigns_orders_and_refuse_bad_tracking(
     await tick(hearth, END)
     assert "fulfilling" in (await leo.get("/partner/campaigns")).text
     assert "Graduate" in (await leo.get(f"/partner/campaigns/{campaign['id']}")).text
+    graduate = f"/partner/campaigns/{campaign['id']}/graduate"
+    listing = {"csrftoken": await csrf_token(leo), "price": "279.00", "stock": "١٢"}
+    assert (await leo.post(graduate, data=listing)).status_code == 422  # not read as 12
+    assert (await leo.post(graduate, data={**listing, "stock": "12"})).status_code == 303
     orders = await leo.get("/partner/orders")
     assert "Mia Chen" in orders.text
     bad = await leo.post(

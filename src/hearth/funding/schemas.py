@@ -269,6 +269,11 @@ class CampaignActionForm(BaseModel):
     price: str = Field(default="", max_length=20)
     stock: str = Field(default="", max_length=20)
 
+    def listing(self) -> CampaignGraduateIn:
+        """Return the listing the graduate form describes, or raise ``InvalidInput``."""
+        stock = _form_count(self.stock)
+        return parse(CampaignGraduateIn, {"price": self.price, "stock": stock})
+
 
 # -- pledges ------------------------------------------------------------------------------
 
@@ -372,7 +377,7 @@ class FundingTicketReplyForm(BaseModel):
     """A reply, and a close if ``close`` is ticked."""
 
     body: str = Field(max_length=10_000)
-    close: str = ""
+    close: str = Field(default="", max_length=10)
 
 
 class FundingTicketStatusIn(_In):

@@ -186,8 +186,8 @@ async def review_queue(
     session: SessionDep,
     now: NowDep,
     state: ProductState | None = None,
-    category: str | None = None,
-    partner_id: str | None = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    partner_id: Annotated[str | None, Query(max_length=40)] = None,
     min_hours: Annotated[
         float | None, Query(ge=0, le=products.MAX_QUEUE_HOURS, allow_inf_nan=False)
     ] = None,
