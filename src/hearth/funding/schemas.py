@@ -32,11 +32,10 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from hearth.errors import InvalidInput
 from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, TicketStatus, time_left
-from hearth.kit.money import AMOUNT_MESSAGE, AMOUNT_PATTERN, Money
+from hearth.kit.money import AmountText, Money
 from hearth.kit.timebounds import Bounded
 
 if TYPE_CHECKING:
@@ -71,24 +70,16 @@ def _blank_is_none(value: object) -> object:
     return None if value == "" else value
 
 
-def _amount(value: str) -> str:
-    if re.fullmatch(AMOUNT_PATTERN, value) is None:
-        raise PydanticCustomError("amount", AMOUNT_MESSAGE)
-    return value
-
-
 def _positive(value: str) -> str:
     if Decimal(value) <= 0:
         raise ValueError("more than zero")
     return value
 
 
-# Written as partners and fans write amounts, in ASCII digits (``AMOUNT_PATTERN``): any
-# amount fits the BIGINT columns in minor units, even times the largest quantity.
+# Written as partners and fans write amounts, in ASCII digits (``kit.money.AMOUNT_PATTERN``):
+# any amount fits the BIGINT columns in minor units, even times the largest quantity.
 Amount = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, max_length=20),
-    AfterValidator(_amount),
+    AmountText,
     Field(examples=["199.00"], description="a decimal amount in the campaign's currency"),
 ]
 PositiveAmount = Annotated[Amount, AfterValidator(_positive)]

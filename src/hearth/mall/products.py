@@ -8,7 +8,6 @@ yours to see answers ``NotFound``, so ids cannot be probed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
 from hearth.devices import import_miot, parse_spec, spec_to_dict
 from hearth.errors import InvalidInput, NotFound, PermissionDenied, SpecInvalid
-from hearth.kit.money import AMOUNT_MESSAGE, AMOUNT_PATTERN, Money
+from hearth.kit.money import AMOUNT_MESSAGE, Money, is_amount_text
 from hearth.mall import notices
 from hearth.mall.certification.gate import require_certified
 from hearth.mall.models import Partner, Product, ReviewComment, ReviewStep
@@ -109,7 +108,7 @@ def _apply(product: Product, draft: ProductDraft, now: datetime) -> list[dict[st
     ):
         if text is None:
             continue
-        if re.fullmatch(AMOUNT_PATTERN, text.strip()) is None:  # also keeps it within BIGINT
+        if not is_amount_text(text):  # which also keeps it within BIGINT
             problems.append({"field": field, "message": AMOUNT_MESSAGE})
             continue
         try:

@@ -11,12 +11,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import UploadFile
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import Strict as StrictType
-from pydantic_core import PydanticCustomError
 
 from hearth.errors import InvalidInput
-from hearth.kit.money import AMOUNT_MESSAGE, AMOUNT_PATTERN, Money
+from hearth.kit.money import AmountText, Money
 from hearth.mall import members
 from hearth.mall.models import Partner, PartnerInvitation, Product, ProductImage
 from hearth.mall.products import ProductDraft
@@ -27,16 +26,8 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _amount(value: str) -> str:
-    if re.fullmatch(AMOUNT_PATTERN, value) is None:
-        raise PydanticCustomError("amount", AMOUNT_MESSAGE)
-    return value
-
-
 # An amount as a partner writes it, in ASCII digits; the service reads it in the currency.
-Amount = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_amount)
-]
+Amount = AmountText
 # A count is a JSON number, never a string to be converted.
 Count = Annotated[int, StrictType()]
 Short = Annotated[str, StringConstraints(max_length=40)]
