@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import MutableMapping
 from typing import Any
 
+import httpx
+
 from hearth.bootstrap import Hearth
+from hearth.web.app import create_app
 from tests.funding.test_api import (
     END,
+    campaign_body,
     card_of,
     live_campaign,
     pledge_body,
@@ -86,6 +92,10 @@ async def test_partner_pages_show_campaigns_orders_and_refuse_bad_tracking(
     await tick(hearth, END)
     assert "fulfilling" in (await leo.get("/partner/campaigns")).text
     assert "Graduate" in (await leo.get(f"/partner/campaigns/{campaign['id']}")).text
+    graduate = f"/partner/campaigns/{campaign['id']}/graduate"
+    listing = {"csrftoken": await csrf_token(leo), "price": "279.00", "stock": "١٢"}
+    assert (await leo.post(graduate, data=listing)).status_code == 422  # not read as 12
+    assert (await leo.post(graduate, data={**listing, "stock": "12"})).status_code == 303
     orders = await leo.get("/partner/orders")
     assert "Mia Chen" in orders.text
     bad = await leo.post(
@@ -146,3 +156,73 @@ async def test_a_partner_drafts_a_campaign_through_the_form_and_a_refused_one_co
     )
     assert cancelled.status_code == 303
     assert (await leo.get("/api/v1/partner/campaigns")).json()[0]["state"] == "cancelled"
+
+
+async def _stream_status(hearth: Hearth, client: httpx.AsyncClient, path: str) -> int:
+    """Open an event stream through the app as ``client``, return its status, and hang up.
+
+    A stream that is allowed never ends, so this speaks ASGI itself: it waits for the
+    response to start, then tells the app the browser went away.
+    """
+    app = create_app(hearth=hearth)
+    cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    requested = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await started
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start" and not started.done():
+            started.set_result(message["status"])
+
+    async def serve() -> None:
+        await app(scope, receive, send)
+
+    task = asyncio.create_task(serve())
+    try:
+        return await asyncio.wait_for(asyncio.shield(started), timeout=10)
+    finally:
+        try:
+            await asyncio.wait_for(task, timeout=10)
+        except TimeoutError:
+            task.cancel()
+
+
+async def test_only_a_campaign_the_caller_may_see_streams_its_progress(
+    mall: dict[str, Any],
+) -> None:
+    hearth: Hearth = mall["hearth"]
+    leo, ivy, mia, ada = (mall["clients"][n] for n in ("leo", "ivy", "mia", "ada"))
+    published = await live_campaign(mall)
+    draft = await send(
+        leo, "POST", "/api/v1/partner/campaigns", campaign_body(mall["products"]["leo"])
+    )
+    assert draft.status_code == 201, draft.text
+    hidden = draft.json()["id"]
+
+    assert await _stream_status(hearth, mia, f"/campaigns/{published['id']}/live") == 200
+    for outsider in (mia, ivy):
+        assert await _stream_status(hearth, outsider, f"/campaigns/{hidden}/live") == 404
+    assert await _stream_status(hearth, mia, "/campaigns/cmp_no_such_thing/live") == 404
+    for insider in (leo, ada):
+        assert await _stream_status(hearth, insider, f"/campaigns/{hidden}/live") == 200

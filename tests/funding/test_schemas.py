@@ -39,6 +39,9 @@ def refused_fields(model: type[Any], data: dict[str, Any]) -> set[str]:
         ({"retail_price": "198.99"}, "retail_price"),
         ({"limit": 0}, "limit"),
         ({"limit": 10_000_001}, "limit"),
+        ({"limit": "3"}, "limit"),  # a count is a number, not a string to convert
+        ({"price": "١٩٩.00"}, "price"),  # Arabic-Indic digits
+        ({"closes_at": "9999-12-31T23:59:59-14:00"}, "closes_at"),
         ({"per_backer": 0}, "per_backer"),
         ({"per_backer": 1001}, "per_backer"),
         ({"closes_at": "2026-11-02T08:00:00"}, "closes_at"),
@@ -53,7 +56,7 @@ def test_a_tier_out_of_bounds_is_refused_naming_its_field(
 
 def test_a_tier_within_bounds_keeps_its_decimal_strings_and_trims_its_title() -> None:
     tier = CampaignTierIn.model_validate(
-        {**TIER, "title": "  Early bird ", "price": " 199.00", "limit": "3"}
+        {**TIER, "title": "  Early bird ", "price": " 199.00", "limit": 3}
     )
     assert (tier.title, tier.price, tier.retail_price) == ("Early bird", "199.00", "299.00")
     assert (tier.limit, tier.per_backer, tier.closes_at) == (3, 5, None)

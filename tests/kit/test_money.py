@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hearth.errors import CurrencyMismatch, InvalidInput
-from hearth.kit.money import EXPONENTS, Money
+from hearth.kit.money import EXPONENTS, Money, is_amount_text
 
 currencies = st.sampled_from(sorted(EXPONENTS))
 amounts = st.integers(min_value=-(10**15), max_value=10**15)
@@ -68,6 +68,8 @@ def test_parses_decimal_strings_exactly(text: str, currency: str, minor: int) ->
         ("NaN", "USD", "not an amount"),
         ("", "USD", "not an amount"),
         ("1" * 40, "USD", "not an amount"),
+        ("١٢٣", "CNY", "not an amount"),  # Arabic-Indic digits, which int() would read
+        ("１２３.00", "CNY", "not an amount"),  # full-width digits
         ("5.00", "XXQ", "not an ISO 4217"),
     ],
 )
@@ -160,3 +162,19 @@ def test_allocation_never_creates_or_loses_a_minor_unit(value: Money, weights: l
     for part, weight in zip(parts, weights, strict=True):
         # each part is within one minor unit of its exact share
         assert abs(abs(part.amount) * total - abs(value.amount) * weight) < total
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        ("199.00", True),
+        (" 1234567890.1234 ", True),
+        ("12345678901", False),  # past what BIGINT minor units hold with room to multiply
+        ("1.23456", False),
+        ("-5", False),
+        ("١٢٣", False),
+        ("", False),
+    ],
+)
+def test_request_amounts_are_ascii_digits_within_bigint(text: str, taken: bool) -> None:
+    assert is_amount_text(text) is taken

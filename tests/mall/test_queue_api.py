@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from hearth.bootstrap import Hearth
+from hearth.errors import InvalidInput
 from hearth.kit.clock import utcnow
+from hearth.mall import products
 from hearth.mall.models import Product
 from tests.mall.flows import approved_partner, draft, move, staff
 
@@ -43,3 +47,22 @@ async def test_filters_the_queue_by_partner_state_category_and_age(hearth: Heart
     page = (await reviewer.get("/platform?age=3d")).text
     assert "Old" in page and "Fresh" not in page
     assert (await zhimi.get("/api/v1/review/queue")).status_code == 403
+
+
+async def test_a_waiting_time_out_of_bounds_is_refused_by_name(hearth: Hearth) -> None:
+    reviewer = await staff(hearth, "ada")
+    for hours in ("1e16", "2e7", "8761", "inf", "-inf", "nan", "-1"):
+        response = await reviewer.get(f"/api/v1/review/queue?min_hours={hours}")
+        assert response.status_code == 422, (hours, response.text)
+        body = response.json()
+        assert body["error"] == "invalid_input"
+        assert [e["field"] for e in body["errors"]] == ["min_hours"], hours
+    assert (await reviewer.get("/api/v1/review/queue?min_hours=8760")).json() == []
+    # The console offers fixed ages only; anything else shows the whole queue.
+    assert (await reviewer.get("/platform?age=1e16")).status_code == 200
+    # The service holds the same bounds for any caller.
+    async with hearth.sessions() as session:
+        for wait in (math.inf, math.nan, 1e16):
+            with pytest.raises(InvalidInput) as refused:
+                await products.review_queue(session, min_hours=wait, now=utcnow())
+            assert refused.value.detail[0]["field"] == "min_hours"

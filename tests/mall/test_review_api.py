@@ -155,6 +155,19 @@ async def test_a_product_goes_from_application_to_approved_in_the_store(hearth: 
         assert [p["name"] for p in store["products"]] == ["Clean Air 3"]
         assert store["support_contact"] == "hi@leo.example"
 
+    # The approved product is public, but its review stays with its partner and reviewers:
+    # a fan or another partner gets neither its audited steps nor its thread.
+    rival = await _approved_partner(hearth, reviewer, "kai", "Rival Co")
+    fan = _client(hearth)
+    await signup(fan, "mia")
+    for outsider in (fan, rival):
+        assert (await outsider.get(f"/api/v1/products/{pid}")).status_code == 200
+        for part in ("history", "comments"):
+            answer = await outsider.get(f"/api/v1/products/{pid}/{part}")
+            assert answer.status_code == 404, (part, answer.text)
+            assert answer.json()["error"] == "not_found"
+    assert len((await reviewer.get(f"/api/v1/products/{pid}/history")).json()) == 6
+
 
 async def test_other_partners_fans_and_reviewers_cannot_cross_their_lines(hearth: Hearth) -> None:
     reviewer = await _reviewer(hearth)

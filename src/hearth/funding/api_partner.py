@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 
 from hearth.accounts.models import User
@@ -117,9 +117,9 @@ async def graduate(
 async def partner_orders(
     session: SessionDep,
     user: Partner,
-    campaign_id: str | None = None,
-    status: str | None = None,
-    q: str | None = None,
+    campaign_id: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[FundingOrderOut]:
     """List your partner's orders, filtered by campaign, status, or name/order id."""
     lines = await orders.partner_orders(
@@ -136,8 +136,8 @@ async def partner_orders(
 async def export_orders(
     session: SessionDep,
     user: Partner,
-    campaign_id: str | None = None,
-    status: str | None = "paid",
+    campaign_id: Annotated[str | None, Query(max_length=40)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = "paid",
 ) -> Response:
     """Download what to ship as CSV (by default the paid orders not shipped yet)."""
     lines = await orders.partner_orders(

@@ -36,6 +36,7 @@ from hearth.funding.rules import (
     PledgeState,
     Progress,
     TierDraft,
+    problems_of_order,
     problems_of_schedule,
 )
 from hearth.funding.schemas import (
@@ -108,6 +109,8 @@ def _apply(campaign: Campaign, draft: CampaignIn) -> list[TierDraft] | None:
             setattr(campaign, name, value)
     if draft.images is not None:
         campaign.images = list(draft.images)
+    if campaign.starts_at is not None and campaign.ends_at is not None:
+        problems += problems_of_order(starts_at=campaign.starts_at, ends_at=campaign.ends_at)
     currency = campaign.currency
     if draft.goal is not None:
         campaign.goal = _minor_units(draft.goal, currency, "goal", problems)
@@ -336,11 +339,18 @@ async def release_pledges(
     return len(backers)
 
 
-async def view(session: AsyncSession, *, user: User | None, campaign_id: str) -> CampaignView:
-    """Return a campaign the user may see, with tiers and progress."""
+async def visible(session: AsyncSession, *, user: User | None, campaign_id: str) -> Campaign:
+    """Return a campaign the user may see (published, or theirs or a reviewer's), or raise
+    ``NotFound``."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None or not _may_see(user, campaign):
         raise NotFound("no such campaign")
+    return campaign
+
+
+async def view(session: AsyncSession, *, user: User | None, campaign_id: str) -> CampaignView:
+    """Return a campaign the user may see, with tiers and progress."""
+    campaign = await visible(session, user=user, campaign_id=campaign_id)
     return (await _views(session, [campaign]))[0]
 
 

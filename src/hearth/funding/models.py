@@ -194,7 +194,8 @@ class OrderRefund(Base):
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="RESTRICT"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    state: Mapped[str] = mapped_column(String(12), default="requested")  # or "done"
+    # "requested", then "done"; or "failed" when the provider refused it
+    state: Mapped[str] = mapped_column(String(12), default="requested")
     provider_refund_id: Mapped[str | None] = mapped_column(String(64))
     requested_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

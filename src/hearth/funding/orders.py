@@ -4,8 +4,9 @@ tracking numbers imported from CSV, and refunds by the partner.
 A backer sees only their own orders; a partner's members only their partner's. Others'
 orders answer ``NotFound``. A tracking import is all or nothing: every row is checked
 first and, if any is wrong, nothing changes and each bad row is reported with its line.
-A refund is recorded before the provider is asked, so two refunds at once can never give
-back more than was paid, and a refund cut short is finished by asking again.
+A refund is recorded before the provider is asked, with the order held (``_hold``), so two
+refunds at once can never give back more than was paid; one the provider refuses is marked
+failed, which frees its amount again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
 from hearth.accounts.models import User
-from hearth.errors import Conflict, InvalidInput, NotFound
+from hearth.errors import Conflict, HearthError, InvalidInput, NotFound, ProviderTimeout
 from hearth.funding import events
 from hearth.funding.campaigns import partner_of
 from hearth.funding.models import Campaign, CampaignTier, Order, OrderRefund
@@ -268,6 +269,27 @@ async def mark_delivered(session: AsyncSession, *, user: User, order_id: str) ->
     return order
 
 
+async def _hold(session: AsyncSession, order: Order) -> None:
+    """Hold ``order`` until the transaction ends, so its refunds are checked one at a time.
+
+    PostgreSQL locks the row. SQLite has no row locks, and its driver begins a transaction
+    only at the first write: every read before it sees whatever was committed at that
+    moment, so four refunds could each read the same total. A write that changes nothing
+    takes SQLite's one write lock first; the other refunds wait for it, and every read
+    after it is current until commit.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.refresh(order, with_for_update=True)
+        return
+    await session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(refunded=Order.refunded)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(order)
+
+
 async def refund(
     sessions: async_sessionmaker[AsyncSession],
     provider: PaymentProvider,
@@ -282,8 +304,7 @@ async def refund(
     """Refund all that is left of an order, or ``amount`` of it, with its ledger entries."""
     async with db.transaction(sessions) as session:
         order = (await partner_order(session, user=user, order_id=order_id)).order
-        if session.get_bind().dialect.name == "postgresql":
-            await session.refresh(order, with_for_update=True)
+        await _hold(session, order)
         pending = await session.scalar(
             select(func.coalesce(func.sum(OrderRefund.amount), 0)).where(
                 OrderRefund.order_id == order.id, OrderRefund.state == "requested"
@@ -312,11 +333,23 @@ async def refund(
         session.add(row)
         await session.flush()
         refund_id, payment_id = row.id, order.payment_id
-    done = await provider.refund(
-        payment_id=payment_id,
-        idempotency_key=f"order-refund:{refund_id}",
-        amount=Money(wanted, order.currency),
-    )
+    try:
+        done = await provider.refund(
+            payment_id=payment_id,
+            idempotency_key=f"order-refund:{refund_id}",
+            amount=Money(wanted, order.currency),
+        )
+    except ProviderTimeout:
+        raise  # it may have happened: the refund stays requested, its amount held
+    except HearthError:
+        # The provider refused: nothing went back, so the amount is free to refund again.
+        async with db.transaction(sessions) as session:
+            await session.execute(
+                update(OrderRefund)
+                .where(OrderRefund.id == refund_id, OrderRefund.state == "requested")
+                .values(state="failed")
+            )
+        raise
     async with unit_of_work(sessions, publish) as session:
         await books.record_refund(session, refund=done, provider=provider.name, at=now)
         claimed = await session.execute(

@@ -109,9 +109,10 @@ async def campaign_page(
 
 @router.get("/campaigns/{campaign_id}/live")
 async def campaign_live(
-    campaign_id: str, hearth: HearthDep, user: CurrentUser
+    campaign_id: str, session: SessionDep, hearth: HearthDep, user: CurrentUser
 ) -> EventSourceResponse:
-    """Stream the campaign's progress as it changes (from any hearth process)."""
+    """Stream the progress of a campaign the user may see as it changes (from any process)."""
+    await campaigns.visible(session, user=user, campaign_id=campaign_id)
 
     async def stream() -> AsyncIterator[dict[str, str]]:
         async with hearth.bus.listen() as queue:

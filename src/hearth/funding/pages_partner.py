@@ -24,7 +24,6 @@ from hearth.funding.schemas import (
     CampaignActionForm,
     CampaignCancelIn,
     CampaignForm,
-    CampaignGraduateIn,
     CampaignOut,
     CampaignUpdateIn,
     FundingOrderOut,
@@ -140,9 +139,8 @@ async def partner_campaign_action(
             session, user=user, campaign_id=campaign_id, update=update, now=now
         )
     elif action == "graduate":
-        listing = parse(CampaignGraduateIn, form.model_dump(include={"price", "stock"}))
         await campaigns.graduate(
-            session, user=user, campaign_id=campaign_id, listing=listing, now=now
+            session, user=user, campaign_id=campaign_id, listing=form.listing(), now=now
         )
     else:
         raise InvalidInput(f"unknown action {action!r}")

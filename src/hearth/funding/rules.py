@@ -258,6 +258,17 @@ class TierDraft:
     description: str = ""
 
 
+def problems_of_order(*, starts_at: datetime, ends_at: datetime) -> list[dict[str, str]]:
+    """List what is out of order in a campaign's dates: every draft is held to this, and
+    publishing checks the rest of its schedule (``problems_of_schedule``)."""
+    if ends_at > starts_at:
+        return []
+    return [
+        {"field": "starts_at", "message": "before the campaign ends"},
+        {"field": "ends_at", "message": "after the campaign starts"},
+    ]
+
+
 def problems_of_schedule(
     *, starts_at: datetime, ends_at: datetime, delivery: datetime, now: datetime
 ) -> list[dict[str, str]]:

@@ -11,6 +11,7 @@ holds the models of every area.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -24,6 +25,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    Strict,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -33,7 +35,8 @@ from pydantic import (
 
 from hearth.errors import InvalidInput
 from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, TicketStatus, time_left
-from hearth.kit.money import Money
+from hearth.kit.money import AmountText, Money
+from hearth.kit.timebounds import Bounded
 
 if TYPE_CHECKING:
     from hearth.funding.campaigns import CampaignView
@@ -73,14 +76,17 @@ def _positive(value: str) -> str:
     return value
 
 
-# At most ten digits before the point and four after it (the most any currency has):
+# Written as partners and fans write amounts, in ASCII digits (``kit.money.AMOUNT_PATTERN``):
 # any amount fits the BIGINT columns in minor units, even times the largest quantity.
 Amount = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, pattern=r"^\d{1,10}(\.\d{1,4})?$"),
+    AmountText,
     Field(examples=["199.00"], description="a decimal amount in the campaign's currency"),
 ]
 PositiveAmount = Annotated[Amount, AfterValidator(_positive)]
+# Counts of things (units, quantities) are JSON numbers, never strings to be converted.
+Count = Annotated[int, Strict()]
+# A time a partner sets: with its timezone, within the years hearth takes.
+Moment = Annotated[AwareDatetime, Bounded]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Times go out as this API has always written them: ISO 8601 with "+00:00".
 Instant = Annotated[
@@ -125,11 +131,11 @@ class CampaignTierIn(_In):
     description: str = Field(default="", max_length=2000)
     price: PositiveAmount
     retail_price: Amount = Field(description="the planned retail price: at least ``price``")
-    limit: int | None = Field(
+    limit: Count | None = Field(
         default=None, ge=1, le=MAX_UNITS, description="units on offer; null is unlimited"
     )
-    per_backer: int = Field(default=5, ge=1, le=MAX_QUANTITY)
-    closes_at: AwareDatetime | None = Field(default=None, description="early-bird tiers close then")
+    per_backer: Count = Field(default=5, ge=1, le=MAX_QUANTITY)
+    closes_at: Moment | None = Field(default=None, description="early-bird tiers close then")
 
     @field_validator("retail_price")
     @classmethod
@@ -156,9 +162,9 @@ class CampaignIn(_In):
         default=None, max_length=12, description="https:// or / addresses"
     )
     goal: PositiveAmount | None = Field(default=None, examples=["100000.00"])
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    delivery_date: AwareDatetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    delivery_date: Moment | None = None
     tiers: list[CampaignTierIn] | None = Field(default=None, min_length=1, max_length=MAX_TIERS)
 
 
@@ -168,10 +174,22 @@ class NewCampaignIn(CampaignIn):
     product_id: str = Field(max_length=32)
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     goal: PositiveAmount = Field(examples=["100000.00"])
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    delivery_date: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
+    delivery_date: Moment
     tiers: list[CampaignTierIn] = Field(min_length=1, max_length=MAX_TIERS)
+
+
+FormCell = Annotated[str, StringConstraints(max_length=200)]
+
+
+def _form_count(text: str) -> int | str | None:
+    """Read a count typed into a form (blank: none); anything but ASCII digits is passed on
+    as typed, for the campaign's model to refuse by name."""
+    text = text.strip()
+    if not text:
+        return None
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else text
 
 
 class CampaignForm(BaseModel):
@@ -184,10 +202,10 @@ class CampaignForm(BaseModel):
     starts_on: date
     ends_on: date
     delivery_on: date
-    tier_title: list[str]
-    tier_price: list[str]
-    tier_retail: list[str]
-    tier_limit: list[str]
+    tier_title: list[FormCell] = Field(max_length=MAX_TIERS)
+    tier_price: list[FormCell] = Field(max_length=MAX_TIERS)
+    tier_retail: list[FormCell] = Field(max_length=MAX_TIERS)
+    tier_limit: list[FormCell] = Field(max_length=MAX_TIERS)
     summary: str = Field(default="", max_length=280)
     description: str = Field(default="", max_length=20_000)
 
@@ -197,7 +215,7 @@ class CampaignForm(BaseModel):
             self.tier_title, self.tier_price, self.tier_retail, self.tier_limit, strict=False
         )
         tiers = [
-            {"title": t, "price": p, "retail_price": r or p, "limit": limit or None}
+            {"title": t, "price": p, "retail_price": r or p, "limit": _form_count(limit)}
             for t, p, r, limit in rows
             if t.strip() or p.strip()
         ]
@@ -235,7 +253,7 @@ class CampaignUpdateIn(_In):
 
 class CampaignGraduateIn(_In):
     price: PositiveAmount
-    stock: int = Field(ge=0, le=MAX_UNITS)
+    stock: Count = Field(ge=0, le=MAX_UNITS)
 
 
 class CampaignActionForm(BaseModel):
@@ -247,6 +265,11 @@ class CampaignActionForm(BaseModel):
     backers_only: bool = False
     price: str = Field(default="", max_length=20)
     stock: str = Field(default="", max_length=20)
+
+    def listing(self) -> CampaignGraduateIn:
+        """Return the listing the graduate form describes, or raise ``InvalidInput``."""
+        stock = _form_count(self.stock)
+        return parse(CampaignGraduateIn, {"price": self.price, "stock": stock})
 
 
 # -- pledges ------------------------------------------------------------------------------
@@ -276,7 +299,7 @@ class BackerCardIn(_In):
 
 class PledgeIn(_In):
     tier_id: str = Field(max_length=32)
-    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    quantity: Count = Field(default=1, ge=1, le=MAX_QUANTITY)
     card_id: str = Field(max_length=32)
     shipping: PledgeShippingIn
 
@@ -307,7 +330,7 @@ class PledgeForm(BaseModel):
 
 class PledgeChangeIn(_In):
     tier_id: str | None = Field(default=None, max_length=32)
-    quantity: int | None = Field(default=None, ge=1, le=MAX_QUANTITY)
+    quantity: Count | None = Field(default=None, ge=1, le=MAX_QUANTITY)
 
 
 class PledgeChangeForm(BaseModel):
@@ -357,7 +380,7 @@ class FundingTicketReplyForm(BaseModel):
     """A reply, and a close if ``close`` is ticked."""
 
     body: str = Field(max_length=10_000)
-    close: str = ""
+    close: str = Field(default="", max_length=10)
 
 
 class FundingTicketStatusIn(_In):

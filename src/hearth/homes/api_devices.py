@@ -24,7 +24,7 @@ from hearth.hub.schemas import (
     DeviceOut,
     HistoryPointOut,
 )
-from hearth.kit.timebounds import BoundedDatetime
+from hearth.kit.timebounds import AwareBoundedDatetime
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 
 router = APIRouter(tags=["devices"])
@@ -58,8 +58,10 @@ async def device_history(
     session: SessionDep,
     now: NowDep,
     key: Annotated[str, Query(max_length=24, description='"2.1", or "e:2.1" for an event')],
-    since: Annotated[BoundedDatetime | None, Query(description="default: 24 hours ago")] = None,
-    until: Annotated[BoundedDatetime | None, Query(description="default: now")] = None,
+    since: Annotated[
+        AwareBoundedDatetime | None, Query(description="default: 24 hours ago")
+    ] = None,
+    until: Annotated[AwareBoundedDatetime | None, Query(description="default: now")] = None,
     points: Annotated[int | None, Query(description="downsample to this many buckets")] = None,
 ) -> list[HistoryPointOut]:
     """Return a property's or an event's history in a time range, downsampled on request."""

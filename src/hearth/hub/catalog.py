@@ -2,7 +2,10 @@
 
 The platform's built-in library is registered with ``partner_id`` NULL; a partner's
 model ids start with its slug (``lumi-labs.sensor.v1``), so nobody can squat another's
-names, and only the library uses ``hearth.``. Which partner a caller speaks for is the
+names. Two namespaces are the platform's: only the library uses ``hearth.``, and only a
+product's certification flow uses ``certify.<product id>`` (``hearth.mall.certification``
+builds that model itself); no company may take either as its slug, and nobody registers a
+model in them through ``save_model``. Which partner a caller speaks for is the
 mall's to say (``hearth.mall.makers``); here a partner is the plain ``Maker`` values.
 ``SpecCache`` keeps each spec compiled once per process and version: it is derived data,
 rebuilt from the table at will.
@@ -26,6 +29,13 @@ from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.hub.models import DeviceModel
 
 LIBRARY_PREFIX = "hearth."
+CERTIFICATION_PREFIX = "certify."
+RESERVED_SLUGS = frozenset(p.rstrip(".") for p in (LIBRARY_PREFIX, CERTIFICATION_PREFIX))
+
+
+def reserved_slug(slug: str) -> bool:
+    """Tell whether a company slug would collide with a namespace the platform reserves."""
+    return slug in RESERVED_SLUGS
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,12 @@ class Maker:
 
 
 def _check_owner(model_id: str, maker: Maker | None) -> None:
+    if model_id.startswith(CERTIFICATION_PREFIX):
+        # A product's certification model is made by its certification run, for that
+        # product's partner; registered ahead by anyone, it would hand over the product's
+        # test units and its unreleased spec.
+        message = f"model ids starting with {CERTIFICATION_PREFIX} are reserved for certification"
+        raise InvalidInput.fields([{"field": "model", "message": message}])
     if maker is None:
         return
     if model_id.startswith(LIBRARY_PREFIX) or not model_id.startswith(maker.slug + "."):

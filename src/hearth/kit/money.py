@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from hearth.errors import CurrencyMismatch, InvalidInput
 
@@ -65,7 +68,30 @@ SYMBOLS: dict[str, str] = {
     "NGN": "₦",
 }
 
-_DECIMAL = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")
+# ASCII digits only: ``\d`` would also read "١٢٣" (Arabic-Indic digits) as 123.
+_DECIMAL = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
+# An amount a person writes in a request: at most ten digits before the point and four
+# after it (the most any currency has), so any amount fits a BIGINT column in minor units,
+# even times the largest quantity a pledge may take.
+AMOUNT_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,4})?$"
+AMOUNT_MESSAGE = "an amount in digits 0-9, at most 10 before the point and 4 after, like 199.00"
+
+
+def is_amount_text(text: str) -> bool:
+    """Tell whether ``text`` (stripped) is an amount as a request may write it."""
+    return re.fullmatch(AMOUNT_PATTERN, text.strip()) is not None
+
+
+def _amount_text(value: str) -> str:
+    if not is_amount_text(value):
+        raise PydanticCustomError("amount", AMOUNT_MESSAGE)
+    return value
+
+
+# An amount in a request model, read exactly later with its currency (``Money.parse``).
+AmountText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_amount_text)
+]
 _MAX_DIGITS = 30  # far beyond any real amount; keeps parsing cheap on hostile input
 
 

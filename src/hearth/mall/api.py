@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
@@ -186,9 +186,11 @@ async def review_queue(
     session: SessionDep,
     now: NowDep,
     state: ProductState | None = None,
-    category: str | None = None,
-    partner_id: str | None = None,
-    min_hours: float | None = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    partner_id: Annotated[str | None, Query(max_length=40)] = None,
+    min_hours: Annotated[
+        float | None, Query(ge=0, le=products.MAX_QUEUE_HOURS, allow_inf_nan=False)
+    ] = None,
 ) -> list[ReviewQueueItem]:
     """Submissions waiting for review, oldest first, with how long each has waited."""
     rows = await products.review_queue(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hearth.hub import catalog
 from hearth.mall import notices
 from hearth.mall.models import Partner, Product, ReviewStep
 from hearth.mall.products import CATEGORIES
@@ -29,12 +30,21 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "partner"
 
 
+def _reserved(name: str) -> dict[str, str] | None:
+    """Name the problem with a company name whose slug is one of the platform's namespaces."""
+    if not catalog.reserved_slug(_slug(name)):
+        return None
+    return {"field": "name", "message": "this name is reserved by the platform; choose another"}
+
+
 async def join_or_found(session: AsyncSession, *, name: str) -> Partner:
     """Return the partner company called ``name``, founding it (approved) if there is none.
 
     For operators and demos that create partner members directly, without an application."""
     partner = await session.scalar(select(Partner).where(Partner.name == name))
     if partner is None:
+        if (problem := _reserved(name)) is not None:
+            raise InvalidInput.fields([problem])
         partner = Partner(name=name, slug=_slug(name))
         session.add(partner)
         await session.flush()
@@ -67,6 +77,8 @@ async def apply(
     clean = name.strip()
     if not 2 <= len(clean) <= 120:
         problems.append({"field": "name", "message": "2-120 characters"})
+    elif (reserved := _reserved(clean)) is not None:
+        problems.append(reserved)
     if not EMAIL.match(contact_email.strip()):
         problems.append({"field": "contact_email", "message": "an email address"})
     unknown = [c for c in categories if c not in CATEGORIES]

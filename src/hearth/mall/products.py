@@ -19,7 +19,7 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
 from hearth.devices import import_miot, parse_spec, spec_to_dict
 from hearth.errors import InvalidInput, NotFound, PermissionDenied, SpecInvalid
-from hearth.kit.money import Money
+from hearth.kit.money import AMOUNT_MESSAGE, Money, is_amount_text
 from hearth.mall import notices
 from hearth.mall.certification.gate import require_certified
 from hearth.mall.models import Partner, Product, ReviewComment, ReviewStep
@@ -33,6 +33,7 @@ from hearth.mall.review import (
     move_product,
 )
 
+MAX_QUEUE_HOURS = 8760.0  # a year: the oldest wait the review queue is filtered by
 CATEGORIES = (
     "lighting",
     "sensor",
@@ -106,6 +107,9 @@ def _apply(product: Product, draft: ProductDraft, now: datetime) -> list[dict[st
         ("campaign_goal", draft.campaign_goal),
     ):
         if text is None:
+            continue
+        if not is_amount_text(text):  # which also keeps it within BIGINT
+            problems.append({"field": field, "message": AMOUNT_MESSAGE})
             continue
         try:
             changes[field] = amount = Money.parse(text, currency).amount
@@ -188,6 +192,18 @@ async def _may_see(session: AsyncSession, user: User | None, product: Product) -
     return partner is not None and partner.status == PartnerState.APPROVED
 
 
+async def _get_for_review(session: AsyncSession, *, user: User, product_id: str) -> Product:
+    """Return a product whose review the user takes part in, or raise ``NotFound``.
+
+    The review (its audited steps and its thread) belongs to the product's partner and to
+    reviewers; anyone else who may see the approved product in the mall sees no review.
+    """
+    product = await get_product(session, user=user, product_id=product_id)
+    if user.partner_id != product.partner_id and not can(user.role, Capability.REVIEW):
+        raise NotFound("no such product")
+    return product
+
+
 async def update_product(
     session: AsyncSession, *, user: User, product_id: str, draft: ProductDraft, now: datetime
 ) -> tuple[Product, list[dict[str, Any]]]:
@@ -232,8 +248,10 @@ async def review_queue(
     if partner_id:
         query = query.where(Product.partner_id == partner_id)
     if min_hours is not None:
-        if min_hours < 0:
-            raise InvalidInput.fields([{"field": "min_hours", "message": "zero or more"}])
+        # NaN fails every comparison, so the bounds are written to let only numbers through.
+        if not 0 <= min_hours <= MAX_QUEUE_HOURS:
+            message = f"a number of hours from 0 to {MAX_QUEUE_HOURS:g}"
+            raise InvalidInput.fields([{"field": "min_hours", "message": message}])
         query = query.where(Product.submitted_at <= now - timedelta(hours=min_hours))
     rows = await session.execute(query.order_by(Product.submitted_at.asc()))
     return [(p, partner) for p, partner in rows]
@@ -287,8 +305,8 @@ async def move(
 
 
 async def history(session: AsyncSession, *, user: User, product_id: str) -> list[ReviewStep]:
-    """Return the audited steps of a product the user may see, oldest first."""
-    await get_product(session, user=user, product_id=product_id)
+    """Return the audited steps of a product whose review the user takes part in, oldest first."""
+    await _get_for_review(session, user=user, product_id=product_id)
     rows = await session.scalars(
         select(ReviewStep).where(ReviewStep.subject == product_id).order_by(ReviewStep.at)
     )
@@ -305,9 +323,7 @@ async def comment(
     parent_id: str | None = None,
 ) -> ReviewComment:
     """Add a comment (or a reply) to a product's review thread."""
-    product = await get_product(session, user=user, product_id=product_id)
-    if user.partner_id != product.partner_id and not can(user.role, Capability.REVIEW):
-        raise NotFound("no such product")
+    product = await _get_for_review(session, user=user, product_id=product_id)
     text = body.strip()
     if not 1 <= len(text) <= 5000:
         raise InvalidInput(
@@ -342,9 +358,7 @@ async def thread(
     session: AsyncSession, *, user: User, product_id: str
 ) -> list[tuple[ReviewComment, str]]:
     """Return a product's review comments with their authors' names, oldest first."""
-    product = await get_product(session, user=user, product_id=product_id)
-    if user.partner_id != product.partner_id and not can(user.role, Capability.REVIEW):
-        raise NotFound("no such product")
+    product = await _get_for_review(session, user=user, product_id=product_id)
     rows = await session.execute(
         select(ReviewComment, User.display_name)
         .join(User, User.id == ReviewComment.author_id, isouter=True)

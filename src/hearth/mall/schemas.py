@@ -6,14 +6,16 @@ Forms of the pages do not forbid extra fields: every form carries its CSRF token
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Strict as StrictType
 
 from hearth.errors import InvalidInput
-from hearth.kit.money import Money
+from hearth.kit.money import AmountText, Money
 from hearth.mall import members
 from hearth.mall.models import Partner, PartnerInvitation, Product, ProductImage
 from hearth.mall.products import ProductDraft
@@ -24,6 +26,13 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# An amount as a partner writes it, in ASCII digits; the service reads it in the currency.
+Amount = AmountText
+# A count is a JSON number, never a string to be converted.
+Count = Annotated[int, StrictType()]
+Short = Annotated[str, StringConstraints(max_length=40)]
+
+
 # -- partners -------------------------------------------------------------------------------
 
 
@@ -31,7 +40,7 @@ class PartnerApplicationIn(Strict):
     name: str = Field(max_length=120)
     description: str = Field(default="", max_length=5000)
     contact_email: str = Field(max_length=254)
-    categories: list[str] = Field(min_length=1, max_length=11)
+    categories: list[Short] = Field(min_length=1, max_length=11)
 
 
 class PartnerDecisionIn(Strict):
@@ -66,14 +75,14 @@ class StoreIn(Strict):
 
 class ProductIn(Strict):
     name: str | None = Field(default=None, max_length=120)
-    category: str | None = None
+    category: Short | None = None
     description: str | None = Field(default=None, max_length=20_000)
     spec: dict[str, Any] | None = Field(default=None, description="native spec document")
     miot: dict[str, Any] | None = Field(default=None, description="a MIoT spec instance")
-    retail_price: str | None = Field(default=None, examples=["199.00"])
+    retail_price: Amount | None = Field(default=None, examples=["199.00"])
     currency: str | None = Field(default=None, min_length=3, max_length=3)
-    campaign_goal: str | None = Field(default=None, examples=["100000.00"])
-    campaign_days: int | None = None
+    campaign_goal: Amount | None = Field(default=None, examples=["100000.00"])
+    campaign_days: Count | None = Field(default=None, ge=1, le=90)
 
     def draft(self) -> ProductDraft:
         return ProductDraft(**self.model_dump())
@@ -118,7 +127,9 @@ class ProductOut(BaseModel):
 class ProductMoveIn(Strict):
     to: ProductState
     reason: str = Field(default="", max_length=5000)
-    checklist: list[str] = Field(default_factory=list, max_length=50)
+    checklist: list[Annotated[str, StringConstraints(max_length=500)]] = Field(
+        default_factory=list, max_length=50
+    )
 
 
 class ReviewStepOut(BaseModel):
@@ -134,7 +145,7 @@ class ReviewStepOut(BaseModel):
 
 class ReviewCommentIn(Strict):
     body: str = Field(max_length=5000)
-    parent_id: str | None = None
+    parent_id: str | None = Field(default=None, max_length=40)
 
 
 class ReviewCommentOut(BaseModel):
@@ -242,7 +253,9 @@ class PartnerMemberOut(BaseModel):
 
 class PartnerInvitationIn(Strict):
     username: str | None = Field(default=None, max_length=40, description="omit for a link")
-    days: int = Field(default=members.DEFAULT_DAYS, description="days until it expires")
+    days: Count = Field(
+        default=members.DEFAULT_DAYS, ge=1, le=members.MAX_DAYS, description="days until it expires"
+    )
 
 
 class PartnerInvitationOut(BaseModel):
@@ -289,7 +302,7 @@ class PartnerApplicationForm(BaseModel):
     name: str = Field(default="", max_length=120)
     contact_email: str = Field(default="", max_length=254)
     description: str = Field(default="", max_length=5000)
-    categories: list[str] = []
+    categories: list[Short] = Field(default=[], max_length=20)
 
 
 class StoreForm(BaseModel):
@@ -322,7 +335,7 @@ class ProductForm(BaseModel):
         days = self.campaign_days.strip()
         # Checked here rather than by an int field: a refused form re-renders with the
         # problem next to its field, which a request validation error would not do.
-        if days and not days.isdigit():
+        if days and re.fullmatch(r"[0-9]{1,6}", days) is None:
             raise InvalidInput.fields([{"field": "campaign_days", "message": "a whole number"}])
         return ProductDraft(
             name=self.name,

@@ -7,7 +7,6 @@ members see their own partner's statement and nothing else (another partner's an
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -15,6 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
 from hearth.kit.money import check_currency
+from hearth.kit.timebounds import BoundedDatetime
 from hearth.payments import books
 from hearth.payments.ledger import AccountType
 from hearth.payments.reports import platform_report, statement_for
@@ -29,8 +29,12 @@ from hearth.web.deps import CurrentUser, SessionDep, requires
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 Bookkeeper = Annotated[User, Depends(requires(Capability.VIEW_LEDGER))]
 Currency = Annotated[str, Query(min_length=3, max_length=3, description="ISO 4217 code")]
-Since = Annotated[datetime | None, Query(description="period start (inclusive), with timezone")]
-Until = Annotated[datetime | None, Query(description="period end (exclusive), with timezone")]
+Since = Annotated[
+    BoundedDatetime | None, Query(description="period start (inclusive), with timezone")
+]
+Until = Annotated[
+    BoundedDatetime | None, Query(description="period end (exclusive), with timezone")
+]
 
 
 @router.get("/report", response_model=LedgerReportOut)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
 from hearth.errors import InvalidInput, NotFound, PermissionDenied
+from hearth.kit import timebounds
 from hearth.kit.money import Money, check_currency
 from hearth.mall.models import Partner
 from hearth.payments.books import balance, balances, trial_balance
@@ -30,6 +31,9 @@ def _check_period(start: datetime | None, end: datetime | None) -> None:
     for moment in (start, end):
         if moment is not None and moment.tzinfo is None:
             raise InvalidInput("give times with a timezone (UTC)")
+    for field, moment in (("start", start), ("end", end)):
+        if moment is not None and not timebounds.in_bounds(moment):
+            raise InvalidInput.fields([{"field": field, "message": timebounds.MESSAGE}])
     if start is not None and end is not None and end <= start:
         raise InvalidInput("the period must end after it starts")
 

@@ -5,10 +5,26 @@ from __future__ import annotations
 import copy
 
 import httpx
+import pytest
 
+from hearth import db
+from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
-from tests.helpers import csrf_token, post_json
-from tests.mall.flows import PURIFIER, approved_partner, certify, draft, fan, move, staff
+from hearth.errors import InvalidInput
+from hearth.hub.models import DeviceModel
+from hearth.mall.models import Partner
+from tests.helpers import create_account, csrf_token, login, post_json
+from tests.hub.specs import LAMP
+from tests.mall.flows import (
+    PURIFIER,
+    approved_partner,
+    certify,
+    client_for,
+    draft,
+    fan,
+    move,
+    staff,
+)
 
 
 async def _in_review(hearth: Hearth) -> tuple[httpx.AsyncClient, httpx.AsyncClient, str]:
@@ -109,3 +125,64 @@ async def test_bad_requests_name_what_is_wrong_and_start_nothing(hearth: Hearth)
     assert wrong.status_code == 422 and "device" in wrong.text
     assert extra.status_code == 422 and "devices" in extra.text
     assert (await partner.get(url)).json() == []
+
+
+async def test_the_certification_namespace_belongs_to_each_products_own_runs(
+    hearth: Hearth,
+) -> None:
+    reviewer = await staff(hearth, "rita")
+    partner = await approved_partner(hearth, reviewer, "leo", "Zhimi Labs")
+    pid = await draft(partner)
+    model = f"certify.{pid}"
+
+    # No company may take a slug that is one of the platform's model namespaces.
+    for number, name in enumerate(("Certify", "HEARTH!")):
+        applicant = await fan(hearth, f"applicant{number}")
+        applied = await post_json(
+            applicant,
+            "/api/v1/partners/applications",
+            {"name": name, "contact_email": "hi@certify.example", "categories": ["climate"]},
+        )
+        assert applied.status_code == 422, applied.text
+        assert [e["field"] for e in applied.json()["errors"]] == ["name"]
+    async with db.transaction(hearth.sessions) as session:
+        with pytest.raises(InvalidInput):
+            await create_account(session, "cory", role=Role.PARTNER, company="certify")
+
+    # A company that holds the slug from before, and even an operator, cannot pre-register
+    # the product's certification model.
+    async with db.transaction(hearth.sessions) as session:
+        session.add(Partner(id="ptn_squatter", name="Certify", slug="certify"))
+        await session.flush()
+        await create_account(session, "cory", role=Role.PARTNER, company="Certify")
+    squatter = client_for(hearth)
+    assert (await login(squatter, "cory")).status_code == 200
+    admin = await staff(hearth, "root", Role.ADMIN)
+    for caller in (squatter, admin):
+        registered = await post_json(caller, "/api/v1/device-models", {**LAMP, "model": model})
+        assert registered.status_code == 422, registered.text
+        assert [e["field"] for e in registered.json()["errors"]] == ["model"]
+    assert (await squatter.get("/api/v1/device-models")).json() == []
+
+    # The product's own run makes the model, for the product's partner only.
+    assert (await certify(partner, pid))["status"] == "passed"
+    assert [m["id"] for m in (await partner.get("/api/v1/device-models")).json()] == [model]
+    assert (await squatter.get("/api/v1/device-models")).json() == []
+    assert (await squatter.get(f"/api/v1/device-models/{model}/units")).status_code == 404
+    minted = await post_json(squatter, f"/api/v1/device-models/{model}/units", {"count": 1})
+    assert minted.status_code == 404
+
+    # A certification model held by another company (made before the namespace was
+    # reserved) is never handed the product's spec: the run is refused instead.
+    second = await draft(partner, "Clean Air 4")
+    async with db.transaction(hearth.sessions) as session:
+        session.add(
+            DeviceModel(
+                id=f"certify.{second}", name="Squatted", spec=LAMP, partner_id="ptn_squatter"
+            )
+        )
+    started = await post_json(partner, f"/api/v1/products/{second}/certifications", {})
+    assert started.status_code == 409, started.text
+    async with hearth.sessions() as session:
+        held = await session.get(DeviceModel, f"certify.{second}")
+        assert held is not None and held.spec == LAMP

@@ -30,7 +30,7 @@ from hearth.accounts.roles import Capability, can
 from hearth.devices.compiled import CompiledSpec, compile_spec
 from hearth.devices.rules import parse_spec
 from hearth.errors import Conflict, HearthError, InvalidInput, NotFound
-from hearth.hub import identity
+from hearth.hub import catalog, identity
 from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
@@ -59,7 +59,7 @@ if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
 
 log = structlog.get_logger(__name__)
 
-MODEL_PREFIX = "certify."
+MODEL_PREFIX = catalog.CERTIFICATION_PREFIX
 BEAT_SECONDS = 2.0
 STALE_AFTER = timedelta(seconds=30)
 INTERRUPTED = "interrupted: the process running it stopped"
@@ -120,6 +120,14 @@ async def _test_model(session: AsyncSession, product: Product, now: datetime) ->
         )
         session.add(row)
         await session.flush()
+    elif row.partner_id != product.partner_id:
+        # Made by something other than this product's runs (registration refuses the
+        # namespace now): never give its holder the product's spec or test units.
+        log.warning("certification_model_held_elsewhere", model=row.id, holder=row.partner_id)
+        raise Conflict(
+            "this product's certification model is held by another company; "
+            "ask the platform's operators to remove it"
+        )
     elif row.spec_version != product.spec_version or row.spec != product.spec:
         row.spec, row.spec_version, row.updated_at = product.spec, product.spec_version, now
     return row
