@@ -46,6 +46,7 @@ from hearth.scenes import pages as scenes_pages
 from hearth.web import health
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
+from hearth.web.openapi import install_contract
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -56,7 +57,7 @@ CSRF_HEADER = "x-csrftoken"
 async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
     api = scope["path"].startswith("/api/")
     if api:
-        body = b'{"error":"csrf_failed","detail":"missing or wrong CSRF token"}'
+        body = b'{"error":"csrf_failed","detail":"missing or wrong CSRF token","errors":[]}'
         content_type = b"application/json"
     else:
         body = (
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
+    install_contract(app)
 
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: every line of the request has its id

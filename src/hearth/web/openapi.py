@@ -1,0 +1,170 @@
+"""The published API contract: the OpenAPI document says what the server really does.
+
+FastAPI documents each operation's success and a 422 in its own ``{"detail": [...]}``
+shape. hearth answers every error with one body (``ErrorBody``), so this module rewrites
+the document once, when it is first asked for:
+
+- every error status an operation can answer is declared with ``ErrorBody``. Most are
+  read from the route itself: a signed-in caller means 401 (and 403 where a capability is
+  required), path ids mean 404, parameters or a body mean 422, a write that may carry a
+  cookie means 403 (the CSRF check). Routes add the rest with ``answers(...)``;
+- the two ways to sign in are declared as security schemes (a bearer token, the session
+  cookie) and attached to the operations that read the caller;
+- FastAPI's validation schemas, which nothing answers with, are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+
+from hearth.errors import (
+    AuthError,
+    HearthError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from hearth.web.deps import SESSION_COOKIE, current_user, optional_user
+from hearth.web.errors import ErrorBody
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+SECURITY_SCHEMES = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A personal API token (POST /api/v1/tokens).",
+    },
+    "cookie": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": "The session cookie set by logging in; writes also need the "
+        "X-CSRFToken header.",
+    },
+}
+REASONS = {
+    401: "Not signed in, or the token is unknown or revoked.",
+    402: "The payment did not go through.",
+    403: "Signed in but not allowed, or a cookie-carrying write without its CSRF token.",
+    404: "No such object, or not one of yours.",
+    409: "The object exists already or is not in a state that allows this.",
+    422: "The request is malformed: each problem is listed in `errors`.",
+    429: "Too many attempts: wait for `Retry-After` seconds.",
+    503: "A service this needs is unavailable; nothing was done.",
+    504: "No answer in time; the outcome is not known yet.",
+}
+
+
+def answers(*errors: type[HearthError]) -> dict[int | str, dict[str, Any]]:
+    """Declare error statuses a route answers beyond those its signature shows."""
+    return {error.status: {"description": REASONS.get(error.status, error.code)} for error in errors}
+
+
+def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for dependency in dependant.dependencies:
+        if dependency.call is not None:
+            yield dependency.call
+        yield from _calls(dependency)
+
+
+def _reads_caller(calls: list[Callable[..., Any]]) -> bool:
+    return any(call in (current_user, optional_user) for call in calls)
+
+
+def _needs_capability(calls: list[Callable[..., Any]]) -> bool:
+    return any(getattr(call, "__qualname__", "").startswith("requires.") for call in calls)
+
+
+def derived_statuses(route: RouteContext, method: str) -> set[int]:
+    """Tell which error statuses ``route`` can answer, read from its parameters."""
+    calls = list(_calls(route.dependant))
+    statuses: set[int] = set()
+    if _reads_caller(calls):
+        statuses.add(AuthError.status)
+    if _needs_capability(calls):
+        statuses.add(PermissionDenied.status)
+    if method in UNSAFE:
+        statuses.add(PermissionDenied.status)  # the CSRF check of cookie-carrying writes
+    flat = route.dependant
+    if route.dependant.path_params or route.param_convertors:
+        statuses.add(NotFound.status)
+    has_input = bool(
+        flat.query_params or flat.header_params or flat.cookie_params or flat.path_params
+    )
+    has_input = has_input or route.body_field is not None or _has_input(route.dependant)
+    if has_input:
+        statuses.add(InvalidInput.status)
+    return statuses
+
+
+def _has_input(dependant: Dependant) -> bool:
+    return any(
+        d.query_params or d.header_params or d.cookie_params or d.body_params or _has_input(d)
+        for d in dependant.dependencies
+    )
+
+
+def _error_response(reason: str) -> dict[str, Any]:
+    return {"description": reason, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+
+
+def build_contract(app: FastAPI) -> dict[str, Any]:
+    """Build the OpenAPI document of ``app`` with hearth's errors, content and security."""
+    document = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        routes=app.routes,
+    )
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    body_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in body_schema.pop("$defs", {}).items():
+        schemas[name] = definition
+    schemas["ErrorBody"] = body_schema
+    components["securitySchemes"] = SECURITY_SCHEMES
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        path = document["paths"].get(route.path_format or "")
+        if path is None:
+            continue
+        calls = list(_calls(route.dependant))
+        for method in route.methods or ():
+            operation = path.get(method.lower())
+            if operation is None:
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            statuses = derived_statuses(route, method)
+            statuses |= {int(code) for code in responses if str(code)[0] in "45"}
+            for status in sorted(statuses):
+                declared = responses.get(str(status), {})
+                reason = declared.get("description") or REASONS.get(status, "An error.")
+                if status == InvalidInput.status:
+                    reason = REASONS[status]
+                responses[str(status)] = _error_response(reason)
+            if _reads_caller(calls):
+                operation["security"] = [{"bearer": []}, {"cookie": []}]
+                if optional_user in calls and current_user not in calls:
+                    operation["security"].append({})
+    return document
+
+
+def install_contract(app: FastAPI) -> None:
+    """Make ``app`` publish the contract built by ``build_contract`` (built once)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = build_contract(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
