@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
-from hearth.errors import InvalidInput
+from hearth.errors import InvalidInput, InvalidTransition
 from hearth.funding import campaigns, orders, tickets
 from hearth.funding.deps import ProviderDep
 from hearth.funding.schemas import (
@@ -34,6 +34,7 @@ from hearth.funding.schemas import (
     TrackingImportOut,
 )
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep, requires
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["funding"])
 Partner = Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
@@ -55,7 +56,7 @@ async def partner_campaigns(session: SessionDep, user: Partner, now: NowDep) -> 
     return CampaignOut.many(await campaigns.partner_campaigns(session, user=user), now)
 
 
-@router.patch("/partner/campaigns/{campaign_id}")
+@router.patch("/partner/campaigns/{campaign_id}", responses=answers(InvalidTransition))
 async def update_campaign(
     campaign_id: str, body: CampaignIn, session: SessionDep, user: Partner, now: NowDep
 ) -> CampaignOut:
@@ -66,14 +67,14 @@ async def update_campaign(
     return CampaignOut.of(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
 
 
-@router.post("/partner/campaigns/{campaign_id}/publish")
+@router.post("/partner/campaigns/{campaign_id}/publish", responses=answers(InvalidTransition))
 async def publish(campaign_id: str, session: SessionDep, user: Partner, now: NowDep) -> CampaignOut:
     """Schedule a draft; it goes live at its start time."""
     await campaigns.publish(session, user=user, campaign_id=campaign_id, now=now)
     return CampaignOut.of(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
 
 
-@router.post("/campaigns/{campaign_id}/cancel")
+@router.post("/campaigns/{campaign_id}/cancel", responses=answers(InvalidTransition))
 async def cancel(
     campaign_id: str, body: CampaignCancelIn, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> CampaignOut:
@@ -102,7 +103,7 @@ async def post_update(
     return CampaignUpdateOut.of(row)
 
 
-@router.post("/partner/campaigns/{campaign_id}/graduate")
+@router.post("/partner/campaigns/{campaign_id}/graduate", responses=answers(InvalidTransition))
 async def graduate(
     campaign_id: str, body: CampaignGraduateIn, session: SessionDep, user: Partner, now: NowDep
 ) -> GraduationOut:
@@ -150,7 +151,7 @@ async def export_orders(
     )
 
 
-@router.post("/partner/orders/tracking")
+@router.post("/partner/orders/tracking", responses=answers(InvalidInput))
 async def import_tracking(
     request: Request, session: SessionDep, user: Partner, now: NowDep
 ) -> TrackingImportOut:

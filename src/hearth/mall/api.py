@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, status
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
+from hearth.errors import Conflict, InvalidTransition
 from hearth.mall import partners, products
 from hearth.mall.review import PartnerState, ProductState
 from hearth.mall.schemas import (
@@ -26,13 +27,17 @@ from hearth.mall.schemas import (
     StorePageOut,
 )
 from hearth.web.deps import CurrentUser, NowDep, SessionDep, requires
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["mall"])
 Reviewer = Annotated[User, Depends(requires(Capability.REVIEW))]
 
 
 @router.post(
-    "/partners/applications", status_code=status.HTTP_201_CREATED, response_model=PartnerOut
+    "/partners/applications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PartnerOut,
+    responses=answers(Conflict),
 )
 async def apply(
     body: PartnerApplicationIn, user: CurrentUser, session: SessionDep, now: NowDep
@@ -50,7 +55,11 @@ async def applications(
     return [PartnerOut.model_validate(p) for p in await partners.applications(session, state=state)]
 
 
-@router.post("/partners/applications/{partner_id}/decision", response_model=PartnerOut)
+@router.post(
+    "/partners/applications/{partner_id}/decision",
+    response_model=PartnerOut,
+    responses=answers(InvalidTransition),
+)
 async def decide(
     partner_id: str, body: PartnerDecisionIn, reviewer: Reviewer, session: SessionDep, now: NowDep
 ) -> PartnerOut:
@@ -120,7 +129,11 @@ async def update_product(
     return ProductOut.of(product, warnings)
 
 
-@router.post("/products/{product_id}/transitions", response_model=ProductOut)
+@router.post(
+    "/products/{product_id}/transitions",
+    response_model=ProductOut,
+    responses=answers(InvalidTransition),
+)
 async def move_product(
     product_id: str, body: ProductMoveIn, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> ProductOut:

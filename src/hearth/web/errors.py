@@ -12,8 +12,8 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import iter_route_contexts
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -52,7 +52,9 @@ class ErrorBody(BaseModel):
     sums: dict[str, int] | None = Field(None, description="Ledger excess per currency.")
 
 
-def error_body(code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Return the JSON of an error that the error tree does not raise (404, 405, 500...)."""
     return {"error": code, "detail": detail, "errors": errors or []}
 
@@ -131,13 +133,19 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 400:
+        # Starlette's only 400: a body that cannot be parsed (not UTF-8 JSON, broken
+        # multipart). It is bad input like any other, so it is a 422 naming the body.
+        problem = {"field": "body", "message": f"could not be read: {detail}"}
+        summary = f"body: {problem['message']}"
+        if wants_json(request):
+            return JSONResponse(error_body("invalid_input", summary, [problem]), status_code=422)
+        return _html(request, 422, "That did not look right", summary)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
     if wants_json(request):
-        return JSONResponse(
-            error_body(code, detail), status_code=exc.status_code, headers=headers
-        )
+        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=headers)
     return _html(request, exc.status_code, detail, "")
 
 

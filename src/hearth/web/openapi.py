@@ -64,7 +64,9 @@ REASONS = {
 
 def answers(*errors: type[HearthError]) -> dict[int | str, dict[str, Any]]:
     """Declare error statuses a route answers beyond those its signature shows."""
-    return {error.status: {"description": REASONS.get(error.status, error.code)} for error in errors}
+    return {
+        error.status: {"description": REASONS.get(error.status, error.code)} for error in errors
+    }
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -78,18 +80,13 @@ def _reads_caller(calls: list[Callable[..., Any]]) -> bool:
     return any(call in (current_user, optional_user) for call in calls)
 
 
-def _needs_capability(calls: list[Callable[..., Any]]) -> bool:
-    return any(getattr(call, "__qualname__", "").startswith("requires.") for call in calls)
-
-
 def derived_statuses(route: RouteContext, method: str) -> set[int]:
     """Tell which error statuses ``route`` can answer, read from its parameters."""
     calls = list(_calls(route.dependant))
     statuses: set[int] = set()
     if _reads_caller(calls):
-        statuses.add(AuthError.status)
-    if _needs_capability(calls):
-        statuses.add(PermissionDenied.status)
+        # 403 too: services check ownership and roles beyond what the signature shows.
+        statuses |= {AuthError.status, PermissionDenied.status}
     if method in UNSAFE:
         statuses.add(PermissionDenied.status)  # the CSRF check of cookie-carrying writes
     flat = route.dependant
@@ -148,6 +145,8 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
             statuses |= {int(code) for code in responses if str(code)[0] in "45"}
             for status in sorted(statuses):
                 declared = responses.get(str(status), {})
+                if declared.get("content") and status != InvalidInput.status:
+                    continue  # the route documents its own body (the health report's 503)
                 reason = declared.get("description") or REASONS.get(status, "An error.")
                 if status == InvalidInput.status:
                     reason = REASONS[status]
@@ -156,6 +155,8 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
                 operation["security"] = [{"bearer": []}, {"cookie": []}]
                 if optional_user in calls and current_user not in calls:
                     operation["security"].append({})
+            elif AuthError.status in statuses:  # checks a token itself (pledges, broker hooks)
+                operation["security"] = [{"bearer": []}]
     return document
 
 
