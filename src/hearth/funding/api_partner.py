@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import Response
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
-from hearth.errors import InvalidInput, InvalidTransition
+from hearth.errors import InvalidInput, InvalidTransition, NotFound
 from hearth.funding import campaigns, orders, tickets
 from hearth.funding.deps import ProviderDep
+from hearth.funding.rules import OrderStatus
 from hearth.funding.schemas import (
     CampaignCancelIn,
     CampaignGraduateIn,
@@ -37,11 +38,15 @@ from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep, requires
 from hearth.web.openapi import answers
 
 router = APIRouter(tags=["funding"])
+# An order's status, or empty for any: the contract lists what the service accepts.
+StatusFilter = Annotated[
+    str | None, Query(max_length=20, json_schema_extra={"enum": ["", *OrderStatus]})
+]
 Partner = Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
 MAX_CSV = 5_000_000
 
 
-@router.post("/partner/campaigns", status_code=status.HTTP_201_CREATED)
+@router.post("/partner/campaigns", status_code=status.HTTP_201_CREATED, responses=answers(NotFound))
 async def create_campaign(
     body: NewCampaignIn, session: SessionDep, user: Partner, now: NowDep
 ) -> CampaignOut:
@@ -119,7 +124,7 @@ async def partner_orders(
     session: SessionDep,
     user: Partner,
     campaign_id: str | None = None,
-    status: str | None = None,
+    status: StatusFilter = None,
     q: str | None = None,
 ) -> list[FundingOrderOut]:
     """List your partner's orders, filtered by campaign, status, or name/order id."""
@@ -138,7 +143,7 @@ async def export_orders(
     session: SessionDep,
     user: Partner,
     campaign_id: str | None = None,
-    status: str | None = "paid",
+    status: StatusFilter = "paid",
 ) -> Response:
     """Download what to ship as CSV (by default the paid orders not shipped yet)."""
     lines = await orders.partner_orders(

@@ -33,6 +33,7 @@ from pydantic import (
 
 from hearth.errors import InvalidInput
 from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, TicketStatus, time_left
+from hearth.kit.bounds import NON_ZERO
 from hearth.kit.money import Money
 
 if TYPE_CHECKING:
@@ -80,7 +81,11 @@ Amount = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^\d{1,10}(\.\d{1,4})?$"),
     Field(examples=["199.00"], description="a decimal amount in the campaign's currency"),
 ]
-PositiveAmount = Annotated[Amount, AfterValidator(_positive)]
+PositiveAmount = Annotated[
+    Amount,
+    AfterValidator(_positive),
+    Field(json_schema_extra={"allOf": [{"pattern": NON_ZERO}]}),
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Times go out as this API has always written them: ISO 8601 with "+00:00".
 Instant = Annotated[

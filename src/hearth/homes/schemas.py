@@ -16,6 +16,7 @@ from hearth.homes.cards import Card
 from hearth.homes.models import Home, HomeInvitation, Room
 from hearth.homes.rules import HomeRole
 from hearth.homes.service import Member
+from hearth.hub.credentials import PAIRING_CODE
 
 
 class _In(BaseModel):
@@ -103,11 +104,11 @@ class HomeBoardOut(BaseModel):
 
 
 class BindIn(_In):
-    pairing_code: str = Field(min_length=1, max_length=40, description="as on the label")
+    pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE, description="as on the label")
 
 
 class AddDeviceIn(_In):
-    pairing_code: str = Field(min_length=1, max_length=40)
+    pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE)
     room_id: str | None = Field(default=None, max_length=32)
 
 

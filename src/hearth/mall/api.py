@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
@@ -30,6 +30,7 @@ from hearth.web.deps import CurrentUser, NowDep, SessionDep, requires
 from hearth.web.openapi import answers
 
 router = APIRouter(tags=["mall"])
+MAX_WAIT_HOURS = 24 * 366 * 100  # a century: any wait a queue can show, far from overflow
 Reviewer = Annotated[User, Depends(requires(Capability.REVIEW))]
 
 
@@ -201,7 +202,9 @@ async def review_queue(
     state: ProductState | None = None,
     category: str | None = None,
     partner_id: str | None = None,
-    min_hours: float | None = None,
+    min_hours: Annotated[
+        float | None, Query(ge=0, le=MAX_WAIT_HOURS, description="waited at least this long")
+    ] = None,
 ) -> list[ReviewQueueItem]:
     """Submissions waiting for review, oldest first, with how long each has waited."""
     rows = await products.review_queue(

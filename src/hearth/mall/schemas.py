@@ -13,10 +13,11 @@ from fastapi import UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from hearth.errors import InvalidInput
+from hearth.kit.bounds import EMAIL, NOT_BLANK, TWO_OR_MORE
 from hearth.kit.money import Money
 from hearth.mall import members
 from hearth.mall.models import Partner, PartnerInvitation, Product, ProductImage
-from hearth.mall.products import ProductDraft
+from hearth.mall.products import CATEGORIES, ProductDraft
 from hearth.mall.review import ProductState
 
 
@@ -28,10 +29,14 @@ class Strict(BaseModel):
 
 
 class PartnerApplicationIn(Strict):
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=120, pattern=TWO_OR_MORE)
     description: str = Field(default="", max_length=5000)
-    contact_email: str = Field(max_length=254)
-    categories: list[str] = Field(min_length=1, max_length=11)
+    contact_email: str = Field(max_length=254, pattern=EMAIL)
+    categories: list[str] = Field(
+        min_length=1,
+        max_length=11,
+        json_schema_extra={"items": {"type": "string", "enum": list(CATEGORIES)}},
+    )
 
 
 class PartnerDecisionIn(Strict):
@@ -133,7 +138,7 @@ class ReviewStepOut(BaseModel):
 
 
 class ReviewCommentIn(Strict):
-    body: str = Field(max_length=5000)
+    body: str = Field(max_length=5000, pattern=NOT_BLANK)
     parent_id: str | None = None
 
 
@@ -242,7 +247,12 @@ class PartnerMemberOut(BaseModel):
 
 class PartnerInvitationIn(Strict):
     username: str | None = Field(default=None, max_length=40, description="omit for a link")
-    days: int = Field(default=members.DEFAULT_DAYS, description="days until it expires")
+    days: int = Field(
+        default=members.DEFAULT_DAYS,
+        ge=1,
+        le=members.MAX_DAYS,
+        description="days until it expires",
+    )
 
 
 class PartnerInvitationOut(BaseModel):
@@ -278,6 +288,23 @@ class ReceivedPartnerInvitationOut(BaseModel):
 
 
 class PartnerInvitationAcceptIn(Strict):
+    """A link's token, or the id of an invitation addressed to you: one of the two."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["token"],
+                    "properties": {"token": {"type": "string", "minLength": 1}},
+                },
+                {
+                    "required": ["invitation_id"],
+                    "properties": {"invitation_id": {"type": "string", "minLength": 1}},
+                },
+            ]
+        }
+    )
+
     token: str | None = Field(default=None, max_length=100)
     invitation_id: str | None = Field(default=None, max_length=40)
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
-from hearth.kit.money import check_currency
+from hearth.kit.money import EXPONENTS, check_currency
 from hearth.payments import books
 from hearth.payments.ledger import AccountType
 from hearth.payments.reports import platform_report, statement_for
@@ -28,7 +28,15 @@ from hearth.web.deps import CurrentUser, SessionDep, requires
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 Bookkeeper = Annotated[User, Depends(requires(Capability.VIEW_LEDGER))]
-Currency = Annotated[str, Query(min_length=3, max_length=3, description="ISO 4217 code")]
+Currency = Annotated[
+    str,
+    Query(
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 code",
+        json_schema_extra={"enum": sorted(EXPONENTS)},
+    ),
+]
 Since = Annotated[datetime | None, Query(description="period start (inclusive), with timezone")]
 Until = Annotated[datetime | None, Query(description="period end (exclusive), with timezone")]
 
