@@ -87,6 +87,8 @@ BEYOND_SCHEMA = {
     "POST /api/v1/devices/{device_id}/commands": "the device's spec: its properties and values",
     "POST /api/v1/products/{product_id}/images": "the uploaded file's content (an image)",
     "PUT /api/v1/store/logo": "the uploaded file's content (an image)",
+    "POST /api/v1/homes/{home_id}/devices": "the pairing code's 16 symbols among its dashes",
+    "POST /api/v1/homes/{home_id}/devices/add": "the pairing code's 16 symbols among its dashes",
 }
 # The live stream answers for as long as the client listens: it is fuzzed with ids that
 # match nothing (its 404, 401 and 422), never with the home that exists.

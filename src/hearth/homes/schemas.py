@@ -103,12 +103,15 @@ class HomeBoardOut(BaseModel):
         )
 
 
+PAIRING_WORDS = "as on the label: 16 letters and digits, with spaces and dashes anywhere"
+
+
 class BindIn(_In):
-    pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE, description="as on the label")
+    pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE, description=PAIRING_WORDS)
 
 
 class AddDeviceIn(_In):
-    pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE)
+    pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE, description=PAIRING_WORDS)
     room_id: str | None = Field(default=None, max_length=32)
 
 
