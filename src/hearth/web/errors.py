@@ -42,7 +42,7 @@ class ErrorBody(BaseModel):
     error: str = Field(description="A short machine-readable code (`not_found`).")
     detail: str = Field(description="What went wrong, as a sentence for a person.")
     errors: list[Problem] = Field(
-        default_factory=list, description="Each problem with the input; empty for others."
+        description="Each problem with the input, always present: empty for other errors."
     )
     reason: str | None = Field(None, description="Why a value or rule was rejected.")
     command_id: str | None = Field(None, description="The command that was recorded.")
@@ -68,7 +68,7 @@ def wants_json(request: Request) -> bool:
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form")]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header", "cookie")]
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 

@@ -27,6 +27,7 @@ from hearth.errors import (
     AuthError,
     HearthError,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     PermissionDenied,
 )
@@ -62,11 +63,19 @@ REASONS = {
 }
 
 
+# Marks a route that reads a bearer token itself rather than through ``CurrentUser``
+# (``answers(NotAuthenticated)``); ``build_contract`` turns it into the route's security.
+_READS_TOKEN = "x-hearth-reads-token"
+
+
 def answers(*errors: type[HearthError]) -> dict[int | str, dict[str, Any]]:
     """Declare error statuses a route answers beyond those its signature shows."""
-    return {
+    declared: dict[int | str, dict[str, Any]] = {
         error.status: {"description": REASONS.get(error.status, error.code)} for error in errors
     }
+    if NotAuthenticated in errors:
+        declared[NotAuthenticated.status][_READS_TOKEN] = True
+    return declared
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -89,23 +98,23 @@ def derived_statuses(route: RouteContext, method: str) -> set[int]:
         statuses |= {AuthError.status, PermissionDenied.status}
     if method in UNSAFE:
         statuses.add(PermissionDenied.status)  # the CSRF check of cookie-carrying writes
-    flat = route.dependant
-    if route.dependant.path_params or route.param_convertors:
-        statuses.add(NotFound.status)
-    has_input = bool(
-        flat.query_params or flat.header_params or flat.cookie_params or flat.path_params
-    )
-    has_input = has_input or route.body_field is not None or _has_input(route.dependant)
-    if has_input:
+    if route.dependant.path_params:
+        statuses.add(NotFound.status)  # an id that names nothing, or nothing of yours
+    if _has_input(route.dependant):
         statuses.add(InvalidInput.status)
     return statuses
 
 
 def _has_input(dependant: Dependant) -> bool:
-    return any(
-        d.query_params or d.header_params or d.cookie_params or d.body_params or _has_input(d)
-        for d in dependant.dependencies
+    """Tell whether a route or one of its dependencies reads anything the caller sends."""
+    own = (
+        dependant.path_params,
+        dependant.query_params,
+        dependant.header_params,
+        dependant.cookie_params,
+        dependant.body_params,
     )
+    return any(own) or any(_has_input(d) for d in dependant.dependencies)
 
 
 def _error_response(reason: str) -> dict[str, Any]:
@@ -141,6 +150,7 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
             if operation is None:
                 continue
             responses: dict[str, Any] = operation.setdefault("responses", {})
+            reads_token = responses.get(str(AuthError.status), {}).pop(_READS_TOKEN, False)
             statuses = derived_statuses(route, method)
             statuses |= {int(code) for code in responses if str(code)[0] in "45"}
             for status in sorted(statuses):
@@ -155,7 +165,7 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
                 operation["security"] = [{"bearer": []}, {"cookie": []}]
                 if optional_user in calls and current_user not in calls:
                     operation["security"].append({})
-            elif AuthError.status in statuses:  # checks a token itself (pledges, broker hooks)
+            elif reads_token:  # checks a token itself (pledges, the broker's hooks)
                 operation["security"] = [{"bearer": []}]
     return document
 
