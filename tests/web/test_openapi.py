@@ -7,10 +7,6 @@ from typing import Any
 
 import httpx
 
-from hearth import db
-from hearth.bootstrap import Hearth
-from tests.helpers import create_account, login, post_json
-
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 
 
@@ -107,21 +103,3 @@ async def test_a_wrong_method_is_answered_with_every_method_its_path_allows(
     assert refused.headers["allow"] == "DELETE, GET, PATCH"
     assert refused.json()["error"] == "method_not_allowed"
     assert refused.json()["errors"] == []
-
-
-async def test_a_body_that_is_not_json_text_is_a_422_naming_the_body(
-    client: httpx.AsyncClient, hearth: Hearth
-) -> None:
-    async with db.transaction(hearth.sessions) as session:
-        await create_account(session, "mia")
-    assert (await login(client, "mia")).status_code == 200
-    token = (await post_json(client, "/api/v1/tokens", {"name": "cli"})).json()["token"]
-    refused = await client.post(
-        "/api/v1/homes",
-        content=b"\xff\xfe{",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    assert refused.status_code == 422
-    assert refused.json()["error"] == "invalid_input"
-    assert [p["field"] for p in refused.json()["errors"]] == ["body"]
-    assert (await client.get("/api/v1/homes")).json() == []

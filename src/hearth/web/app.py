@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import asgi_csrf
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Scope, Send
 
@@ -44,6 +44,7 @@ from hearth.payments import api as payments_api
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.web import health
+from hearth.web.deps import refuse_nul
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
 from hearth.web.openapi import install_contract
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.hearth = runtime
     app.state.templates = make_templates()
