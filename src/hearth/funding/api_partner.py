@@ -14,7 +14,7 @@ from hearth.accounts.roles import Capability
 from hearth.errors import InvalidInput, InvalidTransition, NotFound
 from hearth.funding import campaigns, orders, tickets
 from hearth.funding.deps import ProviderDep
-from hearth.funding.rules import OrderStatus
+from hearth.funding.rules import OrderStatus, TicketStatus
 from hearth.funding.schemas import (
     CampaignCancelIn,
     CampaignGraduateIn,
@@ -209,7 +209,7 @@ async def delivered(order_id: str, session: SessionDep, user: Partner) -> Fundin
 
 @router.get("/partner/tickets")
 async def partner_tickets(
-    session: SessionDep, user: Partner, status: str | None = None
+    session: SessionDep, user: Partner, status: TicketStatus | None = None
 ) -> list[FundingTicketOut]:
     """List your partner's customer-service tickets."""
     rows = await tickets.partner_tickets(

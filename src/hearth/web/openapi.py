@@ -31,6 +31,7 @@ from hearth.errors import (
     NotFound,
     PermissionDenied,
 )
+from hearth.kit.bounds import NO_NUL
 from hearth.web.deps import SESSION_COOKIE, current_user, optional_user
 from hearth.web.errors import ErrorBody
 
@@ -117,6 +118,61 @@ def _has_input(dependant: Dependant) -> bool:
     return any(own) or any(_has_input(d) for d in dependant.dependencies)
 
 
+ANY_JSON = {"$ref": "#/components/schemas/AnyJson"}
+# Any JSON value whose text carries no NUL: what a free-form field or an extra key takes.
+ANY_JSON_SCHEMA = {
+    "description": "Any JSON value; no string or key in it contains NUL.",
+    "anyOf": [
+        {"type": ["null", "boolean", "number"]},
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "array", "items": ANY_JSON},
+        {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": ANY_JSON},
+    ],
+}
+
+
+def _no_nul(node: object) -> None:
+    """Say in every schema of the document that text carries no NUL (``refuse_nul``):
+    strings without a pattern of their own get one, objects one for their keys, and what
+    takes any value takes ``AnyJson``."""
+    if isinstance(node, list):
+        for item in node:
+            _no_nul(item)
+        return
+    if not isinstance(node, dict):
+        return
+    kinds = node.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if "string" in kinds and not {"pattern", "enum", "const", "format"} & set(node):
+        node["pattern"] = NO_NUL
+    if "object" in kinds:
+        node.setdefault("propertyNames", {"pattern": NO_NUL})
+        if node.get("additionalProperties", True) in (True, {}):
+            node["additionalProperties"] = ANY_JSON
+    for key in ("items", "additionalProperties"):
+        if node.get(key) == {}:
+            node[key] = ANY_JSON
+    for key in ("properties", "patternProperties"):
+        for name, value in node.get(key, {}).items():
+            if value == {} or (isinstance(value, dict) and set(value) <= {"title", "description"}):
+                node[key][name] = {**value, **ANY_JSON}
+    for key, value in node.items():
+        if key != "examples":
+            _no_nul(value)
+
+
+def _never_null(parameter: dict[str, Any]) -> None:
+    """Drop the ``null`` FastAPI lists for an optional parameter: a query, header or cookie
+    is text or absent, never JSON's null."""
+    schema = parameter.get("schema", {})
+    choices = schema.get("anyOf")
+    if isinstance(choices, list) and {"type": "null"} in choices:
+        rest = [choice for choice in choices if choice != {"type": "null"}]
+        if len(rest) == 1:
+            del schema["anyOf"]
+            schema.update(rest[0])
+
+
 def _error_response(reason: str) -> dict[str, Any]:
     return {"description": reason, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
 
@@ -136,6 +192,9 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
     body_schema = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, definition in body_schema.pop("$defs", {}).items():
         schemas[name] = definition
+    _no_nul(document["paths"])
+    _no_nul(schemas)
+    schemas["AnyJson"] = ANY_JSON_SCHEMA
     schemas["ErrorBody"] = body_schema
     components["securitySchemes"] = SECURITY_SCHEMES
     for route in iter_route_contexts(app.routes):
@@ -149,6 +208,8 @@ def build_contract(app: FastAPI) -> dict[str, Any]:
             operation = path.get(method.lower())
             if operation is None:
                 continue
+            for parameter in operation.get("parameters", []):
+                _never_null(parameter)
             responses: dict[str, Any] = operation.setdefault("responses", {})
             reads_token = responses.get(str(AuthError.status), {}).pop(_READS_TOKEN, False)
             statuses = derived_statuses(route, method)
