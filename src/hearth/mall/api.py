@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import WithJsonSchema
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
@@ -31,6 +32,7 @@ from hearth.web.openapi import answers
 
 router = APIRouter(tags=["mall"])
 MAX_WAIT_HOURS = 24 * 366 * 100  # a century: any wait a queue can show, far from overflow
+QUEUE_STATES = [state for state in ProductState if state is not ProductState.DRAFT]
 Reviewer = Annotated[User, Depends(requires(Capability.REVIEW))]
 
 
@@ -199,7 +201,12 @@ async def review_queue(
     _: Reviewer,
     session: SessionDep,
     now: NowDep,
-    state: ProductState | None = None,
+    state: Annotated[
+        ProductState | None,
+        Query(description="one state (default: every state waiting on a reviewer)"),
+        # Drafts never reach the queue; the service refuses to look for them.
+        WithJsonSchema({"type": "string", "enum": [s.value for s in QUEUE_STATES]}),
+    ] = None,
     category: str | None = None,
     partner_id: str | None = None,
     min_hours: Annotated[
