@@ -1,8 +1,9 @@
 """The one error tree of hearth.
 
 Every error a user can cause or meet is a ``HearthError``. The web layer turns the tree
-into ``{"error": ..., "detail": ...}`` responses (``status`` gives the HTTP status) and
-friendly HTML pages; the CLI turns it into a message and an exit code.
+into ``{"error": ..., "detail": ..., "errors": [...]}`` responses (``to_dict``; ``status``
+gives the HTTP status) and friendly HTML pages; the CLI turns it into a message and an
+exit code.
 
     HearthError
     ├── ConfigError                  settings that cannot work
