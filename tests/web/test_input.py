@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from hearth import db
+from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
 from tests.helpers import create_account, login, post_json
 
@@ -54,3 +55,16 @@ async def test_a_nul_character_anywhere_is_a_422_naming_where_it_was(
         {"field": where, "message": "must not contain NUL (\\u0000)"}
     ]
     assert (await client.get("/api/v1/homes", headers=auth)).json() == []
+
+
+async def test_a_wait_too_long_for_any_clock_is_a_422_not_a_500(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    # The review queue subtracted min_hours from now: 1e101 hours overflowed into a 500.
+    async with db.transaction(hearth.sessions) as session:
+        await create_account(session, "ada", role=Role.ADMIN)
+    assert (await login(client, "ada")).status_code == 200
+    refused = await client.get("/api/v1/review/queue", params={"min_hours": "1e101"})
+    assert refused.status_code == 422
+    assert [p["field"] for p in refused.json()["errors"]] == ["min_hours"]
+    assert (await client.get("/api/v1/review/queue", params={"min_hours": 2})).json() == []
