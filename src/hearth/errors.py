@@ -1,8 +1,9 @@
 """The one error tree of hearth.
 
 Every error a user can cause or meet is a ``HearthError``. The web layer turns the tree
-into ``{"error": ..., "detail": ...}`` responses (``status`` gives the HTTP status) and
-friendly HTML pages; the CLI turns it into a message and an exit code.
+into ``{"error": ..., "detail": ..., "errors": [...]}`` responses (``to_dict``; ``status``
+gives the HTTP status) and friendly HTML pages; the CLI turns it into a message and an
+exit code.
 
     HearthError
     ├── ConfigError                  settings that cannot work
@@ -65,12 +66,37 @@ class HearthError(Exception):
         self.message = message
         self.detail = detail
 
+    def problems(self) -> list[dict[str, Any]]:
+        """Return what is wrong, one ``{"field", "message"}`` entry per place (maybe none)."""
+        if not isinstance(self.detail, list):
+            return []
+        return [_problem(p) for p in self.detail]
+
+    def facts(self) -> dict[str, Any]:
+        """Return the machine-readable facts this error adds to its body (``command_id``...)."""
+        return {}
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the JSON body clients get for this error."""
+        """Return the JSON body clients get for this error.
+
+        Always ``error`` (a code), ``detail`` (a sentence) and ``errors`` (a list, maybe
+        empty, of ``{"field", "message"}`` with an optional ``reason`` or ``line``), plus
+        the facts of the particular error at the top level."""
         body: dict[str, Any] = {"error": self.code, "detail": self.message}
-        if self.detail is not None:
-            body["errors"] = self.detail
+        body["errors"] = self.problems()
+        body.update(self.facts())
         return body
+
+
+def _problem(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Shape one problem as every error body does: where (``field``), why (``message``)."""
+    where = raw.get("field", raw.get("pointer", ""))
+    problem: dict[str, Any] = {"field": str(where), "message": str(raw.get("message", ""))}
+    if raw.get("reason") is not None:
+        problem["reason"] = str(raw["reason"])
+    if raw.get("line") is not None:
+        problem["line"] = int(raw["line"])
+    return problem
 
 
 class ConfigError(HearthError):
@@ -183,6 +209,9 @@ class TooManyAttempts(AuthError):
         super().__init__(message)
         self.retry_after = retry_after
 
+    def facts(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
+
 
 class PermissionDenied(AuthError):
     status = 403
@@ -225,6 +254,12 @@ class ValueRejected(SpecError):
         self.reason = reason
         self.pointer = pointer
 
+    def problems(self) -> list[dict[str, Any]]:
+        return [{"field": self.pointer, "message": self.message, "reason": self.reason}]
+
+    def facts(self) -> dict[str, Any]:
+        return {"reason": self.reason}
+
 
 class DeviceError(HearthError):
     status = 409
@@ -241,6 +276,9 @@ class DeviceOffline(DeviceError):
         super().__init__(message, detail={"command_id": command_id} if command_id else None)
         self.command_id = command_id
 
+    def facts(self) -> dict[str, Any]:
+        return {"command_id": self.command_id} if self.command_id else {}
+
 
 class CommandTimedOut(DeviceError):
     """The device did not answer before the deadline; it may still apply the command."""
@@ -251,6 +289,9 @@ class CommandTimedOut(DeviceError):
     def __init__(self, message: str, *, command_id: str) -> None:
         super().__init__(message, detail={"command_id": command_id})
         self.command_id = command_id
+
+    def facts(self) -> dict[str, Any]:
+        return {"command_id": self.command_id}
 
 
 class SceneError(HearthError):
@@ -269,6 +310,12 @@ class RuleRejected(SceneError):
         super().__init__(message, detail={"reason": reason, "field": field})
         self.reason = reason
         self.field = field
+
+    def problems(self) -> list[dict[str, Any]]:
+        return [{"field": self.field, "message": self.message, "reason": self.reason}]
+
+    def facts(self) -> dict[str, Any]:
+        return {"reason": self.reason}
 
 
 class SceneLimitReached(SceneError):
@@ -307,6 +354,9 @@ class PaymentDeclined(PaymentError):
         self.decline_code = decline_code
         self.payment_id = payment_id
 
+    def facts(self) -> dict[str, Any]:
+        return {"decline_code": self.decline_code, "payment_id": self.payment_id}
+
 
 class AuthenticationRequired(PaymentError):
     """An off-session charge needs the customer to authenticate; bring them back on-session."""
@@ -316,6 +366,9 @@ class AuthenticationRequired(PaymentError):
     def __init__(self, message: str, *, payment_id: str | None = None) -> None:
         super().__init__(message, detail={"payment_id": payment_id})
         self.payment_id = payment_id
+
+    def facts(self) -> dict[str, Any]:
+        return {"payment_id": self.payment_id}
 
 
 class ProviderUnavailable(PaymentError):
@@ -354,6 +407,9 @@ class LedgerUnbalanced(PaymentError):
     def __init__(self, message: str, *, sums: dict[str, int]) -> None:
         super().__init__(message, detail=sums)
         self.sums = sums
+
+    def facts(self) -> dict[str, Any]:
+        return {"sums": self.sums}
 
 
 class CommunityError(HearthError):

@@ -130,6 +130,7 @@ def test_an_illegal_move_is_a_409_naming_the_object_and_both_states_plainly() ->
     assert caught.value.to_dict() == {
         "error": "invalid_transition",
         "detail": "cannot move lamp from 'off' to 'broken'",
+        "errors": [],
     }
 
 

@@ -80,7 +80,7 @@ async def test_openapi_docs_are_served(client: httpx.AsyncClient) -> None:
 async def test_unknown_api_path_is_json_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/v1/nothing-here")
     assert response.status_code == 404
-    assert response.json() == {"error": "not_found", "detail": "Not Found"}
+    assert response.json() == {"error": "not_found", "detail": "Not Found", "errors": []}
 
 
 async def test_unknown_page_is_friendly_html_404(client: httpx.AsyncClient) -> None:

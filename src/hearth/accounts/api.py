@@ -18,7 +18,7 @@ from hearth.accounts.schemas import (
     SignupIn,
     UserOut,
 )
-from hearth.errors import BadCredentials
+from hearth.errors import BadCredentials, Conflict, TooManyAttempts
 from hearth.outbox import unit_of_work
 from hearth.web.deps import (
     SESSION_COOKIE,
@@ -30,6 +30,7 @@ from hearth.web.deps import (
     client_address,
     cookie_secure,
 )
+from hearth.web.openapi import answers
 
 if TYPE_CHECKING:  # the composition root builds on this module, not the reverse
     from hearth.bootstrap import Hearth
@@ -92,7 +93,12 @@ async def authenticate(
     raise bad
 
 
-@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post(
+    "/auth/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    responses=answers(Conflict),
+)
 async def signup(
     body: SignupIn,
     request: Request,
@@ -113,7 +119,9 @@ async def signup(
     return UserOut.model_validate(user)
 
 
-@router.post("/auth/login", response_model=UserOut)
+@router.post(
+    "/auth/login", response_model=UserOut, responses=answers(BadCredentials, TooManyAttempts)
+)
 async def login(
     body: LoginIn,
     request: Request,

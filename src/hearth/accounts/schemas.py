@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hearth.accounts.service import MIN_PASSWORD
+
 
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -21,8 +23,12 @@ class UserOut(BaseModel):
 class SignupIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=40)
-    password: str = Field(min_length=1, max_length=200)
+    username: str = Field(
+        pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9_.-]{2,39}\s*$",
+        max_length=60,
+        description="3-40 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    )
+    password: str = Field(min_length=MIN_PASSWORD, max_length=200)
     display_name: str | None = Field(default=None, max_length=80)
 
 

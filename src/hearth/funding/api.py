@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from hearth.accounts.models import User
+from hearth.errors import Conflict, NotAuthenticated, PaymentError
 from hearth.funding import campaigns, orders, outcome, pledges, tickets
 from hearth.funding.deps import IdempotencyKey, ProviderDep
 from hearth.funding.models import Campaign
@@ -43,6 +44,7 @@ from hearth.web.deps import (
     current_user,
     optional_user,
 )
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["funding"])
 
@@ -85,7 +87,9 @@ async def campaign_updates(
     return [CampaignUpdateOut.of(r) for r in rows]
 
 
-@router.post("/cards", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/cards", status_code=status.HTTP_201_CREATED, responses=answers(PaymentError, Conflict)
+)
 async def save_card(
     body: BackerCardIn,
     session: SessionDep,
@@ -122,7 +126,11 @@ async def pledger(request: Request, session: SessionDep) -> User | str:
     return await current_user(await optional_user(request, session))
 
 
-@router.post("/campaigns/{campaign_id}/pledges", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/campaigns/{campaign_id}/pledges",
+    status_code=status.HTTP_201_CREATED,
+    responses=answers(NotAuthenticated, PaymentError, Conflict),
+)
 async def place_pledge(
     campaign_id: str,
     body: PledgeIn,
@@ -203,7 +211,7 @@ async def cancel_pledge(
     return PledgeOut.of(pledge)
 
 
-@router.post("/pledges/{pledge_id}/retry")
+@router.post("/pledges/{pledge_id}/retry", responses=answers(PaymentError, Conflict))
 async def retry_payment(
     pledge_id: str,
     body: PledgeRetryIn,

@@ -11,9 +11,10 @@ from fastapi.responses import Response
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
-from hearth.errors import InvalidInput
+from hearth.errors import InvalidInput, InvalidTransition, NotFound
 from hearth.funding import campaigns, orders, tickets
 from hearth.funding.deps import ProviderDep
+from hearth.funding.rules import OrderStatus, TicketStatus
 from hearth.funding.schemas import (
     CampaignCancelIn,
     CampaignGraduateIn,
@@ -34,13 +35,18 @@ from hearth.funding.schemas import (
     TrackingImportOut,
 )
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep, requires
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["funding"])
+# An order's status, or empty for any: the contract lists what the service accepts.
+StatusFilter = Annotated[
+    str | None, Query(max_length=20, json_schema_extra={"enum": ["", *OrderStatus]})
+]
 Partner = Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
 MAX_CSV = 5_000_000
 
 
-@router.post("/partner/campaigns", status_code=status.HTTP_201_CREATED)
+@router.post("/partner/campaigns", status_code=status.HTTP_201_CREATED, responses=answers(NotFound))
 async def create_campaign(
     body: NewCampaignIn, session: SessionDep, user: Partner, now: NowDep
 ) -> CampaignOut:
@@ -55,7 +61,7 @@ async def partner_campaigns(session: SessionDep, user: Partner, now: NowDep) -> 
     return CampaignOut.many(await campaigns.partner_campaigns(session, user=user), now)
 
 
-@router.patch("/partner/campaigns/{campaign_id}")
+@router.patch("/partner/campaigns/{campaign_id}", responses=answers(InvalidTransition))
 async def update_campaign(
     campaign_id: str, body: CampaignIn, session: SessionDep, user: Partner, now: NowDep
 ) -> CampaignOut:
@@ -66,14 +72,14 @@ async def update_campaign(
     return CampaignOut.of(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
 
 
-@router.post("/partner/campaigns/{campaign_id}/publish")
+@router.post("/partner/campaigns/{campaign_id}/publish", responses=answers(InvalidTransition))
 async def publish(campaign_id: str, session: SessionDep, user: Partner, now: NowDep) -> CampaignOut:
     """Schedule a draft; it goes live at its start time."""
     await campaigns.publish(session, user=user, campaign_id=campaign_id, now=now)
     return CampaignOut.of(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
 
 
-@router.post("/campaigns/{campaign_id}/cancel")
+@router.post("/campaigns/{campaign_id}/cancel", responses=answers(InvalidTransition))
 async def cancel(
     campaign_id: str, body: CampaignCancelIn, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> CampaignOut:
@@ -102,7 +108,7 @@ async def post_update(
     return CampaignUpdateOut.of(row)
 
 
-@router.post("/partner/campaigns/{campaign_id}/graduate")
+@router.post("/partner/campaigns/{campaign_id}/graduate", responses=answers(InvalidTransition))
 async def graduate(
     campaign_id: str, body: CampaignGraduateIn, session: SessionDep, user: Partner, now: NowDep
 ) -> GraduationOut:
@@ -118,7 +124,7 @@ async def partner_orders(
     session: SessionDep,
     user: Partner,
     campaign_id: Annotated[str | None, Query(max_length=40)] = None,
-    status: Annotated[str | None, Query(max_length=20)] = None,
+    status: StatusFilter = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
 ) -> list[FundingOrderOut]:
     """List your partner's orders, filtered by campaign, status, or name/order id."""
@@ -137,7 +143,7 @@ async def export_orders(
     session: SessionDep,
     user: Partner,
     campaign_id: Annotated[str | None, Query(max_length=40)] = None,
-    status: Annotated[str | None, Query(max_length=20)] = "paid",
+    status: StatusFilter = "paid",
 ) -> Response:
     """Download what to ship as CSV (by default the paid orders not shipped yet)."""
     lines = await orders.partner_orders(
@@ -150,7 +156,7 @@ async def export_orders(
     )
 
 
-@router.post("/partner/orders/tracking")
+@router.post("/partner/orders/tracking", responses=answers(InvalidInput))
 async def import_tracking(
     request: Request, session: SessionDep, user: Partner, now: NowDep
 ) -> TrackingImportOut:
@@ -203,7 +209,7 @@ async def delivered(order_id: str, session: SessionDep, user: Partner) -> Fundin
 
 @router.get("/partner/tickets")
 async def partner_tickets(
-    session: SessionDep, user: Partner, status: str | None = None
+    session: SessionDep, user: Partner, status: TicketStatus | None = None
 ) -> list[FundingTicketOut]:
     """List your partner's customer-service tickets."""
     rows = await tickets.partner_tickets(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
+from hearth.kit.bounds import PRINTABLE_ASCII
 from hearth.payments.provider import PaymentProvider
 from hearth.payments.sandbox import build_provider
 from hearth.web.deps import HearthDep
@@ -17,4 +18,6 @@ async def payment_provider(hearth: HearthDep) -> PaymentProvider:
 
 
 ProviderDep = Annotated[PaymentProvider, Depends(payment_provider)]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+IdempotencyKey = Annotated[
+    str, Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=PRINTABLE_ASCII)
+]

@@ -35,6 +35,7 @@ from pydantic import (
 
 from hearth.errors import InvalidInput
 from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, TicketStatus, time_left
+from hearth.kit.bounds import NON_ZERO
 from hearth.kit.money import AmountText, Money
 from hearth.kit.timebounds import Bounded
 
@@ -82,7 +83,11 @@ Amount = Annotated[
     AmountText,
     Field(examples=["199.00"], description="a decimal amount in the campaign's currency"),
 ]
-PositiveAmount = Annotated[Amount, AfterValidator(_positive)]
+PositiveAmount = Annotated[
+    Amount,
+    AfterValidator(_positive),
+    Field(json_schema_extra={"allOf": [{"pattern": NON_ZERO}]}),
+]
 # Counts of things (units, quantities) are JSON numbers, never strings to be converted.
 Count = Annotated[int, Strict()]
 # A time a partner sets: with its timezone, within the years hearth takes.

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette.sse import EventSourceResponse
 
 from hearth.accounts.models import User
+from hearth.errors import NotFound
 from hearth.homes import binding, board, invitations, live, placement, reading, rooms
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeRole
@@ -36,6 +37,7 @@ from hearth.homes.schemas import (
 )
 from hearth.hub.schemas import DeviceOut
 from hearth.web.deps import CredentialDep, CurrentUser, HearthDep, NowDep, SessionDep
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["homes"])
 
@@ -270,7 +272,7 @@ async def decline_invitation(
     await invitations.decline(session, user=user, invitation_id=invitation_id, now=now)
 
 
-@router.post("/invitations/join", response_model=HomeJoinOut)
+@router.post("/invitations/join", response_model=HomeJoinOut, responses=answers(NotFound))
 async def join_by_link(
     body: InvitationTokenIn, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> HomeJoinOut:

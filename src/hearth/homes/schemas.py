@@ -16,6 +16,7 @@ from hearth.homes.cards import Card
 from hearth.homes.models import Home, HomeInvitation, Room
 from hearth.homes.rules import HomeRole
 from hearth.homes.service import Member
+from hearth.hub.credentials import PAIRING_CODE
 from hearth.kit.text import Name
 
 
@@ -103,12 +104,15 @@ class HomeBoardOut(BaseModel):
         )
 
 
+PAIRING_WORDS = "as on the label: 16 letters and digits, with spaces and dashes anywhere"
+
+
 class BindIn(_In):
-    pairing_code: str = Field(min_length=1, max_length=40, description="as on the label")
+    pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE, description=PAIRING_WORDS)
 
 
 class AddDeviceIn(_In):
-    pairing_code: str = Field(min_length=1, max_length=40)
+    pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE, description=PAIRING_WORDS)
     room_id: str | None = Field(default=None, max_length=32)
 
 

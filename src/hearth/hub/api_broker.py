@@ -18,6 +18,7 @@ from hearth.hub.access import DeviceAccess, hook_token
 from hearth.hub.acl import Access
 from hearth.hub.schemas import BrokerAclIn, BrokerAuthIn, BrokerHookOut
 from hearth.web.deps import HearthDep
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["broker hooks"])
 
@@ -31,7 +32,7 @@ def _check_caller(hearth: HearthDep, authorization: str | None) -> DeviceAccess:
     return hearth.cloud.access
 
 
-@router.post("/broker/emqx/auth", response_model=BrokerHookOut)
+@router.post("/broker/emqx/auth", response_model=BrokerHookOut, responses=answers(NotAuthenticated))
 async def emqx_auth(
     body: BrokerAuthIn, hearth: HearthDep, authorization: Annotated[str | None, Header()] = None
 ) -> BrokerHookOut:
@@ -43,7 +44,7 @@ async def emqx_auth(
     return BrokerHookOut(result="allow" if ok else "deny")
 
 
-@router.post("/broker/emqx/acl", response_model=BrokerHookOut)
+@router.post("/broker/emqx/acl", response_model=BrokerHookOut, responses=answers(NotAuthenticated))
 async def emqx_acl(
     body: BrokerAclIn, hearth: HearthDep, authorization: Annotated[str | None, Header()] = None
 ) -> BrokerHookOut:

@@ -29,6 +29,10 @@ SECRET_BYTES = 24
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 PAIRING_GROUPS = 4
 PAIRING_GROUP_LEN = 4
+# The characters ``normalise_pairing_code`` reads: letters, digits, spaces and dashes. It
+# then wants 16 symbols of the alphabet (O, I and L read as 0, 1, 1), which the contract
+# says in words: a pattern that exact makes request generators crawl.
+PAIRING_CODE = r"^[\s0-9A-Za-z-]{16,40}$"
 DEVICE_ID = re.compile(r"^dev_[0-9a-z]{26}$")
 
 

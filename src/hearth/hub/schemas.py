@@ -83,6 +83,28 @@ class DeviceMoveIn(_In):
 
 
 class DeviceCommandIn(_In):
+    # The contract says what the validator below checks: a set needs props, an action its key.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                {
+                    "if": {"properties": {"kind": {"const": "set"}}},
+                    "then": {
+                        "required": ["props"],
+                        "properties": {"props": {"type": "object", "minProperties": 1}},
+                    },
+                },
+                {
+                    "if": {"properties": {"kind": {"const": "action"}}},
+                    "then": {
+                        "required": ["action"],
+                        "properties": {"action": {"type": "string", "minLength": 1}},
+                    },
+                },
+            ]
+        }
+    )
+
     kind: Literal["set", "get", "action"]
     props: dict[str, Any] | None = Field(default=None, description='set: {"2.1": true}')
     keys: list[str] | None = Field(default=None, description='get: ["2.1", "2.2"]')

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import WithJsonSchema
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
+from hearth.errors import Conflict, InvalidTransition
 from hearth.mall import partners, products
 from hearth.mall.review import PartnerState, ProductState
 from hearth.mall.schemas import (
@@ -26,13 +28,18 @@ from hearth.mall.schemas import (
     StorePageOut,
 )
 from hearth.web.deps import CurrentUser, NowDep, SessionDep, requires
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["mall"])
+QUEUE_STATES = [state for state in ProductState if state is not ProductState.DRAFT]
 Reviewer = Annotated[User, Depends(requires(Capability.REVIEW))]
 
 
 @router.post(
-    "/partners/applications", status_code=status.HTTP_201_CREATED, response_model=PartnerOut
+    "/partners/applications",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PartnerOut,
+    responses=answers(Conflict),
 )
 async def apply(
     body: PartnerApplicationIn, user: CurrentUser, session: SessionDep, now: NowDep
@@ -50,7 +57,11 @@ async def applications(
     return [PartnerOut.model_validate(p) for p in await partners.applications(session, state=state)]
 
 
-@router.post("/partners/applications/{partner_id}/decision", response_model=PartnerOut)
+@router.post(
+    "/partners/applications/{partner_id}/decision",
+    response_model=PartnerOut,
+    responses=answers(InvalidTransition),
+)
 async def decide(
     partner_id: str, body: PartnerDecisionIn, reviewer: Reviewer, session: SessionDep, now: NowDep
 ) -> PartnerOut:
@@ -120,7 +131,11 @@ async def update_product(
     return ProductOut.of(product, warnings)
 
 
-@router.post("/products/{product_id}/transitions", response_model=ProductOut)
+@router.post(
+    "/products/{product_id}/transitions",
+    response_model=ProductOut,
+    responses=answers(InvalidTransition),
+)
 async def move_product(
     product_id: str, body: ProductMoveIn, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> ProductOut:
@@ -185,11 +200,22 @@ async def review_queue(
     _: Reviewer,
     session: SessionDep,
     now: NowDep,
-    state: ProductState | None = None,
+    state: Annotated[
+        ProductState | None,
+        Query(description="one state (default: every state waiting on a reviewer)"),
+        # Drafts never reach the queue; the service refuses to look for them.
+        WithJsonSchema({"type": "string", "enum": [s.value for s in QUEUE_STATES]}),
+    ] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     partner_id: Annotated[str | None, Query(max_length=40)] = None,
     min_hours: Annotated[
-        float | None, Query(ge=0, le=products.MAX_QUEUE_HOURS, allow_inf_nan=False)
+        float | None,
+        Query(
+            ge=0,
+            le=products.MAX_QUEUE_HOURS,
+            allow_inf_nan=False,
+            description="waited at least this long",
+        ),
     ] = None,
 ) -> list[ReviewQueueItem]:
     """Submissions waiting for review, oldest first, with how long each has waited."""

@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, status
 from fastapi.responses import Response
 from starlette.background import BackgroundTask
 
-from hearth.errors import InvalidInput
+from hearth.errors import InvalidInput, NotFound
 from hearth.mall import media, members, products
 from hearth.mall.deps import StorageDep, UploadLimit, read_upload
 from hearth.mall.schemas import (
@@ -23,6 +23,7 @@ from hearth.mall.schemas import (
     StoreLogoUpload,
 )
 from hearth.web.deps import CurrentUser, NowDep, SessionDep
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["mall"])
 
@@ -138,7 +139,7 @@ async def received(
     ]
 
 
-@router.post("/partner/invitations/accept", response_model=PartnerOut)
+@router.post("/partner/invitations/accept", response_model=PartnerOut, responses=answers(NotFound))
 async def accept(
     body: PartnerInvitationAcceptIn, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> PartnerOut:

@@ -15,10 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic import Strict as StrictType
 
 from hearth.errors import InvalidInput
+from hearth.kit.bounds import EMAIL, NOT_BLANK, TWO_OR_MORE
 from hearth.kit.money import AmountText, Money
 from hearth.mall import members
 from hearth.mall.models import Partner, PartnerInvitation, Product, ProductImage
-from hearth.mall.products import ProductDraft
+from hearth.mall.products import CATEGORIES, ProductDraft
 from hearth.mall.review import ProductState
 
 
@@ -37,10 +38,14 @@ Short = Annotated[str, StringConstraints(max_length=40)]
 
 
 class PartnerApplicationIn(Strict):
-    name: str = Field(max_length=120)
+    name: str = Field(max_length=120, pattern=TWO_OR_MORE)
     description: str = Field(default="", max_length=5000)
-    contact_email: str = Field(max_length=254)
-    categories: list[Short] = Field(min_length=1, max_length=11)
+    contact_email: str = Field(max_length=254, pattern=EMAIL)
+    categories: list[Short] = Field(
+        min_length=1,
+        max_length=11,
+        json_schema_extra={"items": {"type": "string", "enum": list(CATEGORIES)}},
+    )
 
 
 class PartnerDecisionIn(Strict):
@@ -144,7 +149,7 @@ class ReviewStepOut(BaseModel):
 
 
 class ReviewCommentIn(Strict):
-    body: str = Field(max_length=5000)
+    body: str = Field(max_length=5000, pattern=NOT_BLANK)
     parent_id: str | None = Field(default=None, max_length=40)
 
 
@@ -254,7 +259,10 @@ class PartnerMemberOut(BaseModel):
 class PartnerInvitationIn(Strict):
     username: str | None = Field(default=None, max_length=40, description="omit for a link")
     days: Count = Field(
-        default=members.DEFAULT_DAYS, ge=1, le=members.MAX_DAYS, description="days until it expires"
+        default=members.DEFAULT_DAYS,
+        ge=1,
+        le=members.MAX_DAYS,
+        description="days until it expires",
     )
 
 
@@ -291,6 +299,23 @@ class ReceivedPartnerInvitationOut(BaseModel):
 
 
 class PartnerInvitationAcceptIn(Strict):
+    """A link's token, or the id of an invitation addressed to you: one of the two."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["token"],
+                    "properties": {"token": {"type": "string", "minLength": 1}},
+                },
+                {
+                    "required": ["invitation_id"],
+                    "properties": {"invitation_id": {"type": "string", "minLength": 1}},
+                },
+            ]
+        }
+    )
+
     token: str | None = Field(default=None, max_length=100)
     invitation_id: str | None = Field(default=None, max_length=40)
 

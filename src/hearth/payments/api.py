@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
-from hearth.kit.money import check_currency
+from hearth.kit.money import EXPONENTS, check_currency
 from hearth.kit.timebounds import BoundedDatetime
 from hearth.payments import books
 from hearth.payments.ledger import AccountType
@@ -28,7 +28,15 @@ from hearth.web.deps import CurrentUser, SessionDep, requires
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 Bookkeeper = Annotated[User, Depends(requires(Capability.VIEW_LEDGER))]
-Currency = Annotated[str, Query(min_length=3, max_length=3, description="ISO 4217 code")]
+Currency = Annotated[
+    str,
+    Query(
+        min_length=3,
+        max_length=3,
+        description="ISO 4217 code",
+        json_schema_extra={"enum": sorted(EXPONENTS)},
+    ),
+]
 Since = Annotated[
     BoundedDatetime | None, Query(description="period start (inclusive), with timezone")
 ]

@@ -295,10 +295,23 @@ def _known_kind(kinds: str) -> BeforeValidator:
     return BeforeValidator(validate)
 
 
+def _kind_is_required(schema: dict[str, Any]) -> None:
+    # Tagged unions pick their member by ``kind``: a request must name it, though Python
+    # callers may leave it to the default.
+    properties = schema.get("properties", {})
+    if "kind" in properties:
+        properties["kind"].pop("default", None)
+        schema["required"] = ["kind", *(r for r in schema.get("required", []) if r != "kind")]
+
+
 class _Rule(BaseModel):
     # Patterns are read by Python's re, as they were when the stored documents were written.
     model_config = ConfigDict(
-        frozen=True, extra="forbid", allow_inf_nan=False, regex_engine="python-re"
+        frozen=True,
+        extra="forbid",
+        allow_inf_nan=False,
+        regex_engine="python-re",
+        json_schema_extra=_kind_is_required,
     )
 
 
@@ -486,7 +499,9 @@ class SetAction(_Rule):
 
     kind: Literal["set"] = "set"
     device_id: DeviceId
-    props: Annotated[Values, AfterValidator(_props_given)]
+    props: Annotated[
+        Values, AfterValidator(_props_given), Field(json_schema_extra={"minProperties": 1})
+    ]
 
 
 class InvokeAction(_Rule):

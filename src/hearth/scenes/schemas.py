@@ -37,7 +37,7 @@ from hearth.scenes.rules import (
     problems,
     says,
 )
-from hearth.scenes.timing import Place, valid_timezone
+from hearth.scenes.timing import Place, time_zones, valid_timezone
 
 if TYPE_CHECKING:
     from hearth.scenes.models import Automation, Scene
@@ -168,11 +168,27 @@ def _zone(name: str) -> str:
 class ScenePlaceIn(BaseModel):
     """Where a home is: its time zone, and its coordinates for sunrise and sunset."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        # What ``_both_or_neither`` checks, in the contract: both coordinates or neither.
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["latitude", "longitude"],
+                    "properties": {
+                        "latitude": {"type": "number"},
+                        "longitude": {"type": "number"},
+                    },
+                },
+                {"properties": {"latitude": {"type": "null"}, "longitude": {"type": "null"}}},
+            ]
+        },
+    )
 
     timezone: Annotated[
         str,
-        Field(max_length=64),
+        Field(max_length=64, json_schema_extra={"enum": sorted(time_zones())}),
         AfterValidator(_zone),
         says("an IANA time zone, e.g. Europe/Paris"),
     ] = Field(examples=["Asia/Shanghai"])

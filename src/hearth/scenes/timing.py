@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from astral import Observer
 from astral.sun import sunrise, sunset
@@ -38,8 +39,16 @@ class Place:
         return self.latitude is not None and self.longitude is not None
 
 
+@cache
+def time_zones() -> frozenset[str]:
+    """Return the IANA time zones this machine knows (what the API lists and takes)."""
+    return frozenset(available_timezones())
+
+
 def valid_timezone(name: str) -> bool:
     """Tell whether ``name`` is an IANA time zone such as ``Asia/Shanghai``."""
+    if name not in time_zones():
+        return False
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

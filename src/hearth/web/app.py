@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -48,8 +48,10 @@ from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.web import health
 from hearth.web.csrf import CsrfMiddleware
+from hearth.web.deps import refuse_nul
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from hearth.web.openapi import install_contract
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -113,6 +115,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.hearth = runtime
     app.state.templates = make_templates()
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
+    install_contract(app)
 
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outside the routes: every line has its id

@@ -301,7 +301,7 @@ async def _refuse(scope: Scope, send: Send, status: int, reason: str) -> None:
     """Answer a refused request in hearth's error body (JSON) or as a page."""
     if scope["path"].startswith("/api/"):
         code = "csrf_failed" if status == 403 else "invalid_input"
-        body = json.dumps({"error": code, "detail": reason}).encode()
+        body = json.dumps({"error": code, "detail": reason, "errors": []}).encode()
         content_type = b"application/json"
     elif status == 403:
         body = (

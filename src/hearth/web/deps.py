@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, require
-from hearth.errors import NotAuthenticated
+from hearth.errors import InvalidInput, NotAuthenticated
 from hearth.outbox import unit_of_work
 
 if TYPE_CHECKING:
@@ -125,6 +125,22 @@ def requires(capability: Capability) -> Callable[[User], Awaitable[User]]:
         return user
 
     return dependency
+
+
+async def refuse_nul(request: Request) -> None:
+    """Refuse a NUL character in the path, the query or a JSON body, before any route reads
+    it: PostgreSQL cannot store one in text, so it would fail deep in a query instead."""
+    where = ""
+    if "\x00" in request.scope["path"]:
+        where = "path"
+    elif "%00" in request.url.query:
+        where = "query"
+    elif request.headers.get("content-type", "").startswith("application/json"):
+        # JSON can only carry NUL escaped (a raw control character is not valid JSON).
+        if b"\\u0000" in await request.body():
+            where = "body"
+    if where:
+        raise InvalidInput.fields([{"field": where, "message": "must not contain NUL (\\u0000)"}])
 
 
 def client_address(request: Request) -> str:

@@ -1,6 +1,7 @@
 """One handler that turns the error tree into HTTP responses.
 
-API paths (``/api/...``) get ``{"error": code, "detail": message}`` JSON; UI paths get a
+API paths (``/api/...``) get one JSON body, ``ErrorBody``: ``{"error": code, "detail":
+message, "errors": [...]}`` plus the facts of the particular error; UI paths get a
 friendly HTML page. Nothing a user sends can produce a traceback in a response.
 """
 
@@ -12,7 +13,10 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from hearth import metrics
 from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts
@@ -24,6 +28,41 @@ log = structlog.get_logger(__name__)
 MACHINE_PATHS = frozenset({"/healthz", "/metrics"})
 
 
+class Problem(BaseModel):
+    """One thing wrong with a request: where it is and why."""
+
+    field: str = Field(
+        description="Where: a dotted field path (`shipping.city`), a JSON pointer into a "
+        "document, or empty when `line` says where."
+    )
+    message: str = Field(description="Why, for a person.")
+    reason: str | None = Field(None, description="A stable code, where one exists.")
+    line: int | None = Field(None, description="The line of an uploaded file.")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error hearth answers on the API."""
+
+    error: str = Field(description="A short machine-readable code (`not_found`).")
+    detail: str = Field(description="What went wrong, as a sentence for a person.")
+    errors: list[Problem] = Field(
+        description="Each problem with the input, always present: empty for other errors."
+    )
+    reason: str | None = Field(None, description="Why a value or rule was rejected.")
+    command_id: str | None = Field(None, description="The command that was recorded.")
+    decline_code: str | None = Field(None, description="Why a payment was declined.")
+    payment_id: str | None = Field(None, description="The payment concerned.")
+    retry_after: int | None = Field(None, description="Seconds to wait before retrying.")
+    sums: dict[str, int] | None = Field(None, description="Ledger excess per currency.")
+
+
+def error_body(
+    code: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Return the JSON of an error that the error tree does not raise (404, 405, 500...)."""
+    return {"error": code, "detail": detail, "errors": errors or []}
+
+
 def wants_json(request: Request) -> bool:
     """Tell whether the caller is an API client rather than a browser page."""
     if request.url.path.startswith("/api/") or request.url.path in MACHINE_PATHS:
@@ -33,7 +72,7 @@ def wants_json(request: Request) -> bool:
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form")]
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "header", "cookie")]
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
@@ -82,19 +121,37 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
     errors = validation_messages(exc)
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     if wants_json(request):
-        body = {"error": "invalid_input", "detail": summary, "errors": errors}
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(error_body("invalid_input", summary, list(errors)), status_code=422)
     return _html(request, 422, "That did not look right", summary)
+
+
+def allowed_methods(request: Request) -> str:
+    """List every method some route of the request's path answers (Starlette names one)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match is not Match.NONE and route.methods:
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else "request failed"
+    if exc.status_code == 400:
+        # Starlette's only 400: a body that cannot be parsed (not UTF-8 JSON, broken
+        # multipart). It is bad input like any other, so it is a 422 naming the body.
+        problem = {"field": "body", "message": f"could not be read: {detail}"}
+        summary = f"body: {problem['message']}"
+        if wants_json(request):
+            return JSONResponse(error_body("invalid_input", summary, [problem]), status_code=422)
+        return _html(request, 422, "That did not look right", summary)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
     if wants_json(request):
-        return JSONResponse(
-            {"error": code, "detail": detail}, status_code=exc.status_code, headers=exc.headers
-        )
+        return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=headers)
     return _html(request, exc.status_code, detail, "")
 
 
@@ -103,8 +160,7 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled_error", path=request.url.path)
     if wants_json(request):
         return JSONResponse(
-            {"error": "internal_error", "detail": "something went wrong on our side"},
-            status_code=500,
+            error_body("internal_error", "something went wrong on our side"), status_code=500
         )
     return _html(request, 500, "Something went wrong", "It was logged; please try again.")
 

@@ -22,6 +22,7 @@ from hearth.mall.certification.schemas import (
 )
 from hearth.mall.certification.service import DeviceKind
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
+from hearth.web.openapi import answers
 
 router = APIRouter(tags=["certification"])
 
@@ -30,6 +31,7 @@ router = APIRouter(tags=["certification"])
     "/products/{product_id}/certifications",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=CertificationStartedOut,
+    responses=answers(Conflict),
 )
 async def start(
     product_id: str,

@@ -139,7 +139,7 @@ async def start_run(
     """Record a new run of the product's current spec and mint its test unit."""
     product = await _certifiable(session, user=user, product_id=product_id)
     if product.spec is None:
-        raise InvalidInput("add the product's device spec before certifying it")
+        raise Conflict("add the product's device spec before certifying it")
     await settle(session, now=now, product_id=product.id)
     busy = await session.scalar(
         select(CertificationRun.id).where(

@@ -260,7 +260,8 @@
     });
     const answer = await response.json().catch(() => ({}));
     if (response.ok) { window.location = data.done_url.replace("{id}", answer.id); return; }
-    const where = answer.errors && !Array.isArray(answer.errors) && answer.errors.field;
+    // A rule the home cannot run names its place (errors[0].field) beside its reason.
+    const where = answer.reason && answer.errors && answer.errors.length && answer.errors[0].field;
     problem.textContent = (answer.detail || "Could not save.") + (where ? ` (${where})` : "");
     problem.hidden = false;
     problem.focus();
