@@ -44,7 +44,11 @@ async def test_a_planted_csrf_cookie_with_the_same_header_is_refused(hearth: Hea
             "/api/v1/tokens", json={"name": "sneaky"}, headers={"X-CSRFToken": planted}
         )
         assert response.status_code == 403
-        assert response.json() == {"error": "csrf_failed", "detail": "missing or wrong CSRF token"}
+        assert response.json() == {
+            "error": "csrf_failed",
+            "detail": "missing or wrong CSRF token",
+            "errors": [],
+        }
         form = await victim.post("/account/tokens", data={"name": "sneaky", "csrftoken": planted})
         assert form.status_code == 403
         assert await _tokens(victim) == []

@@ -38,8 +38,14 @@ async def test_a_body_that_is_not_json_text_is_a_422_naming_the_body(
 @pytest.mark.parametrize(
     ("method", "url", "body", "where"),
     [
-        ("POST", "/api/v1/homes", {"name": "Flat\u0000 one"}, "body"),
-        ("POST", "/api/v1/partner/invitations/accept", {"invitation_id": "pin\u0000"}, "body"),
+        ("POST", "/api/v1/homes", {"name": "Flat\u0000 one"}, "name"),
+        (
+            "POST",
+            "/api/v1/partner/invitations/accept",
+            {"invitation_id": "pin\u0000"},
+            "invitation_id",
+        ),
+        ("POST", "/api/v1/homes/hom_x/rooms", {"nested": [{"deep": "a\u0000"}]}, "nested.0.deep"),
         ("GET", "/api/v1/homes/hom_%00", None, "path"),
         ("GET", "/api/v1/notifications?before=%00", None, "query"),
     ],

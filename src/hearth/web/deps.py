@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -127,9 +128,28 @@ def requires(capability: Capability) -> Callable[[User], Awaitable[User]]:
     return dependency
 
 
+def _nul_at(value: object, path: str) -> str | None:
+    """Return the dotted path of the first NUL in a parsed JSON value, if any."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return here
+            if found := _nul_at(item, here):
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if found := _nul_at(item, f"{path}.{index}" if path else str(index)):
+                return found
+    return None
+
+
 async def refuse_nul(request: Request) -> None:
     """Refuse a NUL character in the path, the query or a JSON body, before any route reads
-    it: PostgreSQL cannot store one in text, so it would fail deep in a query instead."""
+    it: PostgreSQL cannot store one in text, so it would fail deep in a query instead. The
+    refusal names the field that holds it."""
     where = ""
     if "\x00" in request.scope["path"]:
         where = "path"
@@ -137,8 +157,12 @@ async def refuse_nul(request: Request) -> None:
         where = "query"
     elif request.headers.get("content-type", "").startswith("application/json"):
         # JSON can only carry NUL escaped (a raw control character is not valid JSON).
-        if b"\\u0000" in await request.body():
-            where = "body"
+        raw = await request.body()
+        if b"\\u0000" in raw:
+            try:
+                where = _nul_at(orjson.loads(raw), "") or ""
+            except orjson.JSONDecodeError:
+                pass  # the route refuses a body it cannot read, naming it
     if where:
         raise InvalidInput.fields([{"field": where, "message": "must not contain NUL (\\u0000)"}])
 
