@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -123,10 +123,9 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
     install_error_handlers(app)
 
-    @app.get("/api/docs", include_in_schema=False)
-    async def api_docs() -> HTMLResponse:
-        return _api_docs(app)
-
+    # A module-level endpoint: FastAPI caches what it learns of each endpoint for good, so a
+    # closure made per app would keep every app ever built alive (the suite builds many).
+    app.add_api_route("/api/docs", _api_docs, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
@@ -144,9 +143,10 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     return SecurityHeadersMiddleware(protected)  # outermost: refusals carry the headers too
 
 
-def _api_docs(app: FastAPI) -> HTMLResponse:
+async def _api_docs(request: Request) -> HTMLResponse:
     """Return Swagger UI with a content security policy of its own: it loads its script and
     styles from a CDN and starts with one inline script, allowed by its hash."""
+    app: FastAPI = request.app
     page = get_swagger_ui_html(openapi_url=app.openapi_url or "", title="hearth API")
     inline = re.findall(rb"<script>(.*?)</script>", bytes(page.body), re.S)
     hashes = " ".join(
