@@ -134,9 +134,9 @@ def _nul_at(value: object, path: str) -> str | None:
         return path if "\x00" in value else None
     if isinstance(value, dict):
         for key, item in value.items():
+            if "\x00" in str(key):  # the key itself: name where it sits, not the key
+                return path or "body"
             here = f"{path}.{key}" if path else str(key)
-            if "\x00" in str(key):
-                return here
             if found := _nul_at(item, here):
                 return found
     if isinstance(value, list):
@@ -164,7 +164,8 @@ async def refuse_nul(request: Request) -> None:
             except orjson.JSONDecodeError:
                 pass  # the route refuses a body it cannot read, naming it
     if where:
-        raise InvalidInput.fields([{"field": where, "message": "must not contain NUL (\\u0000)"}])
+        problem = {"field": where, "message": "no control characters (U+0000 is one)"}
+        raise InvalidInput.fields([problem])
 
 
 def client_address(request: Request) -> str:

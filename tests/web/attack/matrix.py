@@ -155,9 +155,11 @@ async def _first_status(app: ASGIApp, scope: dict[str, Any]) -> Answer:
         if message["status"] >= 400:
             await asyncio.wait_for(done.wait(), 10)
     finally:
-        done.set()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        done.set()  # the client goes away: a stream ends itself and closes what it holds
+        try:
+            await asyncio.wait_for(task, 10)
+        except Exception:  # noqa: BLE001 - a stream cut off is not what this test judges
+            pass
     return Answer(message["status"], b"".join(body).decode(errors="replace"))
 
 
