@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from sqlalchemy import select
 
 from hearth.accounts.service import Credential, holder
@@ -131,28 +132,33 @@ def frame(
 
 
 async def _devices(hearth: Hearth, home_id: str) -> tuple[dict[str, Spec], dict[str, Any]]:
-    async with hearth.sessions() as session:
-        rows = await session.execute(
-            select(Device.id, DeviceModel, DeviceState.reported)
-            .join(DeviceModel, DeviceModel.id == Device.model_id)
-            .join(DeviceState, DeviceState.device_id == Device.id)
-            .where(Device.home_id == home_id)
-        )
-        specs: dict[str, Spec] = {}
-        reported: dict[str, Any] = {}
-        for device_id, model, state in rows:
-            specs[device_id] = spec_of(model)
-            reported[device_id] = dict(state or {})
-        return specs, reported
+    # Shielded, as is every read of an open stream: a client that goes away mid-read
+    # cancels the stream after the read ends, not inside it, where the cancellation
+    # would cost the pool its connection.
+    with anyio.CancelScope(shield=True):
+        async with hearth.sessions() as session:
+            rows = await session.execute(
+                select(Device.id, DeviceModel, DeviceState.reported)
+                .join(DeviceModel, DeviceModel.id == Device.model_id)
+                .join(DeviceState, DeviceState.device_id == Device.id)
+                .where(Device.home_id == home_id)
+            )
+            specs: dict[str, Spec] = {}
+            reported: dict[str, Any] = {}
+            for device_id, model, state in rows:
+                specs[device_id] = spec_of(model)
+                reported[device_id] = dict(state or {})
+            return specs, reported
 
 
 async def _still_allowed(
     hearth: Hearth, user_id: str, home_id: str, credential: Credential
 ) -> bool:
-    async with hearth.sessions() as session:
-        if await holder(session, credential, now=hearth.clock.now()) != user_id:
-            return False
-        return await membership(session, user_id=user_id, home_id=home_id) is not None
+    with anyio.CancelScope(shield=True):
+        async with hearth.sessions() as session:
+            if await holder(session, credential, now=hearth.clock.now()) != user_id:
+                return False
+            return await membership(session, user_id=user_id, home_id=home_id) is not None
 
 
 async def stream(
