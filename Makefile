@@ -11,7 +11,7 @@ demo: install assets
 
 test: install assets lint
 	./scripts/ensure-system.sh
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 install: $(VENV)/.installed
 

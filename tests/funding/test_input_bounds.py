@@ -115,6 +115,11 @@ async def test_a_pledge_takes_its_quantity_as_a_number_only(mall: dict[str, Any]
         refused = await send(mia, "POST", url, body, key=f"k-{quantity}")
         assert fields(refused) == ["quantity"], quantity
     assert (await mia.get("/api/v1/pledges")).json() == []
+    # JSON Schema counts 1.0 as an integer, and so does hearth, as its contract says.
+    body = {**pledge_body(campaign["tiers"][1]["id"], card), "quantity": 1.0}
+    taken = await send(mia, "POST", url, body, key="k-whole")
+    assert taken.status_code == 201, taken.text
+    assert [p["quantity"] for p in (await mia.get("/api/v1/pledges")).json()] == [1]
 
 
 @pytest.mark.parametrize("moment", [EARLIEST, LATEST, "inf"])

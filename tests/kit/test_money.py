@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+import jsonschema_rs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel, ValidationError
 
 from hearth.errors import CurrencyMismatch, InvalidInput
-from hearth.kit.money import EXPONENTS, Money, is_amount_text
+from hearth.kit.money import EXPONENTS, AmountText, Money, is_amount_text
 
 currencies = st.sampled_from(sorted(EXPONENTS))
 amounts = st.integers(min_value=-(10**15), max_value=10**15)
@@ -178,3 +182,19 @@ def test_allocation_never_creates_or_loses_a_minor_unit(value: Money, weights: l
 )
 def test_request_amounts_are_ascii_digits_within_bigint(text: str, taken: bool) -> None:
     assert is_amount_text(text) is taken
+
+
+class Priced(BaseModel):
+    price: AmountText
+
+
+@given(st.from_regex(r"\s{0,3}[0-9]{0,12}(\.[0-9]{0,5})?\s{0,3}", fullmatch=True) | st.text())
+def test_the_contracts_amount_pattern_is_what_the_server_takes(text: str) -> None:
+    pattern = Priced.model_json_schema()["properties"]["price"]["pattern"]
+    try:
+        Priced(price=text)
+        taken = True
+    except ValidationError:
+        taken = False
+    assert (re.fullmatch(pattern, text) is not None) == taken, repr(text)
+    assert jsonschema_rs.is_valid({"type": "string", "pattern": pattern}, text) == taken

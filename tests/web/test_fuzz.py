@@ -90,6 +90,10 @@ BEYOND_SCHEMA = {
     "PUT /api/v1/store/logo": "the uploaded file's content (an image)",
     "POST /api/v1/homes/{home_id}/devices": "the pairing code's 16 symbols among its dashes",
     "POST /api/v1/homes/{home_id}/devices/add": "the pairing code's 16 symbols among its dashes",
+    # JSON Schema's date-time has no bounds; each parameter's description states the years.
+    "GET /api/v1/devices/{device_id}/history": "times within the years 1970-9000 (UTC)",
+    "GET /api/v1/ledger/report": "times within the years 1970-9000 (UTC)",
+    "GET /api/v1/ledger/partners/{partner_id}/statement": "times within the years 1970-9000 (UTC)",
 }
 # The live stream answers for as long as the client listens: it is fuzzed with ids that
 # match nothing (its 404, 401 and 422), never with the home that exists.

@@ -35,7 +35,7 @@ def _pages() -> list[str]:
             and "GET" in (route.methods or ())
             and "{" not in route.path
         }
-        - {"/healthz", "/metrics"}
+        - {"/healthz", "/metrics", "/api/docs"}  # the docs have a policy of their own, below
     )
 
 

@@ -24,6 +24,7 @@ from hearth.hub.schemas import (
     DeviceOut,
     HistoryPointOut,
 )
+from hearth.kit import timebounds
 from hearth.kit.timebounds import AwareBoundedDatetime
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 
@@ -59,9 +60,12 @@ async def device_history(
     now: NowDep,
     key: Annotated[str, Query(max_length=24, description='"2.1", or "e:2.1" for an event')],
     since: Annotated[
-        AwareBoundedDatetime | None, Query(description="default: 24 hours ago")
+        AwareBoundedDatetime | None,
+        Query(description=f"default: 24 hours ago; {timebounds.MESSAGE}"),
     ] = None,
-    until: Annotated[AwareBoundedDatetime | None, Query(description="default: now")] = None,
+    until: Annotated[
+        AwareBoundedDatetime | None, Query(description=f"default: now; {timebounds.MESSAGE}")
+    ] = None,
     points: Annotated[int | None, Query(description="downsample to this many buckets")] = None,
 ) -> list[HistoryPointOut]:
     """Return a property's or an event's history in a time range, downsampled on request."""

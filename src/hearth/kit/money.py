@@ -14,10 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from hearth.errors import CurrencyMismatch, InvalidInput
+from hearth.kit.text import SPACES
 
 
 def _codes(exponent: int, codes: str) -> dict[str, int]:
@@ -90,7 +91,10 @@ def _amount_text(value: str) -> str:
 
 # An amount in a request model, read exactly later with its currency (``Money.parse``).
 AmountText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=20), AfterValidator(_amount_text)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=20),
+    AfterValidator(_amount_text),
+    Field(json_schema_extra={"pattern": rf"^[{SPACES}]*{AMOUNT_PATTERN[1:-1]}[{SPACES}]*$"}),
 ]
 _MAX_DIGITS = 30  # far beyond any real amount; keeps parsing cheap on hostile input
 

@@ -48,6 +48,16 @@ def name_problem(value: str, *, max_length: int) -> str | None:
 
 MAX_NAME = 80  # what every name column holds (String(80))
 
+# The contract's pattern for a name, in the regular expressions every JSON Schema validator
+# reads (no ``\s``: its meaning differs between them). What a name may not hold: the control
+# characters that tidying does not make a space, and the bidirectional controls. A lone
+# surrogate, which no pattern can name, is refused by the server alone.
+_BARRED = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069"
+# What Python's ``str.split`` takes for a space (``str.isspace``).
+SPACES = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NAME_PATTERN = rf"^[^{_BARRED}]*[^{SPACES}{_BARRED}][^{_BARRED}]*$"
+"""A name as the contract states it: something besides spaces, nothing unreadable."""
+
 
 def _check_name(value: str) -> str:
     problem = name_problem(value, max_length=MAX_NAME)
@@ -62,7 +72,7 @@ def _tidied(value: object) -> object:
 
 Name = Annotated[
     str,
-    Field(strict=True, max_length=MAX_NAME),
+    Field(strict=True, max_length=MAX_NAME, json_schema_extra={"pattern": NAME_PATTERN}),
     BeforeValidator(_tidied),
     AfterValidator(_check_name),
 ]

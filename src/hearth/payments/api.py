@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
+from hearth.kit import timebounds
 from hearth.kit.money import EXPONENTS, check_currency
 from hearth.kit.timebounds import BoundedDatetime
 from hearth.payments import books
@@ -38,10 +39,12 @@ Currency = Annotated[
     ),
 ]
 Since = Annotated[
-    BoundedDatetime | None, Query(description="period start (inclusive), with timezone")
+    BoundedDatetime | None,
+    Query(description=f"period start (inclusive), with timezone: {timebounds.MESSAGE}"),
 ]
 Until = Annotated[
-    BoundedDatetime | None, Query(description="period end (exclusive), with timezone")
+    BoundedDatetime | None,
+    Query(description=f"period end (exclusive), with timezone: {timebounds.MESSAGE}"),
 ]
 
 

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -46,7 +41,7 @@ from hearth.notifications import pages as notifications_pages
 from hearth.payments import api as payments_api
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
-from hearth.web import health
+from hearth.web import docs, health
 from hearth.web.csrf import CsrfMiddleware
 from hearth.web.deps import refuse_nul
 from hearth.web.errors import install_error_handlers
@@ -55,11 +50,11 @@ from hearth.web.openapi import install_contract
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
-SWAGGER_CDN = "https://cdn.jsdelivr.net"
 API = "/api/v1"
 # Every area's routers, in one list: JSON routers under /api/v1, pages at the root.
 ROUTERS: list[tuple[APIRouter, str]] = [
     (health.router, ""),
+    (docs.router, ""),
     (accounts_api.router, API),
     (payments_api.router, API),
     (hub_api_specs.router, API),
@@ -123,9 +118,6 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
     install_error_handlers(app)
 
-    # A module-level endpoint: FastAPI caches what it learns of each endpoint for good, so a
-    # closure made per app would keep every app ever built alive (the suite builds many).
-    app.add_api_route("/api/docs", _api_docs, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router, prefix in ROUTERS:
         app.include_router(router, prefix=prefix)
@@ -141,21 +133,3 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         always_protect=frozenset({"/login", "/signup"}),
     )
     return SecurityHeadersMiddleware(protected)  # outermost: refusals carry the headers too
-
-
-async def _api_docs(request: Request) -> HTMLResponse:
-    """Return Swagger UI with a content security policy of its own: it loads its script and
-    styles from a CDN and starts with one inline script, allowed by its hash."""
-    app: FastAPI = request.app
-    page = get_swagger_ui_html(openapi_url=app.openapi_url or "", title="hearth API")
-    inline = re.findall(rb"<script>(.*?)</script>", bytes(page.body), re.S)
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
-        for script in inline
-    )
-    page.headers["content-security-policy"] = (
-        f"default-src 'none'; script-src {SWAGGER_CDN} {hashes}; style-src {SWAGGER_CDN}; "
-        "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    )
-    return page

@@ -85,6 +85,7 @@ RULES: list[Rule] = [
     # -- health and the API's own documents ----------------------------------------------
     rule("GET", "/healthz", EVERYONE, ok={200, 503}),  # 503: this copy runs no broker
     rule("GET", "/metrics", NOBODY),  # a scraper with the metrics token, which no person has
+    rule("GET", "/api/docs", EVERYONE),
     # -- accounts -------------------------------------------------------------------------
     rule(
         "POST",
