@@ -135,6 +135,8 @@ async def _devices(hearth: Hearth, home_id: str) -> tuple[dict[str, Spec], dict[
     # Shielded, as is every read of an open stream: a client that goes away mid-read
     # cancels the stream after the read ends, not inside it, where the cancellation
     # would cost the pool its connection.
+    specs: dict[str, Spec] = {}
+    reported: dict[str, Any] = {}
     with anyio.CancelScope(shield=True):
         async with hearth.sessions() as session:
             rows = await session.execute(
@@ -143,22 +145,22 @@ async def _devices(hearth: Hearth, home_id: str) -> tuple[dict[str, Spec], dict[
                 .join(DeviceState, DeviceState.device_id == Device.id)
                 .where(Device.home_id == home_id)
             )
-            specs: dict[str, Spec] = {}
-            reported: dict[str, Any] = {}
             for device_id, model, state in rows:
                 specs[device_id] = spec_of(model)
                 reported[device_id] = dict(state or {})
-            return specs, reported
+    return specs, reported
 
 
 async def _still_allowed(
     hearth: Hearth, user_id: str, home_id: str, credential: Credential
 ) -> bool:
+    allowed = False
     with anyio.CancelScope(shield=True):
         async with hearth.sessions() as session:
-            if await holder(session, credential, now=hearth.clock.now()) != user_id:
-                return False
-            return await membership(session, user_id=user_id, home_id=home_id) is not None
+            if await holder(session, credential, now=hearth.clock.now()) == user_id:
+                found = await membership(session, user_id=user_id, home_id=home_id)
+                allowed = found is not None
+    return allowed
 
 
 async def stream(
