@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, ViewportSize, expect
+from playwright.async_api import Browser, Page, Route, ViewportSize, expect
 
 from hearth.devices import library
 from hearth.devices.compiled import compile_spec
@@ -186,5 +186,53 @@ async def test_set_up_a_home_control_a_lamp_and_invite_family(
         await family.close()
     finally:
         await lamp.stop()
+        await sensor.stop()
+        await phone.close()
+
+
+async def test_a_report_made_before_the_stream_opens_shows_once_it_does(
+    browser: Browser, live_server: LiveServer, tmp_path: Path
+) -> None:
+    unit = _mint(live_server, SENSOR, tmp_path)
+    sensor = _simulate(unit, live_server)
+    sensor.device.state.update({"2.1": 21.5, "2.2": 48, "3.1": 87})
+    phone = await browser.new_context(viewport=PHONE)
+    page = await phone.new_page()
+    await _sign_up(page, live_server, "noa")
+    await page.get_by_label("Home name").fill("Den")
+    await page.get_by_role("button", name="Create home").click()
+    await page.get_by_role("link", name="Home settings").click()
+    await page.get_by_label("New room").fill("Study")
+    await page.get_by_role("button", name="Add room").click()
+    await expect(page.get_by_label("Name of Study")).to_be_visible()
+    await page.get_by_role("link", name="Den").click()
+    await _add_device(page, unit["pairing_code"], "Study")
+    await sensor.connect()
+    try:
+        await page.get_by_role("link", name="Den").click()
+        state = page.locator(".device-card [data-state]")
+        await expect(state).to_have_text("21.5 °C")
+
+        # The page is rendered, but its stream is held back while the sensor reports.
+        release = asyncio.Event()
+
+        async def hold(route: Route) -> None:
+            await release.wait()
+            await route.continue_()
+
+        await page.route("**/live", hold)
+        await page.reload()
+        await expect(state).to_have_text("21.5 °C")
+        sensor.device.state["2.1"] = 19.0
+        sensor.report({"2.1": 19.0})
+        url = f"{live_server.url}/api/v1/devices/{unit['device_id']}"
+        deadline = time.monotonic() + 5
+        while (await (await page.request.get(url)).json())["reported"].get("2.1") != 19.0:
+            assert time.monotonic() < deadline, "hearth stored the report"
+            await asyncio.sleep(0.05)
+        release.set()  # the stream opens after the report: only a catch-up can show it
+        await expect(page.locator("body[data-live='ready']")).to_be_attached()
+        await expect(state).to_have_text("19.0 °C")
+    finally:
         await sensor.stop()
         await phone.close()

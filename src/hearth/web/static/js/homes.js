@@ -250,7 +250,13 @@
     const status = $("[data-live-status]");
     const source = new EventSource(`/api/v1/homes/${homeId}/live`);
     const on = (name, handler) => source.addEventListener(name, (e) => handler(JSON.parse(e.data)));
-    on("ready", () => { if (status) status.textContent = "Live"; document.body.dataset.live = "ready"; });
+    // On every (re)connect the cards are fetched again: whatever changed between the page's
+    // rendering (or the lost connection) and the stream's opening is shown, then followed.
+    on("ready", async () => {
+      await refreshCards();
+      if (status) status.textContent = "Live";
+      document.body.dataset.live = "ready";
+    });
     on("state", showState);
     on("availability", showAvailability);
     on("device-event", showEvent);
