@@ -58,6 +58,18 @@ async def _until(check: object, what: str, seconds: float = 5.0) -> None:
         await asyncio.sleep(0.05)
 
 
+async def _create_home(page: Page, name: str, rooms: list[str]) -> None:
+    """Create the first home from the empty home view and give it ``rooms``."""
+    await page.get_by_label("Home name").fill(name)
+    await page.get_by_role("button", name="Create home").click()
+    await expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    await page.get_by_role("link", name="Home settings").click()
+    for room in rooms:
+        await page.get_by_label("New room").fill(room)
+        await page.get_by_role("button", name="Add room").click()
+        await expect(page.get_by_label(f"Name of {room}")).to_be_visible()
+
+
 async def _add_device(page: Page, code: str, room: str) -> None:
     await page.get_by_role("link", name="Add device").first.click()
     await page.get_by_label("Pairing code").fill(code)
@@ -81,15 +93,7 @@ async def test_set_up_a_home_control_a_lamp_and_invite_family(
     # A home and a room.
     await expect(page.get_by_role("heading", name="Create your first home")).to_be_visible()
     await page.screenshot(path=screenshot_path("home-empty-phone"), full_page=True)
-    await page.get_by_label("Home name").fill("Our flat")
-    await page.get_by_role("button", name="Create home").click()
-    await expect(page.get_by_role("heading", name="Our flat", exact=True)).to_be_visible()
-    await page.get_by_role("link", name="Home settings").click()
-    await page.get_by_label("New room").fill("Living room")
-    await page.get_by_role("button", name="Add room").click()
-    await page.get_by_label("New room").fill("Bedroom")
-    await page.get_by_role("button", name="Add room").click()
-    await expect(page.get_by_label("Name of Bedroom")).to_be_visible()
+    await _create_home(page, "Our flat", ["Living room", "Bedroom"])
 
     # Add the simulated lamp and sensor by their codes, each into a room.
     await page.get_by_role("link", name="Our flat").click()
@@ -199,12 +203,7 @@ async def test_a_report_made_before_the_stream_opens_shows_once_it_does(
     phone = await browser.new_context(viewport=PHONE)
     page = await phone.new_page()
     await _sign_up(page, live_server, "noa")
-    await page.get_by_label("Home name").fill("Den")
-    await page.get_by_role("button", name="Create home").click()
-    await page.get_by_role("link", name="Home settings").click()
-    await page.get_by_label("New room").fill("Study")
-    await page.get_by_role("button", name="Add room").click()
-    await expect(page.get_by_label("Name of Study")).to_be_visible()
+    await _create_home(page, "Den", ["Study"])
     await page.get_by_role("link", name="Den").click()
     await _add_device(page, unit["pairing_code"], "Study")
     await sensor.connect()

@@ -249,13 +249,21 @@
   function connect(homeId) {
     const status = $("[data-live-status]");
     const source = new EventSource(`/api/v1/homes/${homeId}/live`);
-    const on = (name, handler) => source.addEventListener(name, (e) => handler(JSON.parse(e.data)));
     // On every (re)connect the cards are fetched again: whatever changed between the page's
     // rendering (or the lost connection) and the stream's opening is shown, then followed.
+    // Events that arrive while the cards are fetched wait for them, then apply in order.
+    let catchingUp = Promise.resolve();
+    const on = (name, handler) => source.addEventListener(name, (e) => {
+      const data = JSON.parse(e.data);
+      catchingUp = catchingUp.then(() => handler(data)).catch((error) => console.error(error));
+    });
     on("ready", async () => {
-      await refreshCards();
-      if (status) status.textContent = "Live";
-      document.body.dataset.live = "ready";
+      try {
+        await refreshCards();
+      } finally {
+        if (status) status.textContent = "Live";
+        document.body.dataset.live = "ready";
+      }
     });
     on("state", showState);
     on("availability", showAvailability);
