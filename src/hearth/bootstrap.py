@@ -26,6 +26,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hearth import db, metrics
+from hearth.accounts.credentials import Credentials
 from hearth.bus import EventBus
 from hearth.config import Settings
 from hearth.errors import ConfigError
@@ -85,6 +86,7 @@ class Hearth:
     scenes: SceneRunner | None = None
     deadlines: CampaignDeadlines | None = None
     pledges: PledgeBatcher = field(init=False)
+    credentials: Credentials = field(init=False)
     started: list[Component] = field(default_factory=list)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)  # see ``spawn``
 
@@ -93,6 +95,9 @@ class Hearth:
         self.pledges = PledgeBatcher(
             sessions=self.sessions, clock=self.socket, publish=self.publish
         )
+        # Every request's credential check, in any process that serves requests.
+        self.credentials = Credentials(self.sessions, self.publish)
+        self.credentials.watch(self.bus)
 
     @property
     def clock(self) -> Clock:

@@ -20,6 +20,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth import outbox
+from hearth.accounts.events import CredentialEnded
 from hearth.accounts.models import ApiToken, AuthSession, LoginFailure, User
 from hearth.accounts.roles import Role
 from hearth.errors import (
@@ -40,7 +42,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("hearth-timing-equaliser")
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
+    """Return the hash the database keeps of a session's or a token's secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -216,7 +219,7 @@ async def open_session(
     token = secrets.token_urlsafe(32)
     session.add(
         AuthSession(
-            token_hash=_digest(token),
+            token_hash=digest(token),
             user_id=user.id,
             created_at=now,
             expires_at=now + lifetime,
@@ -227,12 +230,14 @@ async def open_session(
     return token
 
 
-async def user_for_session(session: AsyncSession, token: str, *, now: datetime) -> User | None:
-    """Return the user of a live session token, or None."""
+async def user_for_session(
+    session: AsyncSession, token: str, *, now: datetime
+) -> tuple[User, datetime] | None:
+    """Return the active user of a live session token and when the session ends, or None."""
     row = await session.execute(
         select(User, AuthSession.expires_at)
         .join(AuthSession, AuthSession.user_id == User.id)
-        .where(AuthSession.token_hash == _digest(token))
+        .where(AuthSession.token_hash == digest(token))
     )
     found = row.first()
     if found is None:
@@ -240,12 +245,14 @@ async def user_for_session(session: AsyncSession, token: str, *, now: datetime) 
     user, expires_at = found
     if expires_at <= now or not user.is_active:
         return None
-    return user
+    return user, expires_at
 
 
 async def close_session(session: AsyncSession, token: str) -> None:
     """End a browser session (log out)."""
-    await session.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(token)))
+    hashed = digest(token)
+    await session.execute(delete(AuthSession).where(AuthSession.token_hash == hashed))
+    outbox.record(session, CredentialEnded(hashed))
 
 
 async def create_token(
@@ -260,7 +267,7 @@ async def create_token(
         )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
-        user_id=user.id, name=label, token_hash=_digest(secret), hint=secret[:8], created_at=now
+        user_id=user.id, name=label, token_hash=digest(secret), hint=secret[:8], created_at=now
     )
     session.add(row)
     await session.flush()
@@ -277,7 +284,7 @@ async def users_for_tokens(
 ) -> dict[str, User]:
     """Return the owners of live API tokens by secret, in one query (unknown, revoked and
     inactive ones are left out), and note the tokens' use."""
-    by_digest = {_digest(secret): secret for secret in secrets}
+    by_digest = {digest(secret): secret for secret in secrets}
     rows = await session.execute(
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
@@ -314,6 +321,7 @@ async def revoke_token(
         raise NotFound("no such token")
     if token.revoked_at is None:
         token.revoked_at = now
+        outbox.record(session, CredentialEnded(token.token_hash))
     return token
 
 
@@ -341,18 +349,18 @@ async def holder(session: AsyncSession, credential: Credential, *, now: datetime
 
     Unlike ``user_for_token`` it notes nothing: a check repeated every few seconds must
     not write."""
-    digest = _digest(credential.secret)
+    hashed = digest(credential.secret)
     if credential.kind == "session":
         query = (
             select(User.id)
             .join(AuthSession, AuthSession.user_id == User.id)
-            .where(AuthSession.token_hash == digest, AuthSession.expires_at > now)
+            .where(AuthSession.token_hash == hashed, AuthSession.expires_at > now)
         )
     else:
         query = (
             select(User.id)
             .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+            .where(ApiToken.token_hash == hashed, ApiToken.revoked_at.is_(None))
         )
     user_id = await session.scalar(query.where(User.is_active.is_(True)))
     return str(user_id) if user_id is not None else None

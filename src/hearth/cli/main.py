@@ -174,9 +174,8 @@ def demo(
 
 
 def _serve(settings: Settings) -> None:
-    import uvicorn
-
     from hearth.logs import configure_logging
+    from hearth.web import server
 
     if settings.workers > 1 and settings.uses_embedded_broker:
         fail(
@@ -191,16 +190,11 @@ def _serve(settings: Settings) -> None:
     os.environ["HEARTH_HTTP_PORT"] = str(settings.http_port)
     os.environ["HEARTH_BACKGROUND"] = "true" if settings.background else "false"
     try:
-        uvicorn.run(
+        server.run(
             "hearth.web.main:build",
-            factory=True,
             host=settings.http_host,
             port=settings.http_port,
             workers=settings.workers,
-            log_config=None,
-            proxy_headers=True,
-            access_log=False,
-            lifespan="on",
         )
     except HearthError as err:
         fail(err)

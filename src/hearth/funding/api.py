@@ -123,7 +123,7 @@ async def pledger(request: Request, session: SessionDep) -> User | str:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() == "bearer" and secret.strip():
             return secret.strip()
-    return await current_user(await optional_user(request, session))
+    return await current_user(await optional_user(request))
 
 
 @router.post(

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth import outbox
+from hearth.accounts.events import AccountChanged
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, Role, can
 from hearth.accounts.service import normalise_username
@@ -116,9 +118,14 @@ async def _join(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("this invitation was already used")
     await session.refresh(invitation)
-    user.role = Role.PARTNER.value
-    user.partner_id = partner.id
+    # The caller's row, in this transaction: the route's copy of it is detached.
+    row = await session.get(User, user.id)
+    if row is None:
+        raise NotFound("no such person")
+    row.role = Role.PARTNER.value
+    row.partner_id = partner.id
     await session.flush()
+    outbox.record(session, AccountChanged(user.id))
     return partner
 
 

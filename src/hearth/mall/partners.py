@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth import outbox
+from hearth.accounts.events import AccountChanged
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -141,6 +143,7 @@ async def decide(
         if applicant is not None and applicant.partner_id is None and applicant.role == Role.FAN:
             applicant.role = Role.PARTNER.value
             applicant.partner_id = partner.id
+            outbox.record(session, AccountChanged(applicant.id))
     session.add(
         ReviewStep(
             subject=partner.id,

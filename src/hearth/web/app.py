@@ -47,6 +47,7 @@ from hearth.web.deps import refuse_nul
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
 from hearth.web.openapi import install_contract
+from hearth.web.routing import RouteIndex, served_paths
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -119,9 +120,12 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    served: dict[int, list[str] | None] = {}  # the paths each included router serves
     for router, prefix in ROUTERS:
+        served[len(app.router.routes)] = served_paths(router, prefix)
         app.include_router(router, prefix=prefix)
     install_contract(app)
+    RouteIndex(app, served)
 
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outside the routes: every line has its id

@@ -77,32 +77,31 @@ async def db_session(hearth: HearthDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(db_session, scope="function")]
 
 
-async def optional_user(request: Request, session: SessionDep) -> User | None:
-    """Return the user behind a bearer token or a session cookie, if any."""
-    # The hearth's clock, read here rather than through NowDep: funding's pledge route
-    # calls this function directly with (request, session).
-    now = (await get_hearth(request)).clock.now()
-    authorization = request.headers.get("authorization", "")
-    if authorization:
-        scheme, _, secret = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not secret:
-            raise NotAuthenticated("use 'Authorization: Bearer <token>'")
-        user = await accounts.user_for_token(session, secret.strip(), now=now)
-        if user is None:
+async def optional_user(request: Request) -> User | None:
+    """Return the user behind a bearer token or a session cookie, if any (a detached row:
+    ``hearth.accounts.credentials`` checks the credential without the route's session)."""
+    hearth = await get_hearth(request)
+    credential = request_credential(request)
+    if credential is None and request.headers.get("authorization"):
+        raise NotAuthenticated("use 'Authorization: Bearer <token>'")
+    user = None
+    if credential is not None:
+        user = await hearth.credentials.user(credential, now=hearth.clock.now())
+        if user is None and credential.kind == "token":
             raise NotAuthenticated("the API token is unknown or revoked")
-        request.state.viewer = Viewer.of(user)
-        return user
-    cookie = request.cookies.get(SESSION_COOKIE)
-    user = await accounts.user_for_session(session, cookie, now=now) if cookie else None
     request.state.viewer = Viewer.of(user)
     return user
 
 
 def request_credential(request: Request) -> accounts.Credential | None:
-    """Return what the request signs in with (a bearer token first, as ``optional_user``)."""
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and secret.strip():
-        return accounts.Credential.token(secret.strip())
+    """Return what the request signs in with: a bearer token first, else the session
+    cookie (a request with another kind of ``Authorization`` signs in with nothing)."""
+    authorization = request.headers.get("authorization", "")
+    if authorization:
+        scheme, _, secret = authorization.partition(" ")
+        if scheme.lower() == "bearer" and secret.strip():
+            return accounts.Credential.token(secret.strip())
+        return None
     cookie = request.cookies.get(SESSION_COOKIE)
     return accounts.Credential.session(cookie) if cookie else None
 
