@@ -9,11 +9,14 @@ flight. Then, in the same run and on the same server, pgbench updates one hot ro
 Printed: confirmed pledges/s, latency p50/p99, sold versus stock (oversold must be 0),
 acknowledged pledges missing from the database (must be 0), hearth's ceiling for a trivial
 authenticated request with the same client and concurrency (``GET /api/v1/me``), the raw
-rate and the ratio. The load comes from a lean keep-alive client (``bench/rawhttp.py``).
-Nothing is asserted on time; the counts are bounded; everything runs on 127.0.0.1.
+rate and the ratio. The load comes from ``wrk`` (the C load generator from Debian's package,
+so the client is not what is measured): each backer's pledge is sent once, with its own
+token and idempotency key, by a small Lua script. Nothing is asserted on time; the counts
+are bounded; everything runs on 127.0.0.1.
 
     .venv/bin/python bench/flash_sale.py [--fans 1500] [--stock 1000] [--workers 2]
                                          [--concurrency 64] [--pgbench-seconds 10]
+                                         [--wrk-seconds 20]
 """
 
 from __future__ import annotations
@@ -21,100 +24,189 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx  # noqa: E402
-from rawhttp import Connection  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from hearth import db  # noqa: E402
-from tests.funding.cluster import (  # noqa: E402
-    ADDRESS,
-    Sale,
-    seed_sale,
-    start_workers,
-    tier_row,
-)
+from tests.funding.cluster import Sale, seed_sale, start_workers, tier_row  # noqa: E402
 from tests.servers import Postgres, run_postgres  # noqa: E402
 
+# Each wrk thread takes every n-th backer and sends each of their pledges once, with its own
+# token and idempotency key; a connection whose thread has no backer left sends a cheap
+# read until the thread has every answer, then the thread stops. Times come from the
+# monotonic clock through LuaJIT's FFI, so the rate runs to the last confirmation.
+PLEDGE_LUA = r"""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } hearth_timespec;
+int clock_gettime(int clk_id, hearth_timespec *tp);
+]]
+local function now()
+  local t = ffi.new("hearth_timespec")
+  ffi.C.clock_gettime(1, t)
+  return tonumber(t.tv_sec) + tonumber(t.tv_nsec) / 1e9
+end
 
-async def fire(
-    sale: Sale, urls: list[str], concurrency: int
-) -> tuple[list[tuple[float, int, str]], float, float]:
-    """Send one pledge per backer, ``concurrency`` at a time.
+local threads = {}
+local count = 0
+function setup(thread)
+  thread:set("id", count)
+  count = count + 1
+  table.insert(threads, thread)
+end
 
-    Return each answer's (latency, status, pledge id), the whole time, and the time until
-    the last confirmation (after it only refusals are left)."""
-    results: list[tuple[float, int, str]] = []
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for number in range(len(sale.backers)):
-        queue.put_nowait(number)
-    last_confirmed = [0.0]
+function init(args)
+  local path, share = args[1], tonumber(args[2])
+  local campaign, tier = args[3], args[4]
+  requests = {}
+  local n = 0
+  for line in io.lines(path) do
+    if n % share == id then
+      local token, card, key = line:match("(%S+) (%S+) (%S+)")
+      local body = '{"tier_id":"' .. tier .. '","quantity":1,"card_id":"' .. card ..
+        '","shipping":{"name":"Fan","line1":"1 Road","city":"Shenzhen",' ..
+        '"postal_code":"518000","country":"CN"}}'
+      table.insert(requests, wrk.format("POST", "/api/v1/campaigns/" .. campaign .. "/pledges",
+        {["Authorization"] = "Bearer " .. token, ["Idempotency-Key"] = key,
+         ["Content-Type"] = "application/json"}, body))
+    end
+    n = n + 1
+  end
+  spare = wrk.format("GET", "/healthz")
+  sent, answered, confirmed, refused, other = 0, 0, 0, 0, 0
+  ids = {}
+  started, last = now(), 0
+end
 
-    async def sender(connection: Connection) -> None:
-        try:
-            while not queue.empty():
-                number = queue.get_nowait()
-                backer = sale.backers[number]
-                body = {
-                    "tier_id": sale.tier_id,
-                    "quantity": 1,
-                    "card_id": backer.card_id,
-                    "shipping": ADDRESS,
-                }
-                headers = {
-                    "Authorization": f"Bearer {backer.token}",
-                    "Idempotency-Key": f"bench-{number}",
-                }
-                path = f"/api/v1/campaigns/{sale.campaign_id}/pledges"
-                started = time.perf_counter()
-                status, answer = await connection.request("POST", path, headers=headers, body=body)
-                elapsed = time.perf_counter() - started
-                pledge_id = answer.get("id", "") if status == 201 else ""
-                results.append((elapsed, status, pledge_id))
-                if status == 201:
-                    last_confirmed[0] = time.perf_counter()
-        finally:
-            await connection.close()
+function request()
+  sent = sent + 1
+  if sent > #requests then return spare end
+  return requests[sent]
+end
 
-    started = time.perf_counter()
-    await asyncio.gather(*(sender(Connection(urls[n % len(urls)])) for n in range(concurrency)))
-    total = time.perf_counter() - started
-    return results, total, last_confirmed[0] - started
+function response(status, headers, body)
+  if status == 200 then return end  -- a spare read
+  answered = answered + 1
+  if status == 201 then
+    confirmed = confirmed + 1
+    last = now()
+    table.insert(ids, body:match('"id":"([^"]+)"') or "")
+  elseif status == 409 then
+    refused = refused + 1
+  else
+    other = other + 1
+  end
+  if answered >= #requests then wrk.thread:stop() end
+end
+
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    io.write(string.format("THREAD %d %d %d %d %.6f %.6f\n", thread:get("confirmed"),
+      thread:get("refused"), thread:get("other"), thread:get("answered"),
+      thread:get("started"), thread:get("last")))
+    for _, pledge in ipairs(thread:get("ids")) do io.write("PLEDGE " .. pledge .. "\n") end
+  end
+  io.write(string.format("LATENCY %d %d\n", latency:percentile(50), latency:percentile(99)))
+end
+"""
 
 
-async def ceiling(sale: Sale, urls: list[str], concurrency: int) -> tuple[float, float]:
-    """hearth's own ceiling: one trivial authenticated request (``GET /api/v1/me``) per
-    backer, with the same client and concurrency. Return (requests/s, p50 ms)."""
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for number in range(len(sale.backers)):
-        queue.put_nowait(number)
-    latencies: list[float] = []
+@dataclass
+class Fired:
+    confirmed: list[str]
+    refused: int
+    other: int
+    answered: int
+    window: float  # seconds from the first request to the last confirmation
+    p50_ms: float
+    p99_ms: float
 
-    async def sender(connection: Connection) -> None:
-        try:
-            while not queue.empty():
-                number = queue.get_nowait()
-                headers = {"Authorization": f"Bearer {sale.backers[number].token}"}
-                started = time.perf_counter()
-                status, _ = await connection.request("GET", "/api/v1/me", headers=headers)
-                latencies.append((time.perf_counter() - started) * 1000)
-                assert status == 200, status
-        finally:
-            await connection.close()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(sender(Connection(urls[n % len(urls)])) for n in range(concurrency)))
-    total = time.perf_counter() - started
-    return len(latencies) / total, statistics.median(latencies)
+def fire(sale: Sale, urls: list[str], connections: int, seconds: int, directory: Path) -> Fired:
+    """Send one pledge per backer with wrk, one wrk per hearth process, each with its share
+    of the backers and of the connections, all at once."""
+    script = directory / "pledge.lua"
+    script.write_text(PLEDGE_LUA)
+    runs = []
+    for number, url in enumerate(urls):
+        assert url.startswith("http://127.0.0.1:"), "load goes to 127.0.0.1 only"
+        share = directory / f"backers-{number}.txt"
+        share.write_text(
+            "".join(
+                f"{b.token} {b.card_id} bench-{n}\n"
+                for n, b in enumerate(sale.backers)
+                if n % len(urls) == number
+            )
+        )
+        threads = 1
+        command = [
+            *("wrk", "--threads", str(threads), "--connections", str(connections // len(urls))),
+            *("--duration", f"{seconds}s", "--timeout", f"{seconds}s", "--latency"),
+            *("--script", str(script), url, "--", str(share), str(threads)),
+            *(sale.campaign_id, sale.tier_id),
+        ]
+        runs.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+    outputs = [run.communicate()[0] for run in runs]
+    confirmed: list[str] = []
+    refused = other = answered = 0
+    first, last = float("inf"), 0.0
+    p50s, p99s = [], []
+    for out in outputs:
+        for line in out.splitlines():
+            kind, _, rest = line.partition(" ")
+            if kind == "THREAD":
+                c, r, o, a, started, ended = rest.split()
+                refused, other, answered = refused + int(r), other + int(o), answered + int(a)
+                first = min(first, float(started))
+                last = max(last, float(ended))
+            elif kind == "PLEDGE":
+                confirmed.append(rest)
+            elif kind == "LATENCY":
+                p50, p99 = rest.split()
+                p50s.append(int(p50) / 1000)
+                p99s.append(int(p99) / 1000)
+    window = max(0.0, last - first) if confirmed else 0.0
+    return Fired(confirmed, refused, other, answered, window, max(p50s), max(p99s))
+
+
+def ceiling(sale: Sale, urls: list[str], connections: int, seconds: int, directory: Path) -> float:
+    """hearth's own ceiling: a trivial authenticated request (``GET /api/v1/me``) with
+    wrk, the same connections, on every process at once. Return requests/s."""
+    report = directory / "count.lua"
+    report.write_text(
+        "done = function(summary, latency, requests)\n"
+        '  io.write(string.format("COUNT %d %d %d\\n", summary.requests, summary.duration,\n'
+        "    summary.errors.status))\n"
+        "end\n"
+    )
+    runs = []
+    for number, url in enumerate(urls):
+        header = f"Authorization: Bearer {sale.backers[number].token}"
+        command = [
+            *("wrk", "--threads", "1", "--connections", str(connections // len(urls))),
+            *("--duration", f"{seconds}s", "--script", str(report), "--header", header),
+            url + "/api/v1/me",
+        ]
+        runs.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+    rate = 0.0
+    for run in runs:
+        out = run.communicate()[0]
+        match = re.search(r"^COUNT (\d+) (\d+) (\d+)$", out, re.MULTILINE)
+        assert match, out
+        count, micros, errors = (int(g) for g in match.groups())
+        assert errors == 0, f"{errors} of {count} trivial requests failed"
+        rate += count / (micros / 1e6)
+    return rate
 
 
 async def lost(url: str, acknowledged: list[str]) -> tuple[int, int]:
@@ -185,48 +277,40 @@ async def run(args: argparse.Namespace) -> None:
         await engine.dispose()
         print(f"seeding {args.fans} backers and a tier of {args.stock} units ...", flush=True)
         sale = await seed_sale(url, fans=args.fans, limit=args.stock)
-        workers = start_workers(url, args.workers, Path(tempfile.mkdtemp(prefix="hearth-flash-")))
+        directory = Path(tempfile.mkdtemp(prefix="hearth-flash-"))
+        workers = start_workers(url, args.workers, directory)
         try:
             async with httpx.AsyncClient() as http:  # warm each worker up once
                 for worker in workers:
                     await http.get(f"{worker.url}/healthz")
-            results, total, window = await fire(sale, [w.url for w in workers], args.concurrency)
-            trivial, trivial_p50 = await ceiling(sale, [w.url for w in workers], args.concurrency)
+            urls = [w.url for w in workers]
+            fired = fire(sale, urls, args.concurrency, args.wrk_seconds, directory)
+            trivial = ceiling(sale, urls, args.concurrency, 5, directory)
         finally:
             for worker in workers:
                 worker.stop()
-        confirmed = [r for r in results if r[1] == 201]
-        refused = [r for r in results if r[1] == 409]
-        errors = [r for r in results if r[1] not in (201, 409)]
         tier = await tier_row(url, sale.tier_id)
-        missing, active = await lost(url, [r[2] for r in confirmed])
+        missing, active = await lost(url, fired.confirmed)
         raw = pgbench(server, "bench", args.concurrency, args.pgbench_seconds)
 
-    rate = len(confirmed) / window if window else 0.0
-    latencies = [r[0] * 1000 for r in confirmed]
+    confirmed = len(fired.confirmed)
+    rate = confirmed / fired.window if fired.window else 0.0
     print()
-    print(f"hearth workers            {args.workers} (PostgreSQL, concurrency {args.concurrency})")
-    print(f"pledges sent              {len(results)} in {total:.2f} s")
-    print(
-        f"confirmed                 {len(confirmed)}   "
-        f"sold out (409) {len(refused)}   other {len(errors)}"
-    )
-    print(f"confirmed pledges/s       {rate:,.0f}")
-    if latencies:
-        print(
-            f"latency p50 / p99         {statistics.median(latencies):.1f} ms / "
-            f"{percentile(latencies, 0.99):.1f} ms"
-        )
+    print(f"hearth workers            {args.workers} (PostgreSQL, {args.concurrency} connections)")
+    print(f"pledges answered          {fired.answered} of {len(sale.backers)}")
+    outcomes = f"sold out (409) {fired.refused}   other {fired.other}"
+    print(f"confirmed                 {confirmed}   {outcomes}")
+    print(f"confirmed pledges/s       {rate:,.0f} (to the last confirmation)")
+    latency = f"{fired.p50_ms:.1f} ms / {fired.p99_ms:.1f} ms"
+    print(f"latency p50 / p99         {latency} (the slower process)")
     print(
         f"sold / stock              {tier.sold} / {tier.limit}   "
         f"oversold {max(0, tier.sold - (tier.limit or 0))}"
     )
     print(f"active pledges in the db  {active} (tier counts {tier.pledges})")
     print(f"lost acknowledged         {missing}")
-    print(
-        f"trivial API requests/s    {trivial:,.0f} (GET /api/v1/me, p50 {trivial_p50:.1f} ms: "
-        "hearth's ceiling for HTTP + auth)"
-    )
+    what = "GET /api/v1/me: hearth's ceiling for HTTP + auth"
+    print(f"trivial API requests/s    {trivial:,.0f} ({what})")
     print(f"pledges / trivial         {rate / trivial:.3f}")
     print(f"raw hot-row updates/s     {raw:,.0f} (pgbench, {args.concurrency} clients)")
     print(f"ratio hearth / raw        {rate / raw:.3f}")
@@ -239,10 +323,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
+    parser.add_argument("--wrk-seconds", type=int, default=20, help="the most a sale may take")
     args = parser.parse_args()
     args.fans = max(10, min(args.fans, 20_000))
     args.concurrency = max(1, min(args.concurrency, 256))
     args.pgbench_seconds = max(1, min(args.pgbench_seconds, 60))
+    args.wrk_seconds = max(2, min(args.wrk_seconds, 120))
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: install Debian's wrk package (scripts/ensure-system.sh does)")
     asyncio.run(run(args))
 
 

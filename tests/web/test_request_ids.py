@@ -10,7 +10,7 @@ import structlog
 from fastapi import Depends, FastAPI
 from structlog.testing import capture_logs
 
-from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware
+from hearth.web.middleware import RequestMiddleware
 from tests.helpers import signup
 
 
@@ -38,8 +38,7 @@ def _logging_app() -> FastAPI:
         log.info("in_sync_route")
         return {}
 
-    app.add_middleware(MetricsMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestMiddleware)
     return app
 
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -43,9 +43,8 @@ from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.web import docs, health
 from hearth.web.csrf import CsrfMiddleware
-from hearth.web.deps import refuse_nul
 from hearth.web.errors import install_error_handlers
-from hearth.web.middleware import MetricsMiddleware, RequestIdMiddleware, SecurityHeadersMiddleware
+from hearth.web.middleware import NulGuard, RequestMiddleware
 from hearth.web.openapi import install_contract
 from hearth.web.routing import RouteIndex, served_paths
 from hearth.web.templating import make_templates
@@ -111,7 +110,6 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
-        dependencies=[Depends(refuse_nul)],
     )
     app.state.hearth = runtime
     app.state.templates = make_templates()
@@ -126,9 +124,8 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         app.include_router(router, prefix=prefix)
     install_contract(app)
     RouteIndex(app, served)
+    app.add_middleware(NulGuard)  # inside the app: it renders its refusal as the app does
 
-    app.add_middleware(MetricsMiddleware)
-    app.add_middleware(RequestIdMiddleware)  # outside the routes: every line has its id
     # Outside the app: a refused request reaches no route.
     protected = CsrfMiddleware(
         app,
@@ -136,4 +133,5 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         force_secure=bool(runtime.settings.cookie_secure),
         always_protect=frozenset({"/login", "/signup"}),
     )
-    return SecurityHeadersMiddleware(protected)  # outermost: refusals carry the headers too
+    # Outermost: every line has the request's id, and refusals carry the headers too.
+    return RequestMiddleware(protected)

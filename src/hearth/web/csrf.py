@@ -106,29 +106,31 @@ class CsrfMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        cookies = cookie_parser(headers.get("cookie", ""))
+        raw_cookies = headers.get("cookie")
+        cookies = cookie_parser(raw_cookies) if raw_cookies else {}
         session = cookies.get(SESSION_COOKIE) or None
         cookie = cookies.get(COOKIE)
-        if session:
-            token = self.session_token(session)
-        elif cookie is not None and self._signed(cookie):
-            token = cookie
-        else:
-            token = self.anonymous_token()
         secure = self.force_secure or scope.get("scheme") == "https"
-        asked = False
+        token: str | None = None  # worked out when a page or a response needs it
 
         def page_token() -> str:
-            nonlocal asked
-            asked = True
+            nonlocal token
+            if token is None:
+                if session:
+                    token = self.session_token(session)
+                elif cookie is not None and self._signed(cookie):
+                    token = cookie
+                else:
+                    token = self.anonymous_token()
             return token
 
         async def send_with_cookies(message: Message) -> None:
             if message["type"] == "http.response.start":
-                self._finish_cookies(message, token, cookie, asked=asked, secure=secure)
+                self._finish_cookies(message, token, cookie, secure=secure)
             await send(message)
 
-        scope = {**scope, SCOPE_KEY: page_token}
+        # In place: what the router adds to the scope (the route) stays visible outside.
+        scope[SCOPE_KEY] = page_token
         if scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send_with_cookies)
             return
@@ -157,7 +159,7 @@ class CsrfMiddleware:
         await self.app(scope, replay, send_with_cookies)
 
     def _finish_cookies(
-        self, message: Message, token: str, cookie: str | None, *, asked: bool, secure: bool
+        self, message: Message, token: str | None, cookie: str | None, *, secure: bool
     ) -> None:
         """Re-issue the token cookie when the session changed or a page needed a new token,
         and mark every cookie ``Secure`` over HTTPS."""
@@ -166,9 +168,9 @@ class CsrfMiddleware:
         opened = _session_set_by(headers)
         if opened is not None:
             issue = self.session_token(opened) if opened else self.anonymous_token()
-        elif asked and cookie != token:
+        elif token is not None and cookie != token:  # a page asked for a token
             issue = token
-        if asked:
+        if token is not None:
             headers.add_vary_header("Cookie")
         if issue is not None:
             headers.append("set-cookie", f"{COOKIE}={issue}; Path=/; SameSite=Lax")

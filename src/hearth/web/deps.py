@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-import orjson
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, require
-from hearth.errors import InvalidInput, NotAuthenticated
+from hearth.errors import NotAuthenticated
 from hearth.outbox import unit_of_work
 
 if TYPE_CHECKING:
@@ -125,46 +124,6 @@ def requires(capability: Capability) -> Callable[[User], Awaitable[User]]:
         return user
 
     return dependency
-
-
-def _nul_at(value: object, path: str) -> str | None:
-    """Return the dotted path of the first NUL in a parsed JSON value, if any."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in str(key):  # the key itself: name where it sits, not the key
-                return path or "body"
-            here = f"{path}.{key}" if path else str(key)
-            if found := _nul_at(item, here):
-                return found
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            if found := _nul_at(item, f"{path}.{index}" if path else str(index)):
-                return found
-    return None
-
-
-async def refuse_nul(request: Request) -> None:
-    """Refuse a NUL character in the path, the query or a JSON body, before any route reads
-    it: PostgreSQL cannot store one in text, so it would fail deep in a query instead. The
-    refusal names the field that holds it."""
-    where = ""
-    if "\x00" in request.scope["path"]:
-        where = "path"
-    elif "%00" in request.url.query:
-        where = "query"
-    elif request.headers.get("content-type", "").startswith("application/json"):
-        # JSON can only carry NUL escaped (a raw control character is not valid JSON).
-        raw = await request.body()
-        if b"\\u0000" in raw:
-            try:
-                where = _nul_at(orjson.loads(raw), "") or ""
-            except orjson.JSONDecodeError:
-                pass  # the route refuses a body it cannot read, naming it
-    if where:
-        problem = {"field": where, "message": "no control characters (U+0000 is one)"}
-        raise InvalidInput.fields([problem])
 
 
 def client_address(request: Request) -> str:
