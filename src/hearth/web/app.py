@@ -46,7 +46,7 @@ from hearth.web.csrf import CsrfMiddleware
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import NulGuard, RequestMiddleware
 from hearth.web.openapi import install_contract
-from hearth.web.routing import RouteIndex, served_paths
+from hearth.web.routing import RouteIndex, include_flat
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -110,6 +110,9 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifespan,
+        # hearth counts and times requests itself (/metrics); FastAPI's OpenTelemetry hooks
+        # would ask on every request whether anyone configured them.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.hearth = runtime
     app.state.templates = make_templates()
@@ -118,12 +121,10 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    served: dict[int, list[str] | None] = {}  # the paths each included router serves
     for router, prefix in ROUTERS:
-        served[len(app.router.routes)] = served_paths(router, prefix)
-        app.include_router(router, prefix=prefix)
+        include_flat(app, router, prefix)
     install_contract(app)
-    RouteIndex(app, served)
+    RouteIndex(app)
     app.add_middleware(NulGuard)  # inside the app: it renders its refusal as the app does
 
     # Outside the app: a refused request reaches no route.
