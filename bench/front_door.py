@@ -5,8 +5,7 @@ measured), for each database (SQLite, then PostgreSQL) and for one and two worke
 processes:
 
 - *hello world*: a FastAPI app answering ``{"hello": "world"}``, served by the same server
-  stack and options as ``hearth serve`` (``hearth.web.server``), on each server hearth can
-  run on (uvicorn and granian: the ``http_server`` setting);
+  stack and options as ``hearth serve`` (``hearth.web.server``);
 - ``GET /api/v1/me`` with a bearer token, and with a session cookie;
 - ``GET /`` with a session cookie: the home view page of a home with 12 devices;
 - ``GET /api/v1/devices/{id}``: a device's state read, with a bearer token.
@@ -19,7 +18,6 @@ bounded by ``--seconds`` per figure; everything started here is stopped by its P
 
     .venv/bin/python bench/front_door.py [--seconds 5] [--connections 16]
                                          [--databases sqlite,postgres] [--workers 1,2]
-                                         [--servers uvicorn,granian]
 """
 
 from __future__ import annotations
@@ -27,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import os
 import random
 import re
@@ -199,23 +196,22 @@ def clean_env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def hello_server(workers: int, directory: Path, stack: str) -> Iterator[Server]:
+def hello_server(workers: int, directory: Path) -> Iterator[Server]:
     port = free_port()
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
         "from hearth.web import server; "
-        f"server.run('front_door:hello', host='127.0.0.1', port={port}, workers={workers}, "
-        f"server={stack!r})"
+        f"server.run('front_door:hello', host='127.0.0.1', port={port}, workers={workers})"
     )
     command = [sys.executable, "-c", code]
-    with serving(command, clean_env(), port, directory / f"hello-{stack}-{workers}.log") as server:
+    with serving(command, clean_env(), port, directory / f"hello-{workers}.log") as server:
         _wait_ready(server, "/hello", {})
         yield server
 
 
 @contextlib.contextmanager
 def hearth_server(
-    settings: Settings, broker_url: str, workers: int, directory: Path, seeded: Seeded, stack: str
+    settings: Settings, broker_url: str, workers: int, directory: Path, seeded: Seeded
 ) -> Iterator[Server]:
     port = free_port()
     env = {
@@ -226,13 +222,12 @@ def hearth_server(
         "HEARTH_MQTT_URL": broker_url,
         "HEARTH_LOG_LEVEL": "warning",
         "HEARTH_SECRET_KEY": SECRET_KEY,
-        "HEARTH_HTTP_SERVER": stack,
     }
     command = [
         *(sys.executable, "-m", "hearth.cli.main", "serve"),
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
     ]
-    with serving(command, env, port, directory / f"hearth-{stack}-{workers}.log") as server:
+    with serving(command, env, port, directory / f"hearth-{workers}.log") as server:
         _wait_ready(server, "/api/v1/me", {"Authorization": f"Bearer {seeded.token}"})
         yield server
 
@@ -290,13 +285,13 @@ def measure_database(
         ("GET / home view (cookie)", "/", cookie),
         ("GET device state (bearer)", f"/api/v1/devices/{seeded.device_id}", bearer),
     ]
-    for workers, stack in itertools.product(args.workers, args.servers):
-        print(f"{name}, {workers} worker{'s' if workers > 1 else ''}, {stack}:", flush=True)
-        with hello_server(workers, directory, stack) as server:
+    for workers in args.workers:
+        print(f"{name}, {workers} worker{'s' if workers > 1 else ''}:", flush=True)
+        with hello_server(workers, directory) as server:
             wrk(server.base + "/hello", {}, 1, args.connections, report)  # warm up
             baseline = wrk(server.base + "/hello", {}, args.seconds, args.connections, report)
         print(line("hello world", baseline, None), flush=True)
-        with hearth_server(settings, broker_url, workers, directory, seeded, stack) as server:
+        with hearth_server(settings, broker_url, workers, directory, seeded) as server:
             for label, path, headers in targets:
                 wrk(server.base + path, headers, 1, args.connections, report)  # warm up
                 figure = wrk(server.base + path, headers, args.seconds, args.connections, report)
@@ -309,11 +304,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--servers", default="uvicorn,granian", help="HTTP servers to compare")
     args = parser.parse_args()
     args.workers = [int(w) for w in args.workers.split(",")]
-    args.servers = args.servers.split(",")
-    args.seconds = max(1, min(args.seconds, 60))
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: install Debian's wrk package (scripts/ensure-system.sh does)")
     with tempfile.TemporaryDirectory(prefix="hearth-front-door-") as tmp:

@@ -84,9 +84,6 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes")
-    http_server: Literal["uvicorn", "granian"] = Field(
-        default="uvicorn", description="the HTTP server: uvicorn or granian (docs/performance.md)"
-    )
     database_pool_size: int = Field(
         default=32,
         ge=1,

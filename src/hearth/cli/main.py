@@ -195,7 +195,6 @@ def _serve(settings: Settings) -> None:
             host=settings.http_host,
             port=settings.http_port,
             workers=settings.workers,
-            server=settings.http_server,
         )
     except HearthError as err:
         fail(err)
