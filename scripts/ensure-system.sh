@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the system programs the tests drive are installed: PostgreSQL, Mosquitto and
-# Chromium. On Debian as root, install what is missing; otherwise name the package and stop.
+# Make sure the system programs the tests and benchmarks drive are installed: PostgreSQL,
+# Mosquitto, Chromium and wrk (the HTTP load generator of bench/). On Debian as root, install what is missing; otherwise name the package and stop.
 set -euo pipefail
 
 missing=()
@@ -8,6 +8,7 @@ have() { command -v "$1" >/dev/null 2>&1 || ls $2 >/dev/null 2>&1; }
 have initdb "/usr/lib/postgresql/*/bin/initdb" || missing+=(postgresql)
 have mosquitto "/usr/sbin/mosquitto" || missing+=(mosquitto)
 have chromium "/usr/bin/chromium" || missing+=(chromium)
+have wrk "/usr/bin/wrk" || missing+=(wrk)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
