@@ -43,8 +43,9 @@ from tests.servers import Postgres, run_postgres  # noqa: E402
 
 # Each wrk thread takes every n-th backer and sends each of their pledges once, with its own
 # token and idempotency key; a connection whose thread has no backer left waits (a cheap
-# read, should the wait ever end) until the thread has every answer, then the thread stops. Times come from the
-# monotonic clock through LuaJIT's FFI, so the rate runs to the last confirmation.
+# read, should the wait ever end) until the thread has every answer, then the thread
+# stops. Times come from the monotonic clock through LuaJIT's FFI, so the rate runs to
+# the last confirmation.
 PLEDGE_LUA = r"""
 local ffi = require("ffi")
 ffi.cdef[[
