@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth import outbox
@@ -291,6 +291,7 @@ async def users_for_tokens(
         .where(ApiToken.token_hash.in_(by_digest), ApiToken.revoked_at.is_(None))
     )
     found: dict[str, User] = {}
+    noted: list[str] = []
     for user, token in rows:
         if not user.is_active:
             continue
@@ -298,7 +299,14 @@ async def users_for_tokens(
         # Noted at most once a minute: otherwise every API request would be a write
         # transaction on the token's row (a commit per request, a hot row for a busy client).
         if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
-            token.last_used_at = now
+            noted.append(token.id)
+    if noted:  # one statement for a whole flash-sale batch, not one per token
+        await session.execute(
+            update(ApiToken)
+            .where(ApiToken.id.in_(noted))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session="evaluate")
+        )
     return found
 
 
