@@ -85,6 +85,7 @@ function init(args)
   end
   spare = wrk.format("GET", "/healthz")
   sent, answered, confirmed, refused, other = 0, 0, 0, 0, 0
+  primed = false
   ids = {}
   started, last = now(), 0
 end
@@ -96,6 +97,11 @@ function delay()
 end
 
 function request()
+  -- wrk asks each thread for one request it never sends (wrk 4.1): give it a spare.
+  if not primed then
+    primed = true
+    return spare
+  end
   sent = sent + 1
   if sent > #requests then return spare end
   return requests[sent]
@@ -119,9 +125,9 @@ end
 
 function done(summary, latency, requests)
   for _, thread in ipairs(threads) do
-    io.write(string.format("THREAD %d %d %d %d %.6f %.6f\n", thread:get("confirmed"),
+    io.write(string.format("THREAD %d %d %d %d %.6f %.6f %d %d\n", thread:get("confirmed"),
       thread:get("refused"), thread:get("other"), thread:get("answered"),
-      thread:get("started"), thread:get("last")))
+      thread:get("started"), thread:get("last"), thread:get("sent"), #thread:get("requests")))
     for _, pledge in ipairs(thread:get("ids")) do io.write("PLEDGE " .. pledge .. "\n") end
   end
   io.write(string.format("LATENCY %d %d\n", latency:percentile(50), latency:percentile(99)))
@@ -173,7 +179,9 @@ def fire(sale: Sale, urls: list[str], connections: int, seconds: int, directory:
         for line in out.splitlines():
             kind, _, rest = line.partition(" ")
             if kind == "THREAD":
-                c, r, o, a, started, ended = rest.split()
+                c, r, o, a, started, ended, sent, mine = rest.split()
+                if int(sent) < int(mine):
+                    print(f"  a wrk thread sent {sent} of its {mine} pledges in the time given")
                 refused, other, answered = refused + int(r), other + int(o), answered + int(a)
                 first = min(first, float(started))
                 last = max(last, float(ended))
