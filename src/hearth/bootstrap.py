@@ -93,7 +93,10 @@ class Hearth:
     def __post_init__(self) -> None:
         # Pledges are batched in any process that takes them, with or without a broker.
         self.pledges = PledgeBatcher(
-            sessions=self.sessions, clock=self.socket, publish=self.publish
+            sessions=self.sessions,
+            clock=self.socket,
+            publish=self.publish,
+            one_writer=self.engine.dialect.name == "sqlite",
         )
         # Every request's credential check, in any process that serves requests.
         self.credentials = Credentials(self.sessions, self.publish)

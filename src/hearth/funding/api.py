@@ -114,12 +114,12 @@ async def list_cards(session: SessionDep, user: CurrentUser) -> list[BackerCardO
     return [BackerCardOut.of(c) for c in await pledges.cards(session, user=user)]
 
 
-async def pledger(request: Request, session: SessionDep) -> User | str:
+async def pledger(request: Request, hearth: HearthDep) -> User | str:
     """Who pledges. On PostgreSQL a bearer token is handed on as it is, to be checked by
     the pledge's batch in one query for all of its pledges (a flash sale would otherwise
     pay a transaction per request just for that); otherwise the signed-in user."""
     authorization = request.headers.get("authorization", "")
-    if authorization and session.get_bind().dialect.name == "postgresql":
+    if authorization and not hearth.pledges.one_writer:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() == "bearer" and secret.strip():
             return secret.strip()
@@ -134,11 +134,8 @@ async def pledger(request: Request, session: SessionDep) -> User | str:
 async def place_pledge(
     campaign_id: str,
     body: PledgeIn,
-    request: Request,
     response: Response,
-    session: SessionDep,
     hearth: HearthDep,
-    now: NowDep,
     caller: Annotated[User | str, Depends(pledger)],
     key: IdempotencyKey,
 ) -> PledgeOut:
@@ -157,14 +154,8 @@ async def place_pledge(
     )
     if isinstance(caller, str):
         shown, new = await hearth.pledges.place(token=caller, request=pledge_request)
-    elif session.get_bind().dialect.name == "postgresql":
-        await session.commit()
-        shown, new = await hearth.pledges.place(user=caller, request=pledge_request)
     else:
-        pledge, new = await pledges.place_pledge(
-            session, user=caller, request=pledge_request, now=now
-        )
-        shown = PledgeOut.of(pledge)
+        shown, new = await hearth.pledges.place(user=caller, request=pledge_request)
     if not new:
         response.status_code = status.HTTP_200_OK
     return shown

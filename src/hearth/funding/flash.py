@@ -64,6 +64,7 @@ class PledgeBatcher:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     publish: Publish
+    one_writer: bool = False  # SQLite: one writer at a time, so pledges go one by one
     _queues: dict[str, list[_Waiting]] = field(default_factory=dict)
     _runners: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _publishing: set[asyncio.Task[None]] = field(default_factory=set)
@@ -82,6 +83,15 @@ class PledgeBatcher:
         return the pledge as its backer sees it and whether it is new, once committed."""
         if (user is None) == (token is None):
             raise ValueError("pledge as a user or with a token")
+        if self.one_writer:
+            if user is None:
+                raise ValueError("with one writer, pledge as a user")
+            async with unit_of_work(self.sessions, self.publish) as session:
+                pledge, new = await pledges.place_pledge(
+                    session, user=user, request=request, now=self.clock.now()
+                )
+                shown = PledgeOut.of(pledge)
+            return shown, new
         loop = asyncio.get_running_loop()
         waiting = _Waiting(user, token, request, loop.create_future())
         self._queues.setdefault(request.tier_id, []).append(waiting)
