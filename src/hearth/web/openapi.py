@@ -132,7 +132,7 @@ ANY_JSON_SCHEMA = {
 
 
 def _no_nul(node: object) -> None:
-    """Say in every schema of the document that text carries no NUL (``refuse_nul``):
+    """Say in every schema of the document that text carries no NUL (``NulGuard``):
     strings without a pattern of their own get one, objects one for their keys, and what
     takes any value takes ``AnyJson``."""
     if isinstance(node, list):
