@@ -3,6 +3,7 @@ forgets at once what a log-out, a revocation or a changed account makes wrong.""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -150,3 +151,18 @@ async def test_each_request_gets_its_own_copy_of_the_person(
     assert first is not second
     first.display_name = "changed in one request"
     assert second.display_name == "mia"
+
+
+async def test_requests_that_need_a_read_at_once_share_it(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    await signup(client, "mia")
+    token = await _token(client)
+    credential = Credential.token(token["secret"])
+    before = hearth.credentials.reads
+    found = await asyncio.gather(
+        *(hearth.credentials.user(credential, now=hearth.clock.now()) for _ in range(20))
+    )
+    assert hearth.credentials.reads - before == 1
+    assert {user.username for user in found if user is not None} == {"mia"}
+    assert all(user is not None for user in found)

@@ -23,6 +23,7 @@ its own transaction (``mall.members``).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,6 +82,7 @@ class Credentials:
         self.fresh = fresh
         self._limit = limit
         self._known: dict[str, _Known] = {}
+        self._reading: dict[str, asyncio.Future[_Known | None]] = {}
         self.reads = 0  # database reads, for tests and metrics
 
     def watch(self, bus: EventBus) -> None:
@@ -92,11 +94,33 @@ class Credentials:
         """Return the active person ``credential`` signs in, or None."""
         hashed = digest(credential.secret)
         known = self._known.get(hashed)
-        if known is not None and time.monotonic() - known.read_at < self.fresh:
-            if known.expires_at is not None and known.expires_at <= now:
-                del self._known[hashed]
+        if known is None or time.monotonic() - known.read_at >= self.fresh:
+            known = await self._refresh(hashed, credential, now)
+            if known is None:
                 return None
-            return detached(known.values)
+        if known.expires_at is not None and known.expires_at <= now:
+            self._known.pop(hashed, None)
+            return None
+        return detached(known.values)
+
+    async def _refresh(self, hashed: str, credential: Credential, now: datetime) -> _Known | None:
+        """Read a credential again; the requests that need it meanwhile share the one read
+        (a busy client's requests would otherwise all read it at once, every half second,
+        and make a burst of slow answers)."""
+        reading = self._reading.get(hashed)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read_into(hashed, credential, now))
+            self._reading[hashed] = reading
+            reading.add_done_callback(lambda done: self._read_done(hashed, done))
+        # Shielded: a request that leaves does not cancel the read the others wait for.
+        return await asyncio.shield(reading)
+
+    def _read_done(self, hashed: str, reading: asyncio.Future[_Known | None]) -> None:
+        self._reading.pop(hashed, None)
+        if not reading.cancelled():
+            reading.exception()  # retrieved, so that one nobody waited for is not reported
+
+    async def _read_into(self, hashed: str, credential: Credential, now: datetime) -> _Known | None:
         read_at = time.monotonic()
         found = await self._read(credential, now=now)
         if found is None:
@@ -106,8 +130,8 @@ class Credentials:
         if len(self._known) >= self._limit:
             self._drop_stale()
         values = tuple(getattr(user, column) for column in _COLUMNS)
-        self._known[hashed] = _Known(user.id, values, expires_at, read_at)
-        return detached(values)
+        known = self._known[hashed] = _Known(user.id, values, expires_at, read_at)
+        return known
 
     async def _read(
         self, credential: Credential, *, now: datetime
