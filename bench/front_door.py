@@ -29,7 +29,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -59,6 +58,7 @@ from hearth.kit.clock import SystemClock  # noqa: E402
 from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
 from hearth.web.deps import SESSION_COOKIE  # noqa: E402
+from tests.funding.cluster import Worker  # noqa: E402
 from tests.servers import free_port, run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
 
 SECRET_KEY = "front-door-secret-key-that-is-long-enough-for-hmac"
@@ -144,47 +144,28 @@ async def seed(settings: Settings) -> Seeded:
         await engine.dispose()
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    port: int
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-
-def _wait_ready(server: Server, path: str, headers: dict[str, str]) -> None:
+def _wait_ready(server: Worker, path: str, headers: dict[str, str]) -> None:
     deadline = time.monotonic() + 60
     while True:
         if server.process.poll() is not None:
-            raise RuntimeError(f"the server on port {server.port} exited")
+            raise RuntimeError(f"the server at {server.url} exited")
         try:
-            request = urllib.request.Request(server.base + path, headers=headers)
+            request = urllib.request.Request(server.url + path, headers=headers)
             with urllib.request.urlopen(request, timeout=5) as answer:
                 if answer.status == 200:
                     return
         except OSError:
             pass
         if time.monotonic() > deadline:
-            raise RuntimeError(f"the server on port {server.port} did not answer {path}")
+            raise RuntimeError(f"the server at {server.url} did not answer {path}")
         time.sleep(0.2)
 
 
 @contextlib.contextmanager
-def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[Server]:
+def serving(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[Worker]:
     with open(log, "wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    server = Server(process, port)
+    server = Worker(process, f"http://127.0.0.1:{port}")
     try:
         yield server
     finally:
@@ -196,7 +177,7 @@ def clean_env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def hello_server(workers: int, directory: Path) -> Iterator[Server]:
+def hello_server(workers: int, directory: Path) -> Iterator[Worker]:
     port = free_port()
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); "
@@ -212,7 +193,7 @@ def hello_server(workers: int, directory: Path) -> Iterator[Server]:
 @contextlib.contextmanager
 def hearth_server(
     settings: Settings, broker_url: str, workers: int, directory: Path, seeded: Seeded
-) -> Iterator[Server]:
+) -> Iterator[Worker]:
     port = free_port()
     env = {
         **clean_env(),
@@ -288,13 +269,13 @@ def measure_database(
     for workers in args.workers:
         print(f"{name}, {workers} worker{'s' if workers > 1 else ''}:", flush=True)
         with hello_server(workers, directory) as server:
-            wrk(server.base + "/hello", {}, 1, args.connections, report)  # warm up
-            baseline = wrk(server.base + "/hello", {}, args.seconds, args.connections, report)
+            wrk(server.url + "/hello", {}, 1, args.connections, report)  # warm up
+            baseline = wrk(server.url + "/hello", {}, args.seconds, args.connections, report)
         print(line("hello world", baseline, None), flush=True)
         with hearth_server(settings, broker_url, workers, directory, seeded) as server:
             for label, path, headers in targets:
-                wrk(server.base + path, headers, 1, args.connections, report)  # warm up
-                figure = wrk(server.base + path, headers, args.seconds, args.connections, report)
+                wrk(server.url + path, headers, 1, args.connections, report)  # warm up
+                figure = wrk(server.url + path, headers, args.seconds, args.connections, report)
                 print(line(label, figure, baseline), flush=True)
 
 
