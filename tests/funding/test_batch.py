@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
 from hearth.accounts.models import User
-from hearth.errors import Conflict
+from hearth.errors import Conflict, IdempotencyKeyReused
 from hearth.funding import events, flash, pledges
 from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
 from tests.funding.world import T0, World, make_world, request
@@ -53,8 +53,8 @@ async def sale(
 
 def items(
     campaign: Campaign, tier_id: str, backers: list[tuple[User, BackerCard]], key: str = "k"
-) -> list[tuple[User, pledges.PledgeRequest]]:
-    return [(user, request(campaign, tier_id, card, key)) for user, card in backers]
+) -> list[tuple[str, pledges.PledgeRequest]]:
+    return [(user.id, request(campaign, tier_id, card, key)) for user, card in backers]
 
 
 async def tier_counts(sessions: async_sessionmaker[AsyncSession], tier_id: str) -> tuple[int, int]:
@@ -116,3 +116,62 @@ async def test_a_key_sent_again_in_a_later_batch_is_the_first_pledge_and_takes_n
         (r[0].id, False) for r in first if isinstance(r, tuple)
     ]
     assert await tier_counts(sessions, tier_id) == (2, 2)
+
+
+async def test_a_backer_who_already_backs_the_campaign_is_kept_out_by_the_unique_key(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=5, fans=2)
+    async with world.unit() as session:
+        await flash.place_many(session, items=items(campaign, tier_id, backers[:1]), now=NOW)
+    async with world.unit() as session:
+        results = await flash.place_many(
+            session, items=items(campaign, tier_id, backers, key="other"), now=NOW
+        )
+    assert isinstance(results[0], Conflict)
+    assert str(results[0]) == "you already back this campaign; change that pledge"
+    assert isinstance(results[1], tuple) and results[1][1] is True
+    assert await tier_counts(sessions, tier_id) == (2, 2)
+
+
+async def test_a_key_sent_again_after_the_sell_out_is_still_answered_with_its_pledge(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=2, fans=3)
+    async with world.unit() as session:
+        first = await flash.place_many(session, items=items(campaign, tier_id, backers), now=NOW)
+    assert isinstance(first[2], Conflict)  # the third backer found it sold out
+    async with world.unit() as session:
+        again = await flash.place_many(session, items=items(campaign, tier_id, backers), now=NOW)
+    assert [(r[0].id, r[1]) for r in again[:2] if isinstance(r, tuple)] == [
+        (r[0].id, False) for r in first[:2] if isinstance(r, tuple)
+    ]
+    assert isinstance(again[2], Conflict) and str(again[2]) == "'Fan day' is sold out"
+    assert await tier_counts(sessions, tier_id) == (2, 2)
+
+
+async def test_a_key_twice_in_one_batch_is_one_pledge_and_a_reused_key_is_refused(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=5, fans=1)
+    twice = items(campaign, tier_id, backers) * 2
+    async with world.unit() as session:
+        results = await flash.place_many(session, items=twice, now=NOW)
+    assert [r[1] for r in results if isinstance(r, tuple)] == [True, False]
+    assert results[0][0].id == results[1][0].id  # type: ignore[index]
+    assert await tier_counts(sessions, tier_id) == (1, 1)
+    other_tier = await world.campaign(
+        tiers=[{"title": "Other", "price": "9.00", "retail_price": "19.00", "limit": 5}]
+    )
+    async with world.sessions() as session:
+        elsewhere = await session.scalar(
+            select(CampaignTier.id).where(CampaignTier.campaign_id == other_tier.id)
+        )
+    assert elsewhere is not None
+    reused = items(other_tier, elsewhere, backers)  # the same key, for another campaign
+    async with world.unit() as session:
+        [result] = await flash.place_many(session, items=reused, now=NOW)
+    assert isinstance(result, IdempotencyKeyReused)

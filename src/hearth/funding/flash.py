@@ -18,9 +18,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -40,10 +42,12 @@ from hearth.funding.rules import (
 )
 from hearth.funding.schemas import PledgeOut
 from hearth.kit.clock import Clock
+from hearth.kit.ids import new_id
 from hearth.outbox import Publish, record, unit_of_work
 
 log = structlog.get_logger(__name__)
 MAX_BATCH = 200
+PLEDGES = cast(Table, Pledge.__table__)
 
 
 @dataclass(eq=False)
@@ -150,6 +154,12 @@ class PledgeBatcher:
         outcomes: list[tuple[_Waiting, object]] = []
         async with unit_of_work(self.sessions, self._publish) as session:
             callers, refused = await _callers(session, batch, now)
+            users = {
+                user.id: user
+                for user in await session.scalars(
+                    select(User).where(User.id.in_(set(callers.values())))
+                )
+            }
             for waiting in batch:
                 if waiting not in callers:
                     outcomes.append((waiting, refused))
@@ -157,7 +167,7 @@ class PledgeBatcher:
                 try:
                     async with session.begin_nested():
                         pledge, new = await pledges.place_pledge(
-                            session, user=callers[waiting], request=waiting.request, now=now
+                            session, user=users[callers[waiting]], request=waiting.request, now=now
                         )
                         outcomes.append((waiting, (PledgeOut.of(pledge), new)))
                 except HearthError as err:
@@ -197,16 +207,16 @@ class PledgeBatcher:
 
 async def _callers(
     session: AsyncSession, batch: list[_Waiting], now: datetime
-) -> tuple[dict[_Waiting, User], NotAuthenticated]:
-    """Return who pledges for each waiting request (tokens checked in one query), and the
-    answer for those whose token is unknown or revoked."""
+) -> tuple[dict[_Waiting, str], NotAuthenticated]:
+    """Return who pledges (their id) for each waiting request, tokens checked in one
+    query, and the answer for those whose token is unknown or revoked."""
     tokens = [w.token for w in batch if w.token is not None]
-    owners = await accounts.users_for_tokens(session, tokens, now=now) if tokens else {}
-    callers: dict[_Waiting, User] = {}
+    owners = await accounts.token_owners(session, tokens, now=now) if tokens else {}
+    callers: dict[_Waiting, str] = {}
     for waiting in batch:
-        user = waiting.user or owners.get(waiting.token or "")
-        if user is not None:
-            callers[waiting] = user
+        backer = waiting.user.id if waiting.user is not None else owners.get(waiting.token or "")
+        if backer is not None:
+            callers[waiting] = backer
     return callers, NotAuthenticated("the API token is unknown or revoked")
 
 
@@ -218,17 +228,20 @@ Result = tuple[Pledge, bool] | HearthError
 
 
 async def place_many(
-    session: AsyncSession, *, items: list[tuple[User, pledges.PledgeRequest]], now: datetime
+    session: AsyncSession, *, items: list[tuple[str, pledges.PledgeRequest]], now: datetime
 ) -> list[Result]:
     """Place pledges for one tier with a fixed number of statements, whatever their count.
 
     The same rules as ``pledges.place_pledge``, checked in memory against rows read once
-    without locks. The tier's row is touched last, by one conditional ``UPDATE`` that takes
-    every accepted unit or none, so its lock is held only for that statement and the commit;
-    other processes' batches run meanwhile. If the units are no longer all there, the row is
-    locked, units are handed out in arrival order and the pledges that do not fit are taken
-    back: never past the limit. Raises ``_Raced`` if a unique key shows another process got
-    in between."""
+    without locks. The pledges go in with one ``INSERT ... ON CONFLICT DO NOTHING``: the
+    unique keys, not a read beforehand, find a backer who already backs the campaign and
+    an idempotency key sent before (only the pledges left out, or refused, are looked up
+    again, to answer a repeated key with its first pledge). The tier's row is touched
+    last, by one conditional ``UPDATE`` that takes every inserted unit or none, so its lock
+    is held only for that statement and the commit; other processes' batches run
+    meanwhile. If the units are no longer all there, the row is locked, units are handed
+    out in arrival order and the pledges that do not fit are taken back: never past the
+    limit. Raises ``_Raced`` if the batch is not for one tier."""
     tier_ids = {request.tier_id for _, request in items}
     if len(tier_ids) != 1:
         raise _Raced("one tier per batch")
@@ -243,67 +256,103 @@ async def place_many(
     )
     tier = next((t for t in tiers if t.id == tier_id), None)
     campaign = await session.get(Campaign, tier.campaign_id) if tier is not None else None
-    users = {user.id for user, _ in items}
-    earlier = {
-        (p.backer_id, p.idempotency_key): p
-        for p in await session.scalars(
-            select(Pledge).where(
-                Pledge.backer_id.in_(users),
-                Pledge.idempotency_key.in_({r.idempotency_key for _, r in items}),
-            )
-        )
-    }
     cards = {
         c.id: c
         for c in await session.scalars(
             select(BackerCard).where(BackerCard.id.in_({r.card_id for _, r in items}))
         )
     }
+    results: list[Result | None] = [None] * len(items)
+    first_of_key: dict[tuple[str, str], int] = {}
+    repeated: list[tuple[int, int]] = []  # (index, index of the same key earlier in the batch)
+    candidates: list[tuple[int, Pledge]] = []
     holding: set[str] = set()
-    if campaign is not None:
-        holding = set(
-            await session.scalars(
-                select(Pledge.holder).where(
-                    Pledge.campaign_id == campaign.id, Pledge.holder.in_(users)
-                )
-            )
-        )
-    results: list[Result] = []
-    accepted: list[tuple[int, Pledge]] = []
     taken = 0
-    for user, request in items:
-        try:
-            results.append(
-                _check_one(user, request, tier, campaign, earlier, cards, holding, taken, now)
-            )
-        except HearthError as err:
-            results.append(err)
+    for index, (backer, request) in enumerate(items):
+        key = (backer, request.idempotency_key)
+        if key in first_of_key:
+            repeated.append((index, first_of_key[key]))
             continue
-        pledge, new = results[-1]  # type: ignore[misc]
-        if new:
-            accepted.append((len(results) - 1, pledge))
-            earlier[(user.id, request.idempotency_key)] = pledge
-            holding.add(user.id)
-            taken += pledge.quantity
-    if not accepted:
-        return results
-    assert tier is not None and campaign is not None
-    session.add_all([pledge for _, pledge in accepted])
-    try:
-        await session.flush()
-    except Exception as err:  # a unique key: another process pledged meanwhile
-        raise _Raced(str(err)) from err
-    # The hot row last: its lock is held from here to the commit.
-    moved = await _take(session, tier.id, [p for _, p in accepted], now)
-    if moved is None:
-        accepted = await _fit(session, tier, accepted, results, now)
+        first_of_key[key] = index
+        try:
+            pledge = _check_one(backer, request, tier, campaign, cards, holding, taken, now)
+        except HearthError as err:
+            results[index] = err
+            continue
+        candidates.append((index, pledge))
+        holding.add(backer)
+        taken += pledge.quantity
+    accepted = await _insert(session, candidates)
+    if accepted:
+        assert tier is not None and campaign is not None
+        # The hot row last: its lock is held from here to the commit.
         moved = await _take(session, tier.id, [p for _, p in accepted], now)
         if moved is None:
-            raise _Raced("the tier changed under its lock")
-    for name, value in zip(("sold", "pledged", "pledges"), moved, strict=True):
-        set_committed_value(tier, name, value)  # known, not to be written again
-    _emit_progress(session, campaign, tiers)
-    return results
+            accepted = await _fit(session, tier, accepted, results, now)
+            moved = await _take(session, tier.id, [p for _, p in accepted], now)
+            if moved is None:
+                raise _Raced("the tier changed under its lock")
+        for name, value in zip(("sold", "pledged", "pledges"), moved, strict=True):
+            set_committed_value(tier, name, value)  # known, not to be written again
+        _emit_progress(session, campaign, tiers)
+    for index, pledge in accepted:
+        results[index] = (pledge, True)
+    left_out = [index for index, _ in candidates if results[index] is None]
+    await _answer_again(session, items, results, left_out)
+    for index, first in repeated:
+        earlier = results[first]
+        results[index] = (earlier[0], False) if isinstance(earlier, tuple) else earlier
+    return [r for r in results if r is not None]
+
+
+async def _insert(
+    session: AsyncSession, candidates: list[tuple[int, Pledge]]
+) -> list[tuple[int, Pledge]]:
+    """Insert the candidates in one statement; return those the unique keys let in."""
+    if not candidates:
+        return []
+    rows = [{c.name: getattr(p, c.key) for c in PLEDGES.columns} for _, p in candidates]
+    statement = pg_insert(PLEDGES).on_conflict_do_nothing().returning(PLEDGES.c.id)
+    inserted = set((await session.execute(statement, rows)).scalars())
+    return [(index, pledge) for index, pledge in candidates if pledge.id in inserted]
+
+
+async def _answer_again(
+    session: AsyncSession,
+    items: list[tuple[str, pledges.PledgeRequest]],
+    results: list[Result | None],
+    left_out: list[int],
+) -> None:
+    """Answer a key sent before with its first pledge, whatever this batch made of it
+    (refused or left out by the unique keys); a pledge left out for no such key was kept
+    out because its backer already backs the campaign."""
+    again = [i for i, r in enumerate(results) if isinstance(r, HearthError)] + left_out
+    if not again:
+        return
+    wanted = {(items[i][0], items[i][1].idempotency_key) for i in again}
+    earlier = {
+        (p.backer_id, p.idempotency_key): p
+        for p in await session.scalars(
+            select(Pledge).where(
+                Pledge.backer_id.in_({backer for backer, _ in wanted}),
+                Pledge.idempotency_key.in_({key for _, key in wanted}),
+            )
+        )
+    }
+    for index in again:
+        backer, request = items[index]
+        before = earlier.get((backer, request.idempotency_key))
+        if before is None:
+            if results[index] is None:
+                results[index] = Conflict("you already back this campaign; change that pledge")
+        elif (before.campaign_id, before.tier_id, before.card_id) != (
+            request.campaign_id,
+            request.tier_id,
+            request.card_id,
+        ):
+            results[index] = IdempotencyKeyReused(request.idempotency_key)
+        else:
+            results[index] = (before, False)
 
 
 async def _take(
@@ -321,7 +370,7 @@ async def _fit(
     session: AsyncSession,
     tier: CampaignTier,
     accepted: list[tuple[int, Pledge]],
-    results: list[Result],
+    results: list[Result | None],
     now: datetime,
 ) -> list[tuple[int, Pledge]]:
     """Not every unit is there any more: lock the tier, keep the pledges that fit in arrival
@@ -349,9 +398,8 @@ async def _fit(
                 detail=[{"field": "quantity", "message": f"{left} left"}],
             )
         )
-    for pledge in dropped:
-        await session.delete(pledge)
-    await session.flush()
+    if dropped:
+        await session.execute(delete(Pledge).where(Pledge.id.in_([p.id for p in dropped])))
     return kept
 
 
@@ -369,25 +417,15 @@ def _emit_progress(session: AsyncSession, campaign: Campaign, tiers: list[Campai
 
 
 def _check_one(
-    user: User,
+    backer: str,
     request: pledges.PledgeRequest,
     tier: CampaignTier | None,
     campaign: Campaign | None,
-    earlier: dict[tuple[str, str], Pledge],
     cards: dict[str, BackerCard],
     holding: set[str],
     taken: int,
     now: datetime,
-) -> tuple[Pledge, bool]:
-    before = earlier.get((user.id, request.idempotency_key))
-    if before is not None:
-        if (before.campaign_id, before.tier_id, before.card_id) != (
-            request.campaign_id,
-            request.tier_id,
-            request.card_id,
-        ):
-            raise IdempotencyKeyReused(request.idempotency_key)
-        return before, False
+) -> Pledge:
     shipping = pledges.check_shipping(request.shipping)
     if campaign is None or campaign.state == CampaignState.DRAFT:
         raise NotFound("no such campaign")
@@ -397,9 +435,9 @@ def _check_one(
     check_pledging_open(Window(state, campaign.starts_at, campaign.ends_at, 0, 0), now)
     check_quantity(pledges.tier_of(tier), request.quantity)
     card = cards.get(request.card_id)
-    if card is None or card.user_id != user.id:
+    if card is None or card.user_id != backer:
         raise NotFound("no such card")
-    if user.id in holding:
+    if backer in holding:
         raise Conflict("you already back this campaign; change that pledge")
     if tier.closes_at is not None and now >= tier.closes_at:
         raise Conflict(f"the tier {tier.title!r} closed on {tier.closes_at:%Y-%m-%d}")
@@ -411,10 +449,11 @@ def _check_one(
         )
     amount = tier.price * request.quantity
     pledge = Pledge(
+        id=new_id("plg"),
         campaign_id=campaign.id,
         tier_id=tier.id,
-        backer_id=user.id,
-        holder=user.id,
+        backer_id=backer,
+        holder=backer,
         quantity=request.quantity,
         amount=amount,
         currency=campaign.currency,
@@ -423,7 +462,11 @@ def _check_one(
         shipping=shipping,
         idempotency_key=request.idempotency_key,
         attempt=1,
+        payment_id=None,
+        failure="",
+        retry_until=None,
+        lease_until=None,
         created_at=now,
         updated_at=now,
     )
-    return pledge, True
+    return pledge
