@@ -149,8 +149,6 @@ def run_postgres() -> Iterator[Postgres]:
                 "full_page_writes=off",
                 "-c",
                 "max_connections=300",
-                "-c",
-                "shared_preload_libraries=pg_stat_statements",
             ],
             stdout=subprocess.DEVNULL,
             stderr=log_file,
