@@ -103,6 +103,20 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=HearthSession)
 
 
+async def driver(session: AsyncSession) -> Any:
+    """Return the driver connection under ``session``, inside the session's transaction,
+    for the few hot paths that speak to the driver directly (``hub.batchsql``,
+    ``funding.flashsql``)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    found: Any = raw.driver_connection
+    if session.get_bind().dialect.name != "sqlite" and not found.is_in_transaction():
+        # SQLAlchemy opens asyncpg's transaction at its first statement; statements sent
+        # to the driver directly before that would each commit on their own.
+        await session.execute(text("SELECT 1"))
+    return found
+
+
 @asynccontextmanager
 async def transaction(
     sessions: async_sessionmaker[AsyncSession],

@@ -163,8 +163,11 @@ class Worker:
                 self.process.wait(5)
 
 
-def start_workers(database_url: str, count: int, directory: Path) -> list[Worker]:
-    """Start ``count`` hearth processes against one database; return when all listen."""
+def start_workers(
+    database_url: str, count: int, directory: Path, mqtt_url: str | None = None
+) -> list[Worker]:
+    """Start ``count`` hearth processes against one database, and one broker if
+    ``mqtt_url`` is given (else each runs its embedded one); return when all listen."""
     directory.mkdir(parents=True, exist_ok=True)
     started: list[tuple[subprocess.Popen[bytes], int]] = []
     for number in range(count):
@@ -177,6 +180,7 @@ def start_workers(database_url: str, count: int, directory: Path) -> list[Worker
             "HEARTH_HTTP_HOST": "127.0.0.1",
             "HEARTH_HTTP_PORT": str(port),
             "HEARTH_EMBEDDED_MQTT_PORT": str(free_port()),
+            **({"HEARTH_MQTT_URL": mqtt_url} if mqtt_url else {}),
             "HEARTH_LOG_LEVEL": "warning",
             "HEARTH_SECRET_KEY": "flash-sale-secret-key-that-is-long-enough-for-hmac",
         }

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hearth import db
 from hearth.accounts.models import User
 from hearth.errors import Conflict, IdempotencyKeyReused
-from hearth.funding import events, flash, pledges
+from hearth.funding import events, flash, flashsql, pledges
 from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
 from tests.funding.world import T0, World, make_world, request
 from tests.servers import Postgres
@@ -175,3 +175,7 @@ async def test_a_key_twice_in_one_batch_is_one_pledge_and_a_reused_key_is_refuse
     async with world.unit() as session:
         [result] = await flash.place_many(session, items=reused, now=NOW)
     assert isinstance(result, IdempotencyKeyReused)
+
+
+def test_a_new_pledge_carries_a_value_for_every_column_of_the_pledges_table() -> None:
+    assert set(flash.NewPledge.__slots__) == set(flashsql.PLEDGE_COLUMNS)

@@ -16,26 +16,25 @@ clients retry with their idempotency keys.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import cast
+from typing import Any
 
 import structlog
-from sqlalchemy import Table, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
 from hearth import metrics
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotAuthenticated, NotFound
-from hearth.funding import events, pledges
-from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
+from hearth.funding import events, flashsql, pledges
+from hearth.funding.models import CampaignTier, Pledge
 from hearth.funding.rules import (
     CampaignState,
     PledgeState,
     Progress,
+    Tier,
     Window,
     check_pledging_open,
     check_quantity,
@@ -47,7 +46,6 @@ from hearth.outbox import Publish, record, unit_of_work
 
 log = structlog.get_logger(__name__)
 MAX_BATCH = 200
-PLEDGES = cast(Table, Pledge.__table__)
 
 
 @dataclass(eq=False)
@@ -123,10 +121,7 @@ class PledgeBatcher:
                 results = await place_many(
                     session, items=[(callers[w], w.request) for w in callers], now=now
                 )
-                outcomes += [
-                    (w, r if isinstance(r, HearthError) else (PledgeOut.of(r[0]), r[1]))
-                    for w, r in zip(callers, results, strict=True)
-                ]
+                outcomes += list(zip(callers, results, strict=True))
         except _Raced:
             outcomes = []  # another process got in between: one savepoint per pledge instead
         except Exception as err:
@@ -210,11 +205,21 @@ async def _callers(
 ) -> tuple[dict[_Waiting, str], NotAuthenticated]:
     """Return who pledges (their id) for each waiting request, tokens checked in one
     query, and the answer for those whose token is unknown or revoked."""
-    tokens = [w.token for w in batch if w.token is not None]
-    owners = await accounts.token_owners(session, tokens, now=now) if tokens else {}
+    digests = {w.token: accounts.digest(w.token) for w in batch if w.token is not None}
+    owners = (
+        await flashsql.token_owners(
+            session, list(digests.values()), now, accounts.TOKEN_USE_PRECISION
+        )
+        if digests
+        else {}
+    )
     callers: dict[_Waiting, str] = {}
     for waiting in batch:
-        backer = waiting.user.id if waiting.user is not None else owners.get(waiting.token or "")
+        backer = (
+            waiting.user.id
+            if waiting.user is not None
+            else owners.get(digests.get(waiting.token or "", ""))
+        )
         if backer is not None:
             callers[waiting] = backer
     return callers, NotAuthenticated("the API token is unknown or revoked")
@@ -224,7 +229,37 @@ class _Raced(Exception):
     """Another process wrote a conflicting pledge meanwhile; the batch is rolled back."""
 
 
-Result = tuple[Pledge, bool] | HearthError
+Result = tuple[PledgeOut, bool] | HearthError
+
+
+@dataclass(frozen=True, slots=True)
+class NewPledge:
+    """A pledge of this batch as the plain values it is inserted with: building and
+    reading ORM objects cost more than all the rest of a pledge's share of its batch."""
+
+    id: str
+    campaign_id: str
+    tier_id: str
+    backer_id: str
+    holder: str
+    quantity: int
+    amount: int
+    currency: str
+    state: str
+    card_id: str
+    shipping: dict[str, Any]
+    idempotency_key: str
+    attempt: int
+    payment_id: str | None
+    failure: str
+    retry_until: datetime | None
+    lease_until: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    def values(self) -> dict[str, Any]:
+        """The row to insert, by column name."""
+        return {name: getattr(self, name) for name in self.__slots__}
 
 
 async def place_many(
@@ -246,26 +281,13 @@ async def place_many(
     if len(tier_ids) != 1:
         raise _Raced("one tier per batch")
     tier_id = tier_ids.pop()
-    campaign_of_tier = select(CampaignTier.campaign_id).where(CampaignTier.id == tier_id)
-    tiers = list(
-        await session.scalars(
-            select(CampaignTier).where(
-                CampaignTier.campaign_id == campaign_of_tier.scalar_subquery()
-            )
-        )
-    )
+    campaign, tiers = await flashsql.sale(session, tier_id)
     tier = next((t for t in tiers if t.id == tier_id), None)
-    campaign = await session.get(Campaign, tier.campaign_id) if tier is not None else None
-    cards = {
-        c.id: c
-        for c in await session.scalars(
-            select(BackerCard).where(BackerCard.id.in_({r.card_id for _, r in items}))
-        )
-    }
+    cards = await flashsql.card_owners(session, list({r.card_id for _, r in items}))
     results: list[Result | None] = [None] * len(items)
     first_of_key: dict[tuple[str, str], int] = {}
     repeated: list[tuple[int, int]] = []  # (index, index of the same key earlier in the batch)
-    candidates: list[tuple[int, Pledge]] = []
+    candidates: list[tuple[int, NewPledge]] = []
     holding: set[str] = set()
     taken = 0
     for index, (backer, request) in enumerate(items):
@@ -288,15 +310,18 @@ async def place_many(
         # The hot row last: its lock is held from here to the commit.
         moved = await _take(session, tier.id, [p for _, p in accepted], now)
         if moved is None:
-            accepted = await _fit(session, tier, accepted, results, now)
+            accepted = await _fit(session, tier.id, accepted, results, now)
             moved = await _take(session, tier.id, [p for _, p in accepted], now)
             if moved is None:
                 raise _Raced("the tier changed under its lock")
-        for name, value in zip(("sold", "pledged", "pledges"), moved, strict=True):
-            set_committed_value(tier, name, value)  # known, not to be written again
+        sold, pledged, count = moved
+        tiers = [
+            replace(t, sold=sold, pledged=pledged, pledges=count) if t.id == tier.id else t
+            for t in tiers
+        ]
         _emit_progress(session, campaign, tiers)
     for index, pledge in accepted:
-        results[index] = (pledge, True)
+        results[index] = (PledgeOut.of(pledge), True)
     left_out = [index for index, _ in candidates if results[index] is None]
     await _answer_again(session, items, results, left_out)
     for index, first in repeated:
@@ -306,14 +331,12 @@ async def place_many(
 
 
 async def _insert(
-    session: AsyncSession, candidates: list[tuple[int, Pledge]]
-) -> list[tuple[int, Pledge]]:
+    session: AsyncSession, candidates: list[tuple[int, NewPledge]]
+) -> list[tuple[int, NewPledge]]:
     """Insert the candidates in one statement; return those the unique keys let in."""
     if not candidates:
         return []
-    rows = [{c.name: getattr(p, c.key) for c in PLEDGES.columns} for _, p in candidates]
-    statement = pg_insert(PLEDGES).on_conflict_do_nothing().returning(PLEDGES.c.id)
-    inserted = set((await session.execute(statement, rows)).scalars())
+    inserted = await flashsql.insert_pledges(session, [p.values() for _, p in candidates])
     return [(index, pledge) for index, pledge in candidates if pledge.id in inserted]
 
 
@@ -352,34 +375,34 @@ async def _answer_again(
         ):
             results[index] = IdempotencyKeyReused(request.idempotency_key)
         else:
-            results[index] = (before, False)
+            results[index] = (PledgeOut.of(before), False)
 
 
 async def _take(
-    session: AsyncSession, tier_id: str, placed: list[Pledge], now: datetime
+    session: AsyncSession, tier_id: str, placed: list[NewPledge], now: datetime
 ) -> tuple[int, int, int] | None:
     """Take the units of ``placed`` from the tier, all or none; return its new totals."""
-    statement = pledges.take_statement(
-        tier_id, sum(p.quantity for p in placed), sum(p.amount for p in placed), len(placed), now
-    ).returning(CampaignTier.sold, CampaignTier.pledged, CampaignTier.pledges)
-    row = (await session.execute(statement)).first()
-    return None if row is None else (row[0], row[1], row[2])
+    quantity, amount = sum(p.quantity for p in placed), sum(p.amount for p in placed)
+    return await flashsql.take(session, tier_id, quantity, amount, len(placed), now)
 
 
 async def _fit(
     session: AsyncSession,
-    tier: CampaignTier,
-    accepted: list[tuple[int, Pledge]],
+    tier_id: str,
+    accepted: list[tuple[int, NewPledge]],
     results: list[Result | None],
     now: datetime,
-) -> list[tuple[int, Pledge]]:
+) -> list[tuple[int, NewPledge]]:
     """Not every unit is there any more: lock the tier, keep the pledges that fit in arrival
     order, take the others back and answer them as refused."""
     # FOR NO KEY UPDATE, not FOR UPDATE: every batch already holds a KEY SHARE lock on the
     # tier through its pledges' foreign key, and FOR UPDATE conflicts with KEY SHARE, so two
     # batches asking for it at once each waited for the other (a deadlock PostgreSQL broke
     # by failing one whole batch). NO KEY UPDATE still serialises the batches that fit.
-    await session.refresh(tier, with_for_update={"key_share": True})
+    tier = await session.get(
+        CampaignTier, tier_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    assert tier is not None  # a tier with pledges cannot be deleted
     closed = tier.closes_at is not None and now >= tier.closes_at
     sold, kept, dropped = tier.sold, [], []
     for index, pledge in accepted:
@@ -403,7 +426,9 @@ async def _fit(
     return kept
 
 
-def _emit_progress(session: AsyncSession, campaign: Campaign, tiers: list[CampaignTier]) -> None:
+def _emit_progress(
+    session: AsyncSession, campaign: flashsql.SaleCampaign, tiers: list[flashsql.SaleTier]
+) -> None:
     """Queue the campaign's totals for live pages, from rows already in hand (the hot tier's
     fresh from its update; the others as read at the start of the batch)."""
     progress = Progress(campaign.goal, sum(t.pledged for t in tiers), sum(t.pledges for t in tiers))
@@ -419,13 +444,13 @@ def _emit_progress(session: AsyncSession, campaign: Campaign, tiers: list[Campai
 def _check_one(
     backer: str,
     request: pledges.PledgeRequest,
-    tier: CampaignTier | None,
-    campaign: Campaign | None,
-    cards: dict[str, BackerCard],
+    tier: flashsql.SaleTier | None,
+    campaign: flashsql.SaleCampaign | None,
+    cards: dict[str, str],
     holding: set[str],
     taken: int,
     now: datetime,
-) -> Pledge:
+) -> NewPledge:
     shipping = pledges.check_shipping(request.shipping)
     if campaign is None or campaign.state == CampaignState.DRAFT:
         raise NotFound("no such campaign")
@@ -433,9 +458,11 @@ def _check_one(
         raise NotFound("no such tier in this campaign")
     state = CampaignState(campaign.state)
     check_pledging_open(Window(state, campaign.starts_at, campaign.ends_at, 0, 0), now)
-    check_quantity(pledges.tier_of(tier), request.quantity)
-    card = cards.get(request.card_id)
-    if card is None or card.user_id != backer:
+    check_quantity(
+        Tier(tier.id, tier.price, tier.limit, tier.sold, tier.per_backer, tier.closes_at),
+        request.quantity,
+    )
+    if cards.get(request.card_id) != backer:
         raise NotFound("no such card")
     if backer in holding:
         raise Conflict("you already back this campaign; change that pledge")
@@ -448,7 +475,7 @@ def _check_one(
             detail=[{"field": "quantity", "message": f"{left} left"}],
         )
     amount = tier.price * request.quantity
-    pledge = Pledge(
+    return NewPledge(
         id=new_id("plg"),
         campaign_id=campaign.id,
         tier_id=tier.id,
@@ -458,7 +485,7 @@ def _check_one(
         amount=amount,
         currency=campaign.currency,
         state=PledgeState.ACTIVE.value,
-        card_id=card.id,
+        card_id=request.card_id,
         shipping=shipping,
         idempotency_key=request.idempotency_key,
         attempt=1,
@@ -469,4 +496,3 @@ def _check_one(
         created_at=now,
         updated_at=now,
     )
-    return pledge

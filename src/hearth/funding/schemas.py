@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -563,7 +563,7 @@ class PledgeOut(BaseModel):
     created_at: Instant
 
     @classmethod
-    def of(cls, row: Pledge) -> Self:
+    def of(cls, row: PledgeShape) -> Self:
         return cls(**_pledge_fields(row))
 
 
@@ -577,7 +577,36 @@ class BackerPledgeOut(PledgeOut):
         return cls(**_pledge_fields(row), campaign_title=campaign.title)
 
 
-def _pledge_fields(row: Pledge) -> dict[str, Any]:
+class PledgeShape(Protocol):
+    """What a pledge is shown from: its row, or a pledge just written as plain values."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def campaign_id(self) -> str: ...
+    @property
+    def tier_id(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def amount(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def card_id(self) -> str: ...
+    @property
+    def shipping(self) -> dict[str, Any]: ...
+    @property
+    def failure(self) -> str: ...
+    @property
+    def retry_until(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def _pledge_fields(row: PledgeShape) -> dict[str, Any]:
     return {
         "id": row.id,
         "campaign_id": row.campaign_id,

@@ -25,10 +25,11 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Table, text
+from sqlalchemy import JSON, Boolean, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth import db
 from hearth.db import UTCDateTime
 from hearth.hub.models import DeviceState, HistoryPoint
 
@@ -57,17 +58,6 @@ _PG_TYPES = {
 }
 
 
-async def _driver(session: AsyncSession) -> Any:
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    if not _is_sqlite(session) and not driver.is_in_transaction():
-        # SQLAlchemy opens asyncpg's transaction at its first statement; statements sent
-        # to the driver directly before that would each commit on their own.
-        await session.execute(text("SELECT 1"))
-    return driver
-
-
 def _is_sqlite(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "sqlite"
 
@@ -88,7 +78,7 @@ _SELECT = (
 
 async def load_states(session: AsyncSession, ids: Sequence[str]) -> list[Mapping[str, Any]]:
     """Lock and return the state rows of ``ids`` (sorted), by name: columns, home, model."""
-    driver = await _driver(session)
+    driver = await db.driver(session)
     if _is_sqlite(session):
         # A first write takes the write lock, as FOR UPDATE would.
         await driver.execute(f"UPDATE device_states SET seq = seq WHERE {KEY} = ?", (ids[0],))
@@ -125,7 +115,7 @@ async def write_states(
     session: AsyncSession, rows: Sequence[Mapping[str, Any]], now: datetime
 ) -> None:
     """Write state rows back: mappings with every name of ``STATE_COLUMNS``, JSON as text."""
-    driver = await _driver(session)
+    driver = await db.driver(session)
     names = [c for c in STATE_COLUMNS if c != KEY]
     if _is_sqlite(session):
         times = [name in TIME_COLUMNS for name in names]
@@ -158,7 +148,7 @@ async def write_states(
 
 async def insert_history(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
     """Append history rows, tuples in ``HISTORY_COLUMNS`` order."""
-    driver = await _driver(session)
+    driver = await db.driver(session)
     if _is_sqlite(session):
         at = HISTORY_COLUMNS.index("at")
         await driver.executemany(
