@@ -1,6 +1,7 @@
 """Flash-sale benchmark: confirmed pledges per second against the raw hot-row update rate.
 
-Starts its own PostgreSQL on 127.0.0.1 and several ``hearth serve`` processes on it, opens
+Starts its own PostgreSQL and Mosquitto on 127.0.0.1 and several ``hearth serve`` processes
+on them (one database and one broker, as a deployment of several processes has), opens
 a campaign whose tier has limited stock, and has simulated backers (each with an API token
 and a saved sandbox card) pledge at once through HTTP, a bounded number of requests in
 flight. Then, in the same run and on the same server, pgbench updates one hot row
@@ -39,7 +40,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from hearth import db  # noqa: E402
 from tests.funding.cluster import Sale, seed_sale, start_workers, tier_row  # noqa: E402
-from tests.servers import Postgres, run_postgres  # noqa: E402
+from tests.servers import Postgres, run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
 
 # Each wrk thread takes every n-th backer and sends each of their pledges once, with its own
 # token and idempotency key; a connection whose thread has no backer left waits (a cheap
@@ -296,7 +297,8 @@ async def run(args: argparse.Namespace) -> None:
         print(f"seeding {args.fans} backers and a tier of {args.stock} units ...", flush=True)
         sale = await seed_sale(url, fans=args.fans, limit=args.stock)
         directory = Path(tempfile.mkdtemp(prefix="hearth-flash-"))
-        workers = start_workers(url, args.workers, directory)
+        broker = start_mosquitto(directory / "mosquitto")  # one broker, as in production
+        workers = start_workers(url, args.workers, directory, broker.url)
         try:
             async with httpx.AsyncClient() as http:  # warm each worker up once
                 for worker in workers:
@@ -307,6 +309,7 @@ async def run(args: argparse.Namespace) -> None:
         finally:
             for worker in workers:
                 worker.stop()
+            stop_mosquitto(broker)
         tier = await tier_row(url, sale.tier_id)
         missing, active = await lost(url, fired.confirmed)
         raw = pgbench(server, "bench", args.concurrency, args.pgbench_seconds)

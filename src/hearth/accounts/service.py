@@ -296,54 +296,18 @@ async def users_for_tokens(
         if not user.is_active:
             continue
         found[by_digest[token.token_hash]] = user
-        if _use_to_note(token.last_used_at, now):
+        # Noted at most once a minute: otherwise every API request would be a write
+        # transaction on the token's row (a commit per request, a hot row for a busy client).
+        if token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION:
             noted.append(token.id)
-    await _note_use(session, noted, now, synchronize="evaluate")
-    return found
-
-
-async def token_owners(
-    session: AsyncSession, secrets: list[str], *, now: datetime
-) -> dict[str, str]:
-    """Return the ids of the people live API tokens belong to, by secret, and note the
-    tokens' use: ``users_for_tokens`` for callers that need to know only who it is (a
-    flash sale's batch of pledges), in plain rows rather than loaded objects."""
-    by_digest = {digest(secret): secret for secret in secrets}
-    rows = await session.execute(
-        select(ApiToken.token_hash, ApiToken.id, ApiToken.user_id, ApiToken.last_used_at)
-        .join(User, User.id == ApiToken.user_id)
-        .where(
-            ApiToken.token_hash.in_(by_digest),
-            ApiToken.revoked_at.is_(None),
-            User.is_active.is_(True),
-        )
-    )
-    found: dict[str, str] = {}
-    noted: list[str] = []
-    for token_hash, token_id, user_id, last_used_at in rows:
-        found[by_digest[token_hash]] = user_id
-        if _use_to_note(last_used_at, now):
-            noted.append(token_id)
-    await _note_use(session, noted, now, synchronize=False)
-    return found
-
-
-def _use_to_note(last_used_at: datetime | None, now: datetime) -> bool:
-    """Noted at most once a minute: otherwise every API request would be a write
-    transaction on the token's row (a commit per request, a hot row for a busy client)."""
-    return last_used_at is None or now - last_used_at >= TOKEN_USE_PRECISION
-
-
-async def _note_use(
-    session: AsyncSession, token_ids: list[str], now: datetime, *, synchronize: str | bool
-) -> None:
-    if token_ids:  # one statement for a whole flash-sale batch, not one per token
+    if noted:  # one statement for a whole flash-sale batch, not one per token
         await session.execute(
             update(ApiToken)
-            .where(ApiToken.id.in_(token_ids))
+            .where(ApiToken.id.in_(noted))
             .values(last_used_at=now)
-            .execution_options(synchronize_session=synchronize)
+            .execution_options(synchronize_session="evaluate")
         )
+    return found
 
 
 async def list_tokens(session: AsyncSession, *, user: User) -> list[ApiToken]:
