@@ -179,3 +179,37 @@ async def test_a_key_twice_in_one_batch_is_one_pledge_and_a_reused_key_is_refuse
 
 def test_a_new_pledge_carries_a_value_for_every_column_of_the_pledges_table() -> None:
     assert set(flash.NewPledge.__slots__) == set(flashsql.PLEDGE_COLUMNS)
+
+
+async def test_a_key_sent_again_in_a_batch_takes_no_unit_from_the_pledges_after_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=2, fans=2)
+    async with world.unit() as session:
+        [first] = await flash.place_many(
+            session, items=items(campaign, tier_id, backers[:1]), now=NOW
+        )
+    async with world.unit() as session:  # a client's retry, then a new backer: one unit left
+        results = await flash.place_many(session, items=items(campaign, tier_id, backers), now=NOW)
+    assert isinstance(first, tuple) and isinstance(results[0], tuple)
+    assert (results[0][0].id, results[0][1]) == (first[0].id, False)
+    assert isinstance(results[1], tuple) and results[1][1] is True
+    assert await tier_counts(sessions, tier_id) == (2, 2)
+
+
+async def test_one_key_for_two_different_pledges_in_one_batch_is_refused_the_second_time(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=5, fans=2)
+    (mia, card), (_, other_card) = backers
+    same_key = [
+        (mia.id, request(campaign, tier_id, card, "k")),
+        (mia.id, request(campaign, tier_id, other_card, "k")),
+    ]
+    async with world.unit() as session:
+        results = await flash.place_many(session, items=same_key, now=NOW)
+    assert isinstance(results[0], tuple) and results[0][1] is True
+    assert isinstance(results[1], IdempotencyKeyReused)
+    assert await tier_counts(sessions, tier_id) == (1, 1)

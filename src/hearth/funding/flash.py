@@ -285,26 +285,40 @@ async def place_many(
     tier = next((t for t in tiers if t.id == tier_id), None)
     cards = await flashsql.card_owners(session, list({r.card_id for _, r in items}))
     results: list[Result | None] = [None] * len(items)
-    first_of_key: dict[tuple[str, str], int] = {}
-    repeated: list[tuple[int, int]] = []  # (index, index of the same key earlier in the batch)
-    candidates: list[tuple[int, NewPledge]] = []
-    holding: set[str] = set()
-    taken = 0
-    for index, (backer, request) in enumerate(items):
-        key = (backer, request.idempotency_key)
-        if key in first_of_key:
-            repeated.append((index, first_of_key[key]))
-            continue
-        first_of_key[key] = index
-        try:
-            pledge = _check_one(backer, request, tier, campaign, cards, holding, taken, now)
-        except HearthError as err:
-            results[index] = err
-            continue
-        candidates.append((index, pledge))
-        holding.add(backer)
-        taken += pledge.quantity
-    accepted = await _insert(session, candidates)
+    owner_of_key: dict[tuple[str, str], int] = {}  # a key: the index of its candidate
+    repeated: list[tuple[int, int]] = []  # (index, index of the same key's candidate)
+    accepted: list[tuple[int, NewPledge]] = []
+    left_out: list[int] = []
+    pending = list(range(len(items)))
+    while pending:
+        # Units and backers count for the pledges inserted so far only: one the unique keys
+        # kept out (a key sent before, a backer who already backs the campaign) takes
+        # nothing from those after it, and what it made refuse is checked again.
+        holding = {pledge.backer_id for _, pledge in accepted}
+        taken = sum(pledge.quantity for _, pledge in accepted)
+        candidates: list[tuple[int, NewPledge]] = []
+        for index in pending:
+            backer, request = items[index]
+            key = (backer, request.idempotency_key)
+            if key in owner_of_key:
+                repeated.append((index, owner_of_key[key]))
+                continue
+            try:
+                pledge = _check_one(backer, request, tier, campaign, cards, holding, taken, now)
+            except HearthError as err:
+                results[index] = err
+                continue
+            candidates.append((index, pledge))
+            owner_of_key[key] = index
+            holding.add(backer)
+            taken += pledge.quantity
+        inserted = await _insert(session, candidates)
+        accepted += inserted
+        kept_out = {index for index, _ in candidates} - {index for index, _ in inserted}
+        left_out += sorted(kept_out)
+        pending = [i for i in pending if isinstance(results[i], HearthError)] if kept_out else []
+        for index in pending:
+            results[index] = None
     if accepted:
         assert tier is not None and campaign is not None
         # The hot row last: its lock is held from here to the commit.
@@ -322,11 +336,17 @@ async def place_many(
         _emit_progress(session, campaign, tiers)
     for index, pledge in accepted:
         results[index] = (PledgeOut.of(pledge), True)
-    left_out = [index for index, _ in candidates if results[index] is None]
     await _answer_again(session, items, results, left_out)
     for index, first in repeated:
-        earlier = results[first]
-        results[index] = (earlier[0], False) if isinstance(earlier, tuple) else earlier
+        mine, theirs, earlier = items[index][1], items[first][1], results[first]
+        if (mine.campaign_id, mine.tier_id, mine.card_id) != (
+            theirs.campaign_id,
+            theirs.tier_id,
+            theirs.card_id,
+        ):
+            results[index] = IdempotencyKeyReused(mine.idempotency_key)
+        else:
+            results[index] = (earlier[0], False) if isinstance(earlier, tuple) else earlier
     return [r for r in results if r is not None]
 
 
@@ -336,7 +356,10 @@ async def _insert(
     """Insert the candidates in one statement; return those the unique keys let in."""
     if not candidates:
         return []
-    inserted = await flashsql.insert_pledges(session, [p.values() for _, p in candidates])
+    try:
+        inserted = await flashsql.insert_pledges(session, [p.values() for _, p in candidates])
+    except Exception as err:  # a deadlock with another process's batch on the same keys
+        raise _Raced(str(err)) from err
     return [(index, pledge) for index, pledge in candidates if pledge.id in inserted]
 
 

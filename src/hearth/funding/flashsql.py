@@ -135,8 +135,8 @@ async def insert_pledges(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
 
 _TAKE = """
 UPDATE campaign_tiers SET sold = sold + $2, pledged = pledged + $3, pledges = pledges + $4
-WHERE id = $1 AND ("limit" IS NULL OR sold + $2 <= "limit")
-  AND (closes_at IS NULL OR closes_at > $5)
+WHERE id = $1 AND ($2 = 0 OR (("limit" IS NULL OR sold + $2 <= "limit")
+  AND (closes_at IS NULL OR closes_at > $5)))
 RETURNING sold, pledged, pledges
 """
 
