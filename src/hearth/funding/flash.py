@@ -339,15 +339,16 @@ async def place_many(
     await _answer_again(session, items, results, left_out)
     for index, first in repeated:
         mine, theirs, earlier = items[index][1], items[first][1], results[first]
-        if (mine.campaign_id, mine.tier_id, mine.card_id) != (
-            theirs.campaign_id,
-            theirs.tier_id,
-            theirs.card_id,
-        ):
+        if _aim(mine) != _aim(theirs):
             results[index] = IdempotencyKeyReused(mine.idempotency_key)
         else:
             results[index] = (earlier[0], False) if isinstance(earlier, tuple) else earlier
     return [r for r in results if r is not None]
+
+
+def _aim(pledge: Pledge | pledges.PledgeRequest) -> tuple[str, str, str]:
+    """What one idempotency key stands for: the same campaign, tier and card."""
+    return pledge.campaign_id, pledge.tier_id, pledge.card_id
 
 
 async def _insert(
@@ -391,11 +392,7 @@ async def _answer_again(
         if before is None:
             if results[index] is None:
                 results[index] = Conflict("you already back this campaign; change that pledge")
-        elif (before.campaign_id, before.tier_id, before.card_id) != (
-            request.campaign_id,
-            request.tier_id,
-            request.card_id,
-        ):
+        elif _aim(before) != _aim(request):
             results[index] = IdempotencyKeyReused(request.idempotency_key)
         else:
             results[index] = (PledgeOut.of(before), False)
