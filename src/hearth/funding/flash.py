@@ -11,6 +11,11 @@ the tier row is locked once, and one commit acknowledges them all.
 Nothing waits in memory after it was acknowledged: a request is answered only once its
 batch has committed. A batch whose commit fails fails every request in it, and the
 clients retry with their idempotency keys.
+
+A tier's batches run one after another on one connection, checked out for as long as
+pledges keep coming, and speak to the driver directly (``funding.flashsql``): a checkout
+per batch (the pool's liveness ping is three round trips) and the ORM cost more than a
+small batch's own statements.
 """
 
 from __future__ import annotations
@@ -18,18 +23,17 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import metrics
+from hearth import db, metrics
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotAuthenticated, NotFound
 from hearth.funding import events, flashsql, pledges
-from hearth.funding.models import CampaignTier, Pledge
+from hearth.funding.flashsql import Driver, PledgeRow
 from hearth.funding.rules import (
     CampaignState,
     PledgeState,
@@ -42,7 +46,7 @@ from hearth.funding.rules import (
 from hearth.funding.schemas import PledgeOut
 from hearth.kit.clock import Clock
 from hearth.kit.ids import new_id
-from hearth.outbox import Publish, record, unit_of_work
+from hearth.outbox import Publish, unit_of_work
 
 log = structlog.get_logger(__name__)
 MAX_BATCH = 200
@@ -104,39 +108,47 @@ class PledgeBatcher:
     async def _drain(self, tier_id: str) -> None:
         try:
             while self._queues.get(tier_id):
-                batch = self._queues[tier_id][:MAX_BATCH]
-                del self._queues[tier_id][: len(batch)]
-                await self._write(batch, self.clock.now())
+                await self._burst(tier_id)
         finally:
             self._runners.pop(tier_id, None)
             if not self._queues.get(tier_id):
                 self._queues.pop(tier_id, None)
 
-    async def _write(self, batch: list[_Waiting], now: datetime) -> None:
-        outcomes: list[tuple[_Waiting, object]] = []
+    def _next(self, tier_id: str) -> list[_Waiting]:
+        batch = self._queues.get(tier_id, [])[:MAX_BATCH]
+        del self._queues.get(tier_id, [])[: len(batch)]
+        return batch
+
+    async def _burst(self, tier_id: str) -> None:
+        """Write the tier's batches on one connection until none is waiting, or until a
+        batch fails: that batch's requests fail, and the connection is let go."""
+        batch = self._next(tier_id)
         try:
-            async with unit_of_work(self.sessions, self._publish) as session:
-                callers, refused = await _callers(session, batch, now)
-                outcomes = [(w, refused) for w in batch if w not in callers]
-                results = await place_many(
-                    session, items=[(callers[w], w.request) for w in callers], now=now
-                )
-                outcomes += list(zip(callers, results, strict=True))
-        except _Raced:
-            outcomes = []  # another process got in between: one savepoint per pledge instead
+            async with db.held_driver(self.sessions) as driver:
+                while batch:
+                    self._answer(batch, await self._write(driver, batch, self.clock.now()))
+                    batch = self._next(tier_id)
         except Exception as err:
             self._fail(batch, err)
-            return
-        if not outcomes:
-            try:
-                outcomes = await self._one_by_one(batch, now)
-            except Exception as err:
-                self._fail(batch, err)
-                return
-        self._answer(batch, outcomes)
+
+    async def _write(
+        self, driver: Driver, batch: list[_Waiting], now: datetime
+    ) -> list[tuple[_Waiting, object]]:
+        try:
+            async with driver.transaction():
+                callers, refused = await _callers(driver, batch, now)
+                results, told = await place_many(
+                    driver, items=[(callers[w], w.request) for w in callers], now=now
+                )
+        except _Raced:  # another process got in between: one savepoint per pledge instead
+            return await self._one_by_one(batch, now)
+        await self._publish(*told)
+        outcomes: list[tuple[_Waiting, object]] = [(w, refused) for w in batch if w not in callers]
+        return outcomes + list(zip(callers, results, strict=True))
 
     def _fail(self, batch: list[_Waiting], err: Exception) -> None:
-        """The commit failed: nobody was acknowledged; clients retry with their keys."""
+        """The commit failed: nobody in the batch was acknowledged; clients retry with their
+        keys."""
         metrics.ERRORS.labels(area="funding").inc()
         log.exception("pledge_batch_failed", size=len(batch))
         for waiting in batch:
@@ -148,7 +160,7 @@ class PledgeBatcher:
     ) -> list[tuple[_Waiting, object]]:
         outcomes: list[tuple[_Waiting, object]] = []
         async with unit_of_work(self.sessions, self._publish) as session:
-            callers, refused = await _callers(session, batch, now)
+            callers, refused = await _callers(await db.driver(session), batch, now)
             users = {
                 user.id: user
                 for user in await session.scalars(
@@ -201,14 +213,14 @@ class PledgeBatcher:
 
 
 async def _callers(
-    session: AsyncSession, batch: list[_Waiting], now: datetime
+    driver: Driver, batch: list[_Waiting], now: datetime
 ) -> tuple[dict[_Waiting, str], NotAuthenticated]:
     """Return who pledges (their id) for each waiting request, tokens checked in one
     query, and the answer for those whose token is unknown or revoked."""
     digests = {w.token: accounts.digest(w.token) for w in batch if w.token is not None}
     owners = (
         await flashsql.token_owners(
-            session, list(digests.values()), now, accounts.TOKEN_USE_PRECISION
+            driver, list(digests.values()), now, accounts.TOKEN_USE_PRECISION
         )
         if digests
         else {}
@@ -232,40 +244,12 @@ class _Raced(Exception):
 Result = tuple[PledgeOut, bool] | HearthError
 
 
-@dataclass(frozen=True, slots=True)
-class NewPledge:
-    """A pledge of this batch as the plain values it is inserted with: building and
-    reading ORM objects cost more than all the rest of a pledge's share of its batch."""
-
-    id: str
-    campaign_id: str
-    tier_id: str
-    backer_id: str
-    holder: str
-    quantity: int
-    amount: int
-    currency: str
-    state: str
-    card_id: str
-    shipping: dict[str, Any]
-    idempotency_key: str
-    attempt: int
-    payment_id: str | None
-    failure: str
-    retry_until: datetime | None
-    lease_until: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-    def values(self) -> dict[str, Any]:
-        """The row to insert, by column name."""
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
 async def place_many(
-    session: AsyncSession, *, items: list[tuple[str, pledges.PledgeRequest]], now: datetime
-) -> list[Result]:
-    """Place pledges for one tier with a fixed number of statements, whatever their count.
+    driver: Driver, *, items: list[tuple[str, pledges.PledgeRequest]], now: datetime
+) -> tuple[list[Result], list[object]]:
+    """Place pledges for one tier with a fixed number of statements, whatever their count,
+    inside the caller's transaction on ``driver``; return each one's result, in order, and
+    the events to publish once the transaction has committed.
 
     The same rules as ``pledges.place_pledge``, checked in memory against rows read once
     without locks. The pledges go in with one ``INSERT ... ON CONFLICT DO NOTHING``: the
@@ -281,13 +265,13 @@ async def place_many(
     if len(tier_ids) != 1:
         raise _Raced("one tier per batch")
     tier_id = tier_ids.pop()
-    campaign, tiers = await flashsql.sale(session, tier_id)
+    campaign, tiers = await flashsql.sale(driver, tier_id)
     tier = next((t for t in tiers if t.id == tier_id), None)
-    cards = await flashsql.card_owners(session, list({r.card_id for _, r in items}))
+    cards = await flashsql.card_owners(driver, list({r.card_id for _, r in items}))
     results: list[Result | None] = [None] * len(items)
     owner_of_key: dict[tuple[str, str], int] = {}  # a key: the index of its candidate
     repeated: list[tuple[int, int]] = []  # (index, index of the same key's candidate)
-    accepted: list[tuple[int, NewPledge]] = []
+    accepted: list[tuple[int, PledgeRow]] = []
     left_out: list[int] = []
     pending = list(range(len(items)))
     while pending:
@@ -296,7 +280,7 @@ async def place_many(
         # nothing from those after it, and what it made refuse is checked again.
         holding = {pledge.backer_id for _, pledge in accepted}
         taken = sum(pledge.quantity for _, pledge in accepted)
-        candidates: list[tuple[int, NewPledge]] = []
+        candidates: list[tuple[int, PledgeRow]] = []
         for index in pending:
             backer, request = items[index]
             key = (backer, request.idempotency_key)
@@ -312,20 +296,21 @@ async def place_many(
             owner_of_key[key] = index
             holding.add(backer)
             taken += pledge.quantity
-        inserted = await _insert(session, candidates)
+        inserted = await _insert(driver, candidates)
         accepted += inserted
         kept_out = {index for index, _ in candidates} - {index for index, _ in inserted}
         left_out += sorted(kept_out)
         pending = [i for i in pending if isinstance(results[i], HearthError)] if kept_out else []
         for index in pending:
             results[index] = None
+    told: list[object] = []
     if accepted:
         assert tier is not None and campaign is not None
         # The hot row last: its lock is held from here to the commit.
-        moved = await _take(session, tier.id, [p for _, p in accepted], now)
+        moved = await _take(driver, tier.id, [p for _, p in accepted], now)
         if moved is None:
-            accepted = await _fit(session, tier.id, accepted, results, now)
-            moved = await _take(session, tier.id, [p for _, p in accepted], now)
+            accepted = await _fit(driver, tier.id, accepted, results, now)
+            moved = await _take(driver, tier.id, [p for _, p in accepted], now)
             if moved is None:
                 raise _Raced("the tier changed under its lock")
         sold, pledged, count = moved
@@ -333,39 +318,39 @@ async def place_many(
             replace(t, sold=sold, pledged=pledged, pledges=count) if t.id == tier.id else t
             for t in tiers
         ]
-        _emit_progress(session, campaign, tiers)
+        told.append(_progress(campaign, tiers))
     for index, pledge in accepted:
         results[index] = (PledgeOut.of(pledge), True)
-    await _answer_again(session, items, results, left_out)
+    await _answer_again(driver, items, results, left_out)
     for index, first in repeated:
         mine, theirs, earlier = items[index][1], items[first][1], results[first]
         if _aim(mine) != _aim(theirs):
             results[index] = IdempotencyKeyReused(mine.idempotency_key)
         else:
             results[index] = (earlier[0], False) if isinstance(earlier, tuple) else earlier
-    return [r for r in results if r is not None]
+    return [r for r in results if r is not None], told
 
 
-def _aim(pledge: Pledge | pledges.PledgeRequest) -> tuple[str, str, str]:
+def _aim(pledge: PledgeRow | pledges.PledgeRequest) -> tuple[str, str, str]:
     """What one idempotency key stands for: the same campaign, tier and card."""
     return pledge.campaign_id, pledge.tier_id, pledge.card_id
 
 
 async def _insert(
-    session: AsyncSession, candidates: list[tuple[int, NewPledge]]
-) -> list[tuple[int, NewPledge]]:
+    driver: Driver, candidates: list[tuple[int, PledgeRow]]
+) -> list[tuple[int, PledgeRow]]:
     """Insert the candidates in one statement; return those the unique keys let in."""
     if not candidates:
         return []
     try:
-        inserted = await flashsql.insert_pledges(session, [p.values() for _, p in candidates])
+        inserted = await flashsql.insert_pledges(driver, [p for _, p in candidates])
     except Exception as err:  # a deadlock with another process's batch on the same keys
         raise _Raced(str(err)) from err
     return [(index, pledge) for index, pledge in candidates if pledge.id in inserted]
 
 
 async def _answer_again(
-    session: AsyncSession,
+    driver: Driver,
     items: list[tuple[str, pledges.PledgeRequest]],
     results: list[Result | None],
     left_out: list[int],
@@ -376,15 +361,9 @@ async def _answer_again(
     again = [i for i, r in enumerate(results) if isinstance(r, HearthError)] + left_out
     if not again:
         return
-    wanted = {(items[i][0], items[i][1].idempotency_key) for i in again}
+    wanted = sorted({(items[i][0], items[i][1].idempotency_key) for i in again})
     earlier = {
-        (p.backer_id, p.idempotency_key): p
-        for p in await session.scalars(
-            select(Pledge).where(
-                Pledge.backer_id.in_({backer for backer, _ in wanted}),
-                Pledge.idempotency_key.in_({key for _, key in wanted}),
-            )
-        )
+        (p.backer_id, p.idempotency_key): p for p in await flashsql.pledges_by_key(driver, wanted)
     }
     for index in again:
         backer, request = items[index]
@@ -399,29 +378,23 @@ async def _answer_again(
 
 
 async def _take(
-    session: AsyncSession, tier_id: str, placed: list[NewPledge], now: datetime
+    driver: Driver, tier_id: str, placed: list[PledgeRow], now: datetime
 ) -> tuple[int, int, int] | None:
     """Take the units of ``placed`` from the tier, all or none; return its new totals."""
     quantity, amount = sum(p.quantity for p in placed), sum(p.amount for p in placed)
-    return await flashsql.take(session, tier_id, quantity, amount, len(placed), now)
+    return await flashsql.take(driver, tier_id, quantity, amount, len(placed), now)
 
 
 async def _fit(
-    session: AsyncSession,
+    driver: Driver,
     tier_id: str,
-    accepted: list[tuple[int, NewPledge]],
+    accepted: list[tuple[int, PledgeRow]],
     results: list[Result | None],
     now: datetime,
-) -> list[tuple[int, NewPledge]]:
+) -> list[tuple[int, PledgeRow]]:
     """Not every unit is there any more: lock the tier, keep the pledges that fit in arrival
     order, take the others back and answer them as refused."""
-    # FOR NO KEY UPDATE, not FOR UPDATE: every batch already holds a KEY SHARE lock on the
-    # tier through its pledges' foreign key, and FOR UPDATE conflicts with KEY SHARE, so two
-    # batches asking for it at once each waited for the other (a deadlock PostgreSQL broke
-    # by failing one whole batch). NO KEY UPDATE still serialises the batches that fit.
-    tier = await session.get(
-        CampaignTier, tier_id, with_for_update={"key_share": True}, populate_existing=True
-    )
+    tier = await flashsql.lock_tier(driver, tier_id)
     assert tier is not None  # a tier with pledges cannot be deleted
     closed = tier.closes_at is not None and now >= tier.closes_at
     sold, kept, dropped = tier.sold, [], []
@@ -442,22 +415,19 @@ async def _fit(
             )
         )
     if dropped:
-        await session.execute(delete(Pledge).where(Pledge.id.in_([p.id for p in dropped])))
+        await flashsql.drop_pledges(driver, [p.id for p in dropped])
     return kept
 
 
-def _emit_progress(
-    session: AsyncSession, campaign: flashsql.SaleCampaign, tiers: list[flashsql.SaleTier]
-) -> None:
-    """Queue the campaign's totals for live pages, from rows already in hand (the hot tier's
+def _progress(
+    campaign: flashsql.SaleCampaign, tiers: list[flashsql.SaleTier]
+) -> events.CampaignProgressed:
+    """The campaign's totals for live pages, from rows already in hand (the hot tier's
     fresh from its update; the others as read at the start of the batch)."""
     progress = Progress(campaign.goal, sum(t.pledged for t in tiers), sum(t.pledges for t in tiers))
     remaining = {t.id: (None if t.limit is None else max(0, t.limit - t.sold)) for t in tiers}
-    record(
-        session,
-        events.CampaignProgressed(
-            campaign.id, progress.raised, progress.backers, progress.percent, remaining
-        ),
+    return events.CampaignProgressed(
+        campaign.id, progress.raised, progress.backers, progress.percent, remaining
     )
 
 
@@ -470,7 +440,7 @@ def _check_one(
     holding: set[str],
     taken: int,
     now: datetime,
-) -> NewPledge:
+) -> PledgeRow:
     shipping = pledges.check_shipping(request.shipping)
     if campaign is None or campaign.state == CampaignState.DRAFT:
         raise NotFound("no such campaign")
@@ -495,7 +465,7 @@ def _check_one(
             detail=[{"field": "quantity", "message": f"{left} left"}],
         )
     amount = tier.price * request.quantity
-    return NewPledge(
+    return PledgeRow(
         id=new_id("plg"),
         campaign_id=campaign.id,
         tier_id=tier.id,
