@@ -42,6 +42,7 @@ from hearth.web.deps import (
     NowDep,
     SessionDep,
     current_user,
+    get_hearth,
     optional_user,
 )
 from hearth.web.openapi import answers
@@ -114,12 +115,12 @@ async def list_cards(session: SessionDep, user: CurrentUser) -> list[BackerCardO
     return [BackerCardOut.of(c) for c in await pledges.cards(session, user=user)]
 
 
-async def pledger(request: Request, hearth: HearthDep) -> User | str:
+async def pledger(request: Request) -> User | str:
     """Who pledges. On PostgreSQL a bearer token is handed on as it is, to be checked by
     the pledge's batch in one query for all of its pledges (a flash sale would otherwise
     pay a transaction per request just for that); otherwise the signed-in user."""
     authorization = request.headers.get("authorization", "")
-    if authorization and not hearth.pledges.one_writer:
+    if authorization and not (await get_hearth(request)).pledges.one_writer:
         scheme, _, secret = authorization.partition(" ")
         if scheme.lower() == "bearer" and secret.strip():
             return secret.strip()
@@ -134,8 +135,8 @@ async def pledger(request: Request, hearth: HearthDep) -> User | str:
 async def place_pledge(
     campaign_id: str,
     body: PledgeIn,
+    request: Request,
     response: Response,
-    hearth: HearthDep,
     caller: Annotated[User | str, Depends(pledger)],
     key: IdempotencyKey,
 ) -> PledgeOut:
@@ -144,6 +145,9 @@ async def place_pledge(
     The answer comes once the pledge is committed. On PostgreSQL, concurrent pledges for
     one tier share a transaction (``hearth.funding.flash``), which also checks their API
     tokens."""
+    # The hearth is read from the request, not asked for as a dependency: FastAPI solves
+    # each dependency on every request, and this is the flash sale's route.
+    hearth = await get_hearth(request)
     pledge_request = pledges.PledgeRequest(
         campaign_id=campaign_id,
         tier_id=body.tier_id,
