@@ -255,3 +255,20 @@ async def test_a_batch_whose_connection_dies_is_refused_whole_and_the_next_gets_
         held = await session.scalar(select(func.count()).select_from(Pledge))
     assert held == 1
     await batcher.stop()
+
+
+async def test_live_pages_get_the_first_totals_at_once_and_the_last_always(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(flash, "PROGRESS_EVERY", 3600.0)  # nothing more until the stop
+    world = await make_world(sessions)
+    campaign, tier_id, backers = await sale(world, limit=10, fans=4)
+    batcher = flash.PledgeBatcher(sessions, FrozenClock(NOW), world.publish)
+    for user, card in backers:  # one batch each
+        await batcher.place(user=user, request=request(campaign, tier_id, card, "k"))
+    told = [e for e in world.published if isinstance(e, events.CampaignProgressed)]
+    assert [e.backers for e in told] == [1]
+    await batcher.stop()
+    told = [e for e in world.published if isinstance(e, events.CampaignProgressed)]
+    assert [e.backers for e in told] == [1, 4]
+    assert told[-1].remaining == {tier_id: 6}
