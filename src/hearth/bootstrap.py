@@ -227,7 +227,12 @@ class Hearth:
     async def stop(self) -> None:
         """Stop every started component, newest first, awaiting each; cancel spawned work;
         close the database."""
-        self.relay = None
+        try:
+            # First, while the relay still reaches every process: the pledges under way are
+            # answered and the campaigns' last totals go out.
+            await self.pledges.stop()
+        finally:
+            self.relay = None
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -240,7 +245,6 @@ class Hearth:
                     metrics.ERRORS.labels(area="runtime").inc()
                     log.exception("component_stop_failed", component=type(component).__name__)
         finally:
-            await self.pledges.stop()
             self.broker = self.mqtt = self.cloud = self.scenes = self.deadlines = None
             metrics.BROKER_UP.set(0)
             await self.engine.dispose()

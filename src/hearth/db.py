@@ -122,15 +122,17 @@ async def held_driver(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """Check a connection out of the pool and hand over its driver connection (PostgreSQL's
     asyncpg), outside any transaction, for a hot path that runs many short transactions of
     its own on it (``funding.flash``): each checkout pays the pool's liveness ping, three
-    round trips. On any error the connection is closed rather than put back, since it may
-    be broken or left inside a transaction."""
+    round trips. A connection an error left closed or inside a transaction, or one
+    interrupted (cancelled), is closed rather than put back."""
     async with sessions() as session:
         connection = await session.connection()
         raw = await connection.get_raw_connection()
+        found: Any = raw.driver_connection
         try:
-            yield raw.driver_connection
-        except BaseException:
-            await connection.invalidate()
+            yield found
+        except BaseException as err:
+            if not isinstance(err, Exception) or found.is_closed() or found.is_in_transaction():
+                await connection.invalidate()
             raise
 
 

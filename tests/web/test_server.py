@@ -1,5 +1,6 @@
 """The HTTP server's protocol on a real uvicorn and real sockets: a response's head and
-body go out in one write, and a stream's parts still go out as they come."""
+body go out in one write, a stream's parts still go out as they come, and a large body
+is not gathered whole."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from hearth.web.server import HttpProtocol
+from hearth.web.server import HttpProtocol, OneWrite
 from tests.servers import free_port, wait_for_port
 
 SENT: list[bytes] = []
@@ -54,9 +55,18 @@ async def stream(request: Request) -> Response:
     return StreamingResponse(parts(), media_type="text/plain")
 
 
+async def large(request: Request) -> Response:
+    async def parts() -> AsyncIterator[bytes]:
+        for _ in range(12):  # written without waiting in between: one turn of the loop
+            yield b"x" * (OneWrite.GATHER // 4)
+
+    return StreamingResponse(parts(), media_type="application/octet-stream")
+
+
 @pytest.fixture
 async def base() -> AsyncIterator[str]:
-    app = Starlette(routes=[Route("/hello/{name}", hello), Route("/stream", stream)])
+    routes = [Route("/hello/{name}", hello), Route("/stream", stream), Route("/large", large)]
+    app = Starlette(routes=routes)
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, http=RecordedProtocol, log_config=None, lifespan="off"
@@ -89,3 +99,10 @@ async def test_a_stream_sends_each_part_as_it_comes(base: str) -> None:
         RELEASE.set()
         second = await asyncio.wait_for(anext(lines), 5)
     assert (first, second) == ("first", "second")
+
+
+async def test_a_large_body_goes_out_in_parts_as_it_is_written(base: str) -> None:
+    async with httpx.AsyncClient(base_url=base) as http:
+        answer = await http.get("/large")
+    assert answer.content == b"x" * (3 * OneWrite.GATHER)
+    assert len(SENT) >= 3  # not gathered into one copy of the whole body

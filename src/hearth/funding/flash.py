@@ -125,27 +125,42 @@ class PledgeBatcher:
 
     async def _burst(self, tier_id: str) -> None:
         """Write the tier's batches on one connection until none is waiting, or until a
-        batch fails: that batch's requests fail, and the connection is let go."""
+        batch fails: that batch's requests fail, and the connection is let go. A batch
+        that raced another process is redone one pledge at a time, after the connection
+        is given back (the redo takes one of its own)."""
         batch = self._next(tier_id)
         try:
+            raced = False
             async with db.held_driver(self.sessions) as driver:
-                while batch:
-                    self._answer(batch, await self._write(driver, batch, self.clock.now()))
+                while batch and not raced:
+                    outcomes = await self._write(driver, batch, self.clock.now())
+                    if outcomes is None:
+                        raced = True
+                        continue
+                    self._answer(batch, outcomes)
                     batch = self._next(tier_id)
+            if raced:
+                self._answer(batch, await self._one_by_one(batch, self.clock.now()))
         except Exception as err:
             self._fail(batch, err)
+        except BaseException:  # cancelled (a stop cut short): nobody waits for an answer
+            for waiting in batch + self._queues.pop(tier_id, []):
+                waiting.done.cancel()
+            raise
 
     async def _write(
         self, driver: Driver, batch: list[_Waiting], now: datetime
-    ) -> list[tuple[_Waiting, object]]:
+    ) -> list[tuple[_Waiting, object]] | None:
+        """Write a batch in one transaction; return each request's outcome, or None if
+        another process got in between (nothing was written)."""
         try:
             async with driver.transaction():
                 callers, refused = await _callers(driver, batch, now)
                 results, told = await place_many(
                     driver, items=[(callers[w], w.request) for w in callers], now=now
                 )
-        except _Raced:  # another process got in between: one savepoint per pledge instead
-            return await self._one_by_one(batch, now)
+        except _Raced:
+            return None
         await self._publish(*told)
         outcomes: list[tuple[_Waiting, object]] = [(w, refused) for w in batch if w not in callers]
         return outcomes + list(zip(callers, results, strict=True))
@@ -193,22 +208,19 @@ class PledgeBatcher:
         cost a sale a twentieth of its time)."""
         for event in found:
             self._latest[(type(event), getattr(event, "campaign_id", id(event)))] = event
-        if self._publishing is None:
+        if self._publishing is None or self._publishing.done():
             self._publishing = asyncio.create_task(self._send_latest())
 
     async def _send_latest(self) -> None:
-        try:
-            while self._latest:
-                found = list(self._latest.values())
-                self._latest.clear()
-                try:
-                    await self.publish(*found)
-                except Exception:
-                    log.exception("pledge_events_not_published", count=len(found))
-                with contextlib.suppress(TimeoutError):  # stopping: send the rest at once
-                    await asyncio.wait_for(self._stopping.wait(), PROGRESS_EVERY)
-        finally:
-            self._publishing = None
+        while self._latest:
+            found = list(self._latest.values())
+            self._latest.clear()
+            try:
+                await self.publish(*found)
+            except Exception:
+                log.exception("pledge_events_not_published", count=len(found))
+            with contextlib.suppress(TimeoutError):  # stopping: send the rest at once
+                await asyncio.wait_for(self._stopping.wait(), PROGRESS_EVERY)
 
     async def start(self) -> None:
         """Nothing to start: a tier's batches run when its first pledge arrives."""
@@ -217,7 +229,7 @@ class PledgeBatcher:
     async def stop(self) -> None:
         """Wait for the batches under way to be answered and their events published."""
         self._stopping.set()
-        while self._runners or self._publishing:
+        while self._runners or (self._publishing and not self._publishing.done()):
             publishing = [self._publishing] if self._publishing else []
             await asyncio.gather(*self._runners.values(), *publishing, return_exceptions=True)
 

@@ -19,19 +19,26 @@ class OneWrite:
     """A transport that gathers what is written during one turn of the event loop and
     sends it at the end of that turn, in one write. A response's head and body are written
     in the same turn (nothing in between waits); a stream's parts, each in its own turn,
-    go out as they come. Everything else is the wrapped transport's."""
+    go out as they come; more than ``GATHER`` bytes go out at once, so the transport's
+    flow control still holds back a large body. Everything else is the wrapped
+    transport's."""
 
-    __slots__ = ("_transport", "_loop", "_pending")
+    GATHER = 64 * 1024
+    __slots__ = ("_transport", "_loop", "_pending", "_size")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
         self._pending: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if not self._pending:
             self._loop.call_soon(self.flush)
         self._pending.append(bytes(data))
+        self._size += len(data)
+        if self._size >= self.GATHER:
+            self.flush()
 
     def writelines(self, lines: Any) -> None:
         for data in lines:
@@ -43,6 +50,7 @@ class OneWrite:
             return
         data = b"".join(self._pending)
         self._pending.clear()
+        self._size = 0
         if not self._transport.is_closing():
             self._transport.write(data)
 
