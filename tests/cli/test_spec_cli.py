@@ -63,6 +63,8 @@ def test_import_miot_reports_every_fixture_as_imported(runner: CliRunner) -> Non
     report = json.loads(result.output)
     assert report["summary"] == {"files": 60, "imported": 55, "warnings": 5, "failed": 0}
     assert all(f["valid"] for f in report["files"])
+    # Piped, the report is plain indented JSON (no colour codes), as a terminal shows it.
+    assert result.output == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
 def test_import_miot_fails_when_a_file_fails_and_keeps_going(

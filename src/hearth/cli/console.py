@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Coroutine
 from typing import Any, NoReturn, TypeVar
 
@@ -22,6 +23,18 @@ from hearth.errors import (
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as indented JSON: highlighted on a terminal; elsewhere (a pipe, a
+    file) the same text written as it is, since Rich's rendering of a large report cost
+    more than the work that made it."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if console.is_terminal:
+        console.print_json(text)
+    else:
+        console.file.write(text + "\n")
+
 
 T = TypeVar("T")
 

@@ -6,7 +6,6 @@ makes the exit code non-zero (2, as for any bad input) but never stops the other
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -16,7 +15,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from hearth.cli.console import console, err_console
+from hearth.cli.console import console, err_console, print_json
 from hearth.devices import (
     ImportResult,
     Spec,
@@ -69,7 +68,7 @@ def validate(files: FilesArg, as_json: JsonOpt = False) -> None:
             report = {"valid": False, "issues": [dict(i) for i in err.issues], "warnings": []}
         reports.append({"path": str(path), **report})
     if as_json:
-        console.print_json(json.dumps({"files": reports}))
+        print_json({"files": reports})
     else:
         for report in reports:
             if report["valid"]:
@@ -144,7 +143,7 @@ def import_miot_command(
         _write_native(out, results)
     counts: Counter[str] = Counter(result.status for _, result in results)
     if as_json:
-        console.print_json(json.dumps(_json_report(results, counts)))
+        print_json(_json_report(results, counts))
     else:
         _print_summary(results, counts, verbose=verbose)
     if counts["failed"]:
