@@ -8,6 +8,7 @@ check any session and the throttle counts failures across all processes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -38,8 +39,13 @@ MIN_PASSWORD = 10
 TOKEN_PREFIX = "hth_"
 TOKEN_USE_PRECISION = timedelta(minutes=1)
 _hasher = PasswordHasher()
-# Verifying against a real hash for unknown users keeps log-in time the same either way.
-_DUMMY_HASH = _hasher.hash("hearth-timing-equaliser")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against for unknown users, so log-in takes as long either way;
+    made at the first need, not at import (every command line start paid 0.1 s for it)."""
+    return _hasher.hash("hearth-timing-equaliser")
 
 
 def digest(secret: str) -> str:
@@ -190,7 +196,7 @@ async def authenticate(
     user = await session.scalar(select(User).where(User.username == name))
     ok = False
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        ok = _hasher.verify(user.password_hash if user else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or not user.is_active:
