@@ -6,8 +6,10 @@ makes the exit code non-zero (2, as for any bad input) but never stops the other
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -134,20 +136,36 @@ def import_miot_command(
         disable=as_json,
         transient=True,
     )
-    with progress:
-        task = progress.add_task("import", total=len(files))
-        for path in files:
-            results.append((path, _import_file(path)))
-            progress.advance(task)
-    if out is not None:
-        _write_native(out, results)
-    counts: Counter[str] = Counter(result.status for _, result in results)
-    if as_json:
-        print_json(_json_report(results, counts))
-    else:
-        _print_summary(results, counts, verbose=verbose)
+    with _without_collections():
+        with progress:
+            task = progress.add_task("import", total=len(files))
+            for path in files:
+                results.append((path, _import_file(path)))
+                progress.advance(task)
+        if out is not None:
+            _write_native(out, results)
+        counts: Counter[str] = Counter(result.status for _, result in results)
+        if as_json:
+            print_json(_json_report(results, counts))
+        else:
+            _print_summary(results, counts, verbose=verbose)
     if counts["failed"]:
         raise typer.Exit(EXIT_FAILED)
+
+
+@contextmanager
+def _without_collections() -> Iterator[None]:
+    """Pause Python's cycle collector while results pile up and are reported: each
+    collection walked every result kept so far, which made an import of all 5,043
+    released instances take 2.5 times as long as the imports themselves. The results hold
+    no cycles to collect."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _write_native(out: Path, results: list[tuple[Path, ImportResult]]) -> None:
