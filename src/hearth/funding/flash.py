@@ -119,8 +119,9 @@ class PledgeBatcher:
                 self._queues.pop(tier_id, None)
 
     def _next(self, tier_id: str) -> list[_Waiting]:
-        batch = self._queues.get(tier_id, [])[:MAX_BATCH]
-        del self._queues.get(tier_id, [])[: len(batch)]
+        queue = self._queues.get(tier_id, [])
+        batch = queue[:MAX_BATCH]
+        del queue[: len(batch)]
         return batch
 
     async def _burst(self, tier_id: str) -> None:
@@ -130,16 +131,14 @@ class PledgeBatcher:
         is given back (the redo takes one of its own)."""
         batch = self._next(tier_id)
         try:
-            raced = False
             async with db.held_driver(self.sessions) as driver:
-                while batch and not raced:
+                while batch:
                     outcomes = await self._write(driver, batch, self.clock.now())
-                    if outcomes is None:
-                        raced = True
-                        continue
+                    if outcomes is None:  # raced: left for the redo below
+                        break
                     self._answer(batch, outcomes)
                     batch = self._next(tier_id)
-            if raced:
+            if batch:
                 self._answer(batch, await self._one_by_one(batch, self.clock.now()))
         except Exception as err:
             self._fail(batch, err)

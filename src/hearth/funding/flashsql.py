@@ -16,9 +16,10 @@ engine sets on each of its connections.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -30,13 +31,26 @@ from hearth.funding.models import Pledge
 
 PLEDGES = cast(Table, Pledge.__table__)
 PLEDGE_COLUMNS = tuple(c.name for c in PLEDGES.columns)
-_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
-# unnest(...) takes one typed array per column; JSON travels as text and is cast on insert.
-_ARRAY_TYPES = {
-    c.name: "text" if isinstance(c.type, JSON) else c.type.compile(dialect=_PG)
-    for c in PLEDGES.columns
-}
 _JSON_COLUMNS = frozenset(c.name for c in PLEDGES.columns if isinstance(c.type, JSON))
+
+
+@functools.cache
+def _insert_sql() -> str:
+    """The pledges' insert, built once, at its first use: a foreign key column's type is
+    known only once the table it refers to is loaded. ``unnest(...)`` takes one typed
+    array per column; JSON travels as text and is cast on insert."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    types = {
+        c.name: "text" if c.name in _JSON_COLUMNS else c.type.compile(dialect=dialect)
+        for c in PLEDGES.columns
+    }
+    arrays = ", ".join(f"${i + 1}::{types[c]}[]" for i, c in enumerate(PLEDGE_COLUMNS))
+    chosen = ", ".join(f"{c}::json" if c in _JSON_COLUMNS else c for c in PLEDGE_COLUMNS)
+    names = ", ".join(PLEDGE_COLUMNS)
+    return (
+        f"INSERT INTO pledges ({names}) SELECT {chosen} FROM unnest({arrays}) AS v({names}) "
+        "ON CONFLICT DO NOTHING RETURNING id"
+    )
 
 
 class Driver(Protocol):
@@ -119,14 +133,18 @@ async def token_owners(
     return {row[0]: row[1] for row in rows}
 
 
-_SALE = """
-SELECT c.id, c.state, c.starts_at, c.ends_at, c.goal, c.currency,
-       t.id, t.title, t.price, t."limit", t.per_backer, t.closes_at, t.sold, t.pledged,
-       t.pledges
+def _columns(row: Any, alias: str) -> str:
+    """The columns of a row class, in its fields' order, quoted ("limit" is a keyword)."""
+    return ", ".join(f'{alias}."{f.name}"' for f in fields(row))
+
+
+_SALE = f"""
+SELECT {_columns(SaleCampaign, "c")}, {_columns(SaleTier, "t")}
 FROM campaign_tiers t JOIN campaigns c ON c.id = t.campaign_id
 WHERE t.campaign_id = (SELECT campaign_id FROM campaign_tiers WHERE id = $1)
 ORDER BY t.position, t.id
 """
+_CAMPAIGN_WIDTH = len(fields(SaleCampaign))
 
 
 async def sale(driver: Driver, tier_id: str) -> tuple[SaleCampaign | None, list[SaleTier]]:
@@ -134,8 +152,8 @@ async def sale(driver: Driver, tier_id: str) -> tuple[SaleCampaign | None, list[
     rows = await driver.fetch(_SALE, tier_id)
     if not rows:
         return None, []
-    campaign = SaleCampaign(*tuple(rows[0])[:6])
-    return campaign, [SaleTier(*tuple(row)[6:]) for row in rows]
+    campaign = SaleCampaign(*tuple(rows[0])[:_CAMPAIGN_WIDTH])
+    return campaign, [SaleTier(*tuple(row)[_CAMPAIGN_WIDTH:]) for row in rows]
 
 
 async def card_owners(driver: Driver, card_ids: Sequence[str]) -> dict[str, str]:
@@ -149,20 +167,13 @@ async def card_owners(driver: Driver, card_ids: Sequence[str]) -> dict[str, str]
 async def insert_pledges(driver: Driver, rows: Sequence[PledgeRow]) -> set[str]:
     """Insert pledge rows in one statement, leaving out those a unique key refuses; return
     the ids inserted."""
-    arrays = ", ".join(f"${i + 1}::{_ARRAY_TYPES[c]}[]" for i, c in enumerate(PLEDGE_COLUMNS))
-    chosen = ", ".join(f"{c}::json" if c in _JSON_COLUMNS else c for c in PLEDGE_COLUMNS)
-    names = ", ".join(PLEDGE_COLUMNS)
-    sql = (
-        f"INSERT INTO pledges ({names}) SELECT {chosen} FROM unnest({arrays}) AS v({names}) "
-        "ON CONFLICT DO NOTHING RETURNING id"
-    )
     columns = [
         [orjson.dumps(getattr(row, c)).decode() for row in rows]
         if c in _JSON_COLUMNS
         else [getattr(row, c) for row in rows]
         for c in PLEDGE_COLUMNS
     ]
-    return {row[0] for row in await driver.fetch(sql, *columns)}
+    return {row[0] for row in await driver.fetch(_insert_sql(), *columns)}
 
 
 _TAKE = """
@@ -182,9 +193,6 @@ async def take(
     return None if row is None else (row[0], row[1], row[2])
 
 
-_TIER_COLUMNS = 'id, title, price, "limit", per_backer, closes_at, sold, pledged, pledges'
-
-
 async def lock_tier(driver: Driver, tier_id: str) -> SaleTier | None:
     """Lock the tier's row until the transaction ends and return it as it is now.
 
@@ -193,7 +201,8 @@ async def lock_tier(driver: Driver, tier_id: str) -> SaleTier | None:
     batches asking for it at once each waited for the other (a deadlock PostgreSQL broke by
     failing one whole batch). NO KEY UPDATE still serialises the batches that lock it."""
     row = await driver.fetchrow(
-        f"SELECT {_TIER_COLUMNS} FROM campaign_tiers WHERE id = $1 FOR NO KEY UPDATE", tier_id
+        f"SELECT {_columns(SaleTier, 't')} FROM campaign_tiers t WHERE id = $1 FOR NO KEY UPDATE",
+        tier_id,
     )
     return None if row is None else SaleTier(*tuple(row))
 
