@@ -3,26 +3,69 @@
 from __future__ import annotations
 
 import getpass
+import importlib
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from hearth import __version__
 from hearth.accounts.roles import Role
-from hearth.cli.broker import app as broker_app
-from hearth.cli.campaigns import app as campaigns_app
-from hearth.cli.certify import certify
 from hearth.cli.console import console, fail, run
-from hearth.cli.devices import app as devices_app
-from hearth.cli.ledger import app as ledger_app
-from hearth.cli.scenes import app as scenes_app
-from hearth.cli.simulate import simulate
-from hearth.cli.spec import app as spec_app
-from hearth.config import Settings, load_settings
 from hearth.errors import ConfigError, HearthError, InvalidInput
 
+if TYPE_CHECKING:
+    from typer._click import Command, Context
+
+    from hearth.config import Settings
+
+# Commands that live in modules of their own, by name: "module:attribute", where the
+# attribute is a Typer app (a group of commands) or a function (one command). A module is
+# imported only when its command runs or help lists it, so `hearth spec` does not load the
+# database layer that `hearth campaigns` needs.
+LAZY = {
+    "ledger": "hearth.cli.ledger:app",
+    "spec": "hearth.cli.spec:app",
+    "devices": "hearth.cli.devices:app",
+    "scenes": "hearth.cli.scenes:app",
+    "broker": "hearth.cli.broker:app",
+    "campaigns": "hearth.cli.campaigns:app",
+    "simulate": "hearth.cli.simulate:simulate",
+    "certify": "hearth.cli.certify:certify",
+}
+# The commands above that work on files alone. Every other one may open the database,
+# whose mapped classes are usable only once every table is known.
+WITHOUT_DATABASE = {"spec", "certify"}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: its own commands, and those of `LAZY` loaded when first asked for."""
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return [*super().list_commands(ctx), *LAZY]
+
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
+        if cmd_name not in LAZY:
+            return super().get_command(ctx, cmd_name)
+        if cmd_name not in WITHOUT_DATABASE:
+            from hearth.models import load_all
+
+            load_all()
+        module, attribute = LAZY[cmd_name].split(":")
+        target = getattr(importlib.import_module(module), attribute)
+        if not isinstance(target, typer.Typer):
+            single = typer.Typer()
+            single.command(cmd_name)(target)
+            target = single
+        command = typer.main.get_command(target)
+        command.name = cmd_name
+        return command
+
+
 app = typer.Typer(
+    cls=LazyGroup,
     name="hearth",
     help="hearth: one home app for every compatible device, and a crowdfunding mall.",
     no_args_is_help=True,
@@ -32,15 +75,11 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
-app.add_typer(ledger_app, name="ledger")
-app.add_typer(spec_app, name="spec")
-app.add_typer(devices_app, name="devices")
-app.add_typer(scenes_app, name="scenes")
-app.add_typer(broker_app, name="broker")
-app.add_typer(campaigns_app, name="campaigns")
 
 
 def _settings(**overrides: object) -> Settings:
+    from hearth.config import load_settings
+
     try:
         return load_settings(**{k: v for k, v in overrides.items() if v is not None})
     except ConfigError as err:
@@ -199,9 +238,6 @@ def _serve(settings: Settings) -> None:
     except HearthError as err:
         fail(err)
 
-
-app.command()(simulate)
-app.command()(certify)
 
 if __name__ == "__main__":  # pragma: no cover
     app()
