@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from hearth.bootstrap import CertificationRecovery, Hearth
+from hearth.bootstrap import CertificationRecovery, Hearth, _Guarded
 from hearth.funding.models import Campaign
 from hearth.funding.rules import CampaignState
 from hearth.funding.worker import CampaignDeadlines
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import DeviceCloud
+from hearth.hub.supervised import SupervisedMosquitto
 from hearth.kit.clock import FrozenClock
 from hearth.mqtt.link import MqttLink
 from hearth.relay import EventRelay
@@ -32,23 +33,35 @@ def _running_tasks() -> set[asyncio.Task[object]]:
     return {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
 
 
+@pytest.mark.parametrize("embedded", [pytest.param("auto", marks=pytest.mark.mosquitto), "amqtt"])
 async def test_start_runs_every_component_in_order_and_stop_leaves_no_task_behind(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, database_url: str, embedded: str
 ) -> None:
     before = _running_tasks()
-    runtime = Hearth.from_settings(make_settings(tmp_path, database_url))
+    runtime = Hearth.from_settings(make_settings(tmp_path, database_url, embedded_broker=embedded))
     await runtime.start()
     try:
         kinds = [type(component) for component in runtime.started]
-        assert len(kinds) == 7 and kinds[1:] == [
-            EventRelay,
-            MqttLink,
-            DeviceCloud,
-            SceneRunner,
-            CampaignDeadlines,
-            CertificationRecovery,
-        ]
-        assert isinstance(runtime.broker, EmbeddedBroker)
+        # The default runs the installed Mosquitto (as these tests have it), else amqtt.
+        first = SupervisedMosquitto if embedded == "auto" else _Guarded
+        assert (
+            len(kinds) == 7
+            and kinds[0] is first
+            and kinds[1:]
+            == [
+                EventRelay,
+                MqttLink,
+                DeviceCloud,
+                SceneRunner,
+                CampaignDeadlines,
+                CertificationRecovery,
+            ]
+        )
+        if embedded == "amqtt":
+            assert isinstance(runtime.broker, EmbeddedBroker)
+        else:
+            assert runtime.broker is None and runtime.supervised is not None
+            assert runtime.supervised.running
         assert len(_running_tasks() - before) > 0
     finally:
         await runtime.stop()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import structlog
@@ -37,6 +37,7 @@ from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import CloudSettings, DeviceCloud
+from hearth.hub.supervised import INGEST_SESSION, SupervisedMosquitto, free_port
 from hearth.kit.clock import Clock, ClockSocket, SystemClock
 from hearth.mall.certification import service as certification
 from hearth.mqtt.address import BrokerAddress
@@ -80,6 +81,7 @@ class Hearth:
     bus: EventBus = field(default_factory=EventBus)
     socket: ClockSocket = field(default_factory=lambda: ClockSocket(SystemClock()))
     broker: EmbeddedBroker | None = None
+    supervised: SupervisedMosquitto | None = None
     mqtt: MqttLink | None = None
     relay: EventRelay | None = None
     cloud: DeviceCloud | None = None
@@ -123,6 +125,8 @@ class Hearth:
         """Return where hearth's own MQTT client connects."""
         if self.settings.mqtt_url:
             return BrokerAddress.from_url(self.settings.mqtt_url)
+        if self.supervised is not None:
+            return self.supervised.address()
         return BrokerAddress(
             host=self.settings.embedded_mqtt_host,
             port=self.settings.embedded_mqtt_port,
@@ -155,7 +159,28 @@ class Hearth:
         settings = self.settings
         background = settings.background
         components: list[Component] = []
-        if settings.uses_embedded_broker:
+        cloud_settings = CloudSettings.of(settings)
+        if settings.embedded_mosquitto is not None:
+            self.supervised = SupervisedMosquitto(
+                program=settings.embedded_mosquitto,
+                directory=settings.data_dir / "mosquitto",
+                sessions=self.sessions,
+                secret=settings.secret,
+                host=settings.embedded_mqtt_host,
+                port=settings.embedded_mqtt_port or free_port(settings.embedded_mqtt_host),
+            )
+            components.append(self.supervised)
+            # From here on it is a Mosquitto like any other, its files kept by the cloud.
+            cloud_settings = replace(
+                cloud_settings,
+                embedded_broker=False,
+                mosquitto_dir=self.supervised.files,
+                mosquitto_pid_file=self.supervised.pid_file,
+                mosquitto_device_listener=self.supervised.device_listener,
+                mosquitto_service_listener=self.supervised.service_listener,
+                ingest_session=INGEST_SESSION,
+            )
+        elif settings.uses_embedded_broker:
             self.broker = EmbeddedBroker(
                 access=DeviceAccess(settings.secret, self.sessions),
                 host=settings.embedded_mqtt_host,
@@ -165,7 +190,7 @@ class Hearth:
         self.mqtt = MqttLink(self.broker_address())
         self.relay = EventRelay(self.bus, self.mqtt)
         self.cloud = DeviceCloud(
-            settings=CloudSettings.of(settings),
+            settings=cloud_settings,
             sessions=self.sessions,
             clock=self.socket,
             bus=self.bus,
@@ -246,6 +271,7 @@ class Hearth:
                     log.exception("component_stop_failed", component=type(component).__name__)
         finally:
             self.broker = self.mqtt = self.cloud = self.scenes = self.deadlines = None
+            self.supervised = None
             metrics.BROKER_UP.set(0)
             await self.engine.dispose()
 
@@ -264,7 +290,7 @@ class Hearth:
             metrics.BROKER_UP.set(1 if ok else 0)
             broker: dict[str, object] = {
                 "ok": ok,
-                "kind": "embedded" if self.broker else "external",
+                "kind": "embedded" if self.broker or self.supervised else "external",
                 "address": self.mqtt.address.describe(),
             }
             if not ok:

@@ -1,14 +1,17 @@
 """Settings: ``HEARTH_*`` environment variables, then an optional ``hearth.toml``, then defaults.
 
-The defaults run everything on one machine: a SQLite file and the embedded MQTT broker,
-both under the data directory (``var/``). Setting ``database_url`` to PostgreSQL and
-``mqtt_url`` to an external broker is all it takes to run several hearth processes.
+The defaults run everything on one machine: a SQLite file and the embedded MQTT broker
+(a Mosquitto that hearth starts and watches when the program is installed, else amqtt
+inside the process), both under the data directory (``var/``). Setting ``database_url``
+to PostgreSQL and ``mqtt_url`` to an external broker is all it takes to run several
+hearth processes.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -46,6 +49,14 @@ class Settings(BaseSettings):
     )
     embedded_mqtt_host: str = "127.0.0.1"
     embedded_mqtt_port: int = Field(default=1883, ge=0, le=65535)
+    embedded_broker: Literal["auto", "mosquitto", "amqtt"] = Field(
+        default="auto",
+        description="the broker hearth runs when mqtt_url is not set: a Mosquitto process it "
+        "starts and watches, or amqtt inside the process; auto: Mosquitto when installed",
+    )
+    mosquitto_program: str = Field(
+        default="mosquitto", description="the Mosquitto program hearth starts (a name or a path)"
+    )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=0, le=65535)
     secret_key: SecretStr | None = Field(
@@ -200,6 +211,22 @@ class Settings(BaseSettings):
     @property
     def uses_embedded_broker(self) -> bool:
         return self.mqtt_url is None
+
+    @cached_property
+    def embedded_mosquitto(self) -> str | None:
+        """Return the Mosquitto program to run as the embedded broker, or None for amqtt."""
+        if self.mqtt_url is not None or self.embedded_broker == "amqtt":
+            return None
+        # Debian installs it in sbin, which is not on an ordinary user's PATH.
+        found = shutil.which(self.mosquitto_program) or shutil.which(
+            self.mosquitto_program, path="/usr/sbin:/usr/local/sbin"
+        )
+        if found is None and self.embedded_broker == "mosquitto":
+            raise ConfigError(
+                f"embedded_broker is 'mosquitto' but the program {self.mosquitto_program!r} "
+                "is not installed (apt-get install mosquitto), or set embedded_broker to 'auto'"
+            )
+        return found
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,7 +16,10 @@ from tests.servers import free_port, wait_for_port
 
 
 def _port_is_free(port: int) -> bool:
+    """Whether nothing listens on ``port`` (connections closed a moment ago may linger in
+    TIME_WAIT; a server would reuse the port, so this check does too)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

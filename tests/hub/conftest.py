@@ -96,7 +96,9 @@ async def mint(
 
 @dataclass
 class Rig:
-    """A started hearth and the broker its devices connect to."""
+    """A started hearth and the broker its devices connect to: "embedded" (the default
+    setup: the Mosquitto hearth runs itself where installed), "amqtt" (the fallback inside
+    the process) or "mosquitto" (an external one, run by the operator)."""
 
     kind: str
     hearth: Hearth
@@ -108,7 +110,12 @@ class Rig:
 
     @property
     def mqtt5(self) -> bool:
-        return self.kind == "mosquitto"
+        return self.hearth.broker is None  # every broker but amqtt
+
+    @property
+    def files_based(self) -> bool:
+        """Whether device credentials reach the broker through Mosquitto's files."""
+        return self.hearth.broker is None
 
     @contextlib.asynccontextmanager
     async def observer(self, topic_filter: str) -> AsyncIterator[asyncio.Queue[aiomqtt.Message]]:
@@ -138,7 +145,7 @@ class Rig:
     async def mint(self, count: int = 1, model_id: str = TEST_MODEL) -> list[identity.Minted]:
         """Mint units and wait until the broker lets them in."""
         units = await mint(self.hearth, count, model_id)
-        if self.mosquitto is not None:
+        if self.files_based:
             probe = units[-1]
             for _ in range(100):
                 try:
@@ -158,6 +165,14 @@ class Rig:
 
     async def restart_broker(self, *, down_for: float = 0.5) -> None:
         """Stop the broker and start it again on the same ports, as an operator would."""
+        supervised = self.hearth.supervised
+        if supervised is not None:
+            # Stopped from outside: hearth notices and starts it again.
+            assert supervised.process is not None
+            restarts = supervised.restarts
+            supervised.process.terminate()
+            await eventually(lambda: _true(supervised.restarts > restarts and supervised.running))
+            return
         if self.mosquitto is None:
             assert self.hearth.broker is not None
             await self.hearth.broker.stop()
@@ -180,18 +195,30 @@ class Rig:
         await self.hearth.mqtt.publish(topic, payload, qos=1)
 
 
-@pytest.fixture(params=["embedded", pytest.param("mosquitto", marks=pytest.mark.mosquitto)])
+async def _true(value: bool) -> bool:
+    return value
+
+
+@pytest.fixture(
+    params=["embedded", "amqtt", pytest.param("mosquitto", marks=pytest.mark.mosquitto)]
+)
 async def rig(
     request: pytest.FixtureRequest, tmp_path: Path, database_url: str
 ) -> AsyncIterator[Rig]:
-    """A hearth with the device cloud on the embedded broker or on Mosquitto."""
+    """A hearth with the device cloud on the default embedded broker, on amqtt, or on an
+    external Mosquitto."""
     password = service_password(TEST_SECRET)
-    if request.param == "embedded":
-        runtime = Hearth.from_settings(make_settings(tmp_path, database_url))
+    if request.param in ("embedded", "amqtt"):
+        choice = "auto" if request.param == "embedded" else "amqtt"
+        runtime = Hearth.from_settings(
+            make_settings(tmp_path, database_url, embedded_broker=choice)
+        )
         port = runtime.settings.embedded_mqtt_port
         try:
             await runtime.start()
-            yield Rig("embedded", runtime, port, port, password)
+            supervised = runtime.supervised
+            service_port = supervised.service_port if supervised is not None else port
+            yield Rig(request.param, runtime, port, service_port, password)
         finally:
             await runtime.stop()
         return

@@ -71,6 +71,9 @@ class CloudSettings:
     simulate_fleet: Path | None
     embedded_host: str
     embedded_port: int
+    # A persistent session on the broker for device traffic, acknowledged as it is written
+    # (the Mosquitto hearth runs itself: one process reads all of its traffic).
+    ingest_session: str | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> CloudSettings:
@@ -136,8 +139,10 @@ class DeviceCloud:
     @property
     def traffic_filter(self) -> str:
         """The subscription for device traffic: shared between workers on an external broker."""
-        if self.settings.embedded_broker:
-            return protocol.UP_FILTER  # amqtt has no shared subscriptions; one process anyway
+        if self.settings.embedded_broker or self.settings.ingest_session is not None:
+            # amqtt has no shared subscriptions, and one process reads a persistent
+            # session's traffic alone.
+            return protocol.UP_FILTER
         return f"$share/{SHARE_GROUP}/{protocol.UP_FILTER}"
 
     async def start(self) -> None:
@@ -182,8 +187,15 @@ class DeviceCloud:
             specs=self.specs,
             interval=interval,
         )
-        self.traffic = TrafficLink(self.link.address, self.traffic_filter, self.ingest.receive)
+        self.traffic = TrafficLink(
+            self.link.address,
+            self.traffic_filter,
+            self.ingest.receive,
+            session=self.settings.ingest_session,
+        )
         self.ingest.on_backlog = self.traffic.hold
+        if self.settings.ingest_session is not None:
+            self.ingest.acks = self.traffic
         await self.traffic.start()
         self._spawn(self.ingest.run(), "ingest-flush")
 
@@ -242,7 +254,9 @@ class DeviceCloud:
         settings = self.settings
         if settings.embedded_broker:
             return settings.embedded_host, settings.embedded_port
-        return self.link.address.host, int(settings.mosquitto_device_listener.split()[0])
+        port, *address = settings.mosquitto_device_listener.split()
+        host = address[0] if address and address[0] not in ("0.0.0.0", "::") else None  # noqa: S104
+        return host or self.link.address.host, int(port)
 
     async def _simulate(self, path: Path) -> None:
         """Run a fleet of simulated devices in this process until stopped (the demo)."""

@@ -7,9 +7,13 @@ wait in a buffer for at most ``interval`` seconds (or until ``max_batch`` arrive
 are applied together by ``hub.store``; while one batch is written the next one fills.
 
 Delivery: hearth subscribes at QoS 1, so the broker redelivers what a crashed worker
-had not acknowledged; the per-device sequence numbers make redelivery harmless. A
-message acknowledged but still in a worker's buffer when that worker dies is lost, as
-are at most ``interval`` seconds of reports; the next report repairs the state.
+had not acknowledged; the per-device sequence numbers make redelivery harmless. When the
+traffic connection holds back its acknowledgements (``acks``: a persistent session, as on
+the Mosquitto hearth runs itself), a batch's messages are acknowledged only once it is
+committed, and a batch the database would not take is sent again by the broker; nothing
+acknowledged is lost. Otherwise a message acknowledged but still in a worker's buffer
+when that worker dies is lost, as are at most ``interval`` seconds of reports; the next
+report repairs the state.
 
 Listeners that cannot wait for the batch (scene triggers) hear each accepted report and
 event at once as ``DeviceReportArrived``; a small per-device mark of the newest
@@ -23,7 +27,7 @@ import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -80,6 +84,19 @@ def _checked(spec: CompiledSpec, model_id: str, message: protocol.UpMessage) -> 
     return message
 
 
+class Acks(Protocol):
+    """The traffic connection's held-back acknowledgements (``hub.traffic.TrafficLink``)."""
+
+    def mark(self) -> Any:
+        """Note how far the connection has read."""
+
+    def release(self, mark: Any) -> None:
+        """Acknowledge what was read up to ``mark``."""
+
+    def redeliver(self) -> None:
+        """Have the broker send again everything not acknowledged."""
+
+
 class Ingest:
     """Consumes device messages for one hearth process."""
 
@@ -110,6 +127,7 @@ class Ingest:
         self._lock = asyncio.Lock()
         self.paused = False
         self.on_backlog: Callable[[bool], None] | None = None  # pause (True) / resume reading
+        self.acks: Acks | None = None  # acknowledge only what is written (see the module)
         self._pending: set[asyncio.Task[None]] = set()
         self._waiting: dict[str, list[tuple[protocol.Up, bytes]]] = {}
         self._unknown: list[str] = []  # devices waiting for a lookup, first heard first
@@ -241,16 +259,26 @@ class Ingest:
         async with self._lock:
             items, self._items = self._items, []
             rejections, self._rejections = self._rejections, []
+            # Everything read so far is in this batch or an earlier one, unless it waits
+            # for its device to be looked up: then the next batch acknowledges it.
+            mark = self.acks.mark() if self.acks is not None and not self._waiting else None
             if not items and not rejections:
+                if mark is not None and self.acks is not None:
+                    self.acks.release(mark)
                 return
             started = time.perf_counter()
             applied = await self._apply(items, rejections)
             BATCH_SECONDS.observe(time.perf_counter() - started)
+            if self.acks is not None:
+                if applied == "unwritten":
+                    self.acks.redeliver()
+                elif mark is not None:
+                    self.acks.release(mark)
             if self.paused and len(self._items) < self.max_batch:
                 self.paused = False
                 if self.on_backlog is not None:
                     self.on_backlog(False)
-        if applied is None:
+        if isinstance(applied, str):
             return
         self.applied += applied.reports
         MESSAGES.labels(outcome="applied").inc(len(items) - applied.repeats - applied.unknown)
@@ -262,7 +290,9 @@ class Ingest:
 
     async def _apply(
         self, items: list[Inbound], rejections: list[Rejection]
-    ) -> store.Applied | None:
+    ) -> store.Applied | Literal["unwritten", "failed"]:
+        """Write one batch: retried while the database refuses it (then "unwritten");
+        "failed" for any other error, a bug, logged and not retried."""
         for attempt in range(RETRIES):
             try:
                 async with db.transaction(self.sessions) as session:
@@ -276,10 +306,11 @@ class Ingest:
             except Exception:
                 MESSAGES.labels(outcome="lost").inc(len(items))
                 log.exception("ingest_batch_failed", messages=len(items))
-                return None
-        MESSAGES.labels(outcome="lost").inc(len(items))
-        log.error("ingest_batch_failed", messages=len(items), attempts=RETRIES)
-        return None
+                return "failed"
+        outcome = "resent" if self.acks is not None else "lost"
+        MESSAGES.labels(outcome=outcome).inc(len(items))
+        log.error("ingest_batch_failed", messages=len(items), attempts=RETRIES, outcome=outcome)
+        return "unwritten"
 
     async def _announce(self, applied: store.Applied) -> None:
         try:

@@ -81,8 +81,9 @@ class MosquittoSync:
             _write(self.directory / "devices.passwd", "")
         return config
 
-    async def sync(self, *, force: bool = False) -> bool:
+    async def sync(self, *, force: bool = False, reload: bool = True) -> bool:
         """Rewrite the device password file if credentials changed; tell whether it did.
+        ``reload=False`` only writes it (before the broker starts).
 
         It compares the whole file rather than a change timestamp: a rotation committed
         late with an earlier timestamp would slip past a timestamp check.
@@ -98,7 +99,8 @@ class MosquittoSync:
             return False
         _write(self.directory / "devices.passwd", text)
         self._written = text
-        self.reload()
+        if reload:
+            self.reload()
         log.info("mosquitto_files_written", devices=text.count("\n"), directory=str(self.directory))
         return True
 

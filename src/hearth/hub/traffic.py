@@ -9,8 +9,11 @@ reconnection — and hands each message to a plain callback. Shared subscription
 (``$share/<group>/...``) work over MQTT 3.1.1 on Mosquitto and EMQX, so several workers
 still split the traffic.
 
-Delivery is the same as with any client that acknowledges on receipt: the broker
-redelivers at QoS 1 until the PUBACK, which is sent as the message is read.
+Delivery is at least once. With a ``session`` (a persistent one, as hearth keeps on the
+Mosquitto it runs itself) a report is acknowledged only once its consumer has written it
+(``mark``, then ``release``), so the broker keeps and sends again what a crash of this
+process, or of the database, left unwritten. Without one, a report is acknowledged as it
+is read, as any ordinary client does.
 """
 
 from __future__ import annotations
@@ -42,10 +45,12 @@ class TrafficLink(KeptLink):
         *,
         client_prefix: str = "hearth-ingest",
         keepalive: int = 30,
+        session: str | None = None,
     ) -> None:
         super().__init__(address)
         self.topic_filter = topic_filter
-        self.client_id = new_id(client_prefix)
+        self.session = session
+        self.client_id = session or new_id(client_prefix)
         self.keepalive = keepalive
         self._on_message = on_message
         self._client: WireClient | None = None
@@ -60,6 +65,26 @@ class TrafficLink(KeptLink):
         self._held = paused
         if self._client is not None:
             self._client.hold(paused)
+
+    def mark(self) -> tuple[WireClient, int] | None:
+        """Note how far this link has read: ``release`` it once all of that is written.
+        None when acknowledgements are not held back (or no connection is up)."""
+        client = self._client
+        if self.session is None or client is None:
+            return None
+        return client, client.messages_read
+
+    def release(self, mark: tuple[WireClient, int] | None) -> None:
+        """Acknowledge what was read up to ``mark`` (a connection since lost is skipped:
+        the broker sends its messages again on the next one)."""
+        if mark is not None and mark[0] is self._client:
+            mark[0].release_acks(mark[1])
+
+    def redeliver(self) -> None:
+        """Drop the connection so the broker sends again everything not acknowledged (what
+        could not be written); the link reconnects by itself."""
+        if self.session is not None and self._client is not None:
+            self._client.abort()
 
     def _received(self, topic: str, payload: bytes) -> None:
         self._uncounted += 1
@@ -83,6 +108,8 @@ class TrafficLink(KeptLink):
             keepalive=self.keepalive,
             on_message=self._received,
             tls=address.tls,
+            clean=self.session is None,
+            defer_acks=self.session is not None,
         )
         self._client = client
         try:

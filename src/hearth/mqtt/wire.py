@@ -129,11 +129,16 @@ def connect_packet(
 class WireClient(asyncio.Protocol):
     """One MQTT connection; ``on_message(topic, payload)`` receives what it subscribed to."""
 
-    def __init__(self, on_message: OnMessage | None = None) -> None:
+    def __init__(self, on_message: OnMessage | None = None, *, defer_acks: bool = False) -> None:
         self.on_message = on_message
+        self.defer_acks = defer_acks
         self._transport: asyncio.Transport | None = None
         self._buffer = bytearray()
         self._acks: bytearray | None = None
+        # With ``defer_acks``: the PUBACKs not sent yet, in the order their PUBLISHes came,
+        # and how many were sent before them.
+        self._deferred = bytearray()
+        self._released = 0
         self._next_id = 0
         self._waiters: dict[tuple[int, int], asyncio.Future[bytes]] = {}
         self._connack: asyncio.Future[bytes] | None = None
@@ -158,8 +163,14 @@ class WireClient(asyncio.Protocol):
         on_message: OnMessage | None = None,
         within: float = 10.0,
         tls: bool = False,
+        clean: bool = True,
+        defer_acks: bool = False,
     ) -> WireClient:
         """Open a connection and wait for the broker to accept it.
+
+        ``clean=False`` resumes the broker's session for ``client_id`` (what it holds for
+        this client is sent again); ``defer_acks`` holds back the PUBACK of each message
+        received until ``release_acks`` (see there).
 
         Raise ``BrokerUnavailable`` (unreachable, closed), ``BrokerRefused`` or
         ``BrokerTimeout`` (nothing within ``within`` seconds).
@@ -167,7 +178,7 @@ class WireClient(asyncio.Protocol):
         with WIRE_ERRORS.boundary(f"connecting to {host}:{port}"):
             loop = asyncio.get_running_loop()
             opening = loop.create_connection(
-                lambda: cls(on_message),
+                lambda: cls(on_message, defer_acks=defer_acks),
                 host,
                 port,
                 ssl=ssl.create_default_context() if tls else None,
@@ -185,6 +196,7 @@ class WireClient(asyncio.Protocol):
                         password=password,
                         keepalive=keepalive,
                         will=will,
+                        clean=clean,
                     )
                 )
                 body = await asyncio.wait_for(asyncio.shield(client._connack), within)
@@ -275,6 +287,25 @@ class WireClient(asyncio.Protocol):
             else:
                 self._transport.resume_reading()
 
+    @property
+    def messages_read(self) -> int:
+        """How many QoS 1 messages this connection has received (acknowledged or not)."""
+        return self._released + len(self._deferred) // 4
+
+    def release_acks(self, upto: int) -> None:
+        """Acknowledge the QoS 1 messages received so far, up to the ``upto``-th (a
+        ``received`` count read earlier): the receiver has made them safe. PUBACKs go out
+        in the order the messages came, as MQTT asks; the broker sends again whatever is
+        not acknowledged when the connection ends."""
+        count = upto - self._released
+        if count <= 0:
+            return
+        size = 4 * count
+        acks = bytes(self._deferred[:size])
+        del self._deferred[:size]
+        self._released = upto
+        self._send(acks)
+
     def abort(self) -> None:
         """Drop the connection without DISCONNECT, as a crash would (the will is sent)."""
         if self._transport is not None:
@@ -349,7 +380,9 @@ class WireClient(asyncio.Protocol):
                 packet_id = body[start : start + 2]
                 start += 2
                 puback = _packet(PUBACK, 0, packet_id)
-                if self._acks is not None:
+                if self.defer_acks:
+                    self._deferred += puback
+                elif self._acks is not None:
                     self._acks += puback
                 else:
                     self._send(puback)
