@@ -7,6 +7,7 @@ VENDOR := src/hearth/web/static/vendor/.built
 .PHONY: demo test install assets lint bench clean
 
 demo: install assets
+	./scripts/ensure-mosquitto.sh
 	$(BIN)/hearth demo
 
 test: install assets lint

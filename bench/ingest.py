@@ -2,10 +2,12 @@
 
 One run, on 127.0.0.1, with processes started and stopped here (by PID):
 
-1. a database (PostgreSQL with Mosquitto, SQLite with the embedded broker) migrated by
-   hearth, and N units of ``hearth.th-sensor.v1`` minted and paired with a home;
-2. the broker: Mosquitto configured by hearth (its password and ACL files), or the
-   embedded amqtt broker inside the hearth worker process;
+1. a database (PostgreSQL with an external Mosquitto; SQLite with the embedded broker)
+   migrated by hearth, and N units of ``hearth.th-sensor.v1`` minted and paired with a home;
+2. the broker: ``mosquitto``, a Mosquitto started here and configured by hearth (its
+   password and ACL files); ``default``, the embedded broker of the default setup (the
+   Mosquitto the hearth worker starts itself when installed); ``amqtt``, the embedded
+   fallback inside the hearth worker process;
 3. a hearth worker process (the ``Hearth`` runtime with its device cloud, no web);
 4. a device process connecting all N devices with their own credentials (timed);
 5. phase *raw*: the devices publish for ``--seconds`` while a plain subscriber (aiomqtt,
@@ -18,7 +20,11 @@ device. ``--rate 0`` (the default) offers as much as the device process can send
 a positive ``--rate`` offers that many messages per second in total. No timed asserts.
 
     .venv/bin/python bench/ingest.py [--devices 10000] [--seconds 10] [--rate 0]
-        [--broker both|mosquitto|embedded] [--embedded-devices 1000]
+        [--broker both|mosquitto|default|amqtt] [--embedded-devices 1000]
+
+``both`` runs ``mosquitto`` and ``default``. With ``default``, the broker keeps hearth's
+session from the worker's first start, so it would hold the raw phase's messages for
+hearth too: the session is emptied between the phases.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import write_secret_file  # noqa: E402
 from hearth.hub.protocol import UP_FILTER, Up, up_topic  # noqa: E402
 from hearth.hub.simulator import read_fleet  # noqa: E402
+from hearth.hub.supervised import INGEST_SESSION  # noqa: E402
 from hearth.kit.clock import SystemClock  # noqa: E402
 from hearth.mqtt.wire import WireClient  # noqa: E402
 from hearth.outbox import discard, unit_of_work  # noqa: E402
@@ -185,7 +192,16 @@ async def worker_main() -> None:
     await runtime.start()
     tune_collector()  # as ``hearth serve`` does in each worker process
     assert runtime.cloud is not None
-    _say({"ready": True, "rss_kib": _rss_kib(os.getpid())})
+    _say(
+        {
+            "ready": True,
+            "rss_kib": _rss_kib(os.getpid()),
+            "service_port": runtime.broker_address().port,
+            "broker_pid": runtime.supervised.process.pid
+            if runtime.supervised is not None and runtime.supervised.process is not None
+            else None,
+        }
+    )
     reader = asyncio.StreamReader()
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -371,8 +387,8 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
             values["database_url"] = postgres.url("bench")
             values["mqtt_url"] = f"mqtt://{SERVICE_USERNAME}:{password}@127.0.0.1:{service_port}"
         else:
-            values["embedded_mqtt_port"] = str(service_port)
-            device_port = service_port
+            values["embedded_mqtt_port"] = str(device_port)
+            values["embedded_broker"] = "auto" if kind == "default" else "amqtt"
         settings = Settings(**{k: v for k, v in values.items() if k != "config"})  # type: ignore[arg-type]
         await prepare(settings, count, fleet)
         if kind == "mosquitto":
@@ -397,6 +413,8 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
         worker = Child.start(["worker"], env, work / "worker.log")
         children.append(worker)
         started = await worker.ask(within=120)
+        service_port = started["service_port"]
+        broker_pid = broker.process.pid if broker is not None else started["broker_pid"]
         devices = Child.start(
             ["devices", str(fleet), "127.0.0.1", str(device_port)], env, work / "devices.log"
         )
@@ -417,6 +435,15 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
                     seconds - WARMUP
                 )
 
+        if kind == "default":  # hearth's session held the raw phase's messages: drop them
+            wipe = await WireClient.connect(
+                "127.0.0.1",
+                service_port,
+                client_id=INGEST_SESSION,
+                username=SERVICE_USERNAME,
+                password=password,
+            )
+            await wipe.disconnect()
         await worker.ask("ingest", within=60)
         url = settings.resolved_database_url
         before = await applied(url)
@@ -435,7 +462,7 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
                 break
         after = await worker.ask("rss")
         rss_after = after["rss_kib"]
-        broker_rss = _rss_kib(broker.process.pid) if broker is not None else None
+        broker_rss = _rss_kib(broker_pid) if broker_pid is not None else None
         return {
             "kind": kind,
             "devices": connected["connected"],
@@ -506,16 +533,16 @@ async def main() -> None:
     parser.add_argument("--embedded-devices", type=int, default=1_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=0.0, help="messages/s offered; 0: max")
-    parser.add_argument("--broker", choices=("both", "mosquitto", "embedded"), default="both")
+    parser.add_argument(
+        "--broker", choices=("both", "mosquitto", "default", "amqtt"), default="both"
+    )
     args = parser.parse_args()
     if not 1 <= args.devices <= 20_000 or not 1 <= args.seconds <= 120:
         parser.error("1-20000 devices and 1-120 seconds, to keep the run bounded")
-    kinds = ["mosquitto", "embedded"] if args.broker == "both" else [args.broker]
+    kinds = ["mosquitto", "default"] if args.broker == "both" else [args.broker]
     with tempfile.TemporaryDirectory(prefix="hearth-bench-ingest-") as tmp:
         for kind in kinds:
-            count = (
-                args.devices if kind == "mosquitto" else min(args.devices, args.embedded_devices)
-            )
+            count = args.devices if kind != "amqtt" else min(args.devices, args.embedded_devices)
             report(await run_one(kind, count, args.seconds, args.rate, Path(tmp) / kind))
     print(f"\n(cores: {os.cpu_count()}; everything above shared them)")
 

@@ -37,7 +37,12 @@ from hearth.hub.access import DeviceAccess
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import CloudSettings, DeviceCloud
-from hearth.hub.supervised import INGEST_SESSION, SupervisedMosquitto, free_port
+from hearth.hub.supervised import (
+    INGEST_SESSION,
+    SupervisedMosquitto,
+    free_port,
+    supervised_directory,
+)
 from hearth.kit.clock import Clock, ClockSocket, SystemClock
 from hearth.mall.certification import service as certification
 from hearth.mqtt.address import BrokerAddress
@@ -163,7 +168,7 @@ class Hearth:
         if settings.embedded_mosquitto is not None:
             self.supervised = SupervisedMosquitto(
                 program=settings.embedded_mosquitto,
-                directory=settings.data_dir / "mosquitto",
+                directory=supervised_directory(settings.data_dir),
                 sessions=self.sessions,
                 secret=settings.secret,
                 host=settings.embedded_mqtt_host,

@@ -27,6 +27,7 @@ from hearth.errors import InvalidInput
 from hearth.hub import catalog, identity
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.simulator import Credentials
+from hearth.hub.supervised import kept_service_port, supervised_directory
 from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish, unit_of_work
@@ -62,6 +63,12 @@ def service_address(settings: Settings) -> BrokerAddress:
     """Where hearth's own processes reach the broker."""
     if settings.mqtt_url:
         return BrokerAddress.from_url(settings.mqtt_url)
+    if settings.embedded_mosquitto is not None:
+        port = kept_service_port(supervised_directory(settings.data_dir))
+        if port is not None:
+            return BrokerAddress(
+                "127.0.0.1", port, SERVICE_USERNAME, service_password(settings.secret)
+            )
     return BrokerAddress(
         settings.embedded_mqtt_host,
         settings.embedded_mqtt_port,

@@ -53,6 +53,7 @@ AUTOSAVE_SECONDS = 60
 # half of 10,000 reports/s, some 300 MB at most.
 QUEUED_MESSAGES = 1_000_000
 QUEUED_BYTES = 300_000_000
+SERVICE_PORT_FILE = "service-port"
 START_WITHIN = 10.0
 STOP_WITHIN = 10.0
 _PR_SET_PDEATHSIG = 1
@@ -63,6 +64,20 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def supervised_directory(data_dir: Path) -> Path:
+    """Where the embedded Mosquitto keeps its files, under hearth's data directory."""
+    return data_dir / "mosquitto"
+
+
+def kept_service_port(directory: Path) -> int | None:
+    """The port of hearth's own listener on the Mosquitto run from ``directory`` (for the
+    command line beside a running hearth), if it ever ran."""
+    try:
+        return int((directory / SERVICE_PORT_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child, before exec
@@ -93,15 +108,15 @@ class SupervisedMosquitto:
     def _kept_service_port(self) -> int:
         """Keep hearth's listener on one port from start to start: Mosquitto ties a kept
         session to its listener's port, and hearth's session holds what it has not read."""
-        kept = self.directory / "service-port"
-        with contextlib.suppress(OSError, ValueError):
-            port = int(kept.read_text().strip())
-            with socket.socket() as probe:
+        port = kept_service_port(self.directory)
+        if port is not None:
+            with contextlib.suppress(OSError), socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind(("127.0.0.1", port))
-            return port
+                return port
         port = free_port()
         self.directory.mkdir(parents=True, exist_ok=True)
-        kept.write_text(f"{port}\n")
+        (self.directory / SERVICE_PORT_FILE).write_text(f"{port}\n")
         return port
 
     @property
@@ -222,7 +237,7 @@ class SupervisedMosquitto:
             if await _listening(self.service_port) and await _listening(
                 device_port or self.port, self.host
             ):
-                log.info("mosquitto_started", pid=self.process.pid, port=self.port)
+                log.info("mosquitto_started", pid=self.process.pid, port=device_port or self.port)
                 return
             await asyncio.sleep(0.05)
         await self._terminate()
