@@ -199,17 +199,27 @@ async def _true(value: bool) -> bool:
     return value
 
 
-@pytest.fixture(
-    params=["embedded", "amqtt", pytest.param("mosquitto", marks=pytest.mark.mosquitto)]
-)
+# The default embedded broker (Mosquitto run by hearth, as the tests have it installed), an
+# external Mosquitto, and (in this directory only) the amqtt fallback.
+RIGS = ["embedded", pytest.param("mosquitto", marks=pytest.mark.mosquitto)]
+
+
+@pytest.fixture(params=[*RIGS, "amqtt"])
 async def rig(
     request: pytest.FixtureRequest, tmp_path: Path, database_url: str
 ) -> AsyncIterator[Rig]:
-    """A hearth with the device cloud on the default embedded broker, on amqtt, or on an
-    external Mosquitto."""
+    """A hearth with the device cloud on each broker it runs with."""
+    async with running_rig(request.param, tmp_path, database_url) as built:
+        yield built
+
+
+@contextlib.asynccontextmanager
+async def running_rig(kind: str, tmp_path: Path, database_url: str) -> AsyncIterator[Rig]:
+    """A hearth with the device cloud on the default embedded broker ("embedded"), on amqtt,
+    or on an external Mosquitto ("mosquitto")."""
     password = service_password(TEST_SECRET)
-    if request.param in ("embedded", "amqtt"):
-        choice = "auto" if request.param == "embedded" else "amqtt"
+    if kind in ("embedded", "amqtt"):
+        choice = "auto" if kind == "embedded" else "amqtt"
         runtime = Hearth.from_settings(
             make_settings(tmp_path, database_url, embedded_broker=choice)
         )
@@ -218,7 +228,7 @@ async def rig(
             await runtime.start()
             supervised = runtime.supervised
             service_port = supervised.service_port if supervised is not None else port
-            yield Rig(request.param, runtime, port, service_port, password)
+            yield Rig(kind, runtime, port, service_port, password)
         finally:
             await runtime.stop()
         return

@@ -15,12 +15,11 @@ from hearth.hub import identity
 from hearth.hub.simulator import SimulatedDevice
 from hearth.web.app import create_app
 from tests.helpers import csrf_token, post_json, signup
-from tests.hub.conftest import (  # noqa: F401  (rig is a fixture)
+from tests.hub.conftest import (
     LOCK_MODEL,
     Rig,
     add_model,
     eventually,
-    rig,
     simulated,
     state_of,
 )
