@@ -179,9 +179,25 @@ class ActionRequest:
 DownMessage = SetRequest | GetRequest | ActionRequest
 
 
+# Keys already matched: a fleet's messages use a few dozen, and matching every key of every
+# report was a tenth of reading it. Bounded, so junk keys cannot grow it.
+_KEYS_SEEN: set[str] = set()
+_KEYS_KEPT = 10_000
+
+
+def _key_text(key: str) -> bool:
+    if key in _KEYS_SEEN:
+        return True
+    if _KEY.match(key) is None:
+        return False
+    if len(_KEYS_SEEN) < _KEYS_KEPT:
+        _KEYS_SEEN.add(key)
+    return True
+
+
 def is_key(value: object) -> bool:
     """Tell whether ``value`` names a property, event or action (``"2.1"``)."""
-    return isinstance(value, str) and _KEY.match(value) is not None
+    return isinstance(value, str) and _key_text(value)
 
 
 def split_key(key: str) -> tuple[int, int]:
@@ -216,7 +232,7 @@ def _keyed(body: dict[str, Any], name: str, *, required: bool = True) -> dict[st
     if not isinstance(value, dict):
         raise ProtocolViolation("bad_field", f"{name!r} must be an object")
     for key in value:
-        if not _KEY.match(key):
+        if not _key_text(key):
             raise ProtocolViolation("bad_key", f"{key!r} in {name!r} is not a '<siid>.<iid>' key")
     return value
 
