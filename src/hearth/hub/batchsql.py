@@ -5,9 +5,7 @@ building parameters than the database spends applying them. So the hot path talk
 the driver underneath the session, inside the session's own transaction:
 
 - PostgreSQL (asyncpg): one ``SELECT ... FOR UPDATE`` of the batch's state rows, one
-  ``UPDATE ... FROM json_populate_recordset(...)`` writing them all back (the rows as one
-  JSON document: one parameter, where a typed array per column cost the driver a check
-  per value), and ``COPY`` for history;
+  ``UPDATE ... FROM unnest(...)`` writing them all back, and ``COPY`` for history;
 - SQLite (aiosqlite): the same with ``executemany``, after a first write that takes the
   write lock (SQLite's driver only opens a transaction at the first write).
 
@@ -24,10 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, cast
 
-import orjson
 from sqlalchemy import JSON, Boolean, Table
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth import db
@@ -49,7 +48,14 @@ BOOL_COLUMNS = frozenset(
     c.name for c in STATES.columns if isinstance(c.type, Boolean) and c.name in STATE_COLUMNS
 )
 HISTORY_COLUMNS = tuple(c.name for c in HISTORY.columns if not c.primary_key)
+_STATE_VALUES = itemgetter(*STATE_COLUMNS)  # a row's values in column order, by name
 _SQLITE_CHUNK = 500  # bound parameters per IN (...)
+# unnest(...) takes one typed array per column; JSON arrives as text and is cast on write.
+_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
+_PG_TYPES = {
+    c.name: "text" if c.name in JSON_COLUMNS else c.type.compile(dialect=_PG)
+    for c in STATES.columns
+}
 
 
 def _is_sqlite(session: AsyncSession) -> bool:
@@ -129,29 +135,15 @@ async def write_states(
             f"UPDATE device_states SET {sets}, updated_at = ? WHERE {KEY} = ?", params
         )
         return
-    # The rows travel as one JSON document, read back by the table's own row type: one
-    # parameter, where an array per column cost the driver a type check per value.
-    sets = ", ".join(f"{c} = v.{c}" for c in names)
+    arrays = [f"${i + 1}::{_PG_TYPES[c]}[]" for i, c in enumerate(STATE_COLUMNS)]
+    sets = ", ".join(f"{c} = v.{c}::json" if c in JSON_COLUMNS else f"{c} = v.{c}" for c in names)
     sql = (
-        f"UPDATE device_states AS s SET {sets}, updated_at = $2 "
-        "FROM json_populate_recordset(NULL::device_states, $1::json) AS v "
+        f"UPDATE device_states AS s SET {sets}, updated_at = ${len(arrays) + 1} "
+        f"FROM unnest({', '.join(arrays)}) AS v({', '.join(STATE_COLUMNS)}) "
         f"WHERE s.{KEY} = v.{KEY}"
     )
-    await driver.execute(sql, _rows_json(rows).decode(), now)
-
-
-def _rows_json(rows: Sequence[Mapping[str, Any]]) -> bytes:
-    """The state rows as a JSON array of objects, JSON columns (text here) as JSON."""
-    fragment = orjson.Fragment
-    return orjson.dumps(
-        [
-            {
-                name: fragment(row[name]) if name in JSON_COLUMNS else row[name]
-                for name in STATE_COLUMNS
-            }
-            for row in rows
-        ]
-    )
+    columns = [list(column) for column in zip(*map(_STATE_VALUES, rows), strict=True)]
+    await driver.execute(sql, *columns, now)
 
 
 async def insert_history(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
