@@ -73,3 +73,17 @@ def test_explicit_secret_key_wins(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "var", secret_key="s" * 50)
     assert settings.secret == "s" * 50
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_the_embedded_broker_is_mosquitto_where_installed_else_amqtt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    found = load_settings().embedded_mosquitto  # the tests have Mosquitto installed
+    assert found is not None and Path(found).name == "mosquitto"
+    missing = str(tmp_path / "no-such-mosquitto")
+    assert load_settings(mosquitto_program=missing).embedded_mosquitto is None  # amqtt
+    assert load_settings(embedded_broker="amqtt").embedded_mosquitto is None
+    assert load_settings(mqtt_url="mqtt://broker.local:1883").embedded_mosquitto is None
+    with pytest.raises(ConfigError, match="not installed"):
+        _ = load_settings(embedded_broker="mosquitto", mosquitto_program=missing).embedded_mosquitto
