@@ -73,3 +73,16 @@ def test_explicit_secret_key_wins(tmp_path: Path) -> None:
     settings = load_settings(data_dir=tmp_path / "var", secret_key="s" * 50)
     assert settings.secret == "s" * 50
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_rollups_of_history_must_be_kept_at_least_as_long_as_what_they_sum_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HEARTH_HISTORY_DAYS", "120")
+    with pytest.raises(ConfigError, match="history_5m_days"):
+        load_settings()
+    monkeypatch.setenv("HEARTH_HISTORY_5M_DAYS", "120")
+    assert load_settings().history_hourly_days == 730
+    monkeypatch.setenv("HEARTH_HISTORY_HOURLY_DAYS", "100")
+    with pytest.raises(ConfigError, match="history_hourly_days"):
+        load_settings()
