@@ -88,13 +88,14 @@ def fold(rows: Iterable[tuple[Any, ...]]) -> tuple[Rollup, Rollup]:
     bucket start; rows are in ``batchsql.HISTORY_COLUMNS`` order (device_id, key, at, num,
     value) and only those with a number count."""
     fine: dict[tuple[str, str, int], Tally] = {}
+    held_in = fine.get  # the ingest's hottest loop after building the rows themselves
     for device_id, key, at, num, _value in rows:
         if num is None:
             continue
         slot = (device_id, key, (at - EPOCH) // FIVE_MINUTES)
-        held = fine.get(slot)
+        held = held_in(slot)
         if held is None:
-            fine[slot] = Tally.of(num, at)
+            fine[slot] = Tally(1, num, num, num, num, at)
         else:
             held.add(num, at)
     five: Rollup = {}

@@ -75,6 +75,22 @@ async def read(
             found = await _from_rollups(session, device_id, key, since, until, points, rollup)
             if found is not None:
                 return found
+    return await read_raw(
+        session, device_id=device_id, key=key, since=since, until=until, points=points
+    )
+
+
+async def read_raw(
+    session: AsyncSession,
+    *,
+    device_id: str,
+    key: str,
+    since: datetime,
+    until: datetime,
+    points: int | None = None,
+) -> list[Point]:
+    """Return ``read``'s answer from raw rows alone (every chart before rollups, and what
+    ``bench/history.py`` measures rollups against); the caller has checked the range."""
     window = (
         HistoryPoint.device_id == device_id,
         HistoryPoint.key == key,
