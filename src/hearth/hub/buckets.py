@@ -9,10 +9,10 @@ the Unix epoch, so a bucket of one width is made of whole buckets of the finer o
 
 ``fold`` turns a batch of history rows into one ``Tally`` per bucket (what the ingest
 adds to the rollup tables in the batch's own transaction); ``Tally.merge`` is the same
-addition the tables' upsert does. ``cover`` splits a time range into the coarsest
-rollups that fit inside it, finer ones at its edges and raw rows for what is left, so a
-chart read from rollups counts exactly the values in its range; ``Buckets`` gathers what
-those parts hold into the buckets a chart asked for.
+addition the tables' upsert does (``batchsql.add_rollups``). ``cover`` splits a time
+range into the coarsest rollups that fit inside it, finer ones at its edges and raw rows
+for what is left, so a chart read from rollups counts exactly the values in its range;
+``Buckets`` gathers what those parts hold into the buckets a chart asked for.
 """
 
 from __future__ import annotations
@@ -50,11 +50,6 @@ class Tally:
     last: float
     last_at: datetime
 
-    @classmethod
-    def of(cls, num: float, at: datetime) -> Tally:
-        """Return the tally of one value."""
-        return cls(1, num, num, num, num, at)
-
     def add(self, num: float, at: datetime) -> None:
         """Count one more value in."""
         self.count += 1
@@ -74,10 +69,6 @@ class Tally:
         self.max = max(self.max, other.max)
         if (other.last_at, other.last) > (self.last_at, self.last):
             self.last, self.last_at = other.last, other.last_at
-
-    @property
-    def mean(self) -> float:
-        return self.sum / self.count
 
 
 Rollup = dict[tuple[str, str, datetime], Tally]
@@ -146,7 +137,8 @@ def cover(since: datetime, until: datetime, width: timedelta | None) -> list[Par
 
 
 class Buckets:
-    """Tallies gathered into a chart's buckets: ``count`` buckets of ``width`` from ``since``.
+    """Tallies gathered into a chart's buckets of ``width`` from ``since``: count, sum,
+    minimum and maximum (a chart shows no last value).
 
     A value or rollup counts in the bucket holding its time (a rollup's: its start), so a
     rollup that straddles two of the chart's buckets counts whole in the first."""
@@ -154,23 +146,28 @@ class Buckets:
     def __init__(self, since: datetime, width: timedelta) -> None:
         self.since = since
         self.width = width
-        self._held: dict[int, Tally] = {}
+        self._held: dict[int, list[float]] = {}
 
-    def add(self, at: datetime, tally: Tally) -> None:
-        """Count a tally (or one value's) into the bucket holding ``at``."""
+    def add(self, at: datetime, count: int, total: float, low: float, high: float) -> None:
+        """Count a rollup (or one value: a count of 1) into the bucket holding ``at``."""
         index = (at - self.since) // self.width
         held = self._held.get(index)
         if held is None:
-            self._held[index] = Tally(
-                tally.count, tally.sum, tally.min, tally.max, tally.last, tally.last_at
-            )
-        else:
-            held.merge(tally)
+            self._held[index] = [count, total, low, high]
+            return
+        held[0] += count
+        held[1] += total
+        if low < held[2]:
+            held[2] = low
+        if high > held[3]:
+            held[3] = high
 
     @property
     def total(self) -> int:
-        return sum(t.count for t in self._held.values())
+        return int(sum(held[0] for held in self._held.values()))
 
-    def __iter__(self) -> Iterator[tuple[datetime, Tally]]:
+    def __iter__(self) -> Iterator[tuple[datetime, int, float, float, float]]:
+        """Yield each bucket's start, count, sum, minimum and maximum, in time order."""
         for index in sorted(self._held):
-            yield self.since + index * self.width, self._held[index]
+            count, total, low, high = self._held[index]
+            yield self.since + index * self.width, int(count), total, low, high

@@ -145,11 +145,12 @@ async def read_raw(
 
 
 def _part(device_id: str, key: str, part: buckets.Part) -> Select[*tuple[Any, ...]]:
-    """The tallies of one part of a range: rollup rows, or raw numbers as tallies of one."""
+    """One part of a range: rollup rows, or raw numbers as rollups of one value (start,
+    count, sum, min, max)."""
     if part.width is None:
         raw = HistoryPoint
         num = raw.num
-        return select(raw.at, literal(1), num, num, num, num, raw.at).where(
+        return select(raw.at, literal(1), num, num, num).where(
             raw.device_id == device_id,
             raw.key == key,
             raw.at >= part.since,
@@ -157,9 +158,7 @@ def _part(device_id: str, key: str, part: buckets.Part) -> Select[*tuple[Any, ..
             num.is_not(None),
         )
     table = ROLLUP_TABLES[part.width]
-    return select(
-        table.start, table.count, table.sum, table.min, table.max, table.last, table.last_at
-    ).where(
+    return select(table.start, table.count, table.sum, table.min, table.max).where(
         table.device_id == device_id,
         table.key == key,
         table.start >= part.since,
@@ -182,8 +181,8 @@ async def _from_rollups(
     parts = [_part(device_id, key, part) for part in buckets.cover(since, until, width)]
     rows = await session.execute(parts[0] if len(parts) == 1 else union_all(*parts))
     gathered = buckets.Buckets(since, (until - since) / points)
-    for start, count, total, low, high, last, last_at in rows:
-        gathered.add(start, buckets.Tally(count, total, low, high, last, last_at))
+    for row in rows:
+        gathered.add(*row)
     total = gathered.total
     if not total:
         return None
@@ -204,7 +203,7 @@ async def _from_rollups(
         raw = [Point(row.at, json.loads(row.value)) for row in values]
         if len(raw) == total:
             return raw
-    return [Point(at, t.mean, t.min, t.max, t.count) for at, t in gathered]
+    return [Point(at, sum_ / count, low, high, count) for at, count, sum_, low, high in gathered]
 
 
 async def forget(session: AsyncSession, *, device_id: str) -> None:
