@@ -87,3 +87,16 @@ def test_the_embedded_broker_is_mosquitto_where_installed_else_amqtt(
     assert load_settings(mqtt_url="mqtt://broker.local:1883").embedded_mosquitto is None
     with pytest.raises(ConfigError, match="not installed"):
         _ = load_settings(embedded_broker="mosquitto", mosquitto_program=missing).embedded_mosquitto
+
+
+def test_rollups_of_history_must_be_kept_at_least_as_long_as_what_they_sum_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HEARTH_HISTORY_DAYS", "120")
+    with pytest.raises(ConfigError, match="history_5m_days"):
+        load_settings()
+    monkeypatch.setenv("HEARTH_HISTORY_5M_DAYS", "120")
+    assert load_settings().history_hourly_days == 730
+    monkeypatch.setenv("HEARTH_HISTORY_HOURLY_DAYS", "100")
+    with pytest.raises(ConfigError, match="history_hourly_days"):
+        load_settings()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -110,7 +110,21 @@ class Settings(BaseSettings):
     sandbox_latency_ms: int = Field(
         default=0, ge=0, le=60_000, description="delay before each sandbox call, like a network"
     )
-    history_days: int = Field(default=30, ge=1, le=3650, description="device history kept")
+    history_days: int = Field(
+        default=30, ge=1, le=3650, description="days device history is kept, every value"
+    )
+    history_5m_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="days five-minute rollups of device history are kept (day charts)",
+    )
+    history_hourly_days: int = Field(
+        default=730,
+        ge=1,
+        le=36_500,
+        description="days hourly rollups of device history are kept (week and longer charts)",
+    )
     background: bool = Field(
         default=True,
         description="run background work here: device ingest and upkeep, scene timers, deadlines",
@@ -190,6 +204,16 @@ class Settings(BaseSettings):
         if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
             raise ValueError("mqtt_url must look like mqtt://user:password@host:1883")
         return value
+
+    @model_validator(mode="after")
+    def _rollups_outlast_history(self) -> Settings:
+        if not self.history_days <= self.history_5m_days <= self.history_hourly_days:
+            raise ValueError(
+                "history_days, history_5m_days, history_hourly_days: each must be at most "
+                f"the next (they are {self.history_days}, {self.history_5m_days}, "
+                f"{self.history_hourly_days}); charts read the rollups where raw rows are gone"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

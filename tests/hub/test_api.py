@@ -9,13 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from hearth import db
 from hearth.bootstrap import Hearth
-from hearth.hub import identity
+from hearth.hub import batchsql, identity
 from hearth.hub.events import DeviceBound, DeviceUnbound
-from hearth.hub.models import DeviceModel, DeviceState, HistoryPoint
+from hearth.hub.models import DeviceModel, DeviceState, HistoryPoint, Rollup1h, Rollup5m
 from hearth.hub.store import history_row
 from hearth.outbox import unit_of_work
 from hearth.web.app import create_app
@@ -129,12 +129,18 @@ async def test_removing_a_device_deletes_its_data_and_the_next_owner_needs_the_c
     device = unit.device_id
     now = datetime.now(UTC)
     async with db.transaction(hearth.sessions) as session:
-        await session.execute(insert(HistoryPoint), [history_row(device, "2.2", now, 40)])
+        await batchsql.insert_history(
+            session, [tuple(history_row(device, "2.2", now, 40).values())]
+        )
         state = await session.get(DeviceState, device)
         assert state is not None
         state.reported = {"2.2": 40}
     assert (await _delete(client, f"/api/v1/devices/{device}")).status_code == 204
     assert (await client.get(f"/api/v1/devices/{device}")).status_code == 404
+    async with hearth.sessions() as session:
+        for table in (HistoryPoint, Rollup5m, Rollup1h):
+            left = select(func.count()).select_from(table).where(table.device_id == device)
+            assert await session.scalar(left) == 0, table.__tablename__
     await signup(other, "leo")
     leos = await _home(other, "Leo's")
     paired = await post_json(

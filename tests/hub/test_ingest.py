@@ -21,7 +21,7 @@ from hearth.hub import protocol
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import DeviceCameOnline, DeviceStateChanged, DeviceWentOffline
 from hearth.hub.ingest import REJECTED, Ingest
-from hearth.hub.models import DeviceModel, HistoryPoint
+from hearth.hub.models import DeviceModel, HistoryPoint, Rollup5m
 from hearth.hub.protocol import Up
 from hearth.kit.clock import FrozenClock
 from hearth.mqtt.wire import WireClient
@@ -106,6 +106,13 @@ async def test_reports_become_state_history_and_events(rig: Rig) -> None:
         for e in seen
     )
     assert await _history(rig, unit.device_id, "2.2") == 2
+    async with rig.hearth.sessions() as session:
+        rolled = await session.scalars(
+            select(Rollup5m.count).where(
+                Rollup5m.device_id == unit.device_id, Rollup5m.key == "2.2"
+            )
+        )
+        assert sum(rolled) == 2  # the same two values, rolled up in the batches' transactions
     await device.stop()
 
 

@@ -22,9 +22,9 @@ from hearth.accounts.models import User
 from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.homes.models import Home
 from hearth.homes.service import require_member
-from hearth.hub import credentials, identity
+from hearth.hub import credentials, history, identity
 from hearth.hub.events import DeviceBound, DeviceUnbound
-from hearth.hub.models import Command, Device, DeviceState, HistoryPoint
+from hearth.hub.models import Command, Device, DeviceState
 from hearth.hub.status import DeviceStatus
 from hearth.outbox import record
 
@@ -104,7 +104,7 @@ async def unbind(session: AsyncSession, *, user: User, device_id: str) -> Device
 
 async def forget_shared_data(session: AsyncSession, *, device_id: str) -> None:
     """Delete what a device reported to its home; keep only its place in the sequence."""
-    await session.execute(delete(HistoryPoint).where(HistoryPoint.device_id == device_id))
+    await history.forget(session, device_id=device_id)
     await session.execute(delete(Command).where(Command.device_id == device_id))
     state = await session.get(DeviceState, device_id, with_for_update=True)
     if state is not None:

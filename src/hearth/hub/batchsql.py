@@ -5,9 +5,15 @@ building parameters than the database spends applying them. So the hot path talk
 the driver underneath the session, inside the session's own transaction:
 
 - PostgreSQL (asyncpg): one ``SELECT ... FOR UPDATE`` of the batch's state rows, one
-  ``UPDATE ... FROM unnest(...)`` writing them all back, and ``COPY`` for history;
+  ``UPDATE ... FROM unnest(...)`` writing them all back, ``COPY`` for history, and one
+  ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`` per rollup width;
 - SQLite (aiosqlite): the same with ``executemany``, after a first write that takes the
   write lock (SQLite's driver only opens a transaction at the first write).
+
+Rollups (``hub.buckets``) are added to in the same transaction as the history they sum
+up, one upsert per device, key and bucket, the batch folded in Python first. Two batches
+never add to the same rollup row at once: each batch has already locked its devices'
+state rows (``load_states``), and a rollup row belongs to one device.
 
 The columns come from the tables' metadata (``DeviceState``, ``HistoryPoint``), so the SQL
 follows the model: every column of ``device_states`` is carried by the batch unless
@@ -31,7 +37,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth import db
 from hearth.db import UTCDateTime
-from hearth.hub.models import DeviceState, HistoryPoint
+from hearth.hub import buckets
+from hearth.hub.models import DeviceState, HistoryPoint, Rollup1h, Rollup5m
 
 STATES = cast(Table, DeviceState.__table__)
 HISTORY = cast(Table, HistoryPoint.__table__)
@@ -48,6 +55,11 @@ BOOL_COLUMNS = frozenset(
     c.name for c in STATES.columns if isinstance(c.type, Boolean) and c.name in STATE_COLUMNS
 )
 HISTORY_COLUMNS = tuple(c.name for c in HISTORY.columns if not c.primary_key)
+ROLLUPS = {
+    buckets.FIVE_MINUTES: cast(Table, Rollup5m.__table__),
+    buckets.HOUR: cast(Table, Rollup1h.__table__),
+}
+ROLLUP_COLUMNS = ("device_id", "key", "start", "count", "sum", "min", "max", "last", "last_at")
 _STATE_VALUES = itemgetter(*STATE_COLUMNS)  # a row's values in column order, by name
 _SQLITE_CHUNK = 500  # bound parameters per IN (...)
 # unnest(...) takes one typed array per column; JSON arrives as text and is cast on write.
@@ -63,7 +75,9 @@ def _is_sqlite(session: AsyncSession) -> bool:
 
 
 def _lite_time(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    # "%Y-%m-%d %H:%M:%S.%f", as SQLAlchemy stores it, at half strftime's cost (the years
+    # hearth keeps have four digits: ``kit.timebounds``).
+    return None if value is None else value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 def _from_lite_time(value: str | None) -> datetime | None:
@@ -147,7 +161,8 @@ async def write_states(
 
 
 async def insert_history(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Append history rows, tuples in ``HISTORY_COLUMNS`` order."""
+    """Append history rows, tuples in ``HISTORY_COLUMNS`` order, and add their numbers to
+    the rollups."""
     driver = await db.driver(session)
     if _is_sqlite(session):
         at = HISTORY_COLUMNS.index("at")
@@ -156,5 +171,81 @@ async def insert_history(session: AsyncSession, rows: Sequence[tuple[Any, ...]])
             f"VALUES ({', '.join('?' * len(HISTORY_COLUMNS))})",
             [(*r[:at], _lite_time(r[at]), *r[at + 1 :]) for r in rows],
         )
-        return
-    await driver.copy_records_to_table("device_history", records=rows, columns=HISTORY_COLUMNS)
+    else:
+        await driver.copy_records_to_table("device_history", records=rows, columns=HISTORY_COLUMNS)
+    await add_rollups(session, *buckets.fold(rows))
+
+
+# Adding a tally to a rollup row: sums add up, the extremes widen, and the last value is
+# the one with the latest time (of two at the same time, the larger), whatever the order
+# in which batches arrive.
+_ADD_TALLY = (
+    "ON CONFLICT (device_id, key, start) DO UPDATE SET "
+    "count = r.count + excluded.count, sum = r.sum + excluded.sum, "
+    "min = {least}(r.min, excluded.min), max = {greatest}(r.max, excluded.max), "
+    "last = CASE WHEN (excluded.last_at, excluded.last) > (r.last_at, r.last) "
+    "THEN excluded.last ELSE r.last END, "
+    "last_at = {greatest}(r.last_at, excluded.last_at)"
+)
+_PG_ROLLUP_TYPES = (
+    "varchar[]", "varchar[]", "timestamptz[]", "bigint[]", "float8[]", "float8[]",
+    "float8[]", "float8[]", "timestamptz[]",
+)  # fmt: skip
+_PG_ADD = {
+    width: f"INSERT INTO {table.name} AS r ({', '.join(ROLLUP_COLUMNS)}) "
+    f"SELECT * FROM unnest("
+    + ", ".join(f"${i + 1}::{t}" for i, t in enumerate(_PG_ROLLUP_TYPES))
+    + ") "
+    + _ADD_TALLY.format(least="least", greatest="greatest")
+    for width, table in ROLLUPS.items()
+}
+_LITE_ADD = {
+    width: f"INSERT INTO {table.name} AS r ({', '.join(ROLLUP_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(ROLLUP_COLUMNS))}) "
+    + _ADD_TALLY.format(least="min", greatest="max")
+    for width, table in ROLLUPS.items()
+}
+
+
+async def add_rollups(session: AsyncSession, five: buckets.Rollup, hourly: buckets.Rollup) -> None:
+    """Add tallies (``buckets.fold``) to the five-minute and hourly rollups."""
+    driver = await db.driver(session)
+    lite = _is_sqlite(session)
+    for width, tallies in ((buckets.FIVE_MINUTES, five), (buckets.HOUR, hourly)):
+        if not tallies:
+            continue
+        # In key order, as every batch does, so two statements wait for each other's rows
+        # in one order (should a device's rows ever be written by two batches at once).
+        slots = sorted(tallies)
+        if lite:
+            await driver.executemany(
+                _LITE_ADD[width],
+                [
+                    (
+                        device_id,
+                        key,
+                        _lite_time(start),
+                        (t := tallies[device_id, key, start]).count,
+                        t.sum,
+                        t.min,
+                        t.max,
+                        t.last,
+                        _lite_time(t.last_at),
+                    )
+                    for device_id, key, start in slots
+                ],
+            )
+            continue
+        held = [tallies[slot] for slot in slots]
+        await driver.execute(
+            _PG_ADD[width],
+            [s[0] for s in slots],
+            [s[1] for s in slots],
+            [s[2] for s in slots],
+            [t.count for t in held],
+            [t.sum for t in held],
+            [t.min for t in held],
+            [t.max for t in held],
+            [t.last for t in held],
+            [t.last_at for t in held],
+        )

@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import db, metrics
+from hearth import metrics
 from hearth.bus import EventBus
 from hearth.config import Settings
 from hearth.errors import HearthError
@@ -60,10 +60,10 @@ class CloudSettings:
 
     secret: str
     embedded_broker: bool
-    background: bool  # device upkeep (offline marks, orphaned commands, pruning) runs here
+    background: bool  # device upkeep (offline marks, orphaned commands, history) runs here
     ingest: bool
     ingest_flush_ms: int
-    history_days: int
+    retention: upkeep.Retention
     mosquitto_dir: Path | None
     mosquitto_pid_file: Path | None
     mosquitto_device_listener: str
@@ -84,7 +84,9 @@ class CloudSettings:
             background=settings.background,
             ingest=settings.ingest and settings.background,
             ingest_flush_ms=settings.ingest_flush_ms,
-            history_days=settings.history_days,
+            retention=upkeep.Retention(
+                settings.history_days, settings.history_5m_days, settings.history_hourly_days
+            ),
             mosquitto_dir=settings.mosquitto_dir,
             mosquitto_pid_file=settings.mosquitto_pid_file,
             mosquitto_device_listener=settings.mosquitto_device_listener,
@@ -242,12 +244,18 @@ class DeviceCloud:
                 record(session, DeviceUpdatesApplied(offline))
             record(session, *answered)
         if prune:
-            async with db.transaction(self.sessions) as session:
-                pruned = await upkeep.prune_history(
-                    session, now=now, days=self.settings.history_days
+            kept = await upkeep.keep_history(
+                self.sessions, now=now, retention=self.settings.retention
+            )
+            if kept.created or kept.dropped or kept.raw_deleted or kept.rollups_deleted:
+                log.info(
+                    "device_history_kept",
+                    created=kept.created,
+                    dropped=kept.dropped,
+                    moved=kept.moved,
+                    rows=kept.raw_deleted,
+                    rollups=kept.rollups_deleted,
                 )
-            if pruned:
-                log.info("device_history_pruned", rows=pruned)
 
     def device_address(self) -> tuple[str, int]:
         """Where this hearth's own simulated devices connect."""

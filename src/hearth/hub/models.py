@@ -1,7 +1,9 @@
 """Tables of the device cloud.
 
 ``device_states`` holds one row per device, created when the device is minted, so the
-ingest path only ever updates; ``device_history`` is append-only and pruned by age.
+ingest path only ever updates; ``device_history`` is append-only and pruned by age, and
+its numbers are also kept as rollups per five minutes and per hour
+(``device_rollups_5m``, ``device_rollups_1h``), each pruned by an age of its own.
 """
 
 from __future__ import annotations
@@ -113,6 +115,9 @@ class HistoryPoint(Base):
     """One reported property value (``key`` ``"2.1"``) or event (``"e:2.1"``) at a time.
 
     ``num`` holds numbers and booleans (as 0/1) for averaging; ``value`` the JSON text.
+    On PostgreSQL the table is partitioned by day on ``at`` (``hub.partitions``; made by
+    the migration ``history partitioned by day, with rollups``): its primary key there is
+    ``(id, at)``, and it has no index on ``at`` alone, since whole days are dropped.
     """
 
     __tablename__ = "device_history"
@@ -124,6 +129,34 @@ class HistoryPoint(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     num: Mapped[float | None] = mapped_column(Float)
     value: Mapped[str] = mapped_column(Text)
+
+
+class RollupRow:
+    """The columns of a rollup table: one row per device, key and bucket (``hub.buckets``)."""
+
+    device_id: Mapped[str] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(24), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    sum: Mapped[float] = mapped_column(Float)
+    min: Mapped[float] = mapped_column(Float)
+    max: Mapped[float] = mapped_column(Float)
+    last: Mapped[float] = mapped_column(Float)  # the value with the latest ``at``
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Rollup5m(RollupRow, Base):
+    """A property's numbers per five minutes."""
+
+    __tablename__ = "device_rollups_5m"
+
+
+class Rollup1h(RollupRow, Base):
+    """A property's numbers per hour."""
+
+    __tablename__ = "device_rollups_1h"
 
 
 class Command(Base):
