@@ -156,6 +156,7 @@ async def worker_main(interval: float) -> None:
         "received→judged": [],
         "judged→run recorded": [],
         "run recorded→sent": [],
+        "ingest batch written (every batch)": [],
     }
     seen: dict[str, float] = {}
     receive = cloud.traffic._on_message
@@ -189,6 +190,18 @@ async def worker_main(interval: float) -> None:
 
     runtime.scenes._spawn_run = recorded  # type: ignore[method-assign,assignment]
 
+    apply = cloud.ingest._apply
+
+    async def applied(*args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await apply(*args)
+        finally:
+            stages["ingest batch written (every batch)"].append(
+                (time.perf_counter() - started) * 1000
+            )
+
+    cloud.ingest._apply = applied  # type: ignore[method-assign,assignment]
     cloud.traffic._on_message = received
     runtime.bus.on(DeviceReportArrived, judged)
     cloud.commands._publish = sent  # type: ignore[method-assign]

@@ -265,7 +265,8 @@ class Ingest:
     ) -> store.Applied | None:
         for attempt in range(RETRIES):
             try:
-                async with db.transaction(self.sessions) as session:
+                # An ordinary write turn: a scene's or a person's command goes first.
+                async with db.turn(self.sessions), db.transaction(self.sessions) as session:
                     return await store.apply(
                         session, items, rejections, specs=self.specs, now=self.clock.now()
                     )
