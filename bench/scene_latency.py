@@ -144,11 +144,13 @@ async def worker_main(interval: float) -> None:
     """Run hearth until stdin closes (its flush interval comes in HEARTH_INGEST_FLUSH_MS)."""
     from hearth.bootstrap import Hearth
     from hearth.config import load_settings
+    from hearth.kit.heap import tune_collector
     from hearth.logs import configure_logging
 
     configure_logging("warning", "console")
     runtime = Hearth.from_settings(load_settings())
     await runtime.start()
+    tune_collector()  # as ``hearth worker`` and ``hearth serve`` do in each process
     cloud = runtime.cloud
     assert cloud is not None and cloud.ingest is not None and cloud.traffic is not None
     probe = os.environ["BENCH_PROBE"]
