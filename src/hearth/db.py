@@ -191,6 +191,10 @@ class Turns:
         finally:
             self._pass_on()
 
+    def urgent_waiting(self) -> bool:
+        """Tell whether an urgent write waits for the turn (never where writes are not serial)."""
+        return any(not waiter.done() for waiter in self._urgent)
+
     def _pass_on(self) -> None:
         self._holder = None
         for queue in (self._urgent, self._ordinary):
