@@ -13,7 +13,7 @@ import asyncio
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -223,16 +223,22 @@ def turn(
 ) -> AbstractAsyncContextManager[None]:
     """Hold this process's write turn on the database behind ``sessions`` (see ``Turns``).
 
-    Take it before the transaction begins and keep no broker or network wait inside it."""
+    Hand it to ``transaction`` or ``outbox.unit_of_work`` (``turn=``): they hold it from
+    the transaction's start to its commit, not while events are published."""
     return turns(sessions).turn(urgent=urgent)
 
 
 @asynccontextmanager
 async def transaction(
     sessions: async_sessionmaker[AsyncSession],
+    *,
+    turn: AbstractAsyncContextManager[None] | None = None,
 ) -> AsyncIterator[AsyncSession]:
-    """Open a session in a transaction: committed on success, rolled back on any error."""
-    async with sessions() as session, session.begin():
+    """Open a session in a transaction: committed on success, rolled back on any error.
+
+    With ``turn`` (``db.turn(...)``), the transaction runs in that write turn, which is
+    handed on as soon as it has committed."""
+    async with sessions() as session, turn or nullcontext(), session.begin():
         yield session
 
 

@@ -223,14 +223,16 @@ class DeviceCloud:
     async def upkeep_once(self, *, prune: bool = False) -> None:
         """Mark silent devices offline, time out orphaned commands, maybe prune history."""
         now = self.clock.now()
-        async with db.turn(self.sessions), unit_of_work(self.sessions, self.publish) as session:
+        async with unit_of_work(
+            self.sessions, self.publish, turn=db.turn(self.sessions)
+        ) as session:
             offline = await upkeep.mark_silent_offline(session, now=now)
             answered = await upkeep.time_out_orphans(session, now=now)
             if offline:
                 record(session, DeviceUpdatesApplied(offline))
             record(session, *answered)
         if prune:
-            async with db.turn(self.sessions), db.transaction(self.sessions) as session:
+            async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
                 pruned = await upkeep.prune_history(
                     session, now=now, days=self.settings.history_days
                 )

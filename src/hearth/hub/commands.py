@@ -162,7 +162,9 @@ class Commands:
         ``CommandTimedOut`` when there is no answer. Retrying with the same ``request_id``
         returns the first outcome. With ``home_id``, a device in any other home is
         ``NotFound`` even where the user may use it (a scene commands its own home only)."""
-        async with db.turn(self.sessions, urgent=True), db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             command, fresh = await self.record(
                 session,
                 user=user,
@@ -284,8 +286,9 @@ class Commands:
     ) -> bool:
         """Move a command still in flight to ``target``; tell whether this call did it."""
         async with (
-            db.turn(self.sessions, urgent=True),
-            unit_of_work(self.sessions, self.publish) as session,
+            unit_of_work(
+                self.sessions, self.publish, turn=db.turn(self.sessions, urgent=True)
+            ) as session,
         ):
             done = await session.execute(
                 update(Command)
@@ -351,7 +354,9 @@ class Commands:
 
     async def _send_waiting(self, command: Command, answer_within: float) -> None:
         now = self.clock.now()
-        async with db.turn(self.sessions, urgent=True), db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             moved = await session.execute(
                 update(Command)
                 .where(Command.id == command.id, Command.status == CommandStatus.WAITING.value)

@@ -289,7 +289,7 @@ class Ingest:
         give_way: Callable[[], bool] | None = turns.urgent_waiting
         while True:
             try:
-                async with turns.turn(), db.transaction(self.sessions) as session:
+                async with db.transaction(self.sessions, turn=turns.turn()) as session:
                     return await store.apply(
                         session,
                         items,

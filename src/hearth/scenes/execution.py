@@ -194,8 +194,9 @@ class Executor:
         if status not in (RunStatus.RUNNING, RunStatus.WAITING):
             values["finished_at"] = now
         async with (
-            db.turn(self.sessions, urgent=True),
-            unit_of_work(self.sessions, self.publish) as session,
+            unit_of_work(
+                self.sessions, self.publish, turn=db.turn(self.sessions, urgent=True)
+            ) as session,
         ):
             done = await session.execute(
                 update(SceneRun)
@@ -287,8 +288,9 @@ class Executor:
 
     async def _toggle(self, run: SceneRun, action: ToggleAutomation) -> Outcome:
         async with (
-            db.turn(self.sessions, urgent=True),
-            unit_of_work(self.sessions, self.publish) as session,
+            unit_of_work(
+                self.sessions, self.publish, turn=db.turn(self.sessions, urgent=True)
+            ) as session,
         ):
             target = await session.get(Automation, action.automation_id, with_for_update=True)
             if target is None or target.home_id != run.home_id:
@@ -301,7 +303,9 @@ class Executor:
 
     async def _scene(self, run: SceneRun, action: SceneAction, chain: list[str]) -> Outcome:
         now = self.clock.now()
-        async with db.turn(self.sessions, urgent=True), db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             scene = await session.scalar(
                 select(Scene).where(Scene.id == action.scene_id, Scene.home_id == run.home_id)
             )

@@ -417,8 +417,7 @@ class SceneRunner:
         first: Command | None = None
         async with (
             self._locks[automation.id],
-            db.turn(self.sessions, urgent=True),
-            db.transaction(self.sessions) as session,
+            db.transaction(self.sessions, turn=db.turn(self.sessions, urgent=True)) as session,
         ):
             row, still_home = await self._automation_row(
                 session, automation, None if manual else cause.get("device_id"), lock=not parallel
@@ -509,7 +508,9 @@ class SceneRunner:
     async def run_scene(self, *, user: User, scene_id: str) -> str:
         """Start a manual scene as ``user``; return the run's id."""
         now = self.clock.now()
-        async with db.turn(self.sessions, urgent=True), db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
             run = SceneRun(
                 home_id=scene.home_id,
@@ -552,8 +553,9 @@ class SceneRunner:
         described = describe_chain(chain, names)
         reason = f"stopped as a loop: {described}"
         async with (
-            db.turn(self.sessions, urgent=True),
-            unit_of_work(self.sessions, self.publish) as session,
+            unit_of_work(
+                self.sessions, self.publish, turn=db.turn(self.sessions, urgent=True)
+            ) as session,
         ):
             row = await session.get(Automation, automation.id, with_for_update=True)
             if row is None or not row.enabled:
@@ -627,7 +629,9 @@ class SceneRunner:
             )
         if automation_id is None:
             return
-        async with db.turn(self.sessions, urgent=True), db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             busy = await session.scalar(
                 select(SceneRun.id).where(
                     SceneRun.automation_id == automation_id,
@@ -693,11 +697,11 @@ class SceneRunner:
         for timer_id, automation_id, index, due_at in timers:
             await self._timer_due(timer_id, automation_id, index, due_at, now)
         for run_id in waiting:
-            async with db.turn(self.sessions), db.transaction(self.sessions) as session:
+            async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
                 claimed = await self._claim(session, run_id, RunStatus.WAITING)
             if claimed:
                 self._spawn_run(run_id)
-        async with db.turn(self.sessions), db.transaction(self.sessions) as session:
+        async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
             await session.execute(
                 update(SceneRun)
                 .where(
@@ -714,13 +718,13 @@ class SceneRunner:
             await session.execute(delete(SceneRun).where(SceneRun.finished_at < now - KEEP_RUNS))
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_EVERY
-            async with db.turn(self.sessions), db.transaction(self.sessions) as session:
+            async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
                 await session.execute(delete(SceneRun).where(SceneRun.id.in_(_beyond_kept())))
 
     async def _timer_due(
         self, timer_id: str, automation_id: str, index: int, due_at: datetime, now: datetime
     ) -> None:
-        async with db.turn(self.sessions), db.transaction(self.sessions) as session:
+        async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
             row = await session.get(Automation, automation_id)
             if row is None:
                 return
