@@ -21,7 +21,9 @@ Latency is measured in this process, from just before the probe publishes to the
 the light's connection receives the set command, one sample at a time (``--samples``).
 It prints p50, p90, p99 and max for both phases and their ratio, per broker and ingest
 interval, and where the time goes inside hearth (report received → judged by the scene
-runner as it arrives → run recorded → command handed to the broker). No timed asserts.
+runner as it arrives → run and its first command recorded, one transaction → command
+handed to the broker), and how long each ingest batch's transaction took (on SQLite an
+urgent write may wait for the one under way). No timed asserts.
 
     .venv/bin/python bench/scene_latency.py [--devices 200] [--rate 1000] [--samples 300]
         [--intervals 0.05,0.005] [--broker both|mosquitto|embedded] [--database sqlite|postgres]
@@ -144,18 +146,21 @@ async def worker_main(interval: float) -> None:
     """Run hearth until stdin closes (its flush interval comes in HEARTH_INGEST_FLUSH_MS)."""
     from hearth.bootstrap import Hearth
     from hearth.config import load_settings
+    from hearth.kit.heap import tune_collector
     from hearth.logs import configure_logging
 
     configure_logging("warning", "console")
     runtime = Hearth.from_settings(load_settings())
     await runtime.start()
+    tune_collector()  # as ``hearth worker`` and ``hearth serve`` do in each process
     cloud = runtime.cloud
     assert cloud is not None and cloud.ingest is not None and cloud.traffic is not None
     probe = os.environ["BENCH_PROBE"]
     stages: dict[str, list[float]] = {
         "received→judged": [],
-        "judged→run recorded": [],
-        "run recorded→sent": [],
+        "judged→run and command recorded": [],
+        "recorded→sent": [],
+        "ingest batch written (every batch)": [],
     }
     seen: dict[str, float] = {}
     receive = cloud.traffic._on_message
@@ -175,7 +180,7 @@ async def worker_main(interval: float) -> None:
 
     async def sent(command: Any) -> None:
         if "recorded" in seen:
-            stages["run recorded→sent"].append((time.perf_counter() - seen.pop("recorded")) * 1000)
+            stages["recorded→sent"].append((time.perf_counter() - seen.pop("recorded")) * 1000)
         await publish(command)
 
     assert runtime.scenes is not None
@@ -184,11 +189,25 @@ async def worker_main(interval: float) -> None:
     def recorded(*args: Any) -> None:
         if "judged" in seen:
             seen["recorded"] = time.perf_counter()
-            stages["judged→run recorded"].append((seen["recorded"] - seen.pop("judged")) * 1000)
+            stages["judged→run and command recorded"].append(
+                (seen["recorded"] - seen.pop("judged")) * 1000
+            )
         spawn_run(*args)
 
     runtime.scenes._spawn_run = recorded  # type: ignore[method-assign,assignment]
 
+    apply = cloud.ingest._apply
+
+    async def applied(*args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await apply(*args)
+        finally:
+            stages["ingest batch written (every batch)"].append(
+                (time.perf_counter() - started) * 1000
+            )
+
+    cloud.ingest._apply = applied  # type: ignore[method-assign,assignment]
     cloud.traffic._on_message = received
     runtime.bus.on(DeviceReportArrived, judged)
     cloud.commands._publish = sent  # type: ignore[method-assign]

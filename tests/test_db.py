@@ -1,7 +1,8 @@
-"""The database layer: SQLite pragmas, timestamps, and the schema-version check."""
+"""The database layer: SQLite pragmas, timestamps, the schema-version check, write turns."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -103,3 +104,82 @@ async def test_upgrade_is_idempotent(database_url: str) -> None:
     assert before == after == db.head_revision()
     await db.check_schema(engine)
     await engine.dispose()
+
+
+# -- write turns ---------------------------------------------------------------------------
+
+
+async def _taking_turns(turns: db.Turns, order: list[str], name: str, *, urgent: bool) -> None:
+    async with turns.turn(urgent=urgent):
+        order.append(f"{name} starts")
+        await asyncio.sleep(0)  # others run here and queue up behind
+        order.append(f"{name} ends")
+
+
+async def test_on_sqlite_writers_take_turns_and_urgent_ones_go_before_ordinary_ones() -> None:
+    turns = db.Turns(serial=True)
+    order: list[str] = []
+    async with turns.turn():  # an ingest batch under way
+        waiting = [
+            asyncio.create_task(_taking_turns(turns, order, "batch 2", urgent=False)),
+            asyncio.create_task(_taking_turns(turns, order, "batch 3", urgent=False)),
+            asyncio.create_task(_taking_turns(turns, order, "run", urgent=True)),
+            asyncio.create_task(_taking_turns(turns, order, "command", urgent=True)),
+        ]
+        await asyncio.sleep(0)
+        assert order == []  # all of them wait for the batch
+    await asyncio.gather(*waiting)
+    assert order == [
+        "run starts",
+        "run ends",
+        "command starts",
+        "command ends",
+        "batch 2 starts",
+        "batch 2 ends",
+        "batch 3 starts",
+        "batch 3 ends",
+    ]
+
+
+async def test_turns_are_granted_at_once_where_the_database_takes_many_writers() -> None:
+    turns = db.Turns(serial=False)
+    order: list[str] = []
+    async with turns.turn():
+        await asyncio.gather(
+            _taking_turns(turns, order, "a", urgent=False),
+            _taking_turns(turns, order, "b", urgent=True),
+        )
+    assert order == ["a starts", "b starts", "a ends", "b ends"]
+
+
+async def test_a_writer_cancelled_while_it_waits_or_as_it_is_handed_the_turn_hands_it_on() -> None:
+    turns = db.Turns(serial=True)
+    order: list[str] = []
+    async with turns.turn():
+        gone = asyncio.create_task(_taking_turns(turns, order, "gone", urgent=True))
+        handed = asyncio.create_task(_taking_turns(turns, order, "handed", urgent=True))
+        last = asyncio.create_task(_taking_turns(turns, order, "last", urgent=False))
+        await asyncio.sleep(0)
+        gone.cancel()
+    handed.cancel()  # the turn was just handed to it; it has not run yet
+    await asyncio.gather(gone, handed, last, return_exceptions=True)
+    assert order == ["last starts", "last ends"]
+    async with asyncio.timeout(1):
+        async with turns.turn():  # and nobody holds it any more
+            pass
+
+
+async def test_a_task_inside_its_turn_may_ask_again_without_waiting_for_itself() -> None:
+    turns = db.Turns(serial=True)
+    async with asyncio.timeout(1), turns.turn(urgent=True), turns.turn():
+        pass
+
+
+async def test_every_session_factory_of_one_database_shares_its_turns(database_url: str) -> None:
+    engine = db.create_engine(database_url)
+    try:
+        one, two = db.session_factory(engine), db.session_factory(engine)
+        assert db.turns(one) is db.turns(two)
+        assert db.turns(one).serial is database_url.startswith("sqlite")
+    finally:
+        await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -126,3 +127,26 @@ async def test_a_plain_transaction_without_events_needs_no_unit_of_work(
     async with db.transaction(sessions) as session:
         await _write(session, "usr_a")
     assert await _count(sessions) == 1
+
+
+async def test_a_write_turn_is_handed_on_before_the_events_are_published(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A handler that writes in a task of its own while the events are told must not wait
+    for the turn of the transaction that told them (on SQLite it would wait forever)."""
+    written_by_handler: list[int] = []
+
+    async def handler_writes() -> None:
+        async with db.transaction(sessions, turn=db.turn(sessions, urgent=True)) as session:
+            await _write(session, "usr_handler")
+        written_by_handler.append(await _count(sessions))
+
+    async def publish(*events: object) -> None:
+        async with asyncio.timeout(5):
+            await asyncio.create_task(handler_writes())
+
+    async with unit_of_work(sessions, publish, turn=db.turn(sessions)) as session:
+        await _write(session, "usr_a")
+        record(session, Happened("a"))
+
+    assert written_by_handler == [2]

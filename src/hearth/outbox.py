@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, Protocol
 
 import structlog
@@ -63,16 +63,21 @@ async def discard(*events: object) -> None:
 
 @asynccontextmanager
 async def unit_of_work(
-    sessions: async_sessionmaker[AsyncSession], publish: Publish
+    sessions: async_sessionmaker[AsyncSession],
+    publish: Publish,
+    *,
+    turn: AbstractAsyncContextManager[None] | None = None,
 ) -> AsyncIterator[AsyncSession]:
     """Open a transaction, commit it on success, then publish the events it recorded.
 
     Events committed before an error (a block that commits part of its work and then
-    fails) are still published: their change is in the database."""
+    fails) are still published: their change is in the database. A write ``turn``
+    (``hearth.db.turn``) is held from the transaction's start to its commit, and handed
+    on before the events are published."""
     async with sessions() as session:
         session.info[_OWNED] = True
         try:
-            async with session.begin():
+            async with turn or nullcontext(), session.begin():
                 yield session
         finally:
             events = collect(session)

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from structlog.testing import capture_logs
 
+from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.devices.compiled import CompiledSpec
-from hearth.hub import protocol
+from hearth.hub import batchsql, protocol
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import DeviceCameOnline, DeviceStateChanged, DeviceWentOffline
 from hearth.hub.ingest import REJECTED, Ingest
@@ -338,3 +341,45 @@ async def test_a_burst_read_in_one_go_asks_for_one_flush_and_fills_its_batches(r
     assert state.reports == 1001
     written = (REGISTRY.get_sample_value("hearth_ingest_batch_seconds_count") or 0.0) - batches
     assert written <= 11
+
+
+async def test_a_batch_gives_way_once_to_an_urgent_write_that_comes_while_it_reads(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite, a scene's write that comes while a batch reads and folds goes first: the
+    batch rolls back and is applied again, once, after it; a second urgent write has to
+    wait for the batch. Nothing of the batch is written twice."""
+    unit, _home = await _bound_unit(rig)
+    ingest = _ingest(rig.hearth, SpecCache(rig.hearth.sessions))
+    topic = protocol.up_topic(unit.device_id, Up.REPORT)
+    ingest.receive(topic, b'{"boot": 1, "seq": 1, "props": {"2.2": 7}}')
+    await eventually(lambda: _model_known(ingest, unit.device_id), within=5)
+    await eventually(lambda: _settled(ingest), within=5)
+    sessions = rig.hearth.sessions
+    order: list[str] = []
+    urgent: list[asyncio.Task[None]] = []
+    load_states = batchsql.load_states
+
+    async def urgent_write(name: str) -> None:
+        async with db.turn(sessions, urgent=True):
+            order.append(name)
+
+    async def loading(session: AsyncSession, ids: Sequence[str]) -> list[Mapping[str, Any]]:
+        order.append("batch reads")
+        # A scene's write comes while the batch reads (it runs once the batch yields).
+        urgent.append(asyncio.create_task(urgent_write(f"urgent write {len(urgent) + 1}")))
+        return await load_states(session, ids)
+
+    monkeypatch.setattr(batchsql, "load_states", loading)
+    await ingest.flush()
+    await asyncio.gather(*urgent)
+
+    serial = rig.hearth.engine.dialect.name == "sqlite"
+    assert order == (
+        ["batch reads", "urgent write 1", "batch reads", "urgent write 2"]
+        if serial
+        else ["batch reads", "urgent write 1"]  # PostgreSQL: nobody waits for a turn
+    )
+    state = await state_of(rig.hearth, unit.device_id)
+    assert state.reports == 1 and state.reported["2.2"] == 7
+    assert await _history(rig, unit.device_id, "2.2") == 1

@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import metrics
+from hearth import db, metrics
 from hearth.bus import EventBus
 from hearth.config import Settings
 from hearth.errors import HearthError
@@ -237,7 +237,9 @@ class DeviceCloud:
     async def upkeep_once(self, *, prune: bool = False) -> None:
         """Mark silent devices offline, time out orphaned commands, maybe prune history."""
         now = self.clock.now()
-        async with unit_of_work(self.sessions, self.publish) as session:
+        async with unit_of_work(
+            self.sessions, self.publish, turn=db.turn(self.sessions)
+        ) as session:
             offline = await upkeep.mark_silent_offline(session, now=now)
             answered = await upkeep.time_out_orphans(session, now=now)
             if offline:

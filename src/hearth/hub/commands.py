@@ -12,6 +12,12 @@ asked to wait for it to come back.
 Who may command a device is the home app's to say (a member of the device's home): the
 composition root hands ``Commands`` that rule as a SQL condition (``MayUse``), which the
 command's one query embeds, so the check costs no round trip of its own.
+
+``execute`` records and sends in one call. A caller with a transaction of its own (a
+scene's run) can ``record`` the command inside it and ``deliver`` it once that
+transaction has committed: one write instead of two, and still never a command sent that
+is not recorded. The record is written in an urgent write turn (``db.turn``): on SQLite
+it goes before ingest batches waiting for the one writer.
 """
 
 from __future__ import annotations
@@ -156,88 +162,113 @@ class Commands:
         ``CommandTimedOut`` when there is no answer. Retrying with the same ``request_id``
         returns the first outcome. With ``home_id``, a device in any other home is
         ``NotFound`` even where the user may use it (a scene commands its own home only)."""
-        if not 0.1 <= answer_within <= MAX_TIMEOUT or not 0 <= wait_online <= MAX_WAIT_ONLINE:
-            raise InvalidInput(
-                f"timeout is 0.1-{MAX_TIMEOUT:g} s and wait_online 0-{MAX_WAIT_ONLINE:g} s",
-                detail=[{"field": "timeout", "message": "out of bounds"}],
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
+            command, fresh = await self.record(
+                session,
+                user=user,
+                device_id=device_id,
+                kind=kind,
+                payload=payload,
+                request_id=new_id("req") if request_id is None else request_id,
+                answer_within=answer_within,
+                wait_online=wait_online,
+                home_id=home_id,
             )
-        if request_id is not None and not REQUEST_ID.match(request_id):
-            raise InvalidInput("request_id is 1-64 letters, digits, '_', '.', ':' or '-'")
-        command, fresh = await self._record(
-            user=user,
-            device_id=device_id,
-            kind=kind,
-            payload=payload,
-            request_id=request_id or new_id("req"),
-            answer_within=answer_within,
-            wait_online=wait_online,
-            home_id=home_id,
-        )
-        if command.status == CommandStatus.SENT and fresh:
-            await self._publish(command)
-        return await self._outcome(command, answer_within)
+        return await self.deliver(command, answer_within, fresh=fresh)
 
-    async def _record(
+    async def record(
         self,
+        session: AsyncSession,
         *,
         user: User,
         device_id: str,
         kind: str,
         payload: dict[str, Any],
         request_id: str,
-        answer_within: float,
-        wait_online: float,
-        home_id: str | None,
+        answer_within: float = 5.0,
+        wait_online: float = 0.0,
+        home_id: str | None = None,
+        new_request: bool = False,
     ) -> tuple[Command, bool]:
-        async with db.transaction(self.sessions) as session:
-            # The device, the user's right to it and its state row, locked, in one round
-            # trip: commands are on the path of every automation.
-            query = (
-                select(Device, DeviceState)
-                .join(DeviceState, DeviceState.device_id == Device.id)
-                .where(Device.id == device_id, self.may_use(user.id))
-                .with_for_update(of=DeviceState)
+        """Check and record a command in the caller's transaction, and the desired state
+        it asks for; return it and whether it is new (a known ``request_id`` returns the
+        first one). Nothing is sent: ``deliver`` it once the transaction has committed, so
+        that a device never gets a command hearth has no record of. A refusal
+        (``NotFound``, ``ValueRejected``, ``InvalidInput``) is raised before anything is
+        written. ``new_request`` says the caller made ``request_id`` inside this very
+        transaction (a run's id), so no earlier command can carry it and none is looked
+        for (the unique key on device and request id still holds)."""
+        if not 0.1 <= answer_within <= MAX_TIMEOUT or not 0 <= wait_online <= MAX_WAIT_ONLINE:
+            raise InvalidInput(
+                f"timeout is 0.1-{MAX_TIMEOUT:g} s and wait_online 0-{MAX_WAIT_ONLINE:g} s",
+                detail=[{"field": "timeout", "message": "out of bounds"}],
             )
-            if home_id is not None:
-                query = query.where(Device.home_id == home_id)
-            found = (await session.execute(query)).first()
-            if found is None:
-                raise NotFound("no such device")
-            device, state = found
-            spec = await self.specs.get(device.model_id)
-            checked = check_command(spec, kind, payload)
-            existing = await session.scalar(
+        if not REQUEST_ID.match(request_id):
+            raise InvalidInput("request_id is 1-64 letters, digits, '_', '.', ':' or '-'")
+        # The device, the user's right to it and its state row, locked, in one round
+        # trip: commands are on the path of every automation.
+        query = (
+            select(Device, DeviceState)
+            .join(DeviceState, DeviceState.device_id == Device.id)
+            .where(Device.id == device_id, self.may_use(user.id))
+            .with_for_update(of=DeviceState)
+        )
+        if home_id is not None:
+            query = query.where(Device.home_id == home_id)
+        found = (await session.execute(query)).first()
+        if found is None:
+            raise NotFound("no such device")
+        device, state = found
+        spec = await self.specs.get(device.model_id)
+        checked = check_command(spec, kind, payload)
+        existing = (
+            None
+            if new_request
+            else await session.scalar(
                 select(Command).where(
                     Command.device_id == device_id, Command.request_id == request_id
                 )
             )
-            if existing is not None:
-                if existing.kind != kind or existing.payload != checked:
-                    raise Conflict(f"request {request_id!r} was a different command")
-                return existing, False
-            now = self.clock.now()
-            command = Command(
-                device_id=device_id,
-                request_id=request_id,
-                kind=kind,
-                payload=checked,
-                requested_by=user.id,
-                created_at=now,
-            )
-            if state.online:
-                command.status, command.sent_at = CommandStatus.SENT.value, now
-                command.deadline = now + timedelta(seconds=answer_within)
-                if kind == "set":
-                    _desire(state, checked["props"])
-            elif wait_online:
-                command.status = CommandStatus.WAITING.value
-                command.deadline = now + timedelta(seconds=wait_online)
-            else:
-                command.status, command.answered_at = CommandStatus.OFFLINE.value, now
-                command.deadline = now
-            session.add(command)
-            await session.flush()
-            return command, True
+        )
+        if existing is not None:
+            if existing.kind != kind or existing.payload != checked:
+                raise Conflict(f"request {request_id!r} was a different command")
+            return existing, False
+        now = self.clock.now()
+        command = Command(
+            device_id=device_id,
+            request_id=request_id,
+            kind=kind,
+            payload=checked,
+            requested_by=user.id,
+            created_at=now,
+        )
+        if state.online:
+            command.status, command.sent_at = CommandStatus.SENT.value, now
+            command.deadline = now + timedelta(seconds=answer_within)
+            if kind == "set":
+                _desire(state, checked["props"])
+        elif wait_online:
+            command.status = CommandStatus.WAITING.value
+            command.deadline = now + timedelta(seconds=wait_online)
+        else:
+            command.status, command.answered_at = CommandStatus.OFFLINE.value, now
+            command.deadline = now
+        session.add(command)
+        await session.flush()
+        return command, True
+
+    async def deliver(
+        self, command: Command, answer_within: float = 5.0, *, fresh: bool = True
+    ) -> Command:
+        """Publish a command ``record`` wrote (once its transaction has committed) and
+        return it answered, as ``execute`` does; a command that is not ``fresh`` (a
+        repeated request) is not sent again, only awaited."""
+        if command.status == CommandStatus.SENT and fresh:
+            await self._publish(command)
+        return await self._outcome(command, answer_within)
 
     async def _publish(self, command: Command) -> None:
         topic, body = _down(command)
@@ -254,7 +285,11 @@ class Commands:
         self, command_id: str, target: CommandStatus, result: dict[str, Any] | None = None
     ) -> bool:
         """Move a command still in flight to ``target``; tell whether this call did it."""
-        async with unit_of_work(self.sessions, self.publish) as session:
+        async with (
+            unit_of_work(
+                self.sessions, self.publish, turn=db.turn(self.sessions, urgent=True)
+            ) as session,
+        ):
             done = await session.execute(
                 update(Command)
                 .where(
@@ -319,7 +354,9 @@ class Commands:
 
     async def _send_waiting(self, command: Command, answer_within: float) -> None:
         now = self.clock.now()
-        async with db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             moved = await session.execute(
                 update(Command)
                 .where(Command.id == command.id, Command.status == CommandStatus.WAITING.value)

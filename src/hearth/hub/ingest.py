@@ -295,10 +295,7 @@ class Ingest:
         "failed" for any other error, a bug, logged and not retried."""
         for attempt in range(RETRIES):
             try:
-                async with db.transaction(self.sessions) as session:
-                    return await store.apply(
-                        session, items, rejections, specs=self.specs, now=self.clock.now()
-                    )
+                return await self._write(items, rejections)
             except DBAPIError as err:
                 # Lock timeouts, deadlocks, a restarting database: wait and try again.
                 log.warning("ingest_batch_retry", attempt=attempt + 1, error=str(err)[:200])
@@ -311,6 +308,29 @@ class Ingest:
         MESSAGES.labels(outcome=outcome).inc(len(items))
         log.error("ingest_batch_failed", messages=len(items), attempts=RETRIES, outcome=outcome)
         return "unwritten"
+
+    async def _write(self, items: list[Inbound], rejections: list[Rejection]) -> store.Applied:
+        """Write a batch in an ordinary write turn (``db.turn``), so a scene's or a
+        person's command waiting for SQLite's one writer goes first. One that comes while
+        the batch reads and folds (before it writes) is let through too: the batch rolls
+        back, waits for it and is applied again, giving way once, so a stream of urgent
+        writes cannot hold ingest back. An urgent write waits at most for a batch's
+        writing and commit, not its reading and folding."""
+        turns = db.turns(self.sessions)
+        give_way: Callable[[], bool] | None = turns.urgent_waiting
+        while True:
+            try:
+                async with db.transaction(self.sessions, turn=turns.turn()) as session:
+                    return await store.apply(
+                        session,
+                        items,
+                        rejections,
+                        specs=self.specs,
+                        now=self.clock.now(),
+                        give_way=give_way,
+                    )
+            except store.GaveWay:
+                give_way = None
 
     async def _announce(self, applied: store.Applied) -> None:
         try:

@@ -5,11 +5,14 @@ so two workers never deadlock), folds the messages in with the pure rules of
 ``hub.state``, writes every changed row back with one executemany, inserts the history
 in bulk and settles answered commands. It returns what to announce after commit.
 Core statements rather than ORM objects: a batch is thousands of rows.
+
+Before its first write, a batch may give way (``GaveWay``) to a write that cannot wait:
+its caller rolls back, lets that write go first and applies the batch again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -47,6 +50,10 @@ class Rejection:
     device_id: str
     reason: str
     at: datetime
+
+
+class GaveWay(Exception):
+    """A batch stopped before writing anything, for an urgent write to go first."""
 
 
 @dataclass
@@ -128,8 +135,12 @@ async def apply(
     *,
     specs: SpecCache,
     now: datetime,
+    give_way: Callable[[], bool] | None = None,
 ) -> Applied:
-    """Fold a batch into the database; return what to announce once it is committed."""
+    """Fold a batch into the database; return what to announce once it is committed.
+
+    Raise ``GaveWay`` before the first write if ``give_way`` says so (the caller rolls
+    back: nothing of the batch is kept)."""
     applied = Applied()
     ids = sorted({item.device_id for item in items})
     loaded = await _load(session, ids) if ids else {}
@@ -194,6 +205,8 @@ async def apply(
         applied.updates.append(_update("state", touched[device_id], home_id, at, changed=changed))
     if results:
         await _settle(session, results, applied, specs=specs, now=now)
+    if give_way is not None and give_way():
+        raise GaveWay
     if applied.resync:
         await _record_resync(session, applied.resync, now)
     if touched:

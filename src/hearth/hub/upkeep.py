@@ -128,15 +128,15 @@ async def keep_history(
     sessions: async_sessionmaker[AsyncSession], *, now: datetime, retention: Retention
 ) -> Kept:
     """Make and drop history partitions (PostgreSQL) or delete old rows (SQLite), then
-    delete old rollups; each step in a transaction of its own."""
+    delete old rollups; each step in a transaction of its own, taking its write turn."""
     kept = Kept()
-    async with db.transaction(sessions) as session:
+    async with db.transaction(sessions, turn=db.turn(sessions)) as session:
         partitioned = session.get_bind().dialect.name == "postgresql"
         if partitioned:
             made = await partitions.create_ahead(session, now=now)
             kept.created, kept.moved = made.created, made.moved
     if partitioned:
-        async with db.transaction(sessions) as session:
+        async with db.transaction(sessions, turn=db.turn(sessions)) as session:
             gone = await partitions.drop_expired(session, now=now, days_kept=retention.history_days)
             kept.dropped, kept.raw_deleted = gone.dropped, gone.deleted
     else:
@@ -160,7 +160,7 @@ async def _in_chunks(
     """Run a chunked delete until a chunk comes back short (or ``PRUNE_CHUNKS`` ran)."""
     total = 0
     for _ in range(PRUNE_CHUNKS):
-        async with db.transaction(sessions) as session:
+        async with db.transaction(sessions, turn=db.turn(sessions)) as session:
             gone = await prune(session)
         total += gone
         if gone < PRUNE_CHUNK:

@@ -7,6 +7,12 @@ with the request id ``<run id>.<step>`` so that a run resumed after a crash neve
 a step twice. A failed action is logged with why and the run goes on with the next one;
 the run then ends ``failed``. A delay writes ``resume_at`` and stops: whichever process
 ticks first after that moment claims the run and continues it.
+
+A run that starts with a device command has that command recorded in the run's own
+transaction (``record_first``) and sent once it has committed: an automation's trigger
+costs one write, not two, and a command is still never sent before it is recorded. The
+run's progress is written in urgent write turns (``db.turn``): the next action waits on
+it.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from hearth import db
 from hearth.accounts.models import User
 from hearth.errors import DeviceError, HearthError, NotFound
 from hearth.hub.commands import Commands
+from hearth.hub.models import Command
 from hearth.kit.clock import Clock
 from hearth.notifications import service as notifications
 from hearth.outbox import Publish, record, unit_of_work
@@ -75,12 +82,48 @@ class Executor:
         self.start_child = start_child  # (run) -> None: carry out a run started here
         self._telling: set[asyncio.Task[None]] = set()
 
+    async def record_first(
+        self, session: AsyncSession, run: SceneRun, actor: User | None
+    ) -> Command | None:
+        """Record the run's first action, if it commands a device, in the transaction
+        that records the run (after its flush); ``carry_out`` sends it once that commits.
+
+        Anything that refuses it (a device gone from the home, a value the spec refuses)
+        is left to the step: it meets the same refusal and logs why."""
+        commands = self.commands
+        if commands is None or actor is None or run.next_step != 0 or not run.actions:
+            return None
+        action = parse_actions(run.actions[:1], in_scene=False)[0]
+        if not isinstance(action, SetAction | InvokeAction):
+            return None
+        kind, payload = _command_of(action)
+        try:
+            command, _ = await commands.record(
+                session,
+                user=actor,
+                device_id=action.device_id,
+                kind=kind,
+                payload=payload,
+                request_id=f"{run.id}.0",
+                answer_within=ANSWER_WITHIN,
+                home_id=run.home_id,
+                new_request=True,  # the run's id was made in this transaction
+            )
+        except HearthError:
+            return None
+        return command
+
     async def carry_out(
-        self, run_id: str, run: SceneRun | None = None, actor: User | None = None
+        self,
+        run_id: str,
+        run: SceneRun | None = None,
+        actor: User | None = None,
+        first: Command | None = None,
     ) -> RunStatus | None:
         """Run steps from where the run stands until it ends or waits; return its status.
 
-        A run just started here is passed in as it was written, saving a read."""
+        A run just started here is passed in as it was written, saving a read, with the
+        command of its first step if ``record_first`` recorded it."""
         if run is None:
             async with self.sessions() as session:
                 run = await session.get(SceneRun, run_id)
@@ -99,8 +142,9 @@ class Executor:
                 if await self._save(run_id, steps, index + 1, RunStatus.WAITING, resume):
                     return RunStatus.WAITING
                 return None
+            recorded, first = first, None  # only ever the first step's
             try:
-                outcome = await self._act(run, actor, action, index, chain)
+                outcome = await self._act(run, actor, action, index, chain, recorded)
             except HearthError as err:
                 outcome = Outcome("failed", err.message)
             except Exception as err:  # one broken action must not lose the run
@@ -149,7 +193,11 @@ class Executor:
         }
         if status not in (RunStatus.RUNNING, RunStatus.WAITING):
             values["finished_at"] = now
-        async with unit_of_work(self.sessions, self.publish) as session:
+        async with (
+            unit_of_work(
+                self.sessions, self.publish, turn=db.turn(self.sessions, urgent=True)
+            ) as session,
+        ):
             done = await session.execute(
                 update(SceneRun)
                 .where(SceneRun.id == run_id, SceneRun.status == RunStatus.RUNNING.value)
@@ -162,10 +210,16 @@ class Executor:
         return saved
 
     async def _act(
-        self, run: SceneRun, actor: User | None, action: object, index: int, chain: list[str]
+        self,
+        run: SceneRun,
+        actor: User | None,
+        action: object,
+        index: int,
+        chain: list[str],
+        recorded: Command | None = None,
     ) -> Outcome:
         if isinstance(action, SetAction | InvokeAction):
-            return await self._command(run, actor, action, index, chain)
+            return await self._command(run, actor, action, index, chain, recorded)
         if isinstance(action, NotifyAction):
             async with unit_of_work(self.sessions, self.publish) as session:
                 members = await service.member_ids(session, home_id=run.home_id)
@@ -195,17 +249,14 @@ class Executor:
         action: SetAction | InvokeAction,
         index: int,
         chain: list[str],
+        recorded: Command | None = None,
     ) -> Outcome:
         commands = self.commands
         if commands is None:
             raise DeviceError("the device cloud is not running in this process")
         if actor is None:
             raise NotFound("the member this runs as has left hearth")
-        payload: dict[str, Any]
-        if isinstance(action, SetAction):
-            kind, payload = "set", {"props": dict(action.props)}
-        else:
-            kind, payload = "action", {"action": action.action, "args": dict(action.args)}
+        kind, payload = _command_of(action)
         if chain:
             # Handlers here run as soon as this task yields, long before the device can
             # answer; other processes get it a moment later. The command does not wait.
@@ -214,15 +265,18 @@ class Executor:
             )
             self._telling.add(told)
             told.add_done_callback(self._telling.discard)
-        command = await commands.execute(
-            user=actor,
-            device_id=action.device_id,
-            kind=kind,
-            payload=payload,
-            request_id=f"{run.id}.{index}",
-            answer_within=ANSWER_WITHIN,
-            home_id=run.home_id,  # a device that left the home is not the scene's to command
-        )
+        if recorded is not None:
+            command = await commands.deliver(recorded, ANSWER_WITHIN)
+        else:
+            command = await commands.execute(
+                user=actor,
+                device_id=action.device_id,
+                kind=kind,
+                payload=payload,
+                request_id=f"{run.id}.{index}",
+                answer_within=ANSWER_WITHIN,
+                home_id=run.home_id,  # a device that left the home is not the scene's to command
+            )
         result = command.result or {}
         code = result.get("code", "ok")
         refused = [k for k, r in (result.get("results") or {}).items() if r.get("code") != "ok"]
@@ -233,7 +287,11 @@ class Executor:
         return Outcome("ok", "done" if kind == "action" else "set", extra)
 
     async def _toggle(self, run: SceneRun, action: ToggleAutomation) -> Outcome:
-        async with unit_of_work(self.sessions, self.publish) as session:
+        async with (
+            unit_of_work(
+                self.sessions, self.publish, turn=db.turn(self.sessions, urgent=True)
+            ) as session,
+        ):
             target = await session.get(Automation, action.automation_id, with_for_update=True)
             if target is None or target.home_id != run.home_id:
                 raise NotFound("the automation no longer exists")
@@ -245,7 +303,9 @@ class Executor:
 
     async def _scene(self, run: SceneRun, action: SceneAction, chain: list[str]) -> Outcome:
         now = self.clock.now()
-        async with db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             scene = await session.scalar(
                 select(Scene).where(Scene.id == action.scene_id, Scene.home_id == run.home_id)
             )
@@ -267,3 +327,10 @@ class Executor:
             child_id, name = child.id, scene.name
         self.start_child(child_id)
         return Outcome("ok", f"started {name}", {"run_id": child_id})
+
+
+def _command_of(action: SetAction | InvokeAction) -> tuple[str, dict[str, Any]]:
+    """Return the command kind and payload an action sends."""
+    if isinstance(action, SetAction):
+        return "set", {"props": dict(action.props)}
+    return "action", {"action": action.action, "args": dict(action.args)}

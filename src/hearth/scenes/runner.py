@@ -48,7 +48,7 @@ from hearth.hub.events import (
     DeviceUnbound,
     DeviceWentOffline,
 )
-from hearth.hub.models import Device, DeviceState
+from hearth.hub.models import Command, Device, DeviceState
 from hearth.kit.clock import Clock
 from hearth.outbox import Publish, unit_of_work
 from hearth.scenes import service
@@ -414,11 +414,17 @@ class SceneRunner:
             )
         # Parallel runs need no lock: nothing about earlier runs decides this one's fate.
         parallel = automation.rule.mode is AutomationMode.PARALLEL
-        async with self._locks[automation.id], db.transaction(self.sessions) as session:
-            row = await session.get(Automation, automation.id, with_for_update=not parallel)
+        first: Command | None = None
+        async with (
+            self._locks[automation.id],
+            db.transaction(self.sessions, turn=db.turn(self.sessions, urgent=True)) as session,
+        ):
+            row, still_home = await self._automation_row(
+                session, automation, None if manual else cause.get("device_id"), lock=not parallel
+            )
             if row is None or not (row.enabled or manual):
                 return None  # disabled or deleted a moment ago, on another process
-            if not manual and not await self._still_home(session, cause, automation.home_id):
+            if not still_home:
                 return None  # it left the home, on a process this one has not heard yet
             run = SceneRun(
                 home_id=automation.home_id,
@@ -461,20 +467,30 @@ class SceneRunner:
             actor = self._actors.get(run.actor_id or "")
             if actor is None and run.actor_id:
                 actor = self._actors[run.actor_id] = await session.get(User, run.actor_id)
+            if status is RunStatus.RUNNING:
+                # The run and its first command in one write; sent once it commits.
+                first = await self.executor.record_first(session, run, actor)
         if status is RunStatus.RUNNING:
             self.started += 1
             self._run_owner[run_id] = automation.id
-            self._spawn_run(run_id, run, actor)
+            self._spawn_run(run_id, run, actor, first)
         return run_id
 
     @staticmethod
-    async def _still_home(session: AsyncSession, cause: dict[str, Any], home_id: str) -> bool:
-        """Tell whether the device whose report caused a run is in the run's home."""
-        device_id = cause.get("device_id")
-        if device_id is None:
-            return True  # a schedule, the sun
-        found = await session.scalar(select(Device.home_id).where(Device.id == device_id))
-        return found == home_id
+    async def _automation_row(
+        session: AsyncSession, automation: Watched, device_id: str | None, *, lock: bool
+    ) -> tuple[Automation | None, bool]:
+        """Read (and lock, for modes other than parallel) the automation's row and tell
+        whether the device whose report caused the run (if any) is in its home, in one
+        query."""
+        home = select(Device.home_id).where(Device.id == device_id).scalar_subquery()
+        query = select(Automation, home).where(Automation.id == automation.id)
+        if lock:
+            query = query.with_for_update(of=Automation)
+        found = (await session.execute(query)).first()
+        if found is None:
+            return None, False
+        return found[0], device_id is None or found[1] == automation.home_id
 
     async def run_automation(self, *, user: User, automation_id: str) -> str:
         """Run an automation's actions now, as ``user``, skipping triggers and conditions
@@ -492,7 +508,9 @@ class SceneRunner:
     async def run_scene(self, *, user: User, scene_id: str) -> str:
         """Start a manual scene as ``user``; return the run's id."""
         now = self.clock.now()
-        async with db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
             run = SceneRun(
                 home_id=scene.home_id,
@@ -534,7 +552,11 @@ class SceneRunner:
         names = {a.id: a.name for a in self.automations.values()}
         described = describe_chain(chain, names)
         reason = f"stopped as a loop: {described}"
-        async with unit_of_work(self.sessions, self.publish) as session:
+        async with (
+            unit_of_work(
+                self.sessions, self.publish, turn=db.turn(self.sessions, urgent=True)
+            ) as session,
+        ):
             row = await session.get(Automation, automation.id, with_for_update=True)
             if row is None or not row.enabled:
                 return
@@ -574,9 +596,13 @@ class SceneRunner:
             return await service.place_of(session, home_id=home_id)
 
     def _spawn_run(
-        self, run_id: str, run: SceneRun | None = None, actor: User | None = None
+        self,
+        run_id: str,
+        run: SceneRun | None = None,
+        actor: User | None = None,
+        first: Command | None = None,
     ) -> None:
-        task = self._spawn(self._carry_out(run_id, run, actor))
+        task = self._spawn(self._carry_out(run_id, run, actor, first))
         self._runs[run_id] = task
         task.add_done_callback(lambda _: self._forget(run_id))
 
@@ -584,9 +610,11 @@ class SceneRunner:
         self._runs.pop(run_id, None)
         self._run_owner.pop(run_id, None)
 
-    async def _carry_out(self, run_id: str, run: SceneRun | None, actor: User | None) -> None:
+    async def _carry_out(
+        self, run_id: str, run: SceneRun | None, actor: User | None, first: Command | None
+    ) -> None:
         try:
-            status = await self.executor.carry_out(run_id, run, actor)
+            status = await self.executor.carry_out(run_id, run, actor, first)
         except Exception:
             metrics.ERRORS.labels(area="scenes").inc()
             log.exception("scene_run_failed", run_id=run_id)
@@ -601,7 +629,9 @@ class SceneRunner:
             )
         if automation_id is None:
             return
-        async with db.transaction(self.sessions) as session:
+        async with db.transaction(
+            self.sessions, turn=db.turn(self.sessions, urgent=True)
+        ) as session:
             busy = await session.scalar(
                 select(SceneRun.id).where(
                     SceneRun.automation_id == automation_id,
@@ -667,11 +697,11 @@ class SceneRunner:
         for timer_id, automation_id, index, due_at in timers:
             await self._timer_due(timer_id, automation_id, index, due_at, now)
         for run_id in waiting:
-            async with db.transaction(self.sessions) as session:
+            async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
                 claimed = await self._claim(session, run_id, RunStatus.WAITING)
             if claimed:
                 self._spawn_run(run_id)
-        async with db.transaction(self.sessions) as session:
+        async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
             await session.execute(
                 update(SceneRun)
                 .where(
@@ -688,13 +718,13 @@ class SceneRunner:
             await session.execute(delete(SceneRun).where(SceneRun.finished_at < now - KEEP_RUNS))
         if time.monotonic() >= self._next_prune:
             self._next_prune = time.monotonic() + PRUNE_EVERY
-            async with db.transaction(self.sessions) as session:
+            async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
                 await session.execute(delete(SceneRun).where(SceneRun.id.in_(_beyond_kept())))
 
     async def _timer_due(
         self, timer_id: str, automation_id: str, index: int, due_at: datetime, now: datetime
     ) -> None:
-        async with db.transaction(self.sessions) as session:
+        async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
             row = await session.get(Automation, automation_id)
             if row is None:
                 return
