@@ -166,13 +166,14 @@ class Hearth:
         components: list[Component] = []
         cloud_settings = CloudSettings.of(settings)
         if settings.embedded_mosquitto is not None:
+            port = settings.embedded_mqtt_port or free_port(settings.embedded_mqtt_host)
             self.supervised = SupervisedMosquitto(
                 program=settings.embedded_mosquitto,
-                directory=supervised_directory(settings.data_dir),
+                directory=supervised_directory(settings.data_dir, port),
                 sessions=self.sessions,
                 secret=settings.secret,
                 host=settings.embedded_mqtt_host,
-                port=settings.embedded_mqtt_port or free_port(settings.embedded_mqtt_host),
+                port=port,
             )
             components.append(self.supervised)
             # From here on it is a Mosquitto like any other, its files kept by the cloud.

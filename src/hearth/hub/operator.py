@@ -64,7 +64,8 @@ def service_address(settings: Settings) -> BrokerAddress:
     if settings.mqtt_url:
         return BrokerAddress.from_url(settings.mqtt_url)
     if settings.embedded_mosquitto is not None:
-        port = kept_service_port(supervised_directory(settings.data_dir))
+        directory = supervised_directory(settings.data_dir, settings.embedded_mqtt_port)
+        port = kept_service_port(directory)
         if port is not None:
             return BrokerAddress(
                 "127.0.0.1", port, SERVICE_USERNAME, service_password(settings.secret)

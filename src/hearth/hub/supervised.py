@@ -66,9 +66,11 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
-def supervised_directory(data_dir: Path) -> Path:
-    """Where the embedded Mosquitto keeps its files, under hearth's data directory."""
-    return data_dir / "mosquitto"
+def supervised_directory(data_dir: Path, port: int) -> Path:
+    """Where the embedded Mosquitto for devices' ``port`` keeps its files, under hearth's
+    data directory: one per port, so hearth processes sharing a data directory, each with
+    a broker of its own, never touch each other's."""
+    return data_dir / "mosquitto" / str(port)
 
 
 def kept_service_port(directory: Path) -> int | None:
