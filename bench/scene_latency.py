@@ -7,7 +7,8 @@ One run, on 127.0.0.1, with processes started and stopped here (by PID):
    probe sensor, a second (unwatched) probe and a target light, and one automation:
    "when the probe's temperature changes, switch the light on" (mode parallel);
 2. the broker: Mosquitto configured by hearth (its password and ACL files), or the
-   embedded amqtt broker inside the worker; then a hearth worker process (the ``Hearth``
+   embedded broker of the default setup (the Mosquitto the worker runs itself where
+   installed, else amqtt inside it); then a hearth worker process (the ``Hearth``
    runtime: device cloud and scene runner, no web), its ingest flush interval set from
    ``--intervals``;
 3. a load process: the N sensors connect with their own credentials and report at
@@ -211,7 +212,9 @@ async def worker_main(interval: float) -> None:
     cloud.traffic._on_message = received
     runtime.bus.on(DeviceReportArrived, judged)
     cloud.commands._publish = sent  # type: ignore[method-assign]
-    _say({"ready": True})
+    # The default embedded broker (a Mosquitto the worker runs) has a listener of its own
+    # for hearth's clients: say where it is.
+    _say({"ready": True, "service_port": runtime.broker_address().port})
     await asyncio.to_thread(sys.stdin.read)
     _say({name: figures(values, len(values)) for name, values in stages.items()})
     await runtime.stop()
@@ -439,7 +442,7 @@ async def run_one(
     worker = _child(["--worker", str(interval)], env, work / f"worker-{kind}-{interval}.log")
     load: subprocess.Popen[str] | None = None
     try:
-        await _read(worker)
+        service_port = (await _read(worker))["service_port"]
         wait_for_port(port, 30)
         load = _child(
             ["--load", str(fleet), str(port), str(args.rate)],
