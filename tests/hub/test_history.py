@@ -53,11 +53,6 @@ async def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return made
 
 
-def _is_postgres(sessions: async_sessionmaker[AsyncSession]) -> bool:
-    bind = sessions.kw["bind"]
-    return bool(bind.dialect.name == "postgresql")
-
-
 # -- the pure part --------------------------------------------------------------------------
 
 
@@ -362,11 +357,23 @@ async def test_retention_lets_raw_history_go_first_then_five_minute_then_hourly_
     assert sum(p.count for p in chart) == 12 * len(days_1h)
 
 
+@pytest.fixture
+async def pg_sessions(postgres_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a fresh PostgreSQL database (partitions exist only there)."""
+    engine = db.create_engine(postgres_url, pool=False)
+    try:
+        made = db.session_factory(engine)
+        await add_devices(made, *DEVICES)
+        yield made
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
 async def test_on_postgresql_upkeep_makes_the_coming_days_partitions_and_drops_old_days_whole(
-    sessions: async_sessionmaker[AsyncSession],
+    pg_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    if not _is_postgres(sessions):
-        pytest.skip("SQLite has no partitions; its retention deletes rows")
+    sessions = pg_sessions
     start = datetime(2030, 6, 1, 12, tzinfo=UTC)  # far from the migration's own partitions
     for day in range(8):
         await upkeep.keep_history(sessions, now=start + timedelta(days=day), retention=RETENTION)
@@ -378,11 +385,11 @@ async def test_on_postgresql_upkeep_makes_the_coming_days_partitions_and_drops_o
     ]
 
 
+@pytest.mark.postgres
 async def test_on_postgresql_a_row_with_no_days_partition_is_kept_and_moved_into_it_later(
-    sessions: async_sessionmaker[AsyncSession],
+    pg_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    if not _is_postgres(sessions):
-        pytest.skip("SQLite has no partitions")
+    sessions = pg_sessions
     future = datetime(2031, 1, 1, 8, tzinfo=UTC)
     await write(sessions, [row(DEVICES[0], "2.1", future, 21.5)])
     async with sessions() as session:
