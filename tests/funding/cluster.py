@@ -192,8 +192,12 @@ def start_workers(
                 stderr=subprocess.STDOUT,
             )
         started.append((process, port))
-    workers = []
-    for process, port in started:
-        wait_for_port(port, 60)
-        workers.append(Worker(process, f"http://127.0.0.1:{port}"))
+    workers = [Worker(process, f"http://127.0.0.1:{port}") for process, port in started]
+    try:
+        for _, port in started:
+            wait_for_port(port, 60)
+    except BaseException:
+        for worker in workers:  # none may outlive a start that failed
+            worker.stop()
+        raise
     return workers
