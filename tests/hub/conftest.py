@@ -213,6 +213,17 @@ async def rig(
         yield built
 
 
+@pytest.fixture(params=RIGS, name="rig")
+async def default_and_external_rig(
+    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
+) -> AsyncIterator[Rig]:
+    """``rig`` for other areas' tests: the default embedded broker and an external
+    Mosquitto (the amqtt fallback is covered by the device cloud's own tests). Import it
+    into a conftest to use it."""
+    async with running_rig(request.param, tmp_path, database_url) as built:
+        yield built
+
+
 @contextlib.asynccontextmanager
 async def running_rig(kind: str, tmp_path: Path, database_url: str) -> AsyncIterator[Rig]:
     """A hearth with the device cloud on the default embedded broker ("embedded"), on amqtt,

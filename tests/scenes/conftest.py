@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,28 +18,17 @@ from hearth.scenes import service
 from hearth.scenes.models import SceneRun
 from hearth.scenes.runner import SceneRunner
 from hearth.scenes.schemas import AutomationIn, SceneIn
-from tests.hub.conftest import (
+from tests.hub.conftest import (  # noqa: F401  (default_and_external_rig is the rig fixture)
     LOCK_MODEL,
-    RIGS,
     Rig,
     add_model,
     bind,
+    default_and_external_rig,
     eventually,
     fan_with_home,
-    running_rig,
     simulated,
     state_of,
 )
-
-
-@pytest.fixture(params=RIGS)
-async def rig(
-    request: pytest.FixtureRequest, tmp_path: Path, database_url: str
-) -> AsyncIterator[Rig]:
-    """A hearth on the default embedded broker and on an external Mosquitto (the amqtt
-    fallback is covered by the device cloud's own tests)."""
-    async with running_rig(request.param, tmp_path, database_url) as built:
-        yield built
 
 
 @dataclass
