@@ -24,10 +24,9 @@ from hearth.devices import library
 from hearth.devices.native import guess_format, spec_from_text
 from hearth.devices.spec import Spec
 from hearth.errors import InvalidInput
-from hearth.hub import catalog, identity
+from hearth.hub import catalog, identity, supervised
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.simulator import Credentials
-from hearth.hub.supervised import kept_service_port, supervised_directory
 from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish, unit_of_work
@@ -64,12 +63,10 @@ def service_address(settings: Settings) -> BrokerAddress:
     if settings.mqtt_url:
         return BrokerAddress.from_url(settings.mqtt_url)
     if settings.embedded_mosquitto is not None:
-        directory = supervised_directory(settings.data_dir, settings.embedded_mqtt_port)
-        port = kept_service_port(directory)
+        directory = supervised.supervised_directory(settings.data_dir, settings.embedded_mqtt_port)
+        port = supervised.kept_service_port(directory)
         if port is not None:
-            return BrokerAddress(
-                "127.0.0.1", port, SERVICE_USERNAME, service_password(settings.secret)
-            )
+            return supervised.service_address(port, settings.secret)
     return BrokerAddress(
         settings.embedded_mqtt_host,
         settings.embedded_mqtt_port,

@@ -73,6 +73,13 @@ def supervised_directory(data_dir: Path, port: int) -> Path:
     return data_dir / "mosquitto" / str(port)
 
 
+def service_address(port: int, secret: str) -> BrokerAddress:
+    """hearth's own listener on the Mosquitto it runs, with the service account."""
+    return BrokerAddress(
+        host="127.0.0.1", port=port, username=SERVICE_USERNAME, password=service_password(secret)
+    )
+
+
 def kept_service_port(directory: Path) -> int | None:
     """The port of hearth's own listener on the Mosquitto run from ``directory`` (for the
     command line beside a running hearth), if it ever ran."""
@@ -140,12 +147,7 @@ class SupervisedMosquitto:
 
     def address(self) -> BrokerAddress:
         """Where hearth's own clients connect: the service listener."""
-        return BrokerAddress(
-            host="127.0.0.1",
-            port=self.service_port,
-            username=SERVICE_USERNAME,
-            password=service_password(self.secret),
-        )
+        return service_address(self.service_port, self.secret)
 
     async def start(self) -> None:
         """Write the configuration and the current device passwords, start the process and
