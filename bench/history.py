@@ -64,7 +64,7 @@ from sqlalchemy import delete, func, insert, select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 
 from hearth import db  # noqa: E402
-from hearth.hub import batchsql, history, partitions, upkeep  # noqa: E402
+from hearth.hub import batchsql, history, partitions, rollups, upkeep  # noqa: E402
 from hearth.hub.models import Device, DeviceModel, HistoryPoint, Rollup1h, Rollup5m  # noqa: E402
 from hearth.kit.clock import SystemClock  # noqa: E402
 from tests.servers import run_postgres  # noqa: E402
@@ -179,7 +179,8 @@ async def seed(
         async def flush() -> None:
             nonlocal written, pending
             async with db.transaction(sessions) as session:
-                await batchsql.insert_history(session, pending)
+                late_before = await rollups.hold(session)  # all of it: the past
+                await batchsql.insert_history(session, pending, late_before=late_before)
             written += len(pending)
             progress.update(task, completed=written)
             pending = []

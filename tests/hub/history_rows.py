@@ -6,15 +6,23 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
-from hearth.hub import batchsql
-from hearth.hub.models import Device, DeviceModel, HistoryPoint, Rollup1h, Rollup5m, RollupRow
+from hearth.hub import batchsql, rollups
+from hearth.hub.models import (
+    Device,
+    DeviceModel,
+    HistoryPoint,
+    Rollup1h,
+    Rollup5m,
+    RollupMark,
+    RollupRow,
+)
 from hearth.hub.store import history_row
 
 MODEL = "test.meter.v1"
@@ -51,7 +59,19 @@ async def write(
 ) -> None:
     """Write one batch of history rows the way ingest does, in a transaction of its own."""
     async with db.transaction(sessions) as session:
-        await batchsql.insert_history(session, rows)
+        late_before = await rollups.hold(session)
+        await batchsql.insert_history(session, rows, late_before=late_before)
+
+
+async def set_mark(sessions: async_sessionmaker[AsyncSession], until: datetime) -> None:
+    """Put the rollups' mark at ``until`` (history before it counts as rolled up)."""
+    async with db.transaction(sessions) as session:
+        await session.execute(update(RollupMark).values(until=until))
+
+
+async def roll_up(sessions: async_sessionmaker[AsyncSession], until: datetime) -> None:
+    """Run the rollup job up to ``until`` in one span."""
+    await rollups.roll_up(sessions, until=until, span=timedelta(days=3650))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select
 
 from hearth import db
 from hearth.bootstrap import Hearth
-from hearth.hub import batchsql, identity
+from hearth.hub import batchsql, identity, rollups
 from hearth.hub.events import DeviceBound, DeviceUnbound
 from hearth.hub.models import DeviceModel, DeviceState, HistoryPoint, Rollup1h, Rollup5m
 from hearth.hub.store import history_row
@@ -130,11 +130,18 @@ async def test_removing_a_device_deletes_its_data_and_the_next_owner_needs_the_c
     now = datetime.now(UTC)
     async with db.transaction(hearth.sessions) as session:
         await batchsql.insert_history(
-            session, [tuple(history_row(device, "2.2", now, 40).values())]
+            session,
+            [tuple(history_row(device, "2.2", now, 40).values())],
+            late_before=await rollups.hold(session),
         )
         state = await session.get(DeviceState, device)
         assert state is not None
         state.reported = {"2.2": 40}
+    await rollups.roll_up(hearth.sessions, until=now + timedelta(seconds=1), span=timedelta(days=1))
+    async with hearth.sessions() as session:
+        for rollup in (Rollup5m, Rollup1h):
+            held = select(func.count()).select_from(rollup).where(rollup.device_id == device)
+            assert await session.scalar(held) == 1, rollup.__tablename__
     assert (await _delete(client, f"/api/v1/devices/{device}")).status_code == 204
     assert (await client.get(f"/api/v1/devices/{device}")).status_code == 404
     async with hearth.sessions() as session:

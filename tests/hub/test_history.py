@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hearth import db
-from hearth.hub import batchsql, buckets, history, partitions, upkeep
+from hearth.hub import batchsql, buckets, history, partitions, rollups, upkeep
 from hearth.hub.models import HistoryPoint, Rollup1h, Rollup5m
 from tests.conftest import _databases
 from tests.hub.history_rows import (
@@ -26,7 +26,9 @@ from tests.hub.history_rows import (
     differences,
     raw_rows,
     recompute,
+    roll_up,
     row,
+    set_mark,
     stored,
     write,
 )
@@ -134,10 +136,14 @@ async def _clear(sessions: async_sessionmaker[AsyncSession]) -> None:
 def test_rollups_equal_a_recomputation_from_raw_rows_whatever_the_order_and_batches(
     database_url: str, reported: list[tuple[str, str, datetime, Any]], data: st.DataObject
 ) -> None:
-    """Reports arrive shuffled, in several batches, each in its own transaction."""
+    """Reports arrive shuffled, in several batches, each in its own transaction; the
+    rollup job runs between them up to any time, so some rows arrive behind its mark (the
+    batch adds those) and the others wait for it."""
     order = data.draw(st.permutations(reported))
     cuts = sorted(data.draw(st.lists(st.integers(0, len(order)), max_size=4)))
     batches = [order[a:b] for a, b in zip([0, *cuts], [*cuts, len(order)], strict=True)]
+    first_mark = data.draw(times)
+    steps = [data.draw(st.none() | times) for _ in batches]
 
     async def example() -> list[str]:
         engine = db.create_engine(database_url, pool=False)
@@ -145,9 +151,13 @@ def test_rollups_equal_a_recomputation_from_raw_rows_whatever_the_order_and_batc
         try:
             await _ensure_devices(sessions)
             await _clear(sessions)
-            for batch in batches:
+            await set_mark(sessions, first_mark)
+            for batch, until in zip(batches, steps, strict=True):
                 if batch:
                     await write(sessions, [row(*report) for report in batch])
+                if until is not None:
+                    await roll_up(sessions, until)
+            await roll_up(sessions, T0 + timedelta(hours=4))
             raw = await raw_rows(sessions)
             assert len(raw) == len(reported)
             return differences(recompute(raw, 300), await stored(sessions, 300)) + differences(
@@ -231,12 +241,22 @@ async def test_day_and_week_charts_from_rollups_equal_the_buckets_of_raw_rows(
             assert _close(_points(found), _old_way(values, start, end, points))
 
 
+@pytest.mark.parametrize("taken_in", [None, timedelta(hours=20, minutes=2, seconds=30)])
 async def test_a_chart_off_the_bucket_edges_counts_exactly_the_values_in_its_range(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], taken_in: timedelta | None
 ) -> None:
-    values = await _minutely(sessions, days=3)
+    """Every value in rollups (``None``: written behind the job's mark), or the job's mark
+    in the middle of the range, off any bucket's edge: what is after it is read raw."""
     since = T0 + timedelta(hours=5, minutes=7, seconds=13)
     until = since + timedelta(days=1, hours=7, minutes=31)
+    if taken_in is not None:
+        await set_mark(sessions, T0)
+    values = await _minutely(sessions, days=3)
+    if taken_in is not None:
+        await roll_up(sessions, since + taken_in)
+        async with sessions() as session:
+            rolled = await session.scalar(select(func.sum(Rollup5m.count)))
+        assert rolled == len([at for at, _ in values if at < since + taken_in])
     inside = [v for at, v in values if since <= at < until]
     async with sessions() as session:
         for points in (50, 144, 300):
@@ -304,6 +324,51 @@ async def test_values_that_are_not_numbers_and_sparse_numbers_come_back_as_they_
     assert [(p.at, p.value) for p in numbers] == [
         (T0 + timedelta(hours=h), 20 + h) for h in range(3)
     ]
+
+
+async def test_rollups_stay_exact_while_batches_and_the_rollup_job_run_at_once(
+    database_url: str,
+) -> None:
+    """Writers (each on a connection of its own) write reports stamped just before now
+    while two processes' jobs keep taking history in up to now: however their
+    transactions interleave, every value is counted once."""
+    engines = [db.create_engine(database_url, pool=False) for _ in range(5)]
+    factories = [db.session_factory(e) for e in engines]
+    await add_devices(factories[0], *DEVICES)
+    await set_mark(factories[0], T0)
+    clock = [T0]
+    rng = random.Random(11)
+    writing = True
+
+    async def writer(sessions: async_sessionmaker[AsyncSession], device_id: str) -> None:
+        for _ in range(40):
+            clock[0] += timedelta(milliseconds=rng.randint(1, 400))
+            batch = [
+                row(device_id, key, clock[0] - timedelta(milliseconds=rng.randint(0, 900)), n)
+                for n in range(rng.randint(1, 5))
+                for key in KEYS
+            ]
+            await write(sessions, batch)
+
+    async def job(sessions: async_sessionmaker[AsyncSession]) -> None:
+        while writing:
+            await rollups.roll_up(sessions, until=clock[0], span=timedelta(milliseconds=700))
+            await asyncio.sleep(0)
+
+    try:
+        jobs = [asyncio.create_task(job(s)) for s in factories[3:]]
+        await asyncio.gather(*(writer(s, d) for s, d in zip(factories, DEVICES * 2, strict=False)))
+        writing = False
+        await asyncio.gather(*jobs)
+        await roll_up(factories[0], clock[0] + timedelta(seconds=1))
+        raw = await raw_rows(factories[0])
+        problems = differences(recompute(raw, 300), await stored(factories[0], 300))
+        problems += differences(recompute(raw, 3600), await stored(factories[0], 3600))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert len(raw) > 300
+    assert problems == [], "\n".join(problems[:4])
 
 
 # -- retention ------------------------------------------------------------------------------

@@ -5,15 +5,17 @@ building parameters than the database spends applying them. So the hot path talk
 the driver underneath the session, inside the session's own transaction:
 
 - PostgreSQL (asyncpg): one ``SELECT ... FOR UPDATE`` of the batch's state rows, one
-  ``UPDATE ... FROM unnest(...)`` writing them all back, ``COPY`` for history, and one
-  ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`` per rollup width;
+  ``UPDATE ... FROM unnest(...)`` writing them all back, ``COPY`` for history, and, for
+  late rows, one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`` per rollup
+  width;
 - SQLite (aiosqlite): the same with ``executemany``, after a first write that takes the
   write lock (SQLite's driver only opens a transaction at the first write).
 
-Rollups (``hub.buckets``) are added to in the same transaction as the history they sum
-up, one upsert per device, key and bucket, the batch folded in Python first. Two batches
-never add to the same rollup row at once: each batch has already locked its devices'
-state rows (``load_states``), and a rollup row belongs to one device.
+Rollups (``hub.buckets``) are made from history by a job (``hub.rollups``); a batch adds
+to them only its rows from before the job's mark, in its own transaction, one upsert per
+device, key and bucket, folded in Python first. Two batches never add to the same rollup
+row at once: each batch has already locked its devices' state rows (``load_states``),
+and a rollup row belongs to one device.
 
 The columns come from the tables' metadata (``DeviceState``, ``HistoryPoint``), so the SQL
 follows the model: every column of ``device_states`` is carried by the batch unless
@@ -160,9 +162,12 @@ async def write_states(
     await driver.execute(sql, *columns, now)
 
 
-async def insert_history(session: AsyncSession, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Append history rows, tuples in ``HISTORY_COLUMNS`` order, and add their numbers to
-    the rollups."""
+async def insert_history(
+    session: AsyncSession, rows: Sequence[tuple[Any, ...]], *, late_before: datetime
+) -> None:
+    """Append history rows, tuples in ``HISTORY_COLUMNS`` order, and add the numbers of
+    those from before ``late_before`` (the rollups' mark: ``hub.rollups.hold``) to the
+    rollups; the rollup job takes in the others."""
     driver = await db.driver(session)
     if _is_sqlite(session):
         at = HISTORY_COLUMNS.index("at")
@@ -173,13 +178,16 @@ async def insert_history(session: AsyncSession, rows: Sequence[tuple[Any, ...]])
         )
     else:
         await driver.copy_records_to_table("device_history", records=rows, columns=HISTORY_COLUMNS)
-    await add_rollups(session, *buckets.fold(rows))
+    at = HISTORY_COLUMNS.index("at")
+    late = [r for r in rows if r[at] < late_before]
+    if late:
+        await add_rollups(session, *buckets.fold(late))
 
 
 # Adding a tally to a rollup row: sums add up, the extremes widen, and the last value is
 # the one with the latest time (of two at the same time, the larger), whatever the order
 # in which batches arrive.
-_ADD_TALLY = (
+ADD_TALLY = (
     "ON CONFLICT (device_id, key, start) DO UPDATE SET "
     "count = r.count + excluded.count, sum = r.sum + excluded.sum, "
     "min = {least}(r.min, excluded.min), max = {greatest}(r.max, excluded.max), "
@@ -196,13 +204,13 @@ _PG_ADD = {
     f"SELECT * FROM unnest("
     + ", ".join(f"${i + 1}::{t}" for i, t in enumerate(_PG_ROLLUP_TYPES))
     + ") "
-    + _ADD_TALLY.format(least="least", greatest="greatest")
+    + ADD_TALLY.format(least="least", greatest="greatest")
     for width, table in ROLLUPS.items()
 }
 _LITE_ADD = {
     width: f"INSERT INTO {table.name} AS r ({', '.join(ROLLUP_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(ROLLUP_COLUMNS))}) "
-    + _ADD_TALLY.format(least="min", greatest="max")
+    + ADD_TALLY.format(least="min", greatest="max")
     for width, table in ROLLUPS.items()
 }
 

@@ -26,7 +26,7 @@ from hearth import db, metrics
 from hearth.bus import EventBus
 from hearth.config import Settings
 from hearth.errors import HearthError
-from hearth.hub import protocol, upkeep
+from hearth.hub import protocol, rollups, upkeep
 from hearth.hub.access import DeviceAccess
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.catalog import SpecCache
@@ -172,6 +172,7 @@ class DeviceCloud:
             self._spawn(self.mosquitto.run(), "mosquitto-sync")
         if settings.background:
             self._spawn(self._upkeep(), "device-upkeep")
+            self._spawn(self._roll_up(), "device-rollups")
         if settings.simulate_fleet is not None:
             self._spawn(self._simulate(settings.simulate_fleet), "simulated-fleet")
 
@@ -233,6 +234,20 @@ class DeviceCloud:
                 log.exception("device_upkeep_failed")
             if asyncio.get_running_loop().time() >= next_prune:
                 next_prune += PRUNE_EVERY
+
+    async def _roll_up(self) -> None:
+        await asyncio.sleep(random.uniform(0, rollups.EVERY))  # processes started together
+        while True:
+            try:
+                await self.roll_up_once()
+            except Exception:
+                metrics.ERRORS.labels(area="hub").inc()
+                log.exception("device_rollups_failed")
+            await asyncio.sleep(rollups.EVERY)
+
+    async def roll_up_once(self) -> rollups.Rolled:
+        """Take device history up to a few seconds ago into the rollups (``hub.rollups``)."""
+        return await rollups.roll_up(self.sessions, until=self.clock.now() - rollups.MARGIN)
 
     async def upkeep_once(self, *, prune: bool = False) -> None:
         """Mark silent devices offline, time out orphaned commands, maybe prune history."""

@@ -6,7 +6,8 @@ other values keep the bucket's last one. Events are listed as they happened.
 Buckets of five minutes or more (a day's chart and longer) come from the rollups
 (``hub.buckets``): the hourly ones for buckets of an hour or more, the five-minute ones
 below, and finer rollups or raw rows only at the edges of the range, so a 90-day chart
-reads about 2,200 hourly rows whatever the device reported. Narrower buckets (an hour's
+reads about 2,200 hourly rows whatever the device reported; what the rollup job has not
+taken in yet (``hub.rollups``, the last minute or so) is read raw. Narrower buckets (an hour's
 chart), values that are not numbers and events are read from the raw rows. Raw history
 is kept ``history_days``, the rollups longer (``hub.upkeep.keep_history``).
 """
@@ -22,7 +23,7 @@ from sqlalchemy import ColumnElement, Float, Select, cast, delete, func, literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.errors import InvalidInput
-from hearth.hub import buckets
+from hearth.hub import buckets, rollups
 from hearth.hub.models import HistoryPoint, Rollup1h, Rollup5m, RollupRow
 
 ROLLUP_TABLES: dict[timedelta, type[RollupRow]] = {
@@ -178,7 +179,14 @@ async def _from_rollups(
     """Return ``points`` buckets drawn from the rollups (``width`` ones in the middle of the
     range), the raw points if there are no more of them, or None if the rollups hold
     nothing of this key here (not a number, or nothing reported)."""
-    parts = [_part(device_id, key, part) for part in buckets.cover(since, until, width)]
+    # Whole buckets before the rollups' mark hold exactly the values reported in them
+    # (the job may move the mark meanwhile: it only adds to buckets the mark is in); the
+    # rest comes from raw rows.
+    rolled = min(until, await rollups.mark(session))
+    covered = buckets.cover(since, rolled, width)
+    if rolled < until:
+        covered.append(buckets.Part(None, max(since, rolled), until))
+    parts = [_part(device_id, key, part) for part in covered]
     rows = await session.execute(parts[0] if len(parts) == 1 else union_all(*parts))
     gathered = buckets.Buckets(since, (until - since) / points)
     for row in rows:

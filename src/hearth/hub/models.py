@@ -3,7 +3,8 @@
 ``device_states`` holds one row per device, created when the device is minted, so the
 ingest path only ever updates; ``device_history`` is append-only and pruned by age, and
 its numbers are also kept as rollups per five minutes and per hour
-(``device_rollups_5m``, ``device_rollups_1h``), each pruned by an age of its own.
+(``device_rollups_5m``, ``device_rollups_1h``), each pruned by an age of its own, up to
+the time ``device_rollup_mark`` holds.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ class HistoryPoint(Base):
     ``num`` holds numbers and booleans (as 0/1) for averaging; ``value`` the JSON text.
     On PostgreSQL the table is partitioned by day on ``at`` (``hub.partitions``; made by
     the migration ``history partitioned by day, with rollups``): its primary key there is
-    ``(id, at)``, and it has no index on ``at`` alone, since whole days are dropped.
+    ``(id, at)``, and its index on ``at`` alone is a BRIN index (a few pages per day, next
+    to nothing to keep up), enough for the rollup job's reads of a time range.
     """
 
     __tablename__ = "device_history"
@@ -157,6 +159,16 @@ class Rollup1h(RollupRow, Base):
     """A property's numbers per hour."""
 
     __tablename__ = "device_rollups_1h"
+
+
+class RollupMark(Base):
+    """How far the rollups have taken history in: every number reported at a time before
+    ``until`` is counted in them (``hub.rollups``). One row."""
+
+    __tablename__ = "device_rollup_mark"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Command(Base):

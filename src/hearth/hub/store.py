@@ -22,7 +22,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.errors import ValueRejected
-from hearth.hub import batchsql, protocol
+from hearth.hub import batchsql, protocol, rollups
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import CommandAnswered
 from hearth.hub.models import Command, DeviceState, HistoryPoint
@@ -212,7 +212,8 @@ async def apply(
     if touched:
         await batchsql.write_states(session, [state_row(t) for t in touched.values()], now)
     if history:
-        await batchsql.insert_history(session, history)
+        late_before = await rollups.hold(session)
+        await batchsql.insert_history(session, history, late_before=late_before)
         applied.history = len(history)
     if rejections:
         await _count_rejections(session, rejections)
