@@ -66,7 +66,7 @@ async def write(
 async def set_mark(sessions: async_sessionmaker[AsyncSession], until: datetime) -> None:
     """Put the rollups' mark at ``until`` (history before it counts as rolled up)."""
     async with db.transaction(sessions) as session:
-        await session.execute(update(RollupMark).values(until=until))
+        await session.execute(update(RollupMark).values(rolled=until, until=until))
 
 
 async def roll_up(sessions: async_sessionmaker[AsyncSession], until: datetime) -> None:

@@ -371,6 +371,29 @@ async def test_rollups_stay_exact_while_batches_and_the_rollup_job_run_at_once(
     assert problems == [], "\n".join(problems[:4])
 
 
+async def test_a_span_drawn_by_a_pass_that_died_is_taken_in_by_the_next_exactly_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The line is drawn, then the process dies; batches go on, some of their rows behind
+    the new line (they add those themselves); the next pass takes the span in."""
+    await set_mark(sessions, T0)
+    await write(sessions, [row(DEVICES[0], "2.1", T0 + timedelta(seconds=s), s) for s in (10, 50)])
+    async with db.transaction(sessions) as session:
+        assert await rollups._draw(session, until=T0 + timedelta(minutes=1), span=timedelta(days=1))
+    late = [row(DEVICES[0], "2.1", T0 + timedelta(seconds=s), s) for s in (20, 70)]
+    await write(sessions, late)
+    rolled = await rollups.roll_up(sessions, until=T0 + timedelta(minutes=2))
+    assert rolled.spans == [
+        (T0, T0 + timedelta(minutes=1)),
+        (T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)),
+    ]
+    raw = await raw_rows(sessions)
+    assert differences(recompute(raw, 300), await stored(sessions, 300)) == []
+    assert differences(recompute(raw, 3600), await stored(sessions, 3600)) == []
+    async with sessions() as session:
+        assert await rollups.rolled(session) == T0 + timedelta(minutes=2)
+
+
 # -- retention ------------------------------------------------------------------------------
 
 RETENTION = upkeep.Retention(history_days=3, rollup_5m_days=6, rollup_1h_days=10)

@@ -88,12 +88,21 @@ def test_a_last_will_from_an_older_connection_does_not_take_a_reconnected_device
 
 
 def test_heartbeats_push_the_moment_a_silent_device_counts_as_offline() -> None:
+    """2.5 to 3 heartbeats after the last message; moved only when it would come sooner,
+    so that most messages leave it as it was."""
     twin = Twin("dev_a", heartbeat=10)
     apply_status(twin, boot=1, link=1, online=True, now=NOW)
-    assert twin.stale_at == NOW + timedelta(seconds=25)
+    assert twin.stale_at == NOW + timedelta(seconds=30)
+    soon = NOW + timedelta(seconds=3)
+    apply_report(twin, boot=1, seq=1, props={}, now=soon)
+    assert twin.stale_at == NOW + timedelta(seconds=30)  # still 2.5 heartbeats away
     later = NOW + timedelta(seconds=20)
     apply_status(twin, boot=1, link=1, online=True, now=later)
-    assert twin.stale_at == later + timedelta(seconds=25)
+    assert twin.stale_at == later + timedelta(seconds=30)
+    for step in range(1, 200):
+        now = later + timedelta(seconds=step * 0.7)
+        apply_report(twin, boot=1, seq=1 + step, props={}, now=now)
+        assert now + timedelta(seconds=25) <= twin.stale_at <= now + timedelta(seconds=30)
 
 
 def test_desired_values_leave_the_delta_once_reported_or_answered() -> None:

@@ -182,7 +182,7 @@ async def _from_rollups(
     # Whole buckets before the rollups' mark hold exactly the values reported in them
     # (the job may move the mark meanwhile: it only adds to buckets the mark is in); the
     # rest comes from raw rows.
-    rolled = min(until, await rollups.mark(session))
+    rolled = min(until, await rollups.rolled(session))
     covered = buckets.cover(since, rolled, width)
     if rolled < until:
         covered.append(buckets.Part(None, max(since, rolled), until))

@@ -165,13 +165,18 @@ class Rollup1h(RollupRow, Base):
 
 
 class RollupMark(Base):
-    """How far the rollups have taken history in: every number reported at a time before
-    ``until`` is counted in them (``hub.rollups``). One row."""
+    """How far the rollups have taken history in (``hub.rollups``). One row.
+
+    Every number reported before ``rolled`` is counted in them. Batches add their rows
+    from before ``until`` themselves; the rows from ``rolled`` to ``until`` with ids up to
+    ``through_id`` are the job's, still to take in while ``rolled < until``."""
 
     __tablename__ = "device_rollup_mark"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rolled: Mapped[datetime] = mapped_column(UTCDateTime())
     until: Mapped[datetime] = mapped_column(UTCDateTime())
+    through_id: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Command(Base):

@@ -1,28 +1,36 @@
 """Rollups kept up to date: a periodic job that any number of hearth processes may run.
 
 Raw history is written by every ingest batch; its five-minute and hourly rollups
-(``hub.buckets``) are made from it by ``roll_up``, a step every ``EVERY`` seconds that
-takes a span of history in whole, in SQL, and moves ``device_rollup_mark`` past it. A
-batch adds to the rollups itself only the rows it writes behind the mark (late ones), so
-every number is counted exactly once: before the mark, in the rollups; after it, only in
-raw history. Charts read whole rollup buckets before the mark and raw rows after it
+(``hub.buckets``) are made from it by ``roll_up``, every ``EVERY`` seconds, a span of
+history at a time taken in whole, in SQL. A batch adds to the rollups itself only the
+rows it writes behind the job's line (late ones), so every number is counted exactly
+once. Charts read whole rollup buckets before ``rolled`` and raw rows after it
 (``hub.history``).
 
 Why a job: added up in each batch, the rollups cost four upserts per report (two keys,
-two widths) and more than half of the database's work at ten thousand devices; a step
-adds one row per device, key and bucket for a whole span of reports.
+two widths), more than half of the database's work at ten thousand devices; a span adds
+one row per device, key and bucket for all the reports in it.
 
-Exactly once, with batches in flight: on PostgreSQL a batch reads the mark holding a
-shared advisory lock (``hold``) until it commits, and a step moves the mark holding the
-same lock exclusively. So a step sees every row of the batches that read the old mark
-(they committed before it got the lock), and every batch that commits after the step
-read the new mark and adds its rows behind it itself. On SQLite, with its one writer,
-both run in write transactions, one after the other. Steps are claimed: of several
-processes, one runs a step while the others skip it.
+The mark (``RollupMark``, one row) and each span, in two steps:
 
-A step takes at most ``SPAN`` of history and stops ``MARGIN`` short of now, so the rows
-of batches still buffered are rarely late, and the exclusive lock is held for the time of
-one span's aggregation (on the order of ten milliseconds per thousand devices).
+1. *Draw the line* (``_draw``): holding an exclusive advisory lock, move ``until`` from
+   the end of the last span to the new one's end and note the highest history id so far
+   (``through_id``). Batches read ``until`` holding the same lock shared, until they
+   commit (``hold``), so when the line is drawn every batch that read the old line has
+   committed, and every later batch reads the new one, gets higher ids (ids are handed
+   out in order), and adds its rows from before the new line itself. Drawing waits for
+   the batches under way and holds the next ones back only for that instant.
+2. *Take the span in* (``_take_in``): add up history from ``rolled`` to ``until`` with
+   ids up to ``through_id`` (exactly the rows no batch added) into the rollups, and move
+   ``rolled`` to ``until``, in one transaction. Ingest goes on meanwhile: rollup rows a
+   late batch adds to at the same time are added to in turn, sums being sums. If the
+   process dies between the steps, the next pass takes the span in.
+
+On SQLite, with its one writer, both steps run in one write transaction. Passes are
+claimed: of several processes, one runs a step while the others skip it.
+
+A span is at most ``SPAN`` long and ends ``MARGIN`` before now, so the rows of batches
+still buffered are rarely late.
 """
 
 from __future__ import annotations
@@ -30,22 +38,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
 from hearth.db import UTCDateTime
 from hearth.hub import batchsql, buckets
-from hearth.hub.models import RollupMark
+from hearth.hub.models import HistoryPoint, RollupMark
 
-EVERY = 15.0  # seconds between steps
+EVERY = 15.0  # seconds between passes
 MARGIN = timedelta(seconds=5)
 SPAN = timedelta(seconds=60)
-# Advisory lock keys (per database): the mark, shared by batches and held by a step; the
-# claim of a step among processes.
+# Advisory lock keys (per database): the line, shared by batches and held to draw it;
+# the claim of a pass among processes.
 LOCK = 0x72_6F_6C_6C  # "roll"
 CLAIM = 0x72_6F_6C_63  # "rolc"
 MARK = 1  # the mark's row
+SEQUENCE = "device_history_id_seq"  # PostgreSQL: where history ids come from
 
 
 @dataclass(frozen=True)
@@ -61,24 +70,25 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def mark(session: AsyncSession) -> datetime:
-    """Return the time before which history is in the rollups (read only)."""
-    return (await session.scalars(select(RollupMark.until).where(RollupMark.id == MARK))).one()
+async def rolled(session: AsyncSession) -> datetime:
+    """Return the time before which every reported number is in the rollups."""
+    found = await session.scalars(select(RollupMark.rolled).where(RollupMark.id == MARK))
+    return found.one()
 
 
 async def hold(session: AsyncSession) -> datetime:
-    """Return the mark for a batch about to write history, which then adds its rows
-    before the mark to the rollups itself; on PostgreSQL, keep the mark where it is until
-    the batch commits. Call it in the batch's write transaction."""
+    """Return the line for a batch about to write history: it adds its rows from before
+    the line to the rollups itself. The line stays where it is until the batch commits.
+    Call it in the batch's write transaction, before it writes history."""
     await _lock(session, shared=True)
-    return await mark(session)
+    found = await session.scalars(select(RollupMark.until).where(RollupMark.id == MARK))
+    return found.one()
 
 
 async def _lock(session: AsyncSession, *, shared: bool) -> None:
-    """Hold the mark where it is until the transaction ends (PostgreSQL: shared by
-    batches, exclusive for a step); on SQLite, take the one write lock with a first write.
-    Locked first, read second: a read's snapshot must follow any step that moved the mark
-    while this transaction waited."""
+    """Keep the line where it is until the transaction ends (PostgreSQL: shared by
+    batches, exclusive to draw it); on SQLite, take the one write lock by a first write.
+    Locked first, read second: a read's snapshot must follow a line drawn meanwhile."""
     if _postgres(session):
         function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
         await session.execute(text(f"SELECT {function}(:key)"), {"key": LOCK})
@@ -86,6 +96,35 @@ async def _lock(session: AsyncSession, *, shared: bool) -> None:
         await session.execute(
             update(RollupMark).where(RollupMark.id == MARK).values(until=RollupMark.until)
         )
+
+
+async def _claimed(session: AsyncSession) -> bool:
+    """Claim this pass's step for this process (PostgreSQL; SQLite runs one at a time)."""
+    if not _postgres(session):
+        return True
+    return bool(
+        await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": CLAIM})
+    )
+
+
+async def _draw(session: AsyncSession, *, until: datetime, span: timedelta) -> bool:
+    """Draw the line of the next span, ending at ``until`` or ``span`` after the last;
+    return False if there is nothing to draw (or a span is still to take in)."""
+    await _lock(session, shared=False)
+    mark = (
+        await session.scalars(select(RollupMark).where(RollupMark.id == MARK).with_for_update())
+    ).one()
+    end = min(until, mark.until + span)
+    if mark.rolled < mark.until or end <= mark.until:
+        return False
+    if _postgres(session):
+        last = f"SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM {SEQUENCE}"
+        through = await session.scalar(text(last))
+    else:
+        through = await session.scalar(select(func.max(HistoryPoint.id)))
+    mark.until, mark.through_id = end, int(through or 0)
+    await session.flush()
+    return True
 
 
 def _bucket(session: AsyncSession, width: timedelta) -> str:
@@ -100,9 +139,11 @@ def _bucket(session: AsyncSession, width: timedelta) -> str:
     )
 
 
-def _roll_sql(session: AsyncSession, width: timedelta) -> str:
-    """Add the numbers of history in ``[:since, :until)`` to the ``width`` rollups: count,
-    sum, extremes, and the last value (latest ``at``; of two at once, the larger)."""
+def _add_sql(session: AsyncSession, width: timedelta) -> str:
+    """Add the numbers of history in ``[:since, :until)`` with ids up to ``:through`` to
+    the ``width`` rollups: count, sum, extremes, and the last value (latest ``at``; of two
+    at once, the larger). In key order, as batches add, so the two never wait for each
+    other's rows in opposite orders."""
     table = batchsql.ROLLUPS[width].name
     bucket = _bucket(session, width)
     least, greatest = ("least", "greatest") if _postgres(session) else ("min", "max")
@@ -112,49 +153,55 @@ def _roll_sql(session: AsyncSession, width: timedelta) -> str:
         "max(CASE WHEN place = 1 THEN num END), max(at) FROM ("
         f"SELECT device_id, key, at, num, {bucket} AS bucket, row_number() OVER ("
         f"PARTITION BY device_id, key, {bucket} ORDER BY at DESC, num DESC) AS place "
-        "FROM device_history WHERE at >= :since AND at < :until AND num IS NOT NULL) AS h "
+        "FROM device_history WHERE at >= :since AND at < :until AND id <= :through "
+        "AND num IS NOT NULL) AS h "
         # WHERE true: SQLite would otherwise read ON CONFLICT as a join's ON.
-        "WHERE true GROUP BY device_id, key, bucket "
+        "WHERE true GROUP BY device_id, key, bucket ORDER BY device_id, key, bucket "
         + batchsql.ADD_TALLY.format(least=least, greatest=greatest)
     )
 
 
-async def step(
-    session: AsyncSession, *, until: datetime, span: timedelta = SPAN
-) -> tuple[datetime, datetime] | None:
-    """Take history up to ``until`` (at most ``span`` of it) into the rollups and move the
-    mark; return the span, or None if the mark is already there. Run it in a write
-    transaction of its own; the caller has claimed it (``roll_up``)."""
-    await _lock(session, shared=False)
-    since = await mark(session)
-    end = min(until, since + span)
-    if end <= since:
+async def _take_in(session: AsyncSession) -> tuple[datetime, datetime] | None:
+    """Add the span between ``rolled`` and ``until`` to the rollups and move ``rolled``;
+    return the span, or None if there is none."""
+    mark = (
+        await session.scalars(select(RollupMark).where(RollupMark.id == MARK).with_for_update())
+    ).one()
+    if mark.rolled >= mark.until:
         return None
+    span = (mark.rolled, mark.until)
     for width in (buckets.FIVE_MINUTES, buckets.HOUR):
-        statement = text(_roll_sql(session, width)).bindparams(
+        statement = text(_add_sql(session, width)).bindparams(
             bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime())
         )
-        await session.execute(statement, {"since": since, "until": end})
-    await session.execute(update(RollupMark).where(RollupMark.id == MARK).values(until=end))
-    return since, end
+        await session.execute(
+            statement, {"since": span[0], "until": span[1], "through": mark.through_id}
+        )
+    mark.rolled = mark.until
+    await session.flush()
+    return span
 
 
 async def roll_up(
     sessions: async_sessionmaker[AsyncSession], *, until: datetime, span: timedelta = SPAN
 ) -> Rolled:
-    """Take history up to ``until`` into the rollups, a span per transaction (each in its
-    write turn, so a scene's write waits for one span at most), unless another process
-    holds the claim."""
+    """Take history up to ``until`` into the rollups, a span at a time, each step in a
+    transaction of its own taking its write turn; skip what another process claimed."""
     spans: list[tuple[datetime, datetime]] = []
     while True:
         async with db.transaction(sessions, turn=db.turn(sessions)) as session:
-            if _postgres(session):
-                claimed = await session.scalar(
-                    text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": CLAIM}
-                )
-                if not claimed:
-                    return Rolled(spans, claimed=False)
-            taken = await step(session, until=until, span=span)
+            if not await _claimed(session):
+                return Rolled(spans, claimed=False)
+            taken = await _take_in(session)  # a span drawn by a pass that died
+            if taken is None:
+                if not await _draw(session, until=until, span=span):
+                    return Rolled(spans)
+                if not _postgres(session):  # one writer: nobody comes in between
+                    taken = await _take_in(session)
         if taken is None:
-            return Rolled(spans)
-        spans.append(taken)
+            async with db.transaction(sessions, turn=db.turn(sessions)) as session:
+                if not await _claimed(session):
+                    return Rolled(spans, claimed=False)
+                taken = await _take_in(session)
+        if taken is not None:
+            spans.append(taken)

@@ -21,6 +21,10 @@ from typing import Any
 WINDOW = 63
 _MASK = (1 << WINDOW) - 1
 STALE_AFTER = 2.5  # heartbeats missed before a silent device counts as offline
+# ...give or take half a heartbeat more: the moment is pushed that much further at once,
+# so that most messages leave it (and its index) as it was and the database can update
+# the state row in place.
+STALE_SLACK = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,14 @@ class Twin:
         """Note that the device spoke; while online, that keeps it online."""
         self.last_seen = now
         if self.online:
-            self.stale_at = now + timedelta(seconds=self.heartbeat * STALE_AFTER)
+            self.keep_fresh(now)
+
+    def keep_fresh(self, now: datetime) -> None:
+        """Put the moment the device counts as offline, if silent, 2.5 to 3 heartbeats
+        after ``now``: moved only when it would come sooner than 2.5."""
+        due = now + timedelta(seconds=self.heartbeat * STALE_AFTER)
+        if self.stale_at is None or self.stale_at < due:
+            self.stale_at = due + timedelta(seconds=self.heartbeat * STALE_SLACK)
 
 
 _MISSING = object()
@@ -126,7 +137,10 @@ def apply_status(twin: Twin, *, boot: int, link: int, online: bool, now: datetim
     was = twin.online
     twin.online = online
     twin.last_seen = now
-    twin.stale_at = now + timedelta(seconds=twin.heartbeat * STALE_AFTER) if online else None
+    if online:
+        twin.keep_fresh(now)
+    else:
+        twin.stale_at = None
     if was == online:
         return None
     twin.availability_at = now

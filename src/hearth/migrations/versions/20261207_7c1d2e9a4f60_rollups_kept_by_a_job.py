@@ -1,14 +1,15 @@
 """rollups kept by a job
 
 Device history's rollups were added to by every ingest batch. They are now made from raw
-history by a periodic job (``hearth.hub.rollups``), up to the time ``device_rollup_mark``
+history by a periodic job (``hearth.hub.rollups``), up to the times ``device_rollup_mark``
 holds; a batch adds to them itself only the rows that arrive late, behind that mark.
 Every row already kept was rolled up by the batch that wrote it, so the mark starts at the
 migration's time. On PostgreSQL, ``device_history`` gets a BRIN index on ``at`` for the
 job's reads of a time range (SQLite keeps its B-tree index). ``device_history`` also loses
 its foreign key to ``devices``: checking it cost PostgreSQL about as much as writing the
 row; ingest writes history only for devices whose state rows it holds locked, and devices
-are never deleted (their history is, when they leave a home).
+are never deleted (their history is, when they leave a home). On PostgreSQL the state rows
+get a fill factor of 70, room for their next versions in the same page.
 
 Revision ID: 7c1d2e9a4f60
 Revises: 4be3ad600d8b
@@ -34,16 +35,22 @@ def upgrade() -> None:
     op.create_table(
         "device_rollup_mark",
         sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("rolled", hearth.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("until", hearth.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("through_id", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_device_rollup_mark")),
     )
     if op.get_bind().dialect.name == "sqlite":  # as hearth.db.UTCDateTime stores it
         now = "strftime('%Y-%m-%d %H:%M:%S', 'now') || '.000000'"
     else:
         now = "now()"
-    op.execute(f"INSERT INTO device_rollup_mark (id, until) VALUES (1, {now})")
+    op.execute(
+        f"INSERT INTO device_rollup_mark (id, rolled, until, through_id) VALUES (1, {now}, {now}, 0)"
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE INDEX ix_device_history_at ON device_history USING brin (at)")
+        # Room in each page for a state row's next version: updated in place (HOT).
+        op.execute("ALTER TABLE device_states SET (fillfactor = 70)")
     with op.batch_alter_table("device_history", schema=None) as batch_op:
         batch_op.drop_constraint("fk_device_history_device_id_devices", type_="foreignkey")
 
@@ -69,7 +76,9 @@ def _take_in_the_rest(dialect: str) -> None:
             f"SELECT device_id, key, at, num, {bucket} AS bucket, row_number() OVER ("
             f"PARTITION BY device_id, key, {bucket} ORDER BY at DESC, num DESC) AS place "
             "FROM device_history WHERE num IS NOT NULL "
-            "AND at >= (SELECT until FROM device_rollup_mark)) AS h "
+            # Not yet taken in by the job, nor added by their batches (hearth.hub.rollups).
+            "AND EXISTS (SELECT 1 FROM device_rollup_mark AS m WHERE at >= m.rolled "
+            "AND (at >= m.until OR id <= m.through_id))) AS h "
             "WHERE true GROUP BY device_id, key, bucket "
             "ON CONFLICT (device_id, key, start) DO UPDATE SET "
             "count = r.count + excluded.count, sum = r.sum + excluded.sum, "
@@ -94,5 +103,6 @@ def downgrade() -> None:
             ondelete="CASCADE",
         )
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE device_states RESET (fillfactor)")
         op.execute("DROP INDEX ix_device_history_at")
     op.drop_table("device_rollup_mark")
