@@ -5,7 +5,8 @@ building parameters than the database spends applying them. So the hot path talk
 the driver underneath the session, inside the session's own transaction:
 
 - PostgreSQL (asyncpg): one ``SELECT ... FOR UPDATE`` of the batch's state rows, one
-  ``UPDATE ... FROM unnest(...)`` writing them all back, ``COPY`` for history, and, for
+  ``UPDATE ... FROM unnest($1::device_states[])`` writing them all back (one array of the
+  table's row type), ``COPY`` for history, and, for
   late rows, one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`` per rollup
   width;
 - SQLite (aiosqlite): the same with ``executemany``, after a first write that takes the
@@ -34,7 +35,6 @@ from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, Table
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth import db
@@ -62,14 +62,17 @@ ROLLUPS = {
     buckets.HOUR: cast(Table, Rollup1h.__table__),
 }
 ROLLUP_COLUMNS = ("device_id", "key", "start", "count", "sum", "min", "max", "last", "last_at")
-_STATE_VALUES = itemgetter(*STATE_COLUMNS)  # a row's values in column order, by name
 _SQLITE_CHUNK = 500  # bound parameters per IN (...)
-# unnest(...) takes one typed array per column; JSON arrives as text and is cast on write.
-_PG = postgresql.dialect()  # type: ignore[no-untyped-call]
-_PG_TYPES = {
-    c.name: "text" if c.name in JSON_COLUMNS else c.type.compile(dialect=_PG)
-    for c in STATES.columns
-}
+
+
+_PG_ROW: dict[str, itemgetter[Any]] = {}  # a table's columns in the database's order
+
+
+class _Row(dict[str, Any]):
+    """A state row with every column the batch leaves to others as NULL (unused)."""
+
+    def __missing__(self, _name: str) -> None:
+        return None
 
 
 def _is_sqlite(session: AsyncSession) -> bool:
@@ -151,15 +154,21 @@ async def write_states(
             f"UPDATE device_states SET {sets}, updated_at = ? WHERE {KEY} = ?", params
         )
         return
-    arrays = [f"${i + 1}::{_PG_TYPES[c]}[]" for i, c in enumerate(STATE_COLUMNS)]
-    sets = ", ".join(f"{c} = v.{c}::json" if c in JSON_COLUMNS else f"{c} = v.{c}" for c in names)
+    # One array of the table's own row type, not an array per column: the driver checks
+    # each element of an array for being an array itself, at a cost per value.
+    order = _PG_ROW.get("device_states")
+    if order is None:
+        found = await driver.fetch(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'device_states'::regclass "
+            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+        )
+        order = _PG_ROW["device_states"] = itemgetter(*(r[0] for r in found))
+    sets = ", ".join(f"{c} = v.{c}" for c in names)
     sql = (
-        f"UPDATE device_states AS s SET {sets}, updated_at = ${len(arrays) + 1} "
-        f"FROM unnest({', '.join(arrays)}) AS v({', '.join(STATE_COLUMNS)}) "
-        f"WHERE s.{KEY} = v.{KEY}"
+        f"UPDATE device_states AS s SET {sets}, updated_at = $2 "
+        f"FROM unnest($1::device_states[]) AS v WHERE s.{KEY} = v.{KEY}"
     )
-    columns = [list(column) for column in zip(*map(_STATE_VALUES, rows), strict=True)]
-    await driver.execute(sql, *columns, now)
+    await driver.execute(sql, [order(_Row(row)) for row in rows], now)
 
 
 async def insert_history(
