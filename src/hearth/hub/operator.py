@@ -30,7 +30,7 @@ from hearth.hub.simulator import Credentials
 from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish, unit_of_work
-from hearth.relay import TOPIC_PREFIX, encode
+from hearth.relay import encode, topic
 
 
 @contextlib.asynccontextmanager
@@ -84,7 +84,7 @@ async def announce(settings: Settings, *events: object, wait: float = 3.0) -> bo
         if not await link.wait_connected(wait):
             return False
         for event in events:
-            await link.publish(TOPIC_PREFIX + type(event).__name__, encode(event, "cli"), qos=1)
+            await link.publish(topic(event, "cli"), encode(event, "cli"), qos=1)
         return True
     finally:
         await link.stop()
