@@ -5,6 +5,10 @@ is rejected with a reason code, counted for the device (in its state row), logge
 most once per device per ``LOG_EVERY`` seconds) and never stops the consumer. Good ones
 wait in a buffer for at most ``interval`` seconds (or until ``max_batch`` arrive) and
 are applied together by ``hub.store``; while one batch is written the next one fills.
+A light load makes small batches (``interval``'s worth); under a heavy one they grow to
+``max_batch``, and a batch reads and writes each device's state row once however many of
+its messages it holds: at 10,000 devices, batches of 20,000 messages rather than 5,000
+cost hearth 20 µs of CPU per report rather than 26, and PostgreSQL 11.5 rather than 16.5.
 
 Delivery: hearth subscribes at QoS 1, so the broker redelivers what a crashed worker
 had not acknowledged; the per-device sequence numbers make redelivery harmless. When the
@@ -61,7 +65,7 @@ BATCH_SECONDS = Histogram(
 )
 LOG_EVERY = 10.0
 LOOKUP_BATCH = 1000
-BACKLOG_BATCHES = 4  # buffered batches beyond which reading pauses
+BACKLOG_BATCHES = 2  # full batches buffered, beyond which reading pauses
 RETRIES = 5
 NO_MARK = Mark()
 
@@ -109,7 +113,7 @@ class Ingest:
         publish: Publish,
         link: MqttLink | None,
         specs: SpecCache,
-        max_batch: int = 5000,
+        max_batch: int = 20000,
         interval: float = 0.05,
     ) -> None:
         self.sessions = sessions
