@@ -91,6 +91,12 @@ def test_a_range_is_covered_by_aligned_rollups_inside_and_raw_rows_only_at_its_e
             assert all(p.width is not None and p.width <= width for p in rolled)
 
 
+def test_the_rollup_job_takes_in_whole_five_minute_buckets_closed_a_margin_ago() -> None:
+    assert rollups.due(T0 + timedelta(minutes=5, seconds=4)) == T0  # 07:55 closed 4 s ago
+    assert rollups.due(T0 + timedelta(minutes=5, seconds=5)) == T0 + timedelta(minutes=5)
+    assert rollups.due(T0 + timedelta(minutes=9)) == T0 + timedelta(minutes=5)
+
+
 def test_the_rollup_width_is_the_coarsest_no_wider_than_the_buckets_asked_for() -> None:
     assert buckets.width_for(timedelta(minutes=1)) is None  # an hour's chart: raw rows
     assert buckets.width_for(timedelta(minutes=10)) == buckets.FIVE_MINUTES  # a day's

@@ -246,8 +246,8 @@ class DeviceCloud:
             await asyncio.sleep(rollups.EVERY)
 
     async def roll_up_once(self) -> rollups.Rolled:
-        """Take device history up to a few seconds ago into the rollups (``hub.rollups``)."""
-        return await rollups.roll_up(self.sessions, until=self.clock.now() - rollups.MARGIN)
+        """Take device history's closed five-minute buckets into the rollups (``hub.rollups``)."""
+        return await rollups.roll_up(self.sessions, until=rollups.due(self.clock.now()))
 
     async def upkeep_once(self, *, prune: bool = False) -> None:
         """Mark silent devices offline, time out orphaned commands, maybe prune history."""

@@ -1,8 +1,8 @@
 """Rollups kept up to date: a periodic job that any number of hearth processes may run.
 
 Raw history is written by every ingest batch; its five-minute and hourly rollups
-(``hub.buckets``) are made from it by ``roll_up``, every ``EVERY`` seconds, a span of
-history at a time taken in whole, in SQL. A batch adds to the rollups itself only the
+(``hub.buckets``) are made from it by ``roll_up``, looking every ``EVERY`` seconds, a span
+of history at a time taken in whole, in SQL. A batch adds to the rollups itself only the
 rows it writes behind the job's line (late ones), so every number is counted exactly
 once. Charts read whole rollup buckets before ``rolled`` and raw rows after it
 (``hub.history``).
@@ -19,7 +19,8 @@ The mark (``RollupMark``, one row) and each span, in two steps:
    commit (``hold``), so when the line is drawn every batch that read the old line has
    committed, and every later batch reads the new one, gets higher ids (ids are handed
    out in order), and adds its rows from before the new line itself. Drawing waits for
-   the batches under way and holds the next ones back only for that instant.
+   the batches under way and holds the next ones back only for that instant (and only
+   when there is a span to draw).
 2. *Take the span in* (``_take_in``): add up history from ``rolled`` to ``until`` with
    ids up to ``through_id`` (exactly the rows no batch added) into the rollups, and move
    ``rolled`` to ``until``, in one transaction. Ingest goes on meanwhile: rollup rows a
@@ -29,8 +30,10 @@ The mark (``RollupMark``, one row) and each span, in two steps:
 On SQLite, with its one writer, both steps run in one write transaction. Passes are
 claimed: of several processes, one runs a step while the others skip it.
 
-A span is at most ``SPAN`` long and ends ``MARGIN`` before now, so the rows of batches
-still buffered are rarely late.
+The job takes in whole five-minute buckets (``due``): the span ends at the last bucket
+boundary at least ``MARGIN`` before now, so the rows of batches still buffered are rarely
+late, and each five-minute rollup row is written once, an hourly one twelve times. A span
+is at most ``SPAN`` long (catching up after a stop).
 """
 
 from __future__ import annotations
@@ -48,13 +51,19 @@ from hearth.hub.models import HistoryPoint, RollupMark
 
 EVERY = 15.0  # seconds between passes
 MARGIN = timedelta(seconds=5)
-SPAN = timedelta(seconds=60)
+SPAN = timedelta(hours=1)
 # Advisory lock keys (per database): the line, shared by batches and held to draw it;
 # the claim of a pass among processes.
 LOCK = 0x72_6F_6C_6C  # "roll"
 CLAIM = 0x72_6F_6C_63  # "rolc"
 MARK = 1  # the mark's row
 SEQUENCE = "device_history_id_seq"  # PostgreSQL: where history ids come from
+
+
+def due(now: datetime) -> datetime:
+    """Return where the job's next span ends: the last five-minute boundary at least
+    ``MARGIN`` before ``now``."""
+    return buckets.bucket_start(now - MARGIN, buckets.FIVE_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,9 @@ async def _claimed(session: AsyncSession) -> bool:
 async def _draw(session: AsyncSession, *, until: datetime, span: timedelta) -> bool:
     """Draw the line of the next span, ending at ``until`` or ``span`` after the last;
     return False if there is nothing to draw (or a span is still to take in)."""
+    line = await session.scalar(select(RollupMark.until).where(RollupMark.id == MARK))
+    if line is None or min(until, line + span) <= line:
+        return False  # nothing to draw: batches need not wait
     await _lock(session, shared=False)
     mark = (
         await session.scalars(select(RollupMark).where(RollupMark.id == MARK).with_for_update())
