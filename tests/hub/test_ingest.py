@@ -20,7 +20,7 @@ from structlog.testing import capture_logs
 from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.devices.compiled import CompiledSpec
-from hearth.hub import batchsql, protocol, rollups
+from hearth.hub import batchsql, protocol
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import DeviceCameOnline, DeviceStateChanged, DeviceWentOffline
 from hearth.hub.ingest import REJECTED, Ingest
@@ -115,8 +115,11 @@ async def test_reports_become_state_history_and_events(rig: Rig) -> None:
         for e in seen
     )
     assert await _history(rig, unit.device_id, "2.2") == 2
-    until = max(p.at for p in await _points(rig, unit.device_id)) + timedelta(microseconds=1)
-    await rollups.roll_up(rig.hearth.sessions, until=until)
+    assert rig.hearth.cloud is not None
+    last = max(p.at for p in await _points(rig, unit.device_id))
+    rig.hearth.clock = FrozenClock(last + timedelta(minutes=5, seconds=5))  # its bucket closed
+    rolled = await rig.hearth.cloud.roll_up_once()
+    assert rolled.spans and rolled.spans[-1][1] > last
     async with rig.hearth.sessions() as session:
         rolled = await session.scalars(
             select(Rollup5m.count).where(
