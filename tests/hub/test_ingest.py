@@ -118,8 +118,8 @@ async def test_reports_become_state_history_and_events(rig: Rig) -> None:
     assert rig.hearth.cloud is not None
     last = max(p.at for p in await _points(rig, unit.device_id))
     rig.hearth.clock = FrozenClock(last + timedelta(minutes=5, seconds=5))  # its bucket closed
-    rolled = await rig.hearth.cloud.roll_up_once()
-    assert rolled.spans and rolled.spans[-1][1] > last
+    taken = await rig.hearth.cloud.roll_up_once()
+    assert taken.spans and taken.spans[-1][1] > last
     async with rig.hearth.sessions() as session:
         rolled = await session.scalars(
             select(Rollup5m.count).where(
