@@ -7,7 +7,9 @@ slowing publishers down.
 
 A few events must be heard at once, from code that cannot wait (a device report the
 moment it comes off the wire): ``on`` registers a plain function for them and
-``tell`` calls those functions right away, never awaiting anything.
+``tell`` calls those functions right away, never awaiting anything. Such events come by
+the thousand a second, so a function may say what it is about (``about``: which devices
+it watches), and the teller asks ``hears`` first, making no event nobody wants.
 
 Events that other processes must see (device state for a browser connected elsewhere)
 travel between processes over the broker; this bus is the in-process fan-out on each side.
@@ -72,18 +74,34 @@ class EventBus:
     _handlers: dict[type[Any], list[EventHandler]] = field(default_factory=dict)
     _listeners: set[asyncio.Queue[Any]] = field(default_factory=set)
     _instant: dict[type[Any], list[InstantHandler]] = field(default_factory=dict)
+    # per event type, what each instant handler is about (None: everything)
+    _about: dict[type[Any], list[Callable[[Any], bool] | None]] = field(default_factory=dict)
 
     def subscribe(self, event_type: type[Any], handler: EventHandler) -> None:
         """Call ``handler`` for every event of ``event_type`` (or a subclass)."""
         self._handlers.setdefault(event_type, []).append(handler)
 
-    def on(self, event_type: type[Any], handler: InstantHandler) -> None:
-        """Call the plain function ``handler`` whenever ``tell`` is given an ``event_type``."""
+    def on(
+        self,
+        event_type: type[Any],
+        handler: InstantHandler,
+        *,
+        about: Callable[[Any], bool] | None = None,
+    ) -> None:
+        """Call the plain function ``handler`` whenever ``tell`` is given an ``event_type``;
+        ``about`` says which keys the teller names (``hears``) it cares about."""
         self._instant.setdefault(event_type, []).append(handler)
+        self._about.setdefault(event_type, []).append(about)
 
-    def hears(self, event_type: type[Any]) -> bool:
-        """Tell whether anything listens for ``event_type`` through ``on``."""
-        return bool(self._instant.get(event_type))
+    def hears(self, event_type: type[Any], about: Any = None) -> bool:
+        """Tell whether anything listens for ``event_type`` through ``on`` (about ``about``,
+        when the teller names what the event would be about)."""
+        interests = self._about.get(event_type)
+        if not interests:
+            return False
+        if about is None:
+            return True
+        return any(cares is None or cares(about) for cares in interests)
 
     def tell(self, event: Any) -> None:
         """Call the instant handlers of ``event``'s exact type now; never raise for one."""

@@ -19,15 +19,22 @@ from structlog.testing import capture_logs
 
 from hearth import db
 from hearth.bootstrap import Hearth
+from hearth.bus import EventBus
 from hearth.devices.compiled import CompiledSpec
 from hearth.hub import batchsql, protocol
 from hearth.hub.catalog import SpecCache
-from hearth.hub.events import DeviceCameOnline, DeviceStateChanged, DeviceWentOffline
+from hearth.hub.events import (
+    DeviceCameOnline,
+    DeviceReportArrived,
+    DeviceStateChanged,
+    DeviceWentOffline,
+)
 from hearth.hub.ingest import REJECTED, Ingest
 from hearth.hub.models import DeviceModel, HistoryPoint, Rollup5m
 from hearth.hub.protocol import Up
 from hearth.kit.clock import FrozenClock
 from hearth.mqtt.wire import WireClient
+from hearth.outbox import discard
 from tests.hub.conftest import (
     TEST_MODEL,
     Rig,
@@ -394,3 +401,45 @@ async def test_a_batch_gives_way_once_to_an_urgent_write_that_comes_while_it_rea
     state = await state_of(rig.hearth, unit.device_id)
     assert state.reports == 1 and state.reported["2.2"] == 7
     assert await _history(rig, unit.device_id, "2.2") == 1
+
+
+async def test_arrivals_are_told_only_for_watched_devices_and_never_twice(rig: Rig) -> None:
+    """A listener says which devices it watches: reports of the others make no event, and
+    a watched device's repeat is not told again."""
+    await add_model(rig.hearth)
+    user, home = await fan_with_home(rig.hearth)
+    watched, other = await rig.mint(2)
+    for unit in (watched, other):
+        await bind(rig.hearth, user, home, unit)
+    bus = EventBus()
+    heard: list[tuple[str, dict[str, Any]]] = []
+    bus.on(
+        DeviceReportArrived,
+        lambda event: heard.append((event.device_id, event.values)),
+        about=lambda device_id: device_id == watched.device_id,
+    )
+    ingest = Ingest(
+        sessions=rig.hearth.sessions,
+        clock=rig.hearth.clock,
+        bus=bus,
+        publish=discard,
+        link=None,
+        specs=SpecCache(rig.hearth.sessions),
+    )
+
+    def report(seq: int, value: int) -> bytes:
+        return json.dumps({"boot": 1, "seq": seq, "props": {"2.2": value}}).encode()
+
+    for unit in (watched, other):  # first messages: each device looked up
+        ingest.receive(protocol.up_topic(unit.device_id, Up.REPORT), report(1, 10))
+    await eventually(lambda: _settled(ingest), within=5)
+    for unit in (watched, other):
+        topic = protocol.up_topic(unit.device_id, Up.REPORT)
+        ingest.receive(topic, report(2, 20))
+        ingest.receive(topic, report(2, 20))  # redelivered
+    await ingest.flush()
+    assert heard == [
+        (watched.device_id, {"2.2": 10}),
+        (watched.device_id, {"2.2": 20}),
+    ]
+    assert (await state_of(rig.hearth, other.device_id)).reported["2.2"] == 20

@@ -209,7 +209,7 @@ class Ingest:
             self._reject(device_id, err.reason, err.message, now)
             return
         self._items.append(Inbound(device_id, now, message))
-        if isinstance(message, Report | EventMessage) and self.bus.hears(DeviceReportArrived):
+        if isinstance(message, Report | EventMessage):
             self._tell_arrival(device_id, message, now)
         if len(self._items) >= self.max_batch:
             if self._full is None or self._full.done():
@@ -224,10 +224,14 @@ class Ingest:
                     self.on_backlog(True)
 
     def _tell_arrival(self, device_id: str, message: Report | EventMessage, now: datetime) -> None:
+        if not self.bus.hears(DeviceReportArrived):
+            return
         mark = self._marks.get(device_id, NO_MARK).admit(message.boot, message.seq)
         if mark is None:
             return  # a repeat: the store will count it
-        self._marks[device_id] = mark
+        self._marks[device_id] = mark  # kept for every device: watched ones change
+        if not self.bus.hears(DeviceReportArrived, about=device_id):
+            return  # nobody watches this device: no event to make
         if isinstance(message, Report):
             arrived = DeviceReportArrived(device_id, None, message.props, now)
         else:

@@ -172,7 +172,7 @@ class SceneRunner:
     async def start(self) -> None:
         """Load the index, follow device and scene events, start ticking."""
         bus = self.bus
-        bus.on(DeviceReportArrived, self._arrived)
+        bus.on(DeviceReportArrived, self._arrived, about=self.watches)
         bus.subscribe(DeviceStateChanged, self._state_changed)
         bus.subscribe(DeviceCameOnline, self._availability)
         bus.subscribe(DeviceWentOffline, self._availability)
@@ -295,6 +295,11 @@ class SceneRunner:
         before = {key: known.get(key, MISSING) for key in values}
         known.update(values)
         return before
+
+    def watches(self, device_id: str) -> bool:
+        """Tell whether a trigger names the device or its values are kept for conditions
+        (``_arrived`` does nothing for the others)."""
+        return device_id in self.by_device or device_id in self.values
 
     def _arrived(self, event: DeviceReportArrived) -> None:
         """Judge the triggers on a device the moment its report or event arrives here."""
