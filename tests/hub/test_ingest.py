@@ -127,6 +127,8 @@ async def test_reports_become_state_history_and_events(rig: Rig) -> None:
     rig.hearth.clock = FrozenClock(last + timedelta(minutes=5, seconds=5))  # its bucket closed
     taken = await rig.hearth.cloud.roll_up_once()
     assert taken.spans and taken.spans[-1][1] > last
+    lag = REGISTRY.get_sample_value("hearth_history_rollup_lag_seconds")
+    assert lag is not None and 5 <= lag <= 5 * 60 + 5  # up to the last closed bucket
     async with rig.hearth.sessions() as session:
         rolled = await session.scalars(
             select(Rollup5m.count).where(

@@ -246,8 +246,13 @@ class DeviceCloud:
             await asyncio.sleep(rollups.EVERY)
 
     async def roll_up_once(self) -> rollups.Rolled:
-        """Take device history's closed five-minute buckets into the rollups (``hub.rollups``)."""
-        return await rollups.roll_up(self.sessions, until=rollups.due(self.clock.now()))
+        """Take device history's closed five-minute buckets into the rollups (``hub.rollups``);
+        show how far behind now they are (``hearth_history_rollup_lag_seconds``)."""
+        now = self.clock.now()
+        taken = await rollups.roll_up(self.sessions, until=rollups.due(now))
+        async with self.sessions() as session:
+            rollups.LAG.set(max(0.0, (now - await rollups.rolled(session)).total_seconds()))
+        return taken
 
     async def upkeep_once(self, *, prune: bool = False) -> None:
         """Mark silent devices offline, time out orphaned commands, maybe prune history."""

@@ -41,6 +41,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from prometheus_client import Gauge
 from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -49,6 +50,10 @@ from hearth.db import UTCDateTime
 from hearth.hub import batchsql, buckets
 from hearth.hub.models import HistoryPoint, RollupMark
 
+LAG = Gauge(
+    "hearth_history_rollup_lag_seconds",
+    "How far behind now the rollups of device history are (raw rows are read after them)",
+)
 EVERY = 15.0  # seconds between passes
 MARGIN = timedelta(seconds=5)
 SPAN = timedelta(hours=1)
