@@ -7,8 +7,9 @@ maximum, and the last one (the value with the latest ``at``; of two at the same 
 the larger, so that any order of arrival gives the same rollup). Buckets are aligned to
 the Unix epoch, so a bucket of one width is made of whole buckets of the finer one.
 
-``fold`` turns a batch of history rows into one ``Tally`` per bucket (what the ingest
-adds to the rollup tables in the batch's own transaction); ``Tally.merge`` is the same
+``fold`` turns a batch of history rows into one ``Tally`` per bucket (what an ingest
+batch adds to the rollup tables for its rows behind the rollup job's line, ``hub.rollups``;
+the job adds up the rest in SQL the same way); ``Tally.merge`` is the same
 addition the tables' upsert does (``batchsql.add_rollups``). ``cover`` splits a time
 range into the coarsest rollups that fit inside it, finer ones at its edges and raw rows
 for what is left, so a chart read from rollups counts exactly the values in its range;
