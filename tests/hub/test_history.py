@@ -377,6 +377,17 @@ async def test_rollups_stay_exact_while_batches_and_the_rollup_job_run_at_once(
     assert problems == [], "\n".join(problems[:4])
 
 
+async def test_the_job_puts_a_value_from_a_bucket_s_last_instant_in_that_bucket(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """SQLite's clock functions round fractions of a second: 07:54:59.9995 is not 07:55."""
+    await set_mark(sessions, T0)
+    at = T0 + timedelta(minutes=5, microseconds=-500)
+    await write(sessions, [row(DEVICES[0], "2.1", at, 7)])
+    await roll_up(sessions, T0 + timedelta(minutes=10))
+    assert set(await stored(sessions, 300)) == {(DEVICES[0], "2.1", T0)}
+
+
 async def test_a_span_drawn_by_a_pass_that_died_is_taken_in_by_the_next_exactly_once(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -146,12 +146,15 @@ async def _draw(session: AsyncSession, *, until: datetime, span: timedelta) -> b
 
 def _bucket(session: AsyncSession, width: timedelta) -> str:
     """SQL for the start of the epoch-aligned ``width`` bucket holding ``at``, as
-    ``UTCDateTime`` stores it."""
+    ``UTCDateTime`` stores it. SQLite's clock functions round fractions of a second (a
+    value at 08:34:59.9995 would fall in 08:35's bucket), so its whole seconds are cut
+    from the stored text first."""
     seconds = int(width.total_seconds())
     if _postgres(session):
         return f"date_bin('{seconds} seconds', at, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
     return (
-        f"strftime('%Y-%m-%d %H:%M:%S', (CAST(strftime('%s', at) AS INTEGER) / {seconds})"
+        f"strftime('%Y-%m-%d %H:%M:%S', (CAST(strftime('%s', substr(at, 1, 19)) AS INTEGER)"
+        f" / {seconds})"
         f" * {seconds}, 'unixepoch') || '.000000'"
     )
 

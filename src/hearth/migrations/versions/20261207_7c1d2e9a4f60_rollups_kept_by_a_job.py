@@ -58,7 +58,8 @@ def upgrade() -> None:
 def _bucket(seconds: int, dialect: str) -> str:
     if dialect == "sqlite":
         return (
-            f"strftime('%Y-%m-%d %H:%M:%S', (CAST(strftime('%s', at) AS INTEGER) / {seconds})"
+            f"strftime('%Y-%m-%d %H:%M:%S', (CAST(strftime('%s', substr(at, 1, 19)) AS INTEGER)"
+            f" / {seconds})"
             f" * {seconds}, 'unixepoch') || '.000000'"
         )
     return f"date_bin('{seconds} seconds', at, TIMESTAMPTZ '1970-01-01 00:00:00+00')"
