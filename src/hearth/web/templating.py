@@ -13,6 +13,7 @@ from starlette.responses import Response
 from hearth import __version__
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
+from hearth.web import timefmt
 
 if TYPE_CHECKING:
     from hearth.web.deps import Viewer
@@ -56,6 +57,7 @@ def csrf_token(request: Request) -> str:
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.globals["version"] = __version__
+    timefmt.install(templates.env)
     return templates
 
 

@@ -11,3 +11,14 @@ const fillBars = (root) => {
 };
 if (window.htmx) htmx.onLoad(fillBars);
 else document.addEventListener("DOMContentLoaded", () => fillBars(document));
+
+// Tell the server the browser's time zone (a cookie read by hearth.web.timefmt), so times
+// that belong to no home read in the viewer's own zone rather than in UTC.
+try {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone && !document.cookie.split("; ").includes(`tz=${zone}`)) {
+    document.cookie = `tz=${zone}; path=/; max-age=31536000; samesite=lax`;
+  }
+} catch {
+  // A browser without Intl time zones keeps UTC.
+}
