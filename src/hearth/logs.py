@@ -76,8 +76,19 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
             ],
         )
     )
+    handler.addFilter(_quiet_duplicate_acks)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     for noisy in ("uvicorn.access", "amqtt", "transitions", "aiosqlite", "asyncio", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _quiet_duplicate_acks(record: logging.LogRecord) -> bool:
+    """Drop amqtt's warnings about an acknowledgement that came twice: QoS 1 allows a
+    duplicate, the message was delivered once, and a person reading the log can do nothing."""
+    if not record.name.startswith("amqtt"):
+        return True
+    return not record.getMessage().startswith(
+        ("PUBACK waiter with Id", "Received PUBACK for unknown pending message")
+    )

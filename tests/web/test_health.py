@@ -9,6 +9,7 @@ import pytest
 from hearth.bootstrap import Hearth
 from hearth.web.app import create_app
 from tests.conftest import make_settings
+from tests.helpers import csrf_token, signup
 
 METRICS_TOKEN = "scraper-token-0123456789"
 
@@ -109,5 +110,32 @@ async def test_form_missing_a_field_gets_a_friendly_page(client: httpx.AsyncClie
         "/login", data={"username": "mia", "csrftoken": client.cookies["csrftoken"]}
     )
     assert response.status_code == 422
-    assert "password" in response.text
+    assert "Password: field required." in response.text
     assert "text/html" in response.headers["content-type"]
+
+
+async def test_an_error_page_shows_who_is_signed_in_and_leads_back_to_the_form(
+    client: httpx.AsyncClient,
+) -> None:
+    await signup(client, "mia")
+    missing = await client.get("/no/such/page")
+    assert missing.status_code == 404
+    assert "We could not find that page" in missing.text
+    assert 'aria-label="Your account"' in missing.text
+    assert "Log in</a>" not in missing.text
+
+    token = await csrf_token(client)
+    refused = await client.post(
+        "/account/tokens",
+        data={"csrftoken": token, "name": ""},
+        headers={"referer": "http://testserver/account"},
+    )
+    assert refused.status_code == 422
+    assert 'href="/account">Back to the form</a>' in refused.text
+    assert 'aria-label="Your account"' in refused.text
+    elsewhere = await client.post(
+        "/account/tokens",
+        data={"csrftoken": token, "name": ""},
+        headers={"referer": "http://evil.example/account"},
+    )
+    assert "Back to the form" not in elsewhere.text

@@ -194,9 +194,12 @@ def demo(
 ) -> None:
     """Migrate, seed demo data, and serve with the demo logins printed."""
     from hearth.demo import DEMO_LOGINS, seed
+    from hearth.logs import configure_logging
     from hearth.services import migrate
 
     settings = _settings(http_port=port)
+    # Before seeding: what the seed's processes log is formatted like the server's lines.
+    configure_logging(settings.log_level, settings.log_format)
     run(migrate(settings))
     run(seed(settings))
     # The demo homes' simulated devices run inside the server (see hearth.homes.demo).

@@ -84,7 +84,46 @@ def validation_messages(exc: RequestValidationError) -> list[dict[str, str]]:
     ]
 
 
-def _html(request: Request, status: int, title: str, message: str) -> Response:
+def sentences(errors: list[dict[str, str]]) -> str:
+    """Say each problem of a form as a sentence: "Name: should have at least 1 character."."""
+    said = []
+    for error in errors:
+        field = error["field"].rsplit(".", 1)[-1].replace("_", " ").capitalize()
+        message = error["message"].rstrip(".")
+        said.append(f"{field}: {message[:1].lower()}{message[1:]}.")
+    return " ".join(said)
+
+
+PAGE_TITLES = {
+    404: ("We could not find that page", "The address may be mistyped, or what it showed is gone."),
+    405: ("That cannot be done here", "This page does not take that kind of request."),
+}
+
+
+async def _viewer(request: Request) -> Any:
+    """Return who is signed in, for the page's header, even where no route resolved it (a
+    404, a 405, a body that could not be read): an error page must not look signed out."""
+    if hasattr(request.state, "viewer"):
+        return request.state.viewer
+    from hearth.web.deps import optional_user
+
+    try:
+        await optional_user(request)
+    except HearthError:
+        return None
+    return getattr(request.state, "viewer", None)
+
+
+def _back(request: Request) -> str | None:
+    """Return the page a form was sent from, on this site, so an error page leads back to it."""
+    referer = request.headers.get("referer", "")
+    origin = f"{request.url.scheme}://{request.url.netloc}/"
+    if not referer.startswith(origin) or request.method == "GET":
+        return None
+    return "/" + referer[len(origin) :]
+
+
+async def _html(request: Request, status: int, title: str, message: str) -> Response:
     if getattr(request.app.state, "templates", None) is None:
         return HTMLResponse(f"<h1>{title}</h1><p>{message}</p>", status_code=status)
     from hearth.web.templating import render
@@ -92,11 +131,12 @@ def _html(request: Request, status: int, title: str, message: str) -> Response:
     return render(
         request,
         "error.html",
-        user=getattr(request.state, "viewer", None),
+        user=await _viewer(request),
         status_code=status,
         status=status,
         title=title,
         message=message,
+        back=_back(request),
     )
 
 
@@ -111,7 +151,7 @@ async def handle_hearth_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
     if isinstance(exc, NotAuthenticated) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    page = _html(request, exc.status, exc.code.replace("_", " ").capitalize(), exc.message)
+    page = await _html(request, exc.status, exc.code.replace("_", " ").capitalize(), exc.message)
     page.headers.update(headers)
     return page
 
@@ -122,7 +162,7 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     if wants_json(request):
         return JSONResponse(error_body("invalid_input", summary, list(errors)), status_code=422)
-    return _html(request, 422, "That did not look right", summary)
+    return await _html(request, 422, "That did not look right", sentences(errors))
 
 
 def allowed_methods(request: Request) -> str:
@@ -146,13 +186,16 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
         summary = f"body: {problem['message']}"
         if wants_json(request):
             return JSONResponse(error_body("invalid_input", summary, [problem]), status_code=422)
-        return _html(request, 422, "That did not look right", summary)
+        return await _html(request, 422, "That did not look right", summary)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
     if wants_json(request):
         return JSONResponse(error_body(code, detail), status_code=exc.status_code, headers=headers)
-    return _html(request, exc.status_code, detail, "")
+    title, message = PAGE_TITLES.get(exc.status_code, (detail, ""))
+    page = await _html(request, exc.status_code, title, message)
+    page.headers.update(headers)
+    return page
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
@@ -162,7 +205,7 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             error_body("internal_error", "something went wrong on our side"), status_code=500
         )
-    return _html(request, 500, "Something went wrong", "It was logged; please try again.")
+    return await _html(request, 500, "Something went wrong", "It was logged; please try again.")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import Response
 
 from hearth import __version__
@@ -54,10 +57,18 @@ def csrf_token(request: Request) -> str:
     return str(getter()) if getter else ""
 
 
+@pass_context
+def count(context: Context, number: int, singular: str, plural: str | None = None) -> str:
+    """Say how many of something, in the viewer's digits: "1 backer", "12,000 backers"."""
+    digits = format_decimal(number, locale=timefmt.viewer_locale(context.get("request")))
+    return f"{digits} {singular if number == 1 else plural or singular + 's'}"
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.globals["version"] = __version__
     timefmt.install(templates.env)
+    templates.env.filters["count"] = count
     return templates
 
 
