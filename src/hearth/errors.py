@@ -55,6 +55,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 
+def as_sentence(text: str) -> str:
+    """Make a message a sentence for a person: "the device is offline" becomes "The device is
+    offline."; a message that is one already is left as it is."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."
+
+
 class HearthError(Exception):
     """Base of every error hearth raises on purpose."""
 
@@ -65,6 +75,11 @@ class HearthError(Exception):
         super().__init__(message)
         self.message = message
         self.detail = detail
+
+    @property
+    def sentence(self) -> str:
+        """Return the message as a page shows it: a sentence, capitalised, with its full stop."""
+        return as_sentence(self.message)
 
     def problems(self) -> list[dict[str, Any]]:
         """Return what is wrong, one ``{"field", "message"}`` entry per place (maybe none)."""

@@ -95,7 +95,7 @@ async def test_the_campaign_form_refuses_a_start_after_the_end_on_the_page(
     }
     refused = await leo.post("/partner/campaigns", data=form)
     assert refused.status_code == 422
-    assert "starts_at: before the campaign ends" in refused.text
+    assert "Starts at: before the campaign ends." in refused.text
     in_order = {**form, "starts_on": "2026-12-01", "ends_on": "2026-12-20"}
     arabic = await leo.post("/partner/campaigns", data={**in_order, "tier_limit": ["٣"]})
     assert arabic.status_code == 422

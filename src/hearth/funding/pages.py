@@ -158,7 +158,7 @@ async def pledge_submit(
     except HearthError as err:
         async with hearth.sessions() as fresh:
             return await _campaign_page(
-                request, fresh, user, campaign_id, now, error=err.message, status_code=err.status
+                request, fresh, user, campaign_id, now, error=err.sentence, status_code=err.status
             )
     return back("/orders?pledged=1")
 

@@ -91,7 +91,7 @@ async def partner_campaign_create(
             views=CampaignOut.many(views, now),
             products=await _approved_products(session, campaigns.partner_of(user)),
             tickets=[],
-            error=err.message,
+            error=err.sentence,
             values=await request.form(),
             status_code=err.status,
         )
@@ -198,7 +198,7 @@ async def partner_tracking(
             views=await campaigns.partner_campaigns(session, user=user),
             statuses=list(OrderStatus),
             filters={"campaign_id": "", "status": "", "q": ""},
-            problems=err.detail or [{"line": 1, "message": err.message}],
+            problems=err.detail or [{"line": 1, "message": err.sentence}],
             imported=None,
             status_code=422,
         )

@@ -48,7 +48,7 @@ def field_errors(err: HearthError) -> dict[str, str]:
     """Return a refused form's problems by field (the whole form's under ``form``)."""
     detail = err.detail if isinstance(err.detail, list) else []
     found = {p["field"]: p["message"] for p in detail if isinstance(p, dict) and "field" in p}
-    return found or {"form": err.message}
+    return found or {"form": err.sentence}
 
 
 async def _console(
@@ -193,7 +193,7 @@ async def invite(
             session, user=user, username=form.username or None, now=now
         )
     except HearthError as err:
-        errors = {"invite": err.message}
+        errors = {"invite": err.sentence}
         return await _console(request, session, user, now, errors=errors, status_code=err.status)
     link = str(request.base_url).rstrip("/") + f"/partner/join/{token}" if token else None
     return await _console(request, session, user, now, new_link=link, invited=form.username or None)
@@ -263,7 +263,7 @@ def _product_form(
         categories=CATEGORIES,
         values=values or {},
         errors=field_errors(err) if err and not isinstance(err, SpecInvalid) else {},
-        spec_error=err.message if isinstance(err, SpecInvalid) else None,
+        spec_error=err.sentence if isinstance(err, SpecInvalid) else None,
         spec_issues=issues,
         status_code=err.status if err else 200,
     )
@@ -348,7 +348,7 @@ async def product_page(
         active=active,
         d=found,
         money=format_money,
-        error=error.message if error else None,
+        error=error.sentence if error else None,
         status_code=error.status if error else 200,
     )
 

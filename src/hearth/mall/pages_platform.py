@@ -97,7 +97,7 @@ async def decide(
             user=user,
             active="platform",
             application=application,
-            error=err.message,
+            error=err.sentence,
             status_code=err.status,
         )
     return RedirectResponse("/platform#applications", status_code=303)

@@ -151,7 +151,7 @@ async def handle_hearth_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
     if isinstance(exc, NotAuthenticated) and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-    page = await _html(request, exc.status, exc.code.replace("_", " ").capitalize(), exc.message)
+    page = await _html(request, exc.status, exc.code.replace("_", " ").capitalize(), exc.sentence)
     page.headers.update(headers)
     return page
 
