@@ -65,6 +65,30 @@ def as_sentence(text: str) -> str:
     return text if text[-1] in ".!?…" else text + "."
 
 
+def _field_label(path: str) -> str:
+    """Name a field for a person: ``starts_at`` is "starts at", ``tiers.0.limit`` "tier 1 limit"."""
+    parts = [p for p in path.split(".") if p]
+    if not parts:
+        return ""
+    label = parts[-1].replace("_", " ")
+    if len(parts) >= 3 and parts[-2].isdigit():
+        label = f"{parts[-3].replace('_', ' ').removesuffix('s')} {int(parts[-2]) + 1} {label}"
+    return label
+
+
+def problems_as_sentences(problems: Sequence[Mapping[str, Any]]) -> str:
+    """Say each problem of a form as a sentence: "Starts at: before the campaign ends."."""
+    said = []
+    for problem in problems:
+        field = _field_label(str(problem.get("field") or ""))
+        message = str(problem.get("message") or "is not valid").strip().rstrip(".")
+        if field:
+            said.append(f"{field.capitalize()}: {message[:1].lower()}{message[1:]}.")
+        else:
+            said.append(as_sentence(message))
+    return " ".join(said)
+
+
 class HearthError(Exception):
     """Base of every error hearth raises on purpose."""
 
@@ -166,6 +190,17 @@ class InvalidInput(HearthError):
         """Build the error for ``[{"field", "message"}, ...]``, summarised in one line."""
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return cls(summary, detail=[dict(p) for p in problems])
+
+    @property
+    def sentence(self) -> str:
+        """Return each problem with a field as a sentence of its own, or the message."""
+        if (
+            isinstance(self.detail, list)
+            and self.detail
+            and all(isinstance(p, Mapping) and "message" in p for p in self.detail)
+        ):
+            return problems_as_sentences(self.detail)
+        return as_sentence(self.message)
 
 
 class CurrencyMismatch(InvalidInput):

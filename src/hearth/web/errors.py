@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from hearth import metrics
-from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts
+from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts, problems_as_sentences
 
 log = structlog.get_logger(__name__)
 
@@ -82,16 +82,6 @@ def validation_messages(exc: RequestValidationError) -> list[dict[str, str]]:
         {"field": _location(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
         for err in exc.errors()
     ]
-
-
-def sentences(errors: list[dict[str, str]]) -> str:
-    """Say each problem of a form as a sentence: "Name: should have at least 1 character."."""
-    said = []
-    for error in errors:
-        field = error["field"].rsplit(".", 1)[-1].replace("_", " ").capitalize()
-        message = error["message"].rstrip(".")
-        said.append(f"{field}: {message[:1].lower()}{message[1:]}.")
-    return " ".join(said)
 
 
 PAGE_TITLES = {
@@ -162,7 +152,7 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     if wants_json(request):
         return JSONResponse(error_body("invalid_input", summary, list(errors)), status_code=422)
-    return await _html(request, 422, "That did not look right", sentences(errors))
+    return await _html(request, 422, "That did not look right", problems_as_sentences(errors))
 
 
 def allowed_methods(request: Request) -> str:
