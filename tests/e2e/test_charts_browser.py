@@ -51,9 +51,11 @@ def _history(now: datetime) -> dict[str, list[tuple[str, datetime, Any]]]:
     hours = range(24 * 8)
     return {
         "hearth.th-sensor.v1": [
-            ("2.1", now - timedelta(minutes=10 * m), round(21 + 1.5 * _wave(m / 144), 1))
-            for m in range(144)
-            if not 40 <= m < 58  # three quiet hours: a gap in the line
+            # Every five minutes for eight days, a daily swing and some jitter, but for
+            # three quiet hours: a gap in the line.
+            ("2.1", now - timedelta(minutes=5 * m), _temperature(m))
+            for m in range(288 * 8)
+            if not 80 <= m < 116
         ],
         "hearth.light.v1": [
             *[("2.1", now - timedelta(hours=h), h % 6 < 2) for h in range(26)],
@@ -75,8 +77,8 @@ def _history(now: datetime) -> dict[str, list[tuple[str, datetime, Any]]]:
     }
 
 
-def _wave(x: float) -> float:
-    return math.sin(2 * math.pi * x)
+def _temperature(m: int) -> float:
+    return round(21 + 1.5 * math.sin(2 * math.pi * m / 288) + ((m * 7) % 5 - 2) * 0.15, 1)
 
 
 async def _seed(server: LiveServer, devices: dict[str, str], now: datetime) -> None:
