@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -368,7 +368,8 @@ def bar_starts(span: Span, since: datetime, until: datetime, zone: tzinfo) -> li
     day = local.date()
     starts: list[datetime] = []
     while True:
-        midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+        # In UTC: arithmetic between two times of one zone ignores its clock changes.
+        midnight = datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
         if midnight >= until:
             return starts
         starts.append(midnight)
