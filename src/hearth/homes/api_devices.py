@@ -15,6 +15,16 @@ from fastapi import APIRouter, Query, status
 
 from hearth.errors import BrokerUnavailable
 from hearth.homes import binding, reading
+from hearth.homes import history as homes_history
+from hearth.homes.charts import Span
+from hearth.homes.schemas_charts import (
+    ChartOut,
+    EnergyChartOut,
+    EventsChartOut,
+    LineChartOut,
+    TimelineChartOut,
+    chart_out,
+)
 from hearth.homes.service import device_for_member
 from hearth.hub.schemas import (
     DeviceCommandIn,
@@ -75,6 +85,32 @@ async def device_history(
         session, user=user, device_id=device_id, key=key, since=start, until=end, points=points
     )
     return [HistoryPointOut.of(p) for p in found]
+
+
+@router.get(
+    "/devices/{device_id}/chart",
+    response_model=ChartOut,
+    summary="A property's or an event's history as its chart draws it",
+)
+async def device_chart(
+    device_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    key: Annotated[str, Query(max_length=24, description='"2.1", or "e:2.1" for an event')],
+    span: Annotated[
+        Span, Query(alias="range", description="the chart's range, ending at 'until'")
+    ] = Span.DAY,
+    until: Annotated[
+        AwareBoundedDatetime | None, Query(description=f"default: now; {timebounds.MESSAGE}")
+    ] = None,
+) -> LineChartOut | TimelineChartOut | EventsChartOut | EnergyChartOut:
+    """Return a chart over the whole range: a line or steps (with min/max per bucket), a
+    timeline of states, event marks, or a meter's energy per bar, with its axis."""
+    found = await homes_history.device_chart(
+        session, user=user, device_id=device_id, key=key, span=span, until=until or now
+    )
+    return chart_out(found)
 
 
 @router.post("/devices/{device_id}/commands", response_model=DeviceCommandOut)

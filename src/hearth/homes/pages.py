@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.errors import HearthError
-from hearth.homes import binding, board, invitations, placement, rooms
+from hearth.homes import binding, board, charts, invitations, placement, rooms, zone
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeAction, HomeRole, allows, parse_role
 from hearth.homes.schemas import (
@@ -427,6 +427,8 @@ async def _device_page(
         user=user,
         active="home",
         page=page,
+        charts=charts.chartables(page.spec),
+        time_zone=await zone.home_zone(session, home_id=page.home.id),
         added=added,
         error=error.message if error else None,
         status_code=error.status if error else 200,

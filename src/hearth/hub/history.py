@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, cast, delete, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    cast,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.errors import InvalidInput
@@ -212,6 +223,90 @@ async def _from_rollups(
         if len(raw) == total:
             return raw
     return [Point(at, sum_ / count, low, high, count) for at, count, sum_, low, high in gathered]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A value's changes in a range: the value in force when it starts (``before``, None if
+    unknown; where only the rollups still know it, ``before_num`` alone), then each moment
+    it changed, in time order."""
+
+    before: Any
+    before_num: float | None
+    changes: list[tuple[datetime, Any]]
+    truncated: bool = False
+
+
+async def last_before(
+    session: AsyncSession, *, device_id: str, key: str, at: datetime
+) -> tuple[Any, float | None]:
+    """Return the value ``key`` held just before ``at``: the last raw value, or where raw
+    history no longer has one, the last number of the hourly rollups (None, None if
+    neither knows)."""
+    raw = await session.scalar(
+        select(HistoryPoint.value)
+        .where(HistoryPoint.device_id == device_id, HistoryPoint.key == key, HistoryPoint.at < at)
+        .order_by(HistoryPoint.at.desc())
+        .limit(1)
+    )
+    if raw is not None:
+        value = json.loads(raw)
+        kind = type(value)
+        return value, float(value) if kind is int or kind is float or kind is bool else None
+    rolled = await session.scalar(
+        select(Rollup1h.last)
+        .where(Rollup1h.device_id == device_id, Rollup1h.key == key, Rollup1h.start < at)
+        .order_by(Rollup1h.start.desc())
+        .limit(1)
+    )
+    return (None, None) if rolled is None else (None, float(rolled))
+
+
+async def changes(
+    session: AsyncSession,
+    *,
+    device_id: str,
+    key: str,
+    since: datetime,
+    until: datetime,
+    limit: int = MAX_POINTS,
+) -> Changes:
+    """Return ``key``'s changes of value in ``[since, until)`` from raw rows, at most
+    ``limit`` of them (``truncated`` when there were more), for timelines.
+
+    On/off and modes are drawn from their raw changes, not the rollups: a rollup says how
+    often a switch was reported on, not when it went on or off. Only the rows where the
+    value differs from the one before are returned (a window function in the database),
+    so a switch reported every minute and toggled twice a day sends back a few rows; the
+    scan costs one index range of the key's rows, as a raw line chart does. Where raw
+    history no longer reaches (older than ``history_days``), the value in force comes from
+    the hourly rollups' last number (``before_num``; the caller knows the property's type)."""
+    if since >= until:
+        raise InvalidInput.fields([{"field": "since", "message": "must be before 'until'"}])
+    previous = (
+        func.lag(HistoryPoint.value)
+        .over(order_by=(HistoryPoint.at, HistoryPoint.id))
+        .label("previous")
+    )
+    ordered = (
+        select(HistoryPoint.at, HistoryPoint.value, previous)
+        .where(
+            HistoryPoint.device_id == device_id,
+            HistoryPoint.key == key,
+            HistoryPoint.at >= since,
+            HistoryPoint.at < until,
+        )
+        .subquery()
+    )
+    rows = await session.execute(
+        select(ordered.c.at, ordered.c.value)
+        .where(or_(ordered.c.previous.is_(None), ordered.c.previous != ordered.c.value))
+        .order_by(ordered.c.at)
+        .limit(limit + 1)
+    )
+    found = [(at, json.loads(value)) for at, value in rows]
+    before, before_num = await last_before(session, device_id=device_id, key=key, at=since)
+    return Changes(before, before_num, found[:limit], truncated=len(found) > limit)
 
 
 async def forget(session: AsyncSession, *, device_id: str) -> None:

@@ -175,6 +175,7 @@ RULES: list[Rule] = [
         json=lambda w: {"home_id": w["home_a2"]},
     ),
     rule("GET", "/api/v1/devices/{device_id}/history", HOME_A, query={"key": "2.1"}),
+    rule("GET", "/api/v1/devices/{device_id}/chart", HOME_A, query={"key": "2.1"}),
     rule(
         "POST",
         "/api/v1/devices/{device_id}/commands",

@@ -1,5 +1,5 @@
 // The home app in the browser: live updates over server-sent events, device controls
-// that show "pending" until the device answers, history charts, QR scanning.
+// that show "pending" until the device answers, QR scanning (history charts: charts.js).
 (() => {
   "use strict";
   const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
@@ -206,8 +206,8 @@
         if (output) { output.textContent = label; output.dataset.confirmedLabel = label; input.setAttribute("aria-valuetext", label); }
         remember(row);
       }
-      chartAppend(data.device_id, key, value, data.at);
     }
+    document.dispatchEvent(new CustomEvent("hearth:state", { detail: data }));  // charts.js
   }
 
   function showAvailability(data) {
@@ -237,6 +237,7 @@
     item.lastChild.dateTime = data.at;
     list.prepend(item);
     while (list.children.length > 10) list.lastChild.remove();
+    document.dispatchEvent(new CustomEvent("hearth:device-event", { detail: data }));  // charts.js
   }
 
   async function refreshCards() {
@@ -271,60 +272,6 @@
     on("home", (data) => { if (data.what !== "members") refreshCards(); });
     on("closed", () => { source.close(); window.location.assign("/"); });
     source.onerror = () => { if (status) status.textContent = "Reconnecting…"; document.body.dataset.live = "lost"; };
-  }
-
-  // --- history chart (uPlot) --------------------------------------------------------
-  const RANGES = { hour: [3600, 60], day: [86400, 144], week: [604800, 168] };
-  let chart = null;
-  let chartKey = null;
-
-  async function drawChart(section) {
-    const key = $("[data-history-key]", section).value;
-    const option = $("[data-history-key]", section).selectedOptions[0];
-    const range = $('input[name="range"]:checked', section).value;
-    const [seconds, points] = RANGES[range];
-    const until = new Date(Date.now() + 1000);
-    const since = new Date(until.getTime() - seconds * 1000);
-    const params = new URLSearchParams({ key, since: since.toISOString(), until: until.toISOString(), points: String(points) });
-    const note = $("[data-chart-note]", section);
-    const response = await fetch(`/api/v1/devices/${section.dataset.device}/history?${params}`);
-    const rows = response.ok ? await response.json() : [];
-    const xs = rows.map((p) => new Date(p.at).getTime() / 1000);
-    const ys = rows.map((p) => (typeof p.value === "number" ? p.value : null));
-    const holder = $("[data-chart]", section);
-    holder.setAttribute("aria-label", `${option.textContent} over the last ${range}: ${rows.length} readings`);
-    note.textContent = rows.length ? "" : "No readings in this range yet.";
-    if (chart) { chart.destroy(); chart = null; }
-    if (!window.uPlot) { note.textContent = "Charts are not available."; return; }
-    const unit = option.dataset.unit;
-    const accent = getComputedStyle(document.documentElement).getPropertyValue("--accent").trim() || "#ff6a00";
-    chart = new window.uPlot({
-      width: Math.max(260, holder.clientWidth), height: 220,
-      scales: { x: { time: true } },
-      legend: { show: false },
-      axes: [{ stroke: "#888" }, { stroke: "#888", values: (u, vals) => vals.map((v) => `${v}${unit ? " " + unit : ""}`), size: 64 }],
-      series: [{}, { label: option.textContent, stroke: accent, width: 2, fill: accent + "22", spanGaps: true }],
-    }, [xs, ys], holder);
-    chartKey = `${section.dataset.device}/${key}`;
-  }
-
-  function chartAppend(deviceId, key, value, at) {
-    if (!chart || chartKey !== `${deviceId}/${key}` || typeof value !== "number") return;
-    const [xs, ys] = [chart.data[0].slice(), chart.data[1].slice()];
-    xs.push(new Date(at).getTime() / 1000);
-    ys.push(value);
-    chart.setData([xs, ys]);
-  }
-
-  function initChart() {
-    const section = $("[data-history]");
-    if (!section) return;
-    section.addEventListener("change", () => drawChart(section));
-    drawChart(section);
-    let width = section.clientWidth;
-    window.addEventListener("resize", () => {
-      if (chart && Math.abs(section.clientWidth - width) > 20) { width = section.clientWidth; drawChart(section); }
-    });
   }
 
   // --- QR scanning where the browser can ---------------------------------------------
@@ -376,7 +323,6 @@
     const live = $("[data-live-home]");
     if (live) connect(live.dataset.liveHome);
     initControls();
-    initChart();
     initScan();
   });
 })();
