@@ -352,4 +352,3 @@ async def test_a_reset_travels_through_a_real_mail_server_from_request_to_new_pa
     done = await client.post("/password/reset", data=form)
     assert (done.status_code, done.headers["location"]) == (303, "/login?reset=mia")
     assert (await login(client, "mia", NEW_PASSWORD)).status_code == 200
-

@@ -329,7 +329,6 @@ async def account_profile(
             locale=form.locale or None,
         )
     except HearthError as err:
-        await session.rollback()
         return await account_page(
             request,
             session,
@@ -360,7 +359,6 @@ async def account_email(
             now=now,
         )
     except HearthError as err:
-        await session.rollback()
         return await account_page(
             request,
             session,
@@ -385,7 +383,6 @@ async def account_email_resend(
             now=now,
         )
     except HearthError as err:
-        await session.rollback()
         return await account_page(
             request, session, user, errors={"email": _problems(err)}, status_code=err.status
         )
@@ -447,7 +444,6 @@ async def account_password(
             now=now,
         )
     except HearthError as err:
-        await session.rollback()
         return await account_page(
             request, session, user, errors={"password": _problems(err)}, status_code=err.status
         )
@@ -478,7 +474,6 @@ async def account_add_address(
             now=now,
         )
     except (ValidationError, HearthError) as err:
-        await session.rollback()
         problems = _invalid(err) if isinstance(err, ValidationError) else _problems(err)
         return await account_page(
             request,

@@ -64,29 +64,32 @@ async def update_profile(
     row = await session.get(User, user.id, populate_existing=True)
     if row is None:
         raise NotAuthenticated("Sign in again.")
+    # Everything is checked before anything changes: a refused field changes nothing.
     problems = []
+    changes: dict[str, str | None] = {}
     if display_name is not None:
         name = tidy(display_name)
         problem = name_problem(name, max_length=80)
         if problem is not None:
             problems.append({"field": "display_name", "message": f"Your name {problem}."})
-        else:
-            row.display_name = name
+        changes["display_name"] = name
     if time_zone is not _UNSET:
         if time_zone is None or time_zone == "":
-            row.time_zone = None
+            changes["time_zone"] = None
         elif isinstance(time_zone, str) and times.zone_named(time_zone) is not None:
-            row.time_zone = time_zone
+            changes["time_zone"] = time_zone
         else:
             problems.append({"field": "time_zone", "message": "Pick a time zone from the list."})
     if locale is not _UNSET:
         if locale is None or locale == "":
-            row.locale = None
-        elif locale in LOCALES:
-            row.locale = str(locale)
+            changes["locale"] = None
+        elif isinstance(locale, str) and locale in LOCALES:
+            changes["locale"] = locale
         else:
             problems.append({"field": "locale", "message": "Pick a language from the list."})
     if problems:
         raise InvalidInput.fields(problems)
+    for key, value in changes.items():
+        setattr(row, key, value)
     outbox.record(session, AccountChanged(row.id))
     return row

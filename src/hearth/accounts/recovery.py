@@ -202,7 +202,7 @@ async def resend_verification(
     """Mail the verification link again (a new one; the old one ends)."""
     row = await _own(session, user)
     if row.email is None:
-        raise InvalidInput.fields([{"field": "email", "message": "Add an email address first."}])
+        raise Conflict("Add an email address first.")
     if row.email_verified_at is not None:
         return row
     await count_request(

@@ -67,8 +67,9 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "partner",
         "Partner company",
-        "Your company's application, and invitations to join a company.",
-        ("mall.partner.",),
+        "Your company's application, its campaigns that did not reach their goal, and "
+        "invitations to join a company.",
+        ("mall.partner.", "campaign_failed"),
         email=True,
     ),
     Topic(
