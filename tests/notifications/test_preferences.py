@@ -143,3 +143,4 @@ async def test_the_account_page_saves_the_checkboxes_of_every_topic(
     assert read["payments"] == (False, False)  # unchecked boxes are a choice too
     page = await client.get("/account?done=notifications")
     assert "Your notification choices are saved." in page.text
+    assert "Product review" not in page.text  # a fan submits no products

@@ -24,12 +24,14 @@ async def preferences_panel(
     session: AsyncSession, *, user: User, errors: dict[str, dict[str, str]]
 ) -> dict[str, Any]:
     """Context for ``notifications/_preferences.html`` on the account page."""
-    return {"notification_preferences": await preferences.read(session, user_id=user.id)}
+    shown = await preferences.read(session, user_id=user.id, role=user.role)
+    return {"notification_preferences": shown}
 
 
 @router.post("/account/notifications")
 async def choose(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    """Save how each topic reaches the person: a checkbox per topic and channel."""
+    """Save how each topic shown to the person reaches them: a checkbox per topic and channel
+    (an unchecked box sends nothing, so every topic shown is saved)."""
     form = await request.form()
     chosen = {
         topic.key: Choice(
@@ -37,6 +39,7 @@ async def choose(request: Request, user: CurrentUser, session: SessionDep) -> Re
             email=form.get(f"{topic.key}.email") == "on",
         )
         for topic in rules.TOPICS
+        if topic.concerns(user.role)
     }
     await preferences.choose(session, user_id=user.id, choices=chosen)
     return RedirectResponse("/account?done=notifications#notifications", status_code=303)

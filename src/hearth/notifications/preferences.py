@@ -30,8 +30,9 @@ class Preference:
     email: bool
 
 
-async def read(session: AsyncSession, *, user_id: str) -> list[Preference]:
-    """Return how every topic reaches the person, in the order topics are listed."""
+async def read(session: AsyncSession, *, user_id: str, role: str | None = None) -> list[Preference]:
+    """Return how every topic reaches the person (those that concern their ``role``, when
+    given), in the order topics are listed."""
     rows = {
         row.topic: row
         for row in await session.scalars(
@@ -40,6 +41,8 @@ async def read(session: AsyncSession, *, user_id: str) -> list[Preference]:
     }
     preferences = []
     for topic in rules.TOPICS:
+        if role is not None and not topic.concerns(role):
+            continue
         row = rows.get(topic.key)
         choice = Choice(row.in_app, row.email) if row is not None else rules.default(topic)
         preferences.append(Preference(topic, choice.in_app, choice.email))

@@ -21,6 +21,11 @@ class Topic:
     kinds: tuple[str, ...]  # exact kinds, or prefixes ending in "."
     in_app: bool = True
     email: bool = False
+    roles: tuple[str, ...] = ()  # the roles it concerns (shown to them only); empty: everyone
+
+    def concerns(self, role: str) -> bool:
+        """Tell whether a person of ``role`` meets this topic's notifications."""
+        return not self.roles or role in self.roles
 
 
 TOPICS: tuple[Topic, ...] = (
@@ -77,6 +82,7 @@ TOPICS: tuple[Topic, ...] = (
         "Product review",
         "Review steps and comments on products.",
         ("mall.product.",),
+        roles=("partner", "reviewer", "admin"),
     ),
 )
 OTHER = Topic("other", "Other", "Anything else hearth tells you.", ())
