@@ -9,7 +9,7 @@ them in order and ``Hearth.stop`` stops them in reverse, awaiting each.
 
 A process has two roles, both on by default (``hearth serve``): it serves requests, and
 it does the background work (device ingest and upkeep, scene timers and triggers, campaign
-deadlines, certification recovery). ``hearth worker`` runs only the background work;
+deadlines, certification recovery, sending mail). ``hearth worker`` runs only the background work;
 ``hearth serve --no-background`` (``HEARTH_BACKGROUND=false``) only serves, so the two can
 be scaled apart. Work that must happen once is claimed in the database, so any number of
 processes of either kind can run side by side.
@@ -44,6 +44,9 @@ from hearth.hub.supervised import (
     supervised_directory,
 )
 from hearth.kit.clock import Clock, ClockSocket, SystemClock
+from hearth.mail.rules import Envelope
+from hearth.mail.sender import MailSender
+from hearth.mail.transport import Mailer, build_mailer
 from hearth.mall.certification import service as certification
 from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.link import MqttLink
@@ -92,6 +95,7 @@ class Hearth:
     cloud: DeviceCloud | None = None
     scenes: SceneRunner | None = None
     deadlines: CampaignDeadlines | None = None
+    mail: MailSender | None = None
     pledges: PledgeBatcher = field(init=False)
     credentials: Credentials = field(init=False)
     started: list[Component] = field(default_factory=list)
@@ -218,8 +222,23 @@ class Hearth:
         components += [self.relay, self.mqtt, self.cloud, self.scenes]
         if background:
             self.deadlines = self.campaign_deadlines()
-            components += [self.deadlines, CertificationRecovery(self.sessions)]
+            self.mail = self.mail_sender()
+            components += [self.deadlines, CertificationRecovery(self.sessions), self.mail]
         return components
+
+    def mail_sender(self, mailer: Mailer | None = None) -> MailSender:
+        """Build the sender of queued mail: through ``mailer``, else the one the settings
+        name (the mail server, or the data dir's folder)."""
+        sender = MailSender(
+            sessions=self.sessions,
+            clock=self.socket,
+            mailer=mailer or build_mailer(self.settings),
+            envelope=Envelope(
+                sender=self.settings.mail_from, base_url=self.settings.resolved_public_url
+            ),
+        )
+        sender.watch(self.bus)
+        return sender
 
     def campaign_deadlines(self) -> CampaignDeadlines:
         """Build the campaign deadline worker of this process (also run once by the CLI)."""
@@ -277,6 +296,7 @@ class Hearth:
                     log.exception("component_stop_failed", component=type(component).__name__)
         finally:
             self.broker = self.mqtt = self.cloud = self.scenes = self.deadlines = None
+            self.mail = None
             self.supervised = None
             metrics.BROKER_UP.set(0)
             await self.engine.dispose()

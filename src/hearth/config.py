@@ -92,6 +92,45 @@ class Settings(BaseSettings):
         description="how long a failed log-in counts; a refused address waits until its "
         "failures are this old",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="where people reach hearth, for links in mail (https://hearth.example.com); "
+        "default: http://http_host:http_port",
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="the mail server, smtp://user:pass@host:587 (STARTTLS as smtp_starttls "
+        "says) or smtps://user:pass@host:465 (TLS); default: mail is written to data_dir/mail",
+    )
+    smtp_starttls: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="for smtp:// URLs: upgrade with STARTTLS when the server offers it (auto), "
+        "refuse to send without it (always), or never",
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="longest wait for the mail server"
+    )
+    mail_from: str = Field(
+        default="hearth <hearth@localhost>",
+        min_length=3,
+        max_length=200,
+        description="the From of every mail hearth sends",
+    )
+    mail_requests_per_address: int = Field(
+        default=3,
+        ge=1,
+        le=1000,
+        description="password-reset or verification mails one address may ask for in the window",
+    )
+    mail_requests_per_client: int = Field(
+        default=10,
+        ge=1,
+        le=100_000,
+        description="password-reset or verification mails one client may ask for in the window",
+    )
+    mail_request_window_seconds: int = Field(
+        default=3600, ge=1, le=86_400, description="how long a mail request counts"
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["console", "json"] = "console"
     workers: int = Field(default=1, ge=1, le=64, description="HTTP worker processes")
@@ -205,6 +244,26 @@ class Settings(BaseSettings):
             raise ValueError("mqtt_url must look like mqtt://user:password@host:1883")
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_mail_server(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.get_secret_value())
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("smtp_url must look like smtp://user:password@host:587")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _known_public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("public_url must look like https://hearth.example.com")
+        return value.rstrip("/")
+
     @model_validator(mode="after")
     def _rollups_outlast_history(self) -> Settings:
         if not self.history_days <= self.history_5m_days <= self.history_hourly_days:
@@ -231,6 +290,20 @@ class Settings(BaseSettings):
         parts = urlsplit(self.mqtt_url or "")
         port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
         return f"{port} 127.0.0.1"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """Return where people reach hearth (links in mail): as set, else the HTTP address."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::") else self.http_host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.http_port}"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where mail goes when no mail server is set: one .eml file per message."""
+        return self.data_dir / "mail"
 
     @property
     def uses_embedded_broker(self) -> bool:

@@ -43,7 +43,10 @@ exit code.
     │   ├── ProviderTimeout          no answer in time; retry with the same idempotency key
     │   ├── IdempotencyKeyReused     a key came back with different parameters
     │   └── LedgerUnbalanced         ledger entries that do not sum to zero per currency
-    └── CommunityError               the fan community (hearth.community)
+    ├── CommunityError               the fan community (hearth.community)
+    └── MailError                    sending mail (hearth.mail), as its transports meet it
+        ├── MailUnavailable          the server could not be reached or deferred; retry later
+        └── MailRefused              the server refused this message for good
 
 ``status`` is a class attribute so routes never pick status codes by hand; ``code`` is a
 short machine-readable name for clients.
@@ -465,3 +468,23 @@ class LedgerUnbalanced(PaymentError):
 class CommunityError(HearthError):
     status = 422
     code = "community_error"
+
+
+class MailError(HearthError):
+    """Mail could not be handed to the mail server; each transport translates its own errors."""
+
+    status = 503
+    code = "mail_error"
+
+
+class MailUnavailable(MailError):
+    """The mail server could not be reached, timed out or deferred the message; retry later."""
+
+    code = "mail_unavailable"
+
+
+class MailRefused(MailError):
+    """The mail server refused the message for good (an unknown recipient, refused content)."""
+
+    status = 422
+    code = "mail_refused"

@@ -46,7 +46,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_env() -> dict[str, str]:
+    """Settings a test module adds to its server's environment (``HEARTH_SMTP_URL``...)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, live_env: dict[str, str]) -> Iterator[LiveServer]:
     """Migrate a fresh data dir and run ``hearth serve`` on free ports until the test ends."""
     port = free_port()
     env = {
@@ -55,6 +61,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         "HEARTH_CONFIG": str(tmp_path / "none.toml"),
         "HEARTH_HTTP_PORT": str(port),
         "HEARTH_EMBEDDED_MQTT_PORT": str(free_port()),
+        **live_env,
     }
     server = LiveServer(url=f"http://127.0.0.1:{port}", data_dir=tmp_path / "var", env=env)
     server.cli("db", "upgrade")

@@ -53,6 +53,19 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def hash_password(password: str) -> str:
+    """Return the argon2 hash kept of a password."""
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Tell whether ``password`` is the one ``password_hash`` was made from."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def normalise_username(username: str) -> str:
     """Return the canonical (lower-case, trimmed) form of a username."""
     return username.strip().lower()

@@ -195,6 +195,7 @@ def demo(
     """Migrate, seed demo data, and serve with the demo logins printed."""
     from hearth.demo import DEMO_LOGINS, seed
     from hearth.logs import configure_logging
+    from hearth.mail.transport import build_mailer
     from hearth.services import migrate
 
     settings = _settings(http_port=port)
@@ -210,6 +211,9 @@ def demo(
     for role, username, password in DEMO_LOGINS:
         console.print(f"  {role:<16} [bold]{username}[/] / {password}")
     console.print(f"API docs: {url}/api/docs · Data in {settings.data_dir.resolve()}")
+    console.print(
+        f"Mail (password resets, notifications) goes to {build_mailer(settings).describe}"
+    )
     console.print("Press Ctrl-C to stop.")
     console.rule()
     _serve(settings)

@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette.sse import EventSourceResponse
 
+from hearth.accounts import addresses
 from hearth.accounts.models import User
 from hearth.errors import HearthError, InvalidInput
 from hearth.funding import campaigns, orders, outcome, pledges, tickets
@@ -88,6 +89,7 @@ async def _campaign_page(
     return render(
         request,
         "funding/campaign.html",
+        saved_address=await addresses.default_address(session, user_id=user.id),
         user=user,
         active="store",
         c=CampaignOut.of(view, now),

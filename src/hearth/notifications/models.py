@@ -27,3 +27,17 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class NotificationPreference(Base):
+    """How one topic of notifications reaches one person (``rules.TOPICS``); a topic with
+    no row reaches them as its default says."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    in_app: Mapped[bool] = mapped_column()
+    email: Mapped[bool] = mapped_column()

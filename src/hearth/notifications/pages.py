@@ -1,16 +1,48 @@
-"""Notification pages (HTML): the signed-in user's inbox and the unread badge of the top bar."""
+"""Notification pages (HTML): the signed-in user's inbox, the unread badge of the top bar, and
+the account page's section on how each topic reaches them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.accounts.models import User
+from hearth.notifications import preferences, rules
 from hearth.notifications import service as inbox
 from hearth.notifications.models import Notification
+from hearth.notifications.rules import Choice
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+
+
+async def preferences_panel(
+    session: AsyncSession, *, user: User, errors: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """Context for ``notifications/_preferences.html`` on the account page."""
+    shown = await preferences.read(session, user_id=user.id, role=user.role)
+    return {"notification_preferences": shown}
+
+
+@router.post("/account/notifications")
+async def choose(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """Save how each topic shown to the person reaches them: a checkbox per topic and channel
+    (an unchecked box sends nothing, so every topic shown is saved)."""
+    form = await request.form()
+    chosen = {
+        topic.key: Choice(
+            in_app=form.get(f"{topic.key}.in_app") == "on",
+            email=form.get(f"{topic.key}.email") == "on",
+        )
+        for topic in rules.TOPICS
+        if topic.concerns(user.role)
+    }
+    await preferences.choose(session, user_id=user.id, choices=chosen)
+    return RedirectResponse("/account?done=notifications#notifications", status_code=303)
 
 
 @router.get("/notifications")

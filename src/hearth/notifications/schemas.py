@@ -1,10 +1,12 @@
-"""Response models of the inbox API."""
+"""Request and response models of the inbox API and of notification preferences."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from hearth.notifications import rules
 
 
 class NotificationOut(BaseModel):
@@ -26,3 +28,21 @@ class NotificationInboxOut(BaseModel):
 
 class NotificationsMarkedOut(BaseModel):
     marked: int
+
+
+class PreferenceOut(BaseModel):
+    topic: str = Field(description="the kind of notifications, such as payments")
+    label: str
+    about: str = Field(description="what the topic covers, as a sentence")
+    in_app: bool = Field(description="shown in your inbox in the app")
+    email: bool = Field(description="mailed to your address, once it is verified")
+
+
+class PreferenceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str = Field(
+        max_length=40, json_schema_extra={"enum": [topic.key for topic in rules.TOPICS]}
+    )
+    in_app: bool
+    email: bool

@@ -1,4 +1,8 @@
-"""Notification services: write to inboxes, read one's own, mark as read.
+"""Notification services: write to inboxes and queue mail, read one's own, mark as read.
+
+``notify`` reaches each person as they chose for the notification's topic
+(``preferences``): an inbox row when in the app, a letter queued in the same transaction
+when by email and their address is verified.
 
 A user only ever reads or marks their own notifications: every query is filtered by the
 caller's id, and someone else's notification answers ``NotFound`` like a missing one.
@@ -12,8 +16,13 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.accounts.models import User
 from hearth.errors import InvalidInput, NotFound
+from hearth.mail import queue as mail
+from hearth.mail.rules import Letter
+from hearth.notifications import preferences, rules
 from hearth.notifications.models import Notification
+from hearth.notifications.rules import Topic
 
 MAX_TITLE = 200
 PAGE = 50
@@ -29,7 +38,9 @@ async def notify(
     link: str = "",
     now: datetime,
 ) -> list[Notification]:
-    """Put one notification in each named inbox (duplicates in ``user_ids`` count once)."""
+    """Tell each named person (duplicates count once) as they chose for the kind's topic:
+    a row in their inbox, a letter to their verified address, both or neither. Return the
+    inbox rows."""
     title = " ".join(title.split())
     if not title or len(title) > MAX_TITLE:
         raise InvalidInput.fields([{"field": "title", "message": f"1-{MAX_TITLE} characters"}])
@@ -37,13 +48,68 @@ async def notify(
         raise InvalidInput.fields(
             [{"field": "link", "message": "a path inside hearth, starting with /"}]
         )
+    people = list(dict.fromkeys(user_ids))
+    topic = rules.topic_of(kind)
+    choices = await preferences.choices_for(session, user_ids=people, topic=topic)
     rows = [
         Notification(user_id=user_id, kind=kind, title=title, body=body, link=link, created_at=now)
-        for user_id in dict.fromkeys(user_ids)
+        for user_id in people
+        if choices[user_id].in_app
     ]
     session.add_all(rows)
     await session.flush()
+    mailed = [user_id for user_id in people if choices[user_id].email]
+    if mailed:
+        letters = await _letters(
+            session, mailed, topic, kind=kind, title=title, body=body, link=link
+        )
+        await mail.enqueue(session, letters, now=now)
     return rows
+
+
+async def _letters(
+    session: AsyncSession,
+    user_ids: list[str],
+    topic: Topic,
+    *,
+    kind: str,
+    title: str,
+    body: str,
+    link: str,
+) -> list[Letter]:
+    """Write the letter of a notification to each person with a verified address."""
+    letters = []
+    for start in range(0, len(user_ids), preferences.CHUNK):
+        found = await session.execute(
+            select(User.email, User.display_name).where(
+                User.id.in_(user_ids[start : start + preferences.CHUNK]),
+                User.email.is_not(None),
+                User.email_verified_at.is_not(None),
+                User.is_active.is_(True),
+            )
+        )
+        for email, name in found:
+            paragraphs = [
+                f"Hello {name},",
+                title if title.endswith((".", "!", "?")) else title + ".",
+            ]
+            if body.strip():
+                paragraphs.append(body.strip())
+            letters.append(
+                Letter(
+                    to=str(email),
+                    to_name=name,
+                    subject=title,
+                    paragraphs=tuple(paragraphs),
+                    action_label="Open in hearth",
+                    action_path=link or "/notifications",
+                    footer=f"You get this mail because {topic.label} notifications reach you "
+                    "by email. Choose what reaches you on your account page, under "
+                    "Notifications.",
+                    kind=f"notification.{kind}",
+                )
+            )
+    return letters
 
 
 async def inbox(

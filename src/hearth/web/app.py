@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.templates = make_templates()
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
+    # The account page shows how notifications reach the person.
+    app.state.account_panels = [notifications_pages.preferences_panel]
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -132,7 +134,9 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
         app,
         secret=runtime.settings.secret,
         force_secure=bool(runtime.settings.cookie_secure),
-        always_protect=frozenset({"/login", "/signup"}),
+        always_protect=frozenset(
+            {"/login", "/signup", "/password/forgot", "/password/reset", "/account/email/verify"}
+        ),
     )
     # Outermost: every line has the request's id, and refusals carry the headers too.
     return RequestMiddleware(protected)

@@ -37,12 +37,16 @@ class Viewer:
     username: str
     display_name: str
     role: str
+    time_zone: str | None = None  # the person's own; None: as the browser says
+    locale: str | None = None
 
     @classmethod
     def of(cls, user: User | None) -> Viewer | None:
         if user is None:
             return None
-        return cls(user.id, user.username, user.display_name, user.role)
+        return cls(
+            user.id, user.username, user.display_name, user.role, user.time_zone, user.locale
+        )
 
 
 async def get_hearth(request: Request) -> Hearth:

@@ -1,9 +1,10 @@
 """Times on pages: the template filters every page uses, in the right zone and the viewer's locale.
 
-The locale is the browser's (``Accept-Language``). The zone is the one the page names for
-what it shows (``time_zone`` in the template's context: a home's pages pass the home's),
-otherwise the viewer's own: the browser tells it in the ``tz`` cookie that ``hearth.js``
-keeps, and UTC stands in until it has. Filters:
+The locale is the one the signed-in person chose on their account page, else the
+browser's (``Accept-Language``). The zone is the one the page names for what it shows
+(``time_zone`` in the template's context: a home's pages pass the home's), otherwise the
+viewer's own: the one they chose on their account page, else the one the browser tells in
+the ``tz`` cookie that ``hearth.js`` keeps, and UTC until it has. Filters:
 
 - ``{{ moment | when }}``: "7 Dec, 10:15" (``when(seconds=True)`` adds seconds);
 - ``{{ moment | day }}``: "7 Dec 2026";
@@ -29,22 +30,36 @@ from hearth.kit import times
 ZONE_COOKIE = "tz"
 
 
+def _chosen(request: Request, what: str) -> str | None:
+    """Return what the signed-in viewer chose on their account page (``time_zone``, ``locale``)."""
+    viewer = getattr(request.state, "viewer", None)
+    value = getattr(viewer, what, None)
+    return value if isinstance(value, str) and value else None
+
+
 def viewer_locale(request: Request | None) -> Locale:
-    """Return the locale the viewer's browser asks for."""
+    """Return the locale the viewer chose, else the one their browser asks for."""
     if request is None:
         return times.DEFAULT_LOCALE
     cached = request.scope.get("hearth.locale")
     if cached is None:
-        cached = times.negotiate_locale(request.headers.get("accept-language"))
+        chosen = _chosen(request, "locale")
+        cached = (times.locale_named(chosen) if chosen else None) or times.negotiate_locale(
+            request.headers.get("accept-language")
+        )
         request.scope["hearth.locale"] = cached
     locale: Locale = cached
     return locale
 
 
 def viewer_zone(request: Request | None) -> tzinfo:
-    """Return the viewer's own zone, as the browser last told it, or UTC."""
+    """Return the viewer's own zone: the one they chose, else as the browser last told it,
+    else UTC."""
     if request is None:
         return times.zone_or_utc(None)
+    chosen = _chosen(request, "time_zone")
+    if chosen and times.zone_named(chosen) is not None:
+        return times.zone_or_utc(chosen)
     return times.zone_or_utc(request.cookies.get(ZONE_COOKIE))
 
 

@@ -47,6 +47,7 @@ DEFAULT_ARGS = {
     "token_id": "token_owner",
     "slug": "slug_p",
     "model_id": "model_p",
+    "address_id": "address_owner",
 }
 
 

@@ -67,11 +67,15 @@ async def visibility(session: AsyncSession, usernames: dict[str, str]) -> dict[s
         grant(row.id, members.get(row.home_id, set()) | people([row.invitee_id]))
         grant(row.home_id, people([row.invitee_id]))  # an invitation says which home
 
-    # Accounts: tokens and notifications are their person's.
+    # Accounts: tokens, notifications and addresses are their person's.
     for row in await _rows(session, "SELECT id, user_id FROM api_tokens"):
         grant(row.id, people([row.user_id]))
     for row in await _rows(session, "SELECT id, user_id FROM notifications"):
         grant(row.id, people([row.user_id]))
+    for row in await _rows(session, "SELECT id, user_id FROM shipping_addresses"):
+        grant(row.id, people([row.user_id]))
+    for row in await _rows(session, "SELECT id FROM outgoing_mail"):
+        grant(row.id, set())  # mail goes out by mail, never in an answer
 
     # The mall: a company's unpublished work is its members' and, once submitted, staff's.
     products: dict[str, set[str]] = {}

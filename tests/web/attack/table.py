@@ -48,6 +48,14 @@ SHIPPING = {
 }
 
 
+def _verify(world: World) -> Any:
+    return {"token": world["verify_token"]}
+
+
+def _reset(world: World) -> Any:
+    return {"token": world["reset_token"], "password": "a-brand-new-password"}
+
+
 def _scene(world: World) -> Any:
     return world.documents["scene"]
 
@@ -123,6 +131,64 @@ RULES: list[Rule] = [
     rule("GET", "/account", SIGNED_IN),
     rule("POST", "/account/tokens", SIGNED_IN, form={"name": "laptop"}),
     rule("POST", "/account/tokens/{token_id}/revoke", {OWNER}),
+    rule("PATCH", "/api/v1/me", SIGNED_IN, json={"display_name": "Someone New"}),
+    rule("PUT", "/api/v1/me/email", SIGNED_IN, json={"email": "someone@example.com"}),
+    rule("DELETE", "/api/v1/me/email", SIGNED_IN),
+    # Those without an address are told to add one first (409).
+    rule("POST", "/api/v1/me/email/verification", SIGNED_IN, ok={202, 409}),
+    rule("POST", "/api/v1/auth/email/verify", EVERYONE, json=_verify),
+    # Everyone may try; only the owner of the account knows its password (403 for the others).
+    rule(
+        "POST",
+        "/api/v1/me/password",
+        SIGNED_IN,
+        json={"current_password": "hearth-fan-demo", "new_password": "a-brand-new-password"},
+        ok={200, 403},
+    ),
+    rule(
+        "POST",
+        "/api/v1/auth/password/forgot",
+        EVERYONE,
+        json={"email": "owner@example.com"},
+        ok={202},
+    ),
+    rule("POST", "/api/v1/auth/password/reset", EVERYONE, json=_reset),
+    rule("GET", "/api/v1/me/addresses", SIGNED_IN),
+    rule("POST", "/api/v1/me/addresses", SIGNED_IN, json=SHIPPING, ok={201}),
+    rule("GET", "/api/v1/me/addresses/{address_id}", {OWNER}),
+    rule("PUT", "/api/v1/me/addresses/{address_id}", {OWNER}, json=SHIPPING),
+    rule("DELETE", "/api/v1/me/addresses/{address_id}", {OWNER}, ok={204}),
+    rule("GET", "/api/v1/notifications/preferences", SIGNED_IN),
+    rule(
+        "PUT",
+        "/api/v1/notifications/preferences",
+        SIGNED_IN,
+        json=[{"topic": "orders", "in_app": True, "email": False}],
+    ),
+    rule("POST", "/account/profile", SIGNED_IN, form={"display_name": "Someone New"}),
+    rule("POST", "/account/email", SIGNED_IN, form={"email": "someone@example.com"}),
+    rule("POST", "/account/email/resend", SIGNED_IN, ok={303, 409}),
+    rule("POST", "/account/email/remove", SIGNED_IN),
+    rule("GET", "/account/email/verify/{token}", EVERYONE, args={"token": "verify_token"}),
+    rule("POST", "/account/email/verify", EVERYONE, form=_verify),
+    rule(
+        "POST",
+        "/account/password",
+        SIGNED_IN,
+        form={"current_password": "hearth-fan-demo", "new_password": "a-brand-new-password"},
+        ok={303, 403},
+    ),
+    rule("POST", "/account/addresses", SIGNED_IN, form=SHIPPING),
+    rule("GET", "/account/addresses/{address_id}", {OWNER}),
+    rule("POST", "/account/addresses/{address_id}", {OWNER}, form=SHIPPING),
+    rule("POST", "/account/addresses/{address_id}/default", {OWNER}),
+    rule("POST", "/account/addresses/{address_id}/delete", {OWNER}),
+    rule("POST", "/account/notifications", SIGNED_IN, form={"orders.email": "on"}),
+    rule("GET", "/password/forgot", EVERYONE),
+    rule("POST", "/password/forgot", EVERYONE, form={"email": "owner@example.com"}),
+    rule("GET", "/password/reset/{token}", EVERYONE, args={"token": "reset_token"}),
+    # Every session ends, and the log-in page says so.
+    rule("POST", "/password/reset", EVERYONE, form=_reset, ok={303}),
     rule("GET", "/community", SIGNED_IN),
     # -- money ----------------------------------------------------------------------------
     rule("GET", "/api/v1/ledger/report", STAFF, query={"currency": "CNY"}),

@@ -27,6 +27,7 @@ from hearth.homes.models import Home, Room
 from hearth.hub import identity
 from hearth.hub.models import Command, Device, DeviceModel
 from hearth.hub.operator import ensure_products
+from hearth.mail import queue
 from hearth.mall.certification.models import CertificationRun
 from hearth.mall.models import Partner, Product, ProductImage
 from hearth.notifications.models import Notification
@@ -129,6 +130,23 @@ class _Api:
         response = await self.http.request(method, url, json=body, **options)
         assert response.status_code == status, (method, url, response.text)
         return response.json() if response.content else None
+
+
+ADDRESS = {
+    "name": "Mia Chen",
+    "line1": "1 Long Street",
+    "city": "Shenzhen",
+    "postal_code": "518000",
+    "country": "CN",
+}
+
+
+async def _link(hearth: Hearth, to: str) -> str:
+    """Return the secret of the newest link mailed to ``to`` (still in the queue)."""
+    async with hearth.sessions() as session:
+        letters = list(await queue.pending(session, to=to))
+    assert letters, f"no letter to {to}"
+    return str(letters[-1].content["action_path"]).rsplit("/", 1)[-1]
 
 
 async def _one(session: AsyncSession, statement: Any) -> str:
@@ -302,6 +320,19 @@ async def build(hearth: Hearth) -> World:
     invitation = await api[PARTNER]("POST", "/api/v1/partner/invitations", {}, 201)
     ids["partner_invitation"] = invitation["id"]
     world.values["partner_join_token"] = invitation["token"]
+
+    # The owner confirms an address, keeps a shipping address and asks for a reset link;
+    # the member adds an address not confirmed yet. The links are read from the mail queue.
+    await api[OWNER]("PUT", "/api/v1/me/email", {"email": "owner@example.com"})
+    await api[OWNER](
+        "POST", "/api/v1/auth/email/verify", {"token": await _link(hearth, "owner@example.com")}
+    )
+    await api[OWNER]("POST", "/api/v1/auth/password/forgot", {"email": "owner@example.com"}, 202)
+    world.values["reset_token"] = await _link(hearth, "owner@example.com")
+    await api[MEMBER]("PUT", "/api/v1/me/email", {"email": "member@example.com"})
+    world.values["verify_token"] = await _link(hearth, "member@example.com")
+    address = await api[OWNER]("POST", "/api/v1/me/addresses", ADDRESS, 201)
+    ids["address_owner"] = address["id"]
 
     # The fan asks about their order.
     ticket = await api[FAN](

@@ -1,0 +1,111 @@
+"""Which notifications exist, how they are grouped for a person to choose, and the defaults.
+
+Every ``kind`` an area passes to ``notify`` belongs to one topic; a person chooses per
+topic whether it reaches them in the app, by email, both or neither. The defaults: every
+topic in the app; by email the ones a person must not miss (money that did not move, an
+order, a company's standing, an invitation). Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A group of notifications a person turns on or off together."""
+
+    key: str
+    label: str
+    about: str
+    kinds: tuple[str, ...]  # exact kinds, or prefixes ending in "."
+    in_app: bool = True
+    email: bool = False
+    roles: tuple[str, ...] = ()  # the roles it concerns (shown to them only); empty: everyone
+
+    def concerns(self, role: str) -> bool:
+        """Tell whether a person of ``role`` meets this topic's notifications."""
+        return not self.roles or role in self.roles
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic(
+        "payments",
+        "Payments",
+        "A pledge charged, a payment that failed, a pledge dropped or released.",
+        ("campaign_funded", "payment_failed", "pledge_dropped", "pledge_released"),
+        email=True,
+    ),
+    Topic(
+        "orders",
+        "Orders",
+        "An order created, shipped or refunded.",
+        ("order_created", "order_shipped", "order_refunded"),
+        email=True,
+    ),
+    Topic(
+        "campaign_updates",
+        "Campaign updates",
+        "News from the makers of campaigns you back.",
+        ("campaign_update",),
+    ),
+    Topic(
+        "tickets",
+        "Customer service",
+        "A new ticket, or a reply on one.",
+        ("ticket_opened", "ticket_reply"),
+        email=True,
+    ),
+    Topic(
+        "homes",
+        "Home invitations",
+        "Someone invites you to their home.",
+        ("home_invitation",),
+        email=True,
+    ),
+    Topic(
+        "scenes",
+        "Scenes and automations",
+        "Messages your automations send, and automations that were stopped.",
+        ("scene",),
+    ),
+    Topic(
+        "partner",
+        "Partner company",
+        "Your company's application, its campaigns that did not reach their goal, and "
+        "invitations to join a company.",
+        ("mall.partner.", "campaign_failed"),
+        email=True,
+    ),
+    Topic(
+        "reviews",
+        "Product review",
+        "Review steps and comments on products.",
+        ("mall.product.",),
+        roles=("partner", "reviewer", "admin"),
+    ),
+)
+OTHER = Topic("other", "Other", "Anything else hearth tells you.", ())
+BY_KEY = {topic.key: topic for topic in (*TOPICS, OTHER)}
+
+
+def topic_of(kind: str) -> Topic:
+    """Return the topic a notification's kind belongs to (``OTHER`` for one no topic names)."""
+    for topic in TOPICS:
+        for name in topic.kinds:
+            if kind == name or (name.endswith(".") and kind.startswith(name)):
+                return topic
+    return OTHER
+
+
+@dataclass(frozen=True)
+class Choice:
+    """How one topic reaches one person."""
+
+    in_app: bool
+    email: bool
+
+
+def default(topic: Topic) -> Choice:
+    """Return how a topic reaches a person who has not chosen."""
+    return Choice(topic.in_app, topic.email)
