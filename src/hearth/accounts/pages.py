@@ -80,7 +80,7 @@ def _see_other(url: str) -> Response:
 def _problems(err: HearthError) -> dict[str, str]:
     """Return each problem's sentence by field, or the error's own under ``form``."""
     found = {p["field"]: p["message"] for p in err.problems() if p["field"]}
-    return found or {"form": err.message}
+    return found or {"form": err.sentence}
 
 
 def _invalid(err: ValidationError) -> dict[str, str]:
@@ -188,7 +188,7 @@ async def login_submit(
             "accounts/login.html",
             user=None,
             next=_safe_next(form.next),
-            error=err.message,
+            error=err.sentence,
             notice=None,
             username=form.username,
             status_code=err.status,
@@ -234,7 +234,7 @@ async def signup_submit(
                 now=now,
             )
     except InvalidInput as err:
-        errors = {p["field"]: p["message"] for p in (err.detail or [])} or {"form": err.message}
+        errors = {p["field"]: p["message"] for p in (err.detail or [])} or {"form": err.sentence}
         return render(
             request,
             "accounts/signup.html",
@@ -248,7 +248,7 @@ async def signup_submit(
             request,
             "accounts/signup.html",
             user=None,
-            errors={"username": err.message},
+            errors={"username": err.sentence},
             values=values,
             status_code=409,
         )
@@ -257,7 +257,7 @@ async def signup_submit(
             request,
             "accounts/signup.html",
             user=None,
-            errors={"form": err.message},
+            errors={"form": err.sentence},
             values=values,
             status_code=err.status,
         )
@@ -418,7 +418,7 @@ async def verify_email_submit(
             "accounts/verify.html",
             user=user,
             token=form.token,
-            error=err.message,
+            error=err.sentence,
             status_code=err.status,
         )
     return render(
@@ -578,7 +578,7 @@ async def forgot_submit(
             request,
             "accounts/forgot.html",
             user=user,
-            error=_problems(err).get("email", err.message),
+            error=_problems(err).get("email", err.sentence),
             sent=None,
             email=form.email,
             status_code=err.status,
@@ -599,7 +599,7 @@ async def reset_page(
             user=user,
             token=None,
             username=None,
-            error=err.message,
+            error=err.sentence,
             status_code=err.status,
         )
     return render(
@@ -632,7 +632,7 @@ async def reset_submit(
             user=user,
             token=form.token,
             username=found.username,
-            error=_problems(err).get("password", err.message),
+            error=_problems(err).get("password", err.sentence),
             status_code=err.status,
         )
     except HearthError as err:
@@ -642,7 +642,7 @@ async def reset_submit(
             user=user,
             token=None,
             username=None,
-            error=err.message,
+            error=err.sentence,
             status_code=err.status,
         )
     # Every session ended, this browser's too: its cookie goes, and the log-in page says why.
