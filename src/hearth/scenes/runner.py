@@ -535,6 +535,15 @@ class SceneRunner:
         self._spawn_run(run_id)
         return run_id
 
+    async def settled(self, run_id: str, within: float) -> None:
+        """Wait up to ``within`` seconds for a run carried out here to end or to wait (a
+        tap's answer then tells the outcome at once; anything slower is polled)."""
+        task = self._runs.get(run_id)
+        if task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), within)
+
     async def _cancel(self, session: Any, run_ids: list[str], now: datetime) -> None:
         await session.execute(
             update(SceneRun)

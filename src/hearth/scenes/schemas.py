@@ -18,13 +18,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from hearth.errors import InvalidInput
 from hearth.scenes.rules import (
     Action,
     AutomationConditions,
@@ -34,7 +32,6 @@ from hearth.scenes.rules import (
     SceneActions,
     SceneStep,
     Trigger,
-    problems,
     says,
 )
 from hearth.scenes.timing import Place, time_zones, valid_timezone
@@ -153,7 +150,7 @@ class SceneRunStarted(BaseModel):
 class SceneRunForm(BaseModel):
     """A tap on a scene's run button."""
 
-    back: str = Field(default="", max_length=20, description='"home" returns to the home')
+    back: str = Field(default="", max_length=20, description="where it was tapped (unused)")
 
 
 # -- where a home is --------------------------------------------------------------------
@@ -215,26 +212,3 @@ class ScenePlaceOut(BaseModel):
     @classmethod
     def of(cls, place: Place) -> ScenePlaceOut:
         return cls(timezone=place.timezone, latitude=place.latitude, longitude=place.longitude)
-
-
-class ScenePlaceForm(BaseModel):
-    """The Scenes tab's place form: coordinates as typed, either may be left empty."""
-
-    home: str = Field(max_length=64)
-    timezone: str = Field(max_length=64)
-    latitude: str = Field(default="", max_length=20)
-    longitude: str = Field(default="", max_length=20)
-
-    def place(self) -> ScenePlaceIn:
-        """Return the place the form describes; raise ``InvalidInput`` saying what is wrong."""
-        try:
-            latitude = float(self.latitude) if self.latitude.strip() else None
-            longitude = float(self.longitude) if self.longitude.strip() else None
-        except ValueError:
-            raise InvalidInput("coordinates are numbers") from None
-        try:
-            return ScenePlaceIn(
-                timezone=self.timezone.strip(), latitude=latitude, longitude=longitude
-            )
-        except ValidationError as err:
-            raise InvalidInput.fields(problems(err)) from None
