@@ -86,6 +86,7 @@ class AutomationOut(BaseModel):
     enabled: bool
     disabled_reason: str | None = Field(description="why hearth disabled it (a loop), if it did")
     mode: ModeChoice
+    cooldown_minutes: int = Field(description="minutes it rests after a run starts (0: none)")
     triggers: tuple[Trigger, ...]
     conditions: AutomationConditions
     actions: tuple[Action, ...]
@@ -103,6 +104,7 @@ class AutomationOut(BaseModel):
             enabled=automation.enabled,
             disabled_reason=automation.disabled_reason,
             mode=rule.mode,
+            cooldown_minutes=rule.cooldown_minutes,
             triggers=rule.triggers,
             conditions=rule.conditions,
             actions=rule.actions,
@@ -122,6 +124,15 @@ class AutomationSwitchForm(BaseModel):
 # -- runs -------------------------------------------------------------------------------
 
 
+class SceneStepTold(BaseModel):
+    """One action of a run in words: what it is and what became of it."""
+
+    index: int
+    action: str = Field(description='the action, as the log shows it: "Set Desk lamp · Study …"')
+    status: str = Field(description="ok, failed, current (under way) or pending (not reached)")
+    message: str = Field(description='what became of it, a sentence: "Not sent: … is offline."')
+
+
 class SceneRunOut(BaseModel):
     """One run of a scene or an automation: why it started and what each step did."""
 
@@ -139,6 +150,11 @@ class SceneRunOut(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     resume_at: datetime | None
+    summary: str = Field(default="", description="the run in one sentence for a person")
+    settled: bool = Field(default=False, description="false while it is queued, running or waiting")
+    told: list[SceneStepTold] = Field(
+        default_factory=list, description="each action and what became of it, in words"
+    )
 
 
 class SceneRunStarted(BaseModel):
