@@ -88,8 +88,9 @@ async def create_home(
     session: AsyncSession, *, owner: User, name: str, now: datetime, timezone: str | None = None
 ) -> Home:
     """Create a home owned by ``owner``, in ``timezone`` if one is known (the browser's)."""
-    zone = timezone if timezone and times.zone_named(timezone) is not None else None
-    home = Home(name=clean_name(name), owner_id=owner.id, created_at=now, timezone=zone)
+    home = Home(name=clean_name(name), owner_id=owner.id, created_at=now)
+    if timezone and times.zone_named(timezone) is not None:
+        home.timezone = timezone
     session.add(home)
     await session.flush()
     session.add(
