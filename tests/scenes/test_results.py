@@ -90,7 +90,7 @@ async def test_a_tap_tells_at_once_that_the_offline_lamp_was_not_sent_and_the_re
     assert run["summary"] == "1 of 2 actions failed; the others ran."
     assert [(s["status"], s["message"]) for s in run["told"]] == [
         ("failed", "Not sent: Desk lamp · Study is offline."),
-        ("ok", "Notified 1 member(s)."),
+        ("ok", "Sent to the one person in the home."),
     ]
     listed = await browser.get(f"/scenes/{scene_id}")
     assert listed.status_code == 200

@@ -235,7 +235,7 @@ class Executor:
                     body=action.body,
                     link=link,
                 )
-            return Outcome("ok", f"notified {len(members)} member(s)")
+            return Outcome("ok", f"notified {len(members)} member(s)", {"people": len(members)})
         if isinstance(action, ToggleAutomation):
             return await self._toggle(run, action)
         if isinstance(action, SceneAction):

@@ -312,6 +312,13 @@ class Describer:
                 return f"Waited {_seconds((action or {}).get('seconds', 0))}."
             if kind in ("set", "action"):
                 return "Done: the device confirmed it."
+            if kind == "notify" and isinstance(step.get("people"), int):
+                people = step["people"]
+                return (
+                    "Sent to the one person in the home."
+                    if people == 1
+                    else f"Sent to the {people} people in the home."
+                )
             return _sentence(step.get("detail", "Done"))
         if code == "offline":
             return f"Not sent: {device} is offline."
