@@ -215,7 +215,7 @@ def test_a_hold_and_a_cooldown_round_trip_and_bad_ones_are_named() -> None:
         "actions": [{"kind": "notify", "title": "Hot", "body": ""}],
     }
     assert parse_automation(document).document() == document
-    for patch, field, message in [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"cooldown_minutes": -1}, "cooldown_minutes", "how long it rests"),
         ({"cooldown_minutes": 1441}, "cooldown_minutes", "how long it rests"),
         ({"cooldown_minutes": 2.5}, "cooldown_minutes", "how long it rests"),
@@ -225,7 +225,8 @@ def test_a_hold_and_a_cooldown_round_trip_and_bad_ones_are_named() -> None:
             "needs a comparison",
         ),
         ({"triggers": [{**held, "for_minutes": "5"}]}, "triggers.0.for_minutes", "whole minutes"),
-    ]:
+    ]
+    for patch, field, message in cases:
         with pytest.raises(InvalidInput) as caught:
             parse_automation({**document, **patch})
         (problem,) = caught.value.detail
