@@ -124,3 +124,21 @@ async def test_the_pages_switch_and_delete_tell_every_runner(
     )
     assert deleted.headers["location"] == f"/scenes?home={home}"
     assert told == [AutomationsChanged(home, [automation_id])] * 2
+
+
+async def test_a_tap_that_cannot_run_says_why_where_it_was_tapped(
+    hearth: Hearth, client: httpx.AsyncClient
+) -> None:
+    home, lamp = await _furnish(hearth, client, "mia")
+    made = await post_json(
+        client,
+        f"/api/v1/homes/{home}/scenes",
+        {"name": "Movie night", "actions": _rule(lamp)["actions"]},
+    )
+    url = f"/scenes/{made.json()['id']}/run"
+    form = {"csrftoken": await csrf_token(client)}
+    tapped = await client.post(url, data=form, headers={"HX-Request": "true"})
+    assert tapped.status_code == 200  # htmx swaps in only what succeeds
+    assert "Movie night did not run: scenes do not run in this process" in tapped.text
+    assert 'role="alert"' in tapped.text
+    assert (await client.post(url, data=form)).status_code == 409  # no broker in this process

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.errors import NotFound
+from hearth.errors import HearthError, NotFound
 from hearth.homes import service as homes
 from hearth.scenes import picker, service
 from hearth.scenes.api import runner_of
@@ -303,9 +303,16 @@ async def run_scene_now(
 ) -> Response:
     """Run a scene now; answer with what each action did (a fragment for the page it was
     tapped on), or, without scripts, go to the run's page."""
-    await service.scene_for_member(session, user=user, scene_id=scene_id)
-    runner = runner_of(hearth)
-    run_id = await runner.run_scene(user=user, scene_id=scene_id)
+    scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
+    try:
+        runner = runner_of(hearth)
+        run_id = await runner.run_scene(user=user, scene_id=scene_id)
+    except HearthError as err:
+        if not _htmx(request):
+            raise
+        # htmx swaps only answers that succeed: the refusal is told where the tap was.
+        message = picker.sentence(f"{scene.name} did not run: {err.message}")
+        return render(request, "scenes/_refused.html", user=user, message=message)
     if not _htmx(request):
         return RedirectResponse(f"/scenes/runs/{run_id}", status_code=303)
     await runner.settled(run_id, SETTLE_SECONDS)

@@ -319,7 +319,7 @@ class Describer:
                     if people == 1
                     else f"Sent to the {people} people in the home."
                 )
-            return _sentence(step.get("detail", "Done"))
+            return sentence(step.get("detail", "Done"))
         if code == "offline":
             return f"Not sent: {device} is offline."
         if code == "timed_out":
@@ -330,7 +330,7 @@ class Describer:
         if code == "gone" and kind in ("set", "action"):
             return "Not sent: the device is no longer in this home."
         if code == "gone":
-            return _sentence(step.get("detail", "It no longer exists"))
+            return sentence(step.get("detail", "It no longer exists"))
         if code == "not_sent":
             return "Not sent: hearth could not reach the devices' broker."
         if code == "refused":
@@ -341,7 +341,7 @@ class Describer:
                 for key, why in refusals.items()
             ]
             return f"Refused by {device}: " + ("; ".join(parts) or "it said no") + "."
-        return _sentence(step.get("detail", "Failed"))
+        return sentence(step.get("detail", "Failed"))
 
     def pending(self, action: Mapping[str, Any], *, current: bool, resume_at: str = "") -> str:
         """Say what a step not carried out yet is waiting for."""
@@ -423,13 +423,14 @@ def tell_run(describe: Describer, run: Any) -> RunTold:
         summary = "Did not run: its conditions did not hold."
     elif status in ("skipped", "cancelled", "stopped", "failed"):
         summary = f"{status.replace('_', ' ').capitalize()}: {reason}" if reason else status
-        summary = _sentence(summary)
+        summary = sentence(summary)
     else:
-        summary = _sentence(status)
+        summary = sentence(status)
     return RunTold(summary, not active, tuple(told))
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
+    """Return ``text`` as a sentence: capitalised, ending with a full stop."""
     text = str(text).strip() or "Done"
     text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?", "…")) else f"{text}."
