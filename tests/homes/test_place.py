@@ -39,7 +39,7 @@ async def test_the_owner_types_berlin_and_the_homes_schedules_run_in_berlin(
     assert (await post_json(client, f"/api/v1/homes/{home}/automations", rule)).status_code == 201
     saved = await _place(client, home, timezone="Berlin", latitude="52.52", longitude="13,40")
     assert saved.status_code == 303
-    assert saved.headers["location"] == f"/homes/{home}/settings?place=saved"
+    assert saved.headers["location"] == f"/homes/{home}/settings?place=saved#place-title"
     assert (await client.get(f"/api/v1/homes/{home}/place")).json() == {
         "timezone": "Europe/Berlin",
         "latitude": 52.52,

@@ -159,6 +159,7 @@ async def _settings(
     error: str | None = None,
     link: str | None = None,
     place_form: PlaceForm | None = None,
+    place_error: str | None = None,
     saved: bool = False,
     status_code: int = 200,
 ) -> Response:
@@ -191,6 +192,7 @@ async def _settings(
         place_form=place_form,
         zones=times.zone_names(),
         place_saved=saved,
+        place_error=place_error,
         time_zone=place.timezone,
         status_code=status_code,
     )
@@ -275,11 +277,11 @@ async def set_place(
             user,
             home_id,
             now,
-            error=err.message,
+            place_error=err.message,
             place_form=form,
             status_code=err.status,
         )
-    return _see_other(f"/homes/{home_id}/settings?place=saved")
+    return _see_other(f"/homes/{home_id}/settings?place=saved#place-title")
 
 
 @router.post("/homes/{home_id}/delete")
