@@ -85,7 +85,7 @@ async def home_devices(
         .outerjoin(DevicePlacement, placed)
         .outerjoin(Room, Room.id == DevicePlacement.room_id)
         .where(Device.home_id == home_id)
-        .order_by(Room.position, Room.name, Device.bound_at, Device.id)
+        .order_by(Room.id.is_(None), Room.position, Room.name, Device.bound_at, Device.id)
     )
     found = [
         (device_id, model, name, room)
