@@ -85,8 +85,8 @@ async def test_build_an_automation_see_it_fire_and_run_a_scene(
             label="Hearth Temperature and Humidity Sensor"
         )
         await trigger.get_by_label("Property").select_option(label="Temperature")
-        await trigger.get_by_label("When it").select_option(label="is >")
-        await trigger.get_by_label("Value").fill("30")
+        await trigger.get_by_label("When it").select_option(label="is above")
+        await trigger.get_by_label("Value (°C)").fill("30")
         action = page.locator("#actions-list > li").first
         await action.get_by_label("Device").select_option(label="Hearth Colour Bulb")
         await action.get_by_label("Property").select_option(label="Switch Status")
@@ -110,7 +110,7 @@ async def test_build_an_automation_see_it_fire_and_run_a_scene(
                 break
             await asyncio.sleep(0.25)
         await expect(run.locator(".status")).to_have_text("succeeded")
-        await expect(run.locator(".why")).to_contain_text("Temperature > 30")
+        await expect(run.locator(".why")).to_contain_text("Temperature is above 30")
         await expect(run.locator(".steps")).to_contain_text(
             "Set Hearth Colour Bulb · Switch Status to On"
         )
@@ -126,7 +126,7 @@ async def test_build_an_automation_see_it_fire_and_run_a_scene(
         await action.get_by_label("To").select_option(label="Off")
         await page.get_by_role("button", name="Save scene").click()
         await page.get_by_role("button", name="Run Lights out").click()
-        await expect(page.get_by_text("Scene started")).to_be_visible()
+        await expect(page.get_by_test_id("run-result")).to_contain_text("Done.")
         for _ in range(50):
             if light.device.state.get("2.1") is False:
                 break

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from hearth import db
 from hearth.bootstrap import Hearth
+from hearth.homes.models import Home
 from hearth.hub.models import HistoryPoint, Rollup1h, Rollup5m
-from hearth.scenes.models import ScenePlace
 from tests.helpers import post_json, signup
 from tests.homes.conftest import mint
 from tests.hub.history_rows import roll_up, row, set_mark, write
@@ -173,7 +173,7 @@ async def test_a_meters_energy_is_counted_per_day_of_the_homes_zone(
 ) -> None:
     home, device = await _paired(hearth, client, "hearth.plug.v1")
     async with db.transaction(hearth.sessions) as session:
-        session.add(ScenePlace(home_id=home, timezone="Europe/Berlin", updated_at=NOW))
+        await session.execute(update(Home).where(Home.id == home).values(timezone="Europe/Berlin"))
     # The meter counts 0.1 kWh an hour for ten days, then starts again from 0 (a reset).
     start = NOW - timedelta(days=10)
     readings = [("3.2", start + timedelta(hours=h), round(5 + h * 0.1, 3)) for h in range(240)]

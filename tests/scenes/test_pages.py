@@ -28,7 +28,9 @@ async def test_the_scenes_tab_lists_scenes_and_automations_with_their_words(
     assert page.status_code == 200
     assert "Movie night" in page.text
     assert "Warm evening" in page.text
-    assert "When Test lamp · Temperature &gt;= 28" in page.text
+    assert "When Test lamp · Temperature is at least 28 °C" in page.text
+    assert "Schedules run in UTC" in page.text
+    assert f'href="/homes/{home}/settings#place-title"' in page.text
     assert "not built yet" not in page.text
 
 
@@ -101,27 +103,6 @@ async def test_the_edit_page_starts_from_the_saved_rule(
     assert 'value="any" selected' in page.text
 
 
-async def test_the_owner_sets_the_homes_place_and_bad_input_is_named(
-    hearth: Hearth, client: httpx.AsyncClient
-) -> None:
-    home, _ = await _furnish(hearth, client, "mia")
-    token = await csrf_token(client)
-    form = {
-        "csrftoken": token,
-        "home": home,
-        "timezone": "Mars/Olympus",
-        "latitude": "31.2",
-        "longitude": "121.5",
-    }
-    refused = await client.post("/scenes/place", data=form, follow_redirects=True)
-    assert "an IANA time zone" in refused.text
-    assert (await client.get(f"/api/v1/homes/{home}/place")).json()["timezone"] == "UTC"
-    saved = await client.post(
-        "/scenes/place", data={**form, "timezone": "Asia/Shanghai"}, follow_redirects=True
-    )
-    assert "Asia/Shanghai, 31.20, 121.50" in saved.text
-
-
 async def test_the_pages_switch_and_delete_tell_every_runner(
     hearth: Hearth, client: httpx.AsyncClient
 ) -> None:
@@ -143,3 +124,21 @@ async def test_the_pages_switch_and_delete_tell_every_runner(
     )
     assert deleted.headers["location"] == f"/scenes?home={home}"
     assert told == [AutomationsChanged(home, [automation_id])] * 2
+
+
+async def test_a_tap_that_cannot_run_says_why_where_it_was_tapped(
+    hearth: Hearth, client: httpx.AsyncClient
+) -> None:
+    home, lamp = await _furnish(hearth, client, "mia")
+    made = await post_json(
+        client,
+        f"/api/v1/homes/{home}/scenes",
+        {"name": "Movie night", "actions": _rule(lamp)["actions"]},
+    )
+    url = f"/scenes/{made.json()['id']}/run"
+    form = {"csrftoken": await csrf_token(client)}
+    tapped = await client.post(url, data=form, headers={"HX-Request": "true"})
+    assert tapped.status_code == 200  # htmx swaps in only what succeeds
+    assert "Movie night did not run: scenes do not run in this process" in tapped.text
+    assert 'role="alert"' in tapped.text
+    assert (await client.post(url, data=form)).status_code == 409  # no broker in this process

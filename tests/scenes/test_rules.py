@@ -15,6 +15,7 @@ from hearth.scenes.matching import (
     compare,
     conditions_hold,
     event_fires,
+    hold_change,
     property_fires,
 )
 from hearth.scenes.modes import (
@@ -186,6 +187,59 @@ def test_stored_documents_load_and_are_stored_again_unchanged() -> None:
     assert parse_automation(stored).document() == stored
     steps = [{"device_id": DEVICE, "props": {"2.1": False}, "kind": "set"}]
     assert [a.model_dump(mode="json") for a in parse_actions(steps, in_scene=True)] == steps
+
+
+def test_rules_saved_before_holds_and_cooldowns_load_and_are_stored_unchanged() -> None:
+    # A rule as stored before triggers could hold or automations rest: no new keys appear.
+    stored: dict[str, Any] = {
+        "mode": "single",
+        "triggers": [
+            {"kind": "property", "device_id": DEVICE, "key": "2.1", "op": ">", "value": 30}
+        ],
+        "conditions": {"match": "all", "items": []},
+        "actions": [{"kind": "notify", "title": "Hot", "body": ""}],
+    }
+    rule = parse_automation(stored)
+    assert (rule.cooldown_minutes, rule.triggers[0]) == (0, rule.triggers[0])
+    assert isinstance(rule.triggers[0], PropertyTrigger) and rule.triggers[0].for_minutes == 0
+    assert rule.document() == stored
+
+
+def test_a_hold_and_a_cooldown_round_trip_and_bad_ones_are_named() -> None:
+    held = {"kind": "property", "device_id": DEVICE, "key": "2.1", "op": ">=", "value": 30}
+    document: dict[str, Any] = {
+        "mode": "single",
+        "cooldown_minutes": 10,
+        "triggers": [{**held, "for_minutes": 5}],
+        "conditions": {"match": "all", "items": []},
+        "actions": [{"kind": "notify", "title": "Hot", "body": ""}],
+    }
+    assert parse_automation(document).document() == document
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"cooldown_minutes": -1}, "cooldown_minutes", "how long it rests"),
+        ({"cooldown_minutes": 1441}, "cooldown_minutes", "how long it rests"),
+        ({"cooldown_minutes": 2.5}, "cooldown_minutes", "how long it rests"),
+        (
+            {"triggers": [{**held, "op": "changes", "for_minutes": 5}]},
+            "triggers.0.for_minutes",
+            "needs a comparison",
+        ),
+        ({"triggers": [{**held, "for_minutes": "5"}]}, "triggers.0.for_minutes", "whole minutes"),
+    ]
+    for patch, field, message in cases:
+        with pytest.raises(InvalidInput) as caught:
+            parse_automation({**document, **patch})
+        (problem,) = caught.value.detail
+        assert problem["field"] == field and message in problem["message"], problem
+
+
+def test_a_held_trigger_starts_waiting_on_the_crossing_and_stops_when_it_clears() -> None:
+    trigger = PropertyTrigger(device_id=DEVICE, key="2.1", op=CompareOp.GT, value=30, for_minutes=5)
+    assert hold_change(trigger, MISSING, 31) == "start"
+    assert hold_change(trigger, 29, 31) == "start"
+    assert hold_change(trigger, 31, 32) is None  # still holding: nothing to write
+    assert hold_change(trigger, 29, 28) is None  # still not: nothing to write
+    assert hold_change(trigger, 31, 30) == "clear"
 
 
 def test_documents_are_tidied_as_they_are_read() -> None:

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.errors import InvalidInput
-from hearth.homes import charts, reading, zone
+from hearth.homes import charts, reading
+from hearth.homes import service as homes_service
 from hearth.homes.board import spec_of
 from hearth.homes.charts import Chart, Drawing, LinePoint, Span
 from hearth.hub import history
@@ -48,7 +49,7 @@ async def device_chart(
             [{"field": "key", "message": f"This device has no value or event {key!r} to chart."}]
         )
     assert view.device.home_id is not None  # device_view answers only for a home's device
-    zone_name = await zone.home_zone(session, home_id=view.device.home_id)
+    zone_name = await homes_service.home_zone(session, view.device.home_id)
     since, until = charts.window(span, until)
     base = Chart(chartable, span, since, until, zone_name)
     if chartable.drawing is Drawing.TIMELINE:

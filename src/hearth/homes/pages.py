@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.errors import HearthError
-from hearth.homes import binding, board, charts, invitations, placement, rooms, zone
+from hearth.homes import binding, board, charts, invitations, placement, rooms
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeAction, HomeRole, allows, parse_role
 from hearth.homes.schemas import (
@@ -26,10 +26,13 @@ from hearth.homes.schemas import (
     InviteForm,
     MemberForm,
     NameForm,
+    PlaceForm,
     PlacementForm,
 )
+from hearth.kit import times
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
+from hearth.web.timefmt import ZONE_COOKIE
 
 router = APIRouter(include_in_schema=False)
 HOME_COOKIE = "hearth_home"
@@ -37,6 +40,9 @@ HOME_COOKIE = "hearth_home"
 # The app factory lists them in ``app.state.home_panels``: areas above homes contribute
 # without homes importing them.
 HomePanel = Callable[..., Awaitable[dict[str, Any]]]
+# What must follow a home's new place in the same transaction (the scenes' schedules):
+# ``await hook(session, home_id=..., now=...)``, listed in ``app.state.place_hooks``.
+PlaceHook = Callable[..., Awaitable[Any]]
 
 
 def _see_other(url: str) -> Response:
@@ -79,6 +85,7 @@ async def _view(
         homes=mine,
         pending=pending,
         error=None,
+        time_zone=found.home.timezone or homes.DEFAULT_ZONE,
         **extra,
     )
     response.set_cookie(HOME_COOKIE, chosen, httponly=True, samesite="lax", path="/")
@@ -105,7 +112,8 @@ async def home_cards(
 ) -> Response:
     """The device cards alone, refreshed by the home view when devices or rooms change."""
     found = await board.home_board(session, user=user, home_id=home_id)
-    return render(request, "homes/_cards.html", user=user, board=found)
+    zone = found.home.timezone or homes.DEFAULT_ZONE
+    return render(request, "homes/_cards.html", user=user, board=found, time_zone=zone)
 
 
 @router.post("/homes")
@@ -118,7 +126,13 @@ async def create_home(
 ) -> Response:
     try:
         async with session.begin_nested():
-            made = await homes.create_home(session, owner=user, name=form.name, now=now)
+            made = await homes.create_home(
+                session,
+                owner=user,
+                name=form.name,
+                now=now,
+                timezone=request.cookies.get(ZONE_COOKIE),  # the browser's, until chosen
+            )
     except HearthError as err:
         mine = await homes.list_homes(session, user=user)
         return render(
@@ -144,11 +158,23 @@ async def _settings(
     *,
     error: str | None = None,
     link: str | None = None,
+    place_form: PlaceForm | None = None,
+    place_error: str | None = None,
+    saved: bool = False,
     status_code: int = 200,
 ) -> Response:
     home, role = await homes.require(session, user=user, home_id=home_id)
     owner = allows(role, HomeAction.INVITE)
     invites = await invitations.list_open(session, user=user, home_id=home_id, now=now)
+    place = await homes.home_place(session, home_id)
+    if place_form is None:  # the home's place, or the browser's zone to start from
+        browser = request.cookies.get(ZONE_COOKIE, "")
+        zone = place.timezone if place.chosen or not times.zone_named(browser) else browser
+        place_form = PlaceForm(
+            timezone=zone,
+            latitude="" if place.latitude is None else f"{place.latitude:g}",
+            longitude="" if place.longitude is None else f"{place.longitude:g}",
+        )
     return render(
         request,
         "homes/settings.html",
@@ -162,15 +188,26 @@ async def _settings(
         invites=invites if owner else [],
         error=error,
         link=link,
+        place=place,
+        place_form=place_form,
+        zones=times.zone_names(),
+        place_saved=saved,
+        place_error=place_error,
+        time_zone=place.timezone,
         status_code=status_code,
     )
 
 
 @router.get("/homes/{home_id}/settings")
 async def settings_page(
-    request: Request, home_id: str, user: CurrentUser, session: SessionDep, now: NowDep
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    place: str | None = None,
 ) -> Response:
-    return await _settings(request, session, user, home_id, now)
+    return await _settings(request, session, user, home_id, now, saved=place == "saved")
 
 
 async def _attempt(
@@ -207,6 +244,44 @@ async def rename_home(
         return await homes.rename_home(session, user=user, home_id=home_id, name=form.name)
 
     return await _attempt(request, session, user, home_id, now, change)
+
+
+@router.post("/homes/{home_id}/place")
+async def set_place(
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    form: Annotated[PlaceForm, Form()],
+) -> Response:
+    """Set the home's time zone and location; a refusal comes back with what was typed."""
+    try:
+        async with session.begin_nested():
+            latitude, longitude = form.coordinates()
+            await homes.set_place(
+                session,
+                user=user,
+                home_id=home_id,
+                timezone=form.timezone,
+                latitude=latitude,
+                longitude=longitude,
+            )
+            hooks: list[PlaceHook] = getattr(request.app.state, "place_hooks", [])
+            for hook in hooks:
+                await hook(session, home_id=home_id, now=now)
+    except HearthError as err:
+        return await _settings(
+            request,
+            session,
+            user,
+            home_id,
+            now,
+            place_error=err.message,
+            place_form=form,
+            status_code=err.status,
+        )
+    return _see_other(f"/homes/{home_id}/settings?place=saved#place-title")
 
 
 @router.post("/homes/{home_id}/delete")
@@ -370,6 +445,7 @@ async def _add_page(
         room_id=room_id,
         code=code,
         error=error.message if error else None,
+        time_zone=home.timezone or homes.DEFAULT_ZONE,
         status_code=error.status if error else 200,
     )
 
@@ -428,9 +504,9 @@ async def _device_page(
         active="home",
         page=page,
         charts=charts.chartables(page.spec),
-        time_zone=await zone.home_zone(session, home_id=page.home.id),
         added=added,
         error=error.message if error else None,
+        time_zone=page.home.timezone or homes.DEFAULT_ZONE,
         status_code=error.status if error else 200,
     )
 

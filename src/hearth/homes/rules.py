@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from hearth.errors import InvalidInput
+from hearth.kit import times
 from hearth.kit.text import MAX_NAME as MAX_NAME
 from hearth.kit.text import tidy, unreadable
 from hearth.kit.workflow import Workflow
@@ -73,6 +74,46 @@ def name_key(name: str) -> str:
     folds to ``ss``, some ligatures to a dozen letters)."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return hashlib.sha256(" ".join(folded.split()).encode()).hexdigest()
+
+
+def choose_zone(text: str) -> str:
+    """Return the IANA time zone a person means by ``text`` ("Berlin" is Europe/Berlin), or
+    raise ``InvalidInput`` saying what to choose instead."""
+    wanted = " ".join(text.split())
+    found = times.zone_matches(wanted) if wanted else []
+    if len(found) > 1:  # "berlin" also lies inside no other name; "indiana" in several
+        city = wanted.casefold().replace(" ", "_")
+        found = [name for name in found if name.casefold().rsplit("/", 1)[-1] == city] or found
+    if len(found) == 1:
+        return found[0]
+    if not wanted:
+        message = "Choose the home's time zone from the list, for example Europe/Berlin."
+    elif not found:
+        message = (
+            f"No time zone is called {wanted[:64]}: choose one from the list, "
+            "for example Europe/Berlin."
+        )
+    else:
+        shown = ", ".join(found[:4]) + (" …" if len(found) > 4 else "")
+        message = (
+            f"{wanted[:64]} could be one of several time zones ({shown}): choose one from the list."
+        )
+    raise InvalidInput(message, detail=[{"field": "timezone", "message": message}])
+
+
+def check_location(latitude: float | None, longitude: float | None) -> None:
+    """Raise ``InvalidInput`` unless both coordinates are given and on the globe, or neither."""
+    problem = None
+    field = "latitude"
+    if (latitude is None) != (longitude is None):
+        problem = "Give both the latitude and the longitude, or leave both empty."
+        field = "longitude" if longitude is None else "latitude"
+    elif latitude is not None and not -90 <= latitude <= 90:
+        problem = "The latitude is a number between -90 (the South Pole) and 90 (the North Pole)."
+    elif longitude is not None and not -180 <= longitude <= 180:
+        problem, field = "The longitude is a number between -180 and 180.", "longitude"
+    if problem is not None:
+        raise InvalidInput(problem, detail=[{"field": field, "message": problem}])
 
 
 def parse_role(value: str) -> HomeRole:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hearth.errors import InvalidInput
 from hearth.homes.board import Board
 from hearth.homes.cards import Card
 from hearth.homes.models import Home, HomeInvitation, Room
@@ -219,3 +220,31 @@ class PlacementForm(BaseModel):
 class FavouriteForm(BaseModel):
     favourite: str = Field(default="", max_length=5)
     back: str = Field(default="", max_length=80, description='"home": back to the home view')
+
+
+class PlaceForm(BaseModel):
+    """Where the home is, as typed: a time zone (a name from the list, or a city such as
+    "Berlin") and, optionally, its coordinates."""
+
+    timezone: str = Field(default="", max_length=200)
+    latitude: str = Field(default="", max_length=40)
+    longitude: str = Field(default="", max_length=40)
+
+    def coordinates(self) -> tuple[float | None, float | None]:
+        """Return the coordinates typed (None where left empty); raise ``InvalidInput``
+        naming a coordinate that is not a number."""
+        found: list[float | None] = []
+        for field, text in (("latitude", self.latitude), ("longitude", self.longitude)):
+            typed = text.strip().replace(",", ".")
+            if not typed:
+                found.append(None)
+                continue
+            try:
+                number = float(typed)
+            except ValueError:
+                number = float("nan")
+            if number != number or number in (float("inf"), float("-inf")):
+                message = f"The {field} is a number, such as 52.52 for Berlin's latitude."
+                raise InvalidInput(message, detail=[{"field": field, "message": message}])
+            found.append(number)
+        return found[0], found[1]

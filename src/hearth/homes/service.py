@@ -25,19 +25,26 @@ from hearth.homes.rules import (
     HomeRole,
     allows,
     can_leave,
+    check_location,
+    choose_zone,
     clean_name,
 )
 from hearth.hub.models import Device
+from hearth.kit import times
 from hearth.outbox import record
 
 __all__ = [
     "MAX_NAME",
+    "DEFAULT_ZONE",
+    "HomePlace",
     "HomeRole",
     "Member",
     "add_member",
     "create_home",
     "device_for_member",
     "home_of",
+    "home_place",
+    "home_zone",
     "leave_home",
     "list_homes",
     "list_members",
@@ -47,8 +54,11 @@ __all__ = [
     "rename_home",
     "require",
     "require_member",
+    "set_place",
     "set_role",
 ]
+
+DEFAULT_ZONE = "UTC"  # a home's zone until its owner chooses one
 
 
 @dataclass(frozen=True)
@@ -60,9 +70,27 @@ class Member:
     joined_at: datetime
 
 
-async def create_home(session: AsyncSession, *, owner: User, name: str, now: datetime) -> Home:
-    """Create a home owned by ``owner``."""
+@dataclass(frozen=True)
+class HomePlace:
+    """Where a home is: the zone its schedules and pages use, and its coordinates."""
+
+    timezone: str
+    chosen: bool  # False while the home has no zone of its own (UTC stands in)
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def located(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+async def create_home(
+    session: AsyncSession, *, owner: User, name: str, now: datetime, timezone: str | None = None
+) -> Home:
+    """Create a home owned by ``owner``, in ``timezone`` if one is known (the browser's)."""
     home = Home(name=clean_name(name), owner_id=owner.id, created_at=now)
+    if timezone and times.zone_named(timezone) is not None:
+        home.timezone = timezone
     session.add(home)
     await session.flush()
     session.add(
@@ -170,6 +198,43 @@ async def rename_home(session: AsyncSession, *, user: User, home_id: str, name: 
     home.name = clean_name(name)
     record(session, HomeChanged(home.id, "home"))
     return home
+
+
+async def home_zone(session: AsyncSession, home_id: str) -> str:
+    """Return the IANA name of the zone a home's times are in (UTC until one is chosen)."""
+    zone = await session.scalar(select(Home.timezone).where(Home.id == home_id))
+    return zone or DEFAULT_ZONE
+
+
+async def home_place(session: AsyncSession, home_id: str) -> HomePlace:
+    """Return where a home is (the caller has checked it may know)."""
+    row = (
+        await session.execute(
+            select(Home.timezone, Home.latitude, Home.longitude).where(Home.id == home_id)
+        )
+    ).first()
+    if row is None:
+        return HomePlace(DEFAULT_ZONE, chosen=False)
+    zone, latitude, longitude = row
+    return HomePlace(zone or DEFAULT_ZONE, zone is not None, latitude, longitude)
+
+
+async def set_place(
+    session: AsyncSession,
+    *,
+    user: User,
+    home_id: str,
+    timezone: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> HomePlace:
+    """Set a home's time zone (a name a person may type: "Berlin") and location (owners)."""
+    home, _ = await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
+    zone = choose_zone(timezone)
+    check_location(latitude, longitude)
+    home.timezone, home.latitude, home.longitude = zone, latitude, longitude
+    record(session, HomeChanged(home.id, "place"))
+    return HomePlace(zone, True, latitude, longitude)
 
 
 async def list_members(session: AsyncSession, *, user: User, home_id: str) -> list[Member]:

@@ -7,12 +7,15 @@ rule format (triggers, conditions, actions) is described in docs/scenes.md.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.errors import DeviceError
-from hearth.scenes import service
+from hearth.scenes import picker, service
+from hearth.scenes.models import SceneRun
 from hearth.scenes.runner import SceneRunner
 from hearth.scenes.schemas import (
     AutomationIn,
@@ -23,6 +26,7 @@ from hearth.scenes.schemas import (
     ScenePlaceOut,
     SceneRunOut,
     SceneRunStarted,
+    SceneStepTold,
 )
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 
@@ -38,6 +42,26 @@ def runner_of(hearth: Hearth) -> SceneRunner:
     if hearth.scenes is None:
         raise DeviceError("scenes do not run in this process: it has no broker connection")
     return hearth.scenes
+
+
+async def _told(session: AsyncSession, runs: Sequence[SceneRun]) -> list[SceneRunOut]:
+    """Return runs with what each action did in words, named as their home names things."""
+    if not runs:
+        return []
+    home_id = runs[0].home_id  # a scene's or an automation's runs are all of its home
+    devices = await picker.home_devices(session, home_id=home_id)
+    scenes = await service.scenes_of_home(session, home_id=home_id)
+    automations = await service.automations_of_home(session, home_id=home_id)
+    names = {s.id: s.name for s in scenes} | {a.id: a.name for a in automations}
+    describe = picker.Describer(devices, names)
+    found = []
+    for run in runs:
+        told = picker.tell_run(describe, run)
+        out = SceneRunOut.model_validate(run)
+        out.summary, out.settled = told.summary, told.settled
+        out.told = [SceneStepTold(**vars(step)) for step in told.steps]
+        found.append(out)
+    return found
 
 
 # -- scenes -------------------------------------------------------------------------------
@@ -102,7 +126,7 @@ async def scene_runs(
 ) -> list[SceneRunOut]:
     """Return a scene's newest runs."""
     runs = await service.runs_of(session, user=user, scene_id=scene_id, limit=limit)
-    return [SceneRunOut.model_validate(run) for run in runs]
+    return await _told(session, runs)
 
 
 # -- automations --------------------------------------------------------------------------
@@ -200,15 +224,16 @@ async def automation_runs(
 ) -> list[SceneRunOut]:
     """Return the execution log: the newest runs, why each fired and what each step did."""
     runs = await service.runs_of(session, user=user, automation_id=automation_id, limit=limit)
-    return [SceneRunOut.model_validate(run) for run in runs]
+    return await _told(session, runs)
 
 
 @router.get("/runs/{run_id}", response_model=SceneRunOut)
 async def get_run(run_id: str, user: CurrentUser, session: SessionDep) -> SceneRunOut:
-    """Return one run."""
-    return SceneRunOut.model_validate(
-        await service.run_for_member(session, user=user, run_id=run_id)
+    """Return one run: each action's outcome in words, and the whole in a sentence."""
+    (told,) = await _told(
+        session, [await service.run_for_member(session, user=user, run_id=run_id)]
     )
+    return told
 
 
 # -- place --------------------------------------------------------------------------------

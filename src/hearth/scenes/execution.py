@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db
 from hearth.accounts.models import User
-from hearth.errors import DeviceError, HearthError, NotFound
+from hearth.errors import CommandTimedOut, DeviceError, DeviceOffline, HearthError, NotFound
 from hearth.hub.commands import Commands
 from hearth.hub.models import Command
 from hearth.kit.clock import Clock
@@ -146,7 +146,7 @@ class Executor:
             try:
                 outcome = await self._act(run, actor, action, index, chain, recorded)
             except HearthError as err:
-                outcome = Outcome("failed", err.message)
+                outcome = Outcome("failed", err.message, {"code": _code_of(err)})
             except Exception as err:  # one broken action must not lose the run
                 log.exception("scene_action_crashed", run_id=run_id, step=index)
                 outcome = Outcome("failed", f"internal error: {type(err).__name__}")
@@ -235,7 +235,7 @@ class Executor:
                     body=action.body,
                     link=link,
                 )
-            return Outcome("ok", f"notified {len(members)} member(s)")
+            return Outcome("ok", f"notified {len(members)} member(s)", {"people": len(members)})
         if isinstance(action, ToggleAutomation):
             return await self._toggle(run, action)
         if isinstance(action, SceneAction):
@@ -283,7 +283,10 @@ class Executor:
         extra = {"command_id": command.id, "device_id": action.device_id}
         if command.status != "succeeded" or code != "ok" or refused:
             why = f"refused {', '.join(refused)}" if refused else f"device answered {code}"
-            return Outcome("failed", why, extra)
+            parts = result.get("results") or {}
+            refusals = {k: parts[k].get("code") for k in refused} if refused else {"": code}
+            kind_of = "not_sent" if code == "not_sent" else "refused"
+            return Outcome("failed", why, {**extra, "code": kind_of, "refusals": refusals})
         return Outcome("ok", "done" if kind == "action" else "set", extra)
 
     async def _toggle(self, run: SceneRun, action: ToggleAutomation) -> Outcome:
@@ -327,6 +330,17 @@ class Executor:
             child_id, name = child.id, scene.name
         self.start_child(child_id)
         return Outcome("ok", f"started {name}", {"run_id": child_id})
+
+
+def _code_of(err: HearthError) -> str:
+    """Name what became of a step that raised, for the words the log shows."""
+    if isinstance(err, DeviceOffline):
+        return "offline"
+    if isinstance(err, CommandTimedOut):
+        return "timed_out"
+    if isinstance(err, NotFound):
+        return "gone"
+    return "error"
 
 
 def _command_of(action: SetAction | InvokeAction) -> tuple[str, dict[str, Any]]:

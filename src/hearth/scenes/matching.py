@@ -1,7 +1,9 @@
 """What the rules mean when something happens: comparisons, triggers, conditions.
 
 A property trigger with a comparison fires on the *crossing*: when the new value
-satisfies it and the value before did not (or was unknown). ``changes`` fires on every
+satisfies it and the value before did not (or was unknown). One that must hold
+``for_minutes`` starts waiting on the crossing and stops waiting when the comparison no
+longer holds (``hold_change``); it fires when the wait ends. ``changes`` fires on every
 change. ``between`` is inclusive at both ends. A comparison that cannot be made (a
 number compared with text, a missing value) is simply false, never an error: devices
 report what they report.
@@ -71,6 +73,19 @@ def property_fires(trigger: PropertyTrigger, before: Any, after: Any) -> bool:
     now = compare(trigger.op, after, trigger.value, trigger.upper)
     was = compare(trigger.op, before, trigger.value, trigger.upper)
     return now and not was
+
+
+def hold_change(trigger: PropertyTrigger, before: Any, after: Any) -> str | None:
+    """For a trigger that must hold ``for_minutes``: ``"start"`` when a change makes its
+    comparison hold (the wait begins), ``"clear"`` when it stops holding (the wait ends
+    unfired), None when neither (most reports: nothing to write)."""
+    now = compare(trigger.op, after, trigger.value, trigger.upper)
+    was = compare(trigger.op, before, trigger.value, trigger.upper)
+    if now and not was:
+        return "start"
+    if was and not now:
+        return "clear"
+    return None
 
 
 def _identical(a: Any, b: Any) -> bool:

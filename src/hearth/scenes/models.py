@@ -1,4 +1,6 @@
-"""Tables of smart scenes: scenes, automations, their timers, runs, and homes' places.
+"""Tables of smart scenes: scenes, automations, their timers and their runs.
+
+Where a home is (its time zone and location) is the home's own (``homes.service.home_place``).
 
 Everything a run needs to continue lives here, not in a process: a run in a delay is a
 row with ``resume_at``; a schedule is a timer row with ``due_at``. Any hearth process
@@ -10,25 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearth.db import Base, UTCDateTime
 from hearth.kit.ids import new_id
-
-
-class ScenePlace(Base):
-    """Where a home is, for schedules (its time zone) and sunrise and sunset."""
-
-    __tablename__ = "scene_places"
-
-    home_id: Mapped[str] = mapped_column(
-        ForeignKey("homes.id", ondelete="CASCADE"), primary_key=True
-    )
-    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Scene(Base):
@@ -58,13 +46,17 @@ class Automation(Base):
     rule: Mapped[dict[str, Any]] = mapped_column(JSON)
     # Why hearth disabled it (a loop), shown until someone enables it again.
     disabled_reason: Mapped[str | None] = mapped_column(String(300))
+    # When it last started a run, for its cooldown (kept only by automations with one).
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SceneTimer(Base):
-    """The next time one schedule or sun trigger of an automation fires."""
+    """The next time one schedule or sun trigger of an automation fires, or when a property
+    trigger that must hold ``for_minutes`` fires if it still holds (written when it crosses,
+    deleted when it clears: nothing is written for a report that crosses nothing)."""
 
     __tablename__ = "scene_timers"
 

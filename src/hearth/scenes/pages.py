@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.errors import InvalidInput, NotFound
+from hearth.errors import HearthError, NotFound
 from hearth.homes import service as homes
 from hearth.scenes import picker, service
 from hearth.scenes.api import runner_of
-from hearth.scenes.models import Automation, Scene
-from hearth.scenes.schemas import AutomationSwitchForm, ScenePlaceForm, SceneRunForm
+from hearth.scenes.models import Automation, Scene, SceneRun
+from hearth.scenes.schemas import AutomationSwitchForm, SceneRunForm
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+SETTLE_SECONDS = 2.0  # how long a tap waits for its run before answering with what it has
 
 
 async def _home(session: AsyncSession, user: User, home_id: str | None) -> tuple[Any, list[Any]]:
@@ -39,6 +39,10 @@ async def _home(session: AsyncSession, user: User, home_id: str | None) -> tuple
     if home_id is not None:
         raise NotFound("no such home")
     return found[0], found
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
 
 
 async def _describer(session: AsyncSession, home_id: str) -> picker.Describer:
@@ -63,10 +67,8 @@ async def scenes_page(
     user: CurrentUser,
     session: SessionDep,
     home: str | None = None,
-    ran: str | None = None,
-    place_error: str | None = None,
 ) -> Response:
-    """Show a home's scenes and automations, with its place."""
+    """Show a home's scenes and automations, and the zone their schedules run in."""
     chosen, all_homes = await _home(session, user, home)
     if chosen is None:
         return render(request, "scenes/index.html", user=user, active="scenes", home=None, homes=[])
@@ -88,8 +90,7 @@ async def scenes_page(
         describe=describe,
         last=last,
         place=await service.place_of(session, home_id=current.id),
-        ran=ran,
-        place_error=place_error,
+        time_zone=current.timezone or homes.DEFAULT_ZONE,
     )
 
 
@@ -104,6 +105,7 @@ def _builder(
     scenes: list[Scene],
     automations: list[Automation],
     located: bool,
+    time_zone: str,
 ) -> Response:
     initial: dict[str, Any] | None = None
     if isinstance(item, Scene):
@@ -139,6 +141,7 @@ def _builder(
         item=item,
         home_id=home_id,
         data=json.dumps(data).replace("</", "<\\/"),
+        time_zone=time_zone,
     )
 
 
@@ -151,7 +154,8 @@ async def _builder_for(
     item: Scene | Automation | None,
 ) -> Response:
     await homes.require_member(session, user, home_id)
-    devices = await picker.home_devices(session, home_id=home_id)
+    devices = await picker.home_devices(session, home_id=home_id, with_values=True)
+    place = await service.place_of(session, home_id=home_id)
     return _builder(
         request,
         user,
@@ -161,7 +165,8 @@ async def _builder_for(
         choices=picker.choices(devices),
         scenes=await service.scenes_of_home(session, home_id=home_id),
         automations=await service.automations_of_home(session, home_id=home_id),
-        located=(await service.place_of(session, home_id=home_id)).located,
+        located=place.located,
+        time_zone=place.timezone,
     )
 
 
@@ -206,14 +211,16 @@ async def automation_page(
     """Show an automation and its execution log."""
     found = await service.automation_for_member(session, user=user, automation_id=automation_id)
     runs = await service.runs_of(session, user=user, automation_id=automation_id)
+    describe = await _describer(session, found.home_id)
     return render(
         request,
         "scenes/automation.html",
         user=user,
         active="scenes",
         automation=found,
-        runs=runs,
-        describe=await _describer(session, found.home_id),
+        runs=[(run, picker.tell_run(describe, run)) for run in runs],
+        describe=describe,
+        time_zone=await homes.home_zone(session, found.home_id),
     )
 
 
@@ -254,19 +261,94 @@ async def delete_automation(automation_id: str, user: CurrentUser, session: Sess
     return RedirectResponse(f"/scenes?home={home_id}", status_code=303)
 
 
+async def _run_result(
+    request: Request, user: User, session: AsyncSession, run: SceneRun, *, page: bool
+) -> Response:
+    """Render a run's result: the fragment a tap swaps in (polling itself until the run
+    settles), or the run's own page."""
+    describe = await _describer(session, run.home_id)
+    told = picker.tell_run(describe, run)
+    title = describe.names.get(run.scene_id or run.automation_id or "", "") or (
+        "A removed scene" if run.scene_id else "A removed automation"
+    )
+    log = (
+        f"/scenes/{run.scene_id}"
+        if run.scene_id
+        else f"/scenes/automations/{run.automation_id}"
+        if run.automation_id
+        else None
+    )
+    return render(
+        request,
+        "scenes/run.html" if page else "scenes/_run.html",
+        user=user,
+        active="scenes",
+        run=run,
+        told=told,
+        title=title,
+        log=log,
+        cause=describe.cause(run.cause, []),
+        time_zone=await homes.home_zone(session, run.home_id),
+    )
+
+
 @router.post("/scenes/{scene_id}/run")
 async def run_scene_now(
     scene_id: str,
+    request: Request,
     user: CurrentUser,
     session: SessionDep,
     hearth: HearthDep,
     form: Annotated[SceneRunForm, Form()],
 ) -> Response:
-    """Run a scene now, then go back where it was tapped."""
+    """Run a scene now; answer with what each action did (a fragment for the page it was
+    tapped on), or, without scripts, go to the run's page."""
     scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
-    run_id = await runner_of(hearth).run_scene(user=user, scene_id=scene_id)
-    target = "/" if form.back == "home" else f"/scenes?home={scene.home_id}&ran={run_id}"
-    return RedirectResponse(target, status_code=303)
+    try:
+        runner = runner_of(hearth)
+        run_id = await runner.run_scene(user=user, scene_id=scene_id)
+    except HearthError as err:
+        if not _htmx(request):
+            raise
+        # htmx swaps only answers that succeed: the refusal is told where the tap was.
+        message = picker.sentence(f"{scene.name} did not run: {err.message}")
+        return render(request, "scenes/_refused.html", user=user, message=message)
+    if not _htmx(request):
+        return RedirectResponse(f"/scenes/runs/{run_id}", status_code=303)
+    await runner.settled(run_id, SETTLE_SECONDS)
+    session.expire_all()
+    run = await service.run_for_member(session, user=user, run_id=run_id)
+    return await _run_result(request, user, session, run, page=False)
+
+
+@router.get("/scenes/runs/{run_id}")
+async def run_page(
+    run_id: str, request: Request, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Show one run: what each action did, in words (the fragment alone for htmx, which
+    polls it while the run is under way)."""
+    run = await service.run_for_member(session, user=user, run_id=run_id)
+    return await _run_result(request, user, session, run, page=not _htmx(request))
+
+
+@router.get("/scenes/{scene_id}")
+async def scene_page(
+    scene_id: str, request: Request, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Show a scene, its actions and its runs."""
+    scene = await service.scene_for_member(session, user=user, scene_id=scene_id)
+    runs = await service.runs_of(session, user=user, scene_id=scene_id)
+    describe = await _describer(session, scene.home_id)
+    return render(
+        request,
+        "scenes/scene.html",
+        user=user,
+        active="scenes",
+        scene=scene,
+        runs=[(run, picker.tell_run(describe, run)) for run in runs],
+        describe=describe,
+        time_zone=await homes.home_zone(session, scene.home_id),
+    )
 
 
 @router.post("/scenes/{scene_id}/delete")
@@ -274,19 +356,3 @@ async def delete_scene(scene_id: str, user: CurrentUser, session: SessionDep) ->
     """Delete a scene."""
     home_id = await service.delete_scene(session, user=user, scene_id=scene_id)
     return RedirectResponse(f"/scenes?home={home_id}", status_code=303)
-
-
-@router.post("/scenes/place")
-async def set_place(
-    user: CurrentUser,
-    session: SessionDep,
-    now: NowDep,
-    form: Annotated[ScenePlaceForm, Form()],
-) -> Response:
-    """Set where the home is; a wrong value comes back named on the Scenes tab."""
-    back = f"/scenes?home={quote(form.home)}"
-    try:
-        await service.set_place(session, user=user, home_id=form.home, place=form.place(), now=now)
-    except InvalidInput as err:
-        return RedirectResponse(f"{back}&place_error={quote(err.message)}", status_code=303)
-    return RedirectResponse(f"/scenes?home={form.home}", status_code=303)

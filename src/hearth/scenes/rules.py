@@ -62,6 +62,8 @@ MAX_BODY = 1000
 MAX_CRON = 200
 MAX_TIMES = 96  # a time every quarter of an hour
 MAX_VALUES = 100  # properties set, or arguments given, by one trigger or action
+MAX_HOLD_MINUTES = 24 * 60  # how long a property trigger may have to hold before it fires
+MAX_COOLDOWN_MINUTES = 24 * 60  # how long an automation may rest after a run
 INT64 = 2**63
 
 
@@ -319,6 +321,14 @@ def _absent(value: Any) -> bool:
     return value is None or value == ()
 
 
+def _zero(value: Any) -> bool:
+    return bool(value == 0)
+
+
+def _whole_minutes(value: Any) -> Any:
+    return 0 if value is None else _whole(value)
+
+
 # -- triggers -------------------------------------------------------------------------------
 
 
@@ -355,8 +365,23 @@ CompareValue = Annotated[Scalar | None, says("a number, string or boolean to com
 UpperValue = Annotated[Scalar | None, says("between needs a number 'upper'")]
 
 
+HoldMinutes = Annotated[
+    int,
+    Field(strict=True, ge=0, le=MAX_HOLD_MINUTES),
+    BeforeValidator(_whole_minutes),
+    says(f"how long it must hold: whole minutes from 0 to {MAX_HOLD_MINUTES}"),
+]
+CooldownMinutes = Annotated[
+    int,
+    Field(strict=True, ge=0, le=MAX_COOLDOWN_MINUTES),
+    BeforeValidator(_whole_minutes),
+    says(f"how long it rests: whole minutes from 0 to {MAX_COOLDOWN_MINUTES}"),
+]
+
+
 class PropertyTrigger(_Compares):
-    """A property changes (``changes``), or comes to satisfy a comparison."""
+    """A property changes (``changes``), or comes to satisfy a comparison; with
+    ``for_minutes``, it fires once the comparison has held that long without a break."""
 
     kind: Literal["property"] = "property"
     device_id: DeviceId
@@ -366,6 +391,20 @@ class PropertyTrigger(_Compares):
     upper: UpperValue = Field(
         default=None, validate_default=True, exclude_if=_absent, description="the top of between"
     )
+    for_minutes: HoldMinutes = Field(
+        default=0,
+        exclude_if=_zero,
+        description="fire only once the comparison has held this many minutes (0: at once)",
+    )
+
+    @field_validator("for_minutes")
+    @classmethod
+    def _held_compares(cls, minutes: int, info: ValidationInfo) -> int:
+        if minutes and info.data.get("op") is CompareOp.CHANGES:
+            raise PydanticCustomError(
+                "invalid", "a number of minutes needs a comparison, not 'changes'"
+            )
+        return minutes
 
 
 class EventTrigger(_Rule):
@@ -653,6 +692,11 @@ class AutomationRule(_Document):
     """*When* a trigger fires, *only if* the conditions hold, *then* the actions run."""
 
     mode: ModeChoice = DEFAULT_MODE
+    cooldown_minutes: CooldownMinutes = Field(
+        default=0,
+        exclude_if=_zero,
+        description="after a run starts, triggers in the next minutes are skipped (0: none)",
+    )
     triggers: tuple[Trigger, ...] = Field(min_length=1, max_length=MAX_TRIGGERS)
     conditions: Annotated[AutomationConditions, BeforeValidator(_object_or_empty)] = Field(
         default_factory=AutomationConditions

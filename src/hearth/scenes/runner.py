@@ -57,8 +57,10 @@ from hearth.scenes.execution import Executor
 from hearth.scenes.matching import (
     MISSING,
     StateLookup,
+    compare,
     conditions_hold,
     event_fires,
+    hold_change,
     property_fires,
 )
 from hearth.scenes.models import Automation, SceneRun, SceneTimer
@@ -90,6 +92,13 @@ BURST_SECONDS = 10.0
 KEEP_RUNS = timedelta(days=14)
 KEEP_PER_AUTOMATION = 200  # a chatty trigger keeps its newest runs, not millions
 PRUNE_EVERY = 60.0
+
+
+def _resting(since: timedelta, minutes: int) -> str:
+    """Say why a trigger was skipped while its automation rests after a run."""
+    ago = int(since.total_seconds() // 60)
+    when = "less than a minute ago" if ago < 1 else f"{ago} minute{'s' if ago != 1 else ''} ago"
+    return f"resting: it ran {when} and waits {minutes} minutes between runs"
 
 
 def _beyond_kept() -> Select[tuple[str]]:
@@ -332,6 +341,12 @@ class SceneRunner:
             if not self._in_home(event.device_id, automation.home_id):
                 continue
             value = event.values[trigger.key]
+            if trigger.for_minutes:
+                # Only a crossing either way is written: the wait starts, or it ends.
+                change = hold_change(trigger, before[trigger.key], value)
+                if change is not None:
+                    self._spawn(self._hold(automation, index, trigger, change == "start"))
+                continue
             if property_fires(trigger, before[trigger.key], value):
                 previous = before[trigger.key]
                 cause = {
@@ -366,6 +381,48 @@ class SceneRunner:
                     "to": to.value,
                 }
                 self._spawn(self.fire(automation, cause, []))
+
+    async def _hold(
+        self, automation: Watched, index: int, trigger: PropertyTrigger, start: bool
+    ) -> None:
+        """Start (or restart) the wait of a trigger that must hold ``for_minutes``, as a
+        timer any process may fire; or end it, deleting the timer."""
+        now = self.clock.now()
+        try:
+            async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
+                await session.execute(
+                    delete(SceneTimer).where(
+                        SceneTimer.automation_id == automation.id,
+                        SceneTimer.trigger_index == index,
+                    )
+                )
+                if start:
+                    due = now + timedelta(minutes=trigger.for_minutes)
+                    session.add(
+                        SceneTimer(automation_id=automation.id, trigger_index=index, due_at=due)
+                    )
+        except Exception:
+            metrics.ERRORS.labels(area="scenes").inc()
+            log.exception("automation_hold_failed", automation_id=automation.id)
+
+    async def _held(self, session: AsyncSession, trigger: PropertyTrigger, home_id: str) -> Any:
+        """Return the trigger's property now if its comparison still holds in the home,
+        else ``MISSING`` (this process's values, else the stored state)."""
+        value = (
+            self._state(trigger.device_id, trigger.key)
+            if self._in_home(trigger.device_id, home_id)
+            else MISSING
+        )
+        if value is MISSING:
+            found = (
+                await session.execute(
+                    select(DeviceState.reported)
+                    .join(Device, Device.id == DeviceState.device_id)
+                    .where(Device.id == trigger.device_id, Device.home_id == home_id)
+                )
+            ).scalar()
+            value = (found or {}).get(trigger.key, MISSING)
+        return value if compare(trigger.op, value, trigger.value, trigger.upper) else MISSING
 
     # -- starting runs ------------------------------------------------------------------
 
@@ -417,15 +474,20 @@ class SceneRunner:
                 state=self._state_in(automation.home_id),
                 local_now=local(now, place),
             )
-        # Parallel runs need no lock: nothing about earlier runs decides this one's fate.
+        # Parallel runs need no lock: nothing about earlier runs decides this one's fate,
+        # unless a cooldown does (the last run's time is read under the lock).
         parallel = automation.rule.mode is AutomationMode.PARALLEL
+        cooldown = timedelta(minutes=automation.rule.cooldown_minutes)
         first: Command | None = None
         async with (
             self._locks[automation.id],
             db.transaction(self.sessions, turn=db.turn(self.sessions, urgent=True)) as session,
         ):
             row, still_home = await self._automation_row(
-                session, automation, None if manual else cause.get("device_id"), lock=not parallel
+                session,
+                automation,
+                None if manual else cause.get("device_id"),
+                lock=not parallel or bool(cooldown),
             )
             if row is None or not (row.enabled or manual):
                 return None  # disabled or deleted a moment ago, on another process
@@ -442,9 +504,19 @@ class SceneRunner:
                 started_at=now,
                 updated_at=now,
             )
+            resting = (
+                cooldown
+                and not manual
+                and row.last_run_at is not None
+                and now - row.last_run_at < cooldown
+            )
             if not met:
                 run.status, run.reason, run.finished_at = RunStatus.NOT_MET.value, "", now
                 run.reason = "the conditions did not hold"
+            elif resting:
+                assert row.last_run_at is not None
+                run.status, run.finished_at = RunStatus.SKIPPED.value, now
+                run.reason = _resting(now - row.last_run_at, automation.rule.cooldown_minutes)
             elif parallel:
                 here = sum(1 for rid in self._runs if self._run_owner.get(rid) == automation.id)
                 decision = admit(AutomationMode.PARALLEL, [("", RunStatus.RUNNING)] * here)
@@ -466,6 +538,8 @@ class SceneRunner:
                     run.finished_at = now
                 if decision.cancel:
                     await self._cancel(session, list(decision.cancel), now)
+            if cooldown and run.status in (RunStatus.RUNNING.value, RunStatus.QUEUED.value):
+                row.last_run_at = now  # written only by automations with a cooldown
             session.add(run)
             await session.flush()
             run_id, status = run.id, RunStatus(run.status)
@@ -534,6 +608,15 @@ class SceneRunner:
         self.started += 1
         self._spawn_run(run_id)
         return run_id
+
+    async def settled(self, run_id: str, within: float) -> None:
+        """Wait up to ``within`` seconds for a run carried out here to end or to wait (a
+        tap's answer then tells the outcome at once; anything slower is polled)."""
+        task = self._runs.get(run_id)
+        if task is None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), within)
 
     async def _cancel(self, session: Any, run_ids: list[str], now: datetime) -> None:
         await session.execute(
@@ -729,6 +812,7 @@ class SceneRunner:
     async def _timer_due(
         self, timer_id: str, automation_id: str, index: int, due_at: datetime, now: datetime
     ) -> None:
+        value: Any = MISSING
         async with db.transaction(self.sessions, turn=db.turn(self.sessions)) as session:
             row = await session.get(Automation, automation_id)
             if row is None:
@@ -738,8 +822,10 @@ class SceneRunner:
             # From the row, not the index: this process may not have heard of it yet.
             automation = Watched(row.id, row.home_id, row.name, rule, row.created_by)
             trigger = rule.triggers[index]
-            assert isinstance(trigger, ScheduleTrigger | SunTrigger)
-            following = next_fire(trigger, place, max(now, due_at))
+            following = None
+            if isinstance(trigger, ScheduleTrigger | SunTrigger):
+                following = next_fire(trigger, place, max(now, due_at))
+            # A property's wait fires once; a schedule moves on to its next time.
             claim = (
                 update(SceneTimer)
                 .where(SceneTimer.id == timer_id, SceneTimer.due_at == due_at)
@@ -751,7 +837,24 @@ class SceneRunner:
                 .returning(SceneTimer.id)
             )
             claimed = (await session.execute(claim)).scalar() is not None
+            if claimed and isinstance(trigger, PropertyTrigger):
+                value = await self._held(session, trigger, row.home_id)
         if not claimed or not row.enabled:
+            return
+        if isinstance(trigger, PropertyTrigger):
+            if value is MISSING:
+                return  # it stopped holding where this process has not heard yet
+            since = due_at - timedelta(minutes=trigger.for_minutes)
+            held_cause = {
+                "kind": "property",
+                "index": index,
+                "device_id": trigger.device_id,
+                "key": trigger.key,
+                "value": value,
+                "before": None,
+                "since": since.isoformat(),
+            }
+            await self.fire(automation, held_cause, [])
             return
         cause = {"kind": trigger.kind, "index": index, "due_at": due_at.isoformat()}
         if now - due_at > MISSED_GRACE:

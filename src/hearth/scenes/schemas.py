@@ -18,13 +18,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
-    ValidationError,
     ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from hearth.errors import InvalidInput
 from hearth.scenes.rules import (
     Action,
     AutomationConditions,
@@ -34,7 +32,6 @@ from hearth.scenes.rules import (
     SceneActions,
     SceneStep,
     Trigger,
-    problems,
     says,
 )
 from hearth.scenes.timing import Place, time_zones, valid_timezone
@@ -89,6 +86,7 @@ class AutomationOut(BaseModel):
     enabled: bool
     disabled_reason: str | None = Field(description="why hearth disabled it (a loop), if it did")
     mode: ModeChoice
+    cooldown_minutes: int = Field(description="minutes it rests after a run starts (0: none)")
     triggers: tuple[Trigger, ...]
     conditions: AutomationConditions
     actions: tuple[Action, ...]
@@ -106,6 +104,7 @@ class AutomationOut(BaseModel):
             enabled=automation.enabled,
             disabled_reason=automation.disabled_reason,
             mode=rule.mode,
+            cooldown_minutes=rule.cooldown_minutes,
             triggers=rule.triggers,
             conditions=rule.conditions,
             actions=rule.actions,
@@ -125,6 +124,15 @@ class AutomationSwitchForm(BaseModel):
 # -- runs -------------------------------------------------------------------------------
 
 
+class SceneStepTold(BaseModel):
+    """One action of a run in words: what it is and what became of it."""
+
+    index: int
+    action: str = Field(description='the action, as the log shows it: "Set Desk lamp · Study …"')
+    status: str = Field(description="ok, failed, current (under way) or pending (not reached)")
+    message: str = Field(description='what became of it, a sentence: "Not sent: … is offline."')
+
+
 class SceneRunOut(BaseModel):
     """One run of a scene or an automation: why it started and what each step did."""
 
@@ -142,6 +150,11 @@ class SceneRunOut(BaseModel):
     started_at: datetime
     finished_at: datetime | None
     resume_at: datetime | None
+    summary: str = Field(default="", description="the run in one sentence for a person")
+    settled: bool = Field(default=False, description="false while it is queued, running or waiting")
+    told: list[SceneStepTold] = Field(
+        default_factory=list, description="each action and what became of it, in words"
+    )
 
 
 class SceneRunStarted(BaseModel):
@@ -153,7 +166,7 @@ class SceneRunStarted(BaseModel):
 class SceneRunForm(BaseModel):
     """A tap on a scene's run button."""
 
-    back: str = Field(default="", max_length=20, description='"home" returns to the home')
+    back: str = Field(default="", max_length=20, description="where it was tapped (unused)")
 
 
 # -- where a home is --------------------------------------------------------------------
@@ -215,26 +228,3 @@ class ScenePlaceOut(BaseModel):
     @classmethod
     def of(cls, place: Place) -> ScenePlaceOut:
         return cls(timezone=place.timezone, latitude=place.latitude, longitude=place.longitude)
-
-
-class ScenePlaceForm(BaseModel):
-    """The Scenes tab's place form: coordinates as typed, either may be left empty."""
-
-    home: str = Field(max_length=64)
-    timezone: str = Field(max_length=64)
-    latitude: str = Field(default="", max_length=20)
-    longitude: str = Field(default="", max_length=20)
-
-    def place(self) -> ScenePlaceIn:
-        """Return the place the form describes; raise ``InvalidInput`` saying what is wrong."""
-        try:
-            latitude = float(self.latitude) if self.latitude.strip() else None
-            longitude = float(self.longitude) if self.longitude.strip() else None
-        except ValueError:
-            raise InvalidInput("coordinates are numbers") from None
-        try:
-            return ScenePlaceIn(
-                timezone=self.timezone.strip(), latitude=latitude, longitude=longitude
-            )
-        except ValidationError as err:
-            raise InvalidInput.fields(problems(err)) from None

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hearth.accounts.models import User
 from hearth.devices.compiled import CompiledSpec
 from hearth.errors import InvalidInput, NotFound, SceneLimitReached
+from hearth.homes import service as homes
 from hearth.homes.models import HomeMember
 from hearth.homes.service import require_member
 from hearth.hub.catalog import compile_model
@@ -27,7 +28,7 @@ from hearth.outbox import record
 from hearth.scenes import rules
 from hearth.scenes.checks import HomeCatalog, check_actions, check_automation
 from hearth.scenes.events import AutomationsChanged
-from hearth.scenes.models import Automation, Scene, ScenePlace, SceneRun, SceneTimer
+from hearth.scenes.models import Automation, Scene, SceneRun, SceneTimer
 from hearth.scenes.rules import AutomationRule, ScheduleTrigger, SunTrigger
 from hearth.scenes.schemas import AutomationIn, SceneIn, ScenePlaceIn
 from hearth.scenes.timing import Place, next_fire
@@ -65,11 +66,9 @@ async def home_catalog(session: AsyncSession, *, home_id: str) -> HomeCatalog:
 
 
 async def place_of(session: AsyncSession, *, home_id: str) -> Place:
-    """Return the home's time zone and location (UTC and unknown until set)."""
-    row = await session.get(ScenePlace, home_id)
-    if row is None:
-        return Place()
-    return Place(row.timezone, row.latitude, row.longitude)
+    """Return the home's time zone and location, as the home holds them (UTC until set)."""
+    where = await homes.home_place(session, home_id)
+    return Place(where.timezone, where.latitude, where.longitude)
 
 
 async def place_for_member(session: AsyncSession, *, user: User, home_id: str) -> Place:
@@ -82,14 +81,21 @@ async def set_place(
     session: AsyncSession, *, user: User, home_id: str, place: ScenePlaceIn, now: datetime
 ) -> Place:
     """Set where a home is (owner only); schedules and sun times move with it."""
-    await require_member(session, user, home_id, owner=True)
-    row = await session.get(ScenePlace, home_id)
-    if row is None:
-        row = ScenePlace(home_id=home_id)
-        session.add(row)
-    row.timezone, row.latitude, row.longitude = place.timezone, place.latitude, place.longitude
-    row.updated_at = now
-    where = Place(place.timezone, place.latitude, place.longitude)
+    await homes.set_place(
+        session,
+        user=user,
+        home_id=home_id,
+        timezone=place.timezone,
+        latitude=place.latitude,
+        longitude=place.longitude,
+    )
+    return await reschedule_home(session, home_id=home_id, now=now)
+
+
+async def reschedule_home(session: AsyncSession, *, home_id: str, now: datetime) -> Place:
+    """Move the home's schedules and sun times to where it now is (its place just changed,
+    in this transaction); return that place."""
+    where = await place_of(session, home_id=home_id)
     automations = list(
         await session.scalars(select(Automation).where(Automation.home_id == home_id))
     )

@@ -41,6 +41,7 @@ from hearth.notifications import pages as notifications_pages
 from hearth.payments import api as payments_api
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
+from hearth.scenes import service as scenes_service
 from hearth.web import docs, health
 from hearth.web.csrf import CsrfMiddleware
 from hearth.web.errors import install_error_handlers
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.hearth = runtime
     app.state.templates = make_templates()
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
+    app.state.place_hooks = [scenes_service.reschedule_home]  # schedules follow the home
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
     # The account page shows how notifications reach the person.
     app.state.account_panels = [notifications_pages.preferences_panel]

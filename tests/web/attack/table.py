@@ -542,6 +542,12 @@ RULES: list[Rule] = [
     rule("POST", "/homes", SIGNED_IN, form={"name": "Boathouse"}),
     rule("GET", "/homes/{home_id}/settings", {OWNER}),
     rule("POST", "/homes/{home_id}/rename", {OWNER}, form={"name": "Main house"}),
+    rule(
+        "POST",
+        "/homes/{home_id}/place",
+        {OWNER},
+        form={"timezone": "Berlin", "latitude": "52.52", "longitude": "13.40"},
+    ),
     rule("POST", "/homes/{home_id}/delete", {OWNER}),
     rule("POST", "/homes/{home_id}/leave", {MEMBER}, refused={OWNER: 409}),
     rule("POST", "/homes/{home_id}/rooms", {OWNER}, form={"name": "Attic"}),
@@ -576,12 +582,8 @@ RULES: list[Rule] = [
     rule("POST", "/scenes/automations/{automation_id}/delete", HOME_A),
     rule("POST", "/scenes/{scene_id}/run", HOME_A, ok={409}),  # no broker
     rule("POST", "/scenes/{scene_id}/delete", HOME_A),
-    rule(
-        "POST",
-        "/scenes/place",
-        {OWNER},
-        form=lambda w: {"home": w["home_a"], "timezone": "Europe/Berlin"},
-    ),
+    rule("GET", "/scenes/runs/{run_id}", HOME_A),
+    rule("GET", "/scenes/{scene_id}", HOME_A),
     # -- pages: the mall and crowdfunding ---------------------------------------------------------
     rule("GET", "/store", SIGNED_IN),
     rule("GET", "/stores", EVERYONE),

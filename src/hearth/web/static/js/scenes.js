@@ -7,6 +7,11 @@
   const problem = document.getElementById("builder-problem");
   const byId = Object.fromEntries(data.devices.map((d) => [d.id, d]));
   const OPS = ["changes", "=", "!=", "<", "<=", ">", ">=", "between"];
+  // How each comparison reads after the property's name (picker.OP_WORDS on the server).
+  const OP_WORDS = {
+    changes: "changes", "=": "is", "!=": "is not", "<": "is below", "<=": "is at most",
+    ">": "is above", ">=": "is at least", between: "is between",
+  };
   const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
   const el = (tag, attrs = {}, ...children) => {
@@ -41,16 +46,18 @@
     return node.value;
   };
 
-  // A value picker that fits the property: on/off, its value list, a number, or text.
+  // A value picker that fits the property: on/off, its value list, a number, or text. A new
+  // one starts at what the device reports now, not at the bottom of the spec's range.
   const valueInput = (name, prop, value) => {
-    if (prop.bool) return select(name, [[true, "On"], [false, "Off"]], value ?? true);
-    if (prop.values.length) return select(name, prop.values.map((v) => [v.value, v.label]), value);
+    const start = value ?? prop.current;
+    if (prop.bool) return select(name, [[true, "On"], [false, "Off"]], start ?? true);
+    if (prop.values.length) return select(name, prop.values.map((v) => [v.value, v.label]), start);
     if (prop.numeric) {
       const r = prop.range || {};
-      return input(name, "number", value ?? r.min ?? 0,
+      return input(name, "number", start ?? r.min ?? 0,
         { min: r.min ?? "", max: r.max ?? "", step: r.step ?? "any" });
     }
-    return input(name, "text", value ?? "");
+    return input(name, "text", start ?? "");
   };
   const devicesWith = (test) => data.devices.filter(test).map((d) => [d.id, d.name]);
   const deviceSelect = (test, chosen) => select("device_id", devicesWith(test), chosen);
@@ -68,11 +75,16 @@
     const ops = OPS.filter((op) => (allowChanges || op !== "changes")
       && (prop.numeric || ["changes", "=", "!="].includes(op)));
     const op = ops.includes(init.op) ? init.op : ops[0];
-    const opSel = select("op", ops.map((o) => [o, o === "changes" ? "changes" : `is ${o}`]), op);
+    const opSel = select("op", ops.map((o) => [o, OP_WORDS[o]]), op);
     opSel.addEventListener("change", () => { init.op = read(box, "op"); redraw(box, init); });
     box.append(labelled("When it", opSel));
-    if (op !== "changes") box.append(labelled("Value", valueInput("value", prop, init.value)));
-    if (op === "between") box.append(labelled("and", valueInput("upper", prop, init.upper)));
+    const unit = prop.unit ? ` (${prop.unit})` : "";
+    if (op !== "changes") box.append(labelled(`Value${unit}`, valueInput("value", prop, init.value)));
+    if (op === "between") box.append(labelled(`and${unit}`, valueInput("upper", prop, init.upper)));
+    if (allowChanges && op !== "changes") {
+      box.append(labelled("For how many minutes (0: at once)",
+        input("for_minutes", "number", init.for_minutes ?? 0, { min: 0, max: 1440, step: 1 })));
+    }
   };
   const withDevice = (test, then) => (box, init) => {
     const options = devicesWith(test);
@@ -186,6 +198,8 @@
       const item = { device_id: read(row, "device_id"), key: read(row, "key"), op };
       if (op !== "changes") item.value = read(row, "value");
       if (op === "between") item.upper = read(row, "upper");
+      const held = read(row, "for_minutes");
+      if (held) item.for_minutes = held;
       return item;
     },
     event: (row) => {
@@ -252,6 +266,7 @@
       body.triggers = collect("triggers");
       body.conditions = { match: form.elements.match.value, items: collect("conditions") };
       body.mode = form.elements.mode.value;
+      body.cooldown_minutes = Number(form.elements.cooldown_minutes.value) || 0;
     }
     const token = document.querySelector('meta[name="csrf-token"]').content;
     const response = await fetch(data.save_url, {
