@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hearth import db
-from hearth.accounts import service as accounts
+from hearth.accounts.service import hash_password
 from hearth.homes.rules import name_key
 from tests.helpers import PASSWORD
 
@@ -34,6 +34,25 @@ async def old_home(conn: AsyncConnection, owner_id: str, name: str) -> str:
     return home_id
 
 
+async def old_user(conn: AsyncConnection, username: str) -> str:
+    """Insert a person as the users table was before accounts kept email, zone and language."""
+    user_id = f"usr_{username}"
+    await conn.execute(
+        text(
+            "INSERT INTO users (id, username, display_name, password_hash, role, is_active,"
+            " created_at) VALUES (:id, :name, :name, :hash, 'fan', :active, :at)"
+        ),
+        {
+            "id": user_id,
+            "name": username,
+            "hash": hash_password(PASSWORD),
+            "active": True,
+            "at": NOW,
+        },
+    )
+    return user_id
+
+
 def _downgrade_to(connection: Connection, revision: str) -> None:
     from alembic import command
 
@@ -46,11 +65,8 @@ async def test_the_migration_tells_apart_rooms_that_read_alike_and_keys_every_ro
     engine = db.create_engine(database_url, pool=False)
     async with engine.begin() as conn:
         await conn.run_sync(_downgrade_to, BEFORE_NAME_KEYS)
-    sessions = db.session_factory(engine)
-    async with sessions() as session, session.begin():
-        user = await accounts.create_user(session, now=NOW, username="mia", password=PASSWORD)
-        user_id = user.id
     async with engine.begin() as conn:
+        user_id = await old_user(conn, "mia")
         home_id = await old_home(conn, user_id, "Flat")
     rooms = [("rom_1", "Ä", 1), ("rom_2", "ä", 2), ("rom_3", "Kitchen", 3), ("rom_4", "Hall", 4)]
     async with engine.begin() as conn:

@@ -11,12 +11,11 @@ import httpx
 from sqlalchemy import select, text
 
 from hearth import db
-from hearth.accounts import service as accounts
 from hearth.bootstrap import Hearth
 from hearth.homes import service as homes
 from hearth.scenes.models import SceneRun, SceneTimer
-from tests.helpers import PASSWORD, csrf_token, post_json
-from tests.homes.test_migrations import NOW, _downgrade_to, old_home
+from tests.helpers import csrf_token, post_json
+from tests.homes.test_migrations import NOW, _downgrade_to, old_home, old_user
 from tests.scenes.test_api import _furnish
 
 BEFORE_PLACES_MOVED = "7c1d2e9a4f60"
@@ -144,11 +143,8 @@ async def test_the_migration_moves_each_homes_place_into_the_home(database_url: 
     engine = db.create_engine(database_url, pool=False)
     async with engine.begin() as conn:
         await conn.run_sync(_downgrade_to, BEFORE_PLACES_MOVED)
-    sessions = db.session_factory(engine)
-    async with sessions() as session, session.begin():
-        user = await accounts.create_user(session, now=NOW, username="mia", password=PASSWORD)
-        user_id = user.id
     async with engine.begin() as conn:
+        user_id = await old_user(conn, "mia")
         placed = await old_home(conn, user_id, "Flat")
         unplaced = await old_home(conn, user_id, "Cabin")
         await conn.execute(
