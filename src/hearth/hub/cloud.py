@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db, metrics
-from hearth.bus import EventBus
+from hearth.bus import EventBus, relayed
 from hearth.config import Settings
 from hearth.errors import HearthError
 from hearth.hub import protocol, rollups, upkeep
@@ -33,15 +33,17 @@ from hearth.hub.catalog import SpecCache
 from hearth.hub.commands import Commands, MayUse
 from hearth.hub.events import (
     CommandAnswered,
+    DeviceBound,
     DeviceCameOnline,
     DeviceCredentialsChanged,
     DevicesMinted,
     DeviceUpdatesApplied,
     expand,
 )
-from hearth.hub.ingest import Ingest
+from hearth.hub.ingest import Ingest, read_state
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.simulator import Fleet, SimulatedDevice, read_fleet
+from hearth.hub.store import readable_keys
 from hearth.hub.traffic import TrafficLink
 from hearth.kit.clock import Clock
 from hearth.mqtt.link import MqttLink
@@ -155,6 +157,7 @@ class DeviceCloud:
         bus.subscribe(DeviceUpdatesApplied, self._expand)
         bus.subscribe(CommandAnswered, self.commands.answered)
         bus.subscribe(DeviceCameOnline, self.commands.came_online)
+        bus.subscribe(DeviceBound, self._bound)
         settings = self.settings
         if settings.ingest:
             await self.start_ingest()
@@ -316,6 +319,15 @@ class DeviceCloud:
                 log.info("device_dropped", device_id=event.device_id, revoked=event.revoked)
         if self.mosquitto is not None:
             self.mosquitto.wake()
+
+    async def _bound(self, event: DeviceBound) -> None:
+        """Ask a device that just joined a home for its whole state (once: in the process
+        where it was bound), so that the home shows it at once rather than as each value
+        next changes. An offline device is asked when it reconnects (``hub.store``)."""
+        if relayed():
+            return
+        spec = await self.specs.get(event.model_id)
+        await read_state(self.link, event.device_id, readable_keys(spec))
 
     async def _minted(self, _event: DevicesMinted) -> None:
         if self.mosquitto is not None:
