@@ -71,7 +71,9 @@ async def test_refused_forms_name_the_problem_and_change_nothing(
     blank = await _form(client, f"/homes/{home}/rename", {"name": "  "})
     assert blank.status_code == 422 and "1-80 characters" in blank.text
     wrong_room = await _form(client, f"/devices/{device}/placement", {"room_id": "rom_nope"})
-    assert wrong_room.status_code == 404 and "no such room" in wrong_room.text
+    assert (
+        wrong_room.status_code == 404 and "There is no such room in this home." in wrong_room.text
+    )
     last_owner = await _form(client, f"/homes/{home}/leave", {})
     assert last_owner.status_code == 409 and "last owner" in last_owner.text
     assert (await client.get(f"/api/v1/homes/{home}")).json() == before

@@ -16,8 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
+from hearth.devices import library
 from hearth.errors import HearthError
-from hearth.homes import binding, board, invitations, placement, rooms
+from hearth.homes import binding, board, invitations, placement, rooms, zone
 from hearth.homes import service as homes
 from hearth.homes.rules import HomeAction, HomeRole, allows, parse_role
 from hearth.homes.schemas import (
@@ -27,8 +28,9 @@ from hearth.homes.schemas import (
     MemberForm,
     NameForm,
     PlacementForm,
+    SimulatedDeviceForm,
 )
-from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -79,6 +81,7 @@ async def _view(
         homes=mine,
         pending=pending,
         error=None,
+        time_zone=found.time_zone,
         **extra,
     )
     response.set_cookie(HOME_COOKIE, chosen, httponly=True, samesite="lax", path="/")
@@ -105,7 +108,7 @@ async def home_cards(
 ) -> Response:
     """The device cards alone, refreshed by the home view when devices or rooms change."""
     found = await board.home_board(session, user=user, home_id=home_id)
-    return render(request, "homes/_cards.html", user=user, board=found)
+    return render(request, "homes/_cards.html", user=user, board=found, time_zone=found.time_zone)
 
 
 @router.post("/homes")
@@ -163,6 +166,7 @@ async def _settings(
         error=error,
         link=link,
         status_code=status_code,
+        time_zone=await zone.home_time_zone(session, home_id),
     )
 
 
@@ -348,6 +352,11 @@ async def change_member(
     return await _attempt(request, session, user, home_id, now, change)
 
 
+def _products() -> list[tuple[str, str]]:
+    """The built-in products one may simulate: (model id, name), by name."""
+    return sorted(((spec.model, spec.name) for spec in library.list_specs()), key=lambda p: p[1])
+
+
 async def _add_page(
     request: Request,
     session: AsyncSession,
@@ -356,7 +365,11 @@ async def _add_page(
     *,
     room_id: str | None,
     code: str = "",
+    name: str = "",
+    model: str = "",
     error: HearthError | None = None,
+    error_in: str = "code",
+    already: placement.Added | None = None,
 ) -> Response:
     action = HomeAction.VIEW if error else HomeAction.MANAGE
     home, _ = await homes.require(session, user=user, home_id=home_id, action=action)
@@ -367,9 +380,14 @@ async def _add_page(
         active="home",
         home=home,
         rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
+        products=_products(),
         room_id=room_id,
         code=code,
+        name=name,
+        model=model,
         error=error.message if error else None,
+        error_in=error_in,
+        already=already,
         status_code=error.status if error else 200,
     )
 
@@ -396,19 +414,68 @@ async def add_submit(
 ) -> Response:
     try:
         async with session.begin_nested():
-            device = await placement.add_device(
+            added = await placement.add_device(
                 session,
                 user=user,
                 home_id=home_id,
                 pairing_code=form.pairing_code,
                 room_id=form.room_id or None,
+                name=form.name,
+                now=now,
+                move_existing=False,
+            )
+    except HearthError as err:
+        return await _add_page(
+            request,
+            session,
+            user,
+            home_id,
+            room_id=form.room_id,
+            code=form.pairing_code,
+            name=form.name,
+            error=err,
+        )
+    if not added.new:  # the code of a device already here: say so, change nothing
+        return await _add_page(request, session, user, home_id, room_id=None, already=added)
+    return _see_other(f"/devices/{added.device.id}?added=1")
+
+
+@router.post("/homes/{home_id}/add/simulated")
+async def add_simulated_submit(
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    hearth: HearthDep,
+    form: Annotated[SimulatedDeviceForm, Form()],
+) -> Response:
+    """Add a simulated device of a built-in product, to try the app without hardware."""
+    try:
+        async with session.begin_nested():
+            added = await placement.add_simulated(
+                session,
+                user=user,
+                home_id=home_id,
+                model_id=form.model,
+                key=hearth.settings.secret,
+                room_id=form.room_id or None,
+                name=form.name,
                 now=now,
             )
     except HearthError as err:
         return await _add_page(
-            request, session, user, home_id, room_id=form.room_id, code=form.pairing_code, error=err
+            request,
+            session,
+            user,
+            home_id,
+            room_id=form.room_id,
+            name=form.name,
+            model=form.model,
+            error=err,
+            error_in="simulated",
         )
-    return _see_other(f"/devices/{device.id}?added=1")
+    return _see_other(f"/devices/{added.device.id}?added=1")
 
 
 async def _device_page(
@@ -430,6 +497,7 @@ async def _device_page(
         added=added,
         error=error.message if error else None,
         status_code=error.status if error else 200,
+        time_zone=page.time_zone,
     )
 
 
