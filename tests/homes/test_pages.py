@@ -279,3 +279,21 @@ async def test_a_rooms_count_is_what_it_shows_and_says_where_its_favourites_are(
     cards = await client.get(f"/homes/{home}/cards")
     assert '<span class="count muted">1</span>' in cards.text
     assert "1 more in this room is among your favourites." in cards.text
+
+
+async def test_unknown_values_look_unknown_and_offline_controls_are_disabled_with_the_reason(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    home, _, device = await _furnished(client, hearth)  # never connected: nothing known
+    page = await client.get(f"/devices/{device}")
+    assert 'data-key="2.1" data-device' in page.text
+    assert page.text.count("data-unknown") >= 4  # switch, sliders, colour: none drawn as set
+    assert 'value="1"' not in page.text.split('id="p-2-2"')[1].split(">")[0]  # not at minimum
+    assert "Offline: it has not connected yet." in page.text
+    assert "Its controls come back when it connects." in page.text
+    assert '<fieldset class="plain" data-controls disabled aria-describedby="offline-reason">' in (
+        page.text
+    )
+    cards = await client.get(f"/homes/{home}/cards")
+    assert "Not known yet" in cards.text
+    assert 'disabled aria-describedby="offline-' in cards.text
