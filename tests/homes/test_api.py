@@ -202,7 +202,7 @@ async def test_room_names_that_read_alike_are_one_room_on_every_database(
         assert refused.status_code == 409, refused.text
         body = refused.json()
         assert body["error"] == "conflict"
-        assert body["detail"] == f"this home already has a room called {first!r}"
+        assert body["detail"] == f"This home already has a room called “{first}”."
         assert body["errors"][0]["field"] == "name"
     assert (await client.get(f"/api/v1/homes/{home}/rooms")).json() == before
     renamed = await _send(client, "PATCH", f"/api/v1/rooms/{other}", {"name": "DEN"})

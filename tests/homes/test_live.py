@@ -23,6 +23,7 @@ from hearth.hub.events import (
     DeviceUpdatesApplied,
     expand,
 )
+from hearth.hub.models import DeviceState
 from hearth.web.deps import SESSION_COOKIE
 from tests.helpers import csrf_token, post_json, signup
 from tests.homes.conftest import mint
@@ -95,9 +96,36 @@ async def test_an_ingest_batch_reaches_the_stream_as_state_and_availability(
         ]
     )
     await hearth.bus.publish(*expand(batch))
-    assert json.loads((await _next(stream))["data"]) == {"device_id": lamp, "online": True}
+    assert json.loads((await _next(stream))["data"]) == {
+        "device_id": lamp,
+        "online": True,
+        "at": NOW.isoformat(),
+    }
     state = json.loads((await _next(stream))["data"])
     assert state["card"] == {"state": "Off", "switch_on": False}
+
+
+async def test_a_device_pages_stream_starts_with_all_that_is_known_of_its_device(
+    client: httpx.AsyncClient, hearth: Hearth
+) -> None:
+    mia, home, lamp = await _home_with_lamp(client, hearth, "mia")
+    async with hearth.sessions.begin() as session:
+        state = await session.get(DeviceState, lamp)
+        assert state is not None
+        state.reported = {"2.1": True, "2.2": 40}
+    stream = live.stream(
+        hearth, user_id=mia, home_id=home, credential=_signed_in(client), device_id=lamp
+    )
+    assert (await _next(stream))["event"] == "ready"
+    first = await _next(stream)
+    assert first["event"] == "state"
+    data = json.loads(first["data"])
+    assert data["changed"] == {"2.1": True, "2.2": 40}
+    assert data["labels"]["2.2"] == "40 %" and data["card"]["switch_on"] is True
+    availability = await _next(stream)
+    assert availability["event"] == "availability"
+    assert json.loads(availability["data"]) == {"device_id": lamp, "online": False, "at": None}
+    await stream.aclose()
 
 
 async def test_the_stream_ends_when_its_user_leaves_the_home(

@@ -12,6 +12,7 @@ from hearth.hub.state import (
     WINDOW,
     Mark,
     Twin,
+    apply_confirmed,
     apply_desired,
     apply_report,
     apply_status,
@@ -113,3 +114,19 @@ def test_desired_values_leave_the_delta_once_reported_or_answered() -> None:
     assert twin.delta() == {"2.2": 50, "2.3": "x"}
     settle_desired(twin, ["2.2"])
     assert twin.delta() == {"2.3": "x"}
+
+
+def test_a_confirmed_value_stands_until_a_report_sent_after_the_answer() -> None:
+    twin = Twin("dev_a")
+    apply_report(twin, boot=1, seq=4, props={"2.2": 10}, now=NOW)
+    answered_at = twin.mark
+    apply_report(twin, boot=1, seq=5, props={"2.2": 40}, now=NOW)  # sent after it answered
+    apply_desired(twin, {"2.2": 30, "2.1": True})
+    changed = apply_confirmed(twin, {"2.2": 30, "2.1": True}, after=answered_at, now=NOW)
+    assert changed == {"2.1": True}  # 40 came later and stays
+    assert twin.reported == {"2.2": 40, "2.1": True}
+    assert twin.desired == {"2.2": 30}  # only the wish the device confirmed is done
+    apply_report(twin, boot=1, seq=3, props={"2.1": False}, now=NOW)  # sent before: too old
+    assert twin.reported["2.1"] is True
+    apply_report(twin, boot=1, seq=6, props={"2.1": False}, now=NOW)
+    assert twin.reported["2.1"] is False

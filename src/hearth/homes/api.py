@@ -8,7 +8,9 @@ an owner's power gets 403.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette.sse import EventSourceResponse
 
@@ -34,6 +36,7 @@ from hearth.homes.schemas import (
     PlacementIn,
     RoomIn,
     RoomOut,
+    SimulatedDeviceIn,
 )
 from hearth.hub.schemas import DeviceOut
 from hearth.web.deps import CredentialDep, CurrentUser, HearthDep, NowDep, SessionDep
@@ -142,16 +145,46 @@ async def _card(session: AsyncSession, user: User, device_id: str) -> HomeCardOu
 async def add_device(
     home_id: str, body: AddDeviceIn, user: CurrentUser, session: SessionDep, now: NowDep
 ) -> HomeCardOut:
-    """Add a device by its pairing code into a room of a home you own."""
-    device = await placement.add_device(
+    """Add a device by its pairing code into a room of a home you own, with the name the
+    home gives it (a device already in the home moves into the room given)."""
+    added = await placement.add_device(
         session,
         user=user,
         home_id=home_id,
         pairing_code=body.pairing_code,
         room_id=body.room_id,
+        name=body.name,
         now=now,
     )
-    return await _card(session, user, device.id)
+    return await _card(session, user, added.device.id)
+
+
+@router.post(
+    "/homes/{home_id}/devices/simulated",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HomeCardOut,
+)
+async def add_simulated_device(
+    home_id: str,
+    body: SimulatedDeviceIn,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    hearth: HearthDep,
+) -> HomeCardOut:
+    """Add a simulated device of a built-in product to a home you own (to try the app
+    without hardware); hearth's background process runs it."""
+    added = await placement.add_simulated(
+        session,
+        user=user,
+        home_id=home_id,
+        model_id=body.model,
+        key=hearth.settings.secret,
+        room_id=body.room_id,
+        name=body.name,
+        now=now,
+    )
+    return await _card(session, user, added.device.id)
 
 
 @router.put("/devices/{device_id}/placement", response_model=HomeCardOut)
@@ -211,7 +244,7 @@ async def list_invitations(
 ) -> list[HomeInvitationOut]:
     """List a home's open invitations (owners)."""
     found = await invitations.list_open(session, user=user, home_id=home_id, now=now)
-    return [HomeInvitationOut.of(i) for i in found]
+    return [HomeInvitationOut.of(i, username=i.addressed_to) for i in found]
 
 
 @router.post(
@@ -292,9 +325,15 @@ async def home_live(
     credential: CredentialDep,
     session: SessionDep,
     hearth: HearthDep,
+    device: Annotated[
+        str | None,
+        Query(max_length=32, description="a device of the home: start with all known of it"),
+    ] = None,
 ) -> EventSourceResponse:
     """Stream the home's device state, availability, events and command outcomes (SSE)."""
     await homes.require(session, user=user, home_id=home_id)  # 404 before streaming
     assert credential is not None  # CurrentUser signed in with it
-    events = live.stream(hearth, user_id=user.id, home_id=home_id, credential=credential)
+    events = live.stream(
+        hearth, user_id=user.id, home_id=home_id, credential=credential, device_id=device
+    )
     return EventSourceResponse(events, ping=15, send_timeout=10)

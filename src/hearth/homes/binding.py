@@ -46,7 +46,7 @@ async def bind(
     code = credentials.normalise_pairing_code(pairing_code)
     if code is None:
         raise InvalidInput(
-            "a pairing code has 16 letters and digits, like 7K3M-Q9XD-2HWA-P4TN",
+            "A pairing code has 16 letters and digits, like 7K3M-Q9XD-2HWA-P4TN.",
             detail=[{"field": "pairing_code", "message": "16 letters and digits"}],
         )
     device = await session.scalar(
@@ -55,11 +55,11 @@ async def bind(
         .with_for_update()
     )
     if device is None or device.status != DeviceStatus.ACTIVE:
-        raise NotFound("no device has this pairing code")
+        raise NotFound("No device has this pairing code. Check it against the label.")
     if device.home_id == home_id:
         return Bound(device, new=False)
     if device.home_id is not None:
-        raise Conflict("this device is in another home; its owner must remove it first")
+        raise Conflict("This device is in another home. Its owner must remove it from there first.")
     device.home_id = home_id
     device.bound_at = now
     record(session, DeviceBound(device.id, home_id, device.model_id))
@@ -82,11 +82,11 @@ async def bind_all(
 async def _owned_device(session: AsyncSession, user: User, device_id: str) -> Device:
     device = await session.scalar(select(Device).where(Device.id == device_id).with_for_update())
     if device is None or device.home_id is None:
-        raise NotFound("no such device")
+        raise NotFound("There is no such device in your homes.")
     try:
         await require_member(session, user, device.home_id, owner=True)
     except NotFound:
-        raise NotFound("no such device") from None
+        raise NotFound("There is no such device in your homes.") from None
     return device
 
 

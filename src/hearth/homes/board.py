@@ -20,7 +20,7 @@ from hearth.devices.spec import Spec
 from hearth.homes import cards, placement, reading
 from hearth.homes.models import Home, Room
 from hearth.homes.rules import HomeAction, HomeRole, allows
-from hearth.homes.service import require
+from hearth.homes.service import DEFAULT_ZONE, require
 from hearth.hub.models import DeviceModel, HistoryPoint
 from hearth.hub.reading import DeviceView
 
@@ -54,6 +54,7 @@ class Board:
     rooms: list[Room]
     favourites: list[cards.Card]
     groups: list[RoomGroup]
+    time_zone: str = DEFAULT_ZONE  # the zone the home's times read in
 
     @property
     def manages(self) -> bool:
@@ -89,6 +90,7 @@ async def home_board(session: AsyncSession, *, user: User, home_id: str) -> Boar
             online=v.state.online,
             favourite=v.device.id in liked,
             room_id=placed[v.device.id].room_id if v.device.id in placed else None,
+            availability_at=v.state.availability_at,
         )
         for v in views
     ]
@@ -97,7 +99,9 @@ async def home_board(session: AsyncSession, *, user: User, home_id: str) -> Boar
     loose = [c for c in all_cards if c.room_id not in known]
     if loose or not rooms:
         groups.append(RoomGroup(None, loose))
-    return Board(home, role, rooms, [c for c in all_cards if c.favourite], groups)
+    favourites = [c for c in all_cards if c.favourite]
+    time_zone = home.timezone or DEFAULT_ZONE
+    return Board(home, role, rooms, favourites, groups, time_zone)
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ class DevicePage:
     card: cards.Card
     sections: list[cards.Section]
     events: list[RecentEvent]
+    time_zone: str = DEFAULT_ZONE
 
     @property
     def manages(self) -> bool:
@@ -162,6 +167,7 @@ async def device_page(session: AsyncSession, *, user: User, device_id: str) -> D
         online=view.state.online,
         favourite=favourite,
         room_id=room.id if room else None,
+        availability_at=view.state.availability_at,
     )
     return DevicePage(
         view,
@@ -175,6 +181,7 @@ async def device_page(session: AsyncSession, *, user: User, device_id: str) -> D
         card,
         cards.controls(spec, view.state.reported),
         events,
+        home.timezone or DEFAULT_ZONE,
     )
 
 

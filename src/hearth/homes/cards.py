@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from hearth.devices.present import UiHint, main_switch, primary_state, ui_hint, value_label
@@ -33,6 +34,12 @@ class Card:
     switch_key: str | None  # "2.1" of the main switch, when there is one
     switch_on: bool | None
     battery: int | None
+    offline_since: datetime | None = None  # offline: since when (None: never connected)
+
+    @property
+    def known(self) -> bool:
+        """Whether the card's state is known (a value was reported or confirmed)."""
+        return bool(self.state_label)
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,11 @@ class Widget:
     integer: bool = False
     chartable: bool = False
     max_length: int | None = None
+
+    @property
+    def known(self) -> bool:
+        """Whether the device has told its value (unknown values are drawn as unknown)."""
+        return self.value is not None
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,7 @@ def card(
     online: bool,
     favourite: bool = False,
     room_id: str | None = None,
+    availability_at: datetime | None = None,
 ) -> Card:
     """Sum a device up for the home view."""
     switch = main_switch(spec)
@@ -135,6 +148,7 @@ def card(
         switch_key=switch_key,
         switch_on=switch_value if isinstance(switch_value, bool) else None,
         battery=_battery(spec, reported),
+        offline_since=None if online else availability_at,
     )
 
 

@@ -51,7 +51,7 @@ async def _check_room_for_more(session: AsyncSession, home_id: str, now: datetim
         )
     )
     if sum(1 for expires in rows if expires > now) >= MAX_PENDING:
-        raise Conflict(f"a home has at most {MAX_PENDING} open invitations")
+        raise Conflict(f"A home has at most {MAX_PENDING} open invitations. Withdraw one first.")
 
 
 async def invite_user(
@@ -78,12 +78,13 @@ async def invite_user(
     invitee = await session.scalar(select(User).where(User.username == name))
     if invitee is not None:
         if await membership(session, user_id=invitee.id, home_id=home.id) is not None:
-            raise Conflict(f"{invitee.username} is already in this home")
+            raise Conflict(f"{invitee.display_name} (@{invitee.username}) is already in this home.")
     await _check_room_for_more(session, home.id, now)
     invitation = HomeInvitation(
         home_id=home.id,
         role=role.value,
         invitee_id=invitee.id if invitee is not None else None,
+        addressed_to=name,
         invited_by=user.id,
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
@@ -167,7 +168,7 @@ async def _claim(
 ) -> None:
     """Move a pending invitation with a conditional update: only one answer wins."""
     if not is_open(invitation.state, invitation.expires_at, now):
-        raise Conflict("this invitation was used, withdrawn or has expired")
+        raise Conflict("This invitation was used, withdrawn or has expired.")
     INVITATION_WORKFLOW.check(InvitationState(invitation.state), target)
     claimed = await session.execute(
         update(HomeInvitation)
@@ -179,7 +180,7 @@ async def _claim(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("this invitation was used, withdrawn or has expired")
+        raise Conflict("This invitation was used, withdrawn or has expired.")
     await session.refresh(invitation)
 
 
@@ -202,7 +203,7 @@ async def _join(
 async def _addressed(session: AsyncSession, user: User, invitation_id: str) -> HomeInvitation:
     invitation = await session.get(HomeInvitation, invitation_id)
     if invitation is None or invitation.invitee_id != user.id:
-        raise NotFound("no such invitation")
+        raise NotFound("There is no such invitation.")
     return invitation
 
 
@@ -226,9 +227,9 @@ async def by_token(
     )
     home = await session.get(Home, invitation.home_id) if invitation is not None else None
     if invitation is None or home is None:
-        raise NotFound("this invitation link is not valid")
+        raise NotFound("This invitation link is not valid.")
     if not is_open(invitation.state, invitation.expires_at, now):
-        raise NotFound("this invitation link was used, withdrawn or has expired")
+        raise NotFound("This invitation link was used, withdrawn or has expired.")
     return invitation, home
 
 
@@ -245,5 +246,5 @@ async def withdraw(
     await require(session, user=user, home_id=home_id, action=HomeAction.INVITE)
     invitation = await session.get(HomeInvitation, invitation_id)
     if invitation is None or invitation.home_id != home_id:
-        raise NotFound("no such invitation")
+        raise NotFound("There is no such invitation.")
     await _claim(session, invitation, user, InvitationState.WITHDRAWN, now)

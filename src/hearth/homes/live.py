@@ -111,7 +111,10 @@ def frame(
         return Frame("state", data)
     if isinstance(event, DeviceCameOnline | DeviceWentOffline) and event.home_id == home_id:
         online = isinstance(event, DeviceCameOnline)
-        return Frame("availability", {"device_id": device_id, "online": online})
+        return Frame(
+            "availability",
+            {"device_id": device_id, "online": online, "at": event.at.isoformat()},
+        )
     if isinstance(event, DeviceEventRaised) and event.home_id == home_id:
         return Frame(
             "device-event",
@@ -151,6 +154,42 @@ async def _devices(hearth: Hearth, home_id: str) -> tuple[dict[str, Spec], dict[
     return specs, reported
 
 
+async def _snapshot(
+    hearth: Hearth, device_id: str, spec: Spec, reported: dict[str, Any]
+) -> list[Frame]:
+    """Return the frames that bring a device's page up to date on (re)connecting: all it
+    knows of the device's state and availability, in case it changed since the page was
+    drawn (a new device's first state often arrives just then)."""
+    with anyio.CancelScope(shield=True):
+        async with hearth.sessions() as session:
+            state = await session.get(DeviceState, device_id)
+    if state is None:
+        return []
+    now = card(spec, reported, device_id=device_id, name="", online=True)
+    at = state.availability_at or state.updated_at or hearth.clock.now()
+    return [
+        Frame(
+            "state",
+            {
+                "device_id": device_id,
+                "changed": reported,
+                "labels": _labels(spec, reported),
+                "at": at.isoformat(),
+                "card": {"state": now.state_label, "switch_on": now.switch_on},
+                "snapshot": True,
+            },
+        ),
+        Frame(
+            "availability",
+            {
+                "device_id": device_id,
+                "online": state.online,
+                "at": state.availability_at.isoformat() if state.availability_at else None,
+            },
+        ),
+    ]
+
+
 async def _still_allowed(
     hearth: Hearth, user_id: str, home_id: str, credential: Credential
 ) -> bool:
@@ -164,14 +203,23 @@ async def _still_allowed(
 
 
 async def stream(
-    hearth: Hearth, *, user_id: str, home_id: str, credential: Credential
+    hearth: Hearth,
+    *,
+    user_id: str,
+    home_id: str,
+    credential: Credential,
+    device_id: str | None = None,
 ) -> AsyncGenerator[dict[str, str], None]:
     """Yield the home's live events as SSE dicts while the user is in the home and the
-    credential that opened the stream still signs them in."""
+    credential that opened the stream still signs them in. With ``device_id`` (a device
+    page's stream), first all that is known of that device now."""
     loop = asyncio.get_running_loop()
     async with hearth.bus.listen() as queue:
         specs, reported = await _devices(hearth, home_id)
         yield Frame("ready", {"home_id": home_id, "devices": len(specs)}).sse()
+        if device_id is not None and device_id in specs:
+            for first in await _snapshot(hearth, device_id, specs[device_id], reported[device_id]):
+                yield first.sse()
         check_at = loop.time() + RECHECK_SECONDS
         while True:
             event: object = None

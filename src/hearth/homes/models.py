@@ -106,6 +106,8 @@ class HomeInvitation(Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The username the owner typed (an invitation by name), shown in the open invitations.
+    addressed_to: Mapped[str | None] = mapped_column(String(40))
     invited_by: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     accepted_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

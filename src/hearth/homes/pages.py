@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
+from hearth.devices import library
 from hearth.errors import HearthError
 from hearth.homes import binding, board, charts, invitations, placement, rooms
 from hearth.homes import service as homes
@@ -28,9 +29,10 @@ from hearth.homes.schemas import (
     NameForm,
     PlaceForm,
     PlacementForm,
+    SimulatedDeviceForm,
 )
 from hearth.kit import times
-from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 from hearth.web.timefmt import ZONE_COOKIE
 
@@ -85,7 +87,7 @@ async def _view(
         homes=mine,
         pending=pending,
         error=None,
-        time_zone=found.home.timezone or homes.DEFAULT_ZONE,
+        time_zone=found.time_zone,
         **extra,
     )
     response.set_cookie(HOME_COOKIE, chosen, httponly=True, samesite="lax", path="/")
@@ -112,8 +114,7 @@ async def home_cards(
 ) -> Response:
     """The device cards alone, refreshed by the home view when devices or rooms change."""
     found = await board.home_board(session, user=user, home_id=home_id)
-    zone = found.home.timezone or homes.DEFAULT_ZONE
-    return render(request, "homes/_cards.html", user=user, board=found, time_zone=zone)
+    return render(request, "homes/_cards.html", user=user, board=found, time_zone=found.time_zone)
 
 
 @router.post("/homes")
@@ -143,7 +144,7 @@ async def create_home(
             board=None,
             homes=mine,
             pending=[],
-            error=err.message,
+            error=err.sentence,
             status_code=err.status,
         )
     return _see_other(f"/homes/{made.id}")
@@ -226,7 +227,7 @@ async def _attempt(
             await change()
     except HearthError as err:
         return await _settings(
-            request, session, user, home_id, now, error=err.message, status_code=err.status
+            request, session, user, home_id, now, error=err.sentence, status_code=err.status
         )
     return _see_other(then or f"/homes/{home_id}/settings")
 
@@ -277,7 +278,7 @@ async def set_place(
             user,
             home_id,
             now,
-            place_error=err.message,
+            place_error=err.sentence,
             place_form=form,
             status_code=err.status,
         )
@@ -376,7 +377,7 @@ async def invite(
             )
     except HearthError as err:
         return await _settings(
-            request, session, user, home_id, now, error=err.message, status_code=err.status
+            request, session, user, home_id, now, error=err.sentence, status_code=err.status
         )
     link = str(request.base_url).rstrip("/") + f"/join/{token}"
     return await _settings(request, session, user, home_id, now, link=link, status_code=201)
@@ -423,6 +424,11 @@ async def change_member(
     return await _attempt(request, session, user, home_id, now, change)
 
 
+def _products() -> list[tuple[str, str]]:
+    """The built-in products one may simulate: (model id, name), by name."""
+    return sorted(((spec.model, spec.name) for spec in library.list_specs()), key=lambda p: p[1])
+
+
 async def _add_page(
     request: Request,
     session: AsyncSession,
@@ -431,7 +437,11 @@ async def _add_page(
     *,
     room_id: str | None,
     code: str = "",
+    name: str = "",
+    model: str = "",
     error: HearthError | None = None,
+    error_in: str = "code",
+    already: placement.Added | None = None,
 ) -> Response:
     action = HomeAction.VIEW if error else HomeAction.MANAGE
     home, _ = await homes.require(session, user=user, home_id=home_id, action=action)
@@ -442,10 +452,15 @@ async def _add_page(
         active="home",
         home=home,
         rooms=await rooms.list_rooms(session, user=user, home_id=home_id),
+        products=_products(),
         room_id=room_id,
         code=code,
-        error=error.message if error else None,
+        name=name,
+        model=model,
+        error=error.sentence if error else None,
         time_zone=home.timezone or homes.DEFAULT_ZONE,
+        error_in=error_in,
+        already=already,
         status_code=error.status if error else 200,
     )
 
@@ -472,19 +487,68 @@ async def add_submit(
 ) -> Response:
     try:
         async with session.begin_nested():
-            device = await placement.add_device(
+            added = await placement.add_device(
                 session,
                 user=user,
                 home_id=home_id,
                 pairing_code=form.pairing_code,
                 room_id=form.room_id or None,
+                name=form.name,
+                now=now,
+                move_existing=False,
+            )
+    except HearthError as err:
+        return await _add_page(
+            request,
+            session,
+            user,
+            home_id,
+            room_id=form.room_id,
+            code=form.pairing_code,
+            name=form.name,
+            error=err,
+        )
+    if not added.new:  # the code of a device already here: say so, change nothing
+        return await _add_page(request, session, user, home_id, room_id=None, already=added)
+    return _see_other(f"/devices/{added.device.id}?added=1")
+
+
+@router.post("/homes/{home_id}/add/simulated")
+async def add_simulated_submit(
+    request: Request,
+    home_id: str,
+    user: CurrentUser,
+    session: SessionDep,
+    now: NowDep,
+    hearth: HearthDep,
+    form: Annotated[SimulatedDeviceForm, Form()],
+) -> Response:
+    """Add a simulated device of a built-in product, to try the app without hardware."""
+    try:
+        async with session.begin_nested():
+            added = await placement.add_simulated(
+                session,
+                user=user,
+                home_id=home_id,
+                model_id=form.model,
+                key=hearth.settings.secret,
+                room_id=form.room_id or None,
+                name=form.name,
                 now=now,
             )
     except HearthError as err:
         return await _add_page(
-            request, session, user, home_id, room_id=form.room_id, code=form.pairing_code, error=err
+            request,
+            session,
+            user,
+            home_id,
+            room_id=form.room_id,
+            name=form.name,
+            model=form.model,
+            error=err,
+            error_in="simulated",
         )
-    return _see_other(f"/devices/{device.id}?added=1")
+    return _see_other(f"/devices/{added.device.id}?added=1")
 
 
 async def _device_page(
@@ -505,8 +569,8 @@ async def _device_page(
         page=page,
         charts=charts.chartables(page.spec),
         added=added,
-        error=error.message if error else None,
-        time_zone=page.home.timezone or homes.DEFAULT_ZONE,
+        error=error.sentence if error else None,
+        time_zone=page.time_zone,
         status_code=error.status if error else 200,
     )
 

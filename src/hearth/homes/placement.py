@@ -7,19 +7,23 @@ it among their favourites.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
+from hearth.devices import library
 from hearth.errors import NotFound
 from hearth.homes import binding
 from hearth.homes.events import HomeChanged, HomeLeft
 from hearth.homes.models import DevicePlacement, Favourite, Room
 from hearth.homes.rules import HomeAction, clean_name
 from hearth.homes.service import device_for_member, require
-from hearth.hub.models import Device
+from hearth.hub import identity
+from hearth.hub.catalog import register_library
+from hearth.hub.models import Device, DeviceModel
 from hearth.outbox import record
 
 
@@ -28,7 +32,7 @@ async def _room_in(session: AsyncSession, home_id: str, room_id: str | None) -> 
         return None
     room = await session.get(Room, room_id)
     if room is None or room.home_id != home_id:
-        raise NotFound("no such room in this home")
+        raise NotFound("There is no such room in this home.")
     return room.id
 
 
@@ -43,6 +47,15 @@ async def _placement(session: AsyncSession, device: Device) -> DevicePlacement:
     return row
 
 
+@dataclass(frozen=True)
+class Added:
+    """The device a pairing code named; ``new`` is False when it was in this home already."""
+
+    device: Device
+    new: bool
+    name: str  # what the home calls it: the name given, or its product's
+
+
 async def add_device(
     session: AsyncSession,
     *,
@@ -51,20 +64,61 @@ async def add_device(
     pairing_code: str,
     now: datetime,
     room_id: str | None = None,
-) -> Device:
-    """Add the device with this pairing code to a home the user owns, into ``room_id``."""
+    name: str | None = None,
+    move_existing: bool = True,
+) -> Added:
+    """Add the device with this pairing code to a home the user owns, into ``room_id``,
+    named ``name`` (None or blank: its product's name). A device already in this home is
+    moved into ``room_id`` when one is given, unless ``move_existing`` is False: then
+    nothing changes."""
     await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
     room = await _room_in(session, home_id, room_id)  # a wrong room changes nothing
+    called = clean_name(name, what="a device") if name and name.strip() else None
     bound = await binding.bind(
         session, user=user, home_id=home_id, pairing_code=pairing_code, now=now
     )
     row = await _placement(session, bound.device)
-    # A device already in this home keeps its room unless one is given.
-    if room is not None or bound.new:
+    model = await session.get(DeviceModel, bound.device.model_id)
+    assert model is not None  # a device's product is never deleted (RESTRICT)
+    if bound.new:
+        row.room_id, row.name = room, called
+    elif room is not None and move_existing:
         row.room_id = room
+    else:
+        return Added(bound.device, new=False, name=row.name or model.name)
     await session.flush()
     record(session, HomeChanged(home_id, "devices"))
-    return bound.device
+    return Added(bound.device, new=bound.new, name=row.name or model.name)
+
+
+async def add_simulated(
+    session: AsyncSession,
+    *,
+    user: User,
+    home_id: str,
+    model_id: str,
+    key: str,
+    now: datetime,
+    room_id: str | None = None,
+    name: str | None = None,
+) -> Added:
+    """Make a simulated unit of a built-in product and add it to a home the user owns: a
+    virtual device that hearth's background process runs, to try the app without hardware."""
+    await require(session, user=user, home_id=home_id, action=HomeAction.MANAGE)
+    await _room_in(session, home_id, room_id)  # before anything is made
+    if name and name.strip():
+        clean_name(name, what="a device")
+    await ensure_products(session, now=now)
+    unit = await identity.mint_simulated(session, model_id=model_id, key=key, now=now)
+    return await add_device(
+        session,
+        user=user,
+        home_id=home_id,
+        pairing_code=unit.pairing_code,
+        now=now,
+        room_id=room_id,
+        name=name,
+    )
 
 
 async def place_device(
@@ -86,6 +140,11 @@ async def place_device(
     await session.flush()
     record(session, HomeChanged(device.home_id, "devices"))
     return row
+
+
+async def ensure_products(session: AsyncSession, *, now: datetime) -> None:
+    """Register the built-in library, so that any of its products can be simulated."""
+    await register_library(session, library.list_specs(), now=now)
 
 
 async def set_favourite(

@@ -44,7 +44,7 @@ async def _check_name_free(session: AsyncSession, home_id: str, name: str, but: 
 
 def _taken(room: Room) -> Conflict:
     return Conflict(
-        f"this home already has a room called {room.name!r}",
+        f"This home already has a room called “{room.name}”.",
         detail=[{"field": "name", "message": f"the room {room.name!r} has this name"}],
     )
 
@@ -74,7 +74,7 @@ async def create_room(
     cleaned = clean_name(name, what="a room")
     count = await session.scalar(select(func.count()).where(Room.home_id == home.id))
     if (count or 0) >= MAX_ROOMS:
-        raise Conflict(f"a home has at most {MAX_ROOMS} rooms")
+        raise Conflict(f"A home has at most {MAX_ROOMS} rooms.")
     key = await _check_name_free(session, home.id, cleaned)
     last = await session.scalar(select(func.max(Room.position)).where(Room.home_id == home.id))
     room = Room(
@@ -92,11 +92,11 @@ async def room_of(
     """Return a room of one of the user's homes (``NotFound`` for anyone else's)."""
     room = await session.get(Room, room_id)
     if room is None:
-        raise NotFound("no such room")
+        raise NotFound("There is no such room in your homes.")
     try:
         await require(session, user=user, home_id=room.home_id, action=action)
     except NotFound:
-        raise NotFound("no such room") from None
+        raise NotFound("There is no such room in your homes.") from None
     return room
 
 

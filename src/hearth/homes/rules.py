@@ -52,13 +52,13 @@ def clean_name(name: str, *, field: str = "name", what: str = "a home") -> str:
     cleaned = tidy(name)
     if not cleaned or len(cleaned) > MAX_NAME:
         raise InvalidInput(
-            f"{what} needs a name of 1-{MAX_NAME} characters",
+            f"{what.capitalize()} needs a name of 1-{MAX_NAME} characters.",
             detail=[{"field": field, "message": f"1-{MAX_NAME} characters"}],
         )
     found = unreadable(cleaned)
     if found is not None:
         raise InvalidInput(
-            f"{what}'s name may not hold control characters ({found} is one)",
+            f"{what.capitalize()}'s name may not hold control characters ({found} is one).",
             detail=[{"field": field, "message": f"no control characters ({found} is one)"}],
         )
     return cleaned
@@ -122,7 +122,7 @@ def parse_role(value: str) -> HomeRole:
         return HomeRole(value)
     except ValueError:
         raise InvalidInput(
-            "role is 'owner' or 'member'", detail=[{"field": "role", "message": "owner or member"}]
+            "A role is owner or member.", detail=[{"field": "role", "message": "owner or member"}]
         ) from None
 
 

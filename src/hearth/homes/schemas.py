@@ -115,6 +115,17 @@ class BindIn(_In):
 class AddDeviceIn(_In):
     pairing_code: str = Field(max_length=40, pattern=PAIRING_CODE, description=PAIRING_WORDS)
     room_id: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(
+        default=None, max_length=80, description="what the home calls it; omit: its product's"
+    )
+
+
+class SimulatedDeviceIn(_In):
+    model: str = Field(max_length=64, description='a built-in product, such as "hearth.light.v1"')
+    room_id: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(
+        default=None, max_length=80, description="what the home calls it; omit: its product's"
+    )
 
 
 class PlacementIn(_In):
@@ -186,35 +197,50 @@ class InvitationTokenIn(_In):
 
 
 # -- forms of the pages --------------------------------------------------------------------
+# Their bounds are far above what the pages' inputs let anyone type, so that what a person
+# can send reaches the services, which refuse it in a sentence on the form itself (a
+# refused field must not end on a bare "invalid input" page); they still bound a request.
+FORM_TEXT = 2000
 
 
 class NameForm(BaseModel):
     """A home's or a room's name, as typed."""
 
-    name: str = Field(default="", max_length=200)
+    name: str = Field(default="", max_length=FORM_TEXT)
 
 
 class InviteForm(BaseModel):
     """A username to invite, or none for a link."""
 
-    username: str = Field(default="", max_length=40)
-    role: str = Field(default="member", max_length=16)
+    username: str = Field(default="", max_length=FORM_TEXT)
+    role: str = Field(default="member", max_length=FORM_TEXT)
 
 
 class MemberForm(BaseModel):
     """A member's new role, or ``remove``."""
 
-    role: str = Field(default="", max_length=16)
+    role: str = Field(default="", max_length=FORM_TEXT)
 
 
 class AddDeviceForm(BaseModel):
-    pairing_code: str = Field(default="", max_length=60)
-    room_id: str = Field(default="", max_length=32)
+    """A pairing code, the name the home gives the device and its room."""
+
+    pairing_code: str = Field(default="", max_length=FORM_TEXT)
+    name: str = Field(default="", max_length=FORM_TEXT)
+    room_id: str = Field(default="", max_length=FORM_TEXT)
+
+
+class SimulatedDeviceForm(BaseModel):
+    """A built-in product to simulate, the name the home gives it and its room."""
+
+    model: str = Field(default="", max_length=FORM_TEXT)
+    name: str = Field(default="", max_length=FORM_TEXT)
+    room_id: str = Field(default="", max_length=FORM_TEXT)
 
 
 class PlacementForm(BaseModel):
-    room_id: str = Field(default="", max_length=32)
-    name: str = Field(default="", max_length=200)
+    room_id: str = Field(default="", max_length=FORM_TEXT)
+    name: str = Field(default="", max_length=FORM_TEXT)
 
 
 class FavouriteForm(BaseModel):

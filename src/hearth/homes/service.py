@@ -149,9 +149,9 @@ async def require(
     role = await membership(session, user_id=user.id, home_id=home_id)
     home = await session.get(Home, home_id) if role is not None else None
     if home is None or role is None:
-        raise NotFound("no such home")
+        raise NotFound("There is no such home among yours.")
     if not allows(role, action):
-        raise PermissionDenied("only the home's owners may do this")
+        raise PermissionDenied("Only the home's owners may do this.")
     return home, role
 
 
@@ -175,7 +175,7 @@ async def device_for_member(session: AsyncSession, *, user: User, device_id: str
         select(Device).where(Device.id == device_id, may_use(user.id))
     )  # one round trip
     if device is None:
-        raise NotFound("no such device")
+        raise NotFound("There is no such device in your homes.")
     return device
 
 
@@ -185,7 +185,7 @@ async def home_of(
     """Return the user's home called ``name``, creating it if needed (operators, demos)."""
     user = await session.scalar(select(User).where(User.username == username.lower()))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound("There is no one by that username.")
     for home, _role in await list_homes(session, user=user):
         if home.name == name and home.owner_id == user.id:
             return user, home
@@ -263,7 +263,7 @@ async def _owners(session: AsyncSession, home_id: str) -> int:
 async def _member_row(session: AsyncSession, home_id: str, user_id: str) -> HomeMember:
     row = await session.get(HomeMember, (home_id, user_id), with_for_update=True)
     if row is None:
-        raise NotFound("no such member of this home")
+        raise NotFound("There is no such member of this home.")
     return row
 
 
@@ -276,7 +276,7 @@ async def set_role(
     row = await _member_row(session, home_id, member_id)
     demoted = role is HomeRole.MEMBER and row.role == HomeRole.OWNER
     if demoted and await _owners(session, home_id) < 2:
-        raise Conflict("a home keeps at least one owner")
+        raise Conflict("A home keeps at least one owner. Make someone else an owner first.")
     row.role = role.value
     return row
 
@@ -297,7 +297,9 @@ async def _drop(session: AsyncSession, *, home_id: str, user_id: str) -> None:
     await session.get(Home, home_id, with_for_update=True)  # owners counted one at a time
     row = await _member_row(session, home_id, user_id)
     if not can_leave(HomeRole(row.role), await _owners(session, home_id)):
-        raise Conflict("the last owner cannot leave; delete the home or make another owner")
+        raise Conflict(
+            "The last owner cannot leave. Delete the home, or make someone else an owner first."
+        )
     await session.delete(row)
     await session.flush()
     record(session, HomeLeft(home_id, user_id))

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth import db, metrics
-from hearth.bus import EventBus
+from hearth.bus import EventBus, relayed
 from hearth.config import Settings
 from hearth.errors import HearthError
 from hearth.hub import protocol, rollups, upkeep
@@ -31,17 +32,24 @@ from hearth.hub.access import DeviceAccess
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.catalog import SpecCache
 from hearth.hub.commands import Commands, MayUse
+from hearth.hub.credentials import simulated_secret
 from hearth.hub.events import (
     CommandAnswered,
+    DeviceBound,
     DeviceCameOnline,
     DeviceCredentialsChanged,
     DevicesMinted,
+    DeviceUnbound,
     DeviceUpdatesApplied,
     expand,
 )
-from hearth.hub.ingest import Ingest
+from hearth.hub.identity import SIMULATED_BATCH
+from hearth.hub.ingest import Ingest, read_state
+from hearth.hub.models import Device
 from hearth.hub.mosquitto import MosquittoSync
-from hearth.hub.simulator import Fleet, SimulatedDevice, read_fleet
+from hearth.hub.simulator import Credentials, Fleet, SimulatedDevice, read_fleet
+from hearth.hub.status import DeviceStatus
+from hearth.hub.store import readable_keys
 from hearth.hub.traffic import TrafficLink
 from hearth.kit.clock import Clock
 from hearth.mqtt.link import MqttLink
@@ -137,6 +145,8 @@ class DeviceCloud:
         self.traffic: TrafficLink | None = None
         self.mosquitto: MosquittoSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        # Devices hearth simulates for people trying the app (background role only).
+        self._virtual: dict[str, tuple[SimulatedDevice, asyncio.Event, asyncio.Task[None]]] = {}
 
     @property
     def traffic_filter(self) -> str:
@@ -155,6 +165,8 @@ class DeviceCloud:
         bus.subscribe(DeviceUpdatesApplied, self._expand)
         bus.subscribe(CommandAnswered, self.commands.answered)
         bus.subscribe(DeviceCameOnline, self.commands.came_online)
+        bus.subscribe(DeviceBound, self._bound)
+        bus.subscribe(DeviceUnbound, self._unbound)
         settings = self.settings
         if settings.ingest:
             await self.start_ingest()
@@ -173,6 +185,7 @@ class DeviceCloud:
         if settings.background:
             self._spawn(self._upkeep(), "device-upkeep")
             self._spawn(self._roll_up(), "device-rollups")
+            self._spawn(self._simulate_placed(), "simulated-devices")
         if settings.simulate_fleet is not None:
             self._spawn(self._simulate(settings.simulate_fleet), "simulated-fleet")
 
@@ -220,6 +233,8 @@ class DeviceCloud:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        for device_id in list(self._virtual):
+            await self._stop_virtual(device_id)
         if self.ingest is not None:
             await self.ingest.drain()
 
@@ -316,6 +331,77 @@ class DeviceCloud:
                 log.info("device_dropped", device_id=event.device_id, revoked=event.revoked)
         if self.mosquitto is not None:
             self.mosquitto.wake()
+
+    async def _bound(self, event: DeviceBound) -> None:
+        """Ask a device that just joined a home for its whole state (once: in the process
+        where it was bound), so that the home shows it at once rather than as each value
+        next changes. An offline device is asked when it reconnects (``hub.store``). A
+        device hearth simulates starts running in the background process."""
+        if self.settings.background:
+            await self._simulate_one(event.device_id)
+        if relayed():
+            return
+        spec = await self.specs.get(event.model_id)
+        await read_state(self.link, event.device_id, readable_keys(spec))
+
+    async def _unbound(self, event: DeviceUnbound) -> None:
+        await self._stop_virtual(event.device_id)
+
+    async def _simulate_placed(self) -> None:
+        """Run every simulated device that is in a home (they run in the background role)."""
+        async with self.sessions() as session:
+            found = list(
+                await session.scalars(
+                    select(Device.id).where(
+                        Device.batch == SIMULATED_BATCH,
+                        Device.home_id.is_not(None),
+                        Device.status == DeviceStatus.ACTIVE.value,
+                    )
+                )
+            )
+        for device_id in found:
+            await self._simulate_one(device_id)
+
+    async def _simulate_one(self, device_id: str) -> None:
+        """Start simulating a device hearth made for that (anything else is left alone)."""
+        if device_id in self._virtual:
+            return
+        async with self.sessions() as session:
+            device = await session.get(Device, device_id)
+        if (
+            device is None
+            or device.batch != SIMULATED_BATCH
+            or device.home_id is None
+            or device.status != DeviceStatus.ACTIVE.value
+            or device_id in self._virtual
+        ):
+            return
+        spec = await self.specs.get(device.model_id)
+        host, port = self.device_address()
+        secret = simulated_secret(self.settings.secret, device_id)
+        virtual = SimulatedDevice(
+            Credentials(device_id, device.model_id, secret),
+            spec,
+            host=host,
+            port=port,
+            report_every=10.0,
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(virtual.run(stop), name=f"simulated-{device_id}")
+        self._virtual[device_id] = (virtual, stop, task)
+        log.info("simulated_device_started", device_id=device_id, model=device.model_id)
+
+    async def _stop_virtual(self, device_id: str) -> None:
+        found = self._virtual.pop(device_id, None)
+        if found is None:
+            return
+        virtual, stop, task = found
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        with contextlib.suppress(Exception):
+            await virtual.stop()
 
     async def _minted(self, _event: DevicesMinted) -> None:
         if self.mosquitto is not None:

@@ -51,6 +51,13 @@ def new_secret() -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
+def simulated_secret(key: str, device_id: str) -> str:
+    """Return the secret of a device hearth simulates itself, derived from the installation's
+    secret key: the process that runs it computes it again, so it is stored nowhere."""
+    digest = hmac.new(key.encode(), f"simulated-device:{device_id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:SECRET_BYTES]).decode().rstrip("=")
+
+
 def hash_secret(secret: str, *, iterations: int = ITERATIONS, salt: bytes | None = None) -> str:
     """Return the ``$7$`` hash of ``secret`` that hearth and Mosquitto both check."""
     salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)

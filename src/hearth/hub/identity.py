@@ -29,6 +29,9 @@ from hearth.kit.ids import new_id
 from hearth.outbox import record
 
 MAX_MINT = 10_000
+# The batch of the units hearth makes to simulate a product (to try the app without
+# hardware): the background process runs each one in a home as a virtual device.
+SIMULATED_BATCH = "simulated"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,40 @@ async def mint(
     await session.flush()
     record(session, DevicesMinted(model.id, len(units)))
     return units
+
+
+async def mint_simulated(
+    session: AsyncSession, *, model_id: str, key: str, now: datetime
+) -> Minted:
+    """Make one unit of a built-in product that hearth simulates itself (anyone may try
+    one); its secret is derived from ``key`` (``credentials.simulated_secret``)."""
+    model = await session.get(DeviceModel, model_id)
+    if model is None or model.partner_id is not None:
+        raise NotFound("There is no built-in product by that name.")
+    device_id = credentials.new_device_id()
+    unit = Minted(
+        device_id=device_id,
+        model_id=model.id,
+        secret=credentials.simulated_secret(key, device_id),
+        pairing_code=credentials.new_pairing_code(),
+    )
+    session.add(
+        Device(
+            id=unit.device_id,
+            model_id=model.id,
+            secret_hash=credentials.hash_secret(unit.secret),
+            pairing_digest=credentials.pairing_digest(unit.pairing_code),
+            status=DeviceStatus.ACTIVE.value,
+            batch=SIMULATED_BATCH,
+            created_at=now,
+            credentials_at=now,
+        )
+    )
+    await session.flush()
+    session.add(DeviceState(device_id=unit.device_id))
+    await session.flush()
+    record(session, DevicesMinted(model.id, 1))
+    return unit
 
 
 async def managed_device(session: AsyncSession, *, device_id: str, by: User | None) -> Device:

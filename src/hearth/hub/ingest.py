@@ -51,6 +51,7 @@ from hearth.hub.protocol import EventMessage, Info, ProtocolViolation, Report, S
 from hearth.hub.state import Mark
 from hearth.hub.store import Inbound, Rejection
 from hearth.kit.clock import Clock
+from hearth.kit.ids import new_id
 from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish
 
@@ -354,11 +355,14 @@ class Ingest:
         if applied.answered:
             await self.publish(*applied.answered)
         link = self.link
+        if link is None:
+            return
         for device_id, request_id, props in applied.resync:
             kind, payload = protocol.encode_down(SetRequest(request_id, props))
             with contextlib.suppress(BrokerError):
-                if link is not None:
-                    await link.publish(protocol.down_topic(device_id, kind), payload, qos=1)
+                await link.publish(protocol.down_topic(device_id, kind), payload, qos=1)
+        for device_id, keys in applied.reads:
+            await read_state(link, device_id, keys)
 
     async def drain(self) -> None:
         """Wait for lookups and flushes still under way (on the way out, after ``run``)."""
@@ -378,3 +382,14 @@ class Ingest:
         finally:
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.flush())
+
+
+async def read_state(link: MqttLink, device_id: str, keys: list[str]) -> None:
+    """Ask a device for the values of ``keys`` (its whole state), without waiting: its
+    answer is folded into its reported state when it comes (``hub.store``). A broker that
+    cannot be reached now loses the request; the device reports its state when it next
+    connects."""
+    for request in protocol.state_reads(keys, new_id("req")):
+        kind, payload = protocol.encode_down(request)
+        with contextlib.suppress(BrokerError):
+            await link.publish(protocol.down_topic(device_id, kind), payload, qos=1)

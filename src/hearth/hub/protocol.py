@@ -70,6 +70,11 @@ class ResultCode(StrEnum):
 
 
 UP_FILTER = f"{ROOT}/+/up/+"
+# The request ids of the cloud's own reads of a device's whole state (on pairing and on
+# every reconnection): their answers are folded into the reported state, with no command
+# row to settle.
+STATE_READ = "state-"
+STATE_READ_KEYS = 256  # keys per read, so that a request stays far below ``MAX_PAYLOAD``
 
 
 def up_topic(device_id: str, kind: Up) -> str:
@@ -344,6 +349,20 @@ def decode_down(kind: Down, payload: bytes) -> DownMessage:
         raise ProtocolViolation("bad_key", "'action' must be a '<siid>.<aiid>' key")
     assert isinstance(action, str)
     return ActionRequest(request_id, action, _keyed(body, "args", required=False))
+
+
+def state_reads(keys: list[str], request_id: str) -> list[GetRequest]:
+    """Return the requests that read every one of ``keys`` (a device's readable properties),
+    each with an id marked as the cloud's own state read (``STATE_READ``)."""
+    return [
+        GetRequest(f"{STATE_READ}{request_id}-{n}", keys[start : start + STATE_READ_KEYS])
+        for n, start in enumerate(range(0, len(keys), STATE_READ_KEYS))
+    ]
+
+
+def is_state_read(request_id: str) -> bool:
+    """Tell whether a result answers the cloud's own read of a device's state."""
+    return request_id.startswith(STATE_READ)
 
 
 def encode_up(message: UpMessage) -> tuple[Up, bytes]:

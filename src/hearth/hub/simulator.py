@@ -90,7 +90,8 @@ class SimulatedDevice:
         self.seq = 0
         self.link = 0
         self.connections = 0
-        self.commands = 0
+        self.commands = 0  # sets and actions heard
+        self.reads = 0  # reads heard (the cloud reads the whole state on pairing and reconnecting)
         self.answering = True  # False: a device that hears commands but never answers
         self.client: WireClient | None = None
         self.connected = asyncio.Event()
@@ -215,7 +216,10 @@ class SimulatedDevice:
             request = protocol.decode_down(parsed[1], payload)
         except ProtocolViolation:
             return  # nothing to answer: without an id, nobody waits for it
-        self.commands += 1
+        if isinstance(request, GetRequest):
+            self.reads += 1
+        else:
+            self.commands += 1
         if not self.answering:
             return
         if isinstance(request, SetRequest):

@@ -115,6 +115,33 @@ def apply_report(
     return changed
 
 
+def apply_confirmed(
+    twin: Twin, props: dict[str, Any], *, after: Mark, now: datetime
+) -> dict[str, Any]:
+    """Fold values the device confirmed in an answer (a set it applied, a read it answered);
+    return those whose value changed.
+
+    An answer carries no ``(boot, seq)`` of its own: its values take ``after``, the newest
+    one applied when the answer arrived, so a report the device sent after answering wins
+    over it, and one it sent before does not come back over it. A wish the device
+    confirmed is no longer pending.
+    """
+    stamp = [after.boot, after.seq]
+    changed: dict[str, Any] = {}
+    for key, value in props.items():
+        held = twin.stamps.get(key)
+        if held is not None and (held[0], held[1]) > (stamp[0], stamp[1]):
+            continue
+        if twin.reported.get(key, _MISSING) != value:
+            changed[key] = value
+        twin.reported[key] = value
+        twin.stamps[key] = stamp
+        if key in twin.desired and twin.desired[key] == value:
+            del twin.desired[key]
+    twin.seen(now)
+    return changed
+
+
 def admit_sequenced(twin: Twin, *, boot: int, seq: int, now: datetime) -> bool:
     """Apply the ordering rule to an event or info message; tell whether to apply it."""
     mark = twin.mark.admit(boot, seq)

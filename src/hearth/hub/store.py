@@ -21,13 +21,22 @@ import orjson
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.devices.compiled import CompiledSpec
 from hearth.errors import ValueRejected
 from hearth.hub import batchsql, protocol, rollups
 from hearth.hub.catalog import SpecCache
 from hearth.hub.events import CommandAnswered
 from hearth.hub.models import Command, DeviceState, HistoryPoint
 from hearth.hub.protocol import EventMessage, Info, Report, Result, Status
-from hearth.hub.state import Mark, Twin, admit_sequenced, apply_report, apply_status, settle_desired
+from hearth.hub.state import (
+    Mark,
+    Twin,
+    admit_sequenced,
+    apply_confirmed,
+    apply_report,
+    apply_status,
+    settle_desired,
+)
 from hearth.hub.status import COMMAND_MOVES, CommandStatus
 from hearth.kit.ids import new_id
 
@@ -63,11 +72,17 @@ class Applied:
     updates: list[dict[str, Any]] = field(default_factory=list)
     answered: list[CommandAnswered] = field(default_factory=list)
     resync: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    reads: list[tuple[str, list[str]]] = field(default_factory=list)  # device, keys to read
     reports: int = 0
     history: int = 0
     repeats: int = 0
     unbound: int = 0
     unknown: int = 0
+
+
+def readable_keys(spec: CompiledSpec) -> list[str]:
+    """Return the keys of every property a device answers a read of (its full state)."""
+    return [key for key, entry in spec.by_key.items() if "read" in entry.ops]
 
 
 def twin_from_row(row: Mapping[str, Any]) -> Twin:
@@ -145,7 +160,7 @@ async def apply(
     ids = sorted({item.device_id for item in items})
     loaded = await _load(session, ids) if ids else {}
     history: list[tuple[Any, ...]] = []
-    results: list[tuple[Twin, str | None, str, Inbound]] = []
+    results: list[Answer] = []
     touched: dict[str, Twin] = {}
     changes: dict[str, tuple[str | None, datetime, dict[str, Any]]] = {}
     for item in items:
@@ -167,12 +182,17 @@ async def apply(
                 delta = twin.delta() if became else {}
                 if delta:
                     applied.resync.append((twin.device_id, f"sync-{new_id('req')}", delta))
+                if became and home_id is not None:
+                    # Ask for its whole state: what it reported while nobody's, or while
+                    # the connection was down, is not lost on the home.
+                    spec = specs.peek(model_id) or await specs.get(model_id)
+                    applied.reads.append((twin.device_id, readable_keys(spec)))
         elif isinstance(message, Info):
             if admit_sequenced(twin, boot=message.boot, seq=message.seq, now=at):
                 twin.firmware, twin.heartbeat = message.firmware, message.heartbeat
         elif isinstance(message, Result):
             twin.seen(at)
-            results.append((twin, home_id, model_id, item))
+            results.append((twin, home_id, model_id, item, twin.mark))
         elif home_id is None:
             applied.unbound += 1  # nobody's device: keep nothing it says
             twin.seen(at)
@@ -201,10 +221,16 @@ async def apply(
             applied.updates.append(
                 _update("event", twin, home_id, at, event=message.event, args=message.args)
             )
+    if results:
+        confirmed = await _settle(session, results, applied, specs=specs, now=now)
+        for twin, home_id, at, values, after in confirmed:
+            changed = apply_confirmed(twin, values, after=after, now=at)
+            history.extend(_history(twin.device_id, k, at, v) for k, v in changed.items())
+            if changed:
+                held = changes.get(twin.device_id)
+                changes[twin.device_id] = (home_id, at, {**(held[2] if held else {}), **changed})
     for device_id, (home_id, at, changed) in changes.items():
         applied.updates.append(_update("state", touched[device_id], home_id, at, changed=changed))
-    if results:
-        await _settle(session, results, applied, specs=specs, now=now)
     if give_way is not None and give_way():
         raise GaveWay
     if applied.resync:
@@ -232,23 +258,71 @@ def _update(
     }
 
 
+# A device's answer: its twin, home, model, the message and the mark when it arrived.
+Answer = tuple[Twin, str | None, str, Inbound, Mark]
+# Values an answer confirmed: the twin, its home, when, the values, the mark to stamp them.
+Confirmed = tuple[Twin, str | None, datetime, dict[str, Any], Mark]
+
+
+def _answered_values(spec: CompiledSpec, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Return the values a device gave in answer to a read: those it answered ``ok`` and
+    that its spec lets it report (anything else is left out, not trusted)."""
+    given = {
+        k: part["value"]
+        for k, part in results.items()
+        if part["code"] == protocol.OK and "value" in part
+    }
+    accepted, _ = spec.check_values(given, op="read")
+    return accepted
+
+
+def _set_values(
+    spec: CompiledSpec, command: Command, results: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """Return what a set made true by the device's own answer: each value it answered
+    ``ok`` (all of them when it answered for the whole set) that it can report."""
+    props: dict[str, Any] = command.payload.get("props", {})
+    return {
+        key: value
+        for key, value in props.items()
+        if results.get(key, {"code": protocol.OK})["code"] == protocol.OK
+        and (entry := spec.by_key.get(key)) is not None
+        and "report" in entry.ops
+    }
+
+
 async def _settle(
     session: AsyncSession,
-    results: list[tuple[Twin, str | None, str, Inbound]],
+    results: list[Answer],
     applied: Applied,
     *,
     specs: SpecCache,
     now: datetime,
-) -> None:
-    """Record devices' answers on their commands; a late or unknown answer changes nothing."""
-    request_ids = {item.message.request_id for _, _, _, item in results}  # type: ignore[union-attr]
+) -> list[Confirmed]:
+    """Record devices' answers on their commands; a late or unknown answer changes nothing.
+    Return the values the answers confirmed, to fold into each device's reported state: a
+    set the device applied, a read it answered (the cloud's own state reads included)."""
+    confirmed: list[Confirmed] = []
+    request_ids = set()
+    for twin, home_id, model_id, item, mark in results:
+        result = item.message
+        assert isinstance(result, Result)
+        if not protocol.is_state_read(result.request_id):
+            request_ids.add(result.request_id)
+        elif home_id is not None and result.code == protocol.OK:
+            spec = specs.peek(model_id) or await specs.get(model_id)
+            values = _answered_values(spec, result.results)
+            if values:
+                confirmed.append((twin, home_id, item.at, values, mark))
+    if not request_ids:
+        return confirmed
     commands = {
         (c.device_id, c.request_id): c
         for c in await session.scalars(
             select(Command).where(Command.request_id.in_(request_ids)).with_for_update()
         )
     }
-    for twin, _home_id, model_id, item in results:
+    for twin, home_id, model_id, item, mark in results:
         result = item.message
         assert isinstance(result, Result)
         command = commands.get((twin.device_id, result.request_id))
@@ -273,9 +347,19 @@ async def _settle(
         command.status = status.value
         command.result = {"code": result.code, "results": result.results, "out": out}
         command.answered_at = item.at
+        if home_id is not None and result.code == protocol.OK and command.kind in ("set", "get"):
+            spec = specs.peek(model_id) or await specs.get(model_id)
+            values = (
+                _set_values(spec, command, result.results)
+                if command.kind == "set"
+                else _answered_values(spec, result.results)
+            )
+            if values:
+                confirmed.append((twin, home_id, item.at, values, mark))
         if command.kind == "set":
             settle_desired(twin, list(command.payload.get("props", {})))
         applied.answered.append(CommandAnswered(command.id, twin.device_id, status.value))
+    return confirmed
 
 
 async def _record_resync(

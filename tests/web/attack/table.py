@@ -271,6 +271,13 @@ RULES: list[Rule] = [
         json=lambda w: {"pairing_code": w["pairing_code"]},
         ok={201},
     ),
+    rule(
+        "POST",
+        "/api/v1/homes/{home_id}/devices/simulated",
+        {OWNER},
+        json={"model": "hearth.light.v1"},
+        ok={201},
+    ),
     rule("GET", "/api/v1/homes/{home_id}/rooms", HOME_A),
     rule("POST", "/api/v1/homes/{home_id}/rooms", {OWNER}, json={"name": "Attic"}, ok={201}),
     rule("PATCH", "/api/v1/rooms/{room_id}", {OWNER}, json={"name": "Snug"}),
@@ -560,6 +567,7 @@ RULES: list[Rule] = [
     rule(
         "POST", "/homes/{home_id}/add", {OWNER}, form=lambda w: {"pairing_code": w["pairing_code"]}
     ),
+    rule("POST", "/homes/{home_id}/add/simulated", {OWNER}, form={"model": "hearth.light.v1"}),
     rule("GET", "/devices/{device_id}", HOME_A),
     rule(
         "POST", "/devices/{device_id}/placement", {OWNER}, form=lambda w: {"room_id": w["room_a"]}

@@ -21,14 +21,30 @@
     device_error: "something went wrong on the device",
   };
 
+  // What a person reads when a command does not go through, by the API's error code. The
+  // API's own detail speaks to programs (it names its options); the page speaks to people.
+  const FAILURES = {
+    device_offline: "The device is offline, so nothing was sent. Try again once it reconnects.",
+    command_timed_out: "The device did not answer in time. It may still carry it out.",
+    device_error: "hearth could not reach the device. Try again in a moment.",
+    broker_unavailable: "hearth cannot reach devices right now. Try again in a moment.",
+    broker_error: "hearth cannot reach devices right now. Try again in a moment.",
+    broker_timeout: "hearth cannot reach devices right now. Try again in a moment.",
+    not_found: "This device is no longer in this home. Reload the page.",
+    permission_denied: "You may not control this device.",
+    not_authenticated: "You are signed out. Sign in again to control your devices.",
+  };
+
+  const sentence = (words) => `${words.charAt(0).toUpperCase()}${words.slice(1)}.`;
+
   function refusal(result) {
     const codes = [];
     for (const part of Object.values(result?.results || {})) {
       if (part.code && part.code !== "ok") codes.push(part.code);
     }
     if (!codes.length && result?.code && result.code !== "ok") codes.push(result.code);
-    const words = codes.map((c) => REASONS[c] || c.replaceAll("_", " "));
-    return `The device refused: ${words.join("; ") || "no reason given"}.`;
+    const words = [...new Set(codes.map((c) => REASONS[c] || "something went wrong on the device"))];
+    return `The device said no: ${words.join("; ") || "it gave no reason"}.`;
   }
 
   // Send a command and wait for the device's answer; return {ok, text, answer}.
@@ -41,14 +57,28 @@
         body: JSON.stringify({ timeout: 5, ...body }),
       });
     } catch {
-      return { ok: false, text: "Could not reach hearth. Check your connection." };
+      return { ok: false, text: "Could not reach hearth. Check your connection and try again." };
     }
     const answer = await response.json().catch(() => ({}));
-    if (response.ok && answer.status === "succeeded") return { ok: true, text: "Done — the device confirmed.", answer };
+    if (response.ok && answer.status === "succeeded") return { ok: true, text: "Done: the device confirmed it.", answer };
     if (response.ok && answer.status === "failed") return { ok: false, text: refusal(answer.result), answer };
-    if (response.status === 504) return { ok: false, text: "No answer from the device in time. It may still act." };
-    if (response.status === 409) return { ok: false, text: answer.detail ? `Not sent: ${answer.detail}.` : "Not sent: the device is offline." };
-    return { ok: false, text: answer.detail || `Refused (${response.status}).` };
+    if (answer.reason && REASONS[answer.reason]) return { ok: false, text: sentence(`Not sent: ${REASONS[answer.reason]}`), answer };
+    const text = FAILURES[answer.error] || (response.status >= 500
+      ? "Something went wrong in hearth. Try again in a moment."
+      : "hearth could not send this. Reload the page and try again.");
+    return { ok: false, text, answer };
+  }
+
+  // --- the home's time zone: times written live read like those the page came with -----
+  const WHEN = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" };
+  function homeTime(iso, options = WHEN) {
+    const zone = $("[data-time-zone]")?.dataset.timeZone;
+    const moment = new Date(iso);
+    try {
+      return new Intl.DateTimeFormat(navigator.language, { ...options, timeZone: zone || undefined }).format(moment);
+    } catch {
+      return new Intl.DateTimeFormat(navigator.language, options).format(moment);
+    }
   }
 
   function setStatus(el, text, kind) {
@@ -64,6 +94,7 @@
     const card = button.closest(".device-card");
     const status = card && $("[data-status]", card);
     const target = button.getAttribute("aria-pressed") !== "true";
+    const was = { pressed: button.getAttribute("aria-pressed"), unknown: button.classList.contains("is-unknown") };
     button.classList.add("pending");
     button.setAttribute("aria-busy", "true");
     setStatus(status, "Pending…", "pending");
@@ -75,6 +106,10 @@
       setStatus(status, target ? "Turned on" : "Turned off", "ok");
       setTimeout(() => status && status.textContent.startsWith("Turned") && setStatus(status, "", ""), 2500);
     } else {
+      // Back to what the device last confirmed: the tap did not change it.
+      button.setAttribute("aria-pressed", was.pressed);
+      button.classList.toggle("is-unknown", was.unknown);
+      card.classList.toggle("is-on", was.pressed === "true");
       setStatus(status, outcome.text, "bad");
     }
   });
@@ -82,7 +117,10 @@
   function setPower(card, on) {
     if (!card) return;
     const button = $("[data-power]", card);
-    if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+    if (button) {
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.classList.remove("is-unknown");
+    }
     card.classList.toggle("is-on", !!on);
   }
 
@@ -100,18 +138,33 @@
     return input.value;
   }
 
-  function remember(form) {
-    const input = $("[data-input]", form);
-    if (input) input.dataset.confirmed = input.type === "checkbox" ? String(input.checked) : input.value;
+  // A control the device has not told its value: drawn as unknown, not as off or minimum.
+  function markKnown(form, known) {
+    form.toggleAttribute("data-unknown", !known);
+    for (const note of $$("[data-unknown-note]", form)) note.hidden = known;
+    const option = $("[data-unknown-option]", form);
+    if (option) option.hidden = known;
   }
 
+  function remember(form) {
+    const input = $("[data-input]", form);
+    if (!input) return;
+    input.dataset.confirmed = input.type === "checkbox" ? String(input.checked) : input.value;
+    form.dataset.confirmedKnown = form.hasAttribute("data-unknown") ? "no" : "yes";
+  }
+
+  // Put a control back to the value the device last confirmed (after a refusal or failure).
   function restore(form) {
     const input = $("[data-input]", form);
     if (!input || input.dataset.confirmed === undefined) return;
     if (input.type === "checkbox") input.checked = input.dataset.confirmed === "true";
     else input.value = input.dataset.confirmed;
+    markKnown(form, form.dataset.confirmedKnown !== "no");
     const output = $("[data-output]", form);
-    if (output && output.dataset.confirmedLabel) output.textContent = output.dataset.confirmedLabel;
+    if (output && output.dataset.confirmedLabel) {
+      output.textContent = output.dataset.confirmedLabel;
+      input.setAttribute("aria-valuetext", output.dataset.confirmedLabel);
+    }
   }
 
   async function submitControl(form) {
@@ -121,6 +174,7 @@
       setStatus(status, "Enter a value first.", "bad");
       return;
     }
+    markKnown(form, true);  // what the person chose is drawn while it is pending
     form.classList.add("pending");
     form.setAttribute("aria-busy", "true");
     setStatus(status, "Pending — waiting for the device…", "pending");
@@ -171,7 +225,7 @@
         }
         setStatus(status, "Pending — waiting for the device…", "pending");
         const outcome = await send(form.dataset.device, { kind: "action", action: form.dataset.key, args });
-        setStatus(status, outcome.ok ? "Done — the device confirmed." : outcome.text, outcome.ok ? "ok" : "bad");
+        setStatus(status, outcome.ok ? "Done: the device confirmed it." : outcome.text, outcome.ok ? "ok" : "bad");
       });
     }
   }
@@ -180,7 +234,9 @@
   function showState(data) {
     for (const card of $$(`.device-card[data-device="${data.device_id}"]`)) {
       if (data.card) {
-        $("[data-state]", card).textContent = data.card.state || "—";
+        const state = $("[data-state]", card);
+        state.textContent = data.card.state || "Not known yet";
+        state.classList.toggle("unknown", !data.card.state);
         if (data.card.switch_on !== null && data.card.switch_on !== undefined) setPower(card, data.card.switch_on);
       }
     }
@@ -189,7 +245,12 @@
     for (const [key, value] of Object.entries(data.changed)) {
       const label = data.labels[key] ?? String(value);
       for (const row of $$(`[data-key="${key}"]`, page)) {
-        if (row.matches(".readonly")) { $("[data-value]", row).textContent = label; continue; }
+        if (row.matches(".readonly")) {
+          const shown = $("[data-value]", row);
+          shown.textContent = label;
+          shown.classList.remove("unknown");
+          continue;
+        }
         if (!row.matches("[data-control]") || row.classList.contains("pending")) continue;
         const input = $("[data-input]", row);
         const typing = ["number", "text"].includes(row.dataset.hint);
@@ -204,23 +265,46 @@
           setStatus(status, "", "");  // a newer value than the one confirmed: it speaks now
         }
         if (output) { output.textContent = label; output.dataset.confirmedLabel = label; input.setAttribute("aria-valuetext", label); }
+        markKnown(row, true);
         remember(row);
       }
     }
     document.dispatchEvent(new CustomEvent("hearth:state", { detail: data }));  // charts.js
   }
 
+  // Offline: controls are disabled and say why, with the moment it went (in the home's zone).
   function showAvailability(data) {
+    const since = data.at ? `Offline since ${homeTime(data.at)}` : "Offline";
     for (const card of $$(`.device-card[data-device="${data.device_id}"]`)) {
       card.classList.toggle("is-offline", !data.online);
-      $("[data-offline]", card).hidden = data.online;
+      const badge = $("[data-offline]", card);
+      badge.hidden = data.online;
+      if (!data.online) badge.textContent = since;
       const power = $("[data-power]", card);
-      if (power) power.disabled = !data.online;
+      if (power) {
+        power.disabled = !data.online;
+        if (data.online) power.removeAttribute("aria-describedby");
+        else power.setAttribute("aria-describedby", badge.id);
+      }
     }
     const page = $(`[data-device-page="${data.device_id}"]`);
     if (page) {
       $("[data-offline]", page).hidden = data.online;
       $("[data-online]", page).hidden = !data.online;
+      const reason = $("[data-offline-reason]", page);
+      if (reason) {
+        reason.hidden = data.online;
+        if (!data.online) {
+          $("[data-offline-since]", reason).textContent = data.at ? `${since}.` : "Offline: it has not connected yet.";
+          $("[data-offline-then]", reason).textContent = `Its controls come back when it ${data.at ? "reconnects" : "connects"}.`;
+        }
+      }
+      const controls = $("[data-controls]", page);
+      if (controls) {
+        controls.disabled = !data.online;
+        if (data.online) controls.removeAttribute("aria-describedby");
+        else controls.setAttribute("aria-describedby", "offline-reason");
+      }
     }
   }
 
@@ -230,10 +314,9 @@
     if (!list) return;
     $("[data-no-events]", list)?.remove();
     const item = document.createElement("li");
-    const at = new Date(data.at);
     item.innerHTML = `<span></span><time class="muted small"></time>`;
     item.firstChild.textContent = data.label;
-    item.lastChild.textContent = at.toLocaleTimeString();
+    item.lastChild.textContent = homeTime(data.at, { ...WHEN, second: "2-digit" });
     item.lastChild.dateTime = data.at;
     list.prepend(item);
     while (list.children.length > 10) list.lastChild.remove();
@@ -249,7 +332,10 @@
 
   function connect(homeId) {
     const status = $("[data-live-status]");
-    const source = new EventSource(`/api/v1/homes/${homeId}/live`);
+    // A device's page asks for all that is known of its device first, on every (re)connect.
+    const device = $("[data-device-page]")?.dataset.devicePage;
+    const query = device ? `?device=${encodeURIComponent(device)}` : "";
+    const source = new EventSource(`/api/v1/homes/${homeId}/live${query}`);
     // On every (re)connect the cards are fetched again: whatever changed between the page's
     // rendering (or the lost connection) and the stream's opening is shown, then followed.
     // Events that arrive while the cards are fetched wait for them, then apply in order.
@@ -319,10 +405,37 @@
   });
   document.addEventListener("focusin", (event) => { if (event.target.matches("[data-select-all]")) event.target.select(); });
 
+  // --- invitation links: copy, or share where the browser can -------------------------
+  function initShare() {
+    for (const button of $$("[data-share]")) {
+      if (!navigator.share) continue;
+      button.hidden = false;
+      button.addEventListener("click", () => {
+        const url = document.getElementById(button.dataset.share).value;
+        navigator.share({ title: button.dataset.shareTitle, url }).catch(() => {});
+      });
+    }
+    for (const button of $$("[data-copy]")) {
+      button.addEventListener("click", async () => {
+        const field = document.getElementById(button.dataset.copy);
+        const note = $("[data-copy-note]", button.parentElement);
+        try {
+          await navigator.clipboard.writeText(field.value);
+          if (note) note.textContent = "Copied. Send it to the person you invite.";
+        } catch {
+          field.focus();
+          field.select();
+          if (note) note.textContent = "Copying was not allowed: the link is selected, copy it yourself.";
+        }
+      });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const live = $("[data-live-home]");
     if (live) connect(live.dataset.liveHome);
     initControls();
     initScan();
+    initShare();
   });
 })();
