@@ -21,6 +21,7 @@ from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import DeviceCloud
 from hearth.hub.supervised import SupervisedMosquitto
 from hearth.kit.clock import FrozenClock
+from hearth.mail.sender import MailSender
 from hearth.mqtt.link import MqttLink
 from hearth.relay import EventRelay
 from hearth.scenes.runner import SceneRunner
@@ -45,7 +46,7 @@ async def test_start_runs_every_component_in_order_and_stop_leaves_no_task_behin
         # The default runs the installed Mosquitto (as these tests have it), else amqtt.
         first = SupervisedMosquitto if embedded == "auto" else _Guarded
         assert (
-            len(kinds) == 7
+            len(kinds) == 8
             and kinds[0] is first
             and kinds[1:]
             == [
@@ -55,6 +56,7 @@ async def test_start_runs_every_component_in_order_and_stop_leaves_no_task_behin
                 SceneRunner,
                 CampaignDeadlines,
                 CertificationRecovery,
+                MailSender,
             ]
         )
         if embedded == "amqtt":

@@ -197,12 +197,13 @@ class InvalidInput(HearthError):
     @property
     def sentence(self) -> str:
         """Return each problem with a field as a sentence of its own, or the message."""
-        if (
-            isinstance(self.detail, list)
-            and self.detail
-            and all(isinstance(p, Mapping) and "message" in p for p in self.detail)
-        ):
-            return problems_as_sentences(self.detail)
+        problems = self.detail if isinstance(self.detail, list) else []
+        if problems and all(isinstance(p, Mapping) and "message" in p for p in problems):
+            # Only a message that merely lists the problems is said problem by problem; one
+            # written for the case ("moving it to rejected needs a reason") says more.
+            summary = "; ".join(f"{p.get('field')}: {p['message']}" for p in problems)
+            if self.message == summary:
+                return problems_as_sentences(problems)
         return as_sentence(self.message)
 
 

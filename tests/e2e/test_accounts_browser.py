@@ -41,7 +41,7 @@ async def test_sign_up_log_out_log_in_and_see_home(
     await page.get_by_label("Username").fill("mia")
     await page.get_by_label("Password").fill("wrong-password-here")
     await page.get_by_role("button", name="Log in").click()
-    await expect(page.get_by_role("alert")).to_have_text("wrong username or password")
+    await expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
     await page.get_by_label("Password").fill("a-long-enough-password")
     await page.get_by_role("button", name="Log in").click()
     await expect(page).to_have_url(f"{live_server.url}/scenes")

@@ -42,6 +42,7 @@ def test_only_real_zone_names_are_zones_and_a_city_finds_its_zone() -> None:
     assert times.zone_named("Europe/Berlin") is not None
     assert times.zone_named("../../etc/passwd") is None
     assert times.zone_named("Berlin") is None
+    assert times.zone_named("GB") is not None  # an IANA name without a slash is still one
     assert times.zone_or_utc("Mars/Olympus") is UTC
     assert times.zone_matches("Berlin") == ["Europe/Berlin"]
     assert times.zone_matches("new york") == ["America/New_York"]

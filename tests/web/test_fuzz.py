@@ -92,6 +92,7 @@ BEYOND_SCHEMA = {
     "POST /api/v1/homes/{home_id}/devices/add": "the pairing code's 16 symbols among its dashes",
     # JSON Schema's date-time has no bounds; each parameter's description states the years.
     "GET /api/v1/devices/{device_id}/history": "times within the years 1970-9000 (UTC)",
+    "GET /api/v1/devices/{device_id}/chart": "times within the years 1970-9000 (UTC)",
     "GET /api/v1/ledger/report": "times within the years 1970-9000 (UTC)",
     "GET /api/v1/ledger/partners/{partner_id}/statement": "times within the years 1970-9000 (UTC)",
 }

@@ -236,7 +236,7 @@ async def remove_email(user: CurrentUser, session: SessionDep, now: NowDep) -> U
     "/me/email/verification",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=MessageOut,
-    responses=answers(TooManyAttempts),
+    responses=answers(Conflict, TooManyAttempts),
 )
 async def resend_verification(
     request: Request, user: CurrentUser, session: SessionDep, hearth: HearthDep, now: NowDep

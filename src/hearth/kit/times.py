@@ -28,7 +28,8 @@ def zone_names() -> tuple[str, ...]:
 
 @functools.cache
 def zone_named(name: str) -> zoneinfo.ZoneInfo | None:
-    """Return the zone of an IANA name, or None for anything else (a path, a typo)."""
+    """Return the zone of an IANA name, or None for anything else (a path, a typo). Every
+    name the machine knows is taken ("GB" too); pickers offer the "Region/City" ones."""
     if name not in _zone_set():
         return None
     return zoneinfo.ZoneInfo(name)
@@ -36,7 +37,7 @@ def zone_named(name: str) -> zoneinfo.ZoneInfo | None:
 
 @functools.cache
 def _zone_set() -> frozenset[str]:
-    return frozenset(zone_names())
+    return frozenset(zoneinfo.available_timezones())
 
 
 def zone_or_utc(name: str | None) -> tzinfo:
@@ -46,6 +47,8 @@ def zone_or_utc(name: str | None) -> tzinfo:
 
 def zone_matches(query: str) -> list[str]:
     """Return the zone names a person may mean by ``query``: "berlin" finds Europe/Berlin."""
+    if zone_named(query.strip()) is not None:  # a name as it is written ("GB" too)
+        return [query.strip()]
     wanted = query.strip().casefold().replace(" ", "_")
     if not wanted:
         return []
