@@ -26,7 +26,6 @@ def zone_names() -> tuple[str, ...]:
     )
 
 
-@functools.cache
 def zone_named(name: str) -> zoneinfo.ZoneInfo | None:
     """Return the zone of an IANA name, or None for anything else (a path, a typo). Every
     name the machine knows is taken ("GB" too); pickers offer the "Region/City" ones."""
@@ -62,7 +61,8 @@ def zone_matches(query: str) -> list[str]:
     ]
 
 
-@functools.cache
+# Bounded: the tags come from requests, and an unbounded cache would keep every one sent.
+@functools.lru_cache(maxsize=512)
 def locale_named(tag: str) -> Locale | None:
     """Return the Babel locale of a language tag ("de-DE", "en_GB", "fr"), or None."""
     try:
