@@ -78,6 +78,19 @@ async def test_two_senders_at_once_send_every_letter_exactly_once(hearth: Hearth
     assert all(row.content == {} for row in rows)
 
 
+async def test_rounds_of_one_sender_running_at_once_claim_disjoint_letters(hearth: Hearth) -> None:
+    await _queue(hearth, 40)
+
+    async def round_() -> list[str]:
+        async with db.transaction(hearth.sessions) as session:
+            claimed = await queue.claim(session, claimer="one", now=hearth.clock.now(), limit=5)
+        return [item.id for item in claimed]
+
+    rounds = await asyncio.gather(*(round_() for _ in range(8)))
+    ids = [letter_id for claimed in rounds for letter_id in claimed]
+    assert ids and len(ids) == len(set(ids))
+
+
 async def test_a_letter_claimed_by_a_sender_is_left_alone_by_another_until_its_lease_ends(
     hearth: Hearth,
 ) -> None:

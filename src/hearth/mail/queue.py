@@ -85,19 +85,26 @@ async def claim(
     ids = list(await session.scalars(due))
     if not ids:
         return []
-    await session.execute(
-        update(OutgoingMail)
-        .where(
-            OutgoingMail.id.in_(ids),
-            OutgoingMail.status == QUEUED,
-            (OutgoingMail.lease_until.is_(None)) | (OutgoingMail.lease_until < now),
+    # Only the rows this statement stamped are this claim's: a row the same claimer took in
+    # a round running alongside (one sender, two rounds) is left out by the condition.
+    taken = list(
+        await session.scalars(
+            update(OutgoingMail)
+            .where(
+                OutgoingMail.id.in_(ids),
+                OutgoingMail.status == QUEUED,
+                (OutgoingMail.lease_until.is_(None)) | (OutgoingMail.lease_until < now),
+            )
+            .values(lease_until=now + LEASE, claimed_by=claimer)
+            .returning(OutgoingMail.id)
+            .execution_options(synchronize_session=False)
         )
-        .values(lease_until=now + LEASE, claimed_by=claimer)
-        .execution_options(synchronize_session=False)
     )
+    if not taken:
+        return []
     rows = await session.scalars(
         select(OutgoingMail)
-        .where(OutgoingMail.id.in_(ids), OutgoingMail.claimed_by == claimer)
+        .where(OutgoingMail.id.in_(taken))
         .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id)
         .execution_options(populate_existing=True)
     )
