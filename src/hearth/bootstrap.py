@@ -52,6 +52,7 @@ from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.link import MqttLink
 from hearth.payments.sandbox import build_provider
 from hearth.relay import EventRelay
+from hearth.sales.worker import ReservationExpiry
 from hearth.scenes.runner import SceneRunner
 
 log = structlog.get_logger(__name__)
@@ -223,7 +224,10 @@ class Hearth:
         if background:
             self.deadlines = self.campaign_deadlines()
             self.mail = self.mail_sender()
-            components += [self.deadlines, CertificationRecovery(self.sessions), self.mail]
+            expiry = ReservationExpiry(
+                sessions=self.sessions, clock=self.socket, publish=self.publish
+            )
+            components += [self.deadlines, expiry, CertificationRecovery(self.sessions), self.mail]
         return components
 
     def mail_sender(self, mailer: Mailer | None = None) -> MailSender:

@@ -14,4 +14,5 @@ def load_all() -> None:
     import hearth.mall.models  # noqa: F401
     import hearth.notifications.models  # noqa: F401
     import hearth.payments.models  # noqa: F401
+    import hearth.sales.models  # noqa: F401
     import hearth.scenes.models  # noqa: F401

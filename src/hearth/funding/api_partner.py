@@ -201,9 +201,11 @@ async def refund(
 
 
 @router.post("/partner/orders/{order_id}/delivered")
-async def delivered(order_id: str, session: SessionDep, user: Partner) -> FundingOrderStatusOut:
-    """Mark a shipped order delivered."""
-    order = await orders.mark_delivered(session, user=user, order_id=order_id)
+async def delivered(
+    order_id: str, session: SessionDep, user: Partner, now: NowDep
+) -> FundingOrderStatusOut:
+    """Mark a shipped order delivered (its return window opens now)."""
+    order = await orders.mark_delivered(session, user=user, order_id=order_id, now=now)
     return FundingOrderStatusOut(id=order.id, status=order.status)
 
 

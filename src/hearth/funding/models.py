@@ -159,19 +159,26 @@ class Pledge(Base):
 
 
 class Order(Base):
+    """What a fan bought from one partner, paid, to be shipped: from a funded campaign's
+    charged pledge (``channel`` "crowdfunding", with its pledge, campaign and tier) or from
+    a store's regular sale ("sale", none of those). What is in it is in ``order_items``."""
+
     __tablename__ = "orders"
     __table_args__ = (Index("ix_orders_partner_status", "partner_id", "status"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("ord"))
-    pledge_id: Mapped[str] = mapped_column(
+    channel: Mapped[str] = mapped_column(String(16), default="crowdfunding")
+    pledge_id: Mapped[str | None] = mapped_column(
         ForeignKey("pledges.id", ondelete="RESTRICT"), unique=True
     )
-    campaign_id: Mapped[str] = mapped_column(
+    campaign_id: Mapped[str | None] = mapped_column(
         ForeignKey("campaigns.id", ondelete="RESTRICT"), index=True
     )
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id", ondelete="RESTRICT"))
     backer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
-    tier_id: Mapped[str] = mapped_column(ForeignKey("campaign_tiers.id", ondelete="RESTRICT"))
+    tier_id: Mapped[str | None] = mapped_column(
+        ForeignKey("campaign_tiers.id", ondelete="RESTRICT")
+    )
     quantity: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -182,6 +189,38 @@ class Order(Base):
     carrier: Mapped[str] = mapped_column(String(40), default="")
     tracking_number: Mapped[str] = mapped_column(String(64), default="")
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrderItem(Base):
+    """One line of an order: a product (a tier's reward, or a listing's variant), how many,
+    at what price, and through which channel it sold ("crowdfunding" or "sale"), so sales
+    can be counted per channel. Names are copied as they were when it was bought."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (Index("ix_order_items_channel_created", "channel", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("itm"))
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id", ondelete="RESTRICT"))
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="RESTRICT"), index=True
+    )
+    tier_id: Mapped[str | None] = mapped_column(
+        ForeignKey("campaign_tiers.id", ondelete="RESTRICT")
+    )
+    listing_id: Mapped[str | None] = mapped_column(
+        ForeignKey("store_listings.id", ondelete="RESTRICT")
+    )
+    variant_id: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(160))
+    variant: Mapped[str] = mapped_column(String(40), default="")
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -243,5 +282,7 @@ class StoreListing(Base):
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
     price: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
+    # The sum of its variants' stock (``hearth.sales`` keeps it so, in the same transaction).
     stock: Mapped[int] = mapped_column(Integer)
+    per_order: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -25,7 +25,7 @@ from hearth.accounts.models import User
 from hearth.errors import Conflict, HearthError, InvalidInput, NotFound, ProviderTimeout
 from hearth.funding import events
 from hearth.funding.campaigns import partner_of
-from hearth.funding.models import Campaign, CampaignTier, Order, OrderRefund
+from hearth.funding.models import Campaign, CampaignTier, Order, OrderItem, OrderRefund
 from hearth.funding.rules import ORDER_WORKFLOW, OrderStatus
 from hearth.kit.money import Money
 from hearth.notifications import service as notifications
@@ -54,9 +54,13 @@ MAX_IMPORT_ROWS = 20_000
 
 @dataclass(frozen=True)
 class OrderLine:
+    """An order as lists show it: a campaign's (its title and tier) or a store's (its
+    items), and what is in it."""
+
     order: Order
     campaign_title: str
     tier_title: str
+    items: tuple[OrderItem, ...] = ()
 
     @property
     def money(self) -> Money:
@@ -66,29 +70,61 @@ class OrderLine:
     def refunded(self) -> Money:
         return Money(self.order.refunded, self.order.currency)
 
+    @property
+    def title(self) -> str:
+        """Return what the order is called: its campaign's title, or its first item's."""
+        if self.campaign_title:
+            return self.campaign_title
+        if not self.items:
+            return "Order"
+        more = len(self.items) - 1
+        return self.items[0].title + (f" and {more} more" if more else "")
+
+    @property
+    def summary(self) -> str:
+        """Return what is in it in a few words ("2 × Lumi Glow Lamp (Red)")."""
+        if self.campaign_title:
+            return f"{self.order.quantity} × {self.tier_title}"
+        return ", ".join(
+            f"{i.quantity} × {i.title}" + (f" ({i.variant})" if i.variant else "")
+            for i in self.items
+        )
+
 
 def _lines_query() -> object:
     return (
         select(Order, Campaign.title, CampaignTier.title)
-        .join(Campaign, Campaign.id == Order.campaign_id)
-        .join(CampaignTier, CampaignTier.id == Order.tier_id)
+        .outerjoin(Campaign, Campaign.id == Order.campaign_id)
+        .outerjoin(CampaignTier, CampaignTier.id == Order.tier_id)
     )
 
 
+async def _with_items(session: AsyncSession, rows: object) -> list[OrderLine]:
+    found = [(o, c or "", t or "") for o, c, t in rows]  # type: ignore[attr-defined]
+    items: dict[str, list[OrderItem]] = {}
+    ids = [o.id for o, _, _ in found]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(OrderItem).where(OrderItem.order_id.in_(chunk))
+        for item in await session.scalars(query.order_by(OrderItem.order_id, OrderItem.id)):
+            items.setdefault(item.order_id, []).append(item)
+    return [OrderLine(o, c, t, tuple(items.get(o.id, ()))) for o, c, t in found]
+
+
 async def backer_orders(session: AsyncSession, *, user: User) -> list[OrderLine]:
-    """Return the user's orders, newest first."""
+    """Return the user's orders of both channels, newest first."""
     query = _lines_query().where(Order.backer_id == user.id)  # type: ignore[attr-defined]
     rows = await session.execute(query.order_by(Order.created_at.desc(), Order.id.desc()))
-    return [OrderLine(o, c, t) for o, c, t in rows]
+    return await _with_items(session, rows)
 
 
 async def backer_order(session: AsyncSession, *, user: User, order_id: str) -> OrderLine:
     """Return one of the user's orders, or raise ``NotFound``."""
     query = _lines_query().where(Order.id == order_id, Order.backer_id == user.id)  # type: ignore[attr-defined]
-    row = (await session.execute(query)).first()
-    if row is None:
+    found = await _with_items(session, (await session.execute(query)).all())
+    if not found:
         raise NotFound("no such order")
-    return OrderLine(row[0], row[1], row[2])
+    return found[0]
 
 
 async def partner_orders(
@@ -119,17 +155,17 @@ async def partner_orders(
             or_(Order.id.contains(needle, autoescape=True), name.contains(needle, autoescape=True))
         )
     rows = await session.execute(query.order_by(Order.created_at, Order.id).limit(limit))
-    return [OrderLine(o, c, t) for o, c, t in rows]
+    return await _with_items(session, rows)
 
 
 async def partner_order(session: AsyncSession, *, user: User, order_id: str) -> OrderLine:
     """Return one of the partner's orders, or raise ``NotFound``."""
     partner_id = partner_of(user)
     query = _lines_query().where(Order.id == order_id, Order.partner_id == partner_id)  # type: ignore[attr-defined]
-    row = (await session.execute(query)).first()
-    if row is None:
+    found = await _with_items(session, (await session.execute(query)).all())
+    if not found:
         raise NotFound("no such order")
-    return OrderLine(row[0], row[1], row[2])
+    return found[0]
 
 
 def export_csv(lines: Sequence[OrderLine]) -> str:
@@ -142,8 +178,8 @@ def export_csv(lines: Sequence[OrderLine]) -> str:
         writer.writerow(
             [
                 o.id,
-                line.campaign_title,
-                line.tier_title,
+                line.title,
+                line.tier_title or line.summary,
                 o.quantity,
                 *(ship.get(k, "") for k in ("name", "line1", "line2", "city", "postal_code")),
                 ship.get("country", ""),
@@ -260,11 +296,14 @@ async def import_tracking(session: AsyncSession, *, user: User, text: str, now: 
     return len(rows)
 
 
-async def mark_delivered(session: AsyncSession, *, user: User, order_id: str) -> Order:
+async def mark_delivered(
+    session: AsyncSession, *, user: User, order_id: str, now: datetime
+) -> Order:
     """Mark a shipped order delivered."""
     order = (await partner_order(session, user=user, order_id=order_id)).order
     ORDER_WORKFLOW.check(OrderStatus(order.status), OrderStatus.DELIVERED)
     order.status = OrderStatus.DELIVERED.value
+    order.delivered_at = now
     await session.flush()
     return order
 

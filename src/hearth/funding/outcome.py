@@ -37,11 +37,12 @@ from hearth.errors import (
 )
 from hearth.funding import campaigns as campaign_service
 from hearth.funding import events
-from hearth.funding.models import BackerCard, Campaign, CampaignTier, Order, Pledge
+from hearth.funding.models import BackerCard, Campaign, CampaignTier, Order, OrderItem, Pledge
 from hearth.funding.rules import (
     DONE_ORDERS,
     RETRY_WINDOW,
     CampaignState,
+    Channel,
     OrderStatus,
     PledgeState,
     Progress,
@@ -229,7 +230,10 @@ async def record_paid(
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         return None
+    tier = await session.get(CampaignTier, pledge.tier_id)
+    assert tier is not None
     order = Order(
+        channel=Channel.CROWDFUNDING.value,
         pledge_id=pledge.id,
         campaign_id=campaign.id,
         partner_id=campaign.partner_id,
@@ -245,6 +249,22 @@ async def record_paid(
         created_at=now,
     )
     session.add(order)
+    await session.flush()
+    session.add(
+        OrderItem(
+            order_id=order.id,
+            channel=Channel.CROWDFUNDING.value,
+            partner_id=campaign.partner_id,
+            product_id=campaign.product_id,
+            tier_id=tier.id,
+            title=f"{campaign.title}: {tier.title}"[:160],
+            quantity=pledge.quantity,
+            unit_price=pledge.amount // max(1, pledge.quantity),
+            amount=pledge.amount,
+            currency=pledge.currency,
+            created_at=now,
+        )
+    )
     await session.flush()
     await notifications.notify(
         session,

@@ -227,3 +227,12 @@ async def partner_refund(
         now=now,
     )
     return back("/partner/orders")
+
+
+@router.post("/partner/orders/{order_id}/delivered")
+async def partner_delivered(
+    order_id: str, session: SessionDep, user: Partner, now: NowDep
+) -> Response:
+    """Mark a shipped order delivered (a store order's return window opens)."""
+    await orders.mark_delivered(session, user=user, order_id=order_id, now=now)
+    return back("/partner/orders")

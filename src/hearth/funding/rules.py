@@ -96,6 +96,13 @@ PLEDGE_WORKFLOW = Workflow(PLEDGE_MOVES, initial={PledgeState.ACTIVE}, name="ple
 COUNTED = frozenset({PledgeState.ACTIVE, PledgeState.CHARGED, PledgeState.PAYMENT_FAILED})
 
 
+class Channel(StrEnum):
+    """Where an order line was sold: a funded campaign, or the store's regular sale."""
+
+    CROWDFUNDING = "crowdfunding"
+    SALE = "sale"
+
+
 class OrderStatus(StrEnum):
     PAID = "paid"
     SHIPPED = "shipped"

@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from hearth.errors import InvalidInput
-from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, TicketStatus, time_left
+from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, Channel, TicketStatus, time_left
 from hearth.kit.bounds import NON_ZERO
 from hearth.kit.money import AmountText, Money
 from hearth.kit.timebounds import Bounded
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         CampaignStep,
         CampaignTier,
         CampaignUpdate,
+        OrderItem,
         Pledge,
         StoreListing,
         Ticket,
@@ -638,12 +639,51 @@ class PledgeRetryOut(BaseModel):
     status: str
 
 
-class FundingOrderOut(BaseModel):
+class OrderItemOut(BaseModel):
+    """One line of an order, with the channel it sold through."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
-    pledge_id: str
-    campaign_id: str
+    channel: Channel
+    product_id: str
+    listing_id: str | None
+    variant_id: str | None
+    title: str
+    variant: str
+    quantity: int
+    unit_price: FundingMoneyOut
+    amount: FundingMoneyOut
+
+    @classmethod
+    def of(cls, row: OrderItem) -> Self:
+        return cls(
+            id=row.id,
+            channel=Channel(row.channel),
+            product_id=row.product_id,
+            listing_id=row.listing_id,
+            variant_id=row.variant_id,
+            title=row.title,
+            variant=row.variant,
+            quantity=row.quantity,
+            unit_price=FundingMoneyOut.of(row.unit_price, row.currency),
+            amount=FundingMoneyOut.of(row.amount, row.currency),
+        )
+
+
+class FundingOrderOut(BaseModel):
+    """An order of either channel: a funded pledge's, or a store checkout's."""
+
+    id: str
+    channel: Channel
+    title: str = Field(description="the campaign's title, or the first item's")
+    summary: str = Field(description="what is in it, in a few words")
+    pledge_id: str | None = Field(description="the charged pledge (crowdfunding orders only)")
+    campaign_id: str | None
     campaign_title: str
     tier_title: str
+    partner_id: str
+    items: list[OrderItemOut]
     quantity: int
     amount: FundingMoneyOut
     refunded: FundingMoneyOut
@@ -652,16 +692,22 @@ class FundingOrderOut(BaseModel):
     tracking_number: str
     shipping: dict[str, str]
     created_at: Instant
+    delivered_at: Instant | None
 
     @classmethod
     def of(cls, line: OrderLine) -> Self:
         o = line.order
         return cls(
             id=o.id,
+            channel=Channel(o.channel),
+            title=line.title,
+            summary=line.summary,
             pledge_id=o.pledge_id,
             campaign_id=o.campaign_id,
             campaign_title=line.campaign_title,
             tier_title=line.tier_title,
+            partner_id=o.partner_id,
+            items=[OrderItemOut.of(i) for i in line.items],
             quantity=o.quantity,
             amount=FundingMoneyOut.of(o.amount, o.currency),
             refunded=FundingMoneyOut.of(o.refunded, o.currency),
@@ -670,6 +716,7 @@ class FundingOrderOut(BaseModel):
             tracking_number=o.tracking_number,
             shipping=o.shipping,
             created_at=o.created_at,
+            delivered_at=o.delivered_at,
         )
 
 

@@ -39,8 +39,16 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "orders",
         "Orders",
-        "An order created, shipped or refunded.",
-        ("order_created", "order_shipped", "order_refunded"),
+        "An order created, shipped or refunded; a store order, a return asked for or answered.",
+        (
+            "order_created",
+            "order_shipped",
+            "order_refunded",
+            "sale_order",
+            "return_requested",
+            "return_accepted",
+            "return_declined",
+        ),
         email=True,
     ),
     Topic(

@@ -39,6 +39,8 @@ from hearth.mall.certification import pages as certification_pages
 from hearth.notifications import api as notifications_api
 from hearth.notifications import pages as notifications_pages
 from hearth.payments import api as payments_api
+from hearth.sales import api as sales_api
+from hearth.sales import pages as sales_pages
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.scenes import service as scenes_service
@@ -67,6 +69,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_api.router, API),
     (funding_api_partner.router, API),
     (funding_api_platform.router, API),
+    (sales_api.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
     (mall_api_partner.router, API),
@@ -79,6 +82,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_pages.router, ""),
     (funding_pages_partner.router, ""),
     (funding_pages_platform.router, ""),
+    (sales_pages.router, ""),
     (mall_pages_partner.router, ""),
     (mall_pages_platform.router, ""),
     (mall_pages.router, ""),
@@ -119,7 +123,8 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.templates = make_templates()
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
     app.state.place_hooks = [scenes_service.reschedule_home]  # schedules follow the home
-    app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
+    # A store shows its campaigns, and a buy box for each product on sale.
+    app.state.store_panels = [funding_pages.store_panel, sales_pages.store_panel]
     # The account page shows how notifications reach the person.
     app.state.account_panels = [notifications_pages.preferences_panel]
     install_error_handlers(app)

@@ -1,0 +1,69 @@
+"""Reservation expiry, a background component: gives back the units of checkouts nobody
+paid in time. Several processes may run it at once; ``checkout.release_expired`` claims
+each reservation in the database, so each is given back once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from hearth import metrics
+from hearth.kit.clock import Clock
+from hearth.outbox import Publish
+from hearth.sales import checkout
+
+log = structlog.get_logger(__name__)
+INTERVAL = 30.0
+
+
+class ReservationExpiry:
+    """Release expired reservations every ``interval`` seconds until stopped."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        publish: Publish,
+        interval: float = INTERVAL,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.publish = publish
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def release_once(self) -> int:
+        """Give back every reservation due now; return how many."""
+        total = 0
+        while released := await checkout.release_expired(
+            self.sessions, self.publish, now=self.clock.now()
+        ):
+            total += released
+        return total
+
+    async def start(self) -> None:
+        """Start releasing in the background."""
+        self._task = asyncio.create_task(self._run(), name="reservation-expiry")
+
+    async def stop(self) -> None:
+        """Stop and wait for the round under way to be cancelled."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                released = await self.release_once()
+                if released:
+                    log.info("sale_reservations_expired", released=released)
+            except Exception:
+                metrics.ERRORS.labels(area="sales").inc()
+                log.exception("sale_reservations_expiry_failed")
+            await asyncio.sleep(self.interval)
