@@ -13,7 +13,7 @@ from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.errors import Conflict, NotFound
 from hearth.funding import orders
-from hearth.funding.models import Order, OrderItem, StoreListing
+from hearth.funding.models import BackerCard, Order, OrderItem, StoreListing
 from hearth.kit.money import Money
 from hearth.payments import books
 from hearth.payments.ledger import AccountKey
@@ -234,7 +234,7 @@ async def test_expired_reservations_are_given_back_once_by_two_rounds_at_once(
             session,
             user=mia.user,
             address_id=mia.address_id,
-            card=await session.get_one(checkout.BackerCard, mia.card_id),
+            card=await session.get_one(BackerCard, mia.card_id),
             idempotency_key="lost",
             now=T0,
         )

@@ -48,6 +48,11 @@ DEFAULT_ARGS = {
     "slug": "slug_p",
     "model_id": "model_p",
     "address_id": "address_owner",
+    "listing_id": "listing_p",
+    "variant_id": "variant_p",
+    "line_id": "cart_line_owner",
+    "checkout_id": "checkout_owner",
+    "return_id": "return_owner",
 }
 
 

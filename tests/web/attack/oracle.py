@@ -109,10 +109,22 @@ async def visibility(session: AsyncSession, usernames: dict[str, str]) -> dict[s
     for row in await _rows(session, "SELECT id, partner_id, state FROM campaigns"):
         if row.state == "draft":
             grant(row.id, partner_of.get(row.partner_id, set()) | STAFF)
-    for table in ("pledges", "orders"):
-        for row in await _rows(session, f"SELECT id, campaign_id, backer_id FROM {table}"):
-            seller = partner_of.get(campaign_partner[row.campaign_id], set())
-            grant(row.id, people([row.backer_id]) | seller | STAFF)  # staff keep the books
+    for row in await _rows(session, "SELECT id, campaign_id, backer_id FROM pledges"):
+        seller = partner_of.get(campaign_partner[row.campaign_id], set())
+        grant(row.id, people([row.backer_id]) | seller | STAFF)  # staff keep the books
+    # Orders of both channels name their seller.
+    for row in await _rows(session, "SELECT id, partner_id, backer_id FROM orders"):
+        grant(row.id, people([row.backer_id]) | partner_of.get(row.partner_id, set()) | STAFF)
+    # Regular sale: a cart and a checkout are their person's; a store's share of a checkout
+    # (the reference of its payment in the books, which staff keep) and a return are also
+    # the seller's.
+    for table in ("cart_lines", "sale_checkouts"):
+        for row in await _rows(session, f"SELECT id, user_id FROM {table}"):
+            grant(row.id, people([row.user_id]))
+    for row in await _rows(session, "SELECT id, user_id, partner_id FROM sale_reservations"):
+        grant(row.id, people([row.user_id]) | partner_of.get(row.partner_id, set()) | STAFF)
+    for row in await _rows(session, "SELECT id, user_id, partner_id FROM sale_returns"):
+        grant(row.id, people([row.user_id]) | partner_of.get(row.partner_id, set()))
     for row in await _rows(session, "SELECT id, partner_id, backer_id FROM tickets"):
         grant(row.id, people([row.backer_id]) | partner_of.get(row.partner_id, set()) | {ADMIN})
     for row in await _rows(session, "SELECT id, user_id FROM backer_cards"):

@@ -22,7 +22,14 @@ from hearth import demo
 from hearth.accounts.models import ApiToken, User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
-from hearth.funding.models import BackerCard, Campaign, CampaignTier, Order, Pledge
+from hearth.funding.models import (
+    BackerCard,
+    Campaign,
+    CampaignTier,
+    Order,
+    Pledge,
+    StoreListing,
+)
 from hearth.homes.models import Home, Room
 from hearth.hub import identity
 from hearth.hub.models import Command, Device, DeviceModel
@@ -333,6 +340,38 @@ async def build(hearth: Hearth) -> World:
     world.values["verify_token"] = await _link(hearth, "member@example.com")
     address = await api[OWNER]("POST", "/api/v1/me/addresses", ADDRESS, 201)
     ids["address_owner"] = address["id"]
+
+    # Regular sale: the owner buys the partner's graduated lamp, which is shipped and
+    # delivered, asks to return it, and has the lamp in the cart again.
+    async with hearth.sessions() as session:
+        ids["listing_p"] = await _one(
+            session, select(StoreListing.id).where(StoreListing.partner_id == lumi).limit(1)
+        )
+    listing = await api[ANONYMOUS]("GET", f"/api/v1/listings/{ids['listing_p']}")
+    ids["variant_p"] = listing["variants"][0]["id"]
+    line = {"variant_id": ids["variant_p"], "quantity": 1}
+    await api[OWNER]("POST", "/api/v1/cart/lines", line, 201)
+    bought = await api[OWNER](
+        "POST",
+        "/api/v1/checkout",
+        {"address_id": ids["address_owner"], "card_id": ids["card_owner"]},
+        201,
+        headers={"Idempotency-Key": "matrix-checkout"},
+    )
+    ids["checkout_owner"] = bought["id"]
+    ids["order_sale"] = bought["stores"][0]["order_id"]
+    tracking = f"order_id,carrier,tracking_number\n{ids['order_sale']},SF Express,SF70001\n"
+    await api[PARTNER]("POST", "/api/v1/partner/orders/tracking", {"csv": tracking})
+    await api[PARTNER]("POST", f"/api/v1/partner/orders/{ids['order_sale']}/delivered")
+    asked = await api[OWNER](
+        "POST",
+        f"/api/v1/orders/{ids['order_sale']}/return",
+        {"reason": "It is too bright."},
+        201,
+        headers={"Idempotency-Key": "matrix-return"},
+    )
+    ids["return_owner"] = asked["id"]
+    ids["cart_line_owner"] = (await api[OWNER]("POST", "/api/v1/cart/lines", line, 201))["id"]
 
     # The fan asks about their order.
     ticket = await api[FAN](
