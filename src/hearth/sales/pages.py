@@ -196,9 +196,10 @@ async def checkout_post(
         )
     except HearthError as err:
         values["key"] = ""  # what was refused took nothing: the next try is a new checkout
-        return await _checkout_page(
-            request, session, user, values=values, error=err.sentence, status_code=err.status
-        )
+        async with hearth.sessions() as fresh:
+            return await _checkout_page(
+                request, fresh, user, values=values, error=err.sentence, status_code=err.status
+            )
     return back(f"/checkouts/{done.checkout.id}")
 
 
@@ -478,9 +479,10 @@ async def partner_return_accept(
     except HearthError as err:
         if err.status == 404:
             raise
-        return await _returns_page(
-            request, session, user, error=err.sentence, status_code=err.status
-        )
+        async with hearth.sessions() as fresh:
+            return await _returns_page(
+                request, fresh, user, error=err.sentence, status_code=err.status
+            )
     return back("/partner/returns")
 
 

@@ -21,6 +21,7 @@ from hearth import db
 from hearth.accounts.models import User
 from hearth.errors import Conflict, HearthError, InvalidInput, NotFound, ProviderTimeout
 from hearth.funding import events, orders
+from hearth.funding.campaigns import partner_of
 from hearth.funding.models import Order
 from hearth.funding.outcome import partner_members
 from hearth.funding.rules import Channel, OrderStatus
@@ -109,12 +110,10 @@ async def partner_returns(
     session: AsyncSession, *, user: User, state: ReturnState | None = None
 ) -> list[tuple[SaleReturn, Order]]:
     """Return the partner's returns (optionally of one state), newest first."""
-    if user.partner_id is None:
-        return []
     query = (
         select(SaleReturn, Order)
         .join(Order, Order.id == SaleReturn.order_id)
-        .where(SaleReturn.partner_id == user.partner_id)
+        .where(SaleReturn.partner_id == partner_of(user))
     )
     if state is not None:
         query = query.where(SaleReturn.state == state.value)
