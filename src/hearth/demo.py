@@ -17,6 +17,7 @@ from hearth.mall import partners
 from hearth.mall.demo import seed_mall
 from hearth.outbox import discard
 from hearth.payments.demo import seed_payments
+from hearth.sales.demo import seed_sales
 from hearth.scenes.demo import seed_scenes
 
 DEMO_PARTNER = "Lumi Labs"
@@ -78,5 +79,6 @@ async def seed(settings: Settings) -> None:
             fan="fan",
             now=SystemClock().now(),
         )
+        await seed_sales(db.session_factory(engine), settings, fan="fan", now=SystemClock().now())
     finally:
         await engine.dispose()

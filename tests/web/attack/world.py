@@ -350,6 +350,9 @@ async def build(hearth: Hearth) -> World:
     listing = await api[ANONYMOUS]("GET", f"/api/v1/listings/{ids['listing_p']}")
     ids["variant_p"] = listing["variants"][0]["id"]
     line = {"variant_id": ids["variant_p"], "quantity": 1}
+    for store in (await api[OWNER]("GET", "/api/v1/cart"))["stores"]:  # the demo's cart
+        for kept in store["lines"]:
+            await api[OWNER]("DELETE", f"/api/v1/cart/lines/{kept['id']}", status=204)
     await api[OWNER]("POST", "/api/v1/cart/lines", line, 201)
     bought = await api[OWNER](
         "POST",
