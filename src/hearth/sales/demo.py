@@ -224,7 +224,7 @@ async def seed_sales(
             session,
             user=mia,
             order_id=delivered[1],
-            reason="The sound is great but it is louder than I need.",
+            reason="The light is lovely but too warm for my desk.",
             idempotency_key="demo-return-1",
             now=now - timedelta(days=2),
         )
