@@ -228,7 +228,10 @@ async def build(hearth: Hearth) -> World:
             ),
         )
         ids["order_fan"] = await _one(
-            session, select(Order.id).where(Order.backer_id == backer).limit(1)
+            session,
+            select(Order.id)
+            .where(Order.backer_id == backer, Order.channel == "crowdfunding")
+            .limit(1),
         )
         ids["card_fan"] = await _one(
             session, select(BackerCard.id).where(BackerCard.user_id == backer).limit(1)
