@@ -14,7 +14,6 @@ from hearth.accounts.models import User
 from hearth.errors import Conflict, NotAuthenticated, PaymentError
 from hearth.funding import campaigns, orders, outcome, pledges, tickets
 from hearth.funding.deps import IdempotencyKey, ProviderDep
-from hearth.funding.models import Campaign
 from hearth.funding.schemas import (
     BackerCardIn,
     BackerCardOut,
@@ -170,15 +169,6 @@ async def my_pledges(session: SessionDep, user: CurrentUser) -> list[BackerPledg
     """Return the caller's pledges, newest first."""
     rows = await pledges.my_pledges(session, user=user)
     return [BackerPledgeOut.of_campaign(p, c) for p, c, _t in rows]
-
-
-@router.get("/pledges/{pledge_id}")
-async def get_pledge(pledge_id: str, session: SessionDep, user: CurrentUser) -> BackerPledgeOut:
-    """Return one of the caller's pledges."""
-    pledge = await pledges.own_pledge(session, user=user, pledge_id=pledge_id)
-    campaign = await session.get(Campaign, pledge.campaign_id)
-    assert campaign is not None  # a pledge's campaign cannot be deleted
-    return BackerPledgeOut.of_campaign(pledge, campaign)
 
 
 @router.patch("/pledges/{pledge_id}")

@@ -485,7 +485,7 @@ def _check_one(
         request.quantity,
     )
     if cards.get(request.card_id) != backer:
-        raise NotFound("no such card")
+        raise NotFound("No such card among yours.")
     if backer in holding:
         raise Conflict("you already back this campaign; change that pledge")
     if tier.closes_at is not None and now >= tier.closes_at:

@@ -157,9 +157,10 @@ async def sale(driver: Driver, tier_id: str) -> tuple[SaleCampaign | None, list[
 
 
 async def card_owners(driver: Driver, card_ids: Sequence[str]) -> dict[str, str]:
-    """Return whose each card is, by card id (unknown ids left out)."""
+    """Return whose each card is, by card id (unknown and removed cards left out)."""
     rows = await driver.fetch(
-        "SELECT id, user_id FROM backer_cards WHERE id = ANY($1::varchar[])", list(card_ids)
+        "SELECT id, user_id FROM backer_cards WHERE id = ANY($1::varchar[]) AND removed_at IS NULL",
+        list(card_ids),
     )
     return {row[0]: row[1] for row in rows}
 

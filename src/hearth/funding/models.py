@@ -110,7 +110,10 @@ class CampaignStep(Base):
 
 
 class BackerCard(Base):
-    """A card a fan saved with the payment provider; only brand and last four are kept."""
+    """A card a fan saved with the payment provider; only brand and last four are kept.
+
+    A removed card keeps its row (``removed_at`` set): the pledges and receipts it paid
+    still say which card that was."""
 
     __tablename__ = "backer_cards"
 
@@ -124,6 +127,7 @@ class BackerCard(Base):
     exp_month: Mapped[int] = mapped_column(Integer)
     exp_year: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Pledge(Base):

@@ -19,10 +19,9 @@ from sse_starlette.sse import EventSourceResponse
 from hearth.accounts import addresses
 from hearth.accounts.models import User
 from hearth.errors import HearthError, InvalidInput
-from hearth.funding import campaigns, orders, outcome, pledges, tickets
+from hearth.funding import campaigns, orders, pledges, tickets
 from hearth.funding.deps import ProviderDep
 from hearth.funding.events import CampaignProgressed
-from hearth.funding.models import Campaign
 from hearth.funding.rules import FINAL_HOURS, CampaignState, TicketStatus
 from hearth.funding.schemas import (
     BackerCardOut,
@@ -37,7 +36,6 @@ from hearth.funding.schemas import (
     PledgeChangeForm,
     PledgeForm,
     PledgeOut,
-    PledgeRetryIn,
     StoreListingOut,
 )
 from hearth.outbox import unit_of_work
@@ -190,47 +188,6 @@ async def pledge_cancel(
 ) -> Response:
     pledge = await pledges.cancel_pledge(session, user=user, pledge_id=pledge_id, now=now)
     return back(f"/campaigns/{pledge.campaign_id}")
-
-
-@router.get("/pledges/{pledge_id}")
-async def pledge_page(
-    request: Request, pledge_id: str, session: SessionDep, user: CurrentUser
-) -> Response:
-    pledge = await pledges.own_pledge(session, user=user, pledge_id=pledge_id)
-    campaign = await session.get(Campaign, pledge.campaign_id)
-    assert campaign is not None  # a pledge's campaign cannot be deleted
-    return render(
-        request,
-        "funding/pledge.html",
-        user=user,
-        active="store",
-        p=BackerPledgeOut.of_campaign(pledge, campaign),
-        cards=[BackerCardOut.of(c) for c in await pledges.cards(session, user=user)],
-    )
-
-
-@router.post("/pledges/{pledge_id}/retry")
-async def pledge_retry(
-    pledge_id: str,
-    form: Annotated[PledgeRetryIn, Form()],
-    session: SessionDep,
-    hearth: HearthDep,
-    user: CurrentUser,
-    now: NowDep,
-    provider: ProviderDep,
-) -> Response:
-    await session.commit()
-    order = await outcome.retry_payment(
-        hearth.sessions,
-        provider,
-        hearth.publish,
-        user=user,
-        pledge_id=pledge_id,
-        card_id=form.card_id,
-        commission_bp=hearth.settings.commission_bp,
-        now=now,
-    )
-    return back(f"/orders/{order.id}")
 
 
 @router.get("/orders")

@@ -17,9 +17,11 @@ from hearth.bootstrap import Hearth
 from hearth.community import pages as community_pages
 from hearth.config import Settings
 from hearth.funding import api as funding_api
+from hearth.funding import api_backing as funding_api_backing
 from hearth.funding import api_partner as funding_api_partner
 from hearth.funding import api_platform as funding_api_platform
 from hearth.funding import pages as funding_pages
+from hearth.funding import pages_backing as funding_pages_backing
 from hearth.funding import pages_partner as funding_pages_partner
 from hearth.funding import pages_platform as funding_pages_platform
 from hearth.homes import api as homes_api
@@ -65,6 +67,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (mall_api.router, API),
     (notifications_api.router, API),
     (funding_api.router, API),
+    (funding_api_backing.router, API),
     (funding_api_partner.router, API),
     (funding_api_platform.router, API),
     (scenes_api.router, API),
@@ -77,6 +80,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (community_pages.router, ""),
     (scenes_pages.router, ""),
     (funding_pages.router, ""),
+    (funding_pages_backing.router, ""),
     (funding_pages_partner.router, ""),
     (funding_pages_platform.router, ""),
     (mall_pages_partner.router, ""),
@@ -120,8 +124,11 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
     app.state.place_hooks = [scenes_service.reschedule_home]  # schedules follow the home
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
-    # The account page shows how notifications reach the person.
-    app.state.account_panels = [notifications_pages.preferences_panel]
+    # The account page shows how notifications reach the person, and their saved cards.
+    app.state.account_panels = [
+        notifications_pages.preferences_panel,
+        funding_pages_backing.cards_panel,
+    ]
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
