@@ -75,7 +75,10 @@ async def pledge_view(session: AsyncSession, *, user: User, pledge_id: str) -> P
     """Return one of the backer's pledges in full, with its receipts, or raise ``NotFound``."""
     row = (
         await session.execute(
-            _views_query().where(Pledge.id == pledge_id, Pledge.backer_id == user.id)
+            _views_query()
+            .where(Pledge.id == pledge_id, Pledge.backer_id == user.id)
+            # Read afresh: a change just made by a conditional update is what is shown.
+            .execution_options(populate_existing=True)
         )
     ).first()
     if row is None:

@@ -19,7 +19,7 @@ from sse_starlette.sse import EventSourceResponse
 from hearth.accounts import addresses
 from hearth.accounts.models import User
 from hearth.errors import HearthError, InvalidInput
-from hearth.funding import campaigns, orders, pledges, tickets
+from hearth.funding import campaigns, orders, pledges, receipts, tickets
 from hearth.funding.deps import ProviderDep
 from hearth.funding.events import CampaignProgressed
 from hearth.funding.rules import FINAL_HOURS, CampaignState, TicketStatus
@@ -38,6 +38,7 @@ from hearth.funding.schemas import (
     PledgeOut,
     StoreListingOut,
 )
+from hearth.funding.schemas_backing import ReceiptOut
 from hearth.outbox import unit_of_work
 from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
 from hearth.web.templating import render
@@ -80,6 +81,7 @@ async def _campaign_page(
     now: datetime,
     *,
     error: str | None = None,
+    values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
     view = await campaigns.view(session, user=user, campaign_id=campaign_id)
@@ -96,6 +98,7 @@ async def _campaign_page(
         updates=await campaigns.updates(session, user=user, campaign_id=campaign_id),
         final_hours=FINAL_HOURS,
         error=error,
+        values=values or {},
         status_code=status_code,
     )
 
@@ -157,8 +160,16 @@ async def pledge_submit(
             await pledges.place_pledge(own, user=user, request=pledge_request, now=now)
     except HearthError as err:
         async with hearth.sessions() as fresh:
+            # The form comes back as it was typed, the card number too (never stored).
             return await _campaign_page(
-                request, fresh, user, campaign_id, now, error=err.sentence, status_code=err.status
+                request,
+                fresh,
+                user,
+                campaign_id,
+                now,
+                error=err.sentence,
+                values=form.model_dump(exclude={"idempotency_key"}),
+                status_code=err.status,
             )
     return back("/orders?pledged=1")
 
@@ -219,6 +230,9 @@ async def order_page(
         active="store",
         o=FundingOrderOut.of(line),
         tickets=[FundingTicketOut.of(t) for t in mine],
+        receipts=[
+            ReceiptOut.of(r) for r in await receipts.receipts(session, user=user, order_id=order_id)
+        ],
     )
 
 

@@ -295,7 +295,6 @@ async def pledge_card_remove(
     except HearthError as err:
         if _passes_through(err):
             raise
-        await session.rollback()
         return await pledge_page(
             request,
             session,
@@ -372,7 +371,6 @@ async def account_card_remove(
     except HearthError as err:
         if _passes_through(err):
             raise
-        await session.rollback()
         return await account_pages.account_page(
             request, session, user, errors={"cards": {"form": say(err)}}, status_code=err.status
         )

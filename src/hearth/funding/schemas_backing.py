@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from hearth.errors import as_sentence
 from hearth.funding import pledge_rules
 from hearth.funding.rules import PledgeState
 from hearth.funding.schemas import (
@@ -118,7 +119,9 @@ class PledgeDetailOut(BackerPledgeOut):
     state_words: str
     next_step: str
     may_change_address: bool
+    address_note: str = Field(description="why the address cannot change now; empty if it can")
     may_change_card: bool
+    card_note: str = Field(description="why the card cannot change now; empty if it can")
     may_retry: bool = Field(description="a failed charge may be paid again now")
     order_id: str | None
     order_status: str | None
@@ -128,6 +131,8 @@ class PledgeDetailOut(BackerPledgeOut):
     def of_view(cls, view: PledgeView, now: datetime) -> Self:
         p, c, t = view.pledge, view.campaign, view.tier
         standing = view.standing
+        address_note = pledge_rules.address_refusal(standing, now)
+        card_note = pledge_rules.card_refusal(standing, now)
         shown = BackerPledgeOut.of_campaign(p, c).model_dump()
         return cls(
             **shown,
@@ -146,8 +151,10 @@ class PledgeDetailOut(BackerPledgeOut):
             card=BackerCardOut.of(view.card),
             state_words=pledge_rules.words_of_state(PledgeState(p.state)),
             next_step=pledge_rules.next_step(standing),
-            may_change_address=pledge_rules.address_refusal(standing, now) is None,
-            may_change_card=pledge_rules.card_refusal(standing, now) is None,
+            may_change_address=address_note is None,
+            address_note=as_sentence(address_note or ""),
+            may_change_card=card_note is None,
+            card_note=as_sentence(card_note or ""),
             may_retry=standing.in_retry_window(now),
             order_id=view.order.id if view.order is not None else None,
             order_status=view.order.status if view.order is not None else None,
@@ -167,7 +174,8 @@ class CardChoiceForm(BaseModel):
 
     @property
     def wants_new(self) -> bool:
-        return self.card_id in ("", NEW) and bool(self.card_number.strip())
+        """A number typed in wins over a saved card left picked: it is what was just done."""
+        return bool(self.card_number.strip())
 
     def kept(self) -> dict[str, str]:
         """The fields as typed, for the page to show again after a refusal."""
