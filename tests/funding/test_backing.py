@@ -175,7 +175,7 @@ async def test_nobody_reaches_another_persons_pledge_card_address_or_receipt(
     (receipt,) = (await mia.get("/api/v1/receipts")).json()
     for path in (f"/api/v1/receipts/{receipt['id']}", f"/receipts/{receipt['id']}"):
         assert (await ben.get(path)).status_code == 404
-    assert (await ben.get(f"/receipts/{receipt['id']}/pdf")).status_code == 404
+    assert (await ben.get(f"/receipts/{receipt['id']}/receipt.pdf")).status_code == 404
     assert (await ben.get("/api/v1/receipts")).json() == []
     assert (await mia.get(url)).json()["card"]["id"] == mia_card  # nothing changed
 
@@ -205,7 +205,11 @@ async def test_a_declined_pledge_is_fixed_on_its_page_with_a_card_added_in_place
     paid = await _form(mia, f"{url}/retry", {"card_id": "new", "card_number": "4242424242424242"})
     assert paid.status_code == 303 and paid.headers["location"].startswith(f"{url}?done=paid")
     shown = (await mia.get(f"/api/v1/pledges/{pledge['id']}")).json()
-    assert (shown["state"], shown["card"]["last4"], shown["may_retry"]) == ("charged", "4242", False)
+    assert (shown["state"], shown["card"]["last4"], shown["may_retry"]) == (
+        "charged",
+        "4242",
+        False,
+    )
     (receipt,) = shown["receipts"]
     assert (receipt["kind"], receipt["amount"]["display"]) == ("charge", "¥747.00")
     again = await _form(mia, f"{url}/retry", {"card_id": declining})
@@ -273,12 +277,12 @@ async def test_every_charge_and_refund_has_a_receipt_as_a_page_and_a_pdf(
         assert shown in page.text, shown
     assert charge["reference"] in page.text
     assert re.search(r"Nov 11, 2026, 4:00\sPM", page.text)  # END is 08:00 UTC
-    pdf = await mia.get(f"/receipts/{refund['id']}/pdf")
+    pdf = await mia.get(f"/receipts/{refund['id']}/receipt.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and len(pdf.content) > 1000
     for where in (f"/orders/{order['id']}", f"/pledges/{pledge['id']}"):
         shown_page = await mia.get(where)
-        assert f'href="/receipts/{refund["id"]}/pdf"' in shown_page.text, where
+        assert f'href="/receipts/{refund["id"]}/receipt.pdf"' in shown_page.text, where
 
 
 async def test_cards_are_added_and_removed_on_the_account_page_with_sentences(
@@ -292,7 +296,9 @@ async def test_cards_are_added_and_removed_on_the_account_page_with_sentences(
     added = await _form(
         mia, "/account/cards", {"card_number": "5555 5555 5555 4444", "idempotency_key": "b"}
     )
-    assert added.status_code == 303 and added.headers["location"] == "/account?done=card-added#cards"
+    assert (
+        added.status_code == 303 and added.headers["location"] == "/account?done=card-added#cards"
+    )
     account = await mia.get("/account?done=card-added")
     assert "The card is saved." in account.text and "Mastercard ending 4444" in account.text
     assert "pays for" in account.text  # the card in use says which pledge

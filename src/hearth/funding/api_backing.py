@@ -97,7 +97,7 @@ async def get_receipt(receipt_id: str, session: SessionDep, user: CurrentUser) -
 
 
 @router.get(
-    "/receipts/{receipt_id}/pdf",
+    "/receipts/{receipt_id}/receipt.pdf",
     summary="Return one of the caller's receipts as a PDF",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "the receipt"}},

@@ -395,7 +395,7 @@ async def receipt_page(
     )
 
 
-@router.get("/receipts/{receipt_id}/pdf")
+@router.get("/receipts/{receipt_id}/receipt.pdf")
 async def receipt_pdf_page(
     request: Request, receipt_id: str, session: SessionDep, user: CurrentUser
 ) -> Response:

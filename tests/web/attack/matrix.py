@@ -48,6 +48,8 @@ DEFAULT_ARGS = {
     "slug": "slug_p",
     "model_id": "model_p",
     "address_id": "address_owner",
+    "receipt_id": "receipt_fan",
+    "card_id": "card_fan_spare",
 }
 
 

@@ -467,6 +467,14 @@ RULES: list[Rule] = [
     rule("PATCH", "/api/v1/pledges/{pledge_id}", {FAN}, json={"quantity": 1}),
     rule("DELETE", "/api/v1/pledges/{pledge_id}", {FAN}, ok={200, 204}),
     rule("POST", "/api/v1/pledges/{pledge_id}/retry", {FAN}, json={}, ok={200, 409}),
+    rule("PUT", "/api/v1/pledges/{pledge_id}/shipping", {FAN}, json={"shipping": SHIPPING}),
+    rule(
+        "PUT", "/api/v1/pledges/{pledge_id}/card", {FAN}, json=lambda w: {"card_id": w["card_fan"]}
+    ),
+    rule("DELETE", "/api/v1/cards/{card_id}", {FAN}, ok={204}),
+    rule("GET", "/api/v1/receipts", SIGNED_IN),
+    rule("GET", "/api/v1/receipts/{receipt_id}", {FAN}),
+    rule("GET", "/api/v1/receipts/{receipt_id}/receipt.pdf", {FAN}),
     rule("GET", "/api/v1/orders", SIGNED_IN),
     rule("GET", "/api/v1/orders/{order_id}", {FAN}),
     rule(
@@ -614,6 +622,19 @@ RULES: list[Rule] = [
     rule("POST", "/pledges/{pledge_id}/cancel", {FAN}),
     rule("GET", "/pledges/{pledge_id}", {FAN}),
     rule("POST", "/pledges/{pledge_id}/retry", {FAN}, ok={409}),  # nothing failed
+    rule("GET", "/pledges", SIGNED_IN),
+    rule("POST", "/pledges/{pledge_id}/address", {FAN}, form={"address_id": "new", **SHIPPING}),
+    rule("POST", "/pledges/{pledge_id}/card", {FAN}, form=lambda w: {"card_id": w["card_fan"]}),
+    rule("POST", "/pledges/{pledge_id}/cards/{card_id}/remove", {FAN}),
+    rule(
+        "POST",
+        "/account/cards",
+        SIGNED_IN,
+        form={"card_number": "4242 4242 4242 4242", "idempotency_key": "matrix-card"},
+    ),
+    rule("POST", "/account/cards/{card_id}/remove", {FAN}),
+    rule("GET", "/receipts/{receipt_id}", {FAN}),
+    rule("GET", "/receipts/{receipt_id}/receipt.pdf", {FAN}),
     rule("GET", "/orders", SIGNED_IN),
     rule("GET", "/orders/{order_id}", {FAN}),
     rule(

@@ -342,6 +342,17 @@ async def build(hearth: Hearth) -> World:
         201,
     )
     ids["ticket_fan"] = ticket["id"]
+    # The fan keeps a second card that no pledge uses, which may be removed; their order's
+    # charge has a receipt (a receipt's id is its order's).
+    spare = await api[FAN](
+        "POST",
+        "/api/v1/cards",
+        {"token": "5555555555554444"},
+        201,
+        headers={"Idempotency-Key": "matrix-fan-spare"},
+    )
+    ids["card_fan_spare"] = spare["id"]
+    ids["receipt_fan"] = ids["order_fan"]
 
     # A run of home A's automation and a command to its lamp, as the runner would record them.
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
