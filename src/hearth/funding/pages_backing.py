@@ -86,9 +86,9 @@ def _passes_through(err: HearthError) -> bool:
 
 async def _card_id(
     hearth: Any, provider: Any, *, user: User, form: CardChoiceForm, now: datetime
-) -> str:
-    """Return the card a form picked, saving a new one with the provider first (no
-    transaction is open during that call)."""
+) -> str | None:
+    """Return the card a form picked (None: none picked, the pledge's own), saving a new
+    one with the provider first (no transaction is open during that call)."""
     if form.wants_new:
         key = form.idempotency_key or secrets.token_hex(16)
         card = await pledges.save_card(
@@ -100,11 +100,11 @@ async def _card_id(
             now=now,
         )
         return card.id
-    if form.card_id in ("", NEW):
+    if form.card_id == NEW:
         raise InvalidInput.fields(
             [{"field": "card_number", "message": "type the new card's number, or pick a card"}]
         )
-    return form.card_id
+    return form.card_id or None
 
 
 async def pledge_page(
@@ -267,6 +267,8 @@ async def pledge_card(
     await session.commit()
     try:
         card_id = await _card_id(hearth, provider, user=user, form=form, now=now)
+        if card_id is None:
+            raise InvalidInput.fields([{"field": "card_id", "message": "pick a card"}])
         async with unit_of_work(hearth.sessions, hearth.publish) as own:
             await backing.change_card(own, user=user, pledge_id=pledge_id, card_id=card_id, now=now)
     except HearthError as err:
