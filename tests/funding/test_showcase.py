@@ -419,7 +419,10 @@ async def test_anyone_reads_a_published_campaign_but_backing_it_needs_an_account
         assert page.status_code == 200
         assert f"/login?next=/campaigns/{campaign['id']}" in page.text
         assert "Sign in to back this project" in page.text
-        assert 'id="pledge-form"' not in page.text
+        assert 'id="pledge-total"' in page.text  # what a reward would cost, for anyone
+        assert (
+            'name="card_number"' not in page.text and "Back this project</button>" not in page.text
+        )
         assert "For everyone" in page.text and "Backers only news" not in page.text
         store = await anyone.get("/store")
         assert store.status_code == 200 and "Draft run" not in store.text
