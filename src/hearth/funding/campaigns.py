@@ -47,7 +47,7 @@ from hearth.funding.schemas import (
     NewCampaignIn,
 )
 from hearth.kit.money import Money
-from hearth.mall.models import Partner, Product
+from hearth.mall.models import Partner, Product, ProductImage
 from hearth.mall.review import ProductState
 from hearth.notifications import service as notifications
 from hearth.outbox import record
@@ -62,6 +62,7 @@ class CampaignView:
     campaign: Campaign
     tiers: list[CampaignTier]
     partner: Partner
+    photos: list[str] = field(default_factory=list)  # the product's uploaded images
     progress: Progress = field(init=False)
 
     def __post_init__(self) -> None:
@@ -109,11 +110,20 @@ def _apply(campaign: Campaign, draft: CampaignIn) -> list[TierDraft] | None:
             setattr(campaign, name, value)
     if draft.images is not None:
         campaign.images = list(draft.images)
+    if draft.risks is not None:
+        campaign.risks = draft.risks
+    if draft.faq is not None:
+        campaign.faq = [item.model_dump() for item in draft.faq]
     if campaign.starts_at is not None and campaign.ends_at is not None:
         problems += problems_of_order(starts_at=campaign.starts_at, ends_at=campaign.ends_at)
     currency = campaign.currency
     if draft.goal is not None:
         campaign.goal = _minor_units(draft.goal, currency, "goal", problems)
+    if draft.shipping is not None:
+        campaign.shipping_rates = {
+            rate.country: _minor_units(rate.cost, currency, f"shipping.{n}.cost", problems)
+            for n, rate in enumerate(draft.shipping)
+        }
     tiers = None
     if draft.tiers is not None:
         tiers = [
@@ -127,6 +137,7 @@ def _apply(campaign: Campaign, draft: CampaignIn) -> list[TierDraft] | None:
                 limit=tier.limit,
                 per_backer=tier.per_backer,
                 closes_at=tier.closes_at,
+                early_bird=tier.early_bird,
             )
             for n, tier in enumerate(draft.tiers)
         ]
@@ -148,6 +159,7 @@ def _set_tiers(session: AsyncSession, campaign: Campaign, tiers: list[TierDraft]
                 limit=tier.limit,
                 per_backer=tier.per_backer,
                 closes_at=tier.closes_at,
+                early_bird=tier.early_bird,
                 sold=0,
                 pledged=0,
                 pledges=0,
@@ -176,6 +188,9 @@ async def create_campaign(
         summary="",
         description=product.description,
         images=[],
+        risks="",
+        faq=[],
+        shipping_rates={},
     )
     tiers = _apply(campaign, draft)
     session.add(campaign)
@@ -370,7 +385,18 @@ async def _views(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[C
             select(Partner).where(Partner.id.in_({c.partner_id for c in campaigns}))
         )
     }
-    return [CampaignView(c, tiers[c.id], partners[c.partner_id]) for c in campaigns]
+    photos: dict[str, list[str]] = {c.product_id: [] for c in campaigns}
+    if photos:
+        for image_id, product_id in await session.execute(
+            select(ProductImage.id, ProductImage.product_id)
+            .where(ProductImage.product_id.in_(list(photos)))
+            .order_by(ProductImage.position, ProductImage.created_at)
+        ):
+            photos[product_id].append(f"/media/images/{image_id}")
+    return [
+        CampaignView(c, tiers[c.id], partners[c.partner_id], photos[c.product_id])
+        for c in campaigns
+    ]
 
 
 async def list_campaigns(
@@ -379,6 +405,7 @@ async def list_campaigns(
     sort: Sort = "ending",
     now: datetime,
     partner_id: str | None = None,
+    product_id: str | None = None,
     states: Sequence[CampaignState] = (CampaignState.LIVE,),
     limit: int = 50,
 ) -> list[CampaignView]:
@@ -386,6 +413,8 @@ async def list_campaigns(
     query = select(Campaign).where(Campaign.state.in_([s.value for s in states]))
     if partner_id is not None:
         query = query.where(Campaign.partner_id == partner_id)
+    if product_id is not None:
+        query = query.where(Campaign.product_id == product_id)
     if sort == "ending":
         query = query.order_by(Campaign.ends_at, Campaign.id)
     elif sort == "newest":

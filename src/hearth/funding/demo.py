@@ -12,6 +12,7 @@ so there is no bus to tell: the events its transactions record are discarded.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +22,13 @@ from hearth.accounts.models import User
 from hearth.config import Settings
 from hearth.funding import campaigns, orders, outcome, pledges
 from hearth.funding.models import BackerCard, Campaign
-from hearth.funding.schemas import CampaignGraduateIn, CampaignTierIn, NewCampaignIn
+from hearth.funding.schemas import (
+    CampaignFaqIn,
+    CampaignGraduateIn,
+    CampaignShippingIn,
+    CampaignTierIn,
+    NewCampaignIn,
+)
 from hearth.mall.models import Product
 from hearth.mall.review import ProductState
 from hearth.outbox import discard, unit_of_work
@@ -80,6 +87,7 @@ async def _run(
     tiers: list[CampaignTierIn],
     backers: list[tuple[User, BackerCard]],
     quantities: list[int],
+    **story: Any,
 ) -> Campaign:
     draft = NewCampaignIn(
         product_id=product_id,
@@ -94,6 +102,7 @@ async def _run(
         ends_at=starts + timedelta(days=days),
         delivery_date=starts + timedelta(days=days + 45),
         tiers=tiers,
+        **story,
     )
     async with unit_of_work(sessions, discard) as session:
         made = await campaigns.create_campaign(session, user=partner, draft=draft, now=starts)
@@ -148,7 +157,12 @@ async def seed_funding(
     crowd = await _backers(sessions, provider, backer, now)
     tiers = [
         CampaignTierIn(
-            title="Early bird", price="149.00", retail_price="199.00", limit=10, per_backer=2
+            title="Early bird",
+            price="149.00",
+            retail_price="199.00",
+            limit=10,
+            per_backer=2,
+            early_bird=True,
         ),
         CampaignTierIn(title="Standard", price="169.00", retail_price="199.00", per_backer=5),
     ]
@@ -206,20 +220,74 @@ async def seed_funding(
         sessions, provider, discard, now=failed.ends_at, commission_bp=settings.commission_bp
     )
 
-    # Live now, far past its goal; the demo fan has not backed it yet.
+    # Live now, far past its goal; the demo fan has not backed it yet. Its first tier is a
+    # real early bird: 40 units at the fan-day price, and it closes a week before the end.
+    starts = now - timedelta(days=2)
     await _run(
         **common,  # type: ignore[arg-type]
         title="Lumi Glow Mini",
         goal="50.00",
-        starts=now - timedelta(days=2),
+        starts=starts,
         days=14,
         tiers=[
             CampaignTierIn(
-                title="Fan day", price="99.00", retail_price="129.00", limit=40, per_backer=2
+                title="Fan day",
+                price="99.00",
+                retail_price="129.00",
+                limit=40,
+                per_backer=2,
+                closes_at=starts + timedelta(days=7),
+                early_bird=True,
+                description="One Glow Mini, a USB-C cable and a linen lampshade.",
             ),
-            CampaignTierIn(title="Standard", price="109.00", retail_price="129.00", per_backer=5),
+            CampaignTierIn(
+                title="Standard",
+                price="109.00",
+                retail_price="129.00",
+                per_backer=5,
+                description="One Glow Mini and a USB-C cable.",
+            ),
+            CampaignTierIn(
+                title="Bedroom pair",
+                price="199.00",
+                retail_price="258.00",
+                per_backer=2,
+                description=(
+                    "Two Glow Minis, two cables and two lampshades:\none for each side of the bed."
+                ),
+            ),
         ],
         backers=crowd,
         quantities=[2, 2, 1, 2, 3, 5, 2, 2, 1, 4, 2, 2, 5, 3],
+        risks=(
+            "The Glow Mini uses the same light engine as the Glow Lamp, which we have shipped "
+            "since last spring, so the design risk is small. The lampshade comes from a new "
+            "linen supplier: if its first batch fails our fading test we will ship the lamps "
+            "first and the shades up to four weeks later, at our cost."
+        ),
+        faq=[
+            CampaignFaqIn(
+                question="Does it need a hub?",
+                answer="No. It joins your hearth home over Wi-Fi the moment you pair it.",
+            ),
+            CampaignFaqIn(
+                question="Can I change my tier later?",
+                answer=(
+                    "Yes, while the campaign is live. In its last day you can raise a pledge "
+                    "but not lower it if that would take the campaign below its goal."
+                ),
+            ),
+            CampaignFaqIn(
+                question="Why is shipping charged once?",
+                answer="One parcel goes to each backer, however many lamps are in it.",
+            ),
+        ],
+        shipping=[
+            CampaignShippingIn(country="CN", cost="0.00"),
+            CampaignShippingIn(country="HK", cost="25.00"),
+            CampaignShippingIn(country="SG", cost="45.00"),
+            CampaignShippingIn(country="US", cost="60.00"),
+            CampaignShippingIn(country="DE", cost="60.00"),
+        ],
     )
     await outcome.settle(sessions, provider, discard, now=now, commission_bp=settings.commission_bp)

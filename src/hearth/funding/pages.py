@@ -40,8 +40,9 @@ from hearth.funding.schemas import (
     PledgeRetryIn,
     StoreListingOut,
 )
+from hearth.kit.money import SYMBOLS, exponent_of
 from hearth.outbox import unit_of_work
-from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +60,7 @@ def back(url: str) -> Response:
 
 @router.get("/store")
 async def store(
-    request: Request, session: SessionDep, user: CurrentUser, now: NowDep, sort: str = "ending"
+    request: Request, session: SessionDep, user: OptionalUser, now: NowDep, sort: str = "ending"
 ) -> Response:
     chosen: campaigns.Sort = next((known for known in SORTS if known == sort), "ending")
     views = await campaigns.list_campaigns(session, sort=chosen, now=now)
@@ -77,41 +78,66 @@ async def store(
 async def _campaign_page(
     request: Request,
     session: AsyncSession,
-    user: User,
+    user: User | None,
     campaign_id: str,
     now: datetime,
     *,
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    """Render a campaign to anyone who may see it; the pledge form only to someone signed in
+    (anyone else is offered to sign in and come back)."""
     view = await campaigns.view(session, user=user, campaign_id=campaign_id)
-    mine = await pledges.pledge_of(session, user=user, campaign_id=campaign_id)
+    mine = (
+        None
+        if user is None
+        else await pledges.pledge_of(session, user=user, campaign_id=campaign_id)
+    )
+    saved = None if user is None else await addresses.default_address(session, user_id=user.id)
+    shown = CampaignOut.of(view, now)
+    rates = {r.country: r.cost.amount for r in shown.shipping}
     return render(
         request,
         "funding/campaign.html",
-        saved_address=await addresses.default_address(session, user_id=user.id),
+        saved_address=saved,
+        # The shipping country the form starts on: the saved address's, if the campaign ships there.
+        ship_country=saved.country
+        if saved is not None and (not rates or saved.country in rates)
+        else "",
         user=user,
         active="store",
-        c=CampaignOut.of(view, now),
+        c=shown,
+        money_prefix=money_prefix(view.campaign.currency),
+        money_exponent=exponent_of(view.campaign.currency),
+        rates_json=json.dumps(rates),
         mine=PledgeOut.of(mine) if mine is not None else None,
-        cards=[BackerCardOut.of(c) for c in await pledges.cards(session, user=user)],
+        cards=[]
+        if user is None
+        else [BackerCardOut.of(c) for c in await pledges.cards(session, user=user)],
         updates=await campaigns.updates(session, user=user, campaign_id=campaign_id),
         final_hours=FINAL_HOURS,
+        path=request.url.path,
         error=error,
         status_code=status_code,
     )
 
 
+def money_prefix(currency: str) -> str:
+    """Return what an amount of ``currency`` is written after, as ``Money.format`` writes it."""
+    symbol = SYMBOLS.get(currency)
+    return symbol if symbol is not None else f"{currency} "
+
+
 @router.get("/campaigns/{campaign_id}")
 async def campaign_page(
-    request: Request, campaign_id: str, session: SessionDep, user: CurrentUser, now: NowDep
+    request: Request, campaign_id: str, session: SessionDep, user: OptionalUser, now: NowDep
 ) -> Response:
     return await _campaign_page(request, session, user, campaign_id, now)
 
 
 @router.get("/campaigns/{campaign_id}/live")
 async def campaign_live(
-    campaign_id: str, session: SessionDep, hearth: HearthDep, user: CurrentUser
+    campaign_id: str, session: SessionDep, hearth: HearthDep, user: OptionalUser
 ) -> EventSourceResponse:
     """Stream the progress of a campaign the user may see as it changes (from any process)."""
     await campaigns.visible(session, user=user, campaign_id=campaign_id)

@@ -156,6 +156,49 @@ class Tier:
         return remaining is None or remaining > 0
 
 
+def is_early_bird(
+    *, closes_at: datetime | None, ends_at: datetime, limit: int | None, marked: bool
+) -> bool:
+    """Tell whether a tier is an early bird: it really closes before the campaign does.
+
+    Either it closes on a date before the campaign's end, or it has a unit limit and its
+    partner marked it an early bird (a limited tier is not one by itself: a "Collector's
+    edition" of 50 units is scarce, not early).
+    """
+    if closes_at is not None and closes_at < ends_at:
+        return True
+    return marked and limit is not None
+
+
+def shipping_cost_of(rates: Mapping[str, int], country: str) -> int:
+    """Return the shipping of one pledge to ``country`` (an ISO code), in minor units.
+
+    A campaign without rates ships anywhere free; one with rates ships only to the
+    countries it lists, and refuses the others by name.
+    """
+    if not rates:
+        return 0
+    cost = rates.get(country.strip().upper())
+    if cost is None:
+        listed = ", ".join(sorted(rates))
+        raise InvalidInput.fields(
+            [
+                {
+                    "field": "country",
+                    "message": f"this campaign does not ship to {country or 'that country'}; "
+                    f"it ships to {listed}",
+                }
+            ]
+        )
+    return cost
+
+
+def pledge_total(*, price: int, quantity: int, shipping: int) -> int:
+    """Return what a pledge will be charged: the tier's price times the quantity, plus
+    shipping (once per pledge)."""
+    return price * quantity + shipping
+
+
 def check_quantity(tier: Tier, quantity: int) -> None:
     """Refuse a quantity outside 1..the tier's per-backer limit."""
     if not 1 <= quantity <= min(tier.per_backer, MAX_QUANTITY):
@@ -256,6 +299,7 @@ class TierDraft:
     per_backer: int = 5
     closes_at: datetime | None = None
     description: str = ""
+    early_bird: bool = False  # marked by the partner (``is_early_bird``)
 
 
 def problems_of_order(*, starts_at: datetime, ends_at: datetime) -> list[dict[str, str]]:

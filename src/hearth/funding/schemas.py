@@ -34,7 +34,13 @@ from pydantic import (
 )
 
 from hearth.errors import InvalidInput
-from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, TicketStatus, time_left
+from hearth.funding.rules import (
+    MAX_QUANTITY,
+    MAX_TIERS,
+    TicketStatus,
+    is_early_bird,
+    time_left,
+)
 from hearth.kit.bounds import NON_ZERO
 from hearth.kit.money import AmountText, Money
 from hearth.kit.timebounds import Bounded
@@ -147,7 +153,24 @@ class CampaignTierIn(_In):
         default=None, ge=1, le=MAX_UNITS, description="units on offer; null is unlimited"
     )
     per_backer: Count = Field(default=5, ge=1, le=MAX_QUANTITY)
-    closes_at: Moment | None = Field(default=None, description="early-bird tiers close then")
+    closes_at: Moment | None = Field(
+        default=None,
+        description="the tier stops taking pledges then (before the campaign ends: an early bird)",
+    )
+    early_bird: bool = Field(
+        default=False,
+        description=(
+            "mark a limited tier an early bird; a tier that closes before the campaign "
+            "ends is one anyway"
+        ),
+    )
+
+    @field_validator("early_bird")
+    @classmethod
+    def _early_bird_ends_early(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("limit") is None and info.data.get("closes_at") is None:
+            raise ValueError("an early-bird tier needs a unit limit or a closing time")
+        return value
 
     @field_validator("retail_price")
     @classmethod
@@ -159,6 +182,41 @@ class CampaignTierIn(_In):
 
 
 ImageAddress = Annotated[str, StringConstraints(max_length=499, pattern=r"^(/|https://)")]
+MAX_FAQ = 30
+MAX_SHIPPING_RATES = 250  # more than there are countries
+
+
+class CampaignFaqIn(_In):
+    """A question backers ask, answered by the partner before they have to ask it."""
+
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+CountryCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+    Field(description="ISO 3166 two-letter code, in either case", examples=["CN"]),
+]
+
+
+class CampaignShippingIn(_In):
+    """What shipping one pledge to a country costs."""
+
+    country: CountryCode
+    cost: Amount = Field(description="in the campaign's currency; 0.00 ships free")
+
+
+def _one_rate_per_country(
+    rates: list[CampaignShippingIn] | None,
+) -> list[CampaignShippingIn] | None:
+    if rates is not None:
+        seen = [r.country for r in rates]
+        twice = sorted({c for c in seen if seen.count(c) > 1})
+        if twice:
+            raise ValueError(f"one rate per country; {', '.join(twice)} given more than once")
+    return rates
 
 
 class CampaignIn(_In):
@@ -178,6 +236,15 @@ class CampaignIn(_In):
     ends_at: Moment | None = None
     delivery_date: Moment | None = None
     tiers: list[CampaignTierIn] | None = Field(default=None, min_length=1, max_length=MAX_TIERS)
+    risks: str | None = Field(default=None, max_length=20_000)
+    faq: list[CampaignFaqIn] | None = Field(default=None, max_length=MAX_FAQ)
+    shipping: Annotated[list[CampaignShippingIn] | None, AfterValidator(_one_rate_per_country)] = (
+        Field(
+            default=None,
+            max_length=MAX_SHIPPING_RATES,
+            description="shipping per destination country; empty ships anywhere free",
+        )
+    )
 
 
 class NewCampaignIn(CampaignIn):
@@ -428,12 +495,14 @@ class CampaignTierOut(BaseModel):
     remaining: int | None
     per_backer: int
     closes_at: Instant | None
-    early_bird: bool
+    early_bird: bool = Field(
+        description="closes before the campaign ends: on a date, or a limited tier so marked"
+    )
     open: bool
     backers: int
 
     @classmethod
-    def of(cls, row: CampaignTier, currency: str, now: datetime) -> Self:
+    def of(cls, row: CampaignTier, currency: str, now: datetime, *, ends_at: datetime) -> Self:
         remaining = None if row.limit is None else max(0, row.limit - row.sold)
         closed = (row.closes_at is not None and now >= row.closes_at) or remaining == 0
         return cls(
@@ -446,10 +515,22 @@ class CampaignTierOut(BaseModel):
             remaining=remaining,
             per_backer=row.per_backer,
             closes_at=row.closes_at,
-            early_bird=row.closes_at is not None or row.limit is not None,
+            early_bird=is_early_bird(
+                closes_at=row.closes_at, ends_at=ends_at, limit=row.limit, marked=row.early_bird
+            ),
             open=not closed,
             backers=row.pledges,
         )
+
+
+class CampaignFaqOut(BaseModel):
+    question: str
+    answer: str
+
+
+class CampaignShippingOut(BaseModel):
+    country: str = Field(description="ISO 3166 two-letter code")
+    cost: FundingMoneyOut
 
 
 class CampaignOut(BaseModel):
@@ -460,6 +541,12 @@ class CampaignOut(BaseModel):
     summary: str
     description: str
     images: list[str]
+    photos: list[str] = Field(description="the product's uploaded photos, in display order")
+    risks: str
+    faq: list[CampaignFaqOut]
+    shipping: list[CampaignShippingOut] = Field(
+        description="shipping per pledge by destination; empty ships anywhere free"
+    )
     state: str
     goal: FundingMoneyOut
     raised: FundingMoneyOut
@@ -484,6 +571,13 @@ class CampaignOut(BaseModel):
             summary=c.summary,
             description=c.description,
             images=c.images,
+            photos=view.photos,
+            risks=c.risks or "",
+            faq=[CampaignFaqOut(**item) for item in c.faq or []],
+            shipping=[
+                CampaignShippingOut(country=k, cost=FundingMoneyOut.of(v, c.currency))
+                for k, v in sorted((c.shipping_rates or {}).items())
+            ],
             state=c.state,
             goal=FundingMoneyOut.of(c.goal, c.currency),
             raised=FundingMoneyOut.of(p.raised, c.currency),
@@ -493,7 +587,7 @@ class CampaignOut(BaseModel):
             ends_at=c.ends_at,
             time_left=time_left(c.ends_at, now) if now >= c.starts_at else "not started",
             delivery_date=c.delivery_date.date(),
-            tiers=[CampaignTierOut.of(t, c.currency, now) for t in view.tiers],
+            tiers=[CampaignTierOut.of(t, c.currency, now, ends_at=c.ends_at) for t in view.tiers],
         )
 
     @classmethod
@@ -554,7 +648,9 @@ class PledgeOut(BaseModel):
     campaign_id: str
     tier_id: str
     quantity: int
-    amount: FundingMoneyOut
+    amount: FundingMoneyOut = Field(description="the tier's price times the quantity")
+    shipping_cost: FundingMoneyOut = Field(description="to the address's country, once")
+    total: FundingMoneyOut = Field(description="what is charged: amount plus shipping")
     state: str
     card_id: str
     shipping: dict[str, str]
@@ -591,6 +687,8 @@ class PledgeShape(Protocol):
     @property
     def amount(self) -> int: ...
     @property
+    def shipping_cost(self) -> int: ...
+    @property
     def currency(self) -> str: ...
     @property
     def state(self) -> str: ...
@@ -613,6 +711,8 @@ def _pledge_fields(row: PledgeShape) -> dict[str, Any]:
         "tier_id": row.tier_id,
         "quantity": row.quantity,
         "amount": FundingMoneyOut.of(row.amount, row.currency),
+        "shipping_cost": FundingMoneyOut.of(row.shipping_cost, row.currency),
+        "total": FundingMoneyOut.of(row.amount + row.shipping_cost, row.currency),
         "state": row.state,
         "card_id": row.card_id,
         "shipping": row.shipping,

@@ -19,9 +19,11 @@ from hearth.config import Settings
 from hearth.funding import api as funding_api
 from hearth.funding import api_partner as funding_api_partner
 from hearth.funding import api_platform as funding_api_platform
+from hearth.funding import api_showcase as funding_api_showcase
 from hearth.funding import pages as funding_pages
 from hearth.funding import pages_partner as funding_pages_partner
 from hearth.funding import pages_platform as funding_pages_platform
+from hearth.funding import pages_showcase as funding_pages_showcase
 from hearth.homes import api as homes_api
 from hearth.homes import api_devices as homes_api_devices
 from hearth.homes import pages as homes_pages
@@ -67,6 +69,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_api.router, API),
     (funding_api_partner.router, API),
     (funding_api_platform.router, API),
+    (funding_api_showcase.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
     (mall_api_partner.router, API),
@@ -79,6 +82,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_pages.router, ""),
     (funding_pages_partner.router, ""),
     (funding_pages_platform.router, ""),
+    (funding_pages_showcase.router, ""),
     (mall_pages_partner.router, ""),
     (mall_pages_platform.router, ""),
     (mall_pages.router, ""),

@@ -441,10 +441,11 @@ RULES: list[Rule] = [
     rule("POST", "/notifications/read", SIGNED_IN),
     rule("POST", "/notifications/{notification_id}/open", {FAN}),
     # -- crowdfunding -----------------------------------------------------------------------------
-    rule("GET", "/api/v1/campaigns", SIGNED_IN),
+    rule("GET", "/api/v1/campaigns", EVERYONE),
     rule("GET", "/api/v1/stores/{slug}/listings", EVERYONE),
-    rule("GET", "/api/v1/campaigns/{campaign_id}", SIGNED_IN),
-    rule("GET", "/api/v1/campaigns/{campaign_id}/updates", SIGNED_IN),
+    rule("GET", "/api/v1/campaigns/{campaign_id}", EVERYONE),
+    rule("GET", "/api/v1/campaigns/{campaign_id}/updates", EVERYONE),
+    rule("GET", "/api/v1/products/{product_id}/page", EVERYONE),
     rule(
         "POST",
         "/api/v1/cards",
@@ -593,10 +594,12 @@ RULES: list[Rule] = [
     rule("GET", "/scenes/runs/{run_id}", HOME_A),
     rule("GET", "/scenes/{scene_id}", HOME_A),
     # -- pages: the mall and crowdfunding ---------------------------------------------------------
-    rule("GET", "/store", SIGNED_IN),
+    rule("GET", "/store", EVERYONE),
     rule("GET", "/stores", EVERYONE),
     rule("GET", "/stores/{slug}", EVERYONE),
-    rule("GET", "/campaigns/{campaign_id}", SIGNED_IN),
+    rule("GET", "/campaigns/{campaign_id}", EVERYONE),
+    rule("GET", "/products/{product_id}", EVERYONE),
+    rule("GET", "/products/{product_id}/certification", EVERYONE),
     rule("GET", "/campaigns/{campaign_id}/live", EVERYONE, stream=True),
     rule(
         "POST",
