@@ -49,12 +49,12 @@ async def test_a_campaigns_moves_and_a_pledges_progress_are_told_after_they_comm
 ) -> None:
     heard = Heard(mall["hearth"])
     leo, mia, ben = (mall["clients"][n] for n in ("leo", "mia", "ben"))
-    campaign = await live_campaign(mall)  # published over HTTP, started by the worker's step
+    campaign = await live_campaign(mall)  # launched over HTTP, started by the worker's step
     assert [
         (e.from_state, e.to_state)
         for e in heard.events
         if isinstance(e, CampaignMoved) and e.campaign_id == campaign["id"]
-    ] == [("draft", "scheduled"), ("scheduled", "live")]
+    ] == [("draft", "submitted"), ("submitted", "scheduled"), ("scheduled", "live")]
 
     early = campaign["tiers"][0]
     body = pledge_body(early["id"], await card_of(mia), 2)
