@@ -99,9 +99,7 @@ async def seed_sale(
                 ],
             )
             made = await campaigns.create_campaign(session, user=leo, draft=draft, now=now)
-            await launches.launch(
-                session, partner=leo, reviewer=ada, campaign_id=made.id, now=now
-            )
+            await launches.launch(session, partner=leo, reviewer=ada, campaign_id=made.id, now=now)
             tier = (await campaigns.view(session, user=leo, campaign_id=made.id)).tiers[0]
             users = [first]
             for number in range(1, fans):  # one password hash for all: argon2 is slow on purpose

@@ -112,7 +112,9 @@ def campaign_body(product_id: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def launch(mall: dict[str, Any], partner: httpx.AsyncClient, campaign_id: str) -> httpx.Response:
+async def launch(
+    mall: dict[str, Any], partner: httpx.AsyncClient, campaign_id: str
+) -> httpx.Response:
     """Submit a draft as its partner and approve it as the platform team; return the approval."""
     submitted = await send(partner, "POST", f"/api/v1/partner/campaigns/{campaign_id}/submit")
     assert submitted.json()["state"] == "submitted", submitted.text

@@ -12,8 +12,8 @@ import httpx
 from tests.funding.test_api import (
     END,
     campaign_body,
-    launch,
     card_of,
+    launch,
     live_campaign,
     pledge_body,
     send,
