@@ -42,7 +42,7 @@ async def test_a_launch_is_sent_back_edited_resubmitted_and_approved_on_a_phone(
     await leo.get_by_role("link", name="Lumi Glow Lamp", exact=True).first.click()
     await leo.get_by_test_id("start-campaign").click()
     await expect(leo.get_by_role("heading", name="New campaign")).to_be_visible()
-    await leo.get_by_label("Title", exact=True).fill("Lumi Glow Lamp — garden edition")
+    await leo.get_by_label("Campaign title").fill("Lumi Glow Lamp — garden edition")
     await leo.get_by_label("Goal").fill("6000.00")
     await leo.get_by_label("Starts").fill(at)
     await leo.get_by_label("Ends").fill(ends)

@@ -101,15 +101,16 @@ async def _run(
         delivery_date=starts + timedelta(days=days + 45),
         tiers=tiers,
     )
+    # One transaction: a hearth already serving this database never sees the campaign
+    # live without its pledges (its deadline worker would settle it, failed, meanwhile).
     async with unit_of_work(sessions, discard) as session:
         made = await campaigns.create_campaign(session, user=partner, draft=draft, now=starts)
         await launches.launch(
             session, partner=partner, reviewer=reviewer, campaign_id=made.id, now=starts
         )
         view = await campaigns.view(session, user=partner, campaign_id=made.id)
-    for index, ((user, card), quantity) in enumerate(zip(backers, quantities, strict=False)):
-        tier = view.tiers[index % len(view.tiers)]
-        async with unit_of_work(sessions, discard) as session:
+        for index, ((user, card), quantity) in enumerate(zip(backers, quantities, strict=False)):
+            tier = view.tiers[index % len(view.tiers)]
             await pledges.place_pledge(
                 session,
                 user=user,
