@@ -3,7 +3,12 @@
 - "Lumi Glow Lamp — first run" ran from draft to fulfilled: funded, every backer charged,
   orders shipped with tracking numbers, and the lamp graduated to regular sale;
 - "Lumi Glow Lamp — colour edition" failed below its goal: every pledge was released;
-- "Lumi Glow Mini" is live, far past its goal, for the demo fan to back.
+- "Lumi Glow Mini" is live, far past its goal, for the demo fan to back;
+- "Lumi Glow Lamp — travel edition" waits for the platform team's launch review;
+- "Lumi Glow Lamp — nursery edition" was sent back with comments for the partner to edit.
+
+Every launch goes through the launch review: the demo partner submits it and the demo
+reviewer approves it (or sends it back), each step audited.
 
 Seeding runs before any hearth serves it (``hearth demo`` seeds, then starts the server),
 so there is no bus to tell: the events its transactions record are discarded.
@@ -20,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hearth import db
 from hearth.accounts.models import User
 from hearth.config import Settings
-from hearth.funding import campaigns, orders, outcome, pledges
+from hearth.funding import campaigns, launches, orders, outcome, pledges
 from hearth.funding.models import BackerCard, Campaign
 from hearth.funding.schemas import (
     CampaignFaqIn,
@@ -79,6 +84,7 @@ async def _run(
     sessions: async_sessionmaker[AsyncSession],
     *,
     partner: User,
+    reviewer: User,
     product_id: str,
     title: str,
     goal: str,
@@ -104,13 +110,16 @@ async def _run(
         tiers=tiers,
         **story,
     )
+    # One transaction: a hearth already serving this database never sees the campaign
+    # live without its pledges (its deadline worker would settle it, failed, meanwhile).
     async with unit_of_work(sessions, discard) as session:
         made = await campaigns.create_campaign(session, user=partner, draft=draft, now=starts)
-        await campaigns.publish(session, user=partner, campaign_id=made.id, now=starts)
+        await launches.launch(
+            session, partner=partner, reviewer=reviewer, campaign_id=made.id, now=starts
+        )
         view = await campaigns.view(session, user=partner, campaign_id=made.id)
-    for index, ((user, card), quantity) in enumerate(zip(backers, quantities, strict=False)):
-        tier = view.tiers[index % len(view.tiers)]
-        async with unit_of_work(sessions, discard) as session:
+        for index, ((user, card), quantity) in enumerate(zip(backers, quantities, strict=False)):
+            tier = view.tiers[index % len(view.tiers)]
             await pledges.place_pledge(
                 session,
                 user=user,
@@ -132,14 +141,16 @@ async def seed_funding(
     settings: Settings,
     *,
     partner: str,
+    reviewer: str,
     fan: str,
     now: datetime,
 ) -> None:
     """Run the demo campaigns once, as they would have run up to ``now``."""
     async with sessions() as session:
         member = await session.scalar(select(User).where(User.username == partner))
+        staff = await session.scalar(select(User).where(User.username == reviewer))
         backer = await session.scalar(select(User).where(User.username == fan))
-        if member is None or backer is None or member.partner_id is None:
+        if member is None or staff is None or backer is None or member.partner_id is None:
             return
         if await session.scalar(
             select(Campaign.id).where(Campaign.partner_id == member.partner_id)
@@ -166,7 +177,12 @@ async def seed_funding(
         ),
         CampaignTierIn(title="Standard", price="169.00", retail_price="199.00", per_backer=5),
     ]
-    common = {"sessions": sessions, "partner": member, "product_id": product.id}
+    common = {
+        "sessions": sessions,
+        "partner": member,
+        "reviewer": staff,
+        "product_id": product.id,
+    }
 
     # From draft to fulfilled.
     first = await _run(
@@ -291,3 +307,67 @@ async def seed_funding(
         ],
     )
     await outcome.settle(sessions, provider, discard, now=now, commission_bp=settings.commission_bp)
+
+    await _in_review(sessions, partner=member, reviewer=staff, product_id=product.id, now=now)
+
+
+async def _in_review(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    partner: User,
+    reviewer: User,
+    product_id: str,
+    now: datetime,
+) -> None:
+    """One launch waiting for the platform team, and one they sent back with comments."""
+    for title, days, sent_back in (
+        ("Lumi Glow Lamp — travel edition", 10, False),
+        ("Lumi Glow Lamp — nursery edition", 20, True),
+    ):
+        starts = now + timedelta(days=days)
+        draft = NewCampaignIn(
+            product_id=product_id,
+            title=title,
+            summary="The sunrise lamp, made for the road" if not sent_back else "A softer glow",
+            description="A smaller lamp with the same sunrise alarm, on a battery for a week.",
+            goal="8000.00",
+            starts_at=starts,
+            ends_at=starts + timedelta(days=30),
+            delivery_date=starts + timedelta(days=90),
+            tiers=[
+                CampaignTierIn(
+                    title="Early bird",
+                    description="One lamp, a USB-C cable and a travel pouch.",
+                    price="129.00",
+                    retail_price="179.00",
+                    limit=100,
+                    per_backer=2,
+                    closes_at=starts + timedelta(days=3),
+                ),
+                CampaignTierIn(
+                    title="Pair",
+                    description="Two lamps, two cables, two pouches.",
+                    price="239.00",
+                    retail_price="358.00",
+                    per_backer=3,
+                ),
+            ],
+        )
+        submitted = now - timedelta(hours=30 if sent_back else 5)
+        async with unit_of_work(sessions, discard) as session:
+            made = await campaigns.create_campaign(
+                session, user=partner, draft=draft, now=submitted
+            )
+            await launches.submit(session, user=partner, campaign_id=made.id, now=submitted)
+            if sent_back:
+                await launches.send_back(
+                    session,
+                    user=reviewer,
+                    campaign_id=made.id,
+                    reason=(
+                        "The early-bird tier closes after three days but the page does not "
+                        "say so; please add it to the story. And the pair's retail price "
+                        "should be two lamps' price."
+                    ),
+                    now=submitted + timedelta(hours=20),
+                )

@@ -7,12 +7,13 @@ Forms post back here; a refused pledge re-renders its campaign page with the pro
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette.sse import EventSourceResponse
 
@@ -22,7 +23,7 @@ from hearth.errors import HearthError, InvalidInput
 from hearth.funding import campaigns, orders, outcome, pledges, tickets
 from hearth.funding.deps import ProviderDep
 from hearth.funding.events import CampaignProgressed
-from hearth.funding.models import Campaign
+from hearth.funding.models import Campaign, CampaignStep
 from hearth.funding.rules import FINAL_HOURS, CampaignState, TicketStatus
 from hearth.funding.schemas import (
     BackerCardOut,
@@ -84,6 +85,8 @@ async def _campaign_page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    template: str = "funding/campaign.html",
+    **extra: Any,
 ) -> Response:
     """Render a campaign to anyone who may see it; the pledge form only to someone signed in
     (anyone else is offered to sign in and come back)."""
@@ -98,7 +101,8 @@ async def _campaign_page(
     rates = {r.country: r.cost.amount for r in shown.shipping}
     return render(
         request,
-        "funding/campaign.html",
+        template,
+        **extra,
         saved_address=saved,
         # The shipping country the form starts on: the saved address's, if the campaign ships there.
         ship_country=saved.country
@@ -126,6 +130,39 @@ def money_prefix(currency: str) -> str:
     """Return what an amount of ``currency`` is written after, as ``Money.format`` writes it."""
     symbol = SYMBOLS.get(currency)
     return symbol if symbol is not None else f"{currency} "
+
+
+async def preview_page(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    campaign_id: str,
+    now: datetime,
+    *,
+    back_to: str,
+    **extra: Any,
+) -> Response:
+    """Render a campaign's public page as fans will see it, under a banner saying it is a
+    preview (for its partner's members and the platform team, before it launches)."""
+    return await _campaign_page(
+        request,
+        session,
+        user,
+        campaign_id,
+        now,
+        template="funding/preview.html",
+        back_to=back_to,
+        **extra,
+    )
+
+
+async def actor_names(session: AsyncSession, steps: Sequence[CampaignStep]) -> dict[str, str]:
+    """Return the display names of the people who made a campaign's steps, by id."""
+    ids = {s.actor_id for s in steps if s.actor_id}
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -353,6 +390,16 @@ async def store_campaigns(
         session, sort="newest", now=now, partner_id=partner_id, states=shown
     )
     return CampaignOut.many(views, now)
+
+
+async def product_panel(session: AsyncSession, *, product_id: str, now: datetime) -> dict[str, Any]:
+    """Context for a partner's product page: the product's campaigns, newest first."""
+    query = (
+        select(Campaign)
+        .where(Campaign.product_id == product_id)
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
+    return {"funding_product_campaigns": list(await session.scalars(query))}
 
 
 async def store_panel(session: AsyncSession, *, partner_id: str, now: datetime) -> dict[str, Any]:

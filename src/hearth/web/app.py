@@ -41,6 +41,7 @@ from hearth.mall.certification import pages as certification_pages
 from hearth.notifications import api as notifications_api
 from hearth.notifications import pages as notifications_pages
 from hearth.payments import api as payments_api
+from hearth.payments import pages as payments_pages
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.scenes import service as scenes_service
@@ -83,6 +84,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_pages_partner.router, ""),
     (funding_pages_platform.router, ""),
     (funding_pages_showcase.router, ""),
+    (payments_pages.router, ""),
     (mall_pages_partner.router, ""),
     (mall_pages_platform.router, ""),
     (mall_pages.router, ""),
@@ -124,6 +126,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
     app.state.place_hooks = [scenes_service.reschedule_home]  # schedules follow the home
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
+    app.state.product_panels = [funding_pages.product_panel]  # a product, its campaigns
     # The account page shows how notifications reach the person.
     app.state.account_panels = [notifications_pages.preferences_panel]
     install_error_handlers(app)
