@@ -12,7 +12,10 @@ import httpx
 
 from tests.funding.test_api import (
     END,
+    T0,
+    campaign_body,
     card_of,
+    launch,
     live_campaign,
     pledge_body,
     send,
@@ -114,6 +117,48 @@ async def test_the_address_changes_until_the_reward_ships_and_the_order_follows(
     late = await send(mia, "PUT", url, {"shipping": NEW_ADDRESS})
     assert late.status_code == 409 and "shipped" in late.json()["detail"]
     assert (await mia.get("/api/v1/orders")).json()[0]["shipping"]["line1"] == "3 Hill Lane"
+
+
+async def test_a_new_address_is_quoted_its_own_shipping_until_the_reward_is_paid_for(
+    mall: dict[str, Any],
+) -> None:
+    leo, mia = mall["clients"]["leo"], mall["clients"]["mia"]
+    rates = [{"country": "CN", "cost": "0.00"}, {"country": "US", "cost": "60.00"}]
+    body = {**campaign_body(mall["products"]["leo"]), "shipping": rates}
+    made = await send(leo, "POST", "/api/v1/partner/campaigns", body)
+    assert made.status_code == 201, made.text
+    await launch(mall, leo, made.json()["id"])
+    await tick(mall["hearth"], T0)
+    campaign, card_id = made.json(), await card_of(mia)
+    tier = campaign["tiers"][1]["id"]
+    placed = await send(
+        mia,
+        "POST",
+        f"/api/v1/campaigns/{campaign['id']}/pledges",
+        pledge_body(tier, card_id, 3),
+        key="pledge-abroad",
+    )
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["total"]["display"] == "¥747.00"
+    url = f"/api/v1/pledges/{placed.json()['id']}/shipping"
+
+    abroad = await send(mia, "PUT", url, {"shipping": {**NEW_ADDRESS, "country": "US"}})
+    assert abroad.status_code == 200, abroad.text
+    assert (abroad.json()["shipping_cost"]["display"], abroad.json()["total"]["display"]) == (
+        "¥60.00",
+        "¥807.00",
+    )
+    nowhere = await send(mia, "PUT", url, {"shipping": {**NEW_ADDRESS, "country": "FR"}})
+    assert nowhere.status_code == 422 and "does not ship to FR" in nowhere.text
+
+    await tick(mall["hearth"], END)
+    (order,) = (await mia.get("/api/v1/orders")).json()
+    assert order["amount"]["display"] == "¥807.00"  # charged with the shipping quoted
+    home = await send(mia, "PUT", url, {"shipping": NEW_ADDRESS})
+    assert home.status_code == 422 and "costs the same" in home.text
+    street = {**NEW_ADDRESS, "country": "US", "line1": "5 Elm Street"}
+    assert (await send(mia, "PUT", url, {"shipping": street})).status_code == 200
+    assert (await mia.get("/api/v1/orders")).json()[0]["shipping"]["line1"] == "5 Elm Street"
 
 
 async def test_the_card_changes_before_the_charge_and_the_new_one_is_charged(

@@ -11,7 +11,7 @@ from hearth import db
 from hearth.accounts.models import User
 from hearth.demo import seed
 from hearth.funding import receipts
-from hearth.funding.models import Campaign, Order, Pledge
+from hearth.funding.models import Campaign, CampaignStep, Order, Pledge
 from hearth.kit.clock import SystemClock
 from hearth.payments import books
 from tests.conftest import make_settings
@@ -32,7 +32,16 @@ async def test_the_demo_runs_one_campaign_to_fulfilled_and_one_to_failed(
                 "Lumi Glow Lamp — colour edition": "failed",
                 "Lumi Glow Mini": "live",
                 "Lumi Glow Lamp — travel edition": "funded",
+                "Lumi Glow Lamp — garden edition": "submitted",  # waiting for launch review
+                "Lumi Glow Lamp — nursery edition": "sent_back",  # with the team's comments
             }
+            nursery = found["Lumi Glow Lamp — nursery edition"].id
+            comments = await session.scalar(
+                select(CampaignStep.reason).where(
+                    CampaignStep.campaign_id == nursery, CampaignStep.to_state == "sent_back"
+                )
+            )
+            assert comments and "early-bird" in comments
             failed = found["Lumi Glow Lamp — colour edition"].id
             states = set(
                 await session.scalars(select(Pledge.state).where(Pledge.campaign_id == failed))

@@ -24,7 +24,7 @@ from hearth.funding.models import BackerCard, Campaign, CampaignTier, Order, Ple
 from hearth.funding.pledge_rules import OPEN_PLEDGES, Standing
 from hearth.funding.pledges import check_shipping, own_card
 from hearth.funding.receipts import Receipt, receipts_of_pledge
-from hearth.funding.rules import CampaignState, OrderStatus, PledgeState
+from hearth.funding.rules import CampaignState, OrderStatus, PledgeState, shipping_cost_of
 from hearth.mall.models import Partner
 
 
@@ -126,6 +126,19 @@ async def change_address(
     clean = check_shipping(shipping)
     view = await pledge_view(session, user=user, pledge_id=pledge_id)
     pledge_rules.check_address_change(view.standing, now)
+    # Shipping is quoted again for the new country (refused by name where the campaign does
+    # not ship); once the reward is paid for, only a country costing the same may be chosen.
+    cost = shipping_cost_of(view.campaign.shipping_rates or {}, clean["country"])
+    if view.order is not None and cost != view.pledge.shipping_cost:
+        raise InvalidInput.fields(
+            [
+                {
+                    "field": "country",
+                    "message": "the reward is paid for, so it can only be sent to a country "
+                    "whose shipping costs the same",
+                }
+            ]
+        )
     if view.order is not None:
         moved = await session.execute(
             update(Order)
@@ -138,7 +151,7 @@ async def change_address(
     moved = await session.execute(
         update(Pledge)
         .where(Pledge.id == view.pledge.id, Pledge.state == view.pledge.state)
-        .values(shipping=clean, updated_at=now)
+        .values(shipping=clean, shipping_cost=cost, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]

@@ -78,6 +78,7 @@ class PledgeRow:
     state: str
     card_id: str
     shipping: dict[str, Any]
+    shipping_cost: int
     idempotency_key: str
     attempt: int
     payment_id: str | None
@@ -96,6 +97,7 @@ class SaleCampaign:
     ends_at: datetime
     goal: int
     currency: str
+    shipping_rates: Any  # JSON: a dict, or its text as the driver hands it over
 
 
 @dataclass(frozen=True, slots=True)

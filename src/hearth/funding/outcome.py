@@ -184,7 +184,7 @@ async def _claim(session: AsyncSession, *, now: datetime, limit: int) -> list[_C
         .where(Pledge.id.in_(ids))
     )
     return [
-        _Claim(p.id, p.attempt, p.amount, p.currency, partner, customer, method)
+        _Claim(p.id, p.attempt, p.amount + p.shipping_cost, p.currency, partner, customer, method)
         for p, partner, customer, method in rows
     ]
 
@@ -238,7 +238,7 @@ async def record_paid(
         backer_id=pledge.backer_id,
         tier_id=pledge.tier_id,
         quantity=pledge.quantity,
-        amount=pledge.amount,
+        amount=pledge.amount + pledge.shipping_cost,  # what was charged, shipping included
         refunded=0,
         currency=pledge.currency,
         status=OrderStatus.PAID.value,
@@ -253,7 +253,10 @@ async def record_paid(
         now=now,
         user_ids=[pledge.backer_id],
         kind="order_created",
-        title=f"{campaign.title}: paid {Money(pledge.amount, pledge.currency)}; order created",
+        title=(
+            f"{campaign.title}: paid {Money(pledge.amount + pledge.shipping_cost, pledge.currency)}"
+            "; order created"
+        ),
         link=f"/orders/{order.id}",
     )
     events.notified(session, [pledge.backer_id])
@@ -470,7 +473,7 @@ async def retry_payment(
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("this pledge is being charged already")
-        amount, currency = pledge.amount, pledge.currency
+        amount, currency = pledge.amount + pledge.shipping_cost, pledge.currency
         customer_id, method_id = card.customer_id, card.method_id
     try:
         payment = await provider.authorize(

@@ -32,6 +32,7 @@ from hearth.funding.rules import (
     check_lowering,
     check_pledging_open,
     check_quantity,
+    shipping_cost_of,
 )
 from hearth.funding.schemas import PledgeShippingIn, parse
 from hearth.outbox import record
@@ -224,7 +225,8 @@ async def place_pledge(
     if earlier is not None:
         return earlier, False
     campaign, tier, shipping = await prepare(session, user=user, request=request, now=now)
-    amount = tier.price * request.quantity
+    amount = tier.price * request.quantity  # counts towards the goal; shipping does not
+    carriage = shipping_cost_of(campaign.shipping_rates or {}, shipping["country"])
     pledge = Pledge(
         campaign_id=campaign.id,
         tier_id=tier.id,
@@ -236,6 +238,7 @@ async def place_pledge(
         state=PledgeState.ACTIVE.value,
         card_id=request.card_id,
         shipping=shipping,
+        shipping_cost=carriage,
         idempotency_key=request.idempotency_key,
         attempt=1,
         created_at=now,

@@ -114,7 +114,6 @@ class PledgeDetailOut(BackerPledgeOut):
     delivery_date: date
     store: PledgeStoreOut
     tier: PledgeTierOut
-    total: FundingMoneyOut = Field(description="what is charged for the pledge, in all")
     card: BackerCardOut
     state_words: str
     next_step: str
@@ -147,7 +146,6 @@ class PledgeDetailOut(BackerPledgeOut):
                 price=FundingMoneyOut.of(t.price, p.currency),
                 per_backer=t.per_backer,
             ),
-            total=FundingMoneyOut.of(p.amount, p.currency),
             card=BackerCardOut.of(view.card),
             state_words=pledge_rules.words_of_state(PledgeState(p.state)),
             next_step=pledge_rules.next_step(standing),

@@ -20,10 +20,12 @@ from hearth.funding import api as funding_api
 from hearth.funding import api_backing as funding_api_backing
 from hearth.funding import api_partner as funding_api_partner
 from hearth.funding import api_platform as funding_api_platform
+from hearth.funding import api_showcase as funding_api_showcase
 from hearth.funding import pages as funding_pages
 from hearth.funding import pages_backing as funding_pages_backing
 from hearth.funding import pages_partner as funding_pages_partner
 from hearth.funding import pages_platform as funding_pages_platform
+from hearth.funding import pages_showcase as funding_pages_showcase
 from hearth.homes import api as homes_api
 from hearth.homes import api_devices as homes_api_devices
 from hearth.homes import pages as homes_pages
@@ -41,6 +43,7 @@ from hearth.mall.certification import pages as certification_pages
 from hearth.notifications import api as notifications_api
 from hearth.notifications import pages as notifications_pages
 from hearth.payments import api as payments_api
+from hearth.payments import pages as payments_pages
 from hearth.scenes import api as scenes_api
 from hearth.scenes import pages as scenes_pages
 from hearth.scenes import service as scenes_service
@@ -70,6 +73,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_api_backing.router, API),
     (funding_api_partner.router, API),
     (funding_api_platform.router, API),
+    (funding_api_showcase.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
     (mall_api_partner.router, API),
@@ -83,6 +87,8 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_pages_backing.router, ""),
     (funding_pages_partner.router, ""),
     (funding_pages_platform.router, ""),
+    (funding_pages_showcase.router, ""),
+    (payments_pages.router, ""),
     (mall_pages_partner.router, ""),
     (mall_pages_platform.router, ""),
     (mall_pages.router, ""),
@@ -124,6 +130,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.home_panels = [scenes_pages.scene_strip]  # the home view shows the scenes
     app.state.place_hooks = [scenes_service.reschedule_home]  # schedules follow the home
     app.state.store_panels = [funding_pages.store_panel]  # a store shows its campaigns
+    app.state.product_panels = [funding_pages.product_panel]  # a product, its campaigns
     # The account page shows how notifications reach the person, and their saved cards.
     app.state.account_panels = [
         notifications_pages.preferences_panel,

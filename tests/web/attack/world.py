@@ -296,6 +296,12 @@ async def build(hearth: Hearth) -> World:
     ids["campaign_draft"] = (await api[PARTNER]("POST", "/api/v1/partner/campaigns", draft, 201))[
         "id"
     ]
+    # A second draft, submitted: a launch waiting for the platform team's review.
+    waiting = {**draft, "title": "Lumi Glow Trio"}
+    ids["campaign_submitted"] = (
+        await api[PARTNER]("POST", "/api/v1/partner/campaigns", waiting, 201)
+    )["id"]
+    await api[PARTNER]("POST", f"/api/v1/partner/campaigns/{ids['campaign_submitted']}/submit")
     draft_product = await api[PARTNER](
         "POST", "/api/v1/products", {"name": "Lumi Desk Lamp", "category": "lighting"}, 201
     )

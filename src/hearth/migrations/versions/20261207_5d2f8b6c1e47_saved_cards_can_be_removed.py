@@ -5,7 +5,7 @@ A backer removes a saved card they no longer want offered. The row stays, marked
 brand and last four digits), and the pledges that point at it keep their foreign key.
 
 Revision ID: 5d2f8b6c1e47
-Revises: 3e8a1c5d7b92
+Revises: 5d2b8e4f1a36
 Create Date: 2026-12-07 18:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import hearth.db
 
 revision: str = "5d2f8b6c1e47"
-down_revision: str | Sequence[str] | None = "3e8a1c5d7b92"
+down_revision: str | Sequence[str] | None = "5d2b8e4f1a36"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
