@@ -11,6 +11,7 @@ from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
 from hearth.config import Settings
 from hearth.funding.demo import seed_funding
+from hearth.funding.demo_backing import seed_backing
 from hearth.homes.demo import seed_devices, seed_rooms
 from hearth.kit.clock import SystemClock
 from hearth.mall import partners
@@ -73,6 +74,14 @@ async def seed(settings: Settings) -> None:
         finally:
             await runtime.engine.dispose()
         await seed_funding(
+            db.session_factory(engine),
+            settings,
+            partner="partner",
+            reviewer="reviewer",
+            fan="fan",
+            now=SystemClock().now(),
+        )
+        await seed_backing(
             db.session_factory(engine),
             settings,
             partner="partner",

@@ -16,7 +16,7 @@ from hearth import db
 from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
-from hearth.funding import campaigns, pledges
+from hearth.funding import campaigns, launches, pledges
 from hearth.funding.models import CampaignTier
 from hearth.funding.schemas import CampaignTierIn, NewCampaignIn
 from hearth.kit.clock import utcnow
@@ -62,6 +62,7 @@ async def seed_sale(
             leo = await create_account(
                 session, "leo", role=Role.PARTNER, company="Lumi Labs", password=PASSWORD
             )
+            ada = await create_account(session, "ada", role=Role.REVIEWER, password=PASSWORD)
             first = await accounts.create_user(
                 session, now=datetime.now(UTC), username="fan0", password=PASSWORD
             )
@@ -98,7 +99,7 @@ async def seed_sale(
                 ],
             )
             made = await campaigns.create_campaign(session, user=leo, draft=draft, now=now)
-            await campaigns.publish(session, user=leo, campaign_id=made.id, now=now)
+            await launches.launch(session, partner=leo, reviewer=ada, campaign_id=made.id, now=now)
             tier = (await campaigns.view(session, user=leo, campaign_id=made.id)).tiers[0]
             users = [first]
             for number in range(1, fans):  # one password hash for all: argon2 is slow on purpose

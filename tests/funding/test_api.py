@@ -112,13 +112,24 @@ def campaign_body(product_id: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+async def launch(
+    mall: dict[str, Any], partner: httpx.AsyncClient, campaign_id: str
+) -> httpx.Response:
+    """Submit a draft as its partner and approve it as the platform team; return the approval."""
+    submitted = await send(partner, "POST", f"/api/v1/partner/campaigns/{campaign_id}/submit")
+    assert submitted.json()["state"] == "submitted", submitted.text
+    return await send(
+        mall["clients"]["ada"], "POST", f"/api/v1/platform/launches/{campaign_id}/approve", {}
+    )
+
+
 async def live_campaign(mall: dict[str, Any]) -> dict[str, Any]:
     leo = mall["clients"]["leo"]
     made = await send(
         leo, "POST", "/api/v1/partner/campaigns", campaign_body(mall["products"]["leo"])
     )
     assert made.status_code == 201, made.text
-    published = await send(leo, "POST", f"/api/v1/partner/campaigns/{made.json()['id']}/publish")
+    published = await launch(mall, leo, made.json()["id"])
     assert published.json()["state"] == "scheduled", published.text
     await tick(mall["hearth"], T0)
     return made.json()  # type: ignore[no-any-return]
@@ -274,7 +285,7 @@ async def test_nobody_reaches_what_is_not_theirs(mall: dict[str, Any]) -> None:
     )
     assert other_product.status_code == 404
     assert (
-        await send(ivy, "POST", f"/api/v1/partner/campaigns/{draft.json()['id']}/publish")
+        await send(ivy, "POST", f"/api/v1/partner/campaigns/{draft.json()['id']}/submit")
     ).status_code == 404
     assert (
         await send(mia, "POST", "/api/v1/partner/campaigns", campaign_body(mall["products"]["leo"]))

@@ -85,8 +85,8 @@ async def test_the_campaign_form_refuses_a_start_after_the_end_on_the_page(
         "product_id": mall["products"]["leo"],
         "title": "Lumi Desk Lamp",
         "goal": "500.00",
-        "starts_on": "2026-12-20",
-        "ends_on": "2026-12-01",
+        "starts_at": "2026-12-20T09:00",
+        "ends_at": "2026-12-01T09:00",
         "delivery_on": "2027-01-15",
         "tier_title": ["Early bird"],
         "tier_price": ["199.00"],
@@ -96,11 +96,11 @@ async def test_the_campaign_form_refuses_a_start_after_the_end_on_the_page(
     refused = await leo.post("/partner/campaigns", data=form)
     assert refused.status_code == 422
     assert "Starts at: before the campaign ends." in refused.text
-    in_order = {**form, "starts_on": "2026-12-01", "ends_on": "2026-12-20"}
+    in_order = {**form, "starts_at": "2026-12-01T09:00", "ends_at": "2026-12-20T09:00"}
     arabic = await leo.post("/partner/campaigns", data={**in_order, "tier_limit": ["٣"]})
     assert arabic.status_code == 422
     assert "Tier 1 limit: input should be a valid integer." in arabic.text  # not read as 3
-    far = await leo.post("/partner/campaigns", data={**in_order, "ends_on": "9999-12-31"})
+    far = await leo.post("/partner/campaigns", data={**in_order, "ends_at": "9999-12-31T09:00"})
     assert far.status_code == 422 and "from the year 1970 to 9000" in far.text
     assert (await leo.get("/api/v1/partner/campaigns")).json() == []
 

@@ -75,7 +75,8 @@ async def test_a_funded_campaign_runs_from_draft_to_fulfilled(world: World) -> N
     async with world.sessions() as session:
         steps = await campaigns.history(session, user=world.partner, campaign_id=campaign.id)
     assert [(s.from_state, s.to_state) for s in steps] == [
-        ("draft", "scheduled"),
+        ("draft", "submitted"),
+        ("submitted", "scheduled"),
         ("scheduled", "live"),
         ("live", "funded"),
         ("funded", "fulfilling"),

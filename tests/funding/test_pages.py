@@ -122,31 +122,37 @@ async def test_a_partner_drafts_a_campaign_through_the_form_and_a_refused_one_co
         "product_id": mall["products"]["leo"],
         "title": "Lumi Desk Lamp",
         "goal": "500.00",
-        "starts_on": "2026-11-01",
-        "ends_on": "2026-11-20",
+        "starts_at": "2026-11-01T09:30",
+        "ends_at": "2026-11-20T21:00",
         "delivery_on": "2027-01-15",
         "tier_title": ["Early bird", "", ""],
+        "tier_description": ["One lamp and a cable", "", ""],
         "tier_price": ["199.00", "", ""],
         "tier_retail": ["149.00", "", ""],
         "tier_limit": ["20", "", ""],
+        "tier_per_backer": ["2", "", ""],
+        "tier_closes": ["2026-11-03T12:00", "", ""],
     }
     refused = await leo.post("/partner/campaigns", data=form)
     assert refused.status_code == 422
     assert "at least the crowdfunding price" in refused.text
     assert 'value="Lumi Desk Lamp"' in refused.text  # the form comes back as it was written
+    assert 'value="2026-11-03T12:00"' in refused.text and "One lamp and a cable" in refused.text
     assert (await leo.get("/api/v1/partner/campaigns")).json() == []
 
     made = await leo.post("/partner/campaigns", data={**form, "tier_retail": ["", "", ""]})
     assert made.status_code == 303
-    campaign_id = made.headers["location"].rsplit("/", 1)[1]
+    campaign_id = made.headers["location"].split("?")[0].rsplit("/", 1)[1]
     [shown] = (await leo.get("/api/v1/partner/campaigns")).json()
-    assert shown["id"] == campaign_id and shown["ends_at"].startswith("2026-11-20T23:59")
+    assert shown["id"] == campaign_id and shown["ends_at"].startswith("2026-11-20T21:00")
     [tier] = shown["tiers"]
     assert (tier["price"]["amount"], tier["retail_price"]["amount"], tier["limit"]) == (
         19900,
         19900,
         20,
     )
+    assert (tier["description"], tier["per_backer"]) == ("One lamp and a cable", 2)
+    assert tier["closes_at"].startswith("2026-11-03T12:00")
 
     action = f"/partner/campaigns/{campaign_id}"
     no_reason = await leo.post(f"{action}/cancel", data={"csrftoken": form["csrftoken"]})
@@ -157,6 +163,98 @@ async def test_a_partner_drafts_a_campaign_through_the_form_and_a_refused_one_co
     )
     assert cancelled.status_code == 303
     assert (await leo.get("/api/v1/partner/campaigns")).json()[0]["state"] == "cancelled"
+
+
+def _tier_rows(count: int) -> dict[str, list[str]]:
+    return {
+        "tier_title": [f"Tier {n}" for n in range(count)],
+        "tier_description": [f"{n + 1} lamps in the box" for n in range(count)],
+        "tier_price": [f"{100 + n}.00" for n in range(count)],
+        "tier_retail": ["300.00"] * count,
+        "tier_limit": [str(10 + n) for n in range(count)],
+        "tier_per_backer": ["3"] * count,
+        "tier_closes": [""] * count,
+    }
+
+
+async def test_the_form_takes_times_in_the_partners_zone_and_more_tiers_than_three(
+    mall: dict[str, Any],
+) -> None:
+    leo = mall["clients"]["leo"]
+    leo.cookies.set("tz", "Asia/Shanghai")
+    try:
+        made = await leo.post(
+            "/partner/campaigns",
+            data={
+                "csrftoken": await csrf_token(leo),
+                "product_id": mall["products"]["leo"],
+                "title": "Lumi Six",
+                "goal": "900.00",
+                "starts_at": "2026-11-02T08:00",
+                "ends_at": "2026-11-22T20:00",
+                "delivery_on": "2027-01-15",
+                **_tier_rows(6),
+            },
+        )
+    finally:
+        leo.cookies.delete("tz")
+    assert made.status_code == 303, made.text
+    [shown] = (await leo.get("/api/v1/partner/campaigns")).json()
+    # 08:00 in Shanghai (UTC+8) is midnight UTC; the stored time is UTC.
+    assert shown["starts_at"].startswith("2026-11-02T00:00:00")
+    assert shown["ends_at"].startswith("2026-11-22T12:00:00")
+    assert [t["title"] for t in shown["tiers"]] == [f"Tier {n}" for n in range(6)]
+    assert shown["tiers"][5]["description"] == "6 lamps in the box"
+
+
+async def test_a_partner_edits_a_draft_and_a_refused_edit_keeps_every_field(
+    mall: dict[str, Any],
+) -> None:
+    leo = mall["clients"]["leo"]
+    made = await send(
+        leo, "POST", "/api/v1/partner/campaigns", campaign_body(mall["products"]["leo"])
+    )
+    campaign_id = made.json()["id"]
+    page = await leo.get(f"/partner/campaigns/{campaign_id}/edit")
+    assert page.status_code == 200 and 'value="Early bird"' in page.text
+    edit = {
+        "csrftoken": await csrf_token(leo),
+        "title": "Lumi Glow Lamp, renamed",
+        "goal": "700.00",
+        "starts_at": "2026-11-01T08:00",
+        "ends_at": "2026-11-01T07:00",  # before the start
+        "delivery_on": "2027-01-15",
+        **_tier_rows(4),
+    }
+    refused = await leo.post(f"/partner/campaigns/{campaign_id}/edit", data=edit)
+    assert refused.status_code == 422
+    assert "Starts at: before the campaign ends." in refused.text
+    assert 'value="Lumi Glow Lamp, renamed"' in refused.text
+    assert 'value="2026-11-01T07:00"' in refused.text and "4 lamps in the box" in refused.text
+    assert (await leo.get("/api/v1/partner/campaigns")).json()[0]["title"] == "Lumi Lamp"
+
+    saved = await leo.post(
+        f"/partner/campaigns/{campaign_id}/edit", data={**edit, "ends_at": "2026-11-21T08:00"}
+    )
+    assert saved.status_code == 303, saved.text
+    [shown] = (await leo.get("/api/v1/partner/campaigns")).json()
+    assert shown["title"] == "Lumi Glow Lamp, renamed" and len(shown["tiers"]) == 4
+    assert shown["goal"]["amount"] == 70000
+
+
+async def test_a_draft_has_a_preview_of_its_public_page_for_its_partner_and_the_team_only(
+    mall: dict[str, Any],
+) -> None:
+    leo, ivy, mia, ada = (mall["clients"][n] for n in ("leo", "ivy", "mia", "ada"))
+    body = campaign_body(mall["products"]["leo"], title="Lumi Preview Lamp")
+    campaign_id = (await send(leo, "POST", "/api/v1/partner/campaigns", body)).json()["id"]
+    preview = await leo.get(f"/partner/campaigns/{campaign_id}/preview")
+    assert preview.status_code == 200
+    assert "Preview." in preview.text and "Lumi Preview Lamp" in preview.text
+    assert "Back this project" not in preview.text  # nobody pledges before the launch
+    assert (await ada.get(f"/platform/launches/{campaign_id}/preview")).status_code == 200
+    assert (await ivy.get(f"/partner/campaigns/{campaign_id}/preview")).status_code == 404
+    assert (await mia.get(f"/campaigns/{campaign_id}")).status_code == 404
 
 
 async def _stream_status(hearth: Hearth, client: httpx.AsyncClient, path: str) -> int:

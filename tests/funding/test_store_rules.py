@@ -13,6 +13,7 @@ from tests.funding.test_api import (
     END,
     campaign_body,
     card_of,
+    launch,
     live_campaign,
     pledge_body,
     send,
@@ -54,8 +55,7 @@ async def test_the_store_sorts_by_ending_soon_most_backed_and_newest(
         answer = await send(client, "POST", "/api/v1/partner/campaigns", body)
         assert answer.status_code == 201, answer.text
         made[name] = answer.json()
-        url = f"/api/v1/partner/campaigns/{made[name]['id']}/publish"
-        assert (await send(client, "POST", url)).status_code == 200
+        assert (await launch(mall, client, made[name]["id"])).status_code == 200
     await tick(mall["hearth"], T0 + timedelta(hours=1))
     assert (await pledge(mall["clients"]["mia"], made["old"], 1, "a")).status_code == 201
     assert (await pledge(mall["clients"]["ben"], made["old"], 1, "b")).status_code == 201
@@ -78,7 +78,7 @@ async def test_percent_goes_far_past_the_goal_and_tiers_show_what_is_left(
     leo = mall["clients"]["leo"]
     body = campaign_body(mall["products"]["leo"], goal="1.00")
     made = (await send(leo, "POST", "/api/v1/partner/campaigns", body)).json()
-    await send(leo, "POST", f"/api/v1/partner/campaigns/{made['id']}/publish")
+    await launch(mall, leo, made["id"])
     await tick(mall["hearth"], T0)
     assert (await pledge(mall["clients"]["mia"], made, 0, "a")).status_code == 201
     seen = await shown(mall["clients"]["ben"], made)
@@ -96,7 +96,7 @@ async def test_an_early_bird_tier_closes_on_its_date_and_when_its_units_are_gone
     made = await send(leo, "POST", "/api/v1/partner/campaigns", body)
     assert made.status_code == 201, made.text
     campaign = made.json()
-    await send(leo, "POST", f"/api/v1/partner/campaigns/{campaign['id']}/publish")
+    await launch(mall, leo, campaign["id"])
     await tick(mall["hearth"], T0 + timedelta(days=1))
     late = await pledge(mall["clients"]["mia"], campaign, 0, "a")
     assert late.status_code == 409 and "closed" in late.text

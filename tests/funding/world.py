@@ -1,5 +1,6 @@
 """A small world for crowdfunding tests: a partner with an approved product, fans with
-saved sandbox cards, and campaigns drafted and published through the services."""
+saved sandbox cards, a reviewer of the platform team, and campaigns drafted and launched
+through the services (submitted by the partner, approved by the reviewer)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hearth import db
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
-from hearth.funding import campaigns, pledges
+from hearth.funding import campaigns, launches, pledges
 from hearth.funding.models import BackerCard, Campaign
 from hearth.funding.schemas import NewCampaignIn
 from hearth.mall.models import Product
@@ -39,6 +40,7 @@ class World:
     provider: SandboxProvider
     partner: User
     product_id: str
+    reviewer: User
     published: list[object] = field(default_factory=list)
 
     async def publish(self, *events: object) -> None:
@@ -97,7 +99,13 @@ class World:
         async with self.unit() as session:
             made = await campaigns.create_campaign(session, user=self.partner, draft=draft, now=T0)
             if publish:
-                await campaigns.publish(session, user=self.partner, campaign_id=made.id, now=T0)
+                await launches.launch(
+                    session,
+                    partner=self.partner,
+                    reviewer=self.reviewer,
+                    campaign_id=made.id,
+                    now=T0,
+                )
         return made
 
 
@@ -122,7 +130,10 @@ async def make_world(
         )
         session.add(product)
         await session.flush()
-    return World(sessions, SandboxProvider(sessions), partner, product.id)
+        reviewer = await create_account(
+            session, company.split()[0].lower() + "-ada", role=Role.REVIEWER
+        )
+    return World(sessions, SandboxProvider(sessions), partner, product.id, reviewer)
 
 
 def request(

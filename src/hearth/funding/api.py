@@ -14,7 +14,6 @@ from hearth.accounts.models import User
 from hearth.errors import Conflict, NotAuthenticated, PaymentError
 from hearth.funding import campaigns, orders, outcome, pledges, tickets
 from hearth.funding.deps import IdempotencyKey, ProviderDep
-from hearth.funding.models import Campaign
 from hearth.funding.schemas import (
     BackerCardIn,
     BackerCardOut,
@@ -40,6 +39,7 @@ from hearth.web.deps import (
     CurrentUser,
     HearthDep,
     NowDep,
+    OptionalUser,
     SessionDep,
     current_user,
     get_hearth,
@@ -53,11 +53,10 @@ router = APIRouter(tags=["funding"])
 @router.get("/campaigns")
 async def list_campaigns(
     session: SessionDep,
-    user: CurrentUser,
     now: NowDep,
     sort: Literal["ending", "backed", "newest"] = "ending",
 ) -> list[CampaignOut]:
-    """List live campaigns: ending soon, most backed, or newest."""
+    """List live campaigns: ending soon, most backed, or newest (public)."""
     return CampaignOut.many(await campaigns.list_campaigns(session, sort=sort, now=now), now)
 
 
@@ -71,19 +70,22 @@ async def store_listings(slug: str, session: SessionDep) -> list[StoreListingOut
 
 @router.get("/campaigns/{campaign_id}")
 async def get_campaign(
-    campaign_id: str, session: SessionDep, user: CurrentUser, now: NowDep
+    campaign_id: str, session: SessionDep, user: OptionalUser, now: NowDep
 ) -> CampaignDetailOut:
-    """Return a campaign with its tiers and progress, and the caller's pledge in it."""
+    """Return a campaign with its tiers and progress, and the caller's pledge in it (public:
+    anyone may read a published campaign)."""
     view = await campaigns.view(session, user=user, campaign_id=campaign_id)
-    mine = await pledges.pledge_of(session, user=user, campaign_id=campaign_id)
+    mine = None
+    if user is not None:
+        mine = await pledges.pledge_of(session, user=user, campaign_id=campaign_id)
     return CampaignDetailOut.of_mine(view, now, mine)
 
 
 @router.get("/campaigns/{campaign_id}/updates")
 async def campaign_updates(
-    campaign_id: str, session: SessionDep, user: CurrentUser
+    campaign_id: str, session: SessionDep, user: OptionalUser
 ) -> list[CampaignUpdateOut]:
-    """Return the partner's updates the caller may read."""
+    """Return the partner's updates the caller may read (backers-only ones to backers)."""
     rows = await campaigns.updates(session, user=user, campaign_id=campaign_id)
     return [CampaignUpdateOut.of(r) for r in rows]
 
@@ -170,15 +172,6 @@ async def my_pledges(session: SessionDep, user: CurrentUser) -> list[BackerPledg
     """Return the caller's pledges, newest first."""
     rows = await pledges.my_pledges(session, user=user)
     return [BackerPledgeOut.of_campaign(p, c) for p, c, _t in rows]
-
-
-@router.get("/pledges/{pledge_id}")
-async def get_pledge(pledge_id: str, session: SessionDep, user: CurrentUser) -> BackerPledgeOut:
-    """Return one of the caller's pledges."""
-    pledge = await pledges.own_pledge(session, user=user, pledge_id=pledge_id)
-    campaign = await session.get(Campaign, pledge.campaign_id)
-    assert campaign is not None  # a pledge's campaign cannot be deleted
-    return BackerPledgeOut.of_campaign(pledge, campaign)
 
 
 @router.patch("/pledges/{pledge_id}")

@@ -12,11 +12,13 @@ from fastapi.responses import Response
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
 from hearth.errors import InvalidInput, InvalidTransition, NotFound
-from hearth.funding import campaigns, orders, tickets
+from hearth.funding import campaigns, launches, orders, tickets
 from hearth.funding.deps import ProviderDep
+from hearth.funding.figures import campaign_figures
 from hearth.funding.rules import OrderStatus, TicketStatus
 from hearth.funding.schemas import (
     CampaignCancelIn,
+    CampaignFiguresOut,
     CampaignGraduateIn,
     CampaignIn,
     CampaignOut,
@@ -72,10 +74,20 @@ async def update_campaign(
     return CampaignOut.of(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
 
 
-@router.post("/partner/campaigns/{campaign_id}/publish", responses=answers(InvalidTransition))
-async def publish(campaign_id: str, session: SessionDep, user: Partner, now: NowDep) -> CampaignOut:
-    """Schedule a draft; it goes live at its start time."""
-    await campaigns.publish(session, user=user, campaign_id=campaign_id, now=now)
+@router.post(
+    "/partner/campaigns/{campaign_id}/submit",
+    responses=answers(InvalidTransition),
+)
+async def submit(campaign_id: str, session: SessionDep, user: Partner, now: NowDep) -> CampaignOut:
+    """Submit a draft (or a launch sent back and edited) to the platform team for review."""
+    await launches.submit(session, user=user, campaign_id=campaign_id, now=now)
+    return CampaignOut.of(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
+
+
+@router.post("/partner/campaigns/{campaign_id}/retract", responses=answers(InvalidTransition))
+async def retract(campaign_id: str, session: SessionDep, user: Partner, now: NowDep) -> CampaignOut:
+    """Take a submitted launch back to draft before the platform team decides."""
+    await launches.retract(session, user=user, campaign_id=campaign_id, now=now)
     return CampaignOut.of(await campaigns.view(session, user=user, campaign_id=campaign_id), now)
 
 
@@ -95,6 +107,15 @@ async def history(
     """Return the campaign's audited moves (its partner and the platform team)."""
     steps = await campaigns.history(session, user=user, campaign_id=campaign_id)
     return [CampaignStepOut.of(s) for s in steps]
+
+
+@router.get("/campaigns/{campaign_id}/figures")
+async def figures(campaign_id: str, session: SessionDep, user: CurrentUser) -> CampaignFiguresOut:
+    """Return the campaign's money told apart: pledged, collected, failed, refunded, payable
+    (its partner and the platform team)."""
+    campaign = await campaigns.insider_campaign(session, user=user, campaign_id=campaign_id)
+    found = await campaign_figures(session, [campaign])
+    return CampaignFiguresOut.of(found[campaign.id])
 
 
 @router.post("/partner/campaigns/{campaign_id}/updates", status_code=status.HTTP_201_CREATED)

@@ -1,4 +1,5 @@
-"""Campaign services: draft, publish, start, cancel, read, partner updates, graduation.
+"""Campaign services: draft, edit, start, cancel, read, partner updates, graduation (the
+launch review between a draft and its start is ``launches``).
 
 Who may do what: a partner's members run their own partner's campaigns; reviewers (the
 platform team) see every campaign, drafts included, and may cancel one; everyone signed
@@ -31,13 +32,14 @@ from hearth.funding.models import (
 )
 from hearth.funding.rules import (
     CAMPAIGN_WORKFLOW,
+    EDITABLE,
     PUBLIC_STATES,
+    UNLAUNCHED,
     CampaignState,
     PledgeState,
     Progress,
     TierDraft,
     problems_of_order,
-    problems_of_schedule,
 )
 from hearth.funding.schemas import (
     CampaignCancelIn,
@@ -47,7 +49,7 @@ from hearth.funding.schemas import (
     NewCampaignIn,
 )
 from hearth.kit.money import Money
-from hearth.mall.models import Partner, Product
+from hearth.mall.models import Partner, Product, ProductImage
 from hearth.mall.review import ProductState
 from hearth.notifications import service as notifications
 from hearth.outbox import record
@@ -62,6 +64,7 @@ class CampaignView:
     campaign: Campaign
     tiers: list[CampaignTier]
     partner: Partner
+    photos: list[str] = field(default_factory=list)  # the product's uploaded images
     progress: Progress = field(init=False)
 
     def __post_init__(self) -> None:
@@ -109,11 +112,20 @@ def _apply(campaign: Campaign, draft: CampaignIn) -> list[TierDraft] | None:
             setattr(campaign, name, value)
     if draft.images is not None:
         campaign.images = list(draft.images)
+    if draft.risks is not None:
+        campaign.risks = draft.risks
+    if draft.faq is not None:
+        campaign.faq = [item.model_dump() for item in draft.faq]
     if campaign.starts_at is not None and campaign.ends_at is not None:
         problems += problems_of_order(starts_at=campaign.starts_at, ends_at=campaign.ends_at)
     currency = campaign.currency
     if draft.goal is not None:
         campaign.goal = _minor_units(draft.goal, currency, "goal", problems)
+    if draft.shipping is not None:
+        campaign.shipping_rates = {
+            rate.country: _minor_units(rate.cost, currency, f"shipping.{n}.cost", problems)
+            for n, rate in enumerate(draft.shipping)
+        }
     tiers = None
     if draft.tiers is not None:
         tiers = [
@@ -127,6 +139,7 @@ def _apply(campaign: Campaign, draft: CampaignIn) -> list[TierDraft] | None:
                 limit=tier.limit,
                 per_backer=tier.per_backer,
                 closes_at=tier.closes_at,
+                early_bird=tier.early_bird,
             )
             for n, tier in enumerate(draft.tiers)
         ]
@@ -148,6 +161,7 @@ def _set_tiers(session: AsyncSession, campaign: Campaign, tiers: list[TierDraft]
                 limit=tier.limit,
                 per_backer=tier.per_backer,
                 closes_at=tier.closes_at,
+                early_bird=tier.early_bird,
                 sold=0,
                 pledged=0,
                 pledges=0,
@@ -176,6 +190,9 @@ async def create_campaign(
         summary="",
         description=product.description,
         images=[],
+        risks="",
+        faq=[],
+        shipping_rates={},
     )
     tiers = _apply(campaign, draft)
     session.add(campaign)
@@ -188,10 +205,14 @@ async def create_campaign(
 async def update_campaign(
     session: AsyncSession, *, user: User, campaign_id: str, draft: CampaignIn, now: datetime
 ) -> Campaign:
-    """Change a draft campaign (published ones keep their terms for their backers)."""
+    """Change a draft, or a launch the platform team sent back (launched ones keep their
+    terms for their backers)."""
     campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
-    if campaign.state != CampaignState.DRAFT:
-        raise Conflict("only a draft campaign can be changed; post an update instead")
+    if campaign.state not in EDITABLE:
+        raise Conflict(
+            "only a draft or a launch sent back can be changed; "
+            "take a submitted launch back to draft first, or post an update"
+        )
     tiers = _apply(campaign, draft)
     if tiers is not None:
         for old in await session.scalars(
@@ -247,28 +268,6 @@ async def move(
     )
     record(session, events.CampaignMoved(campaign.id, current.value, target.value))
     return True
-
-
-async def publish(
-    session: AsyncSession, *, user: User, campaign_id: str, now: datetime
-) -> Campaign:
-    """Schedule a draft campaign; it goes live at its start time."""
-    campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
-    product = await session.get(Product, campaign.product_id)
-    if product is None or product.state != ProductState.APPROVED:
-        raise Conflict("the product is no longer approved")
-    problems = problems_of_schedule(
-        starts_at=campaign.starts_at,
-        ends_at=campaign.ends_at,
-        delivery=campaign.delivery_date,
-        now=now,
-    )
-    if problems:
-        raise InvalidInput.fields(problems)
-    if not await move(session, campaign, CampaignState.SCHEDULED, actor_id=user.id, now=now):
-        raise Conflict("the campaign changed meanwhile; reload it")
-    await start_due(session, now=now, campaign_id=campaign.id)
-    return campaign
 
 
 async def start_due(session: AsyncSession, *, now: datetime, campaign_id: str | None = None) -> int:
@@ -351,10 +350,11 @@ async def visible(session: AsyncSession, *, user: User | None, campaign_id: str)
 async def view(session: AsyncSession, *, user: User | None, campaign_id: str) -> CampaignView:
     """Return a campaign the user may see, with tiers and progress."""
     campaign = await visible(session, user=user, campaign_id=campaign_id)
-    return (await _views(session, [campaign]))[0]
+    return (await views_of(session, [campaign]))[0]
 
 
-async def _views(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[CampaignView]:
+async def views_of(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[CampaignView]:
+    """Return the campaigns with their tiers and partners, in the order given."""
     ids = [c.id for c in campaigns]
     tiers: dict[str, list[CampaignTier]] = {i: [] for i in ids}
     if ids:
@@ -370,7 +370,18 @@ async def _views(session: AsyncSession, campaigns: Sequence[Campaign]) -> list[C
             select(Partner).where(Partner.id.in_({c.partner_id for c in campaigns}))
         )
     }
-    return [CampaignView(c, tiers[c.id], partners[c.partner_id]) for c in campaigns]
+    photos: dict[str, list[str]] = {c.product_id: [] for c in campaigns}
+    if photos:
+        for image_id, product_id in await session.execute(
+            select(ProductImage.id, ProductImage.product_id)
+            .where(ProductImage.product_id.in_(list(photos)))
+            .order_by(ProductImage.position, ProductImage.created_at)
+        ):
+            photos[product_id].append(f"/media/images/{image_id}")
+    return [
+        CampaignView(c, tiers[c.id], partners[c.partner_id], photos[c.product_id])
+        for c in campaigns
+    ]
 
 
 async def list_campaigns(
@@ -379,6 +390,7 @@ async def list_campaigns(
     sort: Sort = "ending",
     now: datetime,
     partner_id: str | None = None,
+    product_id: str | None = None,
     states: Sequence[CampaignState] = (CampaignState.LIVE,),
     limit: int = 50,
 ) -> list[CampaignView]:
@@ -386,6 +398,8 @@ async def list_campaigns(
     query = select(Campaign).where(Campaign.state.in_([s.value for s in states]))
     if partner_id is not None:
         query = query.where(Campaign.partner_id == partner_id)
+    if product_id is not None:
+        query = query.where(Campaign.product_id == product_id)
     if sort == "ending":
         query = query.order_by(Campaign.ends_at, Campaign.id)
     elif sort == "newest":
@@ -398,7 +412,7 @@ async def list_campaigns(
         )
         query = query.order_by(backers.desc(), Campaign.id)
     campaigns = list(await session.scalars(query.limit(max(1, min(limit, 200)))))
-    return await _views(session, campaigns)
+    return await views_of(session, campaigns)
 
 
 async def partner_campaigns(session: AsyncSession, *, user: User) -> list[CampaignView]:
@@ -409,16 +423,23 @@ async def partner_campaigns(session: AsyncSession, *, user: User) -> list[Campai
         .where(Campaign.partner_id == partner_id)
         .order_by(Campaign.created_at.desc(), Campaign.id.desc())
     )
-    return await _views(session, list(await session.scalars(query)))
+    return await views_of(session, list(await session.scalars(query)))
 
 
-async def history(session: AsyncSession, *, user: User, campaign_id: str) -> list[CampaignStep]:
-    """Return a campaign's audited moves (partner members and reviewers only)."""
+async def insider_campaign(session: AsyncSession, *, user: User, campaign_id: str) -> Campaign:
+    """Return a campaign to its partner's members and the platform team, or raise
+    ``NotFound`` (its history and money are theirs alone)."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None or not (
         campaign.partner_id == user.partner_id or can(user.role, Capability.REVIEW)
     ):
         raise NotFound("no such campaign")
+    return campaign
+
+
+async def history(session: AsyncSession, *, user: User, campaign_id: str) -> list[CampaignStep]:
+    """Return a campaign's audited moves (partner members and reviewers only)."""
+    await insider_campaign(session, user=user, campaign_id=campaign_id)
     steps = select(CampaignStep).where(CampaignStep.campaign_id == campaign_id)
     return list(await session.scalars(steps.order_by(CampaignStep.id)))
 
@@ -433,8 +454,8 @@ async def post_update(
 ) -> CampaignUpdate:
     """Post news on a published campaign; backers get a notification."""
     campaign = await own_campaign(session, user=user, campaign_id=campaign_id)
-    if campaign.state == CampaignState.DRAFT:
-        raise Conflict("publish the campaign before posting updates")
+    if campaign.state in UNLAUNCHED:
+        raise Conflict("updates are posted once the launch is approved")
     row = CampaignUpdate(
         campaign_id=campaign.id,
         author_id=user.id,

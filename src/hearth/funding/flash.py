@@ -25,6 +25,7 @@ import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+import orjson
 import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,6 +44,7 @@ from hearth.funding.rules import (
     Window,
     check_pledging_open,
     check_quantity,
+    shipping_cost_of,
 )
 from hearth.funding.schemas import PledgeOut
 from hearth.kit.clock import Clock
@@ -485,7 +487,7 @@ def _check_one(
         request.quantity,
     )
     if cards.get(request.card_id) != backer:
-        raise NotFound("no such card")
+        raise NotFound("No such card among yours.")
     if backer in holding:
         raise Conflict("you already back this campaign; change that pledge")
     if tier.closes_at is not None and now >= tier.closes_at:
@@ -497,6 +499,9 @@ def _check_one(
             detail=[{"field": "quantity", "message": f"{left} left"}],
         )
     amount = tier.price * request.quantity
+    rates = campaign.shipping_rates
+    rates = orjson.loads(rates) if isinstance(rates, str | bytes) else rates
+    carriage = shipping_cost_of(rates or {}, shipping["country"])
     return PledgeRow(
         id=new_id("plg"),
         campaign_id=campaign.id,
@@ -509,6 +514,7 @@ def _check_one(
         state=PledgeState.ACTIVE.value,
         card_id=request.card_id,
         shipping=shipping,
+        shipping_cost=carriage,
         idempotency_key=request.idempotency_key,
         attempt=1,
         payment_id=None,

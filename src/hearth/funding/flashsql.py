@@ -78,6 +78,7 @@ class PledgeRow:
     state: str
     card_id: str
     shipping: dict[str, Any]
+    shipping_cost: int
     idempotency_key: str
     attempt: int
     payment_id: str | None
@@ -96,6 +97,7 @@ class SaleCampaign:
     ends_at: datetime
     goal: int
     currency: str
+    shipping_rates: Any  # JSON: a dict, or its text as the driver hands it over
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +159,10 @@ async def sale(driver: Driver, tier_id: str) -> tuple[SaleCampaign | None, list[
 
 
 async def card_owners(driver: Driver, card_ids: Sequence[str]) -> dict[str, str]:
-    """Return whose each card is, by card id (unknown ids left out)."""
+    """Return whose each card is, by card id (unknown and removed cards left out)."""
     rows = await driver.fetch(
-        "SELECT id, user_id FROM backer_cards WHERE id = ANY($1::varchar[])", list(card_ids)
+        "SELECT id, user_id FROM backer_cards WHERE id = ANY($1::varchar[]) AND removed_at IS NULL",
+        list(card_ids),
     )
     return {row[0]: row[1] for row in rows}
 

@@ -42,6 +42,12 @@ class Campaign(Base):
     summary: Mapped[str] = mapped_column(String(280), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What could go wrong and how the partner will handle it; questions answered up front.
+    risks: Mapped[str] = mapped_column(Text, default="")
+    faq: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # question, answer
+    # Shipping by destination: ISO country code -> minor units. Empty: ships anywhere free.
+    # Fixed once published, like the tiers, so a pledge's quote holds until it is charged.
+    shipping_rates: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     goal: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -72,6 +78,8 @@ class CampaignTier(Base):
     limit: Mapped[int | None] = mapped_column(Integer)
     per_backer: Mapped[int] = mapped_column(Integer, default=5)
     closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Marked by the partner: a limited tier sold as an early bird (``rules.is_early_bird``).
+    early_bird: Mapped[bool] = mapped_column(Boolean, default=False)
     sold: Mapped[int] = mapped_column(Integer, default=0)
     pledged: Mapped[int] = mapped_column(BigInteger, default=0)
     pledges: Mapped[int] = mapped_column(Integer, default=0)
@@ -110,7 +118,10 @@ class CampaignStep(Base):
 
 
 class BackerCard(Base):
-    """A card a fan saved with the payment provider; only brand and last four are kept."""
+    """A card a fan saved with the payment provider; only brand and last four are kept.
+
+    A removed card keeps its row (``removed_at`` set): the pledges and receipts it paid
+    still say which card that was."""
 
     __tablename__ = "backer_cards"
 
@@ -124,6 +135,7 @@ class BackerCard(Base):
     exp_month: Mapped[int] = mapped_column(Integer)
     exp_year: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Pledge(Base):
@@ -147,6 +159,9 @@ class Pledge(Base):
     state: Mapped[str] = mapped_column(String(16), default="active")
     card_id: Mapped[str] = mapped_column(ForeignKey("backer_cards.id", ondelete="RESTRICT"))
     shipping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The campaign's rate for the address's country when pledged; charged with ``amount``
+    # (which alone counts towards the goal).
+    shipping_cost: Mapped[int] = mapped_column(BigInteger, default=0)
     idempotency_key: Mapped[str] = mapped_column(String(200))
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     payment_id: Mapped[str | None] = mapped_column(String(64))

@@ -38,6 +38,8 @@ from hearth.errors import (
 from hearth.funding import campaigns as campaign_service
 from hearth.funding import events
 from hearth.funding.models import BackerCard, Campaign, CampaignTier, Order, OrderItem, Pledge
+from hearth.funding.pledge_rules import decline_words
+from hearth.funding.pledges import own_card
 from hearth.funding.rules import (
     DONE_ORDERS,
     RETRY_WINDOW,
@@ -183,7 +185,7 @@ async def _claim(session: AsyncSession, *, now: datetime, limit: int) -> list[_C
         .where(Pledge.id.in_(ids))
     )
     return [
-        _Claim(p.id, p.attempt, p.amount, p.currency, partner, customer, method)
+        _Claim(p.id, p.attempt, p.amount + p.shipping_cost, p.currency, partner, customer, method)
         for p, partner, customer, method in rows
     ]
 
@@ -240,7 +242,7 @@ async def record_paid(
         backer_id=pledge.backer_id,
         tier_id=pledge.tier_id,
         quantity=pledge.quantity,
-        amount=pledge.amount,
+        amount=pledge.amount + pledge.shipping_cost,  # what was charged, shipping included
         refunded=0,
         currency=pledge.currency,
         status=OrderStatus.PAID.value,
@@ -271,11 +273,20 @@ async def record_paid(
         now=now,
         user_ids=[pledge.backer_id],
         kind="order_created",
-        title=f"{campaign.title}: paid {Money(pledge.amount, pledge.currency)}; order created",
+        title=(
+            f"{campaign.title}: paid {Money(pledge.amount + pledge.shipping_cost, pledge.currency)}"
+            "; order created"
+        ),
         link=f"/orders/{order.id}",
     )
     events.notified(session, [pledge.backer_id])
     return order
+
+
+def why(err: PaymentDeclined | AuthenticationRequired) -> str:
+    """Say why a charge was refused, for the backer."""
+    code = err.decline_code if isinstance(err, PaymentDeclined) else "authentication_required"
+    return decline_words(code, err.message)
 
 
 async def _record_failure(
@@ -337,7 +348,7 @@ async def _charge(
     except (PaymentDeclined, AuthenticationRequired) as err:
         async with unit_of_work(sessions, publish) as session:
             if await _record_failure(
-                session, pledge_id=claim.pledge_id, attempt=claim.attempt, why=err.message, now=now
+                session, pledge_id=claim.pledge_id, attempt=claim.attempt, why=why(err), now=now
             ):
                 result.payment_failed += 1
         return
@@ -467,14 +478,12 @@ async def retry_payment(
     async with db.transaction(sessions) as session:
         pledge = await session.get(Pledge, pledge_id)
         if pledge is None or pledge.backer_id != user.id:
-            raise NotFound("no such pledge")
-        if pledge.state != PledgeState.PAYMENT_FAILED or (
-            pledge.retry_until is not None and now >= pledge.retry_until
-        ):
-            raise Conflict("only a pledge whose payment failed, within its window, is retried")
-        card = await session.get(BackerCard, card_id or pledge.card_id)
-        if card is None or card.user_id != user.id:
-            raise NotFound("no such card")
+            raise NotFound("No such pledge among yours.")
+        if pledge.state != PledgeState.PAYMENT_FAILED:
+            raise Conflict("Only a pledge whose payment failed is paid again; this one is not.")
+        if pledge.retry_until is not None and now >= pledge.retry_until:
+            raise Conflict("The time to fix this payment has passed.")
+        card = await own_card(session, user_id=user.id, card_id=card_id or pledge.card_id)
         attempt = pledge.attempt + 1
         claimed = await session.execute(
             update(Pledge)
@@ -484,7 +493,7 @@ async def retry_payment(
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict("this pledge is being charged already")
-        amount, currency = pledge.amount, pledge.currency
+        amount, currency = pledge.amount + pledge.shipping_cost, pledge.currency
         customer_id, method_id = card.customer_id, card.method_id
     try:
         payment = await provider.authorize(
@@ -499,7 +508,7 @@ async def retry_payment(
     except (PaymentDeclined, AuthenticationRequired) as err:
         async with db.transaction(sessions) as session:
             await session.execute(
-                update(Pledge).where(Pledge.id == pledge_id).values(failure=err.message[:200])
+                update(Pledge).where(Pledge.id == pledge_id).values(failure=why(err)[:200])
             )
         raise
     async with unit_of_work(sessions, publish) as session:

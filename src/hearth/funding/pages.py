@@ -7,22 +7,23 @@ Forms post back here; a refused pledge re-renders its campaign page with the pro
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sse_starlette.sse import EventSourceResponse
 
 from hearth.accounts import addresses
 from hearth.accounts.models import User
 from hearth.errors import HearthError, InvalidInput
-from hearth.funding import campaigns, orders, outcome, pledges, tickets
+from hearth.funding import campaigns, orders, pledges, receipts, tickets
 from hearth.funding.deps import ProviderDep
 from hearth.funding.events import CampaignProgressed
-from hearth.funding.models import Campaign
+from hearth.funding.models import Campaign, CampaignStep
 from hearth.funding.rules import FINAL_HOURS, CampaignState, TicketStatus
 from hearth.funding.schemas import (
     BackerCardOut,
@@ -37,11 +38,12 @@ from hearth.funding.schemas import (
     PledgeChangeForm,
     PledgeForm,
     PledgeOut,
-    PledgeRetryIn,
     StoreListingOut,
 )
+from hearth.funding.schemas_backing import ReceiptOut
+from hearth.kit.money import SYMBOLS, exponent_of
 from hearth.outbox import unit_of_work
-from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +61,7 @@ def back(url: str) -> Response:
 
 @router.get("/store")
 async def store(
-    request: Request, session: SessionDep, user: CurrentUser, now: NowDep, sort: str = "ending"
+    request: Request, session: SessionDep, user: OptionalUser, now: NowDep, sort: str = "ending"
 ) -> Response:
     chosen: campaigns.Sort = next((known for known in SORTS if known == sort), "ending")
     views = await campaigns.list_campaigns(session, sort=chosen, now=now)
@@ -77,41 +79,104 @@ async def store(
 async def _campaign_page(
     request: Request,
     session: AsyncSession,
-    user: User,
+    user: User | None,
     campaign_id: str,
     now: datetime,
     *,
     error: str | None = None,
+    values: dict[str, Any] | None = None,
     status_code: int = 200,
+    template: str = "funding/campaign.html",
+    **extra: Any,
 ) -> Response:
+    """Render a campaign to anyone who may see it; the pledge form only to someone signed in
+    (anyone else is offered to sign in and come back)."""
     view = await campaigns.view(session, user=user, campaign_id=campaign_id)
-    mine = await pledges.pledge_of(session, user=user, campaign_id=campaign_id)
+    mine = (
+        None
+        if user is None
+        else await pledges.pledge_of(session, user=user, campaign_id=campaign_id)
+    )
+    saved = None if user is None else await addresses.default_address(session, user_id=user.id)
+    shown = CampaignOut.of(view, now)
+    rates = {r.country: r.cost.amount for r in shown.shipping}
     return render(
         request,
-        "funding/campaign.html",
-        saved_address=await addresses.default_address(session, user_id=user.id),
+        template,
+        **extra,
+        saved_address=saved,
+        # The shipping country the form starts on: the saved address's, if the campaign ships there.
+        ship_country=saved.country
+        if saved is not None and (not rates or saved.country in rates)
+        else "",
         user=user,
         active="store",
-        c=CampaignOut.of(view, now),
+        c=shown,
+        money_prefix=money_prefix(view.campaign.currency),
+        money_exponent=exponent_of(view.campaign.currency),
+        rates_json=json.dumps(rates),
         mine=PledgeOut.of(mine) if mine is not None else None,
-        cards=[BackerCardOut.of(c) for c in await pledges.cards(session, user=user)],
+        cards=[]
+        if user is None
+        else [BackerCardOut.of(c) for c in await pledges.cards(session, user=user)],
         updates=await campaigns.updates(session, user=user, campaign_id=campaign_id),
         final_hours=FINAL_HOURS,
+        path=request.url.path,
         error=error,
+        values=values or {},
         status_code=status_code,
     )
 
 
+def money_prefix(currency: str) -> str:
+    """Return what an amount of ``currency`` is written after, as ``Money.format`` writes it."""
+    symbol = SYMBOLS.get(currency)
+    return symbol if symbol is not None else f"{currency} "
+
+
+async def preview_page(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    campaign_id: str,
+    now: datetime,
+    *,
+    back_to: str,
+    **extra: Any,
+) -> Response:
+    """Render a campaign's public page as fans will see it, under a banner saying it is a
+    preview (for its partner's members and the platform team, before it launches)."""
+    return await _campaign_page(
+        request,
+        session,
+        user,
+        campaign_id,
+        now,
+        template="funding/preview.html",
+        back_to=back_to,
+        **extra,
+    )
+
+
+async def actor_names(session: AsyncSession, steps: Sequence[CampaignStep]) -> dict[str, str]:
+    """Return the display names of the people who made a campaign's steps, by id."""
+    ids = {s.actor_id for s in steps if s.actor_id}
+    if not ids:
+        return {}
+    rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
 @router.get("/campaigns/{campaign_id}")
 async def campaign_page(
-    request: Request, campaign_id: str, session: SessionDep, user: CurrentUser, now: NowDep
+    request: Request, campaign_id: str, session: SessionDep, user: OptionalUser, now: NowDep
 ) -> Response:
     return await _campaign_page(request, session, user, campaign_id, now)
 
 
 @router.get("/campaigns/{campaign_id}/live")
 async def campaign_live(
-    campaign_id: str, session: SessionDep, hearth: HearthDep, user: CurrentUser
+    campaign_id: str, session: SessionDep, hearth: HearthDep, user: OptionalUser
 ) -> EventSourceResponse:
     """Stream the progress of a campaign the user may see as it changes (from any process)."""
     await campaigns.visible(session, user=user, campaign_id=campaign_id)
@@ -159,8 +224,16 @@ async def pledge_submit(
             await pledges.place_pledge(own, user=user, request=pledge_request, now=now)
     except HearthError as err:
         async with hearth.sessions() as fresh:
+            # The form comes back as it was typed, the card number too (never stored).
             return await _campaign_page(
-                request, fresh, user, campaign_id, now, error=err.sentence, status_code=err.status
+                request,
+                fresh,
+                user,
+                campaign_id,
+                now,
+                error=err.sentence,
+                values=form.model_dump(exclude={"idempotency_key"}),
+                status_code=err.status,
             )
     return back("/orders?pledged=1")
 
@@ -192,47 +265,6 @@ async def pledge_cancel(
     return back(f"/campaigns/{pledge.campaign_id}")
 
 
-@router.get("/pledges/{pledge_id}")
-async def pledge_page(
-    request: Request, pledge_id: str, session: SessionDep, user: CurrentUser
-) -> Response:
-    pledge = await pledges.own_pledge(session, user=user, pledge_id=pledge_id)
-    campaign = await session.get(Campaign, pledge.campaign_id)
-    assert campaign is not None  # a pledge's campaign cannot be deleted
-    return render(
-        request,
-        "funding/pledge.html",
-        user=user,
-        active="store",
-        p=BackerPledgeOut.of_campaign(pledge, campaign),
-        cards=[BackerCardOut.of(c) for c in await pledges.cards(session, user=user)],
-    )
-
-
-@router.post("/pledges/{pledge_id}/retry")
-async def pledge_retry(
-    pledge_id: str,
-    form: Annotated[PledgeRetryIn, Form()],
-    session: SessionDep,
-    hearth: HearthDep,
-    user: CurrentUser,
-    now: NowDep,
-    provider: ProviderDep,
-) -> Response:
-    await session.commit()
-    order = await outcome.retry_payment(
-        hearth.sessions,
-        provider,
-        hearth.publish,
-        user=user,
-        pledge_id=pledge_id,
-        card_id=form.card_id,
-        commission_bp=hearth.settings.commission_bp,
-        now=now,
-    )
-    return back(f"/orders/{order.id}")
-
-
 @router.get("/orders")
 async def orders_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     mine = await pledges.my_pledges(session, user=user)
@@ -262,6 +294,9 @@ async def order_page(
         active="store",
         o=FundingOrderOut.of(line),
         tickets=[FundingTicketOut.of(t) for t in mine],
+        receipts=[
+            ReceiptOut.of(r) for r in await receipts.receipts(session, user=user, order_id=order_id)
+        ],
     )
 
 
@@ -327,6 +362,16 @@ async def store_campaigns(
         session, sort="newest", now=now, partner_id=partner_id, states=shown
     )
     return CampaignOut.many(views, now)
+
+
+async def product_panel(session: AsyncSession, *, product_id: str, now: datetime) -> dict[str, Any]:
+    """Context for a partner's product page: the product's campaigns, newest first."""
+    query = (
+        select(Campaign)
+        .where(Campaign.product_id == product_id)
+        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    )
+    return {"funding_product_campaigns": list(await session.scalars(query))}
 
 
 async def store_panel(session: AsyncSession, *, partner_id: str, now: datetime) -> dict[str, Any]:

@@ -1,12 +1,16 @@
-"""The crowdfunding pages of a partner's console: campaigns (draft, publish, cancel, post
-updates, graduate to regular sale) and orders (filter, import tracking, refund).
+"""The crowdfunding pages of a partner's console: campaigns (the form for a new one or an
+edit of a draft, a preview of its public page, submitting the launch for review, cancel,
+post updates, graduate to regular sale) and orders (filter, import tracking, refund).
 
-A refused campaign or tracking file re-renders its page with the problems named.
+The campaign form takes times in the partner's own zone (the one chosen on their account
+page, else their browser's) and stores them in UTC. A refused campaign, launch or
+tracking file re-renders its page with the problems named and every field kept.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -15,26 +19,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
-from hearth.errors import HearthError, InvalidInput
-from hearth.funding import campaigns, orders, tickets
+from hearth.errors import Conflict, HearthError, InvalidInput, InvalidTransition
+from hearth.funding import campaigns, launches, orders, tickets
 from hearth.funding.deps import ProviderDep
-from hearth.funding.pages import back
-from hearth.funding.rules import CampaignState, OrderStatus
+from hearth.funding.figures import campaign_figures
+from hearth.funding.pages import actor_names, back, preview_page
+from hearth.funding.rules import EDITABLE, MAX_TIERS, CampaignState, OrderStatus
 from hearth.funding.schemas import (
+    TIER_CELLS,
     CampaignActionForm,
     CampaignCancelIn,
+    CampaignFiguresOut,
     CampaignForm,
     CampaignOut,
     CampaignUpdateIn,
     FundingOrderOut,
     FundingTicketOut,
     OrderRefundForm,
+    local_input,
     parse,
 )
+from hearth.kit.money import Money
 from hearth.mall.models import Product
+from hearth.mall.pages_partner import field_errors
 from hearth.mall.review import ProductState
 from hearth.web.deps import HearthDep, NowDep, SessionDep, requires
 from hearth.web.templating import render
+from hearth.web.timefmt import viewer_zone
 
 router = APIRouter(include_in_schema=False)
 Partner = Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
@@ -50,23 +61,77 @@ async def _approved_products(session: AsyncSession, partner_id: str) -> list[Pro
 
 @router.get("/partner/campaigns")
 async def partner_campaigns(
-    request: Request, session: SessionDep, user: Partner, now: NowDep, error: str | None = None
+    request: Request, session: SessionDep, user: Partner, now: NowDep
 ) -> Response:
     views = await campaigns.partner_campaigns(session, user=user)
+    found = await campaign_figures(session, [v.campaign for v in views])
     return render(
         request,
         "funding/partner_campaigns.html",
         user=user,
         active="partner",
         views=CampaignOut.many(views, now),
+        figures={i: CampaignFiguresOut.of(f) for i, f in found.items()},
         products=await _approved_products(session, campaigns.partner_of(user)),
         tickets=[
             FundingTicketOut.of(t)
             for t in await tickets.partner_tickets(session, partner_id=campaigns.partner_of(user))
         ],
-        error=error,
-        values={},
     )
+
+
+def _form_page(
+    request: Request,
+    user: User,
+    *,
+    products: list[Product],
+    values: dict[str, Any],
+    rows: list[dict[str, str]],
+    campaign: CampaignOut | None = None,
+    error: HearthError | None = None,
+) -> Response:
+    """Render the campaign form: new (``products`` to choose from) or an edit of ``campaign``,
+    with the fields as given and a refused save's problems named."""
+    blank = dict.fromkeys(TIER_CELLS, "")
+    filled = [r for r in rows if any(v.strip() for v in r.values())]
+    shown = filled or [blank]
+    if len(shown) < MAX_TIERS:
+        shown = [*shown, blank]  # one row to fill without JavaScript
+    return render(
+        request,
+        "funding/partner_campaign_form.html",
+        user=user,
+        active="partner",
+        campaign=campaign,
+        products=products,
+        values=values,
+        rows=shown,
+        max_tiers=MAX_TIERS,
+        zone=getattr(viewer_zone(request), "key", "UTC"),
+        error=error.sentence if error else None,
+        problems=field_errors(error) if error else {},
+        status_code=error.status if error else 200,
+    )
+
+
+def _values_of(form: CampaignForm) -> dict[str, Any]:
+    return form.model_dump(exclude={f"tier_{cell}" for cell in TIER_CELLS})
+
+
+@router.get("/partner/campaigns/new")
+async def partner_campaign_new(
+    request: Request, session: SessionDep, user: Partner, product_id: str = ""
+) -> Response:
+    products = await _approved_products(session, campaigns.partner_of(user))
+    chosen = next((p for p in products if p.id == product_id), products[0] if products else None)
+    values: dict[str, Any] = {"product_id": chosen.id if chosen else ""}
+    if chosen is not None:
+        values |= {
+            "title": chosen.name,
+            "description": chosen.description,
+            "goal": Money(chosen.campaign_goal, chosen.currency).decimal_string(),
+        }
+    return _form_page(request, user, products=products, values=values, rows=[])
 
 
 @router.post("/partner/campaigns")
@@ -78,47 +143,142 @@ async def partner_campaign_create(
     now: NowDep,
 ) -> Response:
     try:
-        draft = form.campaign()
+        draft = form.campaign(viewer_zone(request))
         async with session.begin_nested():
             made = await campaigns.create_campaign(session, user=user, draft=draft, now=now)
     except HearthError as err:
-        views = await campaigns.partner_campaigns(session, user=user)
-        return render(
+        products = await _approved_products(session, campaigns.partner_of(user))
+        return _form_page(
             request,
-            "funding/partner_campaigns.html",
-            user=user,
-            active="partner",
-            views=CampaignOut.many(views, now),
-            products=await _approved_products(session, campaigns.partner_of(user)),
-            tickets=[],
-            error=err.sentence,
-            values=await request.form(),
-            status_code=err.status,
+            user,
+            products=products,
+            values=_values_of(form),
+            rows=form.rows(),
+            error=err,
         )
-    return back(f"/partner/campaigns/{made.id}")
+    return back(f"/partner/campaigns/{made.id}?saved=1")
 
 
-@router.get("/partner/campaigns/{campaign_id}")
-async def partner_campaign(
+async def _own_view(
+    session: AsyncSession, user: User, campaign_id: str, now: datetime
+) -> campaigns.CampaignView:
+    await campaigns.own_campaign(session, user=user, campaign_id=campaign_id)
+    return await campaigns.view(session, user=user, campaign_id=campaign_id)
+
+
+@router.get("/partner/campaigns/{campaign_id}/edit")
+async def partner_campaign_edit(
+    request: Request, campaign_id: str, session: SessionDep, user: Partner, now: NowDep
+) -> Response:
+    view = await _own_view(session, user, campaign_id, now)
+    c, zone = view.campaign, viewer_zone(request)
+    values = {
+        "title": c.title,
+        "summary": c.summary,
+        "description": c.description,
+        "goal": Money(c.goal, c.currency).decimal_string(),
+        "starts_at": local_input(c.starts_at, zone),
+        "ends_at": local_input(c.ends_at, zone),
+        "delivery_on": local_input(c.delivery_date, zone)[:10],
+    }
+    rows = [
+        {
+            "title": t.title,
+            "description": t.description,
+            "price": Money(t.price, c.currency).decimal_string(),
+            "retail": Money(t.retail_price, c.currency).decimal_string(),
+            "limit": "" if t.limit is None else str(t.limit),
+            "per_backer": str(t.per_backer),
+            "closes": local_input(t.closes_at, zone),
+        }
+        for t in view.tiers
+    ]
+    return _form_page(
+        request, user, products=[], values=values, rows=rows, campaign=CampaignOut.of(view, now)
+    )
+
+
+@router.post("/partner/campaigns/{campaign_id}/edit")
+async def partner_campaign_save(
+    request: Request,
+    campaign_id: str,
+    form: Annotated[CampaignForm, Form()],
+    session: SessionDep,
+    user: Partner,
+    now: NowDep,
+) -> Response:
+    try:
+        changes = form.changes(viewer_zone(request))
+        async with session.begin_nested():
+            await campaigns.update_campaign(
+                session, user=user, campaign_id=campaign_id, draft=changes, now=now
+            )
+    except HearthError as err:
+        view = await _own_view(session, user, campaign_id, now)
+        return _form_page(
+            request,
+            user,
+            products=[],
+            values=_values_of(form),
+            rows=form.rows(),
+            campaign=CampaignOut.of(view, now),
+            error=err,
+        )
+    return back(f"/partner/campaigns/{campaign_id}?saved=1")
+
+
+@router.get("/partner/campaigns/{campaign_id}/preview")
+async def partner_campaign_preview(
     request: Request, campaign_id: str, session: SessionDep, user: Partner, now: NowDep
 ) -> Response:
     await campaigns.own_campaign(session, user=user, campaign_id=campaign_id)
-    view = await campaigns.view(session, user=user, campaign_id=campaign_id)
+    return await preview_page(
+        request, session, user, campaign_id, now, back_to=f"/partner/campaigns/{campaign_id}"
+    )
+
+
+async def _campaign_page(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    campaign_id: str,
+    now: datetime,
+    *,
+    error: HearthError | None = None,
+) -> Response:
+    view = await _own_view(session, user, campaign_id, now)
+    found = await campaign_figures(session, [view.campaign])
+    steps = await campaigns.history(session, user=user, campaign_id=campaign_id)
     return render(
         request,
         "funding/partner_campaign.html",
         user=user,
         active="partner",
         c=CampaignOut.of(view, now),
-        steps=await campaigns.history(session, user=user, campaign_id=campaign_id),
+        figures=CampaignFiguresOut.of(found[campaign_id]),
+        steps=steps,
+        actors=await actor_names(session, steps),
+        sent_back=next((s for s in reversed(steps) if s.to_state == CampaignState.SENT_BACK), None),
         updates=await campaigns.updates(session, user=user, campaign_id=campaign_id),
+        editable=view.campaign.state in EDITABLE,
         graduable=view.campaign.state
         in (CampaignState.FUNDED, CampaignState.FULFILLING, CampaignState.FULFILLED),
+        saved=request.query_params.get("saved"),
+        error=error.sentence if error else None,
+        status_code=error.status if error else 200,
     )
+
+
+@router.get("/partner/campaigns/{campaign_id}")
+async def partner_campaign(
+    request: Request, campaign_id: str, session: SessionDep, user: Partner, now: NowDep
+) -> Response:
+    return await _campaign_page(request, session, user, campaign_id, now)
 
 
 @router.post("/partner/campaigns/{campaign_id}/{action}")
 async def partner_campaign_action(
+    request: Request,
     campaign_id: str,
     action: str,
     form: Annotated[CampaignActionForm, Form()],
@@ -126,8 +286,26 @@ async def partner_campaign_action(
     user: Partner,
     now: NowDep,
 ) -> Response:
-    if action == "publish":
-        await campaigns.publish(session, user=user, campaign_id=campaign_id, now=now)
+    try:
+        async with session.begin_nested():
+            await _act(session, user, campaign_id, action, form, now)
+    except (InvalidInput, Conflict, InvalidTransition) as err:
+        return await _campaign_page(request, session, user, campaign_id, now, error=err)
+    return back(f"/partner/campaigns/{campaign_id}")
+
+
+async def _act(
+    session: AsyncSession,
+    user: User,
+    campaign_id: str,
+    action: str,
+    form: CampaignActionForm,
+    now: datetime,
+) -> None:
+    if action == "submit":
+        await launches.submit(session, user=user, campaign_id=campaign_id, now=now)
+    elif action == "retract":
+        await launches.retract(session, user=user, campaign_id=campaign_id, now=now)
     elif action == "cancel":
         cancellation = parse(CampaignCancelIn, {"reason": form.reason})
         await campaigns.cancel(
@@ -144,7 +322,6 @@ async def partner_campaign_action(
         )
     else:
         raise InvalidInput(f"unknown action {action!r}")
-    return back(f"/partner/campaigns/{campaign_id}")
 
 
 @router.get("/partner/orders")

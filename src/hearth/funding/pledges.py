@@ -32,6 +32,7 @@ from hearth.funding.rules import (
     check_lowering,
     check_pledging_open,
     check_quantity,
+    shipping_cost_of,
 )
 from hearth.funding.schemas import PledgeShippingIn, parse
 from hearth.outbox import record
@@ -74,6 +75,7 @@ async def save_card(
             )
         )
         if existing is not None:
+            existing.removed_at = None  # saved again: offered again
             return existing
         card = BackerCard(
             user_id=user_id,
@@ -91,9 +93,17 @@ async def save_card(
 
 
 async def cards(session: AsyncSession, *, user: User) -> list[BackerCard]:
-    """Return the user's saved cards, newest first."""
-    query = select(BackerCard).where(BackerCard.user_id == user.id)
+    """Return the user's saved cards (not the removed ones), newest first."""
+    query = select(BackerCard).where(BackerCard.user_id == user.id, BackerCard.removed_at.is_(None))
     return list(await session.scalars(query.order_by(BackerCard.created_at.desc())))
+
+
+async def own_card(session: AsyncSession, *, user_id: str, card_id: str) -> BackerCard:
+    """Return one of the user's saved cards, or raise ``NotFound`` (a removed card too)."""
+    card = await session.get(BackerCard, card_id)
+    if card is None or card.user_id != user_id or card.removed_at is not None:
+        raise NotFound("No such card among yours.")
+    return card
 
 
 def check_shipping(shipping: dict[str, Any]) -> dict[str, str]:
@@ -156,9 +166,7 @@ async def prepare(
     if tier is None or tier.campaign_id != campaign.id:
         raise NotFound("no such tier in this campaign")
     check_quantity(tier_of(tier), request.quantity)
-    card = await session.get(BackerCard, request.card_id)
-    if card is None or card.user_id != user.id:
-        raise NotFound("no such card")
+    await own_card(session, user_id=user.id, card_id=request.card_id)
     holding = await session.scalar(
         select(Pledge.id).where(Pledge.campaign_id == campaign.id, Pledge.holder == user.id)
     )
@@ -217,7 +225,8 @@ async def place_pledge(
     if earlier is not None:
         return earlier, False
     campaign, tier, shipping = await prepare(session, user=user, request=request, now=now)
-    amount = tier.price * request.quantity
+    amount = tier.price * request.quantity  # counts towards the goal; shipping does not
+    carriage = shipping_cost_of(campaign.shipping_rates or {}, shipping["country"])
     pledge = Pledge(
         campaign_id=campaign.id,
         tier_id=tier.id,
@@ -229,6 +238,7 @@ async def place_pledge(
         state=PledgeState.ACTIVE.value,
         card_id=request.card_id,
         shipping=shipping,
+        shipping_cost=carriage,
         idempotency_key=request.idempotency_key,
         attempt=1,
         created_at=now,

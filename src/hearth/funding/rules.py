@@ -5,9 +5,19 @@ small values below, ask these functions, and store what they answer.
 
 Campaign workflow (every move audited in ``campaign_steps``)::
 
-    draft ──publish──► scheduled ──start──► live ──end──► funded ──► fulfilling ──► fulfilled
-      │                    │                  │     └─────► failed
-      └──────cancel────────┴──────cancel──────┴──► cancelled
+                     ┌──retract──┐
+                     ▼           │
+    draft ──submit──► submitted ──approve──► scheduled ──start──► live ──end──► funded ──► …
+      ▲                  │    ▲                  │                  │     └─────► failed
+      │          send back    resubmit           │                  │
+      │                  ▼    │                  │                  │
+      │               sent_back                  │                  │
+      └──────────────────(any of these)──cancel──┴──────cancel──────┴──► cancelled
+
+A launch is reviewed by the platform team before it goes live: the partner submits it,
+a reviewer approves it (it is then scheduled and goes live at its start time) or sends it
+back with comments, and the partner edits it and resubmits. ``LAUNCH_MOVES`` names who
+makes each of these moves (``check_launch_move``).
 
 Rules near the deadline (also in docs/funding.md):
 
@@ -27,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from hearth.errors import Conflict, InvalidInput, MallError
+from hearth.errors import Conflict, InvalidInput, MallError, PermissionDenied
 from hearth.kit.workflow import Workflow
 
 FINAL_HOURS = 24
@@ -38,7 +48,9 @@ MAX_TIERS = 12
 
 class CampaignState(StrEnum):
     DRAFT = "draft"
-    SCHEDULED = "scheduled"
+    SUBMITTED = "submitted"  # a launch waiting for the platform team's review
+    SENT_BACK = "sent_back"  # the platform team asked for changes; the partner edits it
+    SCHEDULED = "scheduled"  # approved: it goes live at its start time
     LIVE = "live"
     FUNDED = "funded"
     FAILED = "failed"
@@ -48,7 +60,16 @@ class CampaignState(StrEnum):
 
 
 CAMPAIGN_MOVES: Mapping[CampaignState, frozenset[CampaignState]] = {
-    CampaignState.DRAFT: frozenset({CampaignState.SCHEDULED, CampaignState.CANCELLED}),
+    CampaignState.DRAFT: frozenset({CampaignState.SUBMITTED, CampaignState.CANCELLED}),
+    CampaignState.SUBMITTED: frozenset(
+        {
+            CampaignState.SCHEDULED,
+            CampaignState.SENT_BACK,
+            CampaignState.DRAFT,
+            CampaignState.CANCELLED,
+        }
+    ),
+    CampaignState.SENT_BACK: frozenset({CampaignState.SUBMITTED, CampaignState.CANCELLED}),
     CampaignState.SCHEDULED: frozenset(
         {CampaignState.LIVE, CampaignState.DRAFT, CampaignState.CANCELLED}
     ),
@@ -63,7 +84,54 @@ CAMPAIGN_MOVES: Mapping[CampaignState, frozenset[CampaignState]] = {
 }
 CAMPAIGN_WORKFLOW = Workflow(CAMPAIGN_MOVES, initial={CampaignState.DRAFT}, name="campaign")
 
-PUBLIC_STATES = frozenset(CampaignState) - {CampaignState.DRAFT}
+# Before approval a campaign is seen by its partner and the platform team alone.
+UNLAUNCHED = frozenset({CampaignState.DRAFT, CampaignState.SUBMITTED, CampaignState.SENT_BACK})
+PUBLIC_STATES = frozenset(CampaignState) - UNLAUNCHED
+# What a partner may still change: its draft, or a launch the platform team sent back.
+EDITABLE = frozenset({CampaignState.DRAFT, CampaignState.SENT_BACK})
+# The platform team's queue of launches to review.
+IN_REVIEW = frozenset({CampaignState.SUBMITTED})
+
+
+class LaunchActor(StrEnum):
+    PARTNER = "partner"
+    REVIEWER = "reviewer"
+
+
+@dataclass(frozen=True)
+class LaunchMove:
+    """Who makes a move of the launch review, and whether they must say why."""
+
+    actor: LaunchActor
+    needs_reason: bool = False
+
+
+LAUNCH_MOVES: Mapping[tuple[CampaignState, CampaignState], LaunchMove] = {
+    (CampaignState.DRAFT, CampaignState.SUBMITTED): LaunchMove(LaunchActor.PARTNER),
+    (CampaignState.SENT_BACK, CampaignState.SUBMITTED): LaunchMove(LaunchActor.PARTNER),
+    (CampaignState.SUBMITTED, CampaignState.DRAFT): LaunchMove(LaunchActor.PARTNER),
+    (CampaignState.SUBMITTED, CampaignState.SCHEDULED): LaunchMove(LaunchActor.REVIEWER),
+    (CampaignState.SUBMITTED, CampaignState.SENT_BACK): LaunchMove(
+        LaunchActor.REVIEWER, needs_reason=True
+    ),
+}
+
+
+def check_launch_move(
+    current: CampaignState, target: CampaignState, *, actor: LaunchActor, reason: str = ""
+) -> None:
+    """Refuse a launch-review move the workflow lacks, one ``actor`` may not make, or one
+    that needs a reason given without."""
+    CAMPAIGN_WORKFLOW.check(current, target)
+    move = LAUNCH_MOVES.get((current, target))
+    if move is None:
+        raise InvalidInput(f"moving a campaign to {target.value!r} is not a launch-review step")
+    if move.actor is not actor:
+        raise PermissionDenied(f"only a {move.actor} may move a campaign to {target.value!r}")
+    if move.needs_reason and not reason.strip():
+        raise InvalidInput.fields(
+            [{"field": "reason", "message": "say what the partner should change"}]
+        )
 
 
 class PledgeState(StrEnum):
@@ -161,6 +229,49 @@ class Tier:
             return False
         remaining = self.remaining()
         return remaining is None or remaining > 0
+
+
+def is_early_bird(
+    *, closes_at: datetime | None, ends_at: datetime, limit: int | None, marked: bool
+) -> bool:
+    """Tell whether a tier is an early bird: it really closes before the campaign does.
+
+    Either it closes on a date before the campaign's end, or it has a unit limit and its
+    partner marked it an early bird (a limited tier is not one by itself: a "Collector's
+    edition" of 50 units is scarce, not early).
+    """
+    if closes_at is not None and closes_at < ends_at:
+        return True
+    return marked and limit is not None
+
+
+def shipping_cost_of(rates: Mapping[str, int], country: str) -> int:
+    """Return the shipping of one pledge to ``country`` (an ISO code), in minor units.
+
+    A campaign without rates ships anywhere free; one with rates ships only to the
+    countries it lists, and refuses the others by name.
+    """
+    if not rates:
+        return 0
+    cost = rates.get(country.strip().upper())
+    if cost is None:
+        listed = ", ".join(sorted(rates))
+        raise InvalidInput.fields(
+            [
+                {
+                    "field": "country",
+                    "message": f"this campaign does not ship to {country or 'that country'}; "
+                    f"it ships to {listed}",
+                }
+            ]
+        )
+    return cost
+
+
+def pledge_total(*, price: int, quantity: int, shipping: int) -> int:
+    """Return what a pledge will be charged: the tier's price times the quantity, plus
+    shipping (once per pledge)."""
+    return price * quantity + shipping
 
 
 def check_quantity(tier: Tier, quantity: int) -> None:
@@ -263,6 +374,7 @@ class TierDraft:
     per_backer: int = 5
     closes_at: datetime | None = None
     description: str = ""
+    early_bird: bool = False  # marked by the partner (``is_early_bird``)
 
 
 def problems_of_order(*, starts_at: datetime, ends_at: datetime) -> list[dict[str, str]]:
@@ -290,3 +402,14 @@ def problems_of_schedule(
     if delivery <= ends_at:
         problems.append({"field": "delivery_date", "message": "after the campaign ends"})
     return problems
+
+
+def problems_of_tiers(
+    closing: list[datetime | None], *, starts_at: datetime, ends_at: datetime
+) -> list[dict[str, str]]:
+    """List early-bird closing times that fall outside the campaign (tier by tier)."""
+    return [
+        {"field": f"tiers.{n}.closes_at", "message": "between the campaign's start and end"}
+        for n, closes_at in enumerate(closing)
+        if closes_at is not None and not starts_at < closes_at < ends_at
+    ]

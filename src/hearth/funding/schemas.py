@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, Self, TypeVar
 
@@ -34,13 +34,21 @@ from pydantic import (
 )
 
 from hearth.errors import InvalidInput
-from hearth.funding.rules import MAX_QUANTITY, MAX_TIERS, Channel, TicketStatus, time_left
+from hearth.funding.rules import (
+    MAX_QUANTITY,
+    MAX_TIERS,
+    Channel,
+    TicketStatus,
+    is_early_bird,
+    time_left,
+)
 from hearth.kit.bounds import NON_ZERO
 from hearth.kit.money import AmountText, Money
 from hearth.kit.timebounds import Bounded
 
 if TYPE_CHECKING:
     from hearth.funding.campaigns import CampaignView
+    from hearth.funding.figures import Figures
     from hearth.funding.models import (
         BackerCard,
         Campaign,
@@ -148,7 +156,24 @@ class CampaignTierIn(_In):
         default=None, ge=1, le=MAX_UNITS, description="units on offer; null is unlimited"
     )
     per_backer: Count = Field(default=5, ge=1, le=MAX_QUANTITY)
-    closes_at: Moment | None = Field(default=None, description="early-bird tiers close then")
+    closes_at: Moment | None = Field(
+        default=None,
+        description="the tier stops taking pledges then (before the campaign ends: an early bird)",
+    )
+    early_bird: bool = Field(
+        default=False,
+        description=(
+            "mark a limited tier an early bird; a tier that closes before the campaign "
+            "ends is one anyway"
+        ),
+    )
+
+    @field_validator("early_bird")
+    @classmethod
+    def _early_bird_ends_early(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("limit") is None and info.data.get("closes_at") is None:
+            raise ValueError("an early-bird tier needs a unit limit or a closing time")
+        return value
 
     @field_validator("retail_price")
     @classmethod
@@ -160,6 +185,41 @@ class CampaignTierIn(_In):
 
 
 ImageAddress = Annotated[str, StringConstraints(max_length=499, pattern=r"^(/|https://)")]
+MAX_FAQ = 30
+MAX_SHIPPING_RATES = 250  # more than there are countries
+
+
+class CampaignFaqIn(_In):
+    """A question backers ask, answered by the partner before they have to ask it."""
+
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+CountryCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+    Field(description="ISO 3166 two-letter code, in either case", examples=["CN"]),
+]
+
+
+class CampaignShippingIn(_In):
+    """What shipping one pledge to a country costs."""
+
+    country: CountryCode
+    cost: Amount = Field(description="in the campaign's currency; 0.00 ships free")
+
+
+def _one_rate_per_country(
+    rates: list[CampaignShippingIn] | None,
+) -> list[CampaignShippingIn] | None:
+    if rates is not None:
+        seen = [r.country for r in rates]
+        twice = sorted({c for c in seen if seen.count(c) > 1})
+        if twice:
+            raise ValueError(f"one rate per country; {', '.join(twice)} given more than once")
+    return rates
 
 
 class CampaignIn(_In):
@@ -179,6 +239,15 @@ class CampaignIn(_In):
     ends_at: Moment | None = None
     delivery_date: Moment | None = None
     tiers: list[CampaignTierIn] | None = Field(default=None, min_length=1, max_length=MAX_TIERS)
+    risks: str | None = Field(default=None, max_length=20_000)
+    faq: list[CampaignFaqIn] | None = Field(default=None, max_length=MAX_FAQ)
+    shipping: Annotated[list[CampaignShippingIn] | None, AfterValidator(_one_rate_per_country)] = (
+        Field(
+            default=None,
+            max_length=MAX_SHIPPING_RATES,
+            description="shipping per destination country; empty ships anywhere free",
+        )
+    )
 
 
 class NewCampaignIn(CampaignIn):
@@ -194,6 +263,9 @@ class NewCampaignIn(CampaignIn):
 
 
 FormCell = Annotated[str, StringConstraints(max_length=200)]
+FormText = Annotated[str, StringConstraints(max_length=2000)]
+# What each tier row of the campaign form sends, in the order of CampaignTierIn's fields.
+TIER_CELLS = ("title", "description", "price", "retail", "limit", "per_backer", "closes")
 
 
 def _form_count(text: str) -> int | str | None:
@@ -205,47 +277,102 @@ def _form_count(text: str) -> int | str | None:
     return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else text
 
 
-class CampaignForm(BaseModel):
-    """The partner console's campaign form: days instead of times, tiers as parallel rows
-    (a row with neither title nor price is left out)."""
+def _form_moment(text: str, zone: tzinfo) -> datetime | str | None:
+    """Read a time typed into a ``datetime-local`` box (or a ``date`` box: its midnight) in
+    the writer's zone, as UTC; anything else is passed on as typed, for the model to refuse
+    by name."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
 
-    product_id: str = Field(max_length=32)
-    title: str = Field(max_length=120)
-    goal: str = Field(max_length=20)
-    starts_on: date
-    ends_on: date
-    delivery_on: date
-    tier_title: list[FormCell] = Field(max_length=MAX_TIERS)
-    tier_price: list[FormCell] = Field(max_length=MAX_TIERS)
-    tier_retail: list[FormCell] = Field(max_length=MAX_TIERS)
-    tier_limit: list[FormCell] = Field(max_length=MAX_TIERS)
+
+def local_input(moment: datetime | None, zone: tzinfo) -> str:
+    """Write a stored time for a ``datetime-local`` box in the writer's zone."""
+    if moment is None:
+        return ""
+    return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+class CampaignForm(BaseModel):
+    """The partner console's campaign form: times as the partner's browser writes them
+    (``datetime-local``, in the partner's zone), tiers as parallel rows, one list per cell
+    (a row with neither title nor price is left out: that is how a row is removed without
+    JavaScript)."""
+
+    product_id: str = Field(default="", max_length=32)
+    title: str = Field(default="", max_length=120)
+    goal: str = Field(default="", max_length=20)
+    starts_at: str = Field(default="", max_length=40)
+    ends_at: str = Field(default="", max_length=40)
+    delivery_on: str = Field(default="", max_length=40)
     summary: str = Field(default="", max_length=280)
     description: str = Field(default="", max_length=20_000)
+    tier_title: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
+    tier_description: list[FormText] = Field(default_factory=list, max_length=MAX_TIERS + 1)
+    tier_price: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
+    tier_retail: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
+    tier_limit: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
+    tier_per_backer: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
+    tier_closes: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
 
-    def campaign(self) -> NewCampaignIn:
-        """Return the campaign the form describes, or raise ``InvalidInput``."""
-        rows = zip(
-            self.tier_title, self.tier_price, self.tier_retail, self.tier_limit, strict=False
-        )
-        tiers = [
-            {"title": t, "price": p, "retail_price": r or p, "limit": _form_count(limit)}
-            for t, p, r, limit in rows
-            if t.strip() or p.strip()
-        ]
-        return parse(
-            NewCampaignIn,
+    def rows(self) -> list[dict[str, str]]:
+        """Return the tier rows as typed, blank rows included (to show the form again)."""
+        columns = [getattr(self, f"tier_{cell}") for cell in TIER_CELLS]
+        count = max((len(c) for c in columns), default=0)
+        return [
             {
-                "product_id": self.product_id,
-                "title": self.title,
-                "summary": self.summary,
-                "description": self.description,
-                "goal": self.goal,
-                "starts_at": datetime.combine(self.starts_on, time(0, 0), tzinfo=UTC),
-                "ends_at": datetime.combine(self.ends_on, time(23, 59), tzinfo=UTC),
-                "delivery_date": datetime.combine(self.delivery_on, time(0, 0), tzinfo=UTC),
-                "tiers": tiers,
-            },
-        )
+                cell: (col[n] if n < len(col) else "")
+                for cell, col in zip(TIER_CELLS, columns, strict=True)
+            }
+            for n in range(count)
+        ]
+
+    def _fields(self, zone: tzinfo) -> dict[str, Any]:
+        tiers = []
+        for row in self.rows():
+            if not (row["title"].strip() or row["price"].strip()):
+                continue
+            tier: dict[str, Any] = {
+                "title": row["title"],
+                "description": row["description"].strip(),
+                "price": row["price"].strip(),
+                "retail_price": row["retail"].strip() or row["price"].strip(),
+                "limit": _form_count(row["limit"]),
+                "closes_at": _form_moment(row["closes"], zone),
+            }
+            per_backer = _form_count(row["per_backer"])
+            if per_backer is not None:
+                tier["per_backer"] = per_backer
+            tiers.append(tier)
+        fields = {
+            "title": self.title,
+            "summary": self.summary,
+            "description": self.description,
+            "goal": self.goal.strip(),
+            "starts_at": _form_moment(self.starts_at, zone),
+            "ends_at": _form_moment(self.ends_at, zone),
+            "delivery_date": _form_moment(self.delivery_on, zone),
+            "tiers": tiers,
+        }
+        return {k: v for k, v in fields.items() if v is not None}
+
+    def campaign(self, zone: tzinfo) -> NewCampaignIn:
+        """Return the new campaign the form describes, or raise ``InvalidInput``."""
+        return parse(NewCampaignIn, {"product_id": self.product_id, **self._fields(zone)})
+
+    def changes(self, zone: tzinfo) -> CampaignIn:
+        """Return the whole draft the edit form describes, or raise ``InvalidInput``."""
+        fields = self._fields(zone)
+        for needed in ("starts_at", "ends_at", "delivery_date"):
+            fields.setdefault(needed, "")  # a box emptied on edit is refused by name
+        return parse(CampaignIn, fields)
 
 
 class CampaignCancelIn(_In):
@@ -267,6 +394,21 @@ class CampaignUpdateIn(_In):
 class CampaignGraduateIn(_In):
     price: PositiveAmount
     stock: Count = Field(ge=0, le=MAX_UNITS)
+
+
+class LaunchReviewIn(_In):
+    """The platform team's decision on a launch: comments for the partner (required to
+    send it back)."""
+
+    reason: str = Field(default="", max_length=2000, description="said to the partner")
+
+
+class LaunchReviewForm(LaunchReviewIn):
+    """The launch review page's form: the decision and the comments."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    decision: str = Field(default="", max_length=20)
 
 
 class CampaignActionForm(BaseModel):
@@ -429,12 +571,14 @@ class CampaignTierOut(BaseModel):
     remaining: int | None
     per_backer: int
     closes_at: Instant | None
-    early_bird: bool
+    early_bird: bool = Field(
+        description="closes before the campaign ends: on a date, or a limited tier so marked"
+    )
     open: bool
     backers: int
 
     @classmethod
-    def of(cls, row: CampaignTier, currency: str, now: datetime) -> Self:
+    def of(cls, row: CampaignTier, currency: str, now: datetime, *, ends_at: datetime) -> Self:
         remaining = None if row.limit is None else max(0, row.limit - row.sold)
         closed = (row.closes_at is not None and now >= row.closes_at) or remaining == 0
         return cls(
@@ -447,10 +591,22 @@ class CampaignTierOut(BaseModel):
             remaining=remaining,
             per_backer=row.per_backer,
             closes_at=row.closes_at,
-            early_bird=row.closes_at is not None or row.limit is not None,
+            early_bird=is_early_bird(
+                closes_at=row.closes_at, ends_at=ends_at, limit=row.limit, marked=row.early_bird
+            ),
             open=not closed,
             backers=row.pledges,
         )
+
+
+class CampaignFaqOut(BaseModel):
+    question: str
+    answer: str
+
+
+class CampaignShippingOut(BaseModel):
+    country: str = Field(description="ISO 3166 two-letter code")
+    cost: FundingMoneyOut
 
 
 class CampaignOut(BaseModel):
@@ -461,6 +617,12 @@ class CampaignOut(BaseModel):
     summary: str
     description: str
     images: list[str]
+    photos: list[str] = Field(description="the product's uploaded photos, in display order")
+    risks: str
+    faq: list[CampaignFaqOut]
+    shipping: list[CampaignShippingOut] = Field(
+        description="shipping per pledge by destination; empty ships anywhere free"
+    )
     state: str
     goal: FundingMoneyOut
     raised: FundingMoneyOut
@@ -485,6 +647,13 @@ class CampaignOut(BaseModel):
             summary=c.summary,
             description=c.description,
             images=c.images,
+            photos=view.photos,
+            risks=c.risks or "",
+            faq=[CampaignFaqOut(**item) for item in c.faq or []],
+            shipping=[
+                CampaignShippingOut(country=k, cost=FundingMoneyOut.of(v, c.currency))
+                for k, v in sorted((c.shipping_rates or {}).items())
+            ],
             state=c.state,
             goal=FundingMoneyOut.of(c.goal, c.currency),
             raised=FundingMoneyOut.of(p.raised, c.currency),
@@ -494,12 +663,56 @@ class CampaignOut(BaseModel):
             ends_at=c.ends_at,
             time_left=time_left(c.ends_at, now) if now >= c.starts_at else "not started",
             delivery_date=c.delivery_date.date(),
-            tiers=[CampaignTierOut.of(t, c.currency, now) for t in view.tiers],
+            tiers=[CampaignTierOut.of(t, c.currency, now, ends_at=c.ends_at) for t in view.tiers],
         )
 
     @classmethod
     def many(cls, views: Sequence[CampaignView], now: datetime) -> list[Self]:
         return [cls.of(v, now) for v in views]
+
+
+class LaunchOut(CampaignOut):
+    """A launch in the platform team's review queue."""
+
+    submitted_at: Instant | None = Field(description="when it was last submitted")
+
+    @classmethod
+    def of_launch(cls, view: CampaignView, now: datetime, submitted_at: datetime | None) -> Self:
+        return cls(**CampaignOut.of(view, now).model_dump(), submitted_at=submitted_at)
+
+
+class CampaignFiguresOut(BaseModel):
+    """A campaign's money, each kind apart: pledged is not collected, and collected is not
+    what the partner is paid."""
+
+    pledged: FundingMoneyOut = Field(description="every pledge that counted at the end or now")
+    backers: int
+    collected: FundingMoneyOut = Field(description="charged from backers")
+    charged: int = Field(description="pledges charged")
+    failed: FundingMoneyOut = Field(description="pledges whose charge failed")
+    failures: int
+    retrying: int = Field(description="failed pledges still in their retry window")
+    refunded: FundingMoneyOut = Field(description="given back to backers")
+    commission: FundingMoneyOut = Field(description="kept by the platform, after refunds")
+    payable: FundingMoneyOut = Field(
+        description="the partner's share, after commission and refunds (before payouts)"
+    )
+
+    @classmethod
+    def of(cls, figures: Figures) -> Self:
+        c = figures.currency
+        return cls(
+            pledged=FundingMoneyOut.of(figures.pledged, c),
+            backers=figures.backers,
+            collected=FundingMoneyOut.of(figures.collected, c),
+            charged=figures.charged,
+            failed=FundingMoneyOut.of(figures.failed, c),
+            failures=figures.failures,
+            retrying=figures.retrying,
+            refunded=FundingMoneyOut.of(figures.refunded, c),
+            commission=FundingMoneyOut.of(figures.commission, c),
+            payable=FundingMoneyOut.of(figures.payable, c),
+        )
 
 
 class CampaignUpdateOut(BaseModel):
@@ -555,7 +768,9 @@ class PledgeOut(BaseModel):
     campaign_id: str
     tier_id: str
     quantity: int
-    amount: FundingMoneyOut
+    amount: FundingMoneyOut = Field(description="the tier's price times the quantity")
+    shipping_cost: FundingMoneyOut = Field(description="to the address's country, once")
+    total: FundingMoneyOut = Field(description="what is charged: amount plus shipping")
     state: str
     card_id: str
     shipping: dict[str, str]
@@ -592,6 +807,8 @@ class PledgeShape(Protocol):
     @property
     def amount(self) -> int: ...
     @property
+    def shipping_cost(self) -> int: ...
+    @property
     def currency(self) -> str: ...
     @property
     def state(self) -> str: ...
@@ -614,6 +831,8 @@ def _pledge_fields(row: PledgeShape) -> dict[str, Any]:
         "tier_id": row.tier_id,
         "quantity": row.quantity,
         "amount": FundingMoneyOut.of(row.amount, row.currency),
+        "shipping_cost": FundingMoneyOut.of(row.shipping_cost, row.currency),
+        "total": FundingMoneyOut.of(row.amount + row.shipping_cost, row.currency),
         "state": row.state,
         "card_id": row.card_id,
         "shipping": row.shipping,

@@ -29,13 +29,14 @@ def zone_names() -> tuple[str, ...]:
 def zone_named(name: str) -> zoneinfo.ZoneInfo | None:
     """Return the zone of an IANA name, or None for anything else (a path, a typo). Every
     name the machine knows is taken ("GB" too); pickers offer the "Region/City" ones."""
-    if name not in _zone_set():
+    if name not in known_zones():
         return None
     return zoneinfo.ZoneInfo(name)
 
 
 @functools.cache
-def _zone_set() -> frozenset[str]:
+def known_zones() -> frozenset[str]:
+    """Return every IANA time zone name this machine knows (what the API lists and takes)."""
     return frozenset(zoneinfo.available_timezones())
 
 

@@ -144,15 +144,16 @@ async def seed_mall(runtime: Hearth, *, partner: str, reviewer: str, applicant: 
             ),
             now=clock.now(),
         )
-        await media.add_image(
-            session,
-            storage,
-            user=member,
-            product_id=lamp.id,
-            data=product_shot((255, 176, 64)),
-            max_bytes=limit,
-            now=clock.now(),
-        )
+        for tint in ((255, 176, 64), (255, 214, 150), (232, 120, 40)):  # a small gallery
+            await media.add_image(
+                session,
+                storage,
+                user=member,
+                product_id=lamp.id,
+                data=product_shot(tint),
+                max_bytes=limit,
+                now=clock.now(),
+            )
         for actor, target in ((member, ProductState.SUBMITTED), (staff, ProductState.IN_REVIEW)):
             await products.move(
                 session, user=actor, product_id=lamp.id, target=target, now=clock.now()

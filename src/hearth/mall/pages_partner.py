@@ -4,6 +4,7 @@ each problem named next to its field and changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -34,6 +35,9 @@ from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 PartnerUser = Annotated[User, Depends(requires(Capability.PARTNER_CONSOLE))]
+# What other areas show on a partner's product page (its campaigns), as context for its
+# template; the app factory lists them in ``app.state.product_panels``.
+ProductPanel = Callable[..., Awaitable[dict[str, Any]]]
 
 
 def format_money(amount: int, currency: str) -> str:
@@ -338,6 +342,7 @@ async def product_page(
     template: str,
     active: str,
     error: HearthError | None = None,
+    **extra: Any,
 ) -> Response:
     """Render a product's dossier, with a refused action's message if there was one."""
     found = await dossier.dossier(session, user=user, product_id=product_id, now=now)
@@ -350,6 +355,7 @@ async def product_page(
         money=format_money,
         error=error.sentence if error else None,
         status_code=error.status if error else 200,
+        **extra,
     )
 
 
@@ -360,6 +366,11 @@ async def show_product(
     product = await products.get_product(session, user=user, product_id=product_id)
     if user.partner_id != product.partner_id:
         return see_other(f"/platform/products/{product_id}")
+    # What other areas add to a partner's product (its campaigns), listed by the app factory.
+    panels: list[ProductPanel] = getattr(request.app.state, "product_panels", [])
+    extra: dict[str, Any] = {}
+    for panel in panels:
+        extra |= await panel(session, product_id=product_id, now=now)
     return await product_page(
         request,
         session,
@@ -368,6 +379,7 @@ async def show_product(
         now,
         template="mall/partner/product.html",
         active="partner",
+        **extra,
     )
 
 

@@ -181,6 +181,21 @@ async def get_product(session: AsyncSession, *, user: User | None, product_id: s
     return product
 
 
+async def public_product(session: AsyncSession, *, product_id: str) -> tuple[Product, Partner]:
+    """Return a product on show in the mall (approved, of an approved partner) with its
+    partner, or raise ``NotFound``: whoever asks, a product page shows nothing else."""
+    product = await session.get(Product, product_id)
+    partner = None if product is None else await session.get(Partner, product.partner_id)
+    if (
+        product is None
+        or partner is None
+        or product.state != ProductState.APPROVED
+        or partner.status != PartnerState.APPROVED
+    ):
+        raise NotFound("no such product")
+    return product, partner
+
+
 async def _may_see(session: AsyncSession, user: User | None, product: Product) -> bool:
     if user is not None and user.partner_id == product.partner_id:
         return True

@@ -88,8 +88,8 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "reviews",
         "Product review",
-        "Review steps and comments on products.",
-        ("mall.product.",),
+        "Review steps and comments on products and campaign launches.",
+        ("mall.product.", "funding.launch."),
         roles=("partner", "reviewer", "admin"),
     ),
 )

@@ -2,11 +2,14 @@
 
 Figures are shown with the sign people expect for each account (what a partner is owed,
 what the platform earned: positive), not the debit-positive sign the entries carry.
-Periods are half-open, ``[start, end)``, in UTC.
+Periods are half-open, ``[start, end)``, in UTC. Each report can be written as CSV
+(``statement_csv``, ``report_csv``, ``payouts_csv``) with amounts as plain decimals.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -220,3 +223,130 @@ async def platform_report(
         partners_owed=owed,
         balanced=not any(sums.values()),
     )
+
+
+@dataclass(frozen=True)
+class PayoutLine:
+    at: datetime
+    entry_set_id: str
+    partner_id: str
+    reference: str
+    memo: str
+    amount: Money  # paid out to the partner (positive)
+
+
+async def payouts(
+    session: AsyncSession,
+    *,
+    currency: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    partner_id: str | None = None,
+) -> list[PayoutLine]:
+    """Return the payouts to partners (or to one) in one currency over a period, oldest first."""
+    check_currency(currency)
+    _check_period(start, end)
+    query = (
+        select(
+            LedgerEntry.created_at,
+            LedgerEntrySet.id,
+            LedgerAccount.owner,
+            LedgerEntrySet.reference,
+            LedgerEntrySet.memo,
+            LedgerEntry.amount,
+        )
+        .join(LedgerEntrySet, LedgerEntrySet.id == LedgerEntry.entry_set_id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            LedgerEntrySet.reason == Reason.PAYOUT.value,
+            LedgerAccount.type == AccountType.PARTNER_PAYABLE.value,
+            LedgerAccount.currency == currency,
+        )
+        .order_by(LedgerEntry.created_at, LedgerEntry.id)
+    )
+    if partner_id is not None:
+        query = query.where(LedgerAccount.owner == partner_id)
+    query = _in_period(query, start, end)
+    return [
+        PayoutLine(at, set_id, owner, reference, memo, Money(amount, currency))
+        for at, set_id, owner, reference, memo, amount in await session.execute(query)
+    ]
+
+
+async def currencies(session: AsyncSession, *, partner_id: str | None = None) -> list[str]:
+    """Return the currencies the books hold money in (a partner's own, with ``partner_id``)."""
+    query = select(LedgerAccount.currency).distinct()
+    if partner_id is not None:
+        query = query.where(
+            LedgerAccount.type == AccountType.PARTNER_PAYABLE.value,
+            LedgerAccount.owner == partner_id,
+        )
+    return sorted(await session.scalars(query))
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+
+def _csv(header: list[str], rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def statement_csv(statement: Statement) -> str:
+    """Write a partner's statement as CSV: one row per movement, amounts as decimals."""
+    rows = [
+        [
+            line.at.isoformat(),
+            line.entry_set_id,
+            line.reason.value,
+            line.reference,
+            line.memo,
+            line.amount.decimal_string(),
+            line.balance.decimal_string(),
+            statement.currency,
+        ]
+        for line in statement.lines
+    ]
+    header = ["at", "entry_set", "reason", "reference", "memo", "amount", "balance", "currency"]
+    return _csv(header, rows)
+
+
+def report_csv(report: PlatformReport, names: dict[str, str]) -> str:
+    """Write the platform report as CSV: one figure per row, then what each partner is owed."""
+    rows = [
+        ["captured", "", report.captured.decimal_string()],
+        ["refunded", "", report.refunded.decimal_string()],
+        ["paid_out", "", report.paid_out.decimal_string()],
+        ["adjusted", "", report.adjusted.decimal_string()],
+        ["commission_earned", "", report.commission_earned.decimal_string()],
+        *(
+            [f"balance:{kind.value}", "", amount.decimal_string()]
+            for kind, amount in report.balances.items()
+        ),
+        *(
+            ["owed_to_partner", names.get(partner, partner), amount.decimal_string()]
+            for partner, amount in sorted(report.partners_owed.items())
+        ),
+    ]
+    return _csv(["figure", "partner", f"amount_{report.currency}"], rows)
+
+
+def payouts_csv(lines: list[PayoutLine], names: dict[str, str]) -> str:
+    """Write payouts as CSV: one row per payout."""
+    rows = [
+        [
+            line.at.isoformat(),
+            line.entry_set_id,
+            names.get(line.partner_id, line.partner_id),
+            line.reference,
+            line.memo,
+            line.amount.decimal_string(),
+            line.amount.currency,
+        ]
+        for line in lines
+    ]
+    header = ["at", "entry_set", "partner", "reference", "memo", "amount", "currency"]
+    return _csv(header, rows)

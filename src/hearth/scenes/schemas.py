@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from hearth.kit.times import known_zones, zone_named
 from hearth.scenes.rules import (
     Action,
     AutomationConditions,
@@ -34,7 +35,7 @@ from hearth.scenes.rules import (
     Trigger,
     says,
 )
-from hearth.scenes.timing import Place, time_zones, valid_timezone
+from hearth.scenes.timing import Place
 
 if TYPE_CHECKING:
     from hearth.scenes.models import Automation, Scene
@@ -173,7 +174,7 @@ class SceneRunForm(BaseModel):
 
 
 def _zone(name: str) -> str:
-    if not valid_timezone(name):
+    if zone_named(name) is None:
         raise ValueError("not a time zone")
     return name
 
@@ -201,7 +202,7 @@ class ScenePlaceIn(BaseModel):
 
     timezone: Annotated[
         str,
-        Field(max_length=64, json_schema_extra={"enum": sorted(time_zones())}),
+        Field(max_length=64, json_schema_extra={"enum": sorted(known_zones())}),
         AfterValidator(_zone),
         says("an IANA time zone, e.g. Europe/Paris"),
     ] = Field(examples=["Asia/Shanghai"])

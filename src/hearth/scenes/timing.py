@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from astral import Observer
 from astral.sun import sunrise, sunset
@@ -37,23 +36,6 @@ class Place:
     @property
     def located(self) -> bool:
         return self.latitude is not None and self.longitude is not None
-
-
-@cache
-def time_zones() -> frozenset[str]:
-    """Return the IANA time zones this machine knows (what the API lists and takes)."""
-    return frozenset(available_timezones())
-
-
-def valid_timezone(name: str) -> bool:
-    """Tell whether ``name`` is an IANA time zone such as ``Asia/Shanghai``."""
-    if name not in time_zones():
-        return False
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def valid_cron(expression: str) -> bool:

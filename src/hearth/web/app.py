@@ -17,11 +17,15 @@ from hearth.bootstrap import Hearth
 from hearth.community import pages as community_pages
 from hearth.config import Settings
 from hearth.funding import api as funding_api
+from hearth.funding import api_backing as funding_api_backing
 from hearth.funding import api_partner as funding_api_partner
 from hearth.funding import api_platform as funding_api_platform
+from hearth.funding import api_showcase as funding_api_showcase
 from hearth.funding import pages as funding_pages
+from hearth.funding import pages_backing as funding_pages_backing
 from hearth.funding import pages_partner as funding_pages_partner
 from hearth.funding import pages_platform as funding_pages_platform
+from hearth.funding import pages_showcase as funding_pages_showcase
 from hearth.homes import api as homes_api
 from hearth.homes import api_devices as homes_api_devices
 from hearth.homes import pages as homes_pages
@@ -39,6 +43,7 @@ from hearth.mall.certification import pages as certification_pages
 from hearth.notifications import api as notifications_api
 from hearth.notifications import pages as notifications_pages
 from hearth.payments import api as payments_api
+from hearth.payments import pages as payments_pages
 from hearth.sales import api as sales_api
 from hearth.sales import pages as sales_pages
 from hearth.scenes import api as scenes_api
@@ -67,8 +72,10 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (mall_api.router, API),
     (notifications_api.router, API),
     (funding_api.router, API),
+    (funding_api_backing.router, API),
     (funding_api_partner.router, API),
     (funding_api_platform.router, API),
+    (funding_api_showcase.router, API),
     (sales_api.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
@@ -80,8 +87,11 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (community_pages.router, ""),
     (scenes_pages.router, ""),
     (funding_pages.router, ""),
+    (funding_pages_backing.router, ""),
     (funding_pages_partner.router, ""),
     (funding_pages_platform.router, ""),
+    (funding_pages_showcase.router, ""),
+    (payments_pages.router, ""),
     (sales_pages.router, ""),
     (mall_pages_partner.router, ""),
     (mall_pages_platform.router, ""),
@@ -125,8 +135,12 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     app.state.place_hooks = [scenes_service.reschedule_home]  # schedules follow the home
     # A store shows its campaigns, and a buy box for each product on sale.
     app.state.store_panels = [funding_pages.store_panel, sales_pages.store_panel]
-    # The account page shows how notifications reach the person.
-    app.state.account_panels = [notifications_pages.preferences_panel]
+    app.state.product_panels = [funding_pages.product_panel]  # a product, its campaigns
+    # The account page shows how notifications reach the person, and their saved cards.
+    app.state.account_panels = [
+        notifications_pages.preferences_panel,
+        funding_pages_backing.cards_panel,
+    ]
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

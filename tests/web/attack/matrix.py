@@ -53,6 +53,8 @@ DEFAULT_ARGS = {
     "line_id": "cart_line_owner",
     "checkout_id": "checkout_owner",
     "return_id": "return_owner",
+    "receipt_id": "receipt_fan",
+    "card_id": "card_fan_spare",
 }
 
 

@@ -85,6 +85,24 @@ def _campaign(world: World) -> Any:
     }
 
 
+DRAFT_CAMPAIGN = {"campaign_id": "campaign_draft"}
+SUBMITTED = {"campaign_id": "campaign_submitted"}  # a launch waiting for review
+CAMPAIGN_FORM = {
+    "title": "Lumi Glow Trio",
+    "goal": "500.00",
+    "starts_at": "2027-03-01T08:00",
+    "ends_at": "2027-03-20T20:00",
+    "delivery_on": "2027-05-20",
+    "tier_title": "Three",
+    "tier_description": "Three lamps and their cables",
+    "tier_price": "299.00",
+    "tier_retail": "349.00",
+    "tier_limit": "",
+    "tier_per_backer": "2",
+    "tier_closes": "",
+}
+
+
 def _tracking(world: World) -> str:
     return f"order_id,carrier,tracking_number\n{world['order_fan']},SF Express,SF7000009999\n"
 
@@ -441,10 +459,11 @@ RULES: list[Rule] = [
     rule("POST", "/notifications/read", SIGNED_IN),
     rule("POST", "/notifications/{notification_id}/open", {FAN}),
     # -- crowdfunding -----------------------------------------------------------------------------
-    rule("GET", "/api/v1/campaigns", SIGNED_IN),
+    rule("GET", "/api/v1/campaigns", EVERYONE),
     rule("GET", "/api/v1/stores/{slug}/listings", EVERYONE),
-    rule("GET", "/api/v1/campaigns/{campaign_id}", SIGNED_IN),
-    rule("GET", "/api/v1/campaigns/{campaign_id}/updates", SIGNED_IN),
+    rule("GET", "/api/v1/campaigns/{campaign_id}", EVERYONE),
+    rule("GET", "/api/v1/campaigns/{campaign_id}/updates", EVERYONE),
+    rule("GET", "/api/v1/products/{product_id}/page", EVERYONE),
     rule(
         "POST",
         "/api/v1/cards",
@@ -467,6 +486,14 @@ RULES: list[Rule] = [
     rule("PATCH", "/api/v1/pledges/{pledge_id}", {FAN}, json={"quantity": 1}),
     rule("DELETE", "/api/v1/pledges/{pledge_id}", {FAN}, ok={200, 204}),
     rule("POST", "/api/v1/pledges/{pledge_id}/retry", {FAN}, json={}, ok={200, 409}),
+    rule("PUT", "/api/v1/pledges/{pledge_id}/shipping", {FAN}, json={"shipping": SHIPPING}),
+    rule(
+        "PUT", "/api/v1/pledges/{pledge_id}/card", {FAN}, json=lambda w: {"card_id": w["card_fan"]}
+    ),
+    rule("DELETE", "/api/v1/cards/{card_id}", {FAN}, ok={204}),
+    rule("GET", "/api/v1/receipts", SIGNED_IN),
+    rule("GET", "/api/v1/receipts/{receipt_id}", {FAN}),
+    rule("GET", "/api/v1/receipts/{receipt_id}/receipt.pdf", {FAN}),
     rule("GET", "/api/v1/orders", SIGNED_IN),
     rule("GET", "/api/v1/orders/{order_id}", {FAN}),
     rule(
@@ -497,9 +524,31 @@ RULES: list[Rule] = [
     ),
     rule(
         "POST",
-        "/api/v1/partner/campaigns/{campaign_id}/publish",
+        "/api/v1/partner/campaigns/{campaign_id}/submit",
         SELLER,
         args={"campaign_id": "campaign_draft"},
+    ),
+    rule(
+        "POST",
+        "/api/v1/partner/campaigns/{campaign_id}/retract",
+        SELLER,
+        args={"campaign_id": "campaign_submitted"},
+    ),
+    rule("GET", "/api/v1/campaigns/{campaign_id}/figures", SELLER | STAFF),
+    rule("GET", "/api/v1/platform/launches", STAFF),
+    rule(
+        "POST",
+        "/api/v1/platform/launches/{campaign_id}/approve",
+        STAFF,
+        args={"campaign_id": "campaign_submitted"},
+        json={"reason": ""},
+    ),
+    rule(
+        "POST",
+        "/api/v1/platform/launches/{campaign_id}/send-back",
+        STAFF,
+        args={"campaign_id": "campaign_submitted"},
+        json={"reason": "Show what is in the box."},
     ),
     rule(
         "POST",
@@ -647,10 +696,12 @@ RULES: list[Rule] = [
     rule("GET", "/scenes/runs/{run_id}", HOME_A),
     rule("GET", "/scenes/{scene_id}", HOME_A),
     # -- pages: the mall and crowdfunding ---------------------------------------------------------
-    rule("GET", "/store", SIGNED_IN),
+    rule("GET", "/store", EVERYONE),
     rule("GET", "/stores", EVERYONE),
     rule("GET", "/stores/{slug}", EVERYONE),
-    rule("GET", "/campaigns/{campaign_id}", SIGNED_IN),
+    rule("GET", "/campaigns/{campaign_id}", EVERYONE),
+    rule("GET", "/products/{product_id}", EVERYONE),
+    rule("GET", "/products/{product_id}/certification", EVERYONE),
     rule("GET", "/campaigns/{campaign_id}/live", EVERYONE, stream=True),
     rule(
         "POST",
@@ -668,6 +719,19 @@ RULES: list[Rule] = [
     rule("POST", "/pledges/{pledge_id}/cancel", {FAN}),
     rule("GET", "/pledges/{pledge_id}", {FAN}),
     rule("POST", "/pledges/{pledge_id}/retry", {FAN}, ok={409}),  # nothing failed
+    rule("GET", "/pledges", SIGNED_IN),
+    rule("POST", "/pledges/{pledge_id}/address", {FAN}, form={"address_id": "new", **SHIPPING}),
+    rule("POST", "/pledges/{pledge_id}/card", {FAN}, form=lambda w: {"card_id": w["card_fan"]}),
+    rule("POST", "/pledges/{pledge_id}/cards/{card_id}/remove", {FAN}),
+    rule(
+        "POST",
+        "/account/cards",
+        SIGNED_IN,
+        form={"card_number": "4242 4242 4242 4242", "idempotency_key": "matrix-card"},
+    ),
+    rule("POST", "/account/cards/{card_id}/remove", {FAN}),
+    rule("GET", "/receipts/{receipt_id}", {FAN}),
+    rule("GET", "/receipts/{receipt_id}/receipt.pdf", {FAN}),
     rule("GET", "/orders", SIGNED_IN),
     rule("GET", "/cart", SIGNED_IN),
     rule(
@@ -720,26 +784,44 @@ RULES: list[Rule] = [
         "POST",
         "/partner/campaigns",
         SELLER,
-        form=lambda w: {
-            "product_id": w["product_p"],
-            "title": "Lumi Glow Trio",
-            "goal": "500.00",
-            "starts_on": "2027-03-01",
-            "ends_on": "2027-03-20",
-            "delivery_on": "2027-05-20",
-            "tier_title": "Three",
-            "tier_price": "299.00",
-            "tier_retail": "349.00",
-            "tier_limit": "",
-        },
+        form=lambda w: {"product_id": w["product_p"], **CAMPAIGN_FORM},
     ),
+    rule("GET", "/partner/campaigns/new", PARTNERS),
     rule("GET", "/partner/campaigns/{campaign_id}", SELLER),
+    rule("GET", "/partner/campaigns/{campaign_id}/edit", SELLER, args=DRAFT_CAMPAIGN),
+    rule(
+        "POST",
+        "/partner/campaigns/{campaign_id}/edit",
+        SELLER,
+        args=DRAFT_CAMPAIGN,
+        form=CAMPAIGN_FORM,
+    ),
+    rule("GET", "/partner/campaigns/{campaign_id}/preview", SELLER, args=DRAFT_CAMPAIGN),
     rule(
         "POST",
         "/partner/campaigns/{campaign_id}/{action}",
         SELLER,
-        args={"campaign_id": "campaign_draft", "action": "=publish"},
+        args={"campaign_id": "campaign_draft", "action": "=submit"},
     ),
+    rule("GET", "/platform/launches", STAFF),
+    rule("GET", "/platform/launches/{campaign_id}", STAFF, args=SUBMITTED),
+    rule("GET", "/platform/launches/{campaign_id}/preview", STAFF, args=SUBMITTED),
+    rule(
+        "POST",
+        "/platform/launches/{campaign_id}/decision",
+        STAFF,
+        args=SUBMITTED,
+        form={"decision": "send_back", "reason": "Show what is in the box."},
+    ),
+    # The books: a partner's own statement; every partner's, the report and payouts for staff.
+    rule("GET", "/partner/statement", PARTNERS, query={"currency": "CNY"}),
+    rule("GET", "/partner/statement.csv", PARTNERS, query={"currency": "CNY"}),
+    rule("GET", "/platform/ledger", STAFF),
+    rule("GET", "/platform/ledger.csv", STAFF),
+    rule("GET", "/platform/ledger/partners/{partner_id}", STAFF),
+    rule("GET", "/platform/ledger/partners/{partner_id}/statement.csv", STAFF),
+    rule("GET", "/platform/payouts", STAFF),
+    rule("GET", "/platform/payouts.csv", STAFF),
     rule("GET", "/partner/orders", PARTNERS),
     rule(
         "POST",

@@ -306,6 +306,12 @@ async def build(hearth: Hearth) -> World:
     ids["campaign_draft"] = (await api[PARTNER]("POST", "/api/v1/partner/campaigns", draft, 201))[
         "id"
     ]
+    # A second draft, submitted: a launch waiting for the platform team's review.
+    waiting = {**draft, "title": "Lumi Glow Trio"}
+    ids["campaign_submitted"] = (
+        await api[PARTNER]("POST", "/api/v1/partner/campaigns", waiting, 201)
+    )["id"]
+    await api[PARTNER]("POST", f"/api/v1/partner/campaigns/{ids['campaign_submitted']}/submit")
     draft_product = await api[PARTNER](
         "POST", "/api/v1/products", {"name": "Lumi Desk Lamp", "category": "lighting"}, 201
     )
@@ -387,6 +393,17 @@ async def build(hearth: Hearth) -> World:
         201,
     )
     ids["ticket_fan"] = ticket["id"]
+    # The fan keeps a second card that no pledge uses, which may be removed; their order's
+    # charge has a receipt (a receipt's id is its order's).
+    spare = await api[FAN](
+        "POST",
+        "/api/v1/cards",
+        {"token": "5555555555554444"},
+        201,
+        headers={"Idempotency-Key": "matrix-fan-spare"},
+    )
+    ids["card_fan_spare"] = spare["id"]
+    ids["receipt_fan"] = ids["order_fan"]
 
     # A run of home A's automation and a command to its lamp, as the runner would record them.
     async with unit_of_work(hearth.sessions, hearth.publish) as session:

@@ -13,7 +13,7 @@ from hearth.accounts.models import User
 from hearth.mall.certification import service
 from hearth.mall.certification.report import RunStatus
 from hearth.mall.certification.service import DeviceKind
-from hearth.web.deps import CurrentUser, HearthDep, NowDep, SessionDep
+from hearth.web.deps import CurrentUser, HearthDep, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -90,4 +90,22 @@ async def report_page(
         product=product,
         run=run,
         report=run.report,
+    )
+
+
+@router.get("/products/{product_id}/certification")
+async def public_report_page(
+    request: Request, product_id: str, user: OptionalUser, session: SessionDep
+) -> Response:
+    """Show anyone the passed run that certifies a product on show in the mall."""
+    product, run = await service.published_run(session, product_id=product_id)
+    return render(
+        request,
+        "mall/certification/report.html",
+        user=user,
+        active="store",
+        product=product,
+        run=run,
+        report=run.report,
+        public=True,
     )

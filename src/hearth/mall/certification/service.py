@@ -223,6 +223,27 @@ async def get_run(
     return product, run
 
 
+async def published_run(
+    session: AsyncSession, *, product_id: str
+) -> tuple[Product, CertificationRun]:
+    """Return the passed run that certifies a product on show in the mall: the newest of
+    its current spec version (the one its approval rests on), or raise ``NotFound``."""
+    product, _ = await products.public_product(session, product_id=product_id)
+    run = await session.scalar(
+        select(CertificationRun)
+        .where(
+            CertificationRun.product_id == product.id,
+            CertificationRun.spec_version == product.spec_version,
+            CertificationRun.status == RunStatus.PASSED.value,
+        )
+        .order_by(CertificationRun.finished_at.desc(), CertificationRun.id.desc())
+        .limit(1)
+    )
+    if run is None:
+        raise NotFound("this product has no certification report to show")
+    return product, run
+
+
 # -- running -----------------------------------------------------------------------------
 
 

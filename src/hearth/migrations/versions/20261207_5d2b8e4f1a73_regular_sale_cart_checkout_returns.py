@@ -8,7 +8,7 @@ channel "crowdfunding" (its tier's reward); every existing listing sells as one 
 variant holding its stock.
 
 Revision ID: 5d2b8e4f1a73
-Revises: 3e8a1c5d7b92
+Revises: 5d2f8b6c1e47
 Create Date: 2026-12-07 12:00:00.000000
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import hearth.db
 
 revision: str = "5d2b8e4f1a73"
-down_revision: str | Sequence[str] | None = "3e8a1c5d7b92"
+down_revision: str | Sequence[str] | None = "5d2f8b6c1e47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

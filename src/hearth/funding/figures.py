@@ -1,0 +1,114 @@
+"""Money told straight: what was pledged, collected, failed, refunded and is payable.
+
+A campaign's one "raised" figure hides what happened to the money after the end: a charge
+that failed is not money, a refunded order is money given back, and the platform keeps its
+commission. ``campaign_figures`` tells them apart for any number of campaigns in three
+queries, from the rows that hold each fact:
+
+- **pledged** and **backers**: every pledge that counted at the end or counts now (active,
+  charged, payment failed, dropped), from the pledge rows;
+- **collected**: charged pledges, from their orders' amounts; **refunded**: what went back
+  to backers, from the orders;
+- **failed**: pledges whose charge failed (still in their retry window, or dropped after
+  it), from the pledge rows; ``retrying`` counts those that may still be fixed;
+- **commission** and **payable** (the partner's share after commission and refunds): from
+  the ledger's entry sets about the campaign's payments, so they are what the books say.
+
+Cancelled and released pledges never counted and appear nowhere. Figures are integer minor
+units of the campaign's currency.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.funding.models import Campaign, Order, Pledge
+from hearth.funding.rules import PledgeState
+from hearth.kit.money import Money
+from hearth.payments.ledger import AccountType
+from hearth.payments.models import LedgerAccount, LedgerEntry, LedgerEntrySet
+
+PLEDGED = frozenset(
+    {PledgeState.ACTIVE, PledgeState.CHARGED, PledgeState.PAYMENT_FAILED, PledgeState.DROPPED}
+)
+FAILED = frozenset({PledgeState.PAYMENT_FAILED, PledgeState.DROPPED})
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One campaign's money, each kind apart (minor units of ``currency``)."""
+
+    currency: str
+    pledged: int = 0
+    backers: int = 0
+    collected: int = 0
+    charged: int = 0  # pledges charged (orders made)
+    failed: int = 0
+    failures: int = 0  # pledges whose charge failed
+    retrying: int = 0  # of those, still in their retry window
+    refunded: int = 0
+    commission: int = 0  # kept by the platform, after refunds
+    payable: int = 0  # the partner's share, after commission and refunds
+
+    def money(self, name: str) -> Money:
+        """Return one figure as money of the campaign's currency."""
+        value = getattr(self, name)
+        assert isinstance(value, int)
+        return Money(value, self.currency)
+
+
+async def campaign_figures(
+    session: AsyncSession, campaigns: Sequence[Campaign]
+) -> dict[str, Figures]:
+    """Return the figures of each campaign, by id."""
+    ids = [c.id for c in campaigns]
+    found: dict[str, dict[str, int]] = {i: defaultdict(int) for i in ids}
+    if not ids:
+        return {}
+    pledges = (
+        select(Pledge.campaign_id, Pledge.state, func.count(), func.sum(Pledge.amount))
+        .where(Pledge.campaign_id.in_(ids), Pledge.state.in_([s.value for s in PLEDGED]))
+        .group_by(Pledge.campaign_id, Pledge.state)
+    )
+    for campaign_id, state, count, amount in await session.execute(pledges):
+        row = found[campaign_id]
+        row["pledged"] += int(amount or 0)
+        row["backers"] += int(count)
+        if state in FAILED:
+            row["failed"] += int(amount or 0)
+            row["failures"] += int(count)
+        if state == PledgeState.PAYMENT_FAILED:
+            row["retrying"] += int(count)
+    orders = (
+        select(Order.campaign_id, func.count(), func.sum(Order.amount), func.sum(Order.refunded))
+        .where(Order.campaign_id.in_(ids))
+        .group_by(Order.campaign_id)
+    )
+    for campaign_id, count, amount, refunded in await session.execute(orders):
+        row = found[campaign_id]
+        row["charged"] = int(count)
+        row["collected"] = int(amount or 0)
+        row["refunded"] = int(refunded or 0)
+    books = (
+        select(Order.campaign_id, LedgerAccount.type, func.sum(LedgerEntry.amount))
+        .join(LedgerEntrySet, LedgerEntrySet.reference == Order.payment_id)
+        .join(LedgerEntry, LedgerEntry.entry_set_id == LedgerEntrySet.id)
+        .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+        .where(
+            Order.campaign_id.in_(ids),
+            LedgerAccount.type.in_(
+                [AccountType.PARTNER_PAYABLE.value, AccountType.COMMISSION.value]
+            ),
+        )
+        .group_by(Order.campaign_id, LedgerAccount.type)
+    )
+    for campaign_id, account_type, total in await session.execute(books):
+        # Both accounts are credit-normal: what is owed or earned is the credit, negated.
+        name = "payable" if account_type == AccountType.PARTNER_PAYABLE else "commission"
+        found[campaign_id][name] = -int(total or 0)
+    return {c.id: Figures(currency=c.currency, **found[c.id]) for c in campaigns}
