@@ -85,6 +85,7 @@ async def seed(settings: Settings) -> None:
             db.session_factory(engine),
             settings,
             partner="partner",
+            reviewer="reviewer",
             fan="fan",
             now=SystemClock().now(),
         )

@@ -12,7 +12,6 @@ import httpx
 
 from tests.funding.test_api import (
     END,
-    T0,
     campaign_body,
     card_of,
     launch,
@@ -21,7 +20,7 @@ from tests.funding.test_api import (
     send,
     tick,
 )
-from tests.funding.world import DECLINES
+from tests.funding.world import DECLINES, T0
 from tests.helpers import csrf_token
 
 NEW_ADDRESS = {

@@ -33,6 +33,7 @@ async def seed_backing(
     settings: Settings,
     *,
     partner: str,
+    reviewer: str,
     fan: str,
     now: datetime,
 ) -> None:
@@ -40,7 +41,8 @@ async def seed_backing(
     async with sessions() as session:
         member = await session.scalar(select(User).where(User.username == partner))
         backer = await session.scalar(select(User).where(User.username == fan))
-        if member is None or backer is None or member.partner_id is None:
+        approver = await session.scalar(select(User).where(User.username == reviewer))
+        if member is None or backer is None or approver is None or member.partner_id is None:
             return
         if await session.scalar(select(Campaign.id).where(Campaign.title == TITLE)):
             return
@@ -66,6 +68,7 @@ async def seed_backing(
     campaign = await _run(
         sessions,
         partner=member,
+        reviewer=approver,
         product_id=product.id,
         title=TITLE,
         goal="300.00",

@@ -89,8 +89,8 @@ async def campaign_figures(
         .where(Order.campaign_id.in_(ids))
         .group_by(Order.campaign_id)
     )
-    for campaign_id, count, amount, refunded in await session.execute(orders):
-        row = found[campaign_id]
+    for ordered, count, amount, refunded in await session.execute(orders):
+        row = found[str(ordered)]  # never None: the query asks for these campaigns only
         row["charged"] = int(count)
         row["collected"] = int(amount or 0)
         row["refunded"] = int(refunded or 0)
@@ -107,8 +107,8 @@ async def campaign_figures(
         )
         .group_by(Order.campaign_id, LedgerAccount.type)
     )
-    for campaign_id, account_type, total in await session.execute(books):
+    for booked, account_type, total in await session.execute(books):
         # Both accounts are credit-normal: what is owed or earned is the credit, negated.
         name = "payable" if account_type == AccountType.PARTNER_PAYABLE else "commission"
-        found[campaign_id][name] = -int(total or 0)
+        found[str(booked)][name] = -int(total or 0)
     return {c.id: Figures(currency=c.currency, **found[c.id]) for c in campaigns}
