@@ -182,6 +182,34 @@ async def test_a_graduated_product_shows_its_price_and_whether_it_is_in_stock(
         assert "In stock" in (await anyone.get(f"/products/{product_id}")).text
 
 
+async def test_a_product_on_sale_offers_its_buy_box_to_fans_and_a_sign_in_to_anyone_else(
+    mall: Mall,
+) -> None:
+    product_id = await _dress(mall)
+    campaign = await live_campaign(mall)
+    async with mall["hearth"].sessions() as session, session.begin():
+        product = await session.get(Product, product_id)
+        assert product is not None
+        session.add(
+            StoreListing(
+                product_id=product_id,
+                partner_id=product.partner_id,
+                campaign_id=campaign["id"],
+                price=18900,
+                currency="CNY",
+                stock=5,
+                created_at=T0,
+            )
+        )
+    async with await _anonymous(mall) as anyone:
+        shown = (await anyone.get(f"/products/{product_id}")).text
+    assert "Sign in to buy" in shown and "Add to cart" not in shown
+    assert f"/login?next=/products/{product_id}" in shown
+    page = (await mall["clients"]["mia"].get(f"/products/{product_id}")).text
+    assert 'action="/cart"' in page and "Add to cart" in page
+    assert "5 in stock" in page and page.count("¥189.00") == 1  # the price is told once
+
+
 async def test_a_signed_in_viewer_learns_which_of_their_devices_and_automations_it_could_join(
     mall: Mall,
 ) -> None:

@@ -116,6 +116,16 @@ async def store_views(session: AsyncSession, *, partner_id: str) -> list[Listing
     return [await _view(session, row) for row in list(rows)]
 
 
+async def product_views(session: AsyncSession, *, product_id: str) -> list[ListingView]:
+    """Return a product's listings on sale with their variants, newest first."""
+    rows = await session.scalars(
+        select(StoreListing)
+        .where(StoreListing.product_id == product_id)
+        .order_by(StoreListing.created_at.desc(), StoreListing.id)
+    )
+    return [await _view(session, row) for row in list(rows)]
+
+
 def _partner_of(user: User) -> str:
     if user.partner_id is None:
         raise NotFound("No such product on sale.")

@@ -512,6 +512,11 @@ async def partner_return_decline(
 # -- for the partner's store page (hearth.mall) -------------------------------------------------
 
 
+async def product_panel(session: AsyncSession, *, product_id: str, now: datetime) -> dict[str, Any]:
+    """Context for a product's public page: the buy box of each of its listings."""
+    return {"sale_buys": await catalog.product_views(session, product_id=product_id)}
+
+
 async def store_panel(session: AsyncSession, *, partner_id: str, now: datetime) -> dict[str, Any]:
     """Context for a partner's store page: a buy box per product on sale."""
     views = await catalog.store_views(session, partner_id=partner_id)

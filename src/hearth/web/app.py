@@ -136,6 +136,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     # A store shows its campaigns, and a buy box for each product on sale.
     app.state.store_panels = [funding_pages.store_panel, sales_pages.store_panel]
     app.state.product_panels = [funding_pages.product_panel]  # a product, its campaigns
+    app.state.showcase_panels = [sales_pages.product_panel]  # a product page's buy box
     # The account page shows how notifications reach the person, and their saved cards.
     app.state.account_panels = [
         notifications_pages.preferences_panel,
