@@ -24,6 +24,7 @@ from hearth.kit.clock import FrozenClock
 from hearth.mail.sender import MailSender
 from hearth.mqtt.link import MqttLink
 from hearth.relay import EventRelay
+from hearth.sales.worker import ReservationExpiry
 from hearth.scenes.runner import SceneRunner
 from tests.conftest import make_settings
 from tests.funding.world import T0, make_world
@@ -46,7 +47,7 @@ async def test_start_runs_every_component_in_order_and_stop_leaves_no_task_behin
         # The default runs the installed Mosquitto (as these tests have it), else amqtt.
         first = SupervisedMosquitto if embedded == "auto" else _Guarded
         assert (
-            len(kinds) == 8
+            len(kinds) == 9
             and kinds[0] is first
             and kinds[1:]
             == [
@@ -55,6 +56,7 @@ async def test_start_runs_every_component_in_order_and_stop_leaves_no_task_behin
                 DeviceCloud,
                 SceneRunner,
                 CampaignDeadlines,
+                ReservationExpiry,
                 CertificationRecovery,
                 MailSender,
             ]

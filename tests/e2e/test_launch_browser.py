@@ -80,7 +80,7 @@ async def test_a_launch_is_sent_back_edited_resubmitted_and_approved_on_a_phone(
     ada = await browser.new_page(viewport=PHONE)
     await _log_in(ada, url, "reviewer", "hearth-reviewer-demo", "/platform/launches")
     queue = ada.get_by_test_id("launch-queue")
-    await expect(queue.get_by_text("Lumi Glow Lamp — garden edition")).to_be_visible()
+    await expect(queue.get_by_text("Lumi Glow Lamp — studio edition")).to_be_visible()
     await queue.get_by_role("link", name="Lumi Glow Lamp — garden edition").click()
     await expect(ada.get_by_text("Two lamps and two stakes")).to_be_visible()
     await ada.screenshot(path=screenshot_path("launch-review-phone"), full_page=True)

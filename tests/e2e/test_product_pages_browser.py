@@ -33,7 +33,7 @@ async def test_an_anonymous_visitor_browses_a_product_and_prices_a_reward_on_a_p
     await expect(spec.get_by_text("set it from 1% to 100%")).to_be_visible()
     await expect(page.get_by_test_id("certified")).to_be_visible()
     await expect(page.get_by_test_id("stock")).to_have_text("In stock")
-    await expect(page.get_by_role("link", name="Sign in")).to_be_visible()
+    await expect(page.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
     await page.screenshot(path=screenshot_path("product-page-phone"), full_page=True)
 
     await page.get_by_role("link", name="Lumi Glow Mini").click()

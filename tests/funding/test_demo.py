@@ -33,7 +33,7 @@ async def test_the_demo_runs_one_campaign_to_fulfilled_and_one_to_failed(
                 "Lumi Glow Lamp — colour edition": "failed",
                 "Lumi Glow Mini": "live",
                 "Lumi Glow Lamp — travel edition": "funded",
-                "Lumi Glow Lamp — garden edition": "submitted",  # waiting for launch review
+                "Lumi Glow Lamp — studio edition": "submitted",  # waiting for launch review
                 "Lumi Glow Lamp — nursery edition": "sent_back",  # with the team's comments
             }
             nursery = found["Lumi Glow Lamp — nursery edition"].id

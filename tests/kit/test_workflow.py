@@ -22,6 +22,7 @@ from hearth.kit.workflow import Workflow
 from hearth.mall import review
 from hearth.mall.certification import report as certification
 from hearth.payments import provider as payments
+from hearth.sales import rules as sales
 from hearth.scenes import modes as scenes
 
 # Each workflow, under its module and name in hearth, with the table it was built from:
@@ -38,6 +39,8 @@ WORKFLOWS: dict[str, tuple[Workflow[Any], Mapping[Any, Collection[Any]]]] = {
     "mall.certification.report.RUN_WORKFLOW": (certification.RUN_WORKFLOW, certification.MOVES),
     "homes.rules.INVITATION_WORKFLOW": (homes.INVITATION_WORKFLOW, homes.INVITATION_MOVES),
     "mall.review.PRODUCT_WORKFLOW": (review.PRODUCT_WORKFLOW, review.PRODUCT_MOVES),
+    "sales.rules.RESERVATION_WORKFLOW": (sales.RESERVATION_WORKFLOW, sales.RESERVATION_MOVES),
+    "sales.rules.RETURN_WORKFLOW": (sales.RETURN_WORKFLOW, sales.RETURN_MOVES),
     "mall.review.PARTNER_WORKFLOW": (review.PARTNER_WORKFLOW, review.PARTNER_MOVES),
 }
 each_workflow = pytest.mark.parametrize(

@@ -28,6 +28,9 @@ NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 MADE = {
     "campaign_": {"campaign_funded", "campaign_failed"},
     "mall.product.": {"mall.product.approved", "mall.product.submitted"},
+    "funding.launch.": {
+        f"funding.launch.{state}" for state in ("submitted", "draft", "scheduled", "sent_back")
+    },
 }
 
 

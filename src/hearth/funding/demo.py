@@ -4,7 +4,7 @@
   orders shipped with tracking numbers, and the lamp graduated to regular sale;
 - "Lumi Glow Lamp — colour edition" failed below its goal: every pledge was released;
 - "Lumi Glow Mini" is live, far past its goal, for the demo fan to back;
-- "Lumi Glow Lamp — garden edition" waits for the platform team's launch review;
+- "Lumi Glow Lamp — studio edition" waits for the platform team's launch review;
 - "Lumi Glow Lamp — nursery edition" was sent back with comments for the partner to edit.
 
 Every launch goes through the launch review: the demo partner submits it and the demo
@@ -321,7 +321,7 @@ async def _in_review(
 ) -> None:
     """One launch waiting for the platform team, and one they sent back with comments."""
     for title, days, sent_back in (
-        ("Lumi Glow Lamp — garden edition", 10, False),
+        ("Lumi Glow Lamp — studio edition", 10, False),
         ("Lumi Glow Lamp — nursery edition", 20, True),
     ):
         starts = now + timedelta(days=days)

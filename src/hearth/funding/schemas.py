@@ -99,13 +99,14 @@ PositiveAmount = Annotated[
 ]
 
 
-def _whole(value: object) -> object:
+def whole(value: object) -> object:
+    """Take a JSON number with nothing after the point as the whole number it is."""
     # JSON Schema counts 5.0 as an integer, as the contract says; "5" and 5.5 stay refused.
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 # Counts of things (units, quantities) are JSON numbers, never strings to be converted.
-Count = Annotated[int, Strict(), BeforeValidator(_whole)]
+Count = Annotated[int, Strict(), BeforeValidator(whole)]
 # A time a partner sets: with its timezone, within the years hearth takes.
 Moment = Annotated[AwareDatetime, Bounded]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

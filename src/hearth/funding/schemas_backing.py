@@ -33,6 +33,17 @@ class _In(BaseModel):
 class PledgeAddressIn(_In):
     """Where a pledge's reward ships now: one of the caller's saved addresses, or a new one."""
 
+    # Exactly one of the two, as the contract says (the check below holds the server to it).
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["address_id"], "properties": {"address_id": {"type": "string"}}},
+                {"required": ["shipping"], "properties": {"shipping": {"type": "object"}}},
+            ]
+        },
+    )
+
     address_id: str | None = Field(
         default=None, max_length=32, description="a saved address (GET /api/v1/me/addresses)"
     )

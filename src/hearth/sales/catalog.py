@@ -21,7 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.errors import Conflict, InvalidInput, NotFound
+from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.funding.models import StoreListing
 from hearth.kit.money import Money
 from hearth.mall.models import Partner, Product
@@ -141,8 +141,10 @@ async def own_listing(session: AsyncSession, *, user: User, listing_id: str) -> 
 
 
 async def partner_views(session: AsyncSession, *, user: User) -> list[ListingView]:
-    """Return the user's partner's listings."""
-    return await store_views(session, partner_id=_partner_of(user))
+    """Return the user's partner's listings (someone of no partner has none to manage)."""
+    if user.partner_id is None:
+        raise PermissionDenied("Only a partner's members manage its products on sale.")
+    return await store_views(session, partner_id=user.partner_id)
 
 
 async def sync_stock(session: AsyncSession, listing_id: str) -> None:

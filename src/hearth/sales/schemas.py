@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 
-from hearth.funding.schemas import FundingMoneyOut, Instant
+from hearth.funding.schemas import FundingMoneyOut, Instant, whole
 from hearth.kit.money import AmountText
 from hearth.sales.cart import Line, StoreGroup
 from hearth.sales.catalog import ListingView
@@ -14,8 +14,10 @@ from hearth.sales.checkout import CheckoutResult
 from hearth.sales.models import SaleReturn, SaleVariant
 from hearth.sales.rules import MAX_PER_ORDER, MAX_STOCK, ReservationState, ReturnState
 
-Quantity = Annotated[int, Field(ge=1, le=MAX_PER_ORDER, strict=True)]
-Stock = Annotated[int, Field(ge=0, le=MAX_STOCK, strict=True)]
+# Whole numbers as JSON has them (1.0 counts, as JSON Schema says), never strings.
+# (The bounds sit beside the checks, not around ``Count``, so the contract states them.)
+Quantity = Annotated[int, Field(ge=1, le=MAX_PER_ORDER), Strict(), BeforeValidator(whole)]
+Stock = Annotated[int, Field(ge=0, le=MAX_STOCK), Strict(), BeforeValidator(whole)]
 VariantName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=32)]
@@ -66,7 +68,7 @@ class SaleListingOut(BaseModel):
 
 class ListingChangeIn(_In):
     price: AmountText | None = Field(default=None, description="in the listing's currency")
-    per_order: Annotated[int, Field(ge=1, le=MAX_PER_ORDER, strict=True)] | None = None
+    per_order: Quantity | None = None
 
 
 class VariantIn(_In):

@@ -217,8 +217,8 @@ async def build(hearth: Hearth) -> World:
         ids["campaign_live"] = await _one(
             session, select(Campaign.id).where(Campaign.title == "Lumi Glow Mini")
         )
-        ids["campaign_done"] = await _one(
-            session, select(Campaign.id).where(Campaign.state == "fulfilled")
+        ids["campaign_done"] = await _one(  # the partner's own (another store has one too)
+            session, select(Campaign.id).where(Campaign.title == "Lumi Glow Lamp — first run")
         )
         backer = await _one(session, select(User.id).where(User.username == "backer1"))
         ids["pledge_fan"] = await _one(
