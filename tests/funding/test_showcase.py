@@ -210,6 +210,27 @@ async def test_a_product_on_sale_offers_its_buy_box_to_fans_and_a_sign_in_to_any
     assert "5 in stock" in page and page.count("¥189.00") == 1  # the price is told once
 
 
+async def test_a_launch_under_review_or_sent_back_is_shown_to_nobody_and_takes_no_pledge(
+    mall: Mall,
+) -> None:
+    product_id = await _dress(mall)
+    leo, ada, mia = (mall["clients"][n] for n in ("leo", "ada", "mia"))
+    body = {**campaign_body(mall["products"]["leo"]), "title": "Lumi Glow Secret"}
+    made = (await send(leo, "POST", "/api/v1/partner/campaigns", body)).json()
+    submitted = await send(leo, "POST", f"/api/v1/partner/campaigns/{made['id']}/submit")
+    assert submitted.json()["state"] == "submitted", submitted.text
+    card = await card_of(mia)
+    for _ in ("submitted", "sent_back"):
+        async with await _anonymous(mall) as anyone:
+            assert "Lumi Glow Secret" not in (await anyone.get(f"/products/{product_id}")).text
+            assert "Lumi Glow Secret" not in (await anyone.get("/stores/lumi-labs")).text
+        url = f"/api/v1/campaigns/{made['id']}/pledges"
+        refused = await send(mia, "POST", url, pledge_body(made["tiers"][1]["id"], card), key=_)
+        assert refused.status_code == 404, refused.text
+        back = {"reason": "Say what is in the box."}
+        await send(ada, "POST", f"/api/v1/platform/launches/{made['id']}/send-back", back)
+
+
 async def test_a_signed_in_viewer_learns_which_of_their_devices_and_automations_it_could_join(
     mall: Mall,
 ) -> None:

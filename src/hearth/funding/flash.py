@@ -37,6 +37,7 @@ from hearth.errors import Conflict, HearthError, IdempotencyKeyReused, NotAuthen
 from hearth.funding import events, flashsql, pledges
 from hearth.funding.flashsql import Driver, PledgeRow
 from hearth.funding.rules import (
+    UNLAUNCHED,
     CampaignState,
     PledgeState,
     Progress,
@@ -476,7 +477,7 @@ def _check_one(
     now: datetime,
 ) -> PledgeRow:
     shipping = pledges.check_shipping(request.shipping)
-    if campaign is None or campaign.state == CampaignState.DRAFT:
+    if campaign is None or campaign.state in UNLAUNCHED:
         raise NotFound("no such campaign")
     if tier is None or campaign.id != request.campaign_id:
         raise NotFound("no such tier in this campaign")

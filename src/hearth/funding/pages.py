@@ -24,7 +24,7 @@ from hearth.funding import campaigns, orders, pledges, receipts, tickets
 from hearth.funding.deps import ProviderDep
 from hearth.funding.events import CampaignProgressed
 from hearth.funding.models import Campaign, CampaignStep
-from hearth.funding.rules import FINAL_HOURS, CampaignState, TicketStatus
+from hearth.funding.rules import FINAL_HOURS, PUBLIC_STATES, CampaignState, TicketStatus
 from hearth.funding.schemas import (
     BackerCardOut,
     BackerPledgeOut,
@@ -357,7 +357,7 @@ async def store_campaigns(
     session: AsyncSession, *, partner_id: str, now: datetime
 ) -> list[CampaignOut]:
     """Return a partner's published campaigns as the store page's include shows them."""
-    shown = [s for s in CampaignState if s not in (CampaignState.DRAFT, CampaignState.CANCELLED)]
+    shown = [s for s in PUBLIC_STATES if s != CampaignState.CANCELLED]  # launched ones only
     views = await campaigns.list_campaigns(
         session, sort="newest", now=now, partner_id=partner_id, states=shown
     )

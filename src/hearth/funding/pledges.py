@@ -24,6 +24,7 @@ from hearth.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from hearth.funding import events
 from hearth.funding.models import BackerCard, Campaign, CampaignTier, Pledge
 from hearth.funding.rules import (
+    UNLAUNCHED,
     CampaignState,
     PledgeState,
     Progress,
@@ -157,7 +158,7 @@ async def prepare(
         raise InvalidInput.fields([{"field": "idempotency_key", "message": "1-200 characters"}])
     shipping = check_shipping(request.shipping)
     campaign = await session.get(Campaign, request.campaign_id)
-    if campaign is None or campaign.state == CampaignState.DRAFT:
+    if campaign is None or campaign.state in UNLAUNCHED:
         raise NotFound("no such campaign")
     check_pledging_open(
         Window(CampaignState(campaign.state), campaign.starts_at, campaign.ends_at, 0, 0), now

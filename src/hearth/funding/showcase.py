@@ -33,7 +33,7 @@ from hearth.errors import NotFound
 from hearth.funding import campaigns
 from hearth.funding.campaigns import CampaignView
 from hearth.funding.models import StoreListing
-from hearth.funding.rules import CampaignState
+from hearth.funding.rules import PUBLIC_STATES, CampaignState
 from hearth.homes.models import DevicePlacement, Home, HomeMember
 from hearth.hub.models import Device, DeviceModel
 from hearth.mall import media, products
@@ -43,7 +43,8 @@ from hearth.mall.models import Partner, Product
 from hearth.scenes.models import Automation, Scene
 
 # Campaigns a product page lists: every published one but those called off.
-SHOWN = tuple(s for s in CampaignState if s not in (CampaignState.DRAFT, CampaignState.CANCELLED))
+# Launched campaigns only: a launch under review or sent back is not the public's yet.
+SHOWN = tuple(s for s in PUBLIC_STATES if s != CampaignState.CANCELLED)
 MAX_MATCHES = 20  # of devices, and of scenes and automations, listed
 
 
