@@ -27,7 +27,7 @@ from hearth.hub import credentials, protocol
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.protocol import Down, Up
-from hearth.mall.certification.runner import free_port
+from hearth.kit.ports import free_port
 from hearth.mall.certification.standalone import SoloAccess, certify_spec
 from hearth.mqtt.wire import WireClient
 

@@ -55,11 +55,12 @@ from hearth.hub.models import DeviceState  # noqa: E402
 from hearth.hub.operator import ensure_products  # noqa: E402
 from hearth.hub.virtual import plausible  # noqa: E402
 from hearth.kit.clock import SystemClock  # noqa: E402
+from hearth.kit.ports import free_port  # noqa: E402
 from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
 from hearth.web.deps import SESSION_COOKIE  # noqa: E402
 from tests.funding.cluster import Worker  # noqa: E402
-from tests.servers import free_port, run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
+from tests.servers import run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
 
 SECRET_KEY = "front-door-secret-key-that-is-long-enough-for-hmac"
 DEVICES = 12

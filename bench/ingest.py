@@ -64,10 +64,11 @@ from hearth.hub.protocol import UP_FILTER, Up, up_topic  # noqa: E402
 from hearth.hub.simulator import read_fleet  # noqa: E402
 from hearth.hub.supervised import INGEST_SESSION  # noqa: E402
 from hearth.kit.clock import SystemClock  # noqa: E402
+from hearth.kit.ports import free_port  # noqa: E402
 from hearth.mqtt.wire import WireClient  # noqa: E402
 from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
-from tests.servers import free_port, run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
+from tests.servers import run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
 
 MODEL = "hearth.th-sensor.v1"
 SECRET = "bench-secret-key-long-enough-for-hmac-signing-0123456789"
@@ -368,7 +369,8 @@ async def run_one(kind: str, count: int, seconds: float, rate: float, work: Path
     """Measure one broker kind; return its figures."""
     os.makedirs(work)
     fleet = work / "fleet.csv"
-    service_port, device_port = free_port(), free_port()
+    service_port = free_port()
+    device_port = free_port(other_than={service_port})
     password = service_password(SECRET)
     values: dict[str, str] = {
         "data_dir": str(work / "var"),

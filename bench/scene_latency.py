@@ -66,11 +66,11 @@ from hearth.hub.mosquitto import MosquittoSync  # noqa: E402
 from hearth.hub.operator import write_secret_file  # noqa: E402
 from hearth.hub.simulator import Credentials, SimulatedDevice, read_fleet  # noqa: E402
 from hearth.kit.clock import SystemClock  # noqa: E402
+from hearth.kit.ports import free_port  # noqa: E402
 from hearth.outbox import discard, unit_of_work  # noqa: E402
 from hearth.services import migrate  # noqa: E402
 from tests.servers import (  # noqa: E402
     Mosquitto,
-    free_port,
     run_postgres,
     start_mosquitto,
     stop_mosquitto,
@@ -108,7 +108,8 @@ async def start_broker(
     password = service_password(SECRET)
     directory = data_dir / "mosquitto"
     files = directory / "hearth"
-    service_port, device_port = free_port(), free_port()
+    service_port = free_port()
+    device_port = free_port(other_than={service_port})
     listener = f"{device_port} 127.0.0.1"
     engine = db.create_engine(settings.resolved_database_url, pool=False)
     try:

@@ -20,15 +20,9 @@ import pytest
 from hearth import db
 from hearth.bootstrap import Hearth
 from hearth.config import Settings
+from hearth.kit.ports import free_port
 from hearth.web.app import create_app
-from tests.servers import (
-    Mosquitto,
-    Postgres,
-    free_port,
-    run_postgres,
-    start_mosquitto,
-    stop_mosquitto,
-)
+from tests.servers import Mosquitto, Postgres, run_postgres, start_mosquitto, stop_mosquitto
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hmac-signing"
 _databases = itertools.count()

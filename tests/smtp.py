@@ -15,7 +15,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.servers import free_port
+from hearth.kit.ports import free_port
 
 LINK = re.compile(r"https?://\S+")
 

@@ -21,6 +21,7 @@ from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import DeviceCloud
 from hearth.hub.supervised import SupervisedMosquitto
 from hearth.kit.clock import FrozenClock
+from hearth.kit.ports import free_port
 from hearth.mail.sender import MailSender
 from hearth.mqtt.link import MqttLink
 from hearth.relay import EventRelay
@@ -28,7 +29,7 @@ from hearth.sales.worker import ReservationExpiry
 from hearth.scenes.runner import SceneRunner
 from tests.conftest import make_settings
 from tests.funding.world import T0, make_world
-from tests.servers import Mosquitto, free_port
+from tests.servers import Mosquitto
 
 
 def _running_tasks() -> set[asyncio.Task[object]]:

@@ -40,10 +40,10 @@ from hearth.hub.cloud import CloudSettings, DeviceCloud
 from hearth.hub.supervised import (
     INGEST_SESSION,
     SupervisedMosquitto,
-    free_port,
     supervised_directory,
 )
 from hearth.kit.clock import Clock, ClockSocket, SystemClock
+from hearth.kit.ports import free_port
 from hearth.mail.rules import Envelope
 from hearth.mail.sender import MailSender
 from hearth.mail.transport import Mailer, build_mailer

@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 
 from hearth.demo import DEMO_LOGINS
-from tests.servers import free_port, wait_for_port
+from hearth.kit.ports import free_port
+from tests.servers import wait_for_port
 
 
 def _port_is_free(port: int) -> bool:
@@ -63,7 +64,8 @@ def _run_demo_until_ctrl_c(data_dir: Path, http_port: int, mqtt_port: int) -> tu
 
 def test_demo_serves_demo_logins_stops_on_ctrl_c_and_reuses_its_data(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
-    http_port, mqtt_port = free_port(), free_port()
+    http_port = free_port()
+    mqtt_port = free_port(other_than={http_port})
 
     output, code = _run_demo_until_ctrl_c(data_dir, http_port, mqtt_port)
     assert code == 0, output

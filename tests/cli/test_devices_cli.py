@@ -16,8 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hearth.kit.ports import free_port
 from tests.helpers import PASSWORD
-from tests.servers import free_port, wait_for_port
+from tests.servers import wait_for_port
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:

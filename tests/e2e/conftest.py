@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, async_playwright
 
-from tests.servers import find_program, free_port, wait_for_port
+from hearth.kit.ports import free_port
+from tests.servers import find_program, wait_for_port
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [

@@ -23,7 +23,8 @@ import pytest
 from playwright.async_api import Browser, Page, ViewportSize
 
 from hearth.demo import DEMO_LOGINS
-from tests.servers import free_port, wait_for_port
+from hearth.kit.ports import free_port
+from tests.servers import wait_for_port
 
 AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 # The phone pass reads the pages in the light scheme, the desktop pass in the dark one, so

@@ -20,11 +20,12 @@ from hearth.funding import campaigns, launches, pledges
 from hearth.funding.models import CampaignTier
 from hearth.funding.schemas import CampaignTierIn, NewCampaignIn
 from hearth.kit.clock import utcnow
+from hearth.kit.ports import free_port
 from hearth.mall.models import Product
 from hearth.outbox import discard, unit_of_work
 from hearth.payments.sandbox import SandboxProvider
 from tests.helpers import create_account
-from tests.servers import free_port, wait_for_port
+from tests.servers import wait_for_port
 
 PASSWORD = "a-long-enough-password"
 ADDRESS = {

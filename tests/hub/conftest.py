@@ -33,12 +33,13 @@ from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.models import DeviceModel, DeviceState
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.simulator import Credentials, SimulatedDevice
+from hearth.kit.ports import free_port
 from hearth.mqtt.wire import WireClient
 from hearth.outbox import unit_of_work
 from tests.conftest import TEST_SECRET, make_settings
 from tests.helpers import PASSWORD
 from tests.hub.specs import LAMP, LOCK
-from tests.servers import Mosquitto, free_port, start_mosquitto, stop_mosquitto
+from tests.servers import Mosquitto, start_mosquitto, stop_mosquitto
 
 TEST_MODEL = "test.lamp.v1"
 LOCK_MODEL = "test.lock.v1"
@@ -245,7 +246,8 @@ async def running_rig(kind: str, tmp_path: Path, database_url: str) -> AsyncIter
         return
     directory = tmp_path / "mosquitto"
     files = directory / "hearth"
-    service_port, device_port = free_port(), free_port()
+    service_port = free_port()
+    device_port = free_port(other_than={service_port})
     url = f"mqtt://{SERVICE_USERNAME}:{password}@127.0.0.1:{service_port}"
     settings = make_settings(
         tmp_path,

@@ -27,10 +27,10 @@ from hearth.config import Settings
 from hearth.hub import identity, protocol
 from hearth.hub.models import HistoryPoint
 from hearth.hub.protocol import Report
+from hearth.kit.ports import free_port
 from hearth.mqtt.wire import WireClient
 from tests.conftest import TEST_SECRET, make_settings
 from tests.hub.conftest import add_model, bind, eventually, fan_with_home, mint
-from tests.servers import free_port
 
 pytestmark = pytest.mark.mosquitto
 

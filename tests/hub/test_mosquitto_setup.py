@@ -26,10 +26,11 @@ from hearth.errors import BrokerError
 from hearth.hub import identity
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.protocol import ROOT
+from hearth.kit.ports import free_port
 from hearth.mqtt.wire import WireClient
 from tests.conftest import TEST_SECRET, make_settings
 from tests.hub.conftest import add_model, mint
-from tests.servers import Mosquitto, free_port, start_mosquitto, stop_mosquitto
+from tests.servers import Mosquitto, start_mosquitto, stop_mosquitto
 
 pytestmark = pytest.mark.mosquitto
 PASSWORD = service_password(TEST_SECRET)
@@ -83,7 +84,8 @@ async def setup(
     request: pytest.FixtureRequest, tmp_path: Path, database_url: str
 ) -> AsyncIterator[Setup]:
     """Mosquitto configured as `hearth broker mosquitto` says, in one of its two forms."""
-    service_port, device_port = free_port(), free_port()
+    service_port = free_port()
+    device_port = free_port(other_than={service_port})
     url = f"mqtt://{SERVICE_USERNAME}:{PASSWORD}@127.0.0.1:{service_port}"
     runtime = Hearth.from_settings(make_settings(tmp_path, database_url, mqtt_url=url))
     await runtime.start(mqtt=False)

@@ -20,10 +20,11 @@ from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.models import DeviceState, HistoryPoint
 from hearth.hub.mosquitto import MosquittoSync
 from hearth.hub.protocol import Up
+from hearth.kit.ports import free_port
 from hearth.mqtt.wire import WireClient
 from tests.conftest import TEST_SECRET, make_settings
 from tests.hub.conftest import add_model, bind, eventually, fan_with_home, mint
-from tests.servers import Mosquitto, Postgres, free_port, start_mosquitto, stop_mosquitto
+from tests.servers import Mosquitto, Postgres, start_mosquitto, stop_mosquitto
 
 pytestmark = [pytest.mark.postgres, pytest.mark.mosquitto]
 DEVICES = 25
@@ -44,7 +45,8 @@ async def workers(tmp_path: Path, pg_url: str) -> AsyncIterator[tuple[Hearth, He
     """Two started hearth workers on one Mosquitto (configured by hearth) and PostgreSQL."""
     password = service_password(TEST_SECRET)
     files = tmp_path / "mosquitto" / "hearth"
-    service_port, device_port = free_port(), free_port()
+    service_port = free_port()
+    device_port = free_port(other_than={service_port})
     url = f"mqtt://{SERVICE_USERNAME}:{password}@127.0.0.1:{service_port}"
     listener = f"{device_port} 127.0.0.1"
     owner = make_settings(

@@ -14,10 +14,11 @@ import pytest
 
 from hearth.bootstrap import Hearth
 from hearth.errors import NotFound
+from hearth.kit.ports import free_port
 from hearth.kit.storage import LocalStorage, S3Storage, Storage, make_storage
 from tests.conftest import make_settings
 from tests.mall.flows import approved_partner, client_for, draft, png, staff, upload
-from tests.servers import free_port, wait_for_port
+from tests.servers import wait_for_port
 
 BUCKET = "hearth-uploads"
 KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}

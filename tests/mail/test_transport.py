@@ -14,9 +14,9 @@ import pytest
 
 from hearth.config import Settings
 from hearth.errors import MailError, MailRefused, MailUnavailable
+from hearth.kit.ports import free_port
 from hearth.mail.rules import Envelope, Letter, compose, gives_up, wait_after
 from hearth.mail.transport import FolderMailer, SmtpMailer, build_mailer, translate
-from tests.servers import free_port
 from tests.smtp import SmtpServer, html_of, link_in, text_of
 
 NOW = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)

@@ -19,11 +19,11 @@ import pytest
 
 from hearth import errors
 from hearth.errors import BrokerError, BrokerRefused, BrokerTimeout, BrokerUnavailable
+from hearth.kit.ports import free_port
 from hearth.mqtt import wire
 from hearth.mqtt.errors import ErrorMap
 from hearth.mqtt.link import LINK_ERRORS
 from hearth.mqtt.wire import WIRE_ERRORS, WireClient
-from tests.servers import free_port
 
 STANDARD = {
     OSError: BrokerUnavailable,

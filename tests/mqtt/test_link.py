@@ -9,10 +9,11 @@ import aiomqtt
 import pytest
 
 from hearth.errors import BrokerUnavailable
+from hearth.kit.ports import free_port
 from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.link import MqttLink
 from tests.mqtt.conftest import PASSWORD, USERNAME, security, until
-from tests.servers import Mosquitto, free_port, start_mosquitto, stop_mosquitto
+from tests.servers import Mosquitto, start_mosquitto, stop_mosquitto
 
 
 async def test_publishing_without_a_connection_says_the_broker_is_unavailable() -> None:

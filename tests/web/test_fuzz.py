@@ -43,13 +43,14 @@ from hearth.bootstrap import Hearth
 from hearth.homes import rooms
 from hearth.homes import service as homes
 from hearth.kit.clock import SystemClock
+from hearth.kit.ports import free_port
 from hearth.mall.models import Partner
 from hearth.outbox import unit_of_work
 from hearth.web.app import create_app
 from tests.conftest import make_settings
 from tests.funding.world import make_world
 from tests.helpers import create_account
-from tests.servers import free_port, wait_for_port
+from tests.servers import wait_for_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from hearth.kit.ports import free_port
 from hearth.web.server import HttpProtocol, OneWrite
-from tests.servers import free_port, wait_for_port
+from tests.servers import wait_for_port
 
 SENT: list[bytes] = []
 RELEASE = asyncio.Event()

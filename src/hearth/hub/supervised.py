@@ -41,6 +41,7 @@ from hearth.errors import ConfigError
 from hearth.hub import protocol
 from hearth.hub.acl import SERVICE_USERNAME, service_password
 from hearth.hub.mosquitto import MosquittoSync
+from hearth.kit.ports import free_port
 from hearth.mqtt.address import BrokerAddress
 from hearth.mqtt.wire import WireClient
 
@@ -57,13 +58,6 @@ SERVICE_PORT_FILE = "service-port"
 START_WITHIN = 10.0
 STOP_WITHIN = 10.0
 _PR_SET_PDEATHSIG = 1
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 def supervised_directory(data_dir: Path, port: int) -> Path:
@@ -118,12 +112,12 @@ class SupervisedMosquitto:
         """Keep hearth's listener on one port from start to start: Mosquitto ties a kept
         session to its listener's port, and hearth's session holds what it has not read."""
         port = kept_service_port(self.directory)
-        if port is not None:
+        if port is not None and port != self.port:
             with contextlib.suppress(OSError), socket.socket() as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 probe.bind(("127.0.0.1", port))
                 return port
-        port = free_port()
+        port = free_port(other_than={self.port})
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / SERVICE_PORT_FILE).write_text(f"{port}\n")
         return port
@@ -196,7 +190,7 @@ class SupervisedMosquitto:
 
         The broker runs once with the devices' listener on a port no device knows, the
         session is made and subscribed, and the broker stops, writing it to disk."""
-        hidden = free_port()
+        hidden = free_port(other_than={self.port, self.service_port})
         await self._spawn(await self._configure(f"{hidden} 127.0.0.1"), hidden)
         address = self.address()
         client = await WireClient.connect(

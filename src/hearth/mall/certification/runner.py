@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -286,11 +285,3 @@ async def _run_checks(
 
 
 _MISSING = object()
-
-
-def free_port() -> int:
-    """Return a 127.0.0.1 port nothing listens on right now (for a private broker)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port

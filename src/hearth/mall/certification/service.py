@@ -37,6 +37,7 @@ from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.models import DeviceModel
 from hearth.hub.simulator import Credentials
 from hearth.kit.clock import Clock, SystemClock
+from hearth.kit.ports import free_port
 from hearth.mall import products
 from hearth.mall.certification.checks import Outcome
 from hearth.mall.certification.faults import CertifiedDevice, Fault
@@ -48,7 +49,6 @@ from hearth.mall.certification.runner import (
     Timing,
     Unit,
     certify,
-    free_port,
 )
 from hearth.mall.models import Product
 from hearth.mqtt.address import BrokerAddress

@@ -17,9 +17,10 @@ from hearth.hub import acl, credentials
 from hearth.hub.acl import SERVICE_USERNAME, Access, service_password
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.simulator import Credentials
+from hearth.kit.ports import free_port
 from hearth.mall.certification.checks import Outcome
 from hearth.mall.certification.faults import CertifiedDevice, Fault
-from hearth.mall.certification.runner import Endpoint, Progress, Timing, Unit, certify, free_port
+from hearth.mall.certification.runner import Endpoint, Progress, Timing, Unit, certify
 from hearth.mqtt.address import BrokerAddress
 
 
