@@ -183,3 +183,33 @@ async def test_every_session_factory_of_one_database_shares_its_turns(database_u
         assert db.turns(one).serial is database_url.startswith("sqlite")
     finally:
         await engine.dispose()
+
+
+async def test_on_sqlite_a_savepoint_that_opens_the_transaction_takes_the_write_lock_first(
+    tmp_path: Path,
+) -> None:
+    """A page writes inside a savepoint after reading. Opened as a deferred transaction,
+    its reads would pin a snapshot, and a write another connection committed meanwhile
+    would make its own write fail at once with "database is locked" (no busy wait
+    helps a stale snapshot). Opened with the write lock, the other writer waits."""
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'h.db'}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE rooms (name TEXT PRIMARY KEY)"))
+    sessions = db.session_factory(engine)
+    async with sessions() as page, sessions() as cloud:
+        async with page.begin_nested():
+            assert (await page.execute(text("SELECT count(*) FROM rooms"))).scalar() == 0
+
+            async def other_writer() -> None:
+                await cloud.execute(text("INSERT INTO rooms VALUES ('hall')"))
+                await cloud.commit()
+
+            meanwhile = asyncio.create_task(other_writer())
+            await asyncio.sleep(0.2)
+            await page.execute(text("INSERT INTO rooms VALUES ('kitchen')"))
+        await page.commit()
+        await meanwhile
+    async with sessions() as session:
+        names = (await session.execute(text("SELECT name FROM rooms ORDER BY name"))).scalars()
+        assert list(names) == ["hall", "kitchen"]
+    await engine.dispose()

@@ -76,6 +76,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_write_lock_first(connection: Connection, _name: str) -> None:
+    """Open with the write lock a transaction that a savepoint would open.
+
+    SQLite's driver begins a transaction at the first write, so reads before it pin no
+    snapshot. A savepoint taken outside a transaction instead opens a deferred one: its
+    reads pin a snapshot, and once another connection commits a write, its own first
+    write fails at once with "database is locked" (waiting cannot refresh a snapshot).
+    hearth takes a savepoint only to write, so it takes the write lock first, and any
+    other writer waits for it as usual."""
+    driver: Any = connection.connection.driver_connection
+    if not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def create_engine(
     url: str, *, pool: bool = True, pool_size: int = 10, echo: bool = False
 ) -> AsyncEngine:
@@ -100,6 +114,7 @@ def create_engine(
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "savepoint", _sqlite_write_lock_first)
     return engine
 
 
