@@ -1,5 +1,6 @@
 """JSON API of a backer managing pledges: a pledge in full, its address and card, saved
-cards removed, and receipts (one, all, or as a PDF)."""
+cards removed; and receipts of orders of both channels (one, all, an order's, or as a
+PDF)."""
 
 from __future__ import annotations
 
@@ -84,9 +85,21 @@ async def remove_card(card_id: str, session: SessionDep, user: CurrentUser, now:
 async def list_receipts(
     session: SessionDep, user: CurrentUser, order_id: str | None = None
 ) -> list[ReceiptOut]:
-    """Return a receipt for every charge and refund of the caller's pledges, newest first
-    (of one order with ``order_id``)."""
+    """Return a receipt for every charge and refund of the caller's orders, pledges' and
+    store orders' alike, newest first (of one order with ``order_id``)."""
     rows = await receipts.receipts(session, user=user, order_id=order_id)
+    return [ReceiptOut.of(r) for r in rows]
+
+
+@router.get(
+    "/orders/{order_id}/receipts",
+    response_model=list[ReceiptOut],
+    summary="List the receipts of one of the caller's orders",
+)
+async def order_receipts(order_id: str, session: SessionDep, user: CurrentUser) -> list[ReceiptOut]:
+    """Return the receipts of one of the caller's orders of either channel, newest first:
+    its charge's and one per refund; someone else's order answers 404."""
+    rows = await receipts.receipts_of_order(session, user=user, order_id=order_id)
     return [ReceiptOut.of(r) for r in rows]
 
 

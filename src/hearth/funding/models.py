@@ -201,6 +201,9 @@ class Order(Base):
     status: Mapped[str] = mapped_column(String(16), default="paid")
     shipping: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     payment_id: Mapped[str] = mapped_column(String(64))
+    # The saved card that paid (a pledge's card when it was charged, a checkout's card),
+    # so the order's receipts name it whichever channel it came through.
+    card_id: Mapped[str | None] = mapped_column(ForeignKey("backer_cards.id", ondelete="RESTRICT"))
     carrier: Mapped[str] = mapped_column(String(40), default="")
     tracking_number: Mapped[str] = mapped_column(String(64), default="")
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -248,6 +248,7 @@ async def record_paid(
         status=OrderStatus.PAID.value,
         shipping=pledge.shipping,
         payment_id=payment.id,
+        card_id=pledge.card_id,
         created_at=now,
     )
     session.add(order)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hearth.errors import as_sentence
 from hearth.funding import pledge_rules
-from hearth.funding.rules import PledgeState
+from hearth.funding.rules import Channel, PledgeState
 from hearth.funding.schemas import (
     BackerCardOut,
     BackerPledgeOut,
@@ -60,22 +60,38 @@ class PledgeCardIn(_In):
     card_id: str = Field(max_length=32, description="one of the caller's saved cards")
 
 
+class ReceiptLineOut(BaseModel):
+    """One thing a receipt is for: a reward or a product, how many, what it cost."""
+
+    title: str
+    variant: str = Field(description="the product's variant; empty for a reward")
+    quantity: int
+    amount: FundingMoneyOut
+    text: str = Field(description="the line in words, such as 2 × Lumi Lamp (Red)")
+
+
 class ReceiptOut(BaseModel):
-    """A receipt for a charge or a refund."""
+    """A receipt for a charge or a refund of an order of either channel."""
 
     id: str = Field(description="the order's id for its charge, the refund's id for a refund")
     kind: Literal["charge", "refund"]
+    channel: Channel = Field(description="a funded pledge's order, or a store's regular sale")
+    title: str = Field(description="Payment receipt, or Refund receipt")
+    subject: str = Field(description="the campaign, or the store's order, it is about")
     order_id: str
-    pledge_id: str
+    pledge_id: str | None = Field(description="the charged pledge (crowdfunding orders only)")
     payer: str
     partner_name: str
     store_slug: str
-    campaign_id: str
-    campaign_title: str
-    tier_title: str
-    quantity: int
-    amount: FundingMoneyOut
-    card_brand: str
+    campaign_id: str | None = Field(description="crowdfunding orders only")
+    campaign_title: str = Field(description="empty for a store order")
+    tier_title: str = Field(description="empty for a store order")
+    quantity: int = Field(description="units in the order")
+    lines: list[ReceiptLineOut] = Field(description="what the order is for, line by line")
+    shipping: FundingMoneyOut = Field(description="what the charge took for shipping")
+    amount: FundingMoneyOut = Field(description="what was charged, or refunded")
+    card: str = Field(description="the card in words, such as Visa ending 4242")
+    card_brand: str = Field(description="empty where the order never named its card")
     card_last4: str
     reference: str = Field(description="the provider's payment id, or its refund id")
     reason: str
@@ -86,6 +102,9 @@ class ReceiptOut(BaseModel):
         return cls(
             id=row.id,
             kind=row.kind,
+            channel=row.channel,
+            title=row.title,
+            subject=row.subject,
             order_id=row.order_id,
             pledge_id=row.pledge_id,
             payer=row.payer,
@@ -95,7 +114,19 @@ class ReceiptOut(BaseModel):
             campaign_title=row.campaign_title,
             tier_title=row.tier_title,
             quantity=row.quantity,
+            lines=[
+                ReceiptLineOut(
+                    title=line.title,
+                    variant=line.variant,
+                    quantity=line.quantity,
+                    amount=FundingMoneyOut.of(line.amount.amount, line.amount.currency),
+                    text=line.text,
+                )
+                for line in row.lines
+            ],
+            shipping=FundingMoneyOut.of(row.shipping.amount, row.shipping.currency),
             amount=FundingMoneyOut.of(row.amount.amount, row.amount.currency),
+            card=row.card,
             card_brand=row.card_brand,
             card_last4=row.card_last4,
             reference=row.reference,

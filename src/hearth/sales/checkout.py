@@ -475,6 +475,7 @@ async def record_paid(
         status=OrderStatus.PAID.value,
         shipping=checkout.shipping,
         payment_id=payment.id,
+        card_id=checkout.card_id,
         created_at=now,
     )
     session.add(order)

@@ -120,3 +120,5 @@ class SaleReturn(Base):
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the returned units went back into stock (once, after the refund); None before.
+    restocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
