@@ -13,6 +13,7 @@ like a missing one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,13 @@ from hearth.funding.models import StoreListing
 from hearth.kit.money import Money
 from hearth.mall.models import Partner, Product
 from hearth.sales.models import SaleVariant
-from hearth.sales.rules import DEFAULT_VARIANT, MAX_PER_ORDER, MAX_VARIANTS, variant_problems
+from hearth.sales.rules import (
+    DEFAULT_VARIANT,
+    MAX_PER_ORDER,
+    MAX_VARIANTS,
+    lock_order,
+    variant_problems,
+)
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,35 @@ async def sync_stock(session: AsyncSession, listing_id: str) -> None:
         .values(stock=total.scalar_subquery())
         .execution_options(synchronize_session=False)
     )
+
+
+async def put_back(
+    session: AsyncSession, units: Iterable[tuple[str, str, int]], *, now: datetime
+) -> dict[str, int]:
+    """Put units back into stock: ``units`` is (variant, listing, how many) per line. Each
+    variant grows by its units, in the one order stock rows are taken in, then each listing
+    by its variants' (in id order), so the listing stays their sum. Return the units put
+    back per variant."""
+    back: dict[str, int] = {}
+    per_listing: dict[str, int] = {}
+    for variant_id, listing_id, n in units:
+        back[variant_id] = back.get(variant_id, 0) + n
+        per_listing[listing_id] = per_listing.get(listing_id, 0) + n
+    for variant_id, n in lock_order(back):
+        await session.execute(
+            update(SaleVariant)
+            .where(SaleVariant.id == variant_id)
+            .values(stock=SaleVariant.stock + n, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    for listing_id, n in sorted(per_listing.items()):
+        await session.execute(
+            update(StoreListing)
+            .where(StoreListing.id == listing_id)
+            .values(stock=StoreListing.stock + n)
+            .execution_options(synchronize_session=False)
+        )
+    return back
 
 
 async def change_listing(

@@ -55,7 +55,7 @@ from hearth.notifications import service as notifications
 from hearth.outbox import Publish, unit_of_work
 from hearth.payments import books
 from hearth.payments.provider import Payment, PaymentProvider
-from hearth.sales import cart
+from hearth.sales import cart, catalog
 from hearth.sales.models import CartLine, Checkout, Reservation, SaleVariant
 from hearth.sales.rules import (
     DEFAULT_VARIANT,
@@ -411,21 +411,11 @@ async def give_back(
         return False
     row = await session.get(Reservation, reservation_id, populate_existing=True)
     assert row is not None
-    back: dict[str, int] = {}
-    per_listing: dict[str, int] = {}
-    for line in row.lines:
-        back[line["variant_id"]] = back.get(line["variant_id"], 0) + int(line["quantity"])
-        per_listing[line["listing_id"]] = per_listing.get(line["listing_id"], 0) + int(
-            line["quantity"]
-        )
-    for variant_id, n in lock_order(back):
-        await session.execute(
-            update(SaleVariant)
-            .where(SaleVariant.id == variant_id)
-            .values(stock=SaleVariant.stock + n)
-            .execution_options(synchronize_session=False)
-        )
-    await _move_listings(session, per_listing)
+    await catalog.put_back(
+        session,
+        ((x["variant_id"], x["listing_id"], int(x["quantity"])) for x in row.lines),
+        now=now,
+    )
     return True
 
 

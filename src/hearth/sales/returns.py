@@ -1,12 +1,15 @@
 """Returns: a fan asks to return a delivered store order within ``RETURN_WINDOW``; a
 member of the order's partner accepts (everything left is refunded through the provider
-and the ledger, with funding's refund) or declines with a reason. Both sides are told in
-their inbox.
+and the ledger, with funding's refund, and the order's units go back into stock) or
+declines with a reason. Both sides are told in their inbox.
 
 Asking twice with the same idempotency key returns the first request; one return per
 order. Accepting claims the return with a conditional update (``requested → refunding``)
 under the caller's key, so two accepts at once refund once; a provider that refuses puts
-it back to ``requested``.
+it back to ``requested``. Once refunded, the return moves ``refunding → accepted`` and, in
+the same transaction, its units go back into stock (``restock``): claimed with a
+conditional update on ``restocked_at``, so they go back once however often it is asked,
+recorded as ``StockReturned``.
 """
 
 from __future__ import annotations
@@ -22,13 +25,15 @@ from hearth.accounts.models import User
 from hearth.errors import Conflict, HearthError, InvalidInput, NotFound, ProviderTimeout
 from hearth.funding import events, orders
 from hearth.funding.campaigns import partner_of
-from hearth.funding.models import Order
+from hearth.funding.models import Order, OrderItem
 from hearth.funding.outcome import partner_members
 from hearth.funding.rules import Channel, OrderStatus
 from hearth.kit.money import Money
 from hearth.notifications import service as notifications
-from hearth.outbox import Publish, unit_of_work
+from hearth.outbox import Publish, record, unit_of_work
 from hearth.payments.provider import PaymentProvider
+from hearth.sales import catalog
+from hearth.sales.events import StockReturned
 from hearth.sales.models import SaleReturn
 from hearth.sales.rules import RETURN_WINDOW, ReturnState, may_return, return_open_until
 
@@ -178,6 +183,8 @@ async def accept(
         row = await _own(session, user, return_id)
         row.state = ReturnState.ACCEPTED.value
         row.decided_by, row.decided_at = user.id, now
+        await session.flush()
+        await restock(session, return_id=row.id, now=now)
         refunded = Money(order.refunded, order.currency)
         await notifications.notify(
             session,
@@ -190,6 +197,44 @@ async def accept(
         events.notified(session, [row.user_id])
         await session.flush()
         return row
+
+
+async def restock(session: AsyncSession, *, return_id: str, now: datetime) -> dict[str, int]:
+    """Put the units of an accepted return back into stock, once; return the units put
+    back per variant (none if the return is not accepted, or went back already)."""
+    claimed = await session.execute(
+        update(SaleReturn)
+        .where(
+            SaleReturn.id == return_id,
+            SaleReturn.state == ReturnState.ACCEPTED.value,
+            SaleReturn.restocked_at.is_(None),
+        )
+        .values(restocked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return {}
+    row = await session.get(SaleReturn, return_id, populate_existing=True)
+    assert row is not None
+    items = await session.scalars(
+        select(OrderItem).where(
+            OrderItem.order_id == row.order_id,
+            OrderItem.variant_id.is_not(None),
+            OrderItem.listing_id.is_not(None),
+        )
+    )
+    back = await catalog.put_back(
+        session,
+        [(str(i.variant_id), str(i.listing_id), i.quantity) for i in items],
+        now=now,
+    )
+    record(
+        session,
+        StockReturned(
+            return_id=row.id, order_id=row.order_id, partner_id=row.partner_id, units=back
+        ),
+    )
+    return back
 
 
 async def decline(

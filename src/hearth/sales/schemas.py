@@ -217,6 +217,9 @@ class ReturnOut(BaseModel):
     answer: str
     created_at: Instant
     decided_at: Instant | None
+    restocked_at: Instant | None = Field(
+        description="when the returned units went back into stock, once it was refunded"
+    )
 
     @classmethod
     def of(cls, row: SaleReturn) -> Self:
@@ -228,6 +231,7 @@ class ReturnOut(BaseModel):
             answer=row.answer,
             created_at=row.created_at,
             decided_at=row.decided_at,
+            restocked_at=row.restocked_at,
         )
 
 
