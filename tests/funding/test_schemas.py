@@ -120,7 +120,7 @@ async def test_every_funding_operation_documents_a_typed_answer(tmp_path: Path) 
         for method, operation in item.items()
         if "funding" in operation.get("tags", ())
     ]
-    assert len(operations) == 46
+    assert len(operations) == 47
     for name, operation in operations:
         assert operation.get("description"), name
         answers = {code: a for code, a in operation["responses"].items() if code.startswith("2")}

@@ -494,6 +494,7 @@ RULES: list[Rule] = [
     rule("GET", "/api/v1/receipts", SIGNED_IN),
     rule("GET", "/api/v1/receipts/{receipt_id}", {FAN}),
     rule("GET", "/api/v1/receipts/{receipt_id}/receipt.pdf", {FAN}),
+    rule("GET", "/api/v1/orders/{order_id}/receipts", {OWNER}, args={"order_id": "order_sale"}),
     rule("GET", "/api/v1/orders", SIGNED_IN),
     rule("GET", "/api/v1/orders/{order_id}", {FAN}),
     rule(
@@ -730,8 +731,9 @@ RULES: list[Rule] = [
         form={"card_number": "4242 4242 4242 4242", "idempotency_key": "matrix-card"},
     ),
     rule("POST", "/account/cards/{card_id}/remove", {FAN}),
-    rule("GET", "/receipts/{receipt_id}", {FAN}),
-    rule("GET", "/receipts/{receipt_id}/receipt.pdf", {FAN}),
+    # A store order's receipts are its buyer's alone: not its seller's, nobody else's.
+    rule("GET", "/receipts/{receipt_id}", {OWNER}, args={"receipt_id": "receipt_sale"}),
+    rule("GET", "/receipts/{receipt_id}/receipt.pdf", {OWNER}, args={"receipt_id": "receipt_sale"}),
     rule("GET", "/orders", SIGNED_IN),
     rule("GET", "/cart", SIGNED_IN),
     rule(

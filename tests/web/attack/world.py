@@ -383,6 +383,7 @@ async def build(hearth: Hearth) -> World:
         headers={"Idempotency-Key": "matrix-return"},
     )
     ids["return_owner"] = asked["id"]
+    ids["receipt_sale"] = ids["order_sale"]  # a store order's charge has its receipt too
     ids["cart_line_owner"] = (await api[OWNER]("POST", "/api/v1/cart/lines", line, 201))["id"]
 
     # The fan asks about their order.
