@@ -37,12 +37,14 @@ class Bought:
 
 def pdf_text(pdf: bytes) -> str:
     """Return what a PDF's content streams draw, decoded as ReportLab writes them
-    (ASCII85, then deflate; Helvetica's text in Windows-1252, brackets escaped)."""
+    (ASCII85, then deflate; Helvetica's text in Windows-1252, brackets and the bytes
+    past ASCII escaped)."""
     shown = []
     for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
         data = stream.strip()
         if data.endswith(b"~>"):
             data = zlib.decompress(base64.a85decode(data[:-2]))
+        data = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), data)
         shown.append(re.sub(rb"\\([()\\])", rb"\1", data).decode("cp1252", "replace"))
     return "\n".join(shown)
 
