@@ -92,6 +92,12 @@ TOPICS: tuple[Topic, ...] = (
         ("mall.product.", "funding.launch."),
         roles=("partner", "reviewer", "admin"),
     ),
+    Topic(
+        "community",
+        "Community",
+        "Official answers to the suggestions you follow (yours, and those you voted for).",
+        ("community.",),
+    ),
 )
 OTHER = Topic("other", "Other", "Anything else hearth tells you.", ())
 BY_KEY = {topic.key: topic for topic in (*TOPICS, OTHER)}
