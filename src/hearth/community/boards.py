@@ -158,7 +158,7 @@ async def board(session: AsyncSession, board_id: str) -> BoardView:
     ).first()
     if found is None:
         raise NotFound(f"no board {board_id!r}")
-    product, partner = found.tuple()
+    product, partner = found
     return _product(product, partner, count or 0)
 
 

@@ -40,7 +40,8 @@ async def _suggestion(session: AsyncSession, suggestion_id: str) -> tuple[str, d
     ).first()
     if found is None:
         raise NotFound(f"no suggestion {suggestion_id!r}")
-    return found.tuple()
+    status, created_at = found
+    return str(status), created_at
 
 
 async def _count(session: AsyncSession, suggestion_id: str, step: int, created_at: datetime) -> int:
