@@ -169,7 +169,9 @@ async def test_the_board_owner_answers_and_every_follower_but_the_owner_is_told(
     async with world.sessions() as session:
         row = await suggestions.get(session, sid)
         told = list(
-            await session.execute(select(Notification.user_id, Notification.kind, Notification.title))
+            await session.execute(
+                select(Notification.user_id, Notification.kind, Notification.title)
+            )
         )
         history = await suggestions.history(session, sid)
     assert (row.status, row.answered_at) == ("planned", T0 + timedelta(hours=2))
@@ -181,7 +183,9 @@ async def test_the_board_owner_answers_and_every_follower_but_the_owner_is_told(
     assert [(a.from_status, a.to_status, a.body) for a in history] == [
         ("open", "planned", "Coming in **firmware 1.4**.")
     ]
-    assert any(isinstance(e, SuggestionAnswered) and e.to_status == "planned" for e in world.published)
+    assert any(
+        isinstance(e, SuggestionAnswered) and e.to_status == "planned" for e in world.published
+    )
 
 
 @pytest.mark.parametrize(
