@@ -122,7 +122,7 @@ async def list_boards(
 ) -> list[BoardView]:
     """Return hearth's board then every approved product's, by name; with ``mine`` only the
     products the user owns or backed (hearth's board is everyone's and always listed)."""
-    counts = dict((await session.execute(select(Board.id, Board.suggestion_count))).tuples().all())
+    counts = dict((await session.execute(select(Board.id, Board.suggestion_count))).all())
     rows = await session.execute(
         select(Product, Partner)
         .join(Partner, Partner.id == Product.partner_id)
@@ -130,7 +130,7 @@ async def list_boards(
         .order_by(Product.name, Product.id)
     )
     views = [_platform(counts.get(PLATFORM_BOARD, 0))]
-    views += [_product(p, partner, counts.get(p.id, 0)) for p, partner in rows.tuples()]
+    views += [_product(p, partner, counts.get(p.id, 0)) for p, partner in rows]
     if user is not None:
         owned = await owned_products(session, user.id)
         backed = await backed_products(session, user.id)
