@@ -9,6 +9,7 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
+from hearth.community.demo import seed_community
 from hearth.config import Settings
 from hearth.funding.demo import seed_funding
 from hearth.funding.demo_backing import seed_backing
@@ -90,5 +91,11 @@ async def seed(settings: Settings) -> None:
             now=SystemClock().now(),
         )
         await seed_sales(db.session_factory(engine), settings, fan="fan", now=SystemClock().now())
+        await seed_community(
+            db.session_factory(engine),
+            partner="partner",
+            reviewer="reviewer",
+            now=SystemClock().now(),
+        )
     finally:
         await engine.dispose()
