@@ -22,6 +22,7 @@ from hearth import demo
 from hearth.accounts.models import ApiToken, User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
+from hearth.community.models import Comment
 from hearth.funding.models import (
     BackerCard,
     Campaign,
@@ -404,6 +405,24 @@ async def build(hearth: Hearth) -> World:
     )
     ids["card_fan_spare"] = spare["id"]
     ids["receipt_fan"] = ids["order_fan"]
+
+    # The owner suggests something on the lamp's board and comments on it. The comment is
+    # dated a day ahead so that its edit window stays open however long the matrix runs.
+    made = await api[OWNER](
+        "POST",
+        f"/api/v1/community/boards/{ids['product_p']}/suggestions",
+        {"title": "A warmer lamp", "body": "Candle light, please.", "category": "firmware"},
+        201,
+    )
+    ids["suggestion_owner"] = made["id"]
+    said = await api[OWNER](
+        "POST", f"/api/v1/community/suggestions/{made['id']}/comments", {"body": "Me too"}, 201
+    )
+    ids["comment_owner"] = said["id"]
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
+        comment = await session.get(Comment, said["id"])
+        assert comment is not None
+        comment.created_at = now + timedelta(days=1)
 
     # A run of home A's automation and a command to its lamp, as the runner would record them.
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
