@@ -67,7 +67,9 @@ def category_problem(kind: BoardKind | str, key: str) -> str | None:
     keys = [k for k, _ in CATEGORIES[BoardKind(kind)]]
     if key in keys:
         return None
-    return "is not one of " + ", ".join(keys)
+    if not key:
+        return "is needed: choose the one your suggestion is about"
+    return "is not one of this board's: " + ", ".join(keys)
 
 
 class Status(StrEnum):
