@@ -11,6 +11,7 @@ from hearth.accounts.models import User
 from hearth.community import boards, comments, search, suggestions, votes
 from hearth.community.boards import Mine
 from hearth.community.models import Comment, Suggestion
+from hearth.community.rules import Status
 from hearth.community.schemas import (
     AnswerIn,
     AnswerOut,
@@ -77,7 +78,7 @@ async def list_suggestions(
     session: SessionDep,
     user: OptionalUser,
     sort: Annotated[str | None, Query(pattern="^(trending|top|newest|answered)$")] = None,
-    status_is: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+    status_is: Annotated[Status | None, Query(alias="status")] = None,
     category: Annotated[str | None, Query(max_length=24)] = None,
     q: Annotated[str, Query(max_length=200)] = "",
     page: Annotated[int, Query(ge=1, le=suggestions.MAX_PAGE)] = 1,

@@ -7,7 +7,7 @@ Markdown comes back twice: as written (``body``) and rendered safe (``body_html`
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -23,8 +23,15 @@ from hearth.community.rules import (
     Status,
 )
 from hearth.kit import prose
+from hearth.kit.text import NAME_PATTERN, SPACES
 
 Id = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+
+
+def text(limit: int) -> Any:
+    """Return the bounds of a text people write: 1 to ``limit`` characters, something besides
+    spaces (the services trim, then refuse what is left empty)."""
+    return Field(max_length=limit, min_length=1, json_schema_extra={"pattern": rf"[^{SPACES}]"})
 
 
 class _In(BaseModel):
@@ -71,7 +78,9 @@ class BoardOut(BaseModel):
 
 
 class SuggestionIn(_In):
-    title: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TITLE)]
+    title: Annotated[
+        str, Field(min_length=1, max_length=MAX_TITLE, json_schema_extra={"pattern": NAME_PATTERN})
+    ]
     body: Annotated[str, StringConstraints(max_length=MAX_BODY)] = Field(
         default="", description="Markdown"
     )
@@ -123,7 +132,7 @@ class SuggestionPageOut(BaseModel):
 
 class AnswerIn(_In):
     status: Status
-    answer: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ANSWER)] = Field(
+    answer: Annotated[str, text(MAX_ANSWER)] = Field(
         description="Markdown: the public answer shown with the official badge"
     )
 
@@ -151,12 +160,12 @@ class AnswerOut(BaseModel):
 
 
 class CommentIn(_In):
-    body: Annotated[str, StringConstraints(min_length=1, max_length=MAX_COMMENT)]
+    body: Annotated[str, text(MAX_COMMENT)]
     parent_id: Id | None = Field(default=None, description="the comment this replies to")
 
 
 class CommentEditIn(_In):
-    body: Annotated[str, StringConstraints(min_length=1, max_length=MAX_COMMENT)]
+    body: Annotated[str, text(MAX_COMMENT)]
 
 
 class CommentOut(BaseModel):
