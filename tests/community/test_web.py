@@ -180,3 +180,28 @@ async def test_the_api_refuses_bad_filters_with_a_sentence_and_unknown_boards_wi
         boards = (await guest.get("/api/v1/community/boards")).json()
         assert [b["id"] for b in boards][0] == PLATFORM_BOARD
         assert boards[0]["answered_by"] == "hearth team"
+
+
+async def test_a_declined_suggestion_shows_its_votes_without_a_button_to_vote(
+    hearth: Hearth, world: CommunityWorld
+) -> None:
+    async with _As(hearth, "mia") as mia, _As(hearth, "ada") as ada:
+        sid = (
+            await post_json(
+                mia,
+                f"/api/v1/community/boards/{PLATFORM_BOARD}/suggestions",
+                {"title": "Widgets", "category": "home-app"},
+            )
+        ).json()["id"]
+        assert (
+            'aria-label="Take back your vote for Widgets'
+            in (await mia.get(f"/community/suggestions/{sid}")).text
+        )
+        declined = await post_json(
+            ada,
+            f"/api/v1/community/suggestions/{sid}/answers",
+            {"status": "declined", "answer": "Browsers cannot add widgets."},
+        )
+        assert declined.status_code == 201
+        page = (await mia.get(f"/community/suggestions/{sid}")).text
+        assert "closed to new votes" in page and f"/community/suggestions/{sid}/vote" not in page

@@ -23,6 +23,7 @@ from hearth.community.rules import (
     SORT_LABELS,
     STATUS_LABELS,
     STATUS_WORKFLOW,
+    VOTABLE,
     Sort,
     Status,
     category_label,
@@ -51,6 +52,7 @@ def _common() -> dict[str, Any]:
         "status_labels": {str(k): v for k, v in STATUS_LABELS.items()},
         "category_label": category_label,
         "sort_labels": {str(k): v for k, v in SORT_LABELS.items()},
+        "votable": {str(s) for s in VOTABLE},
     }
 
 
