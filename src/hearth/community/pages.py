@@ -8,6 +8,7 @@ with the problem named and what was typed kept.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -218,7 +219,7 @@ async def _suggestion_page(
     user: User | None,
     suggestion_id: str,
     *,
-    now: Any,
+    now: datetime,
     error: str = "",
     values: dict[str, str] | None = None,
     status_code: int = 200,
@@ -279,7 +280,7 @@ async def _act(
     suggestion_id: str,
     err: HearthError,
     *,
-    now: Any,
+    now: datetime,
     values: dict[str, str] | None = None,
 ) -> Response:
     if err.status == 404:

@@ -6,6 +6,7 @@ Markdown comes back twice: as written (``body``) and rendered safe (``body_html`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Self
 
@@ -15,6 +16,7 @@ from hearth.community.boards import BoardView
 from hearth.community.comments import Thread
 from hearth.community.models import Answer, Comment, Suggestion
 from hearth.community.rules import (
+    CATEGORIES,
     MAX_ANSWER,
     MAX_BODY,
     MAX_COMMENT,
@@ -60,8 +62,6 @@ class BoardOut(BaseModel):
 
     @classmethod
     def of(cls, view: BoardView) -> Self:
-        from hearth.community.rules import CATEGORIES
-
         return cls(
             id=view.id,
             kind=view.kind,
@@ -181,7 +181,7 @@ class CommentOut(BaseModel):
     replies: list[CommentOut] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, row: Comment, *, names: dict[str, str], replies: list[Comment] = ()) -> Self:  # type: ignore[assignment]
+    def of(cls, row: Comment, *, names: dict[str, str], replies: Sequence[Comment] = ()) -> Self:
         return cls(
             id=row.id,
             parent_id=row.parent_id,
