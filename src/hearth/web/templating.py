@@ -17,6 +17,7 @@ from hearth import __version__
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
 from hearth.web import timefmt
+from hearth.web.markdown import markdown
 
 if TYPE_CHECKING:
     from hearth.web.deps import Viewer
@@ -69,6 +70,7 @@ def make_templates() -> Jinja2Templates:
     templates.env.globals["version"] = __version__
     timefmt.install(templates.env)
     templates.env.filters["count"] = count
+    templates.env.filters["markdown"] = markdown
     return templates
 
 
