@@ -38,9 +38,11 @@ from hearth.errors import InvalidInput
 from hearth.funding.rules import (
     MAX_QUANTITY,
     MAX_TIERS,
+    CampaignState,
     Channel,
     TicketStatus,
     is_early_bird,
+    raised_counts,
     time_left,
 )
 from hearth.kit.bounds import NON_ZERO
@@ -682,8 +684,14 @@ class CampaignOut(BaseModel):
     )
     state: str
     goal: FundingMoneyOut
-    raised: FundingMoneyOut
-    backers: int
+    raised: FundingMoneyOut = Field(
+        description=(
+            "pledged; once funded, less pledges dropped after a failed charge and refunds "
+            "(``raised_counts`` says it in words)"
+        )
+    )
+    raised_counts: str = Field(description="what ``raised`` counts, in words for a person")
+    backers: int = Field(description="backers counted in ``raised``")
     percent: int = Field(description="of the goal, rounded down; may go far past 100")
     starts_at: Instant
     ends_at: Instant
@@ -714,6 +722,7 @@ class CampaignOut(BaseModel):
             state=c.state,
             goal=FundingMoneyOut.of(c.goal, c.currency),
             raised=FundingMoneyOut.of(p.raised, c.currency),
+            raised_counts=raised_counts(CampaignState(c.state)),
             backers=p.backers,
             percent=p.percent,
             starts_at=c.starts_at,
