@@ -4,7 +4,8 @@ A backer pays with the sandbox's timeout card (the charge happens, its answer is
 one checkout two hours ago, which the demo's worker settles by asking the provider as soon
 as it runs (a paid order, listed as settled on ``/platform/payments``); one ten hours ago,
 seeded as if every ask since had gone unanswered, so it waits for the platform team, whose
-"Ask the provider again" settles it. Seeding again replays the same keys and adds nothing.
+"Ask the provider again" settles it. Seeding again adds nothing (it does not check out
+again: the same key would ask the provider, and settle them).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from hearth.payments.doubt_rules import MAX_ASKS, DoubtState
 from hearth.payments.models import PaymentDoubt
 from hearth.payments.sandbox import build_provider
 from hearth.sales import cart, catalog, checkout
-from hearth.sales.models import Reservation
+from hearth.sales.models import Checkout, Reservation
 
 TIMES_OUT = "4000000000000408"
 
@@ -49,6 +50,15 @@ async def seed_doubts(
         now=now,
     )
     for key, ago in (("demo-doubt-1", timedelta(hours=2)), ("demo-doubt-2", timedelta(hours=10))):
+        async with sessions() as session:
+            seeded = await session.scalar(
+                select(Checkout.id).where(
+                    Checkout.user_id == user.id, Checkout.idempotency_key == key
+                )
+            )
+        if seeded is not None:
+            # Checking out again with the key would ask the provider, which would settle it.
+            continue
         async with unit_of_work(sessions, discard) as session:
             variant = (await catalog.ensure_variants(session, listing))[0]
             await cart.add(session, user=user, variant_id=variant.id, quantity=1, now=now - ago)
