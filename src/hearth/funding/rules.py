@@ -42,6 +42,9 @@ from hearth.kit.workflow import Workflow
 
 FINAL_HOURS = 24
 RETRY_WINDOW = timedelta(days=3)  # a backer whose charge failed has this long to fix it
+# A backer may not pay again while their last charge is in doubt; one refused after their
+# window closed leaves them at least this long to pay with another card.
+DOUBT_GRACE = timedelta(days=1)
 MAX_QUANTITY = 1000
 MAX_TIERS = 12
 
