@@ -20,6 +20,7 @@ from hearth.mall.demo import seed_mall
 from hearth.outbox import discard
 from hearth.payments.demo import seed_payments
 from hearth.sales.demo import seed_sales
+from hearth.sales.demo_doubts import seed_doubts
 from hearth.scenes.demo import seed_scenes
 
 DEMO_PARTNER = "Lumi Labs"
@@ -91,6 +92,9 @@ async def seed(settings: Settings) -> None:
             now=SystemClock().now(),
         )
         await seed_sales(db.session_factory(engine), settings, fan="fan", now=SystemClock().now())
+        await seed_doubts(
+            db.session_factory(engine), settings, backer="backer1", now=SystemClock().now()
+        )
         await seed_community(
             db.session_factory(engine),
             partner="partner",

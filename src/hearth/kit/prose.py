@@ -4,10 +4,12 @@ safe HTML.
 markdown-it-py renders CommonMark with raw HTML turned off, so a ``<script>`` a person types
 is shown as text; nh3 (the Rust ``ammonia`` sanitizer) then keeps only the tags and
 attributes listed here, and only http, https and mailto links, each marked ``nofollow
-noopener``. Nothing here escapes HTML by hand. Headings are shifted down to ``h3``-``h6`` so
-a post never outranks the page's own headings. Images are not rendered: a post's pictures
-come from hearth's upload storage, not from links to elsewhere (the page's content security
-policy would block them anyway).
+noopener noreferrer ugc``. Nothing here escapes HTML by hand. Headings are shifted down to
+``h3``-``h6`` so a post never outranks the page's own headings. Images are not rendered (an
+image becomes a link to it): pictures come from hearth's upload storage, not from links to
+elsewhere (the page's content security policy would block them anyway). A single line break
+stays one, as people expect of a comment box, and text written before it was Markdown
+reads as it did.
 """
 
 from __future__ import annotations
@@ -27,12 +29,15 @@ TAGS = frozenset(
 )  # fmt: skip
 ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener noreferrer ugc"
 _SHIFT = {f"h{n}": f"h{min(n + 2, 6)}" for n in range(1, 7)}
 
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    parser = MarkdownIt(
+        "commonmark", {"html": False, "breaks": True, "linkify": False, "typographer": False}
+    )
     parser.enable(["table", "strikethrough"])
     parser.disable("image")
     return parser
@@ -51,7 +56,7 @@ def render(text: str) -> str:
         tags=set(TAGS),
         attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
         url_schemes=set(SCHEMES),
-        link_rel="nofollow noopener",
+        link_rel=LINK_REL,
     )
 
 

@@ -66,7 +66,7 @@ def count(context: Context, number: int, singular: str, plural: str | None = Non
     return f"{digits} {singular if number == 1 else plural or singular + 's'}"
 
 
-def markdown(text: str) -> Markup:
+def markdown(text: str | None) -> Markup:
     """Show Markdown a person wrote as sanitised HTML (``hearth.kit.prose``)."""
     return Markup(prose.render(text or ""))  # noqa: S704 - sanitised by nh3
 

@@ -271,6 +271,15 @@ RULES: list[Rule] = [
     rule("GET", "/api/v1/ledger/report", STAFF, query={"currency": "CNY"}),
     rule("GET", "/api/v1/ledger/balances", STAFF, query={"currency": "CNY"}),
     rule("GET", "/api/v1/ledger/entry-sets", STAFF, query={"reference": "matrix"}),
+    rule("GET", "/api/v1/ledger/doubts", STAFF),
+    # The first of the staff asks again; the other finds it being asked already (409).
+    rule(
+        "POST",
+        "/api/v1/ledger/doubts/{doubt_id}/ask",
+        STAFF,
+        args={"doubt_id": "doubt_review"},
+        ok={200, 409},
+    ),
     rule(
         "GET",
         "/api/v1/ledger/partners/{partner_id}/statement",
@@ -880,6 +889,14 @@ RULES: list[Rule] = [
     rule("GET", "/platform/ledger/partners/{partner_id}", STAFF),
     rule("GET", "/platform/ledger/partners/{partner_id}/statement.csv", STAFF),
     rule("GET", "/platform/payouts", STAFF),
+    rule("GET", "/platform/payments", STAFF),
+    rule(
+        "POST",
+        "/platform/payments/{doubt_id}/ask",
+        STAFF,
+        args={"doubt_id": "doubt_review"},
+        ok={303, 409},
+    ),
     rule("GET", "/platform/payouts.csv", STAFF),
     rule("GET", "/partner/orders", PARTNERS),
     rule(

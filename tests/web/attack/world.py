@@ -40,6 +40,7 @@ from hearth.mall.certification.models import CertificationRun
 from hearth.mall.models import Partner, Product, ProductImage
 from hearth.notifications.models import Notification
 from hearth.outbox import unit_of_work
+from hearth.payments.models import PaymentDoubt
 from hearth.scenes.models import Automation, Scene, SceneRun
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, create_account
@@ -460,6 +461,33 @@ async def build(hearth: Hearth) -> World:
             )
             if found:
                 ids[f"notification_{actor}"] = found
+        # A charge of the fan's pledge the provider never answered about, waiting for the
+        # platform team.
+        doubt = PaymentDoubt(
+            subject="pledge",
+            subject_id=ids["pledge_fan"],
+            idempotency_key="matrix-doubt",
+            call={
+                "customer_id": "cus_matrix",
+                "method_id": "pm_matrix",
+                "amount": 19900,
+                "currency": "CNY",
+                "reference": ids["pledge_fan"],
+                "capture": True,
+                "off_session": True,
+            },
+            amount=19900,
+            currency="CNY",
+            state="review",
+            asks=8,
+            next_ask_at=now,
+            answer="The provider did not answer in time.",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(doubt)
+        await session.flush()
+        ids["doubt_review"] = doubt.id
     for client in api.values():
         await client.http.aclose()
     return world

@@ -3,7 +3,7 @@ search over suggestions (SQLite FTS5 kept by triggers; PostgreSQL a generated ts
 a GIN index)
 
 Revision ID: c0a1e5f3b7d9
-Revises: 5d2b8e4f1a73
+Revises: 8e3a6c2d5b19
 Create Date: 2026-12-07 17:00:00.000000
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 import hearth.db
 
 revision: str = "c0a1e5f3b7d9"
-down_revision: str | Sequence[str] | None = "5d2b8e4f1a73"
+down_revision: str | Sequence[str] | None = "8e3a6c2d5b19"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
