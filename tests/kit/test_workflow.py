@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hearth.community import rules as community
 from hearth.errors import InvalidTransition
 from hearth.funding import rules as funding
 from hearth.homes import rules as homes
@@ -37,6 +38,7 @@ WORKFLOWS: dict[str, tuple[Workflow[Any], Mapping[Any, Collection[Any]]]] = {
     "funding.rules.TICKET_WORKFLOW": (funding.TICKET_WORKFLOW, funding.TICKET_MOVES),
     "payments.provider.PAYMENT_WORKFLOW": (payments.PAYMENT_WORKFLOW, payments.TRANSITIONS),
     "payments.doubt_rules.DOUBT_WORKFLOW": (doubts.DOUBT_WORKFLOW, doubts.DOUBT_MOVES),
+    "community.rules.STATUS_WORKFLOW": (community.STATUS_WORKFLOW, community.STATUS_MOVES),
     "scenes.modes.RUN_WORKFLOW": (scenes.RUN_WORKFLOW, scenes.TRANSITIONS),
     "mall.certification.report.RUN_WORKFLOW": (certification.RUN_WORKFLOW, certification.MOVES),
     "homes.rules.INVITATION_WORKFLOW": (homes.INVITATION_WORKFLOW, homes.INVITATION_MOVES),
