@@ -11,8 +11,8 @@ Printed: confirmed pledges/s, latency p50/p99, sold versus stock (oversold must 
 acknowledged pledges missing from the database (must be 0), hearth's ceiling for a trivial
 authenticated request with the same client and concurrency (``GET /api/v1/me``), the raw
 rate and the ratio. The load comes from ``wrk`` (the C load generator from Debian's package,
-so the client is not what is measured): each backer's pledge is sent once, with its own
-token and idempotency key, by a small Lua script. Nothing is asserted on time; the counts
+so the client is not what is measured; ``sale_load.fire``): each backer's pledge is sent
+once, with its own token and idempotency key. Nothing is asserted on time; the counts
 are bounded; everything runs on 127.0.0.1.
 
     .venv/bin/python bench/flash_sale.py [--fans 12000] [--stock 10000] [--workers 2]
@@ -29,173 +29,40 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx  # noqa: E402
+import sale_load  # noqa: E402
+from sale_load import Fired, Once, pgbench  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from hearth import db  # noqa: E402
 from tests.funding.cluster import Sale, seed_sale, start_workers, tier_row  # noqa: E402
-from tests.servers import Postgres, run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
+from tests.servers import run_postgres, start_mosquitto, stop_mosquitto  # noqa: E402
 
-# Each wrk thread takes every n-th backer and sends each of their pledges once, with its own
-# token and idempotency key; a connection whose thread has no backer left waits (a cheap
-# read, should the wait ever end) until the thread has every answer, then the thread
-# stops. Times come from the monotonic clock through LuaJIT's FFI, so the rate runs to
-# the last confirmation.
-PLEDGE_LUA = r"""
-local ffi = require("ffi")
-ffi.cdef[[
-typedef struct { long tv_sec; long tv_nsec; } hearth_timespec;
-int clock_gettime(int clk_id, hearth_timespec *tp);
-]]
-local function now()
-  local t = ffi.new("hearth_timespec")
-  ffi.C.clock_gettime(1, t)
-  return tonumber(t.tv_sec) + tonumber(t.tv_nsec) / 1e9
-end
-
-local threads = {}
-local count = 0
-function setup(thread)
-  thread:set("id", count)
-  count = count + 1
-  table.insert(threads, thread)
-end
-
-function init(args)
-  local path, share = args[1], tonumber(args[2])
-  local campaign, tier = args[3], args[4]
-  requests = {}
-  local n = 0
-  for line in io.lines(path) do
-    if n % share == id then
-      local token, card, key = line:match("(%S+) (%S+) (%S+)")
-      local body = '{"tier_id":"' .. tier .. '","quantity":1,"card_id":"' .. card ..
-        '","shipping":{"name":"Fan","line1":"1 Road","city":"Shenzhen",' ..
-        '"postal_code":"518000","country":"CN"}}'
-      table.insert(requests, wrk.format("POST", "/api/v1/campaigns/" .. campaign .. "/pledges",
-        {["Authorization"] = "Bearer " .. token, ["Idempotency-Key"] = key,
-         ["Content-Type"] = "application/json"}, body))
-    end
-    n = n + 1
-  end
-  spare = wrk.format("GET", "/healthz")
-  sent, answered, confirmed, refused, other = 0, 0, 0, 0, 0
-  primed = false
-  ids = {}
-  started, last = now(), 0
-end
-
-function delay()
-  -- A connection with no backer left waits for the thread to stop rather than send.
-  if sent >= #requests then return 60000 end
-  return 0
-end
-
-function request()
-  -- wrk asks each thread for one request it never sends (wrk 4.1): give it a spare.
-  if not primed then
-    primed = true
-    return spare
-  end
-  sent = sent + 1
-  if sent > #requests then return spare end
-  return requests[sent]
-end
-
-function response(status, headers, body)
-  if body:find('"database"', 1, true) then return end  -- a spare read
-  answered = answered + 1
-  if status == 201 then
-    confirmed = confirmed + 1
-    last = now()
-    table.insert(ids, body:match('"id":"([^"]+)"') or "")
-  elseif status == 409 then
-    refused = refused + 1
-  else
-    other = other + 1
-    io.write("OTHER " .. status .. " " .. body:sub(1, 200) .. "\n")
-  end
-  if answered >= #requests then wrk.thread:stop() end
-end
-
-function done(summary, latency, requests)
-  for _, thread in ipairs(threads) do
-    io.write(string.format("THREAD %d %d %d %d %.6f %.6f %d %d\n", thread:get("confirmed"),
-      thread:get("refused"), thread:get("other"), thread:get("answered"),
-      thread:get("started"), thread:get("last"), thread:get("sent"), #thread:get("requests")))
-    for _, pledge in ipairs(thread:get("ids")) do io.write("PLEDGE " .. pledge .. "\n") end
-  end
-  io.write(string.format("LATENCY %d %d\n", latency:percentile(50), latency:percentile(99)))
-end
-"""
-
-
-@dataclass
-class Fired:
-    confirmed: list[str]
-    refused: int
-    other: int
-    answered: int
-    window: float  # seconds from the first request to the last confirmation
-    p50_ms: float
-    p99_ms: float
+SHIPPING = '{"name":"Fan","line1":"1 Road","city":"Shenzhen","postal_code":"518000","country":"CN"}'
 
 
 def fire(sale: Sale, urls: list[str], connections: int, seconds: int, directory: Path) -> Fired:
-    """Send one pledge per backer with wrk, one wrk per hearth process, each with its share
-    of the backers and of the connections, all at once."""
-    script = directory / "pledge.lua"
-    script.write_text(PLEDGE_LUA)
-    runs = []
-    for number, url in enumerate(urls):
-        assert url.startswith("http://127.0.0.1:"), "load goes to 127.0.0.1 only"
-        share = directory / f"backers-{number}.txt"
-        share.write_text(
-            "".join(
-                f"{b.token} {b.card_id} bench-{n}\n"
-                for n, b in enumerate(sale.backers)
-                if n % len(urls) == number
-            )
+    """Send one pledge per backer with wrk, one wrk per hearth process, all at once."""
+    pledges = [
+        Once(
+            token=b.token,
+            key=f"bench-{n}",
+            target=f"/api/v1/campaigns/{sale.campaign_id}/pledges",
+            body=(
+                f'{{"tier_id":"{sale.tier_id}","quantity":1,"card_id":"{b.card_id}",'
+                f'"shipping":{SHIPPING}}}'
+            ),
         )
-        threads = 1
-        command = [
-            *("wrk", "--threads", str(threads), "--connections", str(connections // len(urls))),
-            *("--duration", f"{seconds}s", "--timeout", f"{seconds}s", "--latency"),
-            *("--script", str(script), url, "--", str(share), str(threads)),
-            *(sale.campaign_id, sale.tier_id),
-        ]
-        runs.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
-    outputs = [run.communicate()[0] for run in runs]
-    confirmed: list[str] = []
-    refused = other = answered = 0
-    first, last = float("inf"), 0.0
-    p50s, p99s = [], []
-    for out in outputs:
-        for line in out.splitlines():
-            kind, _, rest = line.partition(" ")
-            if kind == "THREAD":
-                c, r, o, a, started, ended, sent, mine = rest.split()
-                if int(sent) < int(mine):
-                    print(f"  a wrk thread sent {sent} of its {mine} pledges in the time given")
-                refused, other, answered = refused + int(r), other + int(o), answered + int(a)
-                first = min(first, float(started))
-                last = max(last, float(ended))
-            elif kind == "PLEDGE":
-                confirmed.append(rest)
-            elif kind == "OTHER":
-                print(f"  unexpected answer: {rest}")
-            elif kind == "LATENCY":
-                p50, p99 = rest.split()
-                p50s.append(int(p50) / 1000)
-                p99s.append(int(p99) / 1000)
-    window = max(0.0, last - first) if confirmed else 0.0
-    return Fired(confirmed, refused, other, answered, window, max(p50s), max(p99s))
+        for n, b in enumerate(sale.backers)
+    ]
+    return sale_load.fire(
+        pledges, urls, connections=connections, seconds=seconds, directory=directory, id_field="id"
+    )
 
 
 def ceiling(sale: Sale, urls: list[str], connections: int, seconds: int, directory: Path) -> float:
@@ -244,49 +111,6 @@ async def lost(url: str, acknowledged: list[str]) -> tuple[int, int]:
     return len(set(acknowledged) - found), int(active or 0)
 
 
-def pgbench(server: Postgres, database: str, clients: int, seconds: int) -> float:
-    """Return the raw single-row conditional update rate (transactions per second)."""
-    server.psql(
-        "CREATE TABLE hot (id int PRIMARY KEY, sold int NOT NULL, stock int NOT NULL);"
-        "INSERT INTO hot VALUES (1, 0, 2000000000);",
-        database,
-    )
-    script = Path(tempfile.mkdtemp()) / "hot.sql"
-    script.write_text("UPDATE hot SET sold = sold + 1 WHERE id = 1 AND sold < stock;\n")
-    out = subprocess.run(
-        [
-            str(server.bin_dir / "pgbench"),
-            "-n",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(server.port),
-            "-U",
-            "postgres",
-            "-c",
-            str(clients),
-            "-j",
-            "2",
-            "-T",
-            str(seconds),
-            "-f",
-            str(script),
-            database,
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    match = re.search(r"tps = ([\d.]+)", out)
-    assert match, out
-    return float(match.group(1))
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 async def run(args: argparse.Namespace) -> None:
     with run_postgres() as server:
         server.psql("CREATE DATABASE bench")
@@ -311,10 +135,10 @@ async def run(args: argparse.Namespace) -> None:
                 worker.stop()
             stop_mosquitto(broker)
         tier = await tier_row(url, sale.tier_id)
-        missing, active = await lost(url, fired.confirmed)
+        missing, active = await lost(url, fired.made)
         raw = pgbench(server, "bench", args.concurrency, args.pgbench_seconds)
 
-    confirmed = len(fired.confirmed)
+    confirmed = len(fired.made)
     rate = confirmed / fired.window if fired.window else 0.0
     print()
     print(f"hearth workers            {args.workers} (PostgreSQL, {args.concurrency} connections)")

@@ -225,7 +225,11 @@ class Hearth:
             self.deadlines = self.campaign_deadlines()
             self.mail = self.mail_sender()
             expiry = ReservationExpiry(
-                sessions=self.sessions, clock=self.socket, publish=self.publish
+                sessions=self.sessions,
+                clock=self.socket,
+                publish=self.publish,
+                provider=build_provider(self.settings, self.sessions, clock=self.socket),
+                commission_bp=self.settings.commission_bp,
             )
             components += [self.deadlines, expiry, CertificationRecovery(self.sessions), self.mail]
         return components

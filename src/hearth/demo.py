@@ -9,6 +9,7 @@ from hearth.accounts import service as accounts
 from hearth.accounts.models import User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
+from hearth.community.demo import seed_community
 from hearth.config import Settings
 from hearth.funding.demo import seed_funding
 from hearth.funding.demo_backing import seed_backing
@@ -19,6 +20,7 @@ from hearth.mall.demo import seed_mall
 from hearth.outbox import discard
 from hearth.payments.demo import seed_payments
 from hearth.sales.demo import seed_sales
+from hearth.sales.demo_doubts import seed_doubts
 from hearth.scenes.demo import seed_scenes
 
 DEMO_PARTNER = "Lumi Labs"
@@ -90,5 +92,14 @@ async def seed(settings: Settings) -> None:
             now=SystemClock().now(),
         )
         await seed_sales(db.session_factory(engine), settings, fan="fan", now=SystemClock().now())
+        await seed_doubts(
+            db.session_factory(engine), settings, backer="backer1", now=SystemClock().now()
+        )
+        await seed_community(
+            db.session_factory(engine),
+            partner="partner",
+            reviewer="reviewer",
+            now=SystemClock().now(),
+        )
     finally:
         await engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 def load_all() -> None:
     """Import every area's models module so its tables join ``Base.metadata``."""
     import hearth.accounts.models  # noqa: F401
+    import hearth.community.models  # noqa: F401
     import hearth.funding.models  # noqa: F401
     import hearth.homes.models  # noqa: F401
     import hearth.hub.models  # noqa: F401

@@ -1,4 +1,5 @@
-"""``hearth campaigns list`` and ``hearth campaigns settle`` against the demo's data."""
+"""``hearth campaigns list`` (the money told apart) and ``hearth campaigns settle`` against
+the demo's data."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ async def test_the_cli_lists_campaigns_and_settles_once(tmp_path: Path) -> None:
     listed = hearth("campaigns", "list", "--state", "failed")
     assert listed.returncode == 0, listed.stderr
     assert "colour edition" in listed.stdout and "Glow Mini" not in listed.stdout
+    money = hearth("campaigns", "list", "--state", "fulfilled")
+    assert money.returncode == 0, money.stderr
+    head = next(line for line in money.stdout.splitlines() if "campaign" in line)
+    for column in ("pledged", "collected", "failed", "refunded", "payable"):
+        assert column in head, money.stdout
+    assert "raised" not in head.replace("raised %", "")  # no one figure of "raised" money
+    assert "first run" in money.stdout and "payable: the partner's share" in money.stdout
     settled = hearth("campaigns", "settle")
     assert settled.returncode == 0 and "funded 0" in settled.stdout, settled.stdout
     wrong = hearth("campaigns", "list", "--state", "sold")

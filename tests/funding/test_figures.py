@@ -8,12 +8,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from hearth.bootstrap import Hearth
-from hearth.funding import orders, outcome, pledges
+from hearth.funding import campaigns, launches, orders, outcome, pledges
 from hearth.funding.figures import campaign_figures
 from hearth.funding.models import Campaign, CampaignTier, Order, Pledge
+from hearth.funding.rules import CampaignState
+from hearth.funding.schemas import CampaignIn, CampaignOut, CampaignShippingIn
 from hearth.kit.money import Money
 from hearth.payments.ledger import commission_on, kept_commission
-from tests.funding.world import DECLINES, T0, make_world, request
+from tests.funding.world import ADDRESS, DECLINES, T0, make_world, request
 
 END = T0 + timedelta(days=10)
 RATE = 500  # basis points
@@ -100,3 +102,127 @@ async def test_pledged_collected_failed_refunded_and_payable_are_told_apart(
         payable += order.amount - order.refunded - kept.amount
     assert (figures.commission, figures.payable) == (commission, payable)
     assert figures.collected - figures.refunded == figures.commission + figures.payable
+
+
+async def test_a_funded_campaigns_raised_leaves_out_dropped_pledges_and_refunds_wherever_shown(
+    hearth: Hearth,
+) -> None:
+    world = await make_world(hearth.sessions)
+    campaign = await world.campaign(goal="100.00", publish=False)
+    async with world.unit() as session:
+        shipping = [CampaignShippingIn(country=ADDRESS["country"], cost="20.00")]
+        await campaigns.update_campaign(
+            session,
+            user=world.partner,
+            campaign_id=campaign.id,
+            draft=CampaignIn(shipping=shipping),
+            now=T0,
+        )
+        await launches.launch(
+            session, partner=world.partner, reviewer=world.reviewer, campaign_id=campaign.id, now=T0
+        )
+    backers = [
+        await world.fan("mia"),
+        await world.fan("ben"),
+        await world.fan("kai", card=DECLINES),
+    ]
+    async with world.sessions() as session:
+        tier = await session.scalar(
+            select(CampaignTier)
+            .where(CampaignTier.campaign_id == campaign.id)
+            .order_by(CampaignTier.position)
+        )
+    assert tier is not None
+    for n, (user, card) in enumerate(backers):
+        async with world.unit() as session:
+            await pledges.place_pledge(
+                session, user=user, request=request(campaign, tier.id, card, f"r{n}"), now=T0
+            )
+    await outcome.settle(world.sessions, world.provider, world.publish, now=END, commission_bp=RATE)
+    async with world.sessions() as session:
+        ordered = {
+            o.pledge_id: o
+            for o in await session.scalars(select(Order).where(Order.campaign_id == campaign.id))
+        }
+        by_backer = {
+            p.backer_id: p
+            for p in await session.scalars(select(Pledge).where(Pledge.campaign_id == campaign.id))
+        }
+    mia_order = ordered[by_backer[backers[0][0].id].id]
+    ben_order = ordered[by_backer[backers[1][0].id].id]
+    for order, amount in ((mia_order, None), (ben_order, "50.00")):
+        await orders.refund(
+            world.sessions,
+            world.provider,
+            world.publish,
+            user=world.partner,
+            order_id=order.id,
+            amount=amount,
+            reason="returned",
+            now=END + timedelta(days=1),
+        )
+    # Kai's retry window passes: the pledge is dropped.
+    await outcome.settle(
+        world.sessions,
+        world.provider,
+        world.publish,
+        now=END + timedelta(days=4),
+        commission_bp=RATE,
+    )
+
+    price = by_backer[backers[0][0].id].amount
+    async with world.sessions() as session:
+        found = await session.get(Campaign, campaign.id)
+        assert found is not None
+        figures = (await campaign_figures(session, [found], books=False))[campaign.id]
+        shown = await campaigns.view(session, user=None, campaign_id=campaign.id)
+        stored = await session.scalar(
+            select(Pledge.state).where(Pledge.backer_id == backers[2][0].id)
+        )
+    assert stored == "dropped"
+    assert (figures.pledged, figures.backers) == (3 * price, 3)
+    assert mia_order.amount == price + 2000  # the reward and its shipping
+    # Mia's order came back in full (shipping too: no more than her pledge comes off), Ben's
+    # in part, Kai's never was: one backer and half a reward stand.
+    assert figures.raised == price - 5000 and figures.standing == 1
+    assert (shown.progress.raised, shown.progress.backers) == (price - 5000, 1)
+    told = CampaignOut.of(shown, END + timedelta(days=4))
+    assert told.raised.amount == price - 5000 and "less refunds" in told.raised_counts
+    async with world.sessions() as session:
+        listed = await campaigns.list_campaigns(
+            session, now=END, states=[CampaignState(found.state)]
+        )
+    assert [v.progress.raised for v in listed] == [price - 5000]
+
+
+async def test_a_failed_campaign_still_tells_what_was_pledged_and_that_nothing_was_collected(
+    hearth: Hearth,
+) -> None:
+    world = await make_world(hearth.sessions)
+    campaign = await world.campaign(goal="5000.00")
+    for n, name in enumerate(("mia", "ben")):
+        user, card = await world.fan(name)
+        async with world.unit() as session:
+            tier = await session.scalar(
+                select(CampaignTier.id).where(
+                    CampaignTier.campaign_id == campaign.id, CampaignTier.position == 1
+                )
+            )
+            assert tier is not None
+            await pledges.place_pledge(
+                session, user=user, request=request(campaign, tier, card, f"f{n}"), now=T0
+            )
+    await outcome.settle(world.sessions, world.provider, world.publish, now=END, commission_bp=RATE)
+    async with world.sessions() as session:
+        found = await session.get(Campaign, campaign.id)
+        assert found is not None and found.state == "failed"
+        figures = (await campaign_figures(session, [found]))[campaign.id]
+        shown = await campaigns.view(session, user=None, campaign_id=campaign.id)
+        states = set(
+            await session.scalars(select(Pledge.state).where(Pledge.campaign_id == campaign.id))
+        )
+    assert states == {"released"}
+    assert (figures.pledged, figures.backers) == (2 * 24900, 2)
+    assert (figures.collected, figures.failed, figures.payable) == (0, 0, 0)
+    assert (shown.progress.raised, shown.progress.backers) == (2 * 24900, 2)
+    assert "nothing was charged" in CampaignOut.of(shown, END).raised_counts

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hearth.community import rules as community
 from hearth.errors import InvalidTransition
 from hearth.funding import rules as funding
 from hearth.homes import rules as homes
@@ -21,6 +22,7 @@ from hearth.kit import workflow as workflow_module
 from hearth.kit.workflow import Workflow
 from hearth.mall import review
 from hearth.mall.certification import report as certification
+from hearth.payments import doubt_rules as doubts
 from hearth.payments import provider as payments
 from hearth.sales import rules as sales
 from hearth.scenes import modes as scenes
@@ -35,6 +37,8 @@ WORKFLOWS: dict[str, tuple[Workflow[Any], Mapping[Any, Collection[Any]]]] = {
     "funding.rules.ORDER_WORKFLOW": (funding.ORDER_WORKFLOW, funding.ORDER_MOVES),
     "funding.rules.TICKET_WORKFLOW": (funding.TICKET_WORKFLOW, funding.TICKET_MOVES),
     "payments.provider.PAYMENT_WORKFLOW": (payments.PAYMENT_WORKFLOW, payments.TRANSITIONS),
+    "payments.doubt_rules.DOUBT_WORKFLOW": (doubts.DOUBT_WORKFLOW, doubts.DOUBT_MOVES),
+    "community.rules.STATUS_WORKFLOW": (community.STATUS_WORKFLOW, community.STATUS_MOVES),
     "scenes.modes.RUN_WORKFLOW": (scenes.RUN_WORKFLOW, scenes.TRANSITIONS),
     "mall.certification.report.RUN_WORKFLOW": (certification.RUN_WORKFLOW, certification.MOVES),
     "homes.rules.INVITATION_WORKFLOW": (homes.INVITATION_WORKFLOW, homes.INVITATION_MOVES),

@@ -40,6 +40,8 @@ from schemathesis.specs.openapi.checks import (
 from hearth.accounts import service as accounts
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
+from hearth.community import comments, suggestions
+from hearth.community.rules import PLATFORM_BOARD
 from hearth.homes import rooms
 from hearth.homes import service as homes
 from hearth.kit.clock import SystemClock
@@ -93,6 +95,8 @@ BEYOND_SCHEMA = {
     "PUT /api/v1/store/logo": "the uploaded file's content (an image)",
     "POST /api/v1/homes/{home_id}/devices": "the pairing code's 16 symbols among its dashes",
     "POST /api/v1/homes/{home_id}/devices/add": "the pairing code's 16 symbols among its dashes",
+    "GET /api/v1/community/boards/{board_id}/suggestions": "a category of the board's kind",
+    "POST /api/v1/community/boards/{board_id}/suggestions": "a category of the board's kind",
     # JSON Schema's date-time has no bounds; each parameter's description states the years.
     "GET /api/v1/devices/{device_id}/history": "times within the years 1970-9000 (UTC)",
     "GET /api/v1/devices/{device_id}/chart": "times within the years 1970-9000 (UTC)",
@@ -115,8 +119,9 @@ class Served:
 
 
 async def _seed(runtime: Hearth) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """Make a fan with a home and a card, a partner with a store, a product and a
-    published campaign, and an admin; give each a bearer token."""
+    """Make a fan with a home and a card, a suggestion on hearth's board and a comment, a
+    partner with a store, a product and a published campaign, and an admin; give each a
+    bearer token."""
     now = SystemClock().now()
     world = await make_world(runtime.sessions)
     campaign = await world.campaign()
@@ -127,6 +132,11 @@ async def _seed(runtime: Hearth) -> tuple[dict[str, str], dict[str, dict[str, st
         room = await rooms.create_room(session, user=fan, home_id=home.id, name="Kitchen", now=now)
         partner = await session.get(Partner, world.partner.partner_id)
         assert partner is not None
+        said = await suggestions.post(
+            session, user=fan, board_id=PLATFORM_BOARD, title="Fuzz", body="",
+            category="feature", now=now,
+        )  # fmt: skip
+        remark = await comments.post(session, user=fan, suggestion_id=said.id, body="Fuzz", now=now)
         tokens: dict[str, str] = {}
         for name, user in (("fan", fan), ("partner", world.partner), ("admin", admin)):
             _, secret = await accounts.create_token(session, user=user, name="fuzz", now=now)
@@ -137,7 +147,11 @@ async def _seed(runtime: Hearth) -> tuple[dict[str, str], dict[str, dict[str, st
         "partner_id": partner.id,
         "slug": partner.slug,
     }
+    community = {"board_id": PLATFORM_BOARD, "suggestion_id": said.id}
+    partner_ids.update(community)
     fan_ids = {
+        **community,
+        "comment_id": remark.id,
         "home_id": home.id,
         "room_id": room.id,
         "campaign_id": campaign.id,

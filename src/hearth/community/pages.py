@@ -1,23 +1,417 @@
-"""Community pages (HTML). The tab is not built yet and says so plainly."""
+"""The Community tab's pages: the boards, a board's suggestions, a suggestion with its
+answers and comments, the new-suggestion form, and the forms that vote, follow, answer and
+comment.
+
+Anyone reads (like the store); acting needs an account. A refused form shows its page again
+with the problem named and what was typed kept.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from datetime import datetime
+from typing import Annotated, Any
 
-from hearth.web.deps import CurrentUser
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.accounts.models import User
+from hearth.community import boards, comments, search, suggestions, votes
+from hearth.community.boards import Mine
+from hearth.community.rules import (
+    CATEGORIES,
+    EDIT_WINDOW,
+    SORT_LABELS,
+    STATUS_LABELS,
+    STATUS_WORKFLOW,
+    VOTABLE,
+    Sort,
+    Status,
+    category_label,
+    may_edit_comment,
+)
+from hearth.community.schemas import AnswerForm, CommentForm, SuggestionForm
+from hearth.errors import HearthError
+from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+MINE_LABELS = {
+    Mine.ALL: "All boards",
+    Mine.OWNED: "Products I own",
+    Mine.BACKED: "Products I backed",
+}
+
+
+def back(url: str) -> Response:
+    """Send the browser on to ``url`` after a form (303: the next request is a GET)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "status_labels": {str(k): v for k, v in STATUS_LABELS.items()},
+        "category_label": category_label,
+        "sort_labels": {str(k): v for k, v in SORT_LABELS.items()},
+        "votable": {str(s) for s in VOTABLE},
+    }
 
 
 @router.get("/community")
-async def community_page(request: Request, user: CurrentUser) -> Response:
+async def community_page(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    mine: Annotated[str, Query(pattern="^(all|owned|backed)$")] = Mine.ALL,
+) -> Response:
+    """List the boards: hearth's and every approved product's."""
+    views = await boards.list_boards(session, user=user, mine=mine if user else Mine.ALL)
     return render(
         request,
-        "community/coming.html",
+        "community/boards.html",
         user=user,
         active="community",
-        title="Community",
-        blurb="Suggestions, votes and release notes, answered by the makers themselves.",
+        boards=views,
+        mine=mine if user else Mine.ALL,
+        mine_labels=MINE_LABELS,
+        **_common(),
     )
+
+
+@router.get("/community/search")
+async def search_page(
+    request: Request,
+    session: SessionDep,
+    user: OptionalUser,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """Search every board's suggestions."""
+    found = await search.search(session, q, limit=30) if q.strip() else []
+    titles = {v.id: v.title for v in await boards.list_boards(session, user=None)}
+    return render(
+        request,
+        "community/search.html",
+        user=user,
+        active="community",
+        q=q,
+        found=found,
+        board_titles=titles,
+        **_common(),
+    )
+
+
+@router.get("/community/boards/{board_id}")
+async def board_page(
+    request: Request,
+    board_id: str,
+    session: SessionDep,
+    user: OptionalUser,
+    sort: Annotated[str, Query(max_length=16)] = "",
+    status: Annotated[str, Query(max_length=16)] = "",
+    category: Annotated[str, Query(max_length=24)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
+    page: Annotated[int, Query(ge=1, le=suggestions.MAX_PAGE)] = 1,
+) -> Response:
+    """Show a board's suggestions, sorted, filtered and searched."""
+    view = await boards.board(session, board_id)
+    found = await suggestions.listing(
+        session,
+        board_id=board_id,
+        sort=sort or None,
+        status=status or None,
+        category=category or None,
+        query=q,
+        page=page,
+        viewer_id=user.id if user else None,
+    )
+    names = await suggestions.names(session, {s.author_id for s in found.items})
+    return render(
+        request,
+        "community/board.html",
+        user=user,
+        active="community",
+        board=view,
+        found=found,
+        names=names,
+        sort=sort or ("" if q.strip() else Sort.TRENDING),
+        status=status,
+        category=category,
+        q=q,
+        categories=CATEGORIES[view.kind],
+        statuses=list(Status),
+        **_common(),
+    )
+
+
+async def _form_page(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    board_id: str,
+    *,
+    values: dict[str, str] | None = None,
+    error: str = "",
+    problems: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    view = await boards.board(session, board_id)
+    return render(
+        request,
+        "community/new.html",
+        user=user,
+        active="community",
+        board=view,
+        categories=CATEGORIES[view.kind],
+        values=values or {"title": "", "body": "", "category": ""},
+        error=error,
+        problems=problems or {},
+        status_code=status_code,
+    )
+
+
+@router.get("/community/boards/{board_id}/new")
+async def new_page(
+    request: Request, board_id: str, session: SessionDep, user: CurrentUser
+) -> Response:
+    """Show the form of a new suggestion."""
+    return await _form_page(request, session, user, board_id)
+
+
+@router.post("/community/boards/{board_id}/suggestions")
+async def post_suggestion(
+    request: Request,
+    board_id: str,
+    form: Annotated[SuggestionForm, Form()],
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+) -> Response:
+    """Post a suggestion, or show the form again with what is wrong."""
+    try:
+        row = await suggestions.post(
+            session,
+            user=user,
+            board_id=board_id,
+            title=form.title,
+            body=form.body,
+            category=form.category,
+            now=now,
+        )
+    except HearthError as err:
+        if err.status == 404:
+            raise
+        return await _form_page(
+            request,
+            session,
+            user,
+            board_id,
+            values=form.model_dump(),
+            error=err.sentence,
+            problems={p["field"]: p["message"] for p in err.problems()},
+            status_code=err.status,
+        )
+    return back(f"/community/suggestions/{row.id}")
+
+
+async def _suggestion_page(
+    request: Request,
+    session: AsyncSession,
+    user: User | None,
+    suggestion_id: str,
+    *,
+    now: datetime,
+    error: str = "",
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    row = await suggestions.get(session, suggestion_id)
+    view = await boards.board(session, row.board_id)
+    history = await suggestions.history(session, row.id)
+    threads = await comments.threads(session, row.id)
+    people = {row.author_id} | {a.actor_id for a in history}
+    people |= {t.comment.author_id for t in threads}
+    people |= {r.author_id for t in threads for r in t.replies}
+    names = await suggestions.names(session, people)
+    voted, following = await suggestions.reader_state(
+        session, suggestion_id=row.id, user_id=user.id if user else None
+    )
+    owner = view.answered_by(user)
+
+    def editable(comment: Any) -> bool:
+        return user is not None and may_edit_comment(
+            author_id=comment.author_id, user_id=user.id, posted_at=comment.created_at, now=now
+        )
+
+    return render(
+        request,
+        "community/suggestion.html",
+        user=user,
+        active="community",
+        board=view,
+        s=row,
+        history=history,
+        threads=threads,
+        names=names,
+        voted=voted,
+        following=following,
+        owner=owner,
+        targets=[t for t in Status if STATUS_WORKFLOW.can(Status(row.status), t)],
+        editable=editable,
+        edit_minutes=int(EDIT_WINDOW.total_seconds() // 60),
+        error=error,
+        values=values or {},
+        status_code=status_code,
+        **_common(),
+    )
+
+
+@router.get("/community/suggestions/{suggestion_id}")
+async def suggestion_page(
+    request: Request, suggestion_id: str, session: SessionDep, user: OptionalUser, now: NowDep
+) -> Response:
+    """Show a suggestion, its official answers and its comments."""
+    return await _suggestion_page(request, session, user, suggestion_id, now=now)
+
+
+async def _act(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    suggestion_id: str,
+    err: HearthError,
+    *,
+    now: datetime,
+    values: dict[str, str] | None = None,
+) -> Response:
+    if err.status == 404:
+        raise err
+    return await _suggestion_page(
+        request,
+        session,
+        user,
+        suggestion_id,
+        now=now,
+        error=err.sentence,
+        values=values,
+        status_code=err.status,
+    )
+
+
+@router.post("/community/suggestions/{suggestion_id}/vote")
+async def vote(
+    request: Request,
+    suggestion_id: str,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    next_page: Annotated[str, Form(alias="next", max_length=500)] = "",
+) -> Response:
+    """Vote for a suggestion, or take one's vote back; then back to the page voted from (a
+    board's list or the suggestion)."""
+    try:
+        await votes.toggle(session, user_id=user.id, suggestion_id=suggestion_id, now=now)
+    except HearthError as err:
+        return await _act(request, session, user, suggestion_id, err, now=now)
+    if next_page.startswith("/community/") and "//" not in next_page and "\\" not in next_page:
+        return back(next_page + f"#s-{suggestion_id}")
+    return back(f"/community/suggestions/{suggestion_id}")
+
+
+@router.post("/community/suggestions/{suggestion_id}/follow")
+async def follow(
+    request: Request,
+    suggestion_id: str,
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+    following: Annotated[str, Form(max_length=5)] = "yes",
+) -> Response:
+    """Follow a suggestion (``following=yes``) or stop (``no``)."""
+    if following == "no":
+        await votes.unfollow(session, user_id=user.id, suggestion_id=suggestion_id)
+    else:
+        await votes.follow(session, user_id=user.id, suggestion_id=suggestion_id, now=now)
+    return back(f"/community/suggestions/{suggestion_id}")
+
+
+@router.post("/community/suggestions/{suggestion_id}/answers")
+async def answer(
+    request: Request,
+    suggestion_id: str,
+    form: Annotated[AnswerForm, Form()],
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+) -> Response:
+    """Move a suggestion's status with a public answer, as its board's owner."""
+    try:
+        await suggestions.answer(
+            session,
+            user=user,
+            suggestion_id=suggestion_id,
+            status=form.status,
+            body=form.answer,
+            now=now,
+        )
+    except HearthError as err:
+        if err.status == 403:
+            raise
+        values = {"answer": form.answer, "status": form.status}
+        return await _act(request, session, user, suggestion_id, err, now=now, values=values)
+    return back(f"/community/suggestions/{suggestion_id}#history")
+
+
+@router.post("/community/suggestions/{suggestion_id}/comments")
+async def comment(
+    request: Request,
+    suggestion_id: str,
+    form: Annotated[CommentForm, Form()],
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+) -> Response:
+    """Comment on a suggestion, or reply to a comment."""
+    try:
+        row = await comments.post(
+            session,
+            user=user,
+            suggestion_id=suggestion_id,
+            body=form.body,
+            parent_id=form.parent_id or None,
+            now=now,
+        )
+    except HearthError as err:
+        values = {"comment": form.body, "parent_id": form.parent_id}
+        return await _act(request, session, user, suggestion_id, err, now=now, values=values)
+    return back(f"/community/suggestions/{suggestion_id}#c-{row.id}")
+
+
+@router.post("/community/comments/{comment_id}/edit")
+async def edit_comment(
+    request: Request,
+    comment_id: str,
+    form: Annotated[CommentForm, Form()],
+    session: SessionDep,
+    user: CurrentUser,
+    now: NowDep,
+) -> Response:
+    """Change one's own comment within the edit window."""
+    found = await comments.get(session, comment_id)
+    try:
+        await comments.edit(session, user=user, comment_id=comment_id, body=form.body, now=now)
+    except HearthError as err:
+        if err.status == 403:
+            raise
+        values = {"edit": form.body, "edit_id": comment_id}
+        return await _act(request, session, user, found.suggestion_id, err, now=now, values=values)
+    return back(f"/community/suggestions/{found.suggestion_id}#c-{comment_id}")
+
+
+@router.post("/community/comments/{comment_id}/delete")
+async def delete_comment(
+    comment_id: str, session: SessionDep, user: CurrentUser, now: NowDep
+) -> Response:
+    """Delete one's own comment."""
+    found = await comments.get(session, comment_id)
+    await comments.delete(session, user=user, comment_id=comment_id, now=now)
+    return back(f"/community/suggestions/{found.suggestion_id}#comments")

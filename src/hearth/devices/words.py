@@ -112,7 +112,9 @@ def describe(spec: Spec) -> list[Section]:
         ]
         for action in service.actions:
             inputs = [label(props[i].description, props[i].type) for i in action.in_ if i in props]
-            text = "ask it to do this" + (f", giving {', '.join(inputs)}" if inputs else "")
+            text = "start it from the app or a scene" + (
+                f", giving {', '.join(inputs)}" if inputs else ""
+            )
             sentences.append(Sentence("action", label(action.description, action.type), text))
         for event in service.events:
             args = [

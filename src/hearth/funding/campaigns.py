@@ -22,6 +22,7 @@ from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.funding import events
+from hearth.funding.figures import campaign_figures
 from hearth.funding.models import (
     Campaign,
     CampaignStep,
@@ -32,6 +33,7 @@ from hearth.funding.models import (
 )
 from hearth.funding.rules import (
     CAMPAIGN_WORKFLOW,
+    CHARGED_STATES,
     EDITABLE,
     PUBLIC_STATES,
     UNLAUNCHED,
@@ -378,10 +380,25 @@ async def views_of(session: AsyncSession, campaigns: Sequence[Campaign]) -> list
             .order_by(ProductImage.position, ProductImage.created_at)
         ):
             photos[product_id].append(f"/media/images/{image_id}")
-    return [
+    views = [
         CampaignView(c, tiers[c.id], partners[c.partner_id], photos[c.product_id])
         for c in campaigns
     ]
+    await _told_straight(session, views)
+    return views
+
+
+async def _told_straight(session: AsyncSession, views: list[CampaignView]) -> None:
+    """Give funded campaigns their money as it stands: the tiers' running totals still hold
+    the pledges dropped after a failed charge and the orders refunded since."""
+    funded = [v.campaign for v in views if v.campaign.state in CHARGED_STATES]
+    if not funded:
+        return
+    found = await campaign_figures(session, funded, books=False)
+    for view in views:
+        figures = found.get(view.campaign.id)
+        if figures is not None:
+            view.progress = Progress(view.campaign.goal, figures.raised, figures.standing)
 
 
 async def list_campaigns(

@@ -99,9 +99,10 @@ async def _run(
         product_id=product_id,
         title=title,
         summary="Warm light that wakes you like the sun",
-        description=(
+        description=story.pop(
+            "description",
             "A bedside lamp with warm-to-cool white and a sunrise alarm. It joins hearth "
-            "scenes the moment it is paired."
+            "scenes the moment it is paired.",
         ),
         goal=goal,
         starts_at=starts,
@@ -275,6 +276,14 @@ async def seed_funding(
         ],
         backers=crowd,
         quantities=[2, 2, 1, 2, 3, 5, 2, 2, 1, 4, 2, 2, 5, 3],
+        description=(
+            "A bedside lamp with warm-to-cool white and a **sunrise alarm**, now small "
+            "enough for a nightstand.\n\n"
+            "## What it does\n\n"
+            "- wakes you with light that rises over 30 minutes\n"
+            "- dims to a red glow for reading at night\n"
+            "- joins hearth scenes the moment it is paired"
+        ),
         risks=(
             "The Glow Mini uses the same light engine as the Glow Lamp, which we have shipped "
             "since last spring, so the design risk is small. The lampshade comes from a new "
@@ -329,7 +338,27 @@ async def _in_review(
             product_id=product_id,
             title=title,
             summary="The sunrise lamp, made for the road" if not sent_back else "A softer glow",
-            description="A smaller lamp with the same sunrise alarm, on a battery for a week.",
+            description=(
+                "## Why a smaller lamp\n\n"
+                "The sunrise alarm of the Glow Lamp, in a lamp that fits a bag or a shelf "
+                "by a cot, **on a battery for a week**.\n\n"
+                "- warm light that rises over 30 minutes\n"
+                "- joins your hearth scenes the moment it is paired"
+            ),
+            risks=(
+                "The battery pack is the one part we have not shipped before; if its "
+                "certification takes longer, delivery moves by up to four weeks."
+            ),
+            faq=[
+                CampaignFaqIn(
+                    question="How long does the battery last?",
+                    answer="About a week of evenings; it charges over USB-C in three hours.",
+                )
+            ],
+            shipping=[
+                CampaignShippingIn(country="CN", cost="0.00"),
+                CampaignShippingIn(country="SG", cost="45.00"),
+            ],
             goal="8000.00",
             starts_at=starts,
             ends_at=starts + timedelta(days=30),

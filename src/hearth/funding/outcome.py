@@ -10,10 +10,17 @@
    taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so workers split the work) and
    charged off-session with the key ``pledge:<id>:charge:<attempt>``, with no transaction
    open during the provider call. A success books the capture and creates the order in one
-   transaction; a decline opens the backer's retry window (notified); a timeout leaves the
-   pledge to be retried with the same key, which replays the provider's outcome;
-4. pledges whose retry window passed are dropped (notified);
-5. funded campaigns with nothing left to charge move on to ``fulfilling``, and those whose
+   transaction; a decline opens the backer's retry window (notified); a provider that
+   refused the call leaves the pledge to be tried again with the same key; a timeout notes
+   the charge as a payment in doubt (``payments.doubts``), and the pledge is not claimed
+   again while it is;
+4. charges in doubt that are due are asked about (the same call, the same key: the
+   provider replays what it did) and settled by the answer: a charge books the order, a
+   decline opens the retry window (or, for a backer's own "Pay now", says why); no answer
+   leaves it for the next round, and after ``MAX_ASKS`` for the platform team;
+5. pledges whose retry window passed are dropped (notified), none whose charge is in
+   doubt;
+6. funded campaigns with nothing left to charge move on to ``fulfilling``, and those whose
    orders are all shipped or refunded to ``fulfilled``.
 """
 
@@ -42,6 +49,7 @@ from hearth.funding.pledge_rules import decline_words
 from hearth.funding.pledges import own_card
 from hearth.funding.rules import (
     DONE_ORDERS,
+    DOUBT_GRACE,
     RETRY_WINDOW,
     CampaignState,
     Channel,
@@ -53,7 +61,8 @@ from hearth.funding.rules import (
 from hearth.kit.money import Money
 from hearth.notifications import service as notifications
 from hearth.outbox import Publish, unit_of_work
-from hearth.payments import books
+from hearth.payments import books, charges, doubts
+from hearth.payments.doubt_rules import Subject
 from hearth.payments.provider import Payment, PaymentProvider
 
 LEASE = timedelta(minutes=5)
@@ -69,13 +78,21 @@ class Settled:
     charged: int = 0
     payment_failed: int = 0
     retry_later: int = 0
+    in_doubt: int = 0  # charges that timed out this round, noted to be asked about
+    doubts_settled: int = 0
     dropped: int = 0
     fulfilling: list[str] = field(default_factory=list)
     fulfilled: list[str] = field(default_factory=list)
 
     @property
     def busy(self) -> bool:
-        return bool(self.charged or self.payment_failed or self.retry_later)
+        return bool(
+            self.charged
+            or self.payment_failed
+            or self.retry_later
+            or self.in_doubt
+            or self.doubts_settled
+        )
 
 
 async def partner_members(session: AsyncSession, partner_id: str) -> list[str]:
@@ -163,6 +180,8 @@ async def _claim(session: AsyncSession, *, now: datetime, limit: int) -> list[_C
             Pledge.state == PledgeState.ACTIVE.value,
             Campaign.state == CampaignState.FUNDED.value,
             (Pledge.lease_until.is_(None)) | (Pledge.lease_until < now),
+            # A charge in doubt is asked about, never made again.
+            ~doubts.unsettled(Pledge.id),
         )
         .order_by(Pledge.id)
         .limit(limit)
@@ -336,15 +355,24 @@ async def _charge(
     now: datetime,
     result: Settled,
 ) -> None:
+    call = doubts.Call(
+        customer_id=claim.customer_id,
+        method_id=claim.method_id,
+        amount=Money(claim.amount, claim.currency),
+        reference=claim.pledge_id,
+        capture=True,
+        off_session=True,
+    )
+    key = charge_key(claim.pledge_id, claim.attempt)
     try:
         payment = await provider.authorize(
-            customer_id=claim.customer_id,
-            method_id=claim.method_id,
-            amount=Money(claim.amount, claim.currency),
-            reference=claim.pledge_id,
-            idempotency_key=f"pledge:{claim.pledge_id}:charge:{claim.attempt}",
-            capture=True,
-            off_session=True,
+            customer_id=call.customer_id,
+            method_id=call.method_id,
+            amount=call.amount,
+            reference=call.reference,
+            idempotency_key=key,
+            capture=call.capture,
+            off_session=call.off_session,
         )
     except (PaymentDeclined, AuthenticationRequired) as err:
         async with unit_of_work(sessions, publish) as session:
@@ -353,13 +381,30 @@ async def _charge(
             ):
                 result.payment_failed += 1
         return
-    except (ProviderTimeout, ProviderUnavailable):
-        # The same attempt, with the same key, is tried again on the next round.
+    except ProviderUnavailable:
+        # Nothing happened: the same attempt, with the same key, is tried on the next round.
         async with db.transaction(sessions) as session:
             await session.execute(
                 update(Pledge).where(Pledge.id == claim.pledge_id).values(lease_until=None)
             )
         result.retry_later += 1
+        return
+    except ProviderTimeout as err:
+        # It may have happened: the provider is asked, never charged again meanwhile.
+        async with db.transaction(sessions) as session:
+            await doubts.record(
+                session,
+                subject=Subject.PLEDGE,
+                subject_id=claim.pledge_id,
+                key=key,
+                call=call,
+                why=err.sentence,
+                now=now,
+            )
+            await session.execute(
+                update(Pledge).where(Pledge.id == claim.pledge_id).values(lease_until=None)
+            )
+        result.in_doubt += 1
         return
     async with unit_of_work(sessions, publish) as session:
         order = await record_paid(
@@ -377,7 +422,10 @@ async def _drop_expired(session: AsyncSession, *, now: datetime, result: Settled
     expired = list(
         await session.scalars(
             select(Pledge).where(
-                Pledge.state == PledgeState.PAYMENT_FAILED.value, Pledge.retry_until <= now
+                Pledge.state == PledgeState.PAYMENT_FAILED.value,
+                Pledge.retry_until <= now,
+                # A charge of it may have happened: dropped only once the provider said no.
+                ~doubts.unsettled(Pledge.id),
             )
         )
     )
@@ -456,8 +504,12 @@ async def settle(
                 now=now,
                 result=result,
             )
-        if result.retry_later and not result.charged and not result.payment_failed:
+        if (result.retry_later or result.in_doubt) and not (
+            result.charged or result.payment_failed
+        ):
             break  # the provider is down; the next round tries again
+    settled = await settle_doubts(sessions, provider, publish, commission_bp=commission_bp, now=now)
+    result.doubts_settled = settled.settled
     async with unit_of_work(sessions, publish) as session:
         await _drop_expired(session, now=now, result=result)
         await _advance(session, now=now, result=result)
@@ -484,6 +536,12 @@ async def retry_payment(
             raise Conflict("Only a pledge whose payment failed is paid again; this one is not.")
         if pledge.retry_until is not None and now >= pledge.retry_until:
             raise Conflict("The time to fix this payment has passed.")
+        if await doubts.in_doubt(session, pledge.id):
+            # Its last charge may have gone through: paying again could take the money twice.
+            raise Conflict(
+                "Your last payment is still being confirmed with the payment provider; "
+                "look at the pledge again in a few minutes."
+            )
         card = await own_card(session, user_id=user.id, card_id=card_id or pledge.card_id)
         attempt = pledge.attempt + 1
         claimed = await session.execute(
@@ -496,20 +554,41 @@ async def retry_payment(
             raise Conflict("this pledge is being charged already")
         amount, currency = pledge.amount + pledge.shipping_cost, pledge.currency
         customer_id, method_id = card.customer_id, card.method_id
+    call = doubts.Call(
+        customer_id=customer_id,
+        method_id=method_id,
+        amount=Money(amount, currency),
+        reference=pledge_id,
+        capture=True,
+        off_session=False,
+    )
+    key = charge_key(pledge_id, attempt)
     try:
         payment = await provider.authorize(
-            customer_id=customer_id,
-            method_id=method_id,
-            amount=Money(amount, currency),
-            reference=pledge_id,
-            idempotency_key=f"pledge:{pledge_id}:charge:{attempt}",
-            capture=True,
-            off_session=False,
+            customer_id=call.customer_id,
+            method_id=call.method_id,
+            amount=call.amount,
+            reference=call.reference,
+            idempotency_key=key,
+            capture=call.capture,
+            off_session=call.off_session,
         )
     except (PaymentDeclined, AuthenticationRequired) as err:
         async with db.transaction(sessions) as session:
             await session.execute(
                 update(Pledge).where(Pledge.id == pledge_id).values(failure=why(err)[:200])
+            )
+        raise
+    except ProviderTimeout as err:
+        async with db.transaction(sessions) as session:
+            await doubts.record(
+                session,
+                subject=Subject.PLEDGE,
+                subject_id=pledge_id,
+                key=key,
+                call=call,
+                why=err.sentence,
+                now=now,
             )
         raise
     async with unit_of_work(sessions, publish) as session:
@@ -524,3 +603,111 @@ async def retry_payment(
         if order is None:
             raise Conflict("this pledge was paid already")
     return order
+
+
+def charge_key(pledge_id: str, attempt: int) -> str:
+    """Return the idempotency key of a pledge's charge attempt."""
+    return f"pledge:{pledge_id}:charge:{attempt}"
+
+
+def _attempt_of(key: str) -> int:
+    return int(key.rsplit(":", 1)[1])
+
+
+async def settle_doubts(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PaymentProvider,
+    publish: Publish,
+    *,
+    commission_bp: int,
+    now: datetime,
+    limit: int = 50,
+) -> doubts.Round:
+    """Ask the provider about pledge charges that timed out, and settle what it answers.
+
+    A charge that happened books the order (a pledge in doubt is never charged again nor
+    dropped meanwhile); if the pledge was paid another way after all, this charge is booked
+    and refunded at once with its own key. A decline of a deadline charge opens the
+    backer's retry window; a decline of the backer's own "Pay now" says why on the pledge,
+    and, the window having closed while it was in doubt, leaves them ``DOUBT_GRACE`` more."""
+
+    async def settle(
+        session: AsyncSession, doubt: doubts.Claimed, answer: doubts.Charged | doubts.Refused
+    ) -> doubts.Settlement:
+        pledge_id, attempt = doubt.subject_id, _attempt_of(doubt.key)
+        if isinstance(answer, doubts.Charged):
+            payment = answer.payment
+            order = await record_paid(
+                session,
+                pledge_id=pledge_id,
+                payment=payment,
+                provider=provider.name,
+                commission_bp=commission_bp,
+                now=now,
+            )
+            if order is not None:
+                return doubts.Settlement("Charged: the pledge's order is made.")
+            pledge = await session.get_one(Pledge, pledge_id, populate_existing=True)
+            if pledge.payment_id == payment.id:
+                return doubts.Settlement("Charged: the pledge was booked already.")
+            campaign = await session.get_one(Campaign, pledge.campaign_id)
+            await books.record_capture(
+                session,
+                payment=payment,
+                partner_id=campaign.partner_id,
+                provider=provider.name,
+                commission_bp=commission_bp,
+                memo=f"pledge {pledge.id} to {campaign.title}, paid twice",
+                at=now,
+            )
+
+            async def refund() -> str:
+                await charges.refund(
+                    sessions,
+                    provider,
+                    payment_id=payment.id,
+                    idempotency_key=f"{doubt.key}:refund",
+                    now=now,
+                )
+                return "Refunded in full."
+
+            return doubts.Settlement(
+                f"Charged, but the pledge is {pledge.state.replace('_', ' ')}.", then=refund
+            )
+        words = why(answer.error)
+        pledge = await session.get_one(Pledge, pledge_id, populate_existing=True)
+        if pledge.attempt != attempt:
+            return doubts.Settlement(f"Refused ({words}); the pledge had moved on.")
+        if pledge.state == PledgeState.ACTIVE:
+            await _record_failure(session, pledge_id=pledge_id, attempt=attempt, why=words, now=now)
+            return doubts.Settlement(f"Refused ({words}); the backer's retry window is open.")
+        if pledge.state != PledgeState.PAYMENT_FAILED:
+            return doubts.Settlement(f"Refused ({words}); the pledge is {pledge.state}.")
+        until = pledge.retry_until
+        if until is None or until < now + DOUBT_GRACE:
+            until = now + DOUBT_GRACE
+        await session.execute(
+            update(Pledge)
+            .where(
+                Pledge.id == pledge_id,
+                Pledge.attempt == attempt,
+                Pledge.state == PledgeState.PAYMENT_FAILED.value,
+            )
+            .values(failure=words[:200], retry_until=until, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        await notifications.notify(
+            session,
+            now=now,
+            user_ids=[pledge.backer_id],
+            kind="payment_failed",
+            title="Your payment did not go through: pay again with another card",
+            body=words,
+            link=f"/pledges/{pledge.id}",
+        )
+        events.notified(session, [pledge.backer_id])
+        return doubts.Settlement(f"Refused ({words}); the backer may pay again.")
+
+    return await doubts.settle_round(
+        sessions, provider, publish, subject=Subject.PLEDGE, settle=settle, now=now, limit=limit
+    )

@@ -9,6 +9,7 @@ tracking file re-renders its page with the problems named and every field kept.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,6 +27,10 @@ from hearth.funding.figures import campaign_figures
 from hearth.funding.pages import actor_names, back, preview_page
 from hearth.funding.rules import EDITABLE, MAX_TIERS, CampaignState, OrderStatus
 from hearth.funding.schemas import (
+    FAQ_CELLS,
+    MAX_FAQ,
+    MAX_SHIPPING_RATES,
+    SHIPPING_CELLS,
     TIER_CELLS,
     CampaignActionForm,
     CampaignCancelIn,
@@ -36,6 +41,7 @@ from hearth.funding.schemas import (
     FundingOrderOut,
     FundingTicketOut,
     OrderRefundForm,
+    filled,
     local_input,
     parse,
 )
@@ -80,6 +86,16 @@ async def partner_campaigns(
     )
 
 
+def _with_blank(
+    rows: list[dict[str, str]], cells: Sequence[str], most: int
+) -> list[dict[str, str]]:
+    """Return the rows typed in, and one blank row to fill without JavaScript."""
+    shown = filled(rows)
+    if len(shown) < most:
+        shown = [*shown, dict.fromkeys(cells, "")]
+    return shown
+
+
 def _form_page(
     request: Request,
     user: User,
@@ -87,16 +103,13 @@ def _form_page(
     products: list[Product],
     values: dict[str, Any],
     rows: list[dict[str, str]],
+    faq: list[dict[str, str]],
+    shipping: list[dict[str, str]],
     campaign: CampaignOut | None = None,
     error: HearthError | None = None,
 ) -> Response:
     """Render the campaign form: new (``products`` to choose from) or an edit of ``campaign``,
     with the fields as given and a refused save's problems named."""
-    blank = dict.fromkeys(TIER_CELLS, "")
-    filled = [r for r in rows if any(v.strip() for v in r.values())]
-    shown = filled or [blank]
-    if len(shown) < MAX_TIERS:
-        shown = [*shown, blank]  # one row to fill without JavaScript
     return render(
         request,
         "funding/partner_campaign_form.html",
@@ -105,8 +118,12 @@ def _form_page(
         campaign=campaign,
         products=products,
         values=values,
-        rows=shown,
+        rows=_with_blank(rows, TIER_CELLS, MAX_TIERS),
+        faq=_with_blank(faq, FAQ_CELLS, MAX_FAQ),
+        shipping=_with_blank(shipping, SHIPPING_CELLS, MAX_SHIPPING_RATES),
         max_tiers=MAX_TIERS,
+        max_faq=MAX_FAQ,
+        max_shipping=MAX_SHIPPING_RATES,
         zone=getattr(viewer_zone(request), "key", "UTC"),
         error=error.sentence if error else None,
         problems=field_errors(error) if error else {},
@@ -115,7 +132,43 @@ def _form_page(
 
 
 def _values_of(form: CampaignForm) -> dict[str, Any]:
-    return form.model_dump(exclude={f"tier_{cell}" for cell in TIER_CELLS})
+    return form.model_dump(include=set(CampaignForm.model_fields) - set(_ROW_FIELDS))
+
+
+_ROW_FIELDS = ["then", *(f"tier_{c}" for c in TIER_CELLS)] + [
+    *(f"faq_{c}" for c in FAQ_CELLS),
+    *(f"shipping_{c}" for c in SHIPPING_CELLS),
+]
+
+
+def _refused(
+    request: Request,
+    user: User,
+    form: CampaignForm,
+    err: HearthError,
+    *,
+    products: list[Product],
+    campaign: CampaignOut | None = None,
+) -> Response:
+    """Show the form again as it was sent, with what was wrong named."""
+    return _form_page(
+        request,
+        user,
+        products=products,
+        values=_values_of(form),
+        rows=form.rows(),
+        faq=form.faq_rows(),
+        shipping=form.shipping_rows(),
+        campaign=campaign,
+        error=err,
+    )
+
+
+def _saved(campaign_id: str, form: CampaignForm) -> Response:
+    """Go where the partner asked once the draft is saved: its preview, or its page."""
+    if form.then == "preview":
+        return back(f"/partner/campaigns/{campaign_id}/preview")
+    return back(f"/partner/campaigns/{campaign_id}?saved=1")
 
 
 @router.get("/partner/campaigns/new")
@@ -131,7 +184,7 @@ async def partner_campaign_new(
             "description": chosen.description,
             "goal": Money(chosen.campaign_goal, chosen.currency).decimal_string(),
         }
-    return _form_page(request, user, products=products, values=values, rows=[])
+    return _form_page(request, user, products=products, values=values, rows=[], faq=[], shipping=[])
 
 
 @router.post("/partner/campaigns")
@@ -148,15 +201,8 @@ async def partner_campaign_create(
             made = await campaigns.create_campaign(session, user=user, draft=draft, now=now)
     except HearthError as err:
         products = await _approved_products(session, campaigns.partner_of(user))
-        return _form_page(
-            request,
-            user,
-            products=products,
-            values=_values_of(form),
-            rows=form.rows(),
-            error=err,
-        )
-    return back(f"/partner/campaigns/{made.id}?saved=1")
+        return _refused(request, user, form, err, products=products)
+    return _saved(made.id, form)
 
 
 async def _own_view(
@@ -176,6 +222,7 @@ async def partner_campaign_edit(
         "title": c.title,
         "summary": c.summary,
         "description": c.description,
+        "risks": c.risks or "",
         "goal": Money(c.goal, c.currency).decimal_string(),
         "starts_at": local_input(c.starts_at, zone),
         "ends_at": local_input(c.ends_at, zone),
@@ -190,11 +237,24 @@ async def partner_campaign_edit(
             "limit": "" if t.limit is None else str(t.limit),
             "per_backer": str(t.per_backer),
             "closes": local_input(t.closes_at, zone),
+            "early_bird": "yes" if t.early_bird else "",
         }
         for t in view.tiers
     ]
+    faq = [{"question": f["question"], "answer": f["answer"]} for f in c.faq or []]
+    shipping = [
+        {"country": country, "cost": Money(cost, c.currency).decimal_string()}
+        for country, cost in sorted((c.shipping_rates or {}).items())
+    ]
     return _form_page(
-        request, user, products=[], values=values, rows=rows, campaign=CampaignOut.of(view, now)
+        request,
+        user,
+        products=[],
+        values=values,
+        rows=rows,
+        faq=faq,
+        shipping=shipping,
+        campaign=CampaignOut.of(view, now),
     )
 
 
@@ -215,16 +275,8 @@ async def partner_campaign_save(
             )
     except HearthError as err:
         view = await _own_view(session, user, campaign_id, now)
-        return _form_page(
-            request,
-            user,
-            products=[],
-            values=_values_of(form),
-            rows=form.rows(),
-            campaign=CampaignOut.of(view, now),
-            error=err,
-        )
-    return back(f"/partner/campaigns/{campaign_id}?saved=1")
+        return _refused(request, user, form, err, products=[], campaign=CampaignOut.of(view, now))
+    return _saved(campaign_id, form)
 
 
 @router.get("/partner/campaigns/{campaign_id}/preview")

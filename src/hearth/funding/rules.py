@@ -42,6 +42,9 @@ from hearth.kit.workflow import Workflow
 
 FINAL_HOURS = 24
 RETRY_WINDOW = timedelta(days=3)  # a backer whose charge failed has this long to fix it
+# A backer may not pay again while their last charge is in doubt; one refused after their
+# window closed leaves them at least this long to pay with another card.
+DOUBT_GRACE = timedelta(days=1)
 MAX_QUANTITY = 1000
 MAX_TIERS = 12
 
@@ -91,6 +94,10 @@ PUBLIC_STATES = frozenset(CampaignState) - UNLAUNCHED
 EDITABLE = frozenset({CampaignState.DRAFT, CampaignState.SENT_BACK})
 # The platform team's queue of launches to review.
 IN_REVIEW = frozenset({CampaignState.SUBMITTED})
+# Funded: its pledges are being or were charged, and its orders may be refunded.
+CHARGED_STATES = frozenset(
+    {CampaignState.FUNDED, CampaignState.FULFILLING, CampaignState.FULFILLED}
+)
 
 
 class LaunchActor(StrEnum):
@@ -344,6 +351,20 @@ class Progress:
 def outcome_of(progress: Progress) -> CampaignState:
     """Return what a campaign becomes at its end: all or nothing."""
     return CampaignState.FUNDED if progress.funded else CampaignState.FAILED
+
+
+def raised_counts(state: CampaignState) -> str:
+    """Say what a campaign's one public figure, "raised", counts in this state."""
+    if state in CHARGED_STATES:
+        return (
+            "pledges charged or still being paid, less refunds; "
+            "pledges whose payment failed for good are not counted"
+        )
+    if state is CampaignState.FAILED:
+        return "pledged when it ended below its goal; nothing was charged"
+    if state is CampaignState.CANCELLED:
+        return "pledged when it was cancelled; nothing was charged"
+    return "pledged so far; charged only if the goal is reached by the end"
 
 
 def time_left(ends_at: datetime, now: datetime) -> str:

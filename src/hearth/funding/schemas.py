@@ -32,14 +32,17 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from hearth.errors import InvalidInput
 from hearth.funding.rules import (
     MAX_QUANTITY,
     MAX_TIERS,
+    CampaignState,
     Channel,
     TicketStatus,
     is_early_bird,
+    raised_counts,
     time_left,
 )
 from hearth.kit.bounds import NON_ZERO
@@ -197,11 +200,21 @@ class CampaignFaqIn(_In):
     answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
+def _country_code(value: str) -> str:
+    if re.fullmatch(r"[A-Z]{2}", value) is None:
+        raise PydanticCustomError("country", "a two-letter country code, such as CN or US")
+    return value
+
+
 CountryCode = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    AfterValidator(_country_code),
     BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
-    Field(description="ISO 3166 two-letter code, in either case", examples=["CN"]),
+    Field(
+        description="ISO 3166 two-letter code, in either case",
+        examples=["CN"],
+        json_schema_extra={"pattern": "^[A-Z]{2}$"},
+    ),
 ]
 
 
@@ -266,7 +279,19 @@ class NewCampaignIn(CampaignIn):
 FormCell = Annotated[str, StringConstraints(max_length=200)]
 FormText = Annotated[str, StringConstraints(max_length=2000)]
 # What each tier row of the campaign form sends, in the order of CampaignTierIn's fields.
-TIER_CELLS = ("title", "description", "price", "retail", "limit", "per_backer", "closes")
+TIER_CELLS = (
+    "title",
+    "description",
+    "price",
+    "retail",
+    "limit",
+    "per_backer",
+    "closes",
+    "early_bird",
+)
+# The FAQ's and the shipping table's rows, sent the same way.
+FAQ_CELLS = ("question", "answer")
+SHIPPING_CELLS = ("country", "cost")
 
 
 def _form_count(text: str) -> int | str | None:
@@ -301,11 +326,30 @@ def local_input(moment: datetime | None, zone: tzinfo) -> str:
     return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
+def _columns(form: BaseModel, prefix: str, cells: Sequence[str]) -> list[dict[str, str]]:
+    """Return a form's parallel columns ``<prefix>_<cell>`` as rows, as typed."""
+    columns = [getattr(form, f"{prefix}_{cell}") for cell in cells]
+    count = max((len(c) for c in columns), default=0)
+    return [
+        {cell: (col[n] if n < len(col) else "") for cell, col in zip(cells, columns, strict=True)}
+        for n in range(count)
+    ]
+
+
+def filled(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Return the rows with anything typed in them (an emptied row is a removed one)."""
+    return [r for r in rows if any(v.strip() for v in r.values())]
+
+
+FaqQuestion = Annotated[str, StringConstraints(max_length=300)]
+FaqAnswer = Annotated[str, StringConstraints(max_length=5000)]
+
+
 class CampaignForm(BaseModel):
     """The partner console's campaign form: times as the partner's browser writes them
-    (``datetime-local``, in the partner's zone), tiers as parallel rows, one list per cell
-    (a row with neither title nor price is left out: that is how a row is removed without
-    JavaScript)."""
+    (``datetime-local``, in the partner's zone), tiers, FAQ entries and shipping rates as
+    parallel rows, one list per cell (a row left empty is left out: that is how a row is
+    removed without JavaScript)."""
 
     product_id: str = Field(default="", max_length=32)
     title: str = Field(default="", max_length=120)
@@ -315,6 +359,7 @@ class CampaignForm(BaseModel):
     delivery_on: str = Field(default="", max_length=40)
     summary: str = Field(default="", max_length=280)
     description: str = Field(default="", max_length=20_000)
+    risks: str = Field(default="", max_length=20_000)
     tier_title: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
     tier_description: list[FormText] = Field(default_factory=list, max_length=MAX_TIERS + 1)
     tier_price: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
@@ -322,18 +367,26 @@ class CampaignForm(BaseModel):
     tier_limit: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
     tier_per_backer: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
     tier_closes: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
+    tier_early_bird: list[FormCell] = Field(default_factory=list, max_length=MAX_TIERS + 1)
+    faq_question: list[FaqQuestion] = Field(default_factory=list, max_length=MAX_FAQ + 1)
+    faq_answer: list[FaqAnswer] = Field(default_factory=list, max_length=MAX_FAQ + 1)
+    shipping_country: list[FormCell] = Field(
+        default_factory=list, max_length=MAX_SHIPPING_RATES + 1
+    )
+    shipping_cost: list[FormCell] = Field(default_factory=list, max_length=MAX_SHIPPING_RATES + 1)
+    then: str = Field(default="", max_length=20, description="``preview``: show it once saved")
 
     def rows(self) -> list[dict[str, str]]:
         """Return the tier rows as typed, blank rows included (to show the form again)."""
-        columns = [getattr(self, f"tier_{cell}") for cell in TIER_CELLS]
-        count = max((len(c) for c in columns), default=0)
-        return [
-            {
-                cell: (col[n] if n < len(col) else "")
-                for cell, col in zip(TIER_CELLS, columns, strict=True)
-            }
-            for n in range(count)
-        ]
+        return _columns(self, "tier", TIER_CELLS)
+
+    def faq_rows(self) -> list[dict[str, str]]:
+        """Return the FAQ rows as typed, blank rows included."""
+        return _columns(self, "faq", FAQ_CELLS)
+
+    def shipping_rows(self) -> list[dict[str, str]]:
+        """Return the shipping rows as typed, blank rows included."""
+        return _columns(self, "shipping", SHIPPING_CELLS)
 
     def _fields(self, zone: tzinfo) -> dict[str, Any]:
         tiers = []
@@ -347,6 +400,7 @@ class CampaignForm(BaseModel):
                 "retail_price": row["retail"].strip() or row["price"].strip(),
                 "limit": _form_count(row["limit"]),
                 "closes_at": _form_moment(row["closes"], zone),
+                "early_bird": row["early_bird"].strip() == "yes",
             }
             per_backer = _form_count(row["per_backer"])
             if per_backer is not None:
@@ -356,11 +410,15 @@ class CampaignForm(BaseModel):
             "title": self.title,
             "summary": self.summary,
             "description": self.description,
+            "risks": self.risks.strip(),
             "goal": self.goal.strip(),
             "starts_at": _form_moment(self.starts_at, zone),
             "ends_at": _form_moment(self.ends_at, zone),
             "delivery_date": _form_moment(self.delivery_on, zone),
             "tiers": tiers,
+            # The form shows the whole FAQ and table: what is left out of them is removed.
+            "faq": filled(self.faq_rows()),
+            "shipping": filled(self.shipping_rows()),
         }
         return {k: v for k, v in fields.items() if v is not None}
 
@@ -626,8 +684,14 @@ class CampaignOut(BaseModel):
     )
     state: str
     goal: FundingMoneyOut
-    raised: FundingMoneyOut
-    backers: int
+    raised: FundingMoneyOut = Field(
+        description=(
+            "pledged; once funded, less pledges dropped after a failed charge and refunds "
+            "(``raised_counts`` says it in words)"
+        )
+    )
+    raised_counts: str = Field(description="what ``raised`` counts, in words for a person")
+    backers: int = Field(description="backers counted in ``raised``")
     percent: int = Field(description="of the goal, rounded down; may go far past 100")
     starts_at: Instant
     ends_at: Instant
@@ -658,6 +722,7 @@ class CampaignOut(BaseModel):
             state=c.state,
             goal=FundingMoneyOut.of(c.goal, c.currency),
             raised=FundingMoneyOut.of(p.raised, c.currency),
+            raised_counts=raised_counts(CampaignState(c.state)),
             backers=p.backers,
             percent=p.percent,
             starts_at=c.starts_at,

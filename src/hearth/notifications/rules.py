@@ -92,6 +92,20 @@ TOPICS: tuple[Topic, ...] = (
         ("mall.product.", "funding.launch."),
         roles=("partner", "reviewer", "admin"),
     ),
+    Topic(
+        "community",
+        "Community",
+        "Official answers to the suggestions you follow (yours, and those you voted for).",
+        ("community.",),
+    ),
+    Topic(
+        "payments_in_doubt",
+        "Charges in doubt",
+        "A charge the payment provider has not confirmed after many asks, waiting for you.",
+        ("payment_in_doubt",),
+        email=True,
+        roles=("reviewer", "admin"),
+    ),
 )
 OTHER = Topic("other", "Other", "Anything else hearth tells you.", ())
 BY_KEY = {topic.key: topic for topic in (*TOPICS, OTHER)}

@@ -1,4 +1,5 @@
-"""JSON API for the books: the platform report, balances, entry sets, partner statements.
+"""JSON API for the books: the platform report, balances, entry sets, partner statements,
+and charges in doubt (a provider call that timed out, until the provider answers).
 
 The platform team (``view_ledger``: reviewers and admins) sees everything; a partner's
 members see their own partner's statement and nothing else (another partner's answers
@@ -13,10 +14,12 @@ from fastapi import APIRouter, Depends, Query
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
+from hearth.errors import Conflict
 from hearth.kit import timebounds
 from hearth.kit.money import EXPONENTS, check_currency
 from hearth.kit.timebounds import BoundedDatetime
-from hearth.payments import books
+from hearth.payments import books, doubts
+from hearth.payments.doubt_rules import DoubtState
 from hearth.payments.ledger import AccountType
 from hearth.payments.reports import platform_report, statement_for
 from hearth.payments.schemas import (
@@ -24,8 +27,10 @@ from hearth.payments.schemas import (
     LedgerEntrySetOut,
     LedgerReportOut,
     PartnerStatementOut,
+    PaymentDoubtOut,
 )
-from hearth.web.deps import CurrentUser, SessionDep, requires
+from hearth.web.deps import CurrentUser, NowDep, SessionDep, requires
+from hearth.web.openapi import answers
 
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 Bookkeeper = Annotated[User, Depends(requires(Capability.VIEW_LEDGER))]
@@ -97,3 +102,27 @@ async def statement(
         session, user=user, partner_id=partner_id, currency=currency, start=start, end=end
     )
     return PartnerStatementOut.of(found)
+
+
+@router.get("/doubts", response_model=list[PaymentDoubtOut], summary="List charges in doubt")
+async def list_doubts(
+    _: Bookkeeper,
+    session: SessionDep,
+    state: Annotated[DoubtState | None, Query(description="only this state")] = None,
+) -> list[PaymentDoubtOut]:
+    """Return charges whose provider call timed out: those waiting for a person first."""
+    return [PaymentDoubtOut.of(row) for row in await doubts.listing(session, state=state)]
+
+
+@router.post(
+    "/doubts/{doubt_id}/ask",
+    response_model=PaymentDoubtOut,
+    summary="Ask the provider once more about a charge in doubt",
+    responses=answers(Conflict),
+)
+async def ask_again(
+    doubt_id: str, user: Bookkeeper, session: SessionDep, now: NowDep
+) -> PaymentDoubtOut:
+    """Put a charge waiting for a person back on the schedule: the next round asks once."""
+    row = await doubts.ask_again(session, user=user, doubt_id=doubt_id, now=now)
+    return PaymentDoubtOut.of(row)

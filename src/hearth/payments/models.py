@@ -1,4 +1,5 @@
-"""Tables of the payments area: the ledger, and the sandbox provider's own state.
+"""Tables of the payments area: the ledger, charges in doubt, and the sandbox provider's
+own state.
 
 Ledger entries and entry sets are never edited or deleted; the migration installs
 database triggers that refuse it, so not even a stray UPDATE can rewrite the books.
@@ -9,8 +10,18 @@ only so that every hearth process shares them and they survive restarts.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hearth.db import Base, UTCDateTime
@@ -63,6 +74,37 @@ class LedgerEntry(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     # The entry set's time, repeated so statements read one index.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PaymentDoubt(Base):
+    """A charge whose provider call timed out, until the provider says what happened.
+
+    ``call`` holds the call exactly as it was made (customer, card, amount, reference,
+    capture, on or off session), so asking again repeats it with the same idempotency key
+    and the provider replays its outcome. ``subject`` and ``subject_id`` say what it was for
+    (a store's reservation, a pledge); that area settles it. See ``doubt_rules``."""
+
+    __tablename__ = "payment_doubts"
+    __table_args__ = (Index("ix_payment_doubts_state_next", "state", "next_ask_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("pdb"))
+    subject: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[str] = mapped_column(String(32), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    call: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    asks: Mapped[int] = mapped_column(Integer, default=0)
+    next_ask_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the provider said last, or why it said nothing, in words for the platform team.
+    answer: Mapped[str] = mapped_column(String(300), default="")
+    payment_id: Mapped[str | None] = mapped_column(String(64))
+    asked_again_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- the sandbox provider ------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The ledger's pages: a partner's statement for its members, the platform report, any
-partner's statement and the payouts for the platform team; each with a CSV export.
+partner's statement and the payouts for the platform team; each with a CSV export. And
+the platform team's page of charges in doubt (``/platform/payments``), where one that
+waits for a person may be asked about once more.
 
 A period is chosen in whole days of the viewer's zone (the last day included) and read as
 the half-open UTC period the reports take. Figures are in one currency at a time: a
@@ -14,18 +16,19 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability
-from hearth.errors import InvalidInput, NotFound
+from hearth.errors import Conflict, InvalidInput, NotFound
 from hearth.kit.money import EXPONENTS, Money
 from hearth.mall.models import Partner, Product
-from hearth.payments import reports
+from hearth.payments import doubts, reports
+from hearth.payments.doubt_rules import DoubtState
 from hearth.payments.ledger import Reason
-from hearth.web.deps import SessionDep, requires
+from hearth.web.deps import NowDep, SessionDep, requires
 from hearth.web.templating import render
 from hearth.web.timefmt import viewer_zone
 
@@ -348,3 +351,48 @@ async def platform_payouts_csv(
     if problem is not None:
         raise problem
     return _csv(reports.payouts_csv(lines, names), f"payouts-{period.currency}.csv")
+
+
+async def _doubts_page(
+    request: Request,
+    session: AsyncSession,
+    user: User,
+    *,
+    done: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    rows = await doubts.listing(session)
+    return render(
+        request,
+        "payments/doubts.html",
+        user=user,
+        active="platform",
+        review=[d for d in rows if d.state == DoubtState.REVIEW],
+        asking=[d for d in rows if d.state == DoubtState.OPEN],
+        settled=[d for d in rows if d.state == DoubtState.SETTLED][:50],
+        amounts={d.id: Money(d.amount, d.currency).format() for d in rows},
+        done=done == "asked",
+        error=error,
+        status_code=status_code,
+    )
+
+
+@router.get("/platform/payments")
+async def payments_in_doubt(
+    request: Request, session: SessionDep, user: Bookkeeper, done: DayText = ""
+) -> Response:
+    return await _doubts_page(request, session, user, done=done)
+
+
+@router.post("/platform/payments/{doubt_id}/ask")
+async def ask_about_payment(
+    request: Request, doubt_id: str, session: SessionDep, user: Bookkeeper, now: NowDep
+) -> Response:
+    try:
+        await doubts.ask_again(session, user=user, doubt_id=doubt_id, now=now)
+    except Conflict as err:
+        return await _doubts_page(
+            request, session, user, error=err.sentence, status_code=err.status
+        )
+    return RedirectResponse(f"/platform/payments?done=asked#{doubt_id}", status_code=303)

@@ -1,14 +1,17 @@
-"""Response models of the ledger API: the platform report, balances, entry sets, statements."""
+"""Response models of the ledger API: the platform report, balances, entry sets, statements,
+and payments in doubt."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hearth.kit.money import Money
 from hearth.payments.books import AccountBalance, PostedSet
+from hearth.payments.doubt_rules import DoubtState, Subject
 from hearth.payments.ledger import presented
+from hearth.payments.models import PaymentDoubt
 from hearth.payments.reports import PlatformReport, Statement, StatementLine
 
 
@@ -137,4 +140,42 @@ class PartnerStatementOut(BaseModel):
             opening=LedgerMoneyOut.of(found.opening),
             closing=LedgerMoneyOut.of(found.closing),
             lines=[PartnerStatementLineOut.of(line) for line in found.lines],
+        )
+
+
+class PaymentDoubtOut(BaseModel):
+    """A charge whose provider call timed out, and what asking the provider has found."""
+
+    id: str
+    subject: Subject = Field(description="what the charge was for: a store reservation, a pledge")
+    subject_id: str
+    amount: LedgerMoneyOut
+    state: DoubtState = Field(
+        description="open (the provider is asked on a schedule), review (no answer after "
+        "every ask: a person looks), settled (the provider answered and it is booked)"
+    )
+    asks: int = Field(description="asks without an answer so far")
+    next_ask_at: datetime | None = Field(description="when it is asked next, while open")
+    answer: str = Field(description="what the provider said last, or why it said nothing")
+    payment_id: str | None
+    asked_again_by: str | None = Field(description="who of the platform team asked once more")
+    created_at: datetime
+    settled_at: datetime | None
+
+    @classmethod
+    def of(cls, row: PaymentDoubt) -> PaymentDoubtOut:
+        state = DoubtState(row.state)
+        return cls(
+            id=row.id,
+            subject=Subject(row.subject),
+            subject_id=row.subject_id,
+            amount=LedgerMoneyOut.of(Money(row.amount, row.currency)),
+            state=state,
+            asks=row.asks,
+            next_ask_at=row.next_ask_at if state is DoubtState.OPEN else None,
+            answer=row.answer,
+            payment_id=row.payment_id,
+            asked_again_by=row.asked_again_by,
+            created_at=row.created_at,
+            settled_at=row.settled_at,
         )

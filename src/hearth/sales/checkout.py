@@ -12,11 +12,17 @@
    same transaction, books the capture with the platform's commission and creates the
    order and its lines (channel "sale"), and takes the bought lines out of the cart. A
    decline, or a provider that did nothing, moves it ``held → failed`` and gives the units
-   back in that transaction. A timeout leaves it held: the same request again (same key)
-   asks the provider again with the same key, which replays what happened; if nobody asks,
-   the reservation expires and its units go back (``release_expired``, claimed by any
-   number of workers). A payment that lands after its reservation was given back is booked
-   and refunded at once, so no money is kept for units not sold.
+   back in that transaction. A timeout leaves it held and notes the call as a payment in
+   doubt (``payments.doubts``): the same request again (same key) asks the provider again
+   with the same key, which replays what happened, and so does ``settle_doubts`` in the
+   background, a minute later and then on a widening schedule. A reservation in doubt is
+   never given back by expiry: what the provider answers settles it (a charge becomes the
+   paid order, the units being still held; a decline gives them back), and after
+   ``MAX_ASKS`` asks without an answer it waits for the platform team.
+4. A reservation nobody finished expires and its units go back (``release_expired``,
+   claimed by any number of workers). A payment that lands after its reservation was
+   given back is booked and refunded at once with its own key, so no money is kept for
+   units not sold.
 
 A retried request with the same key never takes stock or money twice: it finds its
 checkout and reports it (charging again only shares still held, with their own keys).
@@ -53,7 +59,8 @@ from hearth.kit.money import Money
 from hearth.mall.models import Partner
 from hearth.notifications import service as notifications
 from hearth.outbox import Publish, unit_of_work
-from hearth.payments import books
+from hearth.payments import books, doubts
+from hearth.payments.doubt_rules import Subject
 from hearth.payments.provider import Payment, PaymentProvider
 from hearth.sales import cart, catalog
 from hearth.sales.models import CartLine, Checkout, Reservation, SaleVariant
@@ -357,7 +364,7 @@ async def _pay(
             method_id=share.method_id,
             amount=Money(share.amount, share.currency),
             reference=share.id,
-            idempotency_key=f"sale:{share.id}:charge",
+            idempotency_key=_charge_key(share.id),
             capture=True,
             off_session=False,
         )
@@ -372,8 +379,20 @@ async def _pay(
                 now=now,
             )
         return
-    except ProviderTimeout:
-        return  # unknown: held until the same request asks again, or it expires
+    except ProviderTimeout as err:
+        # Unknown: held, and noted so that the provider is asked (never guessed) before
+        # anything is given back.
+        async with db.transaction(sessions) as session:
+            await doubts.record(
+                session,
+                subject=Subject.SALE,
+                subject_id=share.id,
+                key=_charge_key(share.id),
+                call=_call(share),
+                why=err.sentence,
+                now=now,
+            )
+        return
     async with unit_of_work(sessions, publish) as session:
         kept = await record_paid(
             session,
@@ -386,7 +405,37 @@ async def _pay(
     if kept:
         return
     # Paid after its units went back: the money goes back too.
-    done = await provider.refund(payment_id=payment.id, idempotency_key=f"sale:{share.id}:refund")
+    await _refund_late(sessions, provider, reservation_id=share.id, payment=payment, now=now)
+
+
+def _charge_key(reservation_id: str) -> str:
+    return f"sale:{reservation_id}:charge"
+
+
+def _call(share: _Held) -> doubts.Call:
+    """Return the charge of a store's share, as ``_pay`` makes it."""
+    return doubts.Call(
+        customer_id=share.customer_id,
+        method_id=share.method_id,
+        amount=Money(share.amount, share.currency),
+        reference=share.id,
+        capture=True,
+        off_session=False,
+    )
+
+
+async def _refund_late(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PaymentProvider,
+    *,
+    reservation_id: str,
+    payment: Payment,
+    now: datetime,
+) -> None:
+    """Refund and book a payment that came for a reservation already given back."""
+    done = await provider.refund(
+        payment_id=payment.id, idempotency_key=f"sale:{reservation_id}:refund"
+    )
     async with db.transaction(sessions) as session:
         await books.record_refund(session, refund=done, provider=provider.name, at=now)
 
@@ -535,7 +584,8 @@ async def release_expired(
     now: datetime,
     limit: int = 100,
 ) -> int:
-    """Give back the units of reservations nobody finished in time; return how many.
+    """Give back the units of reservations nobody finished in time (none whose charge is
+    in doubt: ``settle_doubts`` asks the provider about those); return how many.
 
     Any number of workers may run it at once: on PostgreSQL each claims rows the others
     have not locked (``SKIP LOCKED``), and everywhere the move ``held → expired`` is a
@@ -544,7 +594,12 @@ async def release_expired(
     async with unit_of_work(sessions, publish) as session:
         due = (
             select(Reservation.id)
-            .where(Reservation.state == ReservationState.HELD.value, Reservation.expires_at <= now)
+            .where(
+                Reservation.state == ReservationState.HELD.value,
+                Reservation.expires_at <= now,
+                # A charge in doubt is settled by asking the provider, never by expiry.
+                ~doubts.unsettled(Reservation.id),
+            )
             .order_by(Reservation.expires_at, Reservation.id)
             .limit(limit)
         )
@@ -560,3 +615,76 @@ async def release_expired(
                 now=now,
             )
         return released
+
+
+async def settle_doubts(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: PaymentProvider,
+    publish: Publish,
+    *,
+    commission_bp: int,
+    now: datetime,
+    limit: int = 50,
+) -> doubts.Round:
+    """Ask the provider about store charges that timed out, and settle what it answers.
+
+    A charge that happened is kept as the paid order (its units are still held: a
+    reservation in doubt is never given back by expiry), or, for one given back before
+    its timeout was noted, booked and refunded at once with its own key. A decline gives
+    the units back and tells the fan. No answer leaves it for the next round."""
+
+    async def settle(
+        session: AsyncSession, doubt: doubts.Claimed, answer: doubts.Charged | doubts.Refused
+    ) -> doubts.Settlement:
+        reservation_id = doubt.subject_id
+        if isinstance(answer, doubts.Charged):
+            payment = answer.payment
+            if await record_paid(
+                session,
+                reservation_id=reservation_id,
+                payment=payment,
+                provider=provider.name,
+                commission_bp=commission_bp,
+                now=now,
+            ):
+                return doubts.Settlement("Charged: the store order is made.")
+
+            async def refund() -> str:
+                await _refund_late(
+                    sessions, provider, reservation_id=reservation_id, payment=payment, now=now
+                )
+                return "Refunded in full."
+
+            return doubts.Settlement("Charged after its units had gone back.", then=refund)
+        words = answer.error.sentence
+        if await give_back(
+            session,
+            reservation_id=reservation_id,
+            to=ReservationState.FAILED,
+            why=words,
+            now=now,
+        ):
+            await _tell_refused(session, reservation_id=reservation_id, why=words, now=now)
+        return doubts.Settlement(f"Refused ({words}); the units went back to stock.")
+
+    return await doubts.settle_round(
+        sessions, provider, publish, subject=Subject.SALE, settle=settle, now=now, limit=limit
+    )
+
+
+async def _tell_refused(
+    session: AsyncSession, *, reservation_id: str, why: str, now: datetime
+) -> None:
+    """Tell a fan that a store's share, whose answer was late, was not paid after all."""
+    row = await session.get_one(Reservation, reservation_id)
+    store = await session.get_one(Partner, row.partner_id)
+    await notifications.notify(
+        session,
+        now=now,
+        user_ids=[row.user_id],
+        kind="payment_failed",
+        title=f"{store.name}: your payment did not go through; nothing was charged",
+        body=why,
+        link=f"/checkouts/{row.checkout_id}",
+    )
+    events.notified(session, [row.user_id])

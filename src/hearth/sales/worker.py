@@ -1,6 +1,8 @@
-"""Reservation expiry, a background component: gives back the units of checkouts nobody
-paid in time. Several processes may run it at once; ``checkout.release_expired`` claims
-each reservation in the database, so each is given back once."""
+"""Reservation expiry, a background component: settles store charges whose provider call
+timed out by asking the provider, then gives back the units of checkouts nobody paid in
+time. Several processes may run it at once; ``checkout.settle_doubts`` and
+``checkout.release_expired`` claim each piece of work in the database, so each charge is
+settled once and each reservation given back once."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from hearth import metrics
 from hearth.kit.clock import Clock
 from hearth.outbox import Publish
+from hearth.payments.provider import PaymentProvider
 from hearth.sales import checkout
 
 log = structlog.get_logger(__name__)
@@ -20,7 +23,8 @@ INTERVAL = 30.0
 
 
 class ReservationExpiry:
-    """Release expired reservations every ``interval`` seconds until stopped."""
+    """Settle charges in doubt and release expired reservations every ``interval`` seconds
+    until stopped."""
 
     def __init__(
         self,
@@ -28,16 +32,36 @@ class ReservationExpiry:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         publish: Publish,
+        provider: PaymentProvider,
+        commission_bp: int,
         interval: float = INTERVAL,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.publish = publish
+        self.provider = provider
+        self.commission_bp = commission_bp
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
 
+    async def settle_once(self) -> int:
+        """Ask the provider about every store charge in doubt that is due; return how many
+        it settled."""
+        total = 0
+        while True:
+            done = await checkout.settle_doubts(
+                self.sessions,
+                self.provider,
+                self.publish,
+                commission_bp=self.commission_bp,
+                now=self.clock.now(),
+            )
+            total += done.settled
+            if not done.settled and not done.silent:
+                return total
+
     async def release_once(self) -> int:
-        """Give back every reservation due now; return how many."""
+        """Give back every reservation due now (none in doubt); return how many."""
         total = 0
         while released := await checkout.release_expired(
             self.sessions, self.publish, now=self.clock.now()
@@ -60,6 +84,9 @@ class ReservationExpiry:
     async def _run(self) -> None:
         while True:
             try:
+                settled = await self.settle_once()
+                if settled:
+                    log.info("sale_doubts_settled", settled=settled)
                 released = await self.release_once()
                 if released:
                     log.info("sale_reservations_expired", released=released)

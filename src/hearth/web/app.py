@@ -14,6 +14,7 @@ from hearth import __version__
 from hearth.accounts import api as accounts_api
 from hearth.accounts import pages as accounts_pages
 from hearth.bootstrap import Hearth
+from hearth.community import api as community_api
 from hearth.community import pages as community_pages
 from hearth.config import Settings
 from hearth.funding import api as funding_api
@@ -77,6 +78,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_api_platform.router, API),
     (funding_api_showcase.router, API),
     (sales_api.router, API),
+    (community_api.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
     (mall_api_partner.router, API),

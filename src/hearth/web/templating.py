@@ -11,11 +11,13 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.responses import Response
 
 from hearth import __version__
 from hearth.accounts.models import User
 from hearth.accounts.roles import Capability, can
+from hearth.kit import prose
 from hearth.web import timefmt
 
 if TYPE_CHECKING:
@@ -64,11 +66,17 @@ def count(context: Context, number: int, singular: str, plural: str | None = Non
     return f"{digits} {singular if number == 1 else plural or singular + 's'}"
 
 
+def markdown(text: str | None) -> Markup:
+    """Show Markdown a person wrote as sanitised HTML (``hearth.kit.prose``)."""
+    return Markup(prose.render(text or ""))  # noqa: S704 - sanitised by nh3
+
+
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.globals["version"] = __version__
     timefmt.install(templates.env)
     templates.env.filters["count"] = count
+    templates.env.filters["markdown"] = markdown
     return templates
 
 

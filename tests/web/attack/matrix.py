@@ -55,6 +55,9 @@ DEFAULT_ARGS = {
     "return_id": "return_owner",
     "receipt_id": "receipt_fan",
     "card_id": "card_fan_spare",
+    "board_id": "product_p",
+    "suggestion_id": "suggestion_owner",
+    "comment_id": "comment_owner",
 }
 
 

@@ -125,6 +125,9 @@ async def visibility(session: AsyncSession, usernames: dict[str, str]) -> dict[s
         grant(row.id, people([row.user_id]) | partner_of.get(row.partner_id, set()) | STAFF)
     for row in await _rows(session, "SELECT id, user_id, partner_id FROM sale_returns"):
         grant(row.id, people([row.user_id]) | partner_of.get(row.partner_id, set()))
+    # A charge in doubt is the platform team's to look at.
+    for row in await _rows(session, "SELECT id FROM payment_doubts"):
+        grant(row.id, STAFF)
     for row in await _rows(session, "SELECT id, partner_id, backer_id FROM tickets"):
         grant(row.id, people([row.backer_id]) | partner_of.get(row.partner_id, set()) | {ADMIN})
     for row in await _rows(session, "SELECT id, user_id FROM backer_cards"):

@@ -207,11 +207,79 @@ RULES: list[Rule] = [
     rule("GET", "/password/reset/{token}", EVERYONE, args={"token": "reset_token"}),
     # Every session ends, and the log-in page says so.
     rule("POST", "/password/reset", EVERYONE, form=_reset, ok={303}),
-    rule("GET", "/community", SIGNED_IN),
+    # -- the community: anyone reads, a person acts, the board's owner alone answers -------
+    rule("GET", "/api/v1/community/boards", EVERYONE, query={"mine": "owned"}),
+    rule("GET", "/api/v1/community/boards/{board_id}", EVERYONE),
+    rule("GET", "/api/v1/community/boards/{board_id}/suggestions", EVERYONE, query={"q": "warm"}),
+    rule(
+        "POST",
+        "/api/v1/community/boards/{board_id}/suggestions",
+        SIGNED_IN,
+        json={"title": "Sunset mode", "body": "Dim slowly.", "category": "feature"},
+        ok={201},
+    ),
+    rule("GET", "/api/v1/community/search", EVERYONE, query={"q": "warmer"}),
+    rule("GET", "/api/v1/community/suggestions/{suggestion_id}", EVERYONE),
+    rule("PUT", "/api/v1/community/suggestions/{suggestion_id}/vote", SIGNED_IN),
+    rule("DELETE", "/api/v1/community/suggestions/{suggestion_id}/vote", SIGNED_IN),
+    rule("PUT", "/api/v1/community/suggestions/{suggestion_id}/follow", SIGNED_IN),
+    rule("DELETE", "/api/v1/community/suggestions/{suggestion_id}/follow", SIGNED_IN),
+    # The lamp's partner answers its board; a fan, the rival and the platform team may not.
+    rule(
+        "POST",
+        "/api/v1/community/suggestions/{suggestion_id}/answers",
+        SELLER,
+        json={"status": "planned", "answer": "Coming in 1.4."},
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/suggestions/{suggestion_id}/comments",
+        SIGNED_IN,
+        json={"body": "Agreed."},
+        ok={201},
+    ),
+    rule("PATCH", "/api/v1/community/comments/{comment_id}", {OWNER}, json={"body": "Me too!"}),
+    rule("DELETE", "/api/v1/community/comments/{comment_id}", {OWNER}, ok={204}),
+    rule("GET", "/community", EVERYONE, query={"mine": "backed"}),
+    rule("GET", "/community/search", EVERYONE, query={"q": "warmer"}),
+    rule("GET", "/community/boards/{board_id}", EVERYONE, query={"sort": "top"}),
+    rule("GET", "/community/boards/{board_id}/new", SIGNED_IN),
+    rule(
+        "POST",
+        "/community/boards/{board_id}/suggestions",
+        SIGNED_IN,
+        form={"title": "Sunset mode", "body": "", "category": "feature"},
+    ),
+    rule("GET", "/community/suggestions/{suggestion_id}", EVERYONE),
+    rule("POST", "/community/suggestions/{suggestion_id}/vote", SIGNED_IN, form={}),
+    rule(
+        "POST", "/community/suggestions/{suggestion_id}/follow", SIGNED_IN, form={"following": "no"}
+    ),
+    rule(
+        "POST",
+        "/community/suggestions/{suggestion_id}/answers",
+        SELLER,
+        form={"status": "planned", "answer": "Coming in 1.4."},
+    ),
+    rule(
+        "POST", "/community/suggestions/{suggestion_id}/comments", SIGNED_IN, form={"body": "Yes"}
+    ),
+    rule("POST", "/community/comments/{comment_id}/edit", {OWNER}, form={"body": "Me too!"}),
+    rule("POST", "/community/comments/{comment_id}/delete", {OWNER}, form={}),
     # -- money ----------------------------------------------------------------------------
     rule("GET", "/api/v1/ledger/report", STAFF, query={"currency": "CNY"}),
     rule("GET", "/api/v1/ledger/balances", STAFF, query={"currency": "CNY"}),
     rule("GET", "/api/v1/ledger/entry-sets", STAFF, query={"reference": "matrix"}),
+    rule("GET", "/api/v1/ledger/doubts", STAFF),
+    # The first of the staff asks again; the other finds it being asked already (409).
+    rule(
+        "POST",
+        "/api/v1/ledger/doubts/{doubt_id}/ask",
+        STAFF,
+        args={"doubt_id": "doubt_review"},
+        ok={200, 409},
+    ),
     rule(
         "GET",
         "/api/v1/ledger/partners/{partner_id}/statement",
@@ -823,6 +891,14 @@ RULES: list[Rule] = [
     rule("GET", "/platform/ledger/partners/{partner_id}", STAFF),
     rule("GET", "/platform/ledger/partners/{partner_id}/statement.csv", STAFF),
     rule("GET", "/platform/payouts", STAFF),
+    rule("GET", "/platform/payments", STAFF),
+    rule(
+        "POST",
+        "/platform/payments/{doubt_id}/ask",
+        STAFF,
+        args={"doubt_id": "doubt_review"},
+        ok={303, 409},
+    ),
     rule("GET", "/platform/payouts.csv", STAFF),
     rule("GET", "/partner/orders", PARTNERS),
     rule(

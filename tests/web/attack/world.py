@@ -22,6 +22,7 @@ from hearth import demo
 from hearth.accounts.models import ApiToken, User
 from hearth.accounts.roles import Role
 from hearth.bootstrap import Hearth
+from hearth.community.models import Comment
 from hearth.funding.models import (
     BackerCard,
     Campaign,
@@ -39,6 +40,7 @@ from hearth.mall.certification.models import CertificationRun
 from hearth.mall.models import Partner, Product, ProductImage
 from hearth.notifications.models import Notification
 from hearth.outbox import unit_of_work
+from hearth.payments.models import PaymentDoubt
 from hearth.scenes.models import Automation, Scene, SceneRun
 from hearth.web.app import create_app
 from tests.helpers import PASSWORD, create_account
@@ -406,6 +408,24 @@ async def build(hearth: Hearth) -> World:
     ids["card_fan_spare"] = spare["id"]
     ids["receipt_fan"] = ids["order_fan"]
 
+    # The owner suggests something on the lamp's board and comments on it. The comment is
+    # dated a day ahead so that its edit window stays open however long the matrix runs.
+    made = await api[OWNER](
+        "POST",
+        f"/api/v1/community/boards/{ids['product_p']}/suggestions",
+        {"title": "A warmer lamp", "body": "Candle light, please.", "category": "firmware"},
+        201,
+    )
+    ids["suggestion_owner"] = made["id"]
+    said = await api[OWNER](
+        "POST", f"/api/v1/community/suggestions/{made['id']}/comments", {"body": "Me too"}, 201
+    )
+    ids["comment_owner"] = said["id"]
+    async with unit_of_work(hearth.sessions, hearth.publish) as session:
+        comment = await session.get(Comment, said["id"])
+        assert comment is not None
+        comment.created_at = now + timedelta(days=1)
+
     # A run of home A's automation and a command to its lamp, as the runner would record them.
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
         automation = await session.get(Automation, ids["automation_a"])
@@ -442,6 +462,33 @@ async def build(hearth: Hearth) -> World:
             )
             if found:
                 ids[f"notification_{actor}"] = found
+        # A charge of the fan's pledge the provider never answered about, waiting for the
+        # platform team.
+        doubt = PaymentDoubt(
+            subject="pledge",
+            subject_id=ids["pledge_fan"],
+            idempotency_key="matrix-doubt",
+            call={
+                "customer_id": "cus_matrix",
+                "method_id": "pm_matrix",
+                "amount": 19900,
+                "currency": "CNY",
+                "reference": ids["pledge_fan"],
+                "capture": True,
+                "off_session": True,
+            },
+            amount=19900,
+            currency="CNY",
+            state="review",
+            asks=8,
+            next_ask_at=now,
+            answer="The provider did not answer in time.",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(doubt)
+        await session.flush()
+        ids["doubt_review"] = doubt.id
     for client in api.values():
         await client.http.aclose()
     return world

@@ -8,7 +8,7 @@ marks when an accepted return's units went back into stock; returns accepted bef
 stayed out of stock (the partner set it by hand), so they keep it empty.
 
 Revision ID: 8e41c07d2b95
-Revises: 5d2b8e4f1a73
+Revises: c0a1e5f3b7d9
 Create Date: 2026-12-07 20:00:00.000000
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import hearth.db
 
 revision: str = "8e41c07d2b95"
-down_revision: str | Sequence[str] | None = "5d2b8e4f1a73"
+down_revision: str | Sequence[str] | None = "c0a1e5f3b7d9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

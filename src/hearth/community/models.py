@@ -1,0 +1,153 @@
+"""Tables of the fan community.
+
+Counters (a suggestion's votes and comments, a board's suggestions) live on their rows and
+change in the same transaction as the rows they count, by conditional SQL (``votes.py``), so
+they always equal a count of those rows and a list never counts rows to show a number.
+
+Full-text search is kept by the database: on SQLite an FTS5 table ``community_search`` that
+triggers keep in step with ``community_suggestions``; on PostgreSQL a generated ``tsvector``
+column ``search`` with a GIN index. Both are made by the migration alone (neither can be
+declared portably), and read only by ``search.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hearth.db import Base, UTCDateTime
+from hearth.kit.ids import new_id
+
+
+class Board(Base):
+    """Where fans suggest: hearth's own (key ``hearth``) or a product's (key: its id).
+
+    A product's board row is made the first time something is posted on it; until then the
+    board exists as its approved product and reads empty."""
+
+    __tablename__ = "community_boards"
+    __table_args__ = (CheckConstraint("suggestion_count >= 0", name="suggestions_not_negative"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    product_id: Mapped[str | None] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), unique=True
+    )
+    suggestion_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Suggestion(Base):
+    """One fan's suggestion on a board, its status and its counters."""
+
+    __tablename__ = "community_suggestions"
+    __table_args__ = (
+        CheckConstraint("vote_count >= 0", name="votes_not_negative"),
+        CheckConstraint("comment_count >= 0", name="comments_not_negative"),
+        Index("ix_community_suggestions_board_trend", "board_id", "trend"),
+        Index("ix_community_suggestions_board_votes", "board_id", "vote_count"),
+        Index("ix_community_suggestions_board_created", "board_id", "created_at"),
+        Index("ix_community_suggestions_board_answered", "board_id", "answered_at"),
+        Index("ix_community_suggestions_board_status", "board_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("sug"))
+    board_id: Mapped[str] = mapped_column(ForeignKey("community_boards.id", ondelete="CASCADE"))
+    author_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, as written
+    category: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # ``rules.trend_key`` of the vote count and creation time: listing by trending sorts on it.
+    trend: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A duplicate merged into another points to it (merging itself is not built yet).
+    merged_into_id: Mapped[str | None] = mapped_column(
+        ForeignKey("community_suggestions.id", ondelete="SET NULL")
+    )
+
+
+class Vote(Base):
+    """One person's vote for one suggestion (at most one: the primary key)."""
+
+    __tablename__ = "community_votes"
+
+    suggestion_id: Mapped[str] = mapped_column(
+        ForeignKey("community_suggestions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Follow(Base):
+    """One person following one suggestion: they are told of its answers."""
+
+    __tablename__ = "community_follows"
+
+    suggestion_id: Mapped[str] = mapped_column(
+        ForeignKey("community_suggestions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Answer(Base):
+    """One move of a suggestion's status by its board's owner, with the public answer given:
+    the suggestion's history, newest last."""
+
+    __tablename__ = "community_answers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("ans"))
+    suggestion_id: Mapped[str] = mapped_column(
+        ForeignKey("community_suggestions.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)  # Markdown
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Comment(Base):
+    """A comment on a suggestion, or a reply to one (one level deep: a reply's parent is never
+    a reply). ``official`` is fixed when posted: the author spoke for the board's owner."""
+
+    __tablename__ = "community_comments"
+    __table_args__ = (
+        Index("ix_community_comments_suggestion_created", "suggestion_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("cmt"))
+    suggestion_id: Mapped[str] = mapped_column(
+        ForeignKey("community_suggestions.id", ondelete="CASCADE")
+    )
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("community_comments.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)  # Markdown; emptied when deleted
+    official: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

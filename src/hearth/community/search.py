@@ -1,0 +1,76 @@
+"""Full-text search over suggestions' titles and bodies, each database with its own engine.
+
+SQLite: the FTS5 table ``community_search`` (porter stemming, kept by triggers), ranked by
+bm25 with the title weighted ten times the body. PostgreSQL: the generated ``tsvector``
+column ``search`` (English stemming, title weight A, body B) with its GIN index, ranked by
+``ts_rank``. ``matching`` is the one function the rest of hearth calls; both read a person's
+words as plain words (every word must match, the last one also as a prefix, so results
+appear while typing), never as the engine's query language.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hearth.community.models import Suggestion
+
+MAX_WORDS = 12
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def words(query: str) -> list[str]:
+    """Return the words of a search, at most ``MAX_WORDS`` (punctuation and operators dropped)."""
+    return _WORD.findall(query.lower())[:MAX_WORDS]
+
+
+def fts5_query(found: list[str]) -> str:
+    """Write words as an FTS5 query: each a quoted string, the last also a prefix."""
+    quoted = ['"' + w.replace('"', '""') + '"' for w in found]
+    quoted[-1] += "*"
+    return " AND ".join(quoted)
+
+
+def tsquery(found: list[str]) -> str:
+    """Write words as a PostgreSQL ``to_tsquery`` text: each a lexeme, the last a prefix."""
+    terms = [w.replace("'", "") for w in found if w.replace("'", "")]
+    return " & ".join(f"'{t}'" for t in terms[:-1]) + (
+        (" & " if len(terms) > 1 else "") + f"'{terms[-1]}':*" if terms else ""
+    )
+
+
+def narrow(
+    statement: Select[Any], dialect: str, query: str, *, best_first: bool = True
+) -> Select[Any] | None:
+    """Keep only the suggestions of ``statement`` that match ``query`` (best first, unless
+    the caller sorts); None when the query has no words to look for."""
+    found = words(query)
+    if not found:
+        return None
+    if dialect == "postgresql":
+        wanted = func.to_tsquery("english", tsquery(found))
+        column: ColumnElement[Any] = literal_column("community_suggestions.search")
+        statement = statement.where(column.op("@@")(wanted))
+        return statement.order_by(func.ts_rank(column, wanted).desc()) if best_first else statement
+    hits = (
+        select(
+            literal_column("rowid").label("rowid"),
+            literal_column("bm25(community_search, 10.0, 1.0)").label("rank"),
+        )
+        .select_from(text("community_search"))
+        .where(text("community_search MATCH :fts").bindparams(fts=fts5_query(found)))
+        .subquery("hits")
+    )
+    statement = statement.join(hits, hits.c.rowid == literal_column("community_suggestions.rowid"))
+    return statement.order_by(hits.c.rank) if best_first else statement
+
+
+async def search(session: AsyncSession, query: str, *, limit: int = 20) -> list[Suggestion]:
+    """Return the suggestions that match ``query``, best first."""
+    statement = narrow(select(Suggestion), session.get_bind().dialect.name, query)
+    if statement is None:
+        return []
+    return list(await session.scalars(statement.order_by(Suggestion.id).limit(limit)))
