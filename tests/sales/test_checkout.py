@@ -21,9 +21,7 @@ from hearth.payments.models import SandboxPayment
 from hearth.sales import cart, catalog, checkout, returns
 from hearth.sales.models import CartLine, SaleVariant
 from hearth.sales.rules import RESERVATION_TTL, RETURN_WINDOW, ReservationState
-from tests.sales.world import DECLINES, T0, SaleWorld, make
-
-COMMISSION_BP = 800
+from tests.sales.world import COMMISSION_BP, DECLINES, T0, SaleWorld, make
 
 
 @pytest.fixture
@@ -65,17 +63,7 @@ async def test_one_checkout_across_two_stores_makes_an_order_per_store_and_books
     await put(world, mia.user, (await variant_of(world, lamp)).id, 2)
     await put(world, mia.user, (await variant_of(world, fan_listing)).id, 1)
 
-    done = await checkout.checkout(
-        world.sessions,
-        world.provider,
-        world.publish,
-        user=mia.user,
-        address_id=mia.address_id,
-        card_id=mia.card_id,
-        idempotency_key="k1",
-        commission_bp=COMMISSION_BP,
-        now=T0,
-    )
+    done = await world.check_out(mia)
 
     assert [s.state for s in done.stores] == [ReservationState.PAID] * 2
     assert await stock_of(world, lamp) == (8, 8)
@@ -102,17 +90,7 @@ async def test_a_declined_store_gives_its_units_back_and_stays_in_the_cart(
     bo = await world.fan("bob", card=DECLINES)
     await put(world, bo.user, (await variant_of(world, lamp)).id, 3)
 
-    done = await checkout.checkout(
-        world.sessions,
-        world.provider,
-        world.publish,
-        user=bo.user,
-        address_id=bo.address_id,
-        card_id=bo.card_id,
-        idempotency_key="k1",
-        commission_bp=COMMISSION_BP,
-        now=T0,
-    )
+    done = await world.check_out(bo)
 
     (store,) = done.stores
     assert store.state is ReservationState.FAILED
@@ -130,17 +108,7 @@ async def test_the_same_key_twice_at_once_is_one_checkout_charged_once(world: Sa
     await put(world, mia.user, (await variant_of(world, lamp)).id, 2)
 
     async def go() -> checkout.CheckoutResult:
-        return await checkout.checkout(
-            world.sessions,
-            world.provider,
-            world.publish,
-            user=mia.user,
-            address_id=mia.address_id,
-            card_id=mia.card_id,
-            idempotency_key="same",
-            commission_bp=COMMISSION_BP,
-            now=T0,
-        )
+        return await world.check_out(mia, "same")
 
     first, second = await asyncio.gather(go(), go())
     again = await go()
@@ -175,17 +143,7 @@ async def test_a_short_variant_refuses_the_whole_checkout_and_takes_nothing(
         )
 
     with pytest.raises(Conflict, match="Ivy Fan is sold out"):
-        await checkout.checkout(
-            world.sessions,
-            world.provider,
-            world.publish,
-            user=mia.user,
-            address_id=mia.address_id,
-            card_id=mia.card_id,
-            idempotency_key="k1",
-            commission_bp=COMMISSION_BP,
-            now=T0,
-        )
+        await world.check_out(mia)
 
     assert await stock_of(world, lamp) == (5, 5)
     async with world.sessions() as session:
@@ -206,17 +164,7 @@ async def test_a_price_change_shows_in_the_cart_and_is_what_is_charged(world: Sa
         assert line.notes.price_changed
         assert str(line.price_seen) != str(line.price)
 
-    done = await checkout.checkout(
-        world.sessions,
-        world.provider,
-        world.publish,
-        user=mia.user,
-        address_id=mia.address_id,
-        card_id=mia.card_id,
-        idempotency_key="k1",
-        commission_bp=COMMISSION_BP,
-        now=T0,
-    )
+    done = await world.check_out(mia)
     assert done.stores[0].amount == Money(17900, "CNY")
 
 
@@ -262,17 +210,7 @@ async def test_a_delivered_order_is_returned_within_the_window_and_refunded(
     lamp = await world.listing(leo, "Lumi Lamp", price=19900)
     mia = await world.fan("mia")
     await put(world, mia.user, (await variant_of(world, lamp)).id, 1)
-    done = await checkout.checkout(
-        world.sessions,
-        world.provider,
-        world.publish,
-        user=mia.user,
-        address_id=mia.address_id,
-        card_id=mia.card_id,
-        idempotency_key="k1",
-        commission_bp=COMMISSION_BP,
-        now=T0,
-    )
+    done = await world.check_out(mia)
     order_id = done.stores[0].order_id
     assert order_id is not None
     async with world.unit() as session:
@@ -340,17 +278,7 @@ async def test_a_return_after_the_window_is_refused(world: SaleWorld) -> None:
     lamp = await world.listing(leo, "Lumi Lamp")
     mia = await world.fan("mia")
     await put(world, mia.user, (await variant_of(world, lamp)).id, 1)
-    done = await checkout.checkout(
-        world.sessions,
-        world.provider,
-        world.publish,
-        user=mia.user,
-        address_id=mia.address_id,
-        card_id=mia.card_id,
-        idempotency_key="k1",
-        commission_bp=COMMISSION_BP,
-        now=T0,
-    )
+    done = await world.check_out(mia)
     order_id = done.stores[0].order_id
     assert order_id is not None
     async with world.unit() as session:

@@ -28,10 +28,10 @@ from hearth.sales.models import Reservation
 from hearth.sales.rules import RESERVATION_TTL, ReservationState
 from tests.helpers import create_account
 from tests.payments.doubtful import LateAnswers, NoAnswer
-from tests.sales.world import DECLINES, T0, Fan, SaleWorld, make
+from tests.sales.world import COMMISSION_BP, DECLINES, T0, Fan, SaleWorld, make
 
 TIMES_OUT = "4000000000000408"  # the sandbox charges, then its answer times out
-COMMISSION_BP = 800
+
 LATER = T0 + RESERVATION_TTL + timedelta(minutes=1)  # past the reservation's time
 
 
@@ -55,17 +55,7 @@ async def _buy(
 ) -> checkout.CheckoutResult:
     async with world.unit() as session:
         await cart.add(session, user=fan.user, variant_id=variant_id, quantity=2, now=T0)
-    return await checkout.checkout(
-        world.sessions,
-        provider or world.provider,
-        world.publish,
-        user=fan.user,
-        address_id=fan.address_id,
-        card_id=fan.card_id,
-        idempotency_key=f"buy-{fan.user.username}",
-        commission_bp=COMMISSION_BP,
-        now=T0,
-    )
+    return await world.check_out(fan, f"buy-{fan.user.username}", provider=provider)
 
 
 async def _settle(

@@ -18,10 +18,10 @@ from hearth.accounts.models import User
 from hearth.bootstrap import Hearth
 from hearth.funding import orders
 from hearth.kit.clock import FrozenClock
-from hearth.sales import catalog, checkout, returns
+from hearth.sales import catalog, returns
 from tests.funding.test_api import _client
 from tests.helpers import login
-from tests.sales.test_checkout import COMMISSION_BP, put, variant_of
+from tests.sales.test_checkout import put, variant_of
 from tests.sales.world import T0, SaleWorld, make
 
 
@@ -66,17 +66,7 @@ async def bought(hearth: Hearth) -> AsyncIterator[Bought]:
         )
     await put(world, mia.user, red.id, 2)
     await put(world, mia.user, (await variant_of(world, fan_listing)).id, 1)
-    done = await checkout.checkout(
-        world.sessions,
-        world.provider,
-        world.publish,
-        user=mia.user,
-        address_id=mia.address_id,
-        card_id=mia.card_id,
-        idempotency_key="k1",
-        commission_bp=COMMISSION_BP,
-        now=T0,
-    )
+    done = await world.check_out(mia)
     by_store = {s.store_name: s.order_id for s in done.stores}
     clients = {name: _client(hearth) for name in ("mia", "ben", "leo", "ivy")}
     for name, client in clients.items():

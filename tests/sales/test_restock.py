@@ -16,13 +16,13 @@ from hearth.errors import Conflict
 from hearth.funding import orders
 from hearth.funding.models import OrderRefund
 from hearth.kit.clock import FrozenClock
-from hearth.sales import checkout, returns
+from hearth.sales import returns
 from hearth.sales.events import StockReturned
 from hearth.sales.models import SaleReturn
 from hearth.sales.rules import ReservationState
 from tests.funding.test_api import _client
 from tests.helpers import login
-from tests.sales.test_checkout import COMMISSION_BP, put, stock_of, variant_of
+from tests.sales.test_checkout import put, stock_of, variant_of
 from tests.sales.world import T0, Fan, SaleWorld, make
 
 DELIVERED = T0 + timedelta(days=2)
@@ -37,17 +37,7 @@ def world(hearth: Hearth) -> SaleWorld:
 async def buy(world: SaleWorld, fan: Fan, variant_id: str, quantity: int, key: str) -> str:
     """Check ``quantity`` of a variant out for ``fan``; return the paid order's id."""
     await put(world, fan.user, variant_id, quantity)
-    done = await checkout.checkout(
-        world.sessions,
-        world.provider,
-        world.publish,
-        user=fan.user,
-        address_id=fan.address_id,
-        card_id=fan.card_id,
-        idempotency_key=key,
-        commission_bp=COMMISSION_BP,
-        now=T0,
-    )
+    done = await world.check_out(fan, key)
     (store,) = done.stores
     assert store.state is ReservationState.PAID and store.order_id is not None
     return store.order_id

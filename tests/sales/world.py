@@ -17,12 +17,15 @@ from hearth.accounts.roles import Role
 from hearth.funding import pledges
 from hearth.funding.models import Campaign, StoreListing
 from hearth.outbox import unit_of_work
+from hearth.payments.provider import PaymentProvider
 from hearth.payments.sandbox import SandboxProvider
+from hearth.sales import checkout
 from tests.helpers import create_account
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 VISA = "4242424242424242"
 DECLINES = "4000000000009995"
+COMMISSION_BP = 800
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,27 @@ class SaleWorld:
             self.sessions, self.provider, user_id=user.id, token=card, idempotency_key="c", now=T0
         )
         return Fan(user, saved.id, address.id)
+
+    async def check_out(
+        self,
+        fan: Fan,
+        key: str = "k1",
+        *,
+        now: datetime = T0,
+        provider: PaymentProvider | None = None,
+    ) -> checkout.CheckoutResult:
+        """Check ``fan``'s cart out with their saved address and card, once per ``key``."""
+        return await checkout.checkout(
+            self.sessions,
+            provider or self.provider,
+            self.publish,
+            user=fan.user,
+            address_id=fan.address_id,
+            card_id=fan.card_id,
+            idempotency_key=key,
+            commission_bp=COMMISSION_BP,
+            now=now,
+        )
 
 
 def make(sessions: async_sessionmaker[AsyncSession]) -> SaleWorld:
