@@ -148,9 +148,9 @@ async def test_the_answer_takes_about_as_long_for_an_unknown_address_as_for_a_kn
     hearth: Hearth, client: httpx.AsyncClient
 ) -> None:
     await _verified(hearth, client, "mia", "mia@example.com")
-    spent: dict[str, float] = {"known": 0.0, "unknown": 0.0}
+    spent: dict[str, list[float]] = {"known": [], "unknown": []}
     async with _client(hearth, "203.0.113.5") as stranger:
-        for n in range(3):
+        for n in range(5):
             for label, email in (
                 ("known", "mia@example.com"),
                 ("unknown", f"nobody{n}@example.com"),
@@ -160,10 +160,11 @@ async def test_the_answer_takes_about_as_long_for_an_unknown_address_as_for_a_kn
                 response = await _send(
                     stranger, "POST", "/api/v1/auth/password/forgot", {"email": email}
                 )
-                spent[label] += time.perf_counter() - started
+                spent[label].append(time.perf_counter() - started)
                 assert response.status_code == 202
     # The same work but the letter: within a factor that a hash of the password would dwarf.
-    assert spent["unknown"] > spent["known"] / 3
+    # The quickest of each, so a busy machine's pauses do not decide.
+    assert min(spent["unknown"]) > min(spent["known"]) / 3
 
 
 async def test_an_unverified_address_gets_no_reset_mail(
