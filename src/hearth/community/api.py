@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from hearth.accounts.models import User
-from hearth.community import boards, comments, search, suggestions, votes
+from hearth.community import boards, comments, images, releases, search, suggestions, votes
 from hearth.community.boards import Mine
 from hearth.community.models import Comment, Suggestion
 from hearth.community.rules import Status
@@ -26,6 +26,7 @@ from hearth.community.schemas import (
     SuggestionPageOut,
     VoteOut,
 )
+from hearth.community.schemas_releases import ShippedInOut, SuggestionImageOut
 from hearth.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.openapi import answers
@@ -173,6 +174,11 @@ async def get_suggestion(
         following=following,
         history=[AnswerOut.of(a, names=names) for a in history],
         comments=[CommentOut.thread(t, names=names) for t in threads],
+        images=[SuggestionImageOut.of(i) for i in await images.listing(session, row.id)],
+        shipped_in=next(
+            (ShippedInOut.of(r) for r in (await releases.shipped_in(session, [row.id])).values()),
+            None,
+        ),
     )
 
 

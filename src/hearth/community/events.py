@@ -44,3 +44,27 @@ class CommentPosted(Event):
     suggestion_id: str
     comment_id: str
     official: bool
+
+
+# -- release notes --------------------------------------------------------------------------
+
+
+@shared_event
+@dataclass(frozen=True)
+class ReleasePublished(Event):
+    """A board's owner published a release note; the suggestions it cites moved to done."""
+
+    release_id: str
+    board_id: str
+    version: str
+    suggestion_ids: tuple[str, ...]
+
+
+@shared_event
+@dataclass(frozen=True)
+class ReleaseEdited(Event):
+    """A board's owner changed a release note's words."""
+
+    release_id: str
+    board_id: str
+    version: str

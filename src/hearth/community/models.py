@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -151,3 +152,61 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# -- release notes and images on suggestions ------------------------------------------------
+
+
+class Release(Base):
+    """A release note of a board (the weekly update): published by the board's owner, it
+    ships the suggestions it cites (``ReleaseItem``). Its version is unique on its board and
+    names it in addresses; its words may be edited later, its citations never."""
+
+    __tablename__ = "community_releases"
+    __table_args__ = (
+        UniqueConstraint("board_id", "version", name="uq_community_releases_board_version"),
+        Index("ix_community_releases_board_released", "board_id", "released_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("rel"))
+    board_id: Mapped[str] = mapped_column(ForeignKey("community_boards.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, as written
+    author_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The day it is shown as published (``release_rules.released_at``), and the real moments
+    # it was posted and last edited.
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReleaseItem(Base):
+    """A suggestion a release note shipped."""
+
+    __tablename__ = "community_release_items"
+
+    release_id: Mapped[str] = mapped_column(
+        ForeignKey("community_releases.id", ondelete="CASCADE"), primary_key=True
+    )
+    suggestion_id: Mapped[str] = mapped_column(
+        ForeignKey("community_suggestions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)  # the order it was cited in
+
+
+class SuggestionImage(Base):
+    """An image its author added to a suggestion, kept in the upload storage under ``key``."""
+
+    __tablename__ = "community_suggestion_images"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("simg"))
+    suggestion_id: Mapped[str] = mapped_column(
+        ForeignKey("community_suggestions.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -11,13 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards, comments, search, suggestions, votes
+from hearth.community import boards, comments, releases, search, suggestions, votes
+from hearth.community import images as suggestion_images
 from hearth.community.boards import Mine
+from hearth.community.release_rules import MAX_IMAGES
 from hearth.community.rules import (
     CATEGORIES,
     EDIT_WINDOW,
@@ -32,6 +34,7 @@ from hearth.community.rules import (
 )
 from hearth.community.schemas import AnswerForm, CommentForm, SuggestionForm
 from hearth.errors import HearthError
+from hearth.mall.deps import StorageDep, UploadLimit
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
@@ -139,6 +142,9 @@ async def board_page(
         q=q,
         categories=CATEGORIES[view.kind],
         statuses=list(Status),
+        # release notes: the note each shipped suggestion shipped in, and the owner's link
+        shipped=await releases.shipped_in(session, [s.id for s in found.items]),
+        owner=view.answered_by(user),
         **_common(),
     )
 
@@ -163,6 +169,7 @@ async def _form_page(
         board=view,
         categories=CATEGORIES[view.kind],
         values=values or {"title": "", "body": "", "category": ""},
+        max_images=MAX_IMAGES,
         error=error,
         problems=problems or {},
         status_code=status_code,
@@ -185,9 +192,15 @@ async def post_suggestion(
     session: SessionDep,
     user: CurrentUser,
     now: NowDep,
+    storage: StorageDep,
+    limit: UploadLimit,
+    images: Annotated[list[UploadFile | str], File()] = [],  # noqa: B006 (FastAPI copies it)
 ) -> Response:
-    """Post a suggestion, or show the form again with what is wrong."""
+    """Post a suggestion with its images, or show the form again with what is wrong."""
     try:
+        # An empty file box arrives as text; every file is checked before anything is kept.
+        files = [await f.read(limit + 1) for f in images if not isinstance(f, str) and f.filename]
+        suggestion_images.check(files, max_bytes=limit)
         row = await suggestions.post(
             session,
             user=user,
@@ -197,6 +210,11 @@ async def post_suggestion(
             category=form.category,
             now=now,
         )
+        if files:
+            await suggestion_images.add(
+                session, storage, user=user, suggestion_id=row.id, files=files,
+                max_bytes=limit, now=now,
+            )  # fmt: skip
     except HearthError as err:
         if err.status == 404:
             raise
@@ -261,6 +279,10 @@ async def _suggestion_page(
         error=error,
         values=values or {},
         status_code=status_code,
+        # images and release notes
+        images=await suggestion_images.listing(session, row.id),
+        max_images=MAX_IMAGES,
+        shipped=await releases.shipped_in(session, [row.id]),
         **_common(),
     )
 

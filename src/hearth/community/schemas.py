@@ -24,6 +24,7 @@ from hearth.community.rules import (
     BoardKind,
     Status,
 )
+from hearth.community.schemas_releases import ShippedInOut, SuggestionImageOut
 from hearth.kit import prose
 from hearth.kit.text import NAME_PATTERN, SPACES
 
@@ -206,6 +207,11 @@ class SuggestionDetailOut(BaseModel):
     following: bool
     history: list[AnswerOut] = Field(description="status moves with their public answers")
     comments: list[CommentOut]
+    # images and release notes (``schemas_releases``)
+    images: list[SuggestionImageOut] = Field(default_factory=list)
+    shipped_in: ShippedInOut | None = Field(
+        default=None, description="the release note it shipped in, if it is done by one"
+    )
 
 
 class VoteOut(BaseModel):

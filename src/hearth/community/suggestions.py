@@ -236,9 +236,11 @@ async def answer(
     status: str,
     body: str,
     now: datetime,
+    tell_followers: bool = True,
 ) -> Answer:
     """Move a suggestion's status as its board's owner, with a public answer; tell its
-    followers."""
+    followers (unless the caller tells them itself: a release note sends one notice for
+    everything it shipped)."""
     suggestion = await get(session, suggestion_id)
     view = await boards.board(session, suggestion.board_id)
     if not view.answered_by(user):
@@ -293,7 +295,7 @@ async def answer(
         )
         if uid != user.id
     ]
-    if followers:
+    if followers and tell_followers:
         sent = await notifications.notify(
             session,
             user_ids=followers,
