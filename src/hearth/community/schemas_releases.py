@@ -5,7 +5,8 @@ Markdown comes back twice, as written (``body``) and rendered safe (``body_html`
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
+from datetime import datetime
 from typing import Annotated, Self
 
 from fastapi import UploadFile
@@ -45,7 +46,7 @@ class ReleaseIn(_In):
     body: Annotated[str, StringConstraints(max_length=MAX_RELEASE_BODY)] = Field(
         default="", description="Markdown"
     )
-    date: date | None = Field(
+    date: dt.date | None = Field(
         default=None, description="the day it is published (default: today; never ahead)"
     )
     suggestions: list[Id] = Field(
