@@ -118,9 +118,12 @@ async def test_publishing_ships_each_cited_suggestion_and_tells_each_follower_on
     assert not await _notices(world, "leo")  # the publisher is not told of their own note
     moved = [e for e in world.published if isinstance(e, SuggestionAnswered)]
     assert {(e.suggestion_id, e.to_status) for e in moved} >= {(warm, "done"), (sunset, "done")}
-    assert ReleasePublished(
-        release_id=note.release.id, board_id=lamp, version="1.4", suggestion_ids=(warm, sunset)
-    ) in world.published
+    assert (
+        ReleasePublished(
+            release_id=note.release.id, board_id=lamp, version="1.4", suggestion_ids=(warm, sunset)
+        )
+        in world.published
+    )
 
 
 @pytest.mark.parametrize("closing", [Status.DECLINED, Status.DUPLICATE, Status.DONE])
@@ -292,7 +295,7 @@ async def test_the_changelog_feed_is_atom_with_stable_ids_and_sanitised_content(
     assert content is not None and content.get("type") == "html"
     html = content.text or ""
     assert "<strong>bold</strong>" in html and "<script>" not in html
-    assert "href=\"javascript:" not in html
+    assert 'href="javascript:' not in html
     assert f'href="https://hearth.example.com/community/suggestions/{sid}"' in html
     assert "Dark &lt;mode&gt; &amp; more" in html
 

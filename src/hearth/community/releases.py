@@ -136,6 +136,12 @@ async def publish(
     wrong = version_problem(version)
     if wrong:
         problems.append({"field": "version", "message": wrong})
+    elif await session.scalar(
+        select(Release.id).where(Release.board_id == view.id, Release.version == version)
+    ):
+        problems.append(
+            {"field": "version", "message": f"{version} is published on this board already"}
+        )
     problems += _text_problems(title, body)
     if day is not None:
         wrong = day_problem(day, today=now.date())
@@ -162,12 +168,6 @@ async def publish(
             why = ship_problem(Status(row.status))
             if why:
                 problems.append({"field": "suggestions", "message": f"“{row.title}” {why}"})
-    if not problems and await session.scalar(
-        select(Release.id).where(Release.board_id == view.id, Release.version == version)
-    ):
-        problems.append(
-            {"field": "version", "message": f"{version} is published on this board already"}
-        )
     if problems:
         raise InvalidInput.fields(problems)
 
