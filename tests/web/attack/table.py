@@ -103,6 +103,26 @@ CAMPAIGN_FORM = {
 }
 
 
+NOTE = {"version": "=1.3"}  # the lamp's partner's note on the lamp's board
+SHOWN = {"image_id": "suggestion_image_owner"}  # the owner's image on their suggestion
+SUGGESTION_IMAGE = {"images": ("idea.png", PNG, "image/png")}
+
+
+def _release(world: World) -> Any:
+    """A note that ships the owner's suggestion on the lamp's board."""
+    return {"version": "1.4", "title": "Warmer light", "suggestions": [world["suggestion_owner"]]}
+
+
+def _release_form(world: World) -> Any:
+    return {
+        "version": "1.4",
+        "title": "Warmer light",
+        "body": "",
+        "date": "",
+        "suggestions": world["suggestion_owner"],
+    }
+
+
 def _tracking(world: World) -> str:
     return f"order_id,carrier,tracking_number\n{world['order_fan']},SF Express,SF7000009999\n"
 
@@ -267,6 +287,60 @@ RULES: list[Rule] = [
     ),
     rule("POST", "/community/comments/{comment_id}/edit", {OWNER}, form={"body": "Me too!"}),
     rule("POST", "/community/comments/{comment_id}/delete", {OWNER}, form={}),
+    # -- release notes: anyone reads a board's, its owner alone publishes and edits them;
+    # -- images on a suggestion: anyone sees them, its author alone adds and removes them --
+    rule("GET", "/api/v1/community/boards/{board_id}/releases", EVERYONE),
+    rule(
+        "POST",
+        "/api/v1/community/boards/{board_id}/releases",
+        SELLER,
+        json=_release,
+        ok={201},
+    ),
+    rule("GET", "/api/v1/community/boards/{board_id}/releases/{version}", EVERYONE, args=NOTE),
+    rule(
+        "PATCH",
+        "/api/v1/community/boards/{board_id}/releases/{version}",
+        SELLER,
+        args=NOTE,
+        json={"title": "Steadier, warmer light"},
+    ),
+    rule("GET", "/api/v1/community/suggestions/{suggestion_id}/images", EVERYONE),
+    rule(
+        "POST",
+        "/api/v1/community/suggestions/{suggestion_id}/images",
+        {OWNER},
+        files=SUGGESTION_IMAGE,
+        ok={201},
+    ),
+    rule(
+        "DELETE",
+        "/api/v1/community/suggestions/{suggestion_id}/images/{image_id}",
+        {OWNER},
+        args=SHOWN,
+        ok={204},
+    ),
+    rule("GET", "/community/boards/{board_id}/changelog", EVERYONE),
+    rule("GET", "/community/boards/{board_id}/changelog.atom", EVERYONE),
+    rule("GET", "/community/boards/{board_id}/releases/new", SELLER),
+    rule("POST", "/community/boards/{board_id}/releases", SELLER, form=_release_form),
+    rule("GET", "/community/boards/{board_id}/releases/{version}/edit", SELLER, args=NOTE),
+    rule(
+        "POST",
+        "/community/boards/{board_id}/releases/{version}/edit",
+        SELLER,
+        args=NOTE,
+        form={"title": "Steadier, warmer light", "body": "Less flicker."},
+    ),
+    rule("POST", "/community/suggestions/{suggestion_id}/images", {OWNER}, files=SUGGESTION_IMAGE),
+    rule(
+        "POST",
+        "/community/suggestions/{suggestion_id}/images/{image_id}/delete",
+        {OWNER},
+        args=SHOWN,
+        form={},
+    ),
+    rule("GET", "/media/community/{image_id}", EVERYONE, args=SHOWN),
     # -- money ----------------------------------------------------------------------------
     rule("GET", "/api/v1/ledger/report", STAFF, query={"currency": "CNY"}),
     rule("GET", "/api/v1/ledger/balances", STAFF, query={"currency": "CNY"}),

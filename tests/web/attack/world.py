@@ -421,6 +421,20 @@ async def build(hearth: Hearth) -> World:
         "POST", f"/api/v1/community/suggestions/{made['id']}/comments", {"body": "Me too"}, 201
     )
     ids["comment_owner"] = said["id"]
+    # The owner shows what they mean with an image; the lamp's partner has published 1.3.
+    shown = await api[OWNER](
+        "POST",
+        f"/api/v1/community/suggestions/{made['id']}/images",
+        files=[("images", ("lamp.png", PNG, "image/png"))],
+        status=201,
+    )
+    ids["suggestion_image_owner"] = shown[0]["id"]
+    await api[PARTNER](
+        "POST",
+        f"/api/v1/community/boards/{ids['product_p']}/releases",
+        {"version": "1.3", "title": "Steadier light", "body": "Less flicker."},
+        201,
+    )
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
         comment = await session.get(Comment, said["id"])
         assert comment is not None
