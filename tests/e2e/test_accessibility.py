@@ -38,7 +38,7 @@ PASSES: tuple[tuple[ViewportSize, Literal["light", "dark"]], ...] = (
 PER_KIND = 2
 PAGES_PER_USER = 80
 SKIP = re.compile(
-    r"^/(api|static|logout|metrics|healthz)\b|\.(csv|pdf|xml|json)$|/(stream|events)$"
+    r"^/(api|static|logout|metrics|healthz)\b|\.(csv|pdf|xml|json|atom)$|/(stream|events)$"
 )
 ID = re.compile(r"(?<=/)([a-z]{2,4}_[0-9a-z]{16,}|[0-9a-f-]{8,}|\d+)(?=/|$)")
 
