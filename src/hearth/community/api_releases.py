@@ -129,7 +129,7 @@ async def add_images(
 ) -> list[SuggestionImageOut]:
     """Upload up to 4 images (PNG, JPEG or WebP, checked by their content) to a suggestion
     you wrote, as ``images`` parts of a multipart form; all are kept, or none."""
-    files = [await f.read(limit + 1) for f in upload.images if not isinstance(f, str)]
+    files = [await f.read(limit + 1) for f in upload.images]
     made = await images.add(
         session,
         storage,

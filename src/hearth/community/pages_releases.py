@@ -21,7 +21,7 @@ from hearth.community import boards, feed, images, releases
 from hearth.community import pages as community_pages
 from hearth.community.release_rules import MAX_CITED
 from hearth.community.rules import STATUS_LABELS
-from hearth.community.schemas_releases import ImagesUpload, ReleaseEditForm, ReleaseForm
+from hearth.community.schemas_releases import ImagesForm, ReleaseEditForm, ReleaseForm
 from hearth.errors import HearthError, InvalidInput, PermissionDenied
 from hearth.mall.deps import StorageDep, UploadLimit
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
@@ -245,7 +245,7 @@ async def edit_release(
 async def add_images(
     request: Request,
     suggestion_id: str,
-    upload: Annotated[ImagesUpload, Form()],
+    upload: Annotated[ImagesForm, Form()],
     session: SessionDep,
     user: CurrentUser,
     storage: StorageDep,

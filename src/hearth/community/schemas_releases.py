@@ -137,9 +137,15 @@ class SuggestionImageOut(BaseModel):
 
 
 class ImagesUpload(BaseModel):
-    images: list[UploadFile | str] = Field(
-        default_factory=list, description="1 to 4 files: PNG, JPEG or WebP"
+    images: list[UploadFile] = Field(
+        min_length=1, max_length=16, description="1 to 4 files: PNG, JPEG or WebP"
     )
+
+
+class ImagesForm(BaseModel):
+    """The page's upload: a browser sends an empty file box as text, which is skipped."""
+
+    images: list[UploadFile | str] = Field(default_factory=list, max_length=16)
 
 
 # -- forms (loose bounds: the services name what is wrong, and the form is shown again) ----
