@@ -8,7 +8,7 @@ A refused form shows its page again with the problem named and what was typed ke
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -79,7 +79,7 @@ async def _publish_page(
     user: User,
     board_id: str,
     *,
-    now: Any,
+    now: datetime,
     values: dict[str, Any] | None = None,
     error: str = "",
     problems: dict[str, str] | None = None,
