@@ -15,7 +15,12 @@ from hearth.community import feed, releases, suggestions, votes
 from hearth.community.boards import board
 from hearth.community.events import ReleasePublished, SuggestionAnswered
 from hearth.community.models import Answer, Release, ReleaseItem, Suggestion
-from hearth.community.release_rules import day_problem, shipped_title, version_problem
+from hearth.community.release_rules import (
+    day_problem,
+    ship_problem,
+    shipped_title,
+    version_problem,
+)
 from hearth.community.rules import PLATFORM_BOARD, Status
 from hearth.errors import InvalidInput, NotFound, PermissionDenied
 from hearth.notifications.models import Notification
@@ -200,6 +205,15 @@ def test_versions_and_dates_are_checked_as_a_person_would_expect() -> None:
     assert day_problem(date(2026, 12, 8), today=today) is None  # a maker ahead of UTC
     assert day_problem(date(2026, 12, 9), today=today) == "may not be in the future"
     assert day_problem(date(1999, 12, 31), today=today) is not None
+
+
+def test_only_a_suggestion_that_may_move_to_done_may_ship() -> None:
+    assert [s for s in Status if ship_problem(s) is None] == [
+        Status.OPEN, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_PROGRESS
+    ]  # fmt: skip
+    assert ship_problem(Status.DECLINED) == "is declined and cannot move to done"
+    assert ship_problem(Status.DUPLICATE) == "is a duplicate of another and cannot move to done"
+    assert ship_problem(Status.DONE) == "is done already"
 
 
 def test_a_shipped_notice_fits_the_inbox_however_long_the_titles() -> None:

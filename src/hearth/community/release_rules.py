@@ -68,6 +68,8 @@ def ship_problem(status: Status) -> str | None:
         return None
     if status is Status.DONE:
         return "is done already"
+    if status is Status.DUPLICATE:
+        return "is a duplicate of another and cannot move to done"
     return f"is {STATUS_LABELS[status].lower()} and cannot move to done"
 
 
