@@ -26,6 +26,7 @@ from hearth.community.schemas import (
     SuggestionPageOut,
     VoteOut,
 )
+from hearth.community.visibility import Reader
 from hearth.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.openapi import answers
@@ -95,6 +96,7 @@ async def list_suggestions(
         query=q,
         page=page,
         viewer_id=user.id if user else None,
+        reader=Reader.of(user),
     )
     names = await suggestions.names(session, {s.author_id for s in found.items})
     return SuggestionPageOut(
@@ -140,7 +142,7 @@ async def search_suggestions(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> list[SuggestionOut]:
     """Return the suggestions whose title or body match the words of ``q``, best first."""
-    rows = await search.search(session, q, limit=limit)
+    rows = await search.search(session, q, limit=limit, reader=Reader.of(user))
     names = await suggestions.names(session, {s.author_id for s in rows})
     mine = await suggestions.voted(session, [s.id for s in rows], user.id if user else None)
     return [SuggestionOut.of(s, names=names, voted=s.id in mine) for s in rows]
@@ -156,10 +158,11 @@ async def get_suggestion(
     suggestion_id: str, session: SessionDep, user: OptionalUser
 ) -> SuggestionDetailOut:
     """Return a suggestion, its board, its history of official answers and its comments."""
-    row = await suggestions.get(session, suggestion_id)
+    reader = Reader.of(user)
+    row = await suggestions.get(session, suggestion_id, reader=reader)
     view = await boards.board(session, row.board_id)
     history = await suggestions.history(session, row.id)
-    threads = await comments.threads(session, row.id)
+    threads = await comments.threads(session, row.id, reader=reader)
     people = {row.author_id} | {a.actor_id for a in history}
     people |= {t.comment.author_id for t in threads}
     people |= {r.author_id for t in threads for r in t.replies}

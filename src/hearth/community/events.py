@@ -44,3 +44,25 @@ class CommentPosted(Event):
     suggestion_id: str
     comment_id: str
     official: bool
+
+
+# -- moderation (``moderation.py``) ----------------------------------------------------------
+
+
+@shared_event
+@dataclass(frozen=True)
+class ItemReported(Event):
+    """Someone reported a suggestion or a comment: the moderation queue has news."""
+
+    target_kind: str
+    target_id: str
+
+
+@shared_event
+@dataclass(frozen=True)
+class ModeratorActed(Event):
+    """A moderator hid, restored, dismissed the reports of, muted or unmuted (``action``)."""
+
+    action: str
+    target_kind: str
+    target_id: str

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -60,6 +61,7 @@ class Suggestion(Base):
         Index("ix_community_suggestions_board_created", "board_id", "created_at"),
         Index("ix_community_suggestions_board_answered", "board_id", "answered_at"),
         Index("ix_community_suggestions_board_status", "board_id", "status"),
+        Index("ix_community_suggestions_author_created", "author_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("sug"))
@@ -82,6 +84,8 @@ class Suggestion(Base):
     merged_into_id: Mapped[str | None] = mapped_column(
         ForeignKey("community_suggestions.id", ondelete="SET NULL")
     )
+    # Set while a moderator hides it (``moderation.py``): only its author and moderators see it.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Vote(Base):
@@ -136,6 +140,7 @@ class Comment(Base):
     __tablename__ = "community_comments"
     __table_args__ = (
         Index("ix_community_comments_suggestion_created", "suggestion_id", "created_at"),
+        Index("ix_community_comments_author_created", "author_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("cmt"))
@@ -151,3 +156,84 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while a moderator hides it (``moderation.py``): only its author and moderators see it.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# -- moderation: reports, the moderators' audit, mutes (``moderation.py``) -----------------
+
+
+class Report(Base):
+    """One person's report of something written in the community (``target_kind`` and
+    ``target_id``: a suggestion or a comment), with a reason and a note. At most one open
+    report per person per item (the partial unique index); resolved when a moderator
+    dismisses the item's reports or hides it."""
+
+    __tablename__ = "community_reports"
+    __table_args__ = (
+        Index(
+            "uq_community_reports_open",
+            "target_kind",
+            "target_id",
+            "reporter_id",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+        Index("ix_community_reports_target", "target_kind", "target_id"),
+        Index("ix_community_reports_open", "resolved_at", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("rep"))
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(32))
+    reporter_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The moderator's action that resolved it (a dismissal or a hide).
+    action_id: Mapped[str | None] = mapped_column(
+        ForeignKey("community_moderation_actions.id", ondelete="SET NULL")
+    )
+
+
+class ModerationAction(Base):
+    """One thing a moderator did (``rules.Action``): to an item (a suggestion, a comment) or
+    to a person (a mute), who did it, why and when. Never changed: the audit trail."""
+
+    __tablename__ = "community_moderation_actions"
+    __table_args__ = (
+        Index("ix_community_moderation_actions_target", "target_kind", "target_id", "at"),
+        Index("ix_community_moderation_actions_at", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("mod"))
+    action: Mapped[str] = mapped_column(String(16))
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(32))
+    # The person it concerns: the item's author, or the one muted.
+    subject_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    reports: Mapped[int] = mapped_column(Integer, default=0)  # open reports it resolved
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a mute's end
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Mute(Base):
+    """A person muted until ``until``: they may read and vote but not post. Lifted early by a
+    moderator (``lifted_at``), or replaced by a newer mute."""
+
+    __tablename__ = "community_mutes"
+    __table_args__ = (Index("ix_community_mutes_user_until", "user_id", "until"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("mut"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards, comments, search, suggestions, votes
+from hearth.community import boards, comments, moderation, search, suggestions, votes
 from hearth.community.boards import Mine
 from hearth.community.rules import (
     CATEGORIES,
@@ -31,6 +31,7 @@ from hearth.community.rules import (
     may_edit_comment,
 )
 from hearth.community.schemas import AnswerForm, CommentForm, SuggestionForm
+from hearth.community.visibility import Reader
 from hearth.errors import HearthError
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
@@ -86,7 +87,7 @@ async def search_page(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """Search every board's suggestions."""
-    found = await search.search(session, q, limit=30) if q.strip() else []
+    found = await search.search(session, q, limit=30, reader=Reader.of(user)) if q.strip() else []
     titles = {v.id: v.title for v in await boards.list_boards(session, user=None)}
     return render(
         request,
@@ -123,6 +124,7 @@ async def board_page(
         query=q,
         page=page,
         viewer_id=user.id if user else None,
+        reader=Reader.of(user),
     )
     names = await suggestions.names(session, {s.author_id for s in found.items})
     return render(
@@ -224,10 +226,17 @@ async def _suggestion_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    row = await suggestions.get(session, suggestion_id)
+    reader = Reader.of(user)
+    row = await suggestions.get(session, suggestion_id, reader=reader)
     view = await boards.board(session, row.board_id)
     history = await suggestions.history(session, row.id)
-    threads = await comments.threads(session, row.id)
+    threads = await comments.threads(session, row.id, reader=reader)
+    mod = await moderation.notes(
+        session,
+        reader=reader,
+        suggestion=row,
+        comment_ids=[t.comment.id for t in threads] + [r.id for t in threads for r in t.replies],
+    )
     people = {row.author_id} | {a.actor_id for a in history}
     people |= {t.comment.author_id for t in threads}
     people |= {r.author_id for t in threads for r in t.replies}
@@ -261,6 +270,7 @@ async def _suggestion_page(
         error=error,
         values=values or {},
         status_code=status_code,
+        mod=mod,
         **_common(),
     )
 

@@ -102,6 +102,9 @@ class SuggestionOut(BaseModel):
     created_at: datetime
     answered_at: datetime | None
     merged_into_id: str | None
+    hidden: bool = Field(
+        default=False, description="a moderator hid it: only you (its author) and moderators see it"
+    )
 
     @classmethod
     def of(cls, row: Suggestion, *, names: dict[str, str], voted: bool) -> Self:
@@ -120,6 +123,7 @@ class SuggestionOut(BaseModel):
             created_at=row.created_at,
             answered_at=row.answered_at,
             merged_into_id=row.merged_into_id,
+            hidden=row.hidden_at is not None,
         )
 
 
@@ -179,25 +183,38 @@ class CommentOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     replies: list[CommentOut] = Field(default_factory=list)
+    hidden: bool = Field(
+        default=False,
+        description="a moderator hid it: its words reach only its author and moderators",
+    )
 
     @classmethod
-    def of(cls, row: Comment, *, names: dict[str, str], replies: Sequence[Comment] = ()) -> Self:
+    def of(
+        cls,
+        row: Comment,
+        *,
+        names: dict[str, str],
+        replies: Sequence[Comment] = (),
+        masked: bool = False,
+    ) -> Self:
+        gone = row.deleted_at is not None or masked  # no words, no author
         return cls(
             id=row.id,
             parent_id=row.parent_id,
-            author="" if row.deleted_at else names.get(row.author_id or "", ""),
-            body=row.body,
-            body_html=prose.render(row.body),
+            author="" if gone else names.get(row.author_id or "", ""),
+            body="" if gone else row.body,
+            body_html="" if gone else prose.render(row.body),
             official=row.official,
             deleted=row.deleted_at is not None,
             created_at=row.created_at,
             edited_at=row.edited_at,
             replies=[cls.of(r, names=names) for r in replies],
+            hidden=row.hidden_at is not None,
         )
 
     @classmethod
     def thread(cls, thread: Thread, *, names: dict[str, str]) -> Self:
-        return cls.of(thread.comment, names=names, replies=thread.replies)
+        return cls.of(thread.comment, names=names, replies=thread.replies, masked=thread.masked)
 
 
 class SuggestionDetailOut(BaseModel):

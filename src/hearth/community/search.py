@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.community.models import Suggestion
+from hearth.community.visibility import ANYONE, Reader, suggestions_shown
 
 MAX_WORDS = 12
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -68,9 +69,13 @@ def narrow(
     return statement.order_by(hits.c.rank) if best_first else statement
 
 
-async def search(session: AsyncSession, query: str, *, limit: int = 20) -> list[Suggestion]:
-    """Return the suggestions that match ``query``, best first."""
-    statement = narrow(select(Suggestion), session.get_bind().dialect.name, query)
+async def search(
+    session: AsyncSession, query: str, *, limit: int = 20, reader: Reader = ANYONE
+) -> list[Suggestion]:
+    """Return the suggestions that match ``query``, best first (hidden ones only for their
+    author and moderators: ``visibility``)."""
+    shown = select(Suggestion).where(suggestions_shown(reader))
+    statement = narrow(shown, session.get_bind().dialect.name, query)
     if statement is None:
         return []
     return list(await session.scalars(statement.order_by(Suggestion.id).limit(limit)))

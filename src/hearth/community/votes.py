@@ -21,6 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.community import visibility
 from hearth.community.events import SuggestionVoted
 from hearth.community.models import Follow, Suggestion, Vote
 from hearth.community.rules import VOTABLE, Status, trend_key
@@ -32,7 +33,10 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-async def _suggestion(session: AsyncSession, suggestion_id: str) -> tuple[str, datetime]:
+async def _suggestion(
+    session: AsyncSession, suggestion_id: str, user_id: str
+) -> tuple[str, datetime]:
+    await visibility.check_suggestion(session, suggestion_id, user_id)  # not a hidden one
     found = (
         await session.execute(
             select(Suggestion.status, Suggestion.created_at).where(Suggestion.id == suggestion_id)
@@ -72,7 +76,7 @@ async def _votes(session: AsyncSession, suggestion_id: str) -> int:
 
 async def follow(session: AsyncSession, *, user_id: str, suggestion_id: str, now: datetime) -> None:
     """Follow a suggestion (following it again changes nothing)."""
-    await _suggestion(session, suggestion_id)
+    await _suggestion(session, suggestion_id, user_id)
     await session.execute(
         _insert(session)(Follow)
         .values(suggestion_id=suggestion_id, user_id=user_id, created_at=now)
@@ -82,7 +86,7 @@ async def follow(session: AsyncSession, *, user_id: str, suggestion_id: str, now
 
 async def unfollow(session: AsyncSession, *, user_id: str, suggestion_id: str) -> None:
     """Stop following a suggestion (if one did)."""
-    await _suggestion(session, suggestion_id)
+    await _suggestion(session, suggestion_id, user_id)
     await session.execute(
         delete(Follow).where(Follow.suggestion_id == suggestion_id, Follow.user_id == user_id)
     )
@@ -90,7 +94,7 @@ async def unfollow(session: AsyncSession, *, user_id: str, suggestion_id: str) -
 
 async def vote(session: AsyncSession, *, user_id: str, suggestion_id: str, now: datetime) -> int:
     """Vote for a suggestion (a second vote changes nothing) and follow it; return its votes."""
-    status, created_at = await _suggestion(session, suggestion_id)
+    status, created_at = await _suggestion(session, suggestion_id, user_id)
     if Status(status) not in VOTABLE:
         raise Conflict("this suggestion is closed and takes no more votes")
     added = await session.execute(
@@ -106,7 +110,7 @@ async def vote(session: AsyncSession, *, user_id: str, suggestion_id: str, now: 
 
 async def unvote(session: AsyncSession, *, user_id: str, suggestion_id: str) -> int:
     """Withdraw one's vote (if any); return the suggestion's votes."""
-    _status, created_at = await _suggestion(session, suggestion_id)
+    _status, created_at = await _suggestion(session, suggestion_id, user_id)
     removed = await session.execute(
         delete(Vote).where(Vote.suggestion_id == suggestion_id, Vote.user_id == user_id)
     )
@@ -120,7 +124,7 @@ async def toggle(
 ) -> tuple[bool, int]:
     """Withdraw one's vote if there is one, else vote; return whether one now votes, and the
     suggestion's votes."""
-    _status, created_at = await _suggestion(session, suggestion_id)
+    _status, created_at = await _suggestion(session, suggestion_id, user_id)
     removed = await session.execute(
         delete(Vote).where(Vote.suggestion_id == suggestion_id, Vote.user_id == user_id)
     )

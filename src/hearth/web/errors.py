@@ -19,7 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from hearth import metrics
-from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts, problems_as_sentences
+from hearth.errors import (
+    HearthError,
+    NotAuthenticated,
+    RateLimited,
+    TooManyAttempts,
+    problems_as_sentences,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -135,7 +141,7 @@ async def handle_hearth_error(request: Request, exc: Exception) -> Response:
     if exc.status >= 500:
         log.error("request_failed", path=request.url.path, error=exc.code, detail=exc.message)
     headers: dict[str, str] = {}
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     if wants_json(request):
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
