@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.accounts.models import User
-from hearth.community import comments, suggestions, votes
+from hearth.community import comments, moderation, suggestions, votes
 from hearth.community.models import Suggestion
 from hearth.community.rules import PLATFORM_BOARD, Status
 from hearth.mall.models import Product
@@ -256,3 +256,4 @@ async def seed_community(
         )
         if lamp is not None:
             await _seed_board(session, lamp, PRODUCT_IDEAS, member, now)
+        await moderation.seed_demo(session, moderator=staff, now=now)  # the queue's items

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -34,6 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
+from hearth.community import comments
 from hearth.community.events import ItemReported, ModeratorActed
 from hearth.community.models import (
     Board,
@@ -708,3 +709,51 @@ async def notes(
         session, user_id=reader.user_id, kind=TargetKind.COMMENT, ids=comment_ids
     )  # fmt: skip
     return found
+
+
+async def seed_demo(session: AsyncSession, *, moderator: User, now: datetime) -> None:
+    """Give the demo's queue one reported comment waiting, and one comment a moderator hid
+    after a report, with its audit (on hearth's most voted suggestion; needs the demo's
+    backers)."""
+    people = {
+        u.username: u
+        for u in await session.scalars(
+            select(User).where(User.username.in_(["backer2", "backer3", "backer4", "backer7"]))
+        )
+    }
+    top = await session.scalar(
+        select(Suggestion)
+        .where(Suggestion.board_id == "hearth")
+        .order_by(Suggestion.vote_count.desc(), Suggestion.id)
+        .limit(1)
+    )
+    if top is None or len(people) < 4:
+        return
+    spam = await comments.post(
+        session, user=people["backer7"], suggestion_id=top.id,
+        body="Cheap smart plugs, 90% off today only at deals.example!",
+        now=now - timedelta(hours=5),
+    )  # fmt: skip
+    for name, reason, note in (
+        ("backer2", Reason.SPAM, "An advert, nothing to do with dark mode."),
+        ("backer3", Reason.SPAM, ""),
+    ):
+        await report(
+            session, user=people[name], kind="comment", target_id=spam.id, reason=reason,
+            note=note, now=now - timedelta(hours=4),
+        )  # fmt: skip
+    leaked = await comments.post(
+        session, user=people["backer4"], suggestion_id=top.id,
+        body="My neighbour Li Wei at 12 Long Street never turns his lights off, tell him!",
+        now=now - timedelta(days=1),
+    )  # fmt: skip
+    await report(
+        session, user=people["backer2"], kind="comment", target_id=leaked.id,
+        reason=Reason.PERSONAL_DATA, note="Names a neighbour and his address.",
+        now=now - timedelta(hours=20),
+    )  # fmt: skip
+    await hide(
+        session, moderator=moderator, kind="comment", target_id=leaked.id,
+        reason="It names a neighbour and where he lives: we keep people's details private.",
+        now=now - timedelta(hours=18),
+    )  # fmt: skip

@@ -3,9 +3,9 @@ not more often than the rate limits allow (``moderation_rules.SUGGESTION_LIMIT``
 ``COMMENT_LIMIT``).
 
 Both are read from the database, never kept in a process's memory: every hearth process
-shares it. The person's row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL;
-SQLite's writers already take turns), so one person's posts at the same moment are counted
-one after the other and a burst cannot slip past the limit.
+shares it. The person's row is locked first (a write that changes nothing: the row lock on
+PostgreSQL, the write lock on SQLite, both taken before counting), so one person's posts at
+the same moment are counted one after the other and a burst cannot slip past the limit.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from babel import Locale
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
@@ -76,8 +76,10 @@ async def _check_limit(
 
 
 async def _guard(session: AsyncSession, user: User | Any, now: datetime) -> None:
-    # One person's posts take turns (PostgreSQL; SQLite writers always do).
-    await session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    # One person's posts take turns: a write that changes nothing locks their row first
+    # (PostgreSQL), and on SQLite takes the write lock before counting (its driver would
+    # begin the transaction only at the insert, after the count).
+    await session.execute(text("UPDATE users SET id = id WHERE id = :id"), {"id": user.id})
     mute = await muted_until(session, user.id, now)
     if mute is not None:
         why = mute.reason.rstrip(". ")
