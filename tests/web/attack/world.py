@@ -489,6 +489,44 @@ async def build(hearth: Hearth) -> World:
         session.add(doubt)
         await session.flush()
         ids["doubt_review"] = doubt.id
+
+    # -- community moderation: the member reports the owner's suggestion (waiting in the
+    # queue); the fan's suggestion on the lamp's board and their comment on the owner's were
+    # hidden by the reviewer; the stranger is muted for a week.
+    lamp_board = f"/api/v1/community/boards/{ids['product_p']}/suggestions"
+    spam = {"title": "Warmer lamps cheap", "body": "At deals.example", "category": "feature"}
+    ids["suggestion_hidden"] = (await api[FAN]("POST", lamp_board, spam, 201))["id"]
+    said = await api[FAN](
+        "POST",
+        f"/api/v1/community/suggestions/{ids['suggestion_owner']}/comments",
+        {"body": "Buy mine instead"},
+        201,
+    )
+    ids["comment_hidden"] = said["id"]
+    reported = await api[MEMBER](
+        "POST",
+        "/api/v1/community/reports",
+        {"target_kind": "suggestion", "target_id": ids["suggestion_owner"], "reason": "off_topic"},
+        201,
+    )
+    ids["report_member"] = reported["id"]
+    for kind, hidden in (("suggestion", "suggestion_hidden"), ("comment", "comment_hidden")):
+        await api[REVIEWER](
+            "POST",
+            f"/api/v1/community/moderation/items/{kind}/{ids[hidden]}/hide",
+            {"reason": "Advertising."},
+            201,
+        )
+    async with hearth.sessions() as session:
+        stranger = await _one(session, select(User.id).where(User.username == "stranger"))
+    muted = await api[REVIEWER](
+        "POST",
+        "/api/v1/community/moderation/mutes",
+        {"user_id": stranger, "reason": "Adverts.", "hours": 168},
+        201,
+    )
+    ids["mute_stranger"] = muted["id"]
+
     for client in api.values():
         await client.http.aclose()
     return world
