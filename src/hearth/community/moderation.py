@@ -64,11 +64,8 @@ from hearth.notifications import service as notifications
 from hearth.notifications.events import NotificationsSent
 from hearth.outbox import record
 
-# Notification kinds; their topic is "Moderation" in a person's preferences.
-HIDDEN = "community.moderation.hidden"
-RESTORED = "community.moderation.restored"
-MUTED = "community.moderation.muted"
-UNMUTED = "community.moderation.unmuted"
+# Notification kinds (``community.moderation.*``) belong to the topic "Community moderation"
+# of a person's preferences.
 
 
 @dataclass
@@ -470,7 +467,7 @@ async def hide(
         subject_id=found.author_id, actor=moderator, reason=why, now=now,
     )  # fmt: skip
     await _tell(
-        session, found.author_id, kind=HIDDEN,
+        session, found.author_id, kind="community.moderation.hidden",
         title=f"A moderator hid {found.what}", body=why, link=found.link, now=now,
     )  # fmt: skip
     return row
@@ -496,7 +493,7 @@ async def restore(
         subject_id=found.author_id, actor=moderator, reason=why, now=now,
     )  # fmt: skip
     await _tell(
-        session, found.author_id, kind=RESTORED,
+        session, found.author_id, kind="community.moderation.restored",
         title=f"A moderator restored {found.what}", body=why, link=found.link, now=now,
     )  # fmt: skip
     return row
@@ -568,7 +565,7 @@ async def mute(
         subject_id=person.id, actor=moderator, reason=why, until=end, now=now,
     )  # fmt: skip
     await _tell(
-        session, person.id, kind=MUTED,
+        session, person.id, kind="community.moderation.muted",
         title="A moderator muted you in the community: you can read and vote, not post",
         body=why, link="/community", now=now,
     )  # fmt: skip
@@ -598,7 +595,7 @@ async def unmute(
         subject_id=row.user_id, actor=moderator, reason=why, now=now,
     )  # fmt: skip
     await _tell(
-        session, row.user_id, kind=UNMUTED,
+        session, row.user_id, kind="community.moderation.unmuted",
         title="A moderator lifted your mute: you can post in the community again",
         body=why, link="/community", now=now,
     )  # fmt: skip
@@ -739,7 +736,7 @@ async def seed_demo(session: AsyncSession, *, moderator: User, now: datetime) ->
         ("backer3", Reason.SPAM, ""),
     ):
         await report(
-            session, user=people[name], kind="comment", target_id=spam.id, reason=reason,
+            session, user=people[name], kind=TargetKind.COMMENT, target_id=spam.id, reason=reason,
             note=note, now=now - timedelta(hours=4),
         )  # fmt: skip
     leaked = await comments.post(
@@ -748,12 +745,12 @@ async def seed_demo(session: AsyncSession, *, moderator: User, now: datetime) ->
         now=now - timedelta(days=1),
     )  # fmt: skip
     await report(
-        session, user=people["backer2"], kind="comment", target_id=leaked.id,
+        session, user=people["backer2"], kind=TargetKind.COMMENT, target_id=leaked.id,
         reason=Reason.PERSONAL_DATA, note="Names a neighbour and his address.",
         now=now - timedelta(hours=20),
     )  # fmt: skip
     await hide(
-        session, moderator=moderator, kind="comment", target_id=leaked.id,
+        session, moderator=moderator, kind=TargetKind.COMMENT, target_id=leaked.id,
         reason="It names a neighbour and where he lives: we keep people's details private.",
         now=now - timedelta(hours=18),
     )  # fmt: skip
