@@ -27,7 +27,14 @@ from hearth.community.schemas import (
     VoteOut,
 )
 from hearth.community.visibility import Reader
-from hearth.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from hearth.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.openapi import answers
 
@@ -112,7 +119,7 @@ async def list_suggestions(
     response_model=SuggestionOut,
     status_code=status.HTTP_201_CREATED,
     summary="Suggest something on a board",
-    responses=answers(NotFound),
+    responses=answers(NotFound, RateLimited),
 )
 async def post_suggestion(
     board_id: str, body: SuggestionIn, session: SessionDep, user: CurrentUser, now: NowDep
@@ -195,7 +202,7 @@ async def vote(suggestion_id: str, session: SessionDep, user: CurrentUser, now: 
     "/suggestions/{suggestion_id}/vote",
     response_model=VoteOut,
     summary="Withdraw your vote",
-    responses=answers(NotFound),
+    responses=answers(NotFound, Conflict),
 )
 async def unvote(suggestion_id: str, session: SessionDep, user: CurrentUser) -> VoteOut:
     """Withdraw your vote, if you gave one; you keep following."""
@@ -207,7 +214,7 @@ async def unvote(suggestion_id: str, session: SessionDep, user: CurrentUser) -> 
     "/suggestions/{suggestion_id}/follow",
     response_model=FollowOut,
     summary="Follow a suggestion",
-    responses=answers(NotFound),
+    responses=answers(NotFound, Conflict),
 )
 async def follow(
     suggestion_id: str, session: SessionDep, user: CurrentUser, now: NowDep
@@ -221,7 +228,7 @@ async def follow(
     "/suggestions/{suggestion_id}/follow",
     response_model=FollowOut,
     summary="Stop following a suggestion",
-    responses=answers(NotFound),
+    responses=answers(NotFound, Conflict),
 )
 async def unfollow(suggestion_id: str, session: SessionDep, user: CurrentUser) -> FollowOut:
     """Stop being told of the suggestion's answers."""
@@ -257,7 +264,7 @@ async def answer(
     response_model=CommentOut,
     status_code=status.HTTP_201_CREATED,
     summary="Comment on a suggestion",
-    responses=answers(NotFound),
+    responses=answers(NotFound, Conflict, RateLimited),
 )
 async def post_comment(
     suggestion_id: str, body: CommentIn, session: SessionDep, user: CurrentUser, now: NowDep
