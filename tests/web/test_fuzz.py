@@ -97,6 +97,7 @@ BEYOND_SCHEMA = {
     "POST /api/v1/homes/{home_id}/devices/add": "the pairing code's 16 symbols among its dashes",
     "GET /api/v1/community/boards/{board_id}/suggestions": "a category of the board's kind",
     "POST /api/v1/community/boards/{board_id}/suggestions": "a category of the board's kind",
+    "POST /api/v1/community/moderation/mutes": "hours or an end 1 hour to 30 days from now",
     # JSON Schema's date-time has no bounds; each parameter's description states the years.
     "GET /api/v1/devices/{device_id}/history": "times within the years 1970-9000 (UTC)",
     "GET /api/v1/devices/{device_id}/chart": "times within the years 1970-9000 (UTC)",

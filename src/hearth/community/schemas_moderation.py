@@ -19,6 +19,7 @@ from hearth.community.moderation_rules import (
     Reason,
     TargetKind,
 )
+from hearth.community.schemas import text
 from hearth.kit import prose
 from hearth.kit.timebounds import AwareBoundedDatetime
 
@@ -175,14 +176,14 @@ class QueueOut(BaseModel):
 
 
 class ModerateIn(_In):
-    reason: Annotated[str, Field(min_length=1, max_length=MAX_WHY)] = Field(
+    reason: Annotated[str, text(MAX_WHY)] = Field(
         description="why: the audit keeps it and the author reads it"
     )
 
 
 class MuteIn(_In):
     user_id: Id
-    reason: Annotated[str, Field(min_length=1, max_length=MAX_WHY)]
+    reason: Annotated[str, text(MAX_WHY)]
     hours: Annotated[int | None, Field(ge=1, le=720)] = Field(
         default=None, description="how long, 1 hour to 30 days; or give until"
     )
@@ -192,7 +193,7 @@ class MuteIn(_In):
 
 
 class UnmuteIn(_In):
-    reason: Annotated[str, Field(min_length=1, max_length=MAX_WHY)]
+    reason: Annotated[str, text(MAX_WHY)]
 
 
 class MuteOut(BaseModel):
