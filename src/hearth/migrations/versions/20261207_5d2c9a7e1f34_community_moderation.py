@@ -98,7 +98,9 @@ def upgrade() -> None:
         sqlite_where=sa.text("resolved_at IS NULL"),
         postgresql_where=sa.text("resolved_at IS NULL"),
     )
-    op.create_index("ix_community_reports_target", "community_reports", ["target_kind", "target_id"])
+    op.create_index(
+        "ix_community_reports_target", "community_reports", ["target_kind", "target_id"]
+    )
     op.create_index("ix_community_reports_open", "community_reports", ["resolved_at", "created_at"])
     op.create_table(
         "community_mutes",
