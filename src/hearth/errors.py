@@ -44,6 +44,7 @@ exit code.
     │   ├── IdempotencyKeyReused     a key came back with different parameters
     │   └── LedgerUnbalanced         ledger entries that do not sum to zero per currency
     ├── CommunityError               the fan community (hearth.community)
+    │   └── LooksLikeDuplicate       a new suggestion is near-identical to one that exists (409)
     └── MailError                    sending mail (hearth.mail), as its transports meet it
         ├── MailUnavailable          the server could not be reached or deferred; retry later
         └── MailRefused              the server refused this message for good
@@ -469,6 +470,22 @@ class LedgerUnbalanced(PaymentError):
 class CommunityError(HearthError):
     status = 422
     code = "community_error"
+
+
+class LooksLikeDuplicate(CommunityError):
+    """A new suggestion's title is near-identical to one already on the board: nothing was
+    posted; ``match`` names the existing one (id, title, status, votes, link), and posting
+    again with ``confirm_distinct`` goes ahead."""
+
+    status = 409
+    code = "looks_like_duplicate"
+
+    def __init__(self, message: str, *, match: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.match = dict(match)
+
+    def facts(self) -> dict[str, Any]:
+        return {"match": self.match}
 
 
 class MailError(HearthError):

@@ -44,3 +44,14 @@ class CommentPosted(Event):
     suggestion_id: str
     comment_id: str
     official: bool
+
+
+@shared_event
+@dataclass(frozen=True)
+class SuggestionMerged(Event):
+    """A board's owner merged a duplicate into another suggestion: its votes and followers
+    moved there."""
+
+    suggestion_id: str
+    into_id: str
+    board_id: str

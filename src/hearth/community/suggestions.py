@@ -157,6 +157,10 @@ async def listing(
     statement: Any = select(Suggestion).where(Suggestion.board_id == view.id)
     if wanted is not None:
         statement = statement.where(Suggestion.status == wanted)
+    if wanted is not Status.DUPLICATE:
+        # Merged duplicates are shown only when duplicates are asked for: their votes are in
+        # their targets (``duplicates.merge``).
+        statement = statement.where(Suggestion.merged_into_id.is_(None))
     if category:
         statement = statement.where(Suggestion.category == category)
     searched = bool(query.strip()) and bool(search.words(query))
@@ -255,6 +259,8 @@ async def answer(
     if problems:
         raise InvalidInput.fields(problems)
     assert target is not None
+    if suggestion.merged_into_id is not None:
+        raise Conflict("this suggestion was merged into another; answer that one instead")
     current = Status(suggestion.status)
     STATUS_WORKFLOW.check(current, target)
     # Conditional: of two answers at once from the same status, one moves it.

@@ -44,15 +44,27 @@ async def _suggestion(session: AsyncSession, suggestion_id: str) -> tuple[str, d
     return str(status), created_at
 
 
-async def _count(session: AsyncSession, suggestion_id: str, step: int, created_at: datetime) -> int:
+async def _count(
+    session: AsyncSession,
+    suggestion_id: str,
+    step: int,
+    created_at: datetime,
+    *,
+    votable: bool = False,
+) -> int:
     moved = await session.execute(
         update(Suggestion)
         .where(Suggestion.id == suggestion_id)
         .values(vote_count=Suggestion.vote_count + step)
-        .returning(Suggestion.vote_count)
+        .returning(Suggestion.vote_count, Suggestion.status)
         .execution_options(synchronize_session=False)
     )
-    votes = int(moved.scalar_one())
+    votes, status = moved.one()
+    votes = int(votes)
+    if votable and Status(status) not in VOTABLE:
+        # Closed (merged, say) between the first read and this row lock: the vote is refused
+        # and the transaction, vote row and all, rolls back.
+        raise Conflict("this suggestion is closed and takes no more votes")
     await session.execute(
         update(Suggestion)
         .where(Suggestion.id == suggestion_id)
@@ -100,7 +112,7 @@ async def vote(session: AsyncSession, *, user_id: str, suggestion_id: str, now: 
     )
     await follow(session, user_id=user_id, suggestion_id=suggestion_id, now=now)
     if added.rowcount == 1:  # type: ignore[attr-defined]
-        return await _count(session, suggestion_id, +1, created_at)
+        return await _count(session, suggestion_id, +1, created_at, votable=True)
     return await _votes(session, suggestion_id)
 
 
