@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.accounts.models import User
-from hearth.community import comments, suggestions, votes
+from hearth.community import comments, duplicates, suggestions, votes
 from hearth.community.models import Suggestion
 from hearth.community.rules import PLATFORM_BOARD, Status
 from hearth.mall.models import Product
@@ -245,6 +245,7 @@ async def seed_community(
         if staff is None or member is None or member.partner_id is None:
             return
         await _seed_board(session, PLATFORM_BOARD, PLATFORM_IDEAS, staff, now)
+        await duplicates.seed_demo(session, board_id=PLATFORM_BOARD, owner=staff, now=now)
         lamp = await session.scalar(
             select(Product.id)
             .where(

@@ -16,15 +16,16 @@ and ``merged_into_id`` is set (a conditional update: of two merges at once, one 
 each vote row is copied with ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (a person who
 voted for both keeps one vote), the target's counter moves by the rows that insert made,
 and the duplicate's rows are deleted and its counter set to nought. A vote given to the
-duplicate while it is merged waits for the merge's row lock, then finds the suggestion
-closed and is refused (``votes.vote`` reads the status under that lock), so no vote is left
-behind on a merged suggestion and every counter equals its rows.
+duplicate or its target while they are merged waits for the merge's row locks (a vote takes
+its suggestion's row before its vote row, as the merge does), then reads the status afresh:
+a vote on the merged one is refused, so no vote is left behind on a merged suggestion and
+every counter equals its rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, literal, literal_column, select, text, update
@@ -32,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards, suggestions
+from hearth.community import boards, suggestions, votes
 from hearth.community.events import SuggestionMerged, SuggestionVoted
 from hearth.community.models import Answer, Follow, Suggestion, Vote
 from hearth.community.rules import (
@@ -202,9 +203,9 @@ async def post(
         if match is not None:
             row = match.suggestion
             raise LooksLikeDuplicate(
-                f"“{row.title}” is already on this board "
+                f"A suggestion like yours is already on this board: “{row.title}” "
                 f"({STATUS_LABELS[Status(row.status)].lower()}, {row.vote_count} "
-                f"{'vote' if row.vote_count == 1 else 'votes'}): vote for it, or post yours "
+                f"{'vote' if row.vote_count == 1 else 'votes'}). Vote for it, or post yours "
                 "anyway if it asks for something else",
                 match=match.facts(),
             )
@@ -240,7 +241,7 @@ async def _lock(session: AsyncSession, suggestion_id: str) -> Suggestion | None:
     return await session.scalar(
         select(Suggestion)
         .where(Suggestion.id == suggestion_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
 
@@ -299,12 +300,13 @@ async def merge(
         raise Conflict("this suggestion was merged already; its votes are in its target")
     if target.merged_into_id is not None:
         raise Conflict(
-            f"“{target.title}” was itself merged into another: merge into that one instead"
+            f"the suggestion “{target.title}” was itself merged into another: merge into that "
+            "one instead"
         )
     if Status(target.status) not in VOTABLE:
         raise Conflict(
-            f"“{target.title}” is {STATUS_LABELS[Status(target.status)].lower()} and takes no "
-            "votes: reopen it first, or merge into another"
+            f"the suggestion “{target.title}” is {STATUS_LABELS[Status(target.status)].lower()} "
+            "and takes no votes: reopen it first, or merge into another"
         )
     current = Status(source.status)
     if current is not Status.DUPLICATE:  # marked a duplicate before, not merged: merge it now
@@ -429,3 +431,62 @@ async def merged_into(session: AsyncSession, row: Suggestion) -> Suggestion | No
     if row.merged_into_id is None:
         return None
     return await session.get(Suggestion, row.merged_into_id)
+
+
+async def page_facts(session: AsyncSession, row: Suggestion, *, owner: bool) -> dict[str, Any]:
+    """Return what a suggestion's page shows of duplicates: the suggestion it was merged into,
+    and for the board's owner the suggestions it could be merged into (the most alike first)."""
+    options: list[Match] = []
+    mergeable = row.merged_into_id is None and (
+        row.status == Status.DUPLICATE or STATUS_WORKFLOW.can(Status(row.status), Status.DUPLICATE)
+    )
+    if owner and mergeable:
+        found = await similar(session, row.board_id, row.title, MAX_LIMIT, threshold=0.0)
+        options = [
+            m for m in found if m.suggestion.id != row.id and Status(m.suggestion.status) in VOTABLE
+        ][:8]
+    return {
+        "merged_into": await merged_into(session, row),
+        "mergeable": owner and mergeable,
+        "merge_options": options,
+    }
+
+
+async def seed_demo(session: AsyncSession, *, board_id: str, owner: User, now: datetime) -> None:
+    """Give the demo a merged duplicate: a second dark mode, voted for by a few backers, one
+    of whom voted for the first too, merged into "Dark mode for the home app" by the board's
+    owner (skipped if that suggestion or the backers are missing)."""
+    target = await session.scalar(
+        select(Suggestion).where(
+            Suggestion.board_id == board_id, Suggestion.title == "Dark mode for the home app"
+        )
+    )
+    people = {
+        u.username: u
+        for u in await session.scalars(
+            select(User).where(User.username.in_(["backer7", "backer8", "backer1"]))
+        )
+    }
+    if target is None or "backer7" not in people:
+        return
+    at = now - timedelta(days=5)
+    row = await suggestions.post(
+        session,
+        user=people["backer7"],
+        board_id=board_id,
+        title="Night theme for the app",
+        body="A black background in the evening, please: the white cards light up the room.",
+        category="home-app",
+        now=at,
+    )
+    for number, name in enumerate(["backer8", "backer1"]):
+        if name in people:  # backer1 voted for dark mode already: counted once after the merge
+            await votes.vote(
+                session,
+                user_id=people[name].id,
+                suggestion_id=row.id,
+                now=at + timedelta(hours=number + 1),
+            )
+    await merge(
+        session, user=owner, suggestion_id=row.id, into_id=target.id, now=at + timedelta(days=1)
+    )

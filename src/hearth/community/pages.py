@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards, comments, search, suggestions, votes
+from hearth.community import boards, comments, duplicates, search, suggestions, votes
 from hearth.community.boards import Mine
 from hearth.community.rules import (
     CATEGORIES,
@@ -31,7 +31,7 @@ from hearth.community.rules import (
     may_edit_comment,
 )
 from hearth.community.schemas import AnswerForm, CommentForm, SuggestionForm
-from hearth.errors import HearthError
+from hearth.errors import HearthError, LooksLikeDuplicate
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
@@ -152,12 +152,14 @@ async def _form_page(
     values: dict[str, str] | None = None,
     error: str = "",
     problems: dict[str, str] | None = None,
+    duplicate: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
     view = await boards.board(session, board_id)
     return render(
         request,
         "community/new.html",
+        duplicate=duplicate,
         user=user,
         active="community",
         board=view,
@@ -188,7 +190,7 @@ async def post_suggestion(
 ) -> Response:
     """Post a suggestion, or show the form again with what is wrong."""
     try:
-        row = await suggestions.post(
+        row = await duplicates.post(
             session,
             user=user,
             board_id=board_id,
@@ -196,6 +198,7 @@ async def post_suggestion(
             body=form.body,
             category=form.category,
             now=now,
+            confirm_distinct=form.confirm_distinct == "yes",
         )
     except HearthError as err:
         if err.status == 404:
@@ -208,6 +211,7 @@ async def post_suggestion(
             values=form.model_dump(),
             error=err.sentence,
             problems={p["field"]: p["message"] for p in err.problems()},
+            duplicate=err.match if isinstance(err, LooksLikeDuplicate) else None,
             status_code=err.status,
         )
     return back(f"/community/suggestions/{row.id}")
@@ -262,6 +266,7 @@ async def _suggestion_page(
         values=values or {},
         status_code=status_code,
         **_common(),
+        **await duplicates.page_facts(session, row, owner=owner),
     )
 
 

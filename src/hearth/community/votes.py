@@ -32,12 +32,18 @@ def _insert(session: AsyncSession) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-async def _suggestion(session: AsyncSession, suggestion_id: str) -> tuple[str, datetime]:
-    found = (
-        await session.execute(
-            select(Suggestion.status, Suggestion.created_at).where(Suggestion.id == suggestion_id)
-        )
-    ).first()
+async def _suggestion(
+    session: AsyncSession, suggestion_id: str, *, lock: bool = False
+) -> tuple[str, datetime]:
+    statement = select(Suggestion.status, Suggestion.created_at).where(
+        Suggestion.id == suggestion_id
+    )
+    if lock:
+        # PostgreSQL: take the row first, before the vote row, as a merge does
+        # (``duplicates.merge``): a merge holding the row while it copies vote rows would
+        # otherwise wait for this vote's row while this vote waits for the suggestion's.
+        statement = statement.with_for_update(key_share=True)
+    found = (await session.execute(statement)).first()
     if found is None:
         raise NotFound(f"no suggestion {suggestion_id!r}")
     status, created_at = found
@@ -62,8 +68,8 @@ async def _count(
     votes, status = moved.one()
     votes = int(votes)
     if votable and Status(status) not in VOTABLE:
-        # Closed (merged, say) between the first read and this row lock: the vote is refused
-        # and the transaction, vote row and all, rolls back.
+        # Closed (merged, say) between the first read and the write lock (SQLite reads before
+        # it takes one): the vote is refused and the transaction, vote row and all, rolls back.
         raise Conflict("this suggestion is closed and takes no more votes")
     await session.execute(
         update(Suggestion)
@@ -102,7 +108,7 @@ async def unfollow(session: AsyncSession, *, user_id: str, suggestion_id: str) -
 
 async def vote(session: AsyncSession, *, user_id: str, suggestion_id: str, now: datetime) -> int:
     """Vote for a suggestion (a second vote changes nothing) and follow it; return its votes."""
-    status, created_at = await _suggestion(session, suggestion_id)
+    status, created_at = await _suggestion(session, suggestion_id, lock=True)
     if Status(status) not in VOTABLE:
         raise Conflict("this suggestion is closed and takes no more votes")
     added = await session.execute(
@@ -118,7 +124,7 @@ async def vote(session: AsyncSession, *, user_id: str, suggestion_id: str, now: 
 
 async def unvote(session: AsyncSession, *, user_id: str, suggestion_id: str) -> int:
     """Withdraw one's vote (if any); return the suggestion's votes."""
-    _status, created_at = await _suggestion(session, suggestion_id)
+    _status, created_at = await _suggestion(session, suggestion_id, lock=True)
     removed = await session.execute(
         delete(Vote).where(Vote.suggestion_id == suggestion_id, Vote.user_id == user_id)
     )
@@ -132,7 +138,7 @@ async def toggle(
 ) -> tuple[bool, int]:
     """Withdraw one's vote if there is one, else vote; return whether one now votes, and the
     suggestion's votes."""
-    _status, created_at = await _suggestion(session, suggestion_id)
+    _status, created_at = await _suggestion(session, suggestion_id, lock=True)
     removed = await session.execute(
         delete(Vote).where(Vote.suggestion_id == suggestion_id, Vote.user_id == user_id)
     )
