@@ -267,6 +267,30 @@ RULES: list[Rule] = [
     ),
     rule("POST", "/community/comments/{comment_id}/edit", {OWNER}, form={"body": "Me too!"}),
     rule("POST", "/community/comments/{comment_id}/delete", {OWNER}, form={}),
+    # -- duplicates: anyone finds similar ones; the board's owner alone merges -------------
+    rule(
+        "GET",
+        "/api/v1/community/boards/{board_id}/similar",
+        EVERYONE,
+        query={"title": "warmer lamp light"},
+    ),
+    rule("GET", "/community/boards/{board_id}/similar", EVERYONE, query={"title": "warmer lamp"}),
+    # The owner's copy merges into their first on the lamp's board: its partner alone may; a
+    # fan, the rival partner and the platform team may not.
+    rule(
+        "POST",
+        "/api/v1/community/suggestions/{suggestion_id}/merge",
+        SELLER,
+        args={"suggestion_id": "suggestion_copy"},
+        json=lambda world: {"into_id": world["suggestion_owner"]},
+    ),
+    rule(
+        "POST",
+        "/community/suggestions/{suggestion_id}/merge",
+        SELLER,
+        args={"suggestion_id": "suggestion_copy"},
+        form=lambda world: {"into": world["suggestion_owner"]},
+    ),
     # -- money ----------------------------------------------------------------------------
     rule("GET", "/api/v1/ledger/report", STAFF, query={"currency": "CNY"}),
     rule("GET", "/api/v1/ledger/balances", STAFF, query={"currency": "CNY"}),

@@ -417,6 +417,14 @@ async def build(hearth: Hearth) -> World:
         201,
     )
     ids["suggestion_owner"] = made["id"]
+    # ... and, confirming it is another, a second wording of it that its partner may merge.
+    copy = await api[OWNER](
+        "POST",
+        f"/api/v1/community/boards/{ids['product_p']}/suggestions",
+        {"title": "A warmer lamp", "category": "firmware", "confirm_distinct": True},
+        201,
+    )
+    ids["suggestion_copy"] = copy["id"]
     said = await api[OWNER](
         "POST", f"/api/v1/community/suggestions/{made['id']}/comments", {"body": "Me too"}, 201
     )
