@@ -191,7 +191,7 @@ class Words:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self._noun_weights = list(itertools.accumulate(1 / (k + 1) for k in range(len(NOUNS))))
+        self._noun_weights = list(itertools.accumulate(1 / (k + 8) for k in range(len(NOUNS))))
 
     def noun(self) -> str:
         total = self._noun_weights[-1]
@@ -280,6 +280,7 @@ class Seeded:
     seconds: dict[str, float]
     sqlite: bool
     kind_of: dict[str, str | None]
+    closed: set[str]  # declined and duplicate: they take no votes
 
 
 def _lite(value: Any) -> Any:
@@ -625,6 +626,7 @@ async def seed(
         seconds,
         sqlite,
         dict(p.boards),
+        {p.ids[i] for i in range(n) if p.status[i] in (Status.DECLINED, Status.DUPLICATE)},
     )
 
 
@@ -682,6 +684,7 @@ def operations(
                 for page in (1, 2, 3):
                     found = await suggestions.listing(session, board_id=board, page=page)
                     hot.extend(s.id for s in found.items)
+            votable_hot.extend(s for s in hot if s not in seeded.closed)
         viewer = rng.choice(seeded.fans)
         async with sessions() as session:  # as GET /api/v1/community/suggestions/{id} reads
             row = await suggestions.get(session, rng.choice(hot))
@@ -695,7 +698,7 @@ def operations(
             return await suggestions.reader_state(session, suggestion_id=row.id, user_id=viewer)
 
     async def toggle(rng: random.Random) -> object:
-        ids = hot if hot and rng.random() < 0.5 else seeded.ids_by_board[board]
+        ids = votable_hot if votable_hot and rng.random() < 0.5 else votable
         async with unit_of_work(sessions, discard) as session:
             return await votes.toggle(
                 session,
@@ -704,6 +707,8 @@ def operations(
                 now=now + timedelta(milliseconds=next(clock)),
             )
 
+    votable = [s for s in seeded.ids_by_board[board] if s not in seeded.closed]
+    votable_hot: list[str] = []
     typing: list[str] = []
 
     async def similar_as_you_type(rng: random.Random) -> object:
