@@ -56,13 +56,16 @@ def narrow(
         statement = statement.where(column.op("@@")(wanted))
         return statement.order_by(func.ts_rank(column, wanted).desc()) if best_first else statement
     fts = fts5_query(found)
-    rowid = literal_column("community_suggestions.rowid")
+    rowid: ColumnElement[Any] = literal_column("community_suggestions.rowid")
     if not best_first:
         # A list the planner reads once (an ephemeral index), whatever it starts from: as a
         # join with no ranking to sort by, SQLite may start from the board's index instead
         # and run the MATCH again for each of its suggestions (1.1 s for a board of 2,600).
-        matching = select(literal_column("rowid")).select_from(text("community_search"))
-        matching = matching.where(text("community_search MATCH :fts").bindparams(fts=fts))
+        matching: Select[Any] = (
+            select(literal_column("rowid"))
+            .select_from(text("community_search"))
+            .where(text("community_search MATCH :fts").bindparams(fts=fts))
+        )
         return statement.where(rowid.in_(matching.scalar_subquery()))
     # Ranked: the matches with their bm25 made once (MATERIALIZED), then joined by rowid.
     hits = (
