@@ -336,7 +336,9 @@ def plan(rng: random.Random, scale: float, now: datetime) -> Plan:
         for _ in range(n)
     )
     pull = [rng.paretovariate(1.2) for _ in range(n)]
-    vote_counts = [1 + v for v in _spread(rng, max(0, int(VOTES * scale) - n), pull, len(fans) - 1)]
+    vote_counts = [
+        1 + v for v in _spread(rng, max(0, int(VOTES * scale) - n), pull, len(fans) // 5)
+    ]
     talk = [(v**0.8) * rng.random() for v in vote_counts]
     comment_counts = _spread(rng, int(COMMENTS * scale), talk, 1_000)
     statuses = [s for s, _ in STATUSES]
@@ -860,7 +862,6 @@ async def run_one(url: str, label: str, args: argparse.Namespace, directory: Pat
         timings = await time_operations(sessions, seeded, now, args.samples)
     finally:
         await engine.dispose()
-    http = [] if args.no_http else time_http(url, seeded, args, directory)
     c = seeded.counts
     rows = c["suggestions"] + c["votes"] + c["follows"] + c["comments"] + c["answers"]
     print(
@@ -880,6 +881,10 @@ async def run_one(url: str, label: str, args: argparse.Namespace, directory: Pat
             f"  {name:<32}{len(samples):6d}{p50:9.1f}{p95:9.1f}{p95 / baseline:8.1f}   "
             f"{verdict(p95)}"
         )
+    sys.stdout.flush()
+    if args.no_http:
+        return
+    http = time_http(url, seeded, args, directory)
     if http:
         first = http[0][1]
         print(f"  over HTTP (wrk, 1 connection, {args.seconds} s){'':2}{'req/s':>8}"
