@@ -60,6 +60,8 @@ class Suggestion(Base):
         Index("ix_community_suggestions_board_created", "board_id", "created_at"),
         Index("ix_community_suggestions_board_answered", "board_id", "answered_at"),
         Index("ix_community_suggestions_board_status", "board_id", "status"),
+        # A filtered listing counts its matches from this index alone (bench/community.py).
+        Index("ix_community_suggestions_board_category_status", "board_id", "category", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("sug"))
