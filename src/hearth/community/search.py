@@ -23,8 +23,15 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def words(query: str) -> list[str]:
-    """Return the words of a search, at most ``MAX_WORDS`` (punctuation and operators dropped)."""
-    return _WORD.findall(query.lower())[:MAX_WORDS]
+    """Return the words of a search, at most ``MAX_WORDS`` (punctuation and operators dropped).
+
+    A last word of one letter after others is a word just begun: as a prefix it narrows
+    nothing (nearly every suggestion has a word starting with "t") and costs the most to
+    look up, so it waits for its second letter."""
+    found = _WORD.findall(query.lower())[:MAX_WORDS]
+    if len(found) > 1 and len(found[-1]) == 1:
+        found.pop()
+    return found
 
 
 def fts5_query(found: list[str]) -> str:
