@@ -27,8 +27,8 @@ async def world(hearth: Hearth) -> CommunityWorld:
 
 
 async def _write(
-    world: CommunityWorld, who: str, order_id: str, stars: int | None, *, product: str = "Glow Lamp",
-    title: str = "", body: str = "", at: timedelta = timedelta(0),
+    world: CommunityWorld, who: str, order_id: str, stars: int | None, *,
+    product: str = "Glow Lamp", title: str = "", body: str = "", at: timedelta = timedelta(0),
 ) -> Review:  # fmt: skip
     async with world.unit() as session:
         row, _ = await reviews.write(
@@ -44,7 +44,10 @@ async def _write(
         return row
 
 
-async def _counters(world: CommunityWorld, product: str = "Glow Lamp") -> tuple[dict[int, int], ...]:
+Counts = dict[int, int]
+
+
+async def _counters(world: CommunityWorld, product: str = "Glow Lamp") -> tuple[Counts, Counts]:
     async with world.sessions() as session:
         kept = await reviews.rating(session, world.products[product])
         counted = await reviews.recount(session, world.products[product])
