@@ -107,9 +107,9 @@ async def seed_reviews(session: AsyncSession, *, partner: User, now: datetime) -
         )
         .order_by(Order.id)
     )
-    for order_id in list(on_the_way):
+    for arriving in list(on_the_way):
         await orders.mark_delivered(
-            session, user=partner, order_id=order_id, now=now - timedelta(days=6)
+            session, user=partner, order_id=arriving, now=now - timedelta(days=6)
         )
     products = dict((await session.execute(select(Product.name, Product.id))).all())
     written: dict[str, str] = {}
