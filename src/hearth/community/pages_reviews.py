@@ -391,4 +391,5 @@ async def question_answer(
             values={"answer": form.answer, "question_id": question_id},
             status_code=err.status,
         )
-    return back(f"/community/campaigns/{found.campaign_id}/questions#q-{question_id}")
+    fallback = f"/community/campaigns/{found.campaign_id}/questions"
+    return back(_next(form.next, fallback).split("#")[0] + f"#q-{question_id}")

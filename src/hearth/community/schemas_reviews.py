@@ -178,6 +178,7 @@ class ReviewForm(BaseModel):
 
 class ReplyForm(BaseModel):
     answer: str = Field(default="", max_length=MAX_REPLY * 2)
+    next: str = Field(default="", max_length=500)
 
 
 class QuestionForm(BaseModel):
