@@ -70,7 +70,7 @@ async def test_reviews_of_an_undelivered_or_anothers_order_and_a_rivals_answer_a
         early = await _put(mia, f"/api/v1/community/orders/{waiting}/reviews/{lamp}", {"stars": 5})
         assert early.status_code == 409
         assert early.json()["detail"] == (
-            "This order has not been delivered yet: you can review it once it has arrived."
+            "this order has not been delivered yet: you can review it once it has arrived"
         )
         bad = await _put(mia, f"/api/v1/community/orders/{arrived}/reviews/{lamp}", {"stars": 9})
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"].endswith("stars")
@@ -78,13 +78,13 @@ async def test_reviews_of_an_undelivered_or_anothers_order_and_a_rivals_answer_a
         review = made.json()["id"]
     async with _As(hearth, "tom") as tom:
         theirs = await _put(tom, f"/api/v1/community/orders/{arrived}/reviews/{lamp}", {"stars": 1})
-        assert theirs.status_code == 404 and theirs.json()["detail"].endswith(".")
+        assert theirs.status_code == 404 and "only the buyer" in theirs.json()["detail"]
     async with _As(hearth, "rita") as rita:
         rival = await post_json(
             rita, f"/api/v1/community/reviews/{review}/answer", {"answer": "Buy ours."}
         )
         assert rival.status_code == 403
-        assert rival.json()["detail"] == "Only Lumi answers reviews of Glow Lamp."
+        assert rival.json()["detail"] == "only Lumi answers reviews of Glow Lamp"
     async with _As(hearth, "leo") as leo:
         answered = await post_json(
             leo, f"/api/v1/community/reviews/{review}/answer", {"answer": "Sorry: fixed in 1.3."}
@@ -108,7 +108,7 @@ async def test_a_refused_review_form_shows_the_problem_and_keeps_what_was_typed(
         sent = {"csrftoken": await csrf_token(mia), "title": "Almost *perfect*", "body": "Mine"}
         refused = await mia.post(f"/community/orders/{bought}/reviews/{lamp}", data=sent)
         assert refused.status_code == 422
-        assert "Stars is needed: choose 1 to 5 stars." in refused.text
+        assert "Stars: choose 1 to 5 stars." in refused.text
         assert 'value="Almost *perfect*"' in refused.text and ">Mine</textarea>" in refused.text
         sent["stars"] = "4"
         saved = await mia.post(f"/community/orders/{bought}/reviews/{lamp}", data=sent)
@@ -139,7 +139,7 @@ async def test_the_campaign_page_loads_its_board_and_qa_and_a_fan_asks_from_it(
             f"/community/campaigns/{live}/questions",
             data={"csrftoken": token, "question": "  ", "next": f"/campaigns/{live}#qa"},
         )
-        assert empty.status_code == 422 and "Question says what you would like" in empty.text
+        assert empty.status_code == 422 and "Question: says what you would like to know." in empty.text
         asked = await mia.post(
             f"/community/campaigns/{live}/questions",
             data={"csrftoken": token, "question": "To Germany?", "next": f"/campaigns/{live}"},

@@ -45,9 +45,9 @@ REVIEW_SORT_LABELS: Mapping[ReviewSort, str] = {
 def stars_problem(stars: int | None) -> str | None:
     """Say what is wrong with ``stars`` as a rating (None: fine)."""
     if stars is None:
-        return "is needed: choose 1 to 5 stars"
+        return "choose 1 to 5 stars"
     if stars not in STARS:
-        return "is a whole number of stars from 1 to 5"
+        return "must be a whole number from 1 to 5"
     return None
 
 
