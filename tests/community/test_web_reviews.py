@@ -139,7 +139,8 @@ async def test_the_campaign_page_loads_its_board_and_qa_and_a_fan_asks_from_it(
             f"/community/campaigns/{live}/questions",
             data={"csrftoken": token, "question": "  ", "next": f"/campaigns/{live}#qa"},
         )
-        assert empty.status_code == 422 and "Question: says what you would like to know." in empty.text
+        assert empty.status_code == 422
+        assert "Question: says what you would like to know." in empty.text
         asked = await mia.post(
             f"/community/campaigns/{live}/questions",
             data={"csrftoken": token, "question": "To Germany?", "next": f"/campaigns/{live}"},
