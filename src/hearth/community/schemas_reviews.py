@@ -19,6 +19,7 @@ from hearth.community.review_rules import (
 )
 from hearth.community.schemas import text
 from hearth.kit import prose
+from hearth.kit.text import NAME_PATTERN
 
 
 class _In(BaseModel):
@@ -63,7 +64,10 @@ class ReplyOut(BaseModel):
 
 class ReviewIn(_In):
     stars: int = Field(ge=1, le=5)
-    title: Annotated[str, StringConstraints(max_length=MAX_REVIEW_TITLE)] = ""
+    title: Annotated[
+        str,
+        Field(max_length=MAX_REVIEW_TITLE, json_schema_extra={"pattern": f"^$|{NAME_PATTERN}"}),
+    ] = Field(default="", description="optional; nothing unreadable")
     body: Annotated[str, StringConstraints(max_length=MAX_REVIEW_BODY)] = Field(
         default="", description="Markdown"
     )
