@@ -103,6 +103,8 @@ async def test_a_refused_review_form_shows_the_problem_and_keeps_what_was_typed(
     lamp = world.products["Glow Lamp"]
     bought = await shop.order(world, "mia", "Glow Lamp")
     async with _As(hearth, "mia") as mia:
+        order_page = await mia.get(f"/orders/{bought}")
+        assert f'href="/community/orders/{bought}/reviews/{lamp}"' in order_page.text
         form = await mia.get(f"/community/orders/{bought}/reviews/{lamp}")
         assert form.status_code == 200 and "Review Glow Lamp" in form.text
         sent = {"csrftoken": await csrf_token(mia), "title": "Almost *perfect*", "body": "Mine"}
