@@ -15,7 +15,9 @@ from hearth.accounts import api as accounts_api
 from hearth.accounts import pages as accounts_pages
 from hearth.bootstrap import Hearth
 from hearth.community import api as community_api
+from hearth.community import api_reviews as community_api_reviews
 from hearth.community import pages as community_pages
+from hearth.community import pages_reviews as community_pages_reviews
 from hearth.config import Settings
 from hearth.funding import api as funding_api
 from hearth.funding import api_backing as funding_api_backing
@@ -79,6 +81,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (funding_api_showcase.router, API),
     (sales_api.router, API),
     (community_api.router, API),
+    (community_api_reviews.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
     (mall_api_partner.router, API),
@@ -87,6 +90,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (homes_pages.router, ""),
     (accounts_pages.router, ""),
     (community_pages.router, ""),
+    (community_pages_reviews.router, ""),
     (scenes_pages.router, ""),
     (funding_pages.router, ""),
     (funding_pages_backing.router, ""),

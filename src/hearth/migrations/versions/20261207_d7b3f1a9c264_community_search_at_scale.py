@@ -5,7 +5,7 @@ it begins); on PostgreSQL an index in the order of "recently answered" (never an
 last), which the plain index on answered_at cannot give backwards
 
 Revision ID: d7b3f1a9c264
-Revises: 8e41c07d2b95
+Revises: d4b8e2f6a1c3
 Create Date: 2026-12-07 21:00:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "d7b3f1a9c264"
-down_revision: str | Sequence[str] | None = "8e41c07d2b95"
+down_revision: str | Sequence[str] | None = "d4b8e2f6a1c3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
