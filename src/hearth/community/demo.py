@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.accounts.models import User
 from hearth.community import comments, duplicates, suggestions, votes
+from hearth.community.demo_reviews import seed_reviews
 from hearth.community.models import Suggestion
 from hearth.community.rules import PLATFORM_BOARD, Status
 from hearth.mall.models import Product
@@ -257,3 +258,4 @@ async def seed_community(
         )
         if lamp is not None:
             await _seed_board(session, lamp, PRODUCT_IDEAS, member, now)
+        await seed_reviews(session, partner=member, now=now)  # reviews, and Q&A on a campaign

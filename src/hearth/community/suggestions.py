@@ -164,16 +164,15 @@ async def listing(
     if category:
         statement = statement.where(Suggestion.category == category)
     searched = bool(query.strip()) and bool(search.words(query))
+    dialect = session.get_bind().dialect.name
+    counted = statement
     if searched:
-        narrowed = search.narrow(
-            statement, session.get_bind().dialect.name, query, best_first=order is None
-        )
-        assert narrowed is not None
+        # Counted without the ranking: ranking every match is the dear part of a search.
+        counted = search.narrow(statement, dialect, query, best_first=False)
+        narrowed = search.narrow(statement, dialect, query, best_first=order is None)
+        assert counted is not None and narrowed is not None
         statement = narrowed
-    total = int(
-        await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-        or 0
-    )
+    total = int(await session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
     columns = {
         Sort.TRENDING: (Suggestion.trend.desc(),),
         Sort.TOP: (Suggestion.vote_count.desc(), Suggestion.created_at.desc()),
