@@ -45,7 +45,8 @@ exit code.
     │   └── LedgerUnbalanced         ledger entries that do not sum to zero per currency
     ├── CommunityError               the fan community (hearth.community)
     │   ├── Muted                    a moderator muted the person: they may not post yet
-    │   └── RateLimited              the person posted as often as allowed; says when again
+    │   ├── RateLimited              the person posted as often as allowed; says when again
+    │   └── LooksLikeDuplicate       a new suggestion is near-identical to one that exists (409)
     └── MailError                    sending mail (hearth.mail), as its transports meet it
         ├── MailUnavailable          the server could not be reached or deferred; retry later
         └── MailRefused              the server refused this message for good
@@ -501,6 +502,22 @@ class RateLimited(CommunityError):
 
     def facts(self) -> dict[str, Any]:
         return {"retry_after": self.retry_after}
+
+
+class LooksLikeDuplicate(CommunityError):
+    """A new suggestion's title is near-identical to one already on the board: nothing was
+    posted; ``match`` names the existing one (id, title, status, votes, link), and posting
+    again with ``confirm_distinct`` goes ahead."""
+
+    status = 409
+    code = "looks_like_duplicate"
+
+    def __init__(self, message: str, *, match: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.match = dict(match)
+
+    def facts(self) -> dict[str, Any]:
+        return {"match": self.match}
 
 
 class MailError(HearthError):

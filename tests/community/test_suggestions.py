@@ -144,6 +144,19 @@ async def test_search_finds_words_in_titles_and_bodies_with_their_other_forms(
     assert nothing_to_find.total == 3  # no words: the board unsearched
 
 
+async def test_a_sorted_search_lists_and_counts_only_the_boards_matches_in_that_order(
+    world: CommunityWorld,
+) -> None:
+    lamp = world.products["Glow Lamp"]
+    older = await _post(world, "mia", "Timer for the lamp", board=lamp, at=timedelta(hours=-2))
+    newer = await _post(world, "tom", "Sleep timer", board=lamp, at=timedelta(hours=-1))
+    await _post(world, "kai", "Brighter white", board=lamp)
+    await _post(world, "kai", "Timer for scenes")  # hearth's board: not the lamp's
+    async with world.sessions() as session:
+        found = await suggestions.listing(session, board_id=lamp, query="timer", sort="newest")
+    assert (found.total, [s.id for s in found.items]) == (2, [newer, older])
+
+
 async def test_a_search_edited_suggestion_is_found_by_its_new_words(
     world: CommunityWorld,
 ) -> None:

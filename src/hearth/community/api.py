@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from hearth.accounts.models import User
-from hearth.community import boards, comments, search, suggestions, votes
+from hearth.community import boards, comments, duplicates, search, suggestions, votes
 from hearth.community.boards import Mine
 from hearth.community.models import Comment, Suggestion
 from hearth.community.rules import Status
@@ -31,6 +31,7 @@ from hearth.errors import (
     Conflict,
     InvalidInput,
     InvalidTransition,
+    LooksLikeDuplicate,
     NotFound,
     PermissionDenied,
     RateLimited,
@@ -119,13 +120,15 @@ async def list_suggestions(
     response_model=SuggestionOut,
     status_code=status.HTTP_201_CREATED,
     summary="Suggest something on a board",
-    responses=answers(NotFound, RateLimited),
+    responses=answers(NotFound, RateLimited, LooksLikeDuplicate),
 )
 async def post_suggestion(
     board_id: str, body: SuggestionIn, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> SuggestionOut:
-    """Post a suggestion; you vote for it and follow it."""
-    row = await suggestions.post(
+    """Post a suggestion; you vote for it and follow it. A title near-identical to one on
+    the board still taking votes answers 409 with that one as ``match``: vote for it, or
+    send again with ``confirm_distinct: true``."""
+    row = await duplicates.post(
         session,
         user=user,
         board_id=board_id,
@@ -133,6 +136,7 @@ async def post_suggestion(
         body=body.body,
         category=body.category,
         now=now,
+        confirm_distinct=body.confirm_distinct,
     )
     return await _out(session, row, viewer=user)
 

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards, comments, moderation, search, suggestions, votes
+from hearth.community import boards, comments, duplicates, moderation, search, suggestions, votes
 from hearth.community.boards import Mine
 from hearth.community.rules import (
     CATEGORIES,
@@ -32,7 +32,7 @@ from hearth.community.rules import (
 )
 from hearth.community.schemas import AnswerForm, CommentForm, SuggestionForm
 from hearth.community.visibility import Reader
-from hearth.errors import HearthError
+from hearth.errors import HearthError, LooksLikeDuplicate
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
 
@@ -154,12 +154,14 @@ async def _form_page(
     values: dict[str, str] | None = None,
     error: str = "",
     problems: dict[str, str] | None = None,
+    duplicate: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
     view = await boards.board(session, board_id)
     return render(
         request,
         "community/new.html",
+        duplicate=duplicate,
         user=user,
         active="community",
         board=view,
@@ -190,7 +192,7 @@ async def post_suggestion(
 ) -> Response:
     """Post a suggestion, or show the form again with what is wrong."""
     try:
-        row = await suggestions.post(
+        row = await duplicates.post(
             session,
             user=user,
             board_id=board_id,
@@ -198,6 +200,7 @@ async def post_suggestion(
             body=form.body,
             category=form.category,
             now=now,
+            confirm_distinct=form.confirm_distinct == "yes",
         )
     except HearthError as err:
         if err.status == 404:
@@ -210,6 +213,7 @@ async def post_suggestion(
             values=form.model_dump(),
             error=err.sentence,
             problems={p["field"]: p["message"] for p in err.problems()},
+            duplicate=err.match if isinstance(err, LooksLikeDuplicate) else None,
             status_code=err.status,
         )
     return back(f"/community/suggestions/{row.id}")
@@ -272,6 +276,7 @@ async def _suggestion_page(
         status_code=status_code,
         mod=mod,
         **_common(),
+        **await duplicates.page_facts(session, row, owner=owner),
     )
 
 

@@ -161,19 +161,22 @@ async def listing(
     statement: Any = select(Suggestion).where(Suggestion.board_id == view.id, shown)
     if wanted is not None:
         statement = statement.where(Suggestion.status == wanted)
+    if wanted is not Status.DUPLICATE:
+        # Merged duplicates are shown only when duplicates are asked for: their votes are in
+        # their targets (``duplicates.merge``).
+        statement = statement.where(Suggestion.merged_into_id.is_(None))
     if category:
         statement = statement.where(Suggestion.category == category)
     searched = bool(query.strip()) and bool(search.words(query))
+    dialect = session.get_bind().dialect.name
+    counted = statement
     if searched:
-        narrowed = search.narrow(
-            statement, session.get_bind().dialect.name, query, best_first=order is None
-        )
-        assert narrowed is not None
+        # Counted without the ranking: ranking every match is the dear part of a search.
+        counted = search.narrow(statement, dialect, query, best_first=False)
+        narrowed = search.narrow(statement, dialect, query, best_first=order is None)
+        assert counted is not None and narrowed is not None
         statement = narrowed
-    total = int(
-        await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-        or 0
-    )
+    total = int(await session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
     columns = {
         Sort.TRENDING: (Suggestion.trend.desc(),),
         Sort.TOP: (Suggestion.vote_count.desc(), Suggestion.created_at.desc()),
@@ -265,6 +268,8 @@ async def answer(
     if problems:
         raise InvalidInput.fields(problems)
     assert target is not None
+    if suggestion.merged_into_id is not None:
+        raise Conflict("this suggestion was merged into another; answer that one instead")
     current = Status(suggestion.status)
     STATUS_WORKFLOW.check(current, target)
     # Conditional: of two answers at once from the same status, one moves it.

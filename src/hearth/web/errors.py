@@ -60,6 +60,9 @@ class ErrorBody(BaseModel):
     payment_id: str | None = Field(None, description="The payment concerned.")
     retry_after: int | None = Field(None, description="Seconds to wait before retrying.")
     sums: dict[str, int] | None = Field(None, description="Ledger excess per currency.")
+    match: dict[str, Any] | None = Field(
+        None, description="The existing object this one would repeat (id, title, status...)."
+    )
 
 
 def error_body(

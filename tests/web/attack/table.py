@@ -39,6 +39,7 @@ NOT_PARTNERS = SIGNED_IN - PARTNERS
 DRAFT = {"product_id": "product_p_draft", "image_id": "image_p_draft"}  # the partner's draft
 IMAGE = {"image": ("shot.png", PNG, "image/png")}
 LOGO = {"logo": ("logo.png", PNG, "image/png")}
+_LOWEST = {"sort": "lowest"}
 SHIPPING = {
     "name": "Mia Chen",
     "line1": "1 Long Street",
@@ -363,6 +364,100 @@ RULES: list[Rule] = [
         STAFF,
         args={"mute_id": "mute_stranger"},
         form=WHY,
+    ),
+    # -- duplicates: anyone finds similar ones; the board's owner alone merges -------------
+    rule(
+        "GET",
+        "/api/v1/community/boards/{board_id}/similar",
+        EVERYONE,
+        query={"title": "warmer lamp light"},
+    ),
+    rule("GET", "/community/boards/{board_id}/similar", EVERYONE, query={"title": "warmer lamp"}),
+    # The owner's copy merges into their first on the lamp's board: its partner alone may; a
+    # fan, the rival partner and the platform team may not.
+    rule(
+        "POST",
+        "/api/v1/community/suggestions/{suggestion_id}/merge",
+        SELLER,
+        args={"suggestion_id": "suggestion_copy"},
+        json=lambda world: {"into_id": world["suggestion_owner"]},
+    ),
+    rule(
+        "POST",
+        "/community/suggestions/{suggestion_id}/merge",
+        SELLER,
+        args={"suggestion_id": "suggestion_copy"},
+        form=lambda world: {"into": world["suggestion_owner"]},
+    ),
+    # -- reviews and campaign questions: anyone reads; only the buyer of a delivered order
+    # reviews it (anyone else's order is not found); the product's partner alone answers.
+    rule("GET", "/api/v1/community/products/{product_id}/rating", EVERYONE),
+    rule("GET", "/api/v1/community/products/{product_id}/reviews", EVERYONE, query=_LOWEST),
+    rule(
+        "PUT",
+        "/api/v1/community/orders/{order_id}/reviews/{product_id}",
+        {OWNER},
+        args={"order_id": "order_sale"},
+        json={"stars": 5, "title": "Even better now"},
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/reviews/{review_id}/answer",
+        SELLER,
+        args={"review_id": "review_owner"},
+        json={"answer": "Thank you!"},
+    ),
+    rule("GET", "/api/v1/community/campaigns/{campaign_id}/questions", EVERYONE),
+    rule(
+        "POST",
+        "/api/v1/community/campaigns/{campaign_id}/questions",
+        SIGNED_IN,
+        json={"question": "Is the shade washable?"},
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/questions/{question_id}/answer",
+        SELLER,
+        args={"question_id": "question_owner"},
+        json={"answer": "Yes, for 60 yuan."},
+    ),
+    rule("GET", "/community/products/{product_id}/rating", EVERYONE),
+    rule("GET", "/community/products/{product_id}/reviews", EVERYONE, query={"stars": "4"}),
+    rule(
+        "GET",
+        "/community/orders/{order_id}/reviews/{product_id}",
+        {OWNER},
+        args={"order_id": "order_sale"},
+    ),
+    rule(
+        "POST",
+        "/community/orders/{order_id}/reviews/{product_id}",
+        {OWNER},
+        args={"order_id": "order_sale"},
+        form={"stars": "5", "title": "Even better now"},
+    ),
+    rule(
+        "POST",
+        "/community/reviews/{review_id}/answer",
+        SELLER,
+        args={"review_id": "review_owner"},
+        form={"answer": "Thank you!"},
+    ),
+    rule("GET", "/community/campaigns/{campaign_id}/panel", EVERYONE),
+    rule("GET", "/community/campaigns/{campaign_id}/questions", EVERYONE),
+    rule(
+        "POST",
+        "/community/campaigns/{campaign_id}/questions",
+        SIGNED_IN,
+        form={"question": "Is the shade washable?"},
+    ),
+    rule(
+        "POST",
+        "/community/questions/{question_id}/answer",
+        SELLER,
+        args={"question_id": "question_owner"},
+        form={"answer": "Yes, for 60 yuan."},
     ),
     # -- money ----------------------------------------------------------------------------
     rule("GET", "/api/v1/ledger/report", STAFF, query={"currency": "CNY"}),

@@ -417,6 +417,14 @@ async def build(hearth: Hearth) -> World:
         201,
     )
     ids["suggestion_owner"] = made["id"]
+    # ... and, confirming it is another, a second wording of it that its partner may merge.
+    copy = await api[OWNER](
+        "POST",
+        f"/api/v1/community/boards/{ids['product_p']}/suggestions",
+        {"title": "A warmer lamp", "category": "firmware", "confirm_distinct": True},
+        201,
+    )
+    ids["suggestion_copy"] = copy["id"]
     said = await api[OWNER](
         "POST", f"/api/v1/community/suggestions/{made['id']}/comments", {"body": "Me too"}, 201
     )
@@ -425,6 +433,22 @@ async def build(hearth: Hearth) -> World:
         comment = await session.get(Comment, said["id"])
         assert comment is not None
         comment.created_at = now + timedelta(days=1)
+
+    # The owner reviews the lamp of their delivered store order and asks about the live
+    # campaign; the partner answers neither yet.
+    review = await api[OWNER](
+        "PUT",
+        f"/api/v1/community/orders/{ids['order_sale']}/reviews/{ids['product_p']}",
+        {"stars": 4, "title": "Lovely light"},
+    )
+    ids["review_owner"] = review["id"]
+    question = await api[OWNER](
+        "POST",
+        f"/api/v1/community/campaigns/{ids['campaign_live']}/questions",
+        {"question": "Does it ship to Germany?"},
+        201,
+    )
+    ids["question_owner"] = question["id"]
 
     # A run of home A's automation and a command to its lamp, as the runner would record them.
     async with unit_of_work(hearth.sessions, hearth.publish) as session:

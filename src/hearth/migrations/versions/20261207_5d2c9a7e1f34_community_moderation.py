@@ -5,7 +5,7 @@ comments, and the indexes that count a person's recent posts for the rate limits
 copying the table, so the search triggers on ``community_suggestions`` stay as they are).
 
 Revision ID: 5d2c9a7e1f34
-Revises: 8e41c07d2b95
+Revises: d7b3f1a9c264
 Create Date: 2026-12-07 21:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import hearth.db
 
 revision: str = "5d2c9a7e1f34"
-down_revision: str | Sequence[str] | None = "8e41c07d2b95"
+down_revision: str | Sequence[str] | None = "d7b3f1a9c264"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
