@@ -44,6 +44,9 @@ exit code.
     │   ├── IdempotencyKeyReused     a key came back with different parameters
     │   └── LedgerUnbalanced         ledger entries that do not sum to zero per currency
     ├── CommunityError               the fan community (hearth.community)
+    │   ├── Muted                    a moderator muted the person: they may not post yet
+    │   ├── RateLimited              the person posted as often as allowed; says when again
+    │   └── LooksLikeDuplicate       a new suggestion is near-identical to one that exists (409)
     └── MailError                    sending mail (hearth.mail), as its transports meet it
         ├── MailUnavailable          the server could not be reached or deferred; retry later
         └── MailRefused              the server refused this message for good
@@ -55,6 +58,7 @@ short machine-readable name for clients.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -469,6 +473,51 @@ class LedgerUnbalanced(PaymentError):
 class CommunityError(HearthError):
     status = 422
     code = "community_error"
+
+
+class Muted(CommunityError):
+    """A moderator muted the person until ``until``: they read and vote, but may not post."""
+
+    status = 403
+    code = "muted"
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+    def facts(self) -> dict[str, Any]:
+        return {"muted_until": self.until.isoformat()}
+
+
+class RateLimited(CommunityError):
+    """The person posted as often as the limit allows; ``retry_after`` seconds from now they
+    may again (the API sends it as ``Retry-After``)."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def facts(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
+
+
+class LooksLikeDuplicate(CommunityError):
+    """A new suggestion's title is near-identical to one already on the board: nothing was
+    posted; ``match`` names the existing one (id, title, status, votes, link), and posting
+    again with ``confirm_distinct`` goes ahead."""
+
+    status = 409
+    code = "looks_like_duplicate"
+
+    def __init__(self, message: str, *, match: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.match = dict(match)
+
+    def facts(self) -> dict[str, Any]:
+        return {"match": self.match}
 
 
 class MailError(HearthError):

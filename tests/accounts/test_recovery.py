@@ -6,7 +6,6 @@ carries one reset from request to new password.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import httpx
@@ -124,6 +123,8 @@ async def test_asking_for_a_reset_answers_the_same_for_an_unknown_address_and_se
         unknown = await _send(
             stranger, "POST", "/api/v1/auth/password/forgot", {"email": "nobody@example.com"}
         )
+    # The same answer, and (below) the same request counted: how long each takes is measured
+    # by bench/reset_timing.py, not asserted here.
     assert known.status_code == unknown.status_code == 202
     assert known.json() == unknown.json()
     assert await _queued(hearth, "nobody@example.com") == []
@@ -142,29 +143,6 @@ async def test_asking_for_a_reset_answers_the_same_for_an_unknown_address_and_se
             select(MailRequest.email).where(MailRequest.kind == "reset_password")
         )
         assert sorted(counted) == ["mia@example.com", "nobody@example.com"]
-
-
-async def test_the_answer_takes_about_as_long_for_an_unknown_address_as_for_a_known_one(
-    hearth: Hearth, client: httpx.AsyncClient
-) -> None:
-    await _verified(hearth, client, "mia", "mia@example.com")
-    spent: dict[str, list[float]] = {"known": [], "unknown": []}
-    async with _client(hearth, "203.0.113.5") as stranger:
-        for n in range(5):
-            for label, email in (
-                ("known", "mia@example.com"),
-                ("unknown", f"nobody{n}@example.com"),
-            ):
-                hearth.clock = FrozenClock(hearth.clock.now() + timedelta(hours=2))  # no throttle
-                started = time.perf_counter()
-                response = await _send(
-                    stranger, "POST", "/api/v1/auth/password/forgot", {"email": email}
-                )
-                spent[label].append(time.perf_counter() - started)
-                assert response.status_code == 202
-    # The same work but the letter: within a factor that a hash of the password would dwarf.
-    # The quickest of each, so a busy machine's pauses do not decide.
-    assert min(spent["unknown"]) > min(spent["known"]) / 3
 
 
 async def test_an_unverified_address_gets_no_reset_mail(

@@ -26,12 +26,20 @@ async def test_the_demo_community_has_every_status_answers_and_comments_once(
             statuses = set(await session.scalars(select(Suggestion.status)))
             assert statuses == set(Status)
             boards = dict((await session.execute(select(Board.id, Board.suggestion_count))).all())
-            assert len(boards) == 2 and boards[PLATFORM_BOARD] == 6
+            assert len(boards) == 2 and boards[PLATFORM_BOARD] == 7  # six ideas and a merged one
             assert (await session.scalar(select(func.count()).select_from(Answer)) or 0) >= 8
             official = await session.scalar(
                 select(func.count()).select_from(Comment).where(Comment.official)
             )
             assert official == 2
+            merged = (
+                await session.execute(
+                    select(Suggestion.status, Suggestion.vote_count).where(
+                        Suggestion.merged_into_id.is_not(None)
+                    )
+                )
+            ).all()
+            assert merged == [(Status.DUPLICATE, 0)]  # its votes moved to dark mode
             for votes, counted in await session.execute(
                 select(
                     Suggestion.vote_count,

@@ -104,7 +104,7 @@ async def test_each_sort_orders_a_board_as_it_says(world: CommunityWorld) -> Non
 async def test_a_board_filters_by_status_and_category_and_pages(world: CommunityWorld) -> None:
     ids = [
         await _post(world, "mia", f"Idea {n}", category="bug" if n % 2 else "feature",
-                    at=timedelta(minutes=n))
+                    at=timedelta(minutes=12 * n))  # within the limit of 5 an hour
         for n in range(25)
     ]  # fmt: skip
     async with world.sessions() as session:
@@ -142,6 +142,19 @@ async def test_search_finds_words_in_titles_and_bodies_with_their_other_forms(
     assert {s.id for s in odd.items} == set()  # operators are words: "near" is in neither
     assert common.total in (0, 1)  # a stop word: PostgreSQL ignores it, SQLite finds "the lamp"
     assert nothing_to_find.total == 3  # no words: the board unsearched
+
+
+async def test_a_sorted_search_lists_and_counts_only_the_boards_matches_in_that_order(
+    world: CommunityWorld,
+) -> None:
+    lamp = world.products["Glow Lamp"]
+    older = await _post(world, "mia", "Timer for the lamp", board=lamp, at=timedelta(hours=-2))
+    newer = await _post(world, "tom", "Sleep timer", board=lamp, at=timedelta(hours=-1))
+    await _post(world, "kai", "Brighter white", board=lamp)
+    await _post(world, "kai", "Timer for scenes")  # hearth's board: not the lamp's
+    async with world.sessions() as session:
+        found = await suggestions.listing(session, board_id=lamp, query="timer", sort="newest")
+    assert (found.total, [s.id for s in found.items]) == (2, [newer, older])
 
 
 async def test_a_search_edited_suggestion_is_found_by_its_new_words(

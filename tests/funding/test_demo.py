@@ -52,7 +52,8 @@ async def test_the_demo_runs_one_campaign_to_fulfilled_and_one_to_failed(
             shipped = set(
                 await session.scalars(select(Order.status).where(Order.campaign_id == first))
             )
-            assert shipped == {"shipped"}
+            # The community's demo delivers all but Backer 1's, so that they can review them.
+            assert shipped == {"shipped", "delivered"}
             assert not any((await books.trial_balance(session)).values())
     finally:
         await engine.dispose()

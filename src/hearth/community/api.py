@@ -8,7 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from hearth.accounts.models import User
-from hearth.community import boards, comments, images, releases, search, suggestions, votes
+from hearth.community import (
+    boards,
+    comments,
+    duplicates,
+    images,
+    releases,
+    search,
+    suggestions,
+    votes,
+)
 from hearth.community.boards import Mine
 from hearth.community.models import Comment, Suggestion
 from hearth.community.rules import Status
@@ -27,7 +36,16 @@ from hearth.community.schemas import (
     VoteOut,
 )
 from hearth.community.schemas_releases import ShippedInOut, SuggestionImageOut
-from hearth.errors import Conflict, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from hearth.community.visibility import Reader
+from hearth.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    LooksLikeDuplicate,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.openapi import answers
 
@@ -96,6 +114,7 @@ async def list_suggestions(
         query=q,
         page=page,
         viewer_id=user.id if user else None,
+        reader=Reader.of(user),
     )
     names = await suggestions.names(session, {s.author_id for s in found.items})
     return SuggestionPageOut(
@@ -111,13 +130,15 @@ async def list_suggestions(
     response_model=SuggestionOut,
     status_code=status.HTTP_201_CREATED,
     summary="Suggest something on a board",
-    responses=answers(NotFound),
+    responses=answers(NotFound, RateLimited, LooksLikeDuplicate),
 )
 async def post_suggestion(
     board_id: str, body: SuggestionIn, session: SessionDep, user: CurrentUser, now: NowDep
 ) -> SuggestionOut:
-    """Post a suggestion; you vote for it and follow it."""
-    row = await suggestions.post(
+    """Post a suggestion; you vote for it and follow it. A title near-identical to one on
+    the board still taking votes answers 409 with that one as ``match``: vote for it, or
+    send again with ``confirm_distinct: true``."""
+    row = await duplicates.post(
         session,
         user=user,
         board_id=board_id,
@@ -125,6 +146,7 @@ async def post_suggestion(
         body=body.body,
         category=body.category,
         now=now,
+        confirm_distinct=body.confirm_distinct,
     )
     return await _out(session, row, viewer=user)
 
@@ -141,7 +163,7 @@ async def search_suggestions(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> list[SuggestionOut]:
     """Return the suggestions whose title or body match the words of ``q``, best first."""
-    rows = await search.search(session, q, limit=limit)
+    rows = await search.search(session, q, limit=limit, reader=Reader.of(user))
     names = await suggestions.names(session, {s.author_id for s in rows})
     mine = await suggestions.voted(session, [s.id for s in rows], user.id if user else None)
     return [SuggestionOut.of(s, names=names, voted=s.id in mine) for s in rows]
@@ -157,10 +179,11 @@ async def get_suggestion(
     suggestion_id: str, session: SessionDep, user: OptionalUser
 ) -> SuggestionDetailOut:
     """Return a suggestion, its board, its history of official answers and its comments."""
-    row = await suggestions.get(session, suggestion_id)
+    reader = Reader.of(user)
+    row = await suggestions.get(session, suggestion_id, reader=reader)
     view = await boards.board(session, row.board_id)
     history = await suggestions.history(session, row.id)
-    threads = await comments.threads(session, row.id)
+    threads = await comments.threads(session, row.id, reader=reader)
     people = {row.author_id} | {a.actor_id for a in history}
     people |= {t.comment.author_id for t in threads}
     people |= {r.author_id for t in threads for r in t.replies}
@@ -198,7 +221,7 @@ async def vote(suggestion_id: str, session: SessionDep, user: CurrentUser, now: 
     "/suggestions/{suggestion_id}/vote",
     response_model=VoteOut,
     summary="Withdraw your vote",
-    responses=answers(NotFound),
+    responses=answers(NotFound, Conflict),
 )
 async def unvote(suggestion_id: str, session: SessionDep, user: CurrentUser) -> VoteOut:
     """Withdraw your vote, if you gave one; you keep following."""
@@ -210,7 +233,7 @@ async def unvote(suggestion_id: str, session: SessionDep, user: CurrentUser) -> 
     "/suggestions/{suggestion_id}/follow",
     response_model=FollowOut,
     summary="Follow a suggestion",
-    responses=answers(NotFound),
+    responses=answers(NotFound, Conflict),
 )
 async def follow(
     suggestion_id: str, session: SessionDep, user: CurrentUser, now: NowDep
@@ -224,7 +247,7 @@ async def follow(
     "/suggestions/{suggestion_id}/follow",
     response_model=FollowOut,
     summary="Stop following a suggestion",
-    responses=answers(NotFound),
+    responses=answers(NotFound, Conflict),
 )
 async def unfollow(suggestion_id: str, session: SessionDep, user: CurrentUser) -> FollowOut:
     """Stop being told of the suggestion's answers."""
@@ -260,7 +283,7 @@ async def answer(
     response_model=CommentOut,
     status_code=status.HTTP_201_CREATED,
     summary="Comment on a suggestion",
-    responses=answers(NotFound),
+    responses=answers(NotFound, Conflict, RateLimited),
 )
 async def post_comment(
     suggestion_id: str, body: CommentIn, session: SessionDep, user: CurrentUser, now: NowDep

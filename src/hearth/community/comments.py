@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards
+from hearth.community import boards, posting, visibility
 from hearth.community.events import CommentPosted
 from hearth.community.models import Comment, Suggestion
 from hearth.community.rules import EDIT_WINDOW, MAX_COMMENT, may_edit_comment
@@ -26,10 +26,12 @@ from hearth.outbox import record
 
 @dataclass
 class Thread:
-    """A top-level comment and its replies, oldest first."""
+    """A top-level comment and its replies, oldest first. ``masked``: the comment is hidden
+    from this reader and stays only as a place holder for its replies (no words, no author)."""
 
     comment: Comment
     replies: list[Comment] = field(default_factory=list)
+    masked: bool = False
 
 
 def _body(body: str) -> str:
@@ -66,6 +68,7 @@ async def post(
     if suggestion is None:
         raise NotFound(f"no suggestion {suggestion_id!r}")
     text = _body(body)
+    await visibility.check_suggestion(session, suggestion_id, user.id)
     if parent_id:
         parent = await session.get(Comment, parent_id)
         if parent is None or parent.suggestion_id != suggestion_id:
@@ -75,6 +78,7 @@ async def post(
         if parent.parent_id is not None:  # one level deep: answer the thread itself
             parent_id = parent.parent_id
     view = await boards.board(session, suggestion.board_id)
+    await posting.check_comment(session, user, now)  # not muted, not past the limit
     comment = Comment(
         suggestion_id=suggestion_id,
         parent_id=parent_id or None,
@@ -127,9 +131,11 @@ async def delete(session: AsyncSession, *, user: User, comment_id: str, now: dat
         update(Comment)
         .where(Comment.id == comment.id, Comment.deleted_at.is_(None))
         .values(deleted_at=now, body="")
+        .returning(Comment.hidden_at)
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount == 1:  # type: ignore[attr-defined]
+    # A hidden comment left the count when it was hidden (read under the row's lock).
+    if any(hidden_at is None for (hidden_at,) in done):
         await _counter(session, comment.suggestion_id, -1)
     await session.refresh(comment)
 
@@ -142,9 +148,12 @@ async def get(session: AsyncSession, comment_id: str) -> Comment:
     return comment
 
 
-async def threads(session: AsyncSession, suggestion_id: str) -> list[Thread]:
+async def threads(
+    session: AsyncSession, suggestion_id: str, *, reader: visibility.Reader = visibility.ANYONE
+) -> list[Thread]:
     """Return a suggestion's comments as threads, oldest first; a deleted comment stays
-    (emptied) only while it has replies to hold together."""
+    (emptied) only while it has replies to hold together, and so does a hidden one for
+    whoever may not see it (``visibility``: its author and moderators do)."""
     rows = list(
         await session.scalars(
             select(Comment)
@@ -152,9 +161,15 @@ async def threads(session: AsyncSession, suggestion_id: str) -> list[Thread]:
             .order_by(Comment.created_at, Comment.id)
         )
     )
-    by_id = {c.id: Thread(c) for c in rows if c.parent_id is None}
+
+    def seen(c: Comment) -> bool:
+        return reader.sees(hidden=c.hidden_at is not None, author_id=c.author_id)
+
+    by_id = {c.id: Thread(c, masked=not seen(c)) for c in rows if c.parent_id is None}
     for reply in rows:
         if reply.parent_id is not None and reply.parent_id in by_id:
-            if reply.deleted_at is None:
+            if reply.deleted_at is None and seen(reply):
                 by_id[reply.parent_id].replies.append(reply)
-    return [t for t in by_id.values() if t.comment.deleted_at is None or t.replies]
+    return [
+        t for t in by_id.values() if (t.comment.deleted_at is None and not t.masked) or t.replies
+    ]

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hearth.accounts.models import User
-from hearth.community import comments, releases, suggestions, votes
+from hearth.community import comments, duplicates, moderation, releases, suggestions, votes
+from hearth.community.demo_reviews import seed_reviews
 from hearth.community.models import Suggestion
 from hearth.community.rules import PLATFORM_BOARD, Status
 from hearth.mall.models import Product
@@ -245,6 +246,7 @@ async def seed_community(
         if staff is None or member is None or member.partner_id is None:
             return
         await _seed_board(session, PLATFORM_BOARD, PLATFORM_IDEAS, staff, now)
+        await duplicates.seed_demo(session, board_id=PLATFORM_BOARD, owner=staff, now=now)
         await releases.seed_demo(session, owner=staff, now=now)  # ships two of them
         lamp = await session.scalar(
             select(Product.id)
@@ -257,3 +259,5 @@ async def seed_community(
         )
         if lamp is not None:
             await _seed_board(session, lamp, PRODUCT_IDEAS, member, now)
+        await moderation.seed_demo(session, moderator=staff, now=now)  # the queue's items
+        await seed_reviews(session, partner=member, now=now)  # reviews, and Q&A on a campaign

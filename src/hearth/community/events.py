@@ -46,6 +46,83 @@ class CommentPosted(Event):
     official: bool
 
 
+# -- duplicates (``duplicates.py``) ---------------------------------------------------------
+
+
+@shared_event
+@dataclass(frozen=True)
+class SuggestionMerged(Event):
+    """A board's owner merged a duplicate into another suggestion: its votes and followers
+    moved there."""
+
+    suggestion_id: str
+    into_id: str
+    board_id: str
+
+
+# -- moderation (``moderation.py``) ----------------------------------------------------------
+
+
+@shared_event
+@dataclass(frozen=True)
+class ItemReported(Event):
+    """Someone reported a suggestion or a comment: the moderation queue has news."""
+
+    target_kind: str
+    target_id: str
+
+
+@shared_event
+@dataclass(frozen=True)
+class ModeratorActed(Event):
+    """A moderator hid, restored, dismissed the reports of, muted or unmuted (``action``)."""
+
+    action: str
+    target_kind: str
+    target_id: str
+
+
+# -- reviews after delivery, and questions on campaigns ------------------------------------
+
+
+@shared_event
+@dataclass(frozen=True)
+class ReviewWritten(Event):
+    """A verified buyer wrote (``created``) or edited a review; the product's rating moved."""
+
+    review_id: str
+    product_id: str
+    stars: int
+    created: bool
+
+
+@shared_event
+@dataclass(frozen=True)
+class ReviewAnswered(Event):
+    """The product's partner answered a review in public (or edited its answer)."""
+
+    review_id: str
+    product_id: str
+
+
+@shared_event
+@dataclass(frozen=True)
+class QuestionAsked(Event):
+    """Someone asked a question about a campaign."""
+
+    question_id: str
+    campaign_id: str
+
+
+@shared_event
+@dataclass(frozen=True)
+class QuestionAnswered(Event):
+    """The campaign's partner answered a question in public (or edited its answer)."""
+
+    question_id: str
+    campaign_id: str
+
+
 # -- release notes --------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -61,6 +62,9 @@ class Suggestion(Base):
         Index("ix_community_suggestions_board_created", "board_id", "created_at"),
         Index("ix_community_suggestions_board_answered", "board_id", "answered_at"),
         Index("ix_community_suggestions_board_status", "board_id", "status"),
+        Index("ix_community_suggestions_author_created", "author_id", "created_at"),
+        # A filtered listing counts its matches from this index alone (bench/community.py).
+        Index("ix_community_suggestions_board_category_status", "board_id", "category", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("sug"))
@@ -83,6 +87,8 @@ class Suggestion(Base):
     merged_into_id: Mapped[str | None] = mapped_column(
         ForeignKey("community_suggestions.id", ondelete="SET NULL")
     )
+    # Set while a moderator hides it (``moderation.py``): only its author and moderators see it.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Vote(Base):
@@ -137,6 +143,7 @@ class Comment(Base):
     __tablename__ = "community_comments"
     __table_args__ = (
         Index("ix_community_comments_suggestion_created", "suggestion_id", "created_at"),
+        Index("ix_community_comments_author_created", "author_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("cmt"))
@@ -152,6 +159,8 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set while a moderator hides it (``moderation.py``): only its author and moderators see it.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- release notes and images on suggestions ------------------------------------------------
@@ -210,3 +219,167 @@ class SuggestionImage(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set while a moderator hides it (``moderation.py``): only its author and moderators see it.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# -- moderation: reports, the moderators' audit, mutes (``moderation.py``) -----------------
+
+
+class Report(Base):
+    """One person's report of something written in the community (``target_kind`` and
+    ``target_id``: a suggestion or a comment), with a reason and a note. At most one open
+    report per person per item (the partial unique index); resolved when a moderator
+    dismisses the item's reports or hides it."""
+
+    __tablename__ = "community_reports"
+    __table_args__ = (
+        Index(
+            "uq_community_reports_open",
+            "target_kind",
+            "target_id",
+            "reporter_id",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+        Index("ix_community_reports_target", "target_kind", "target_id"),
+        Index("ix_community_reports_open", "resolved_at", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("rep"))
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(32))
+    reporter_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The moderator's action that resolved it (a dismissal or a hide).
+    action_id: Mapped[str | None] = mapped_column(
+        ForeignKey("community_moderation_actions.id", ondelete="SET NULL")
+    )
+
+
+class ModerationAction(Base):
+    """One thing a moderator did (``rules.Action``): to an item (a suggestion, a comment) or
+    to a person (a mute), who did it, why and when. Never changed: the audit trail."""
+
+    __tablename__ = "community_moderation_actions"
+    __table_args__ = (
+        Index("ix_community_moderation_actions_target", "target_kind", "target_id", "at"),
+        Index("ix_community_moderation_actions_at", "at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("mod"))
+    action: Mapped[str] = mapped_column(String(16))
+    target_kind: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(32))
+    # The person it concerns: the item's author, or the one muted.
+    subject_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    reports: Mapped[int] = mapped_column(Integer, default=0)  # open reports it resolved
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a mute's end
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Mute(Base):
+    """A person muted until ``until``: they may read and vote but not post. Lifted early by a
+    moderator (``lifted_at``), or replaced by a newer mute."""
+
+    __tablename__ = "community_mutes"
+    __table_args__ = (Index("ix_community_mutes_user_until", "user_id", "until"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("mut"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# -- reviews after delivery, and questions on campaigns ------------------------------------
+#
+# A review belongs to one order and one product in it (a second write edits it). A
+# product's rating is five counters, one per number of stars, moved in SQL in the same
+# transaction as the review they count (``reviews.py``), so a page reads one row instead of
+# counting reviews. A question belongs to a campaign; the partner's one public answer sits
+# on its row, as a review's does.
+
+
+class Review(Base):
+    """A verified buyer's review of a product from one delivered order, and the partner's
+    public answer to it (one, editable)."""
+
+    __tablename__ = "community_reviews"
+    __table_args__ = (
+        UniqueConstraint("order_id", "product_id", name="uq_community_reviews_order_product"),
+        CheckConstraint("stars BETWEEN 1 AND 5", name="stars_one_to_five"),
+        Index("ix_community_reviews_product_created", "product_id", "created_at"),
+        Index("ix_community_reviews_product_stars", "product_id", "stars", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("rev"))
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    author_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))  # the order's: crowdfunding or sale
+    stars: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(120), default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # Markdown, as written
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)  # Markdown, the partner's
+    answer_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Rating(Base):
+    """A product's rating: how many reviews gave each number of stars."""
+
+    __tablename__ = "community_ratings"
+    __table_args__ = (
+        CheckConstraint(
+            "stars_1 >= 0 AND stars_2 >= 0 AND stars_3 >= 0 AND stars_4 >= 0 AND stars_5 >= 0",
+            name="counts_not_negative",
+        ),
+    )
+
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    stars_1: Mapped[int] = mapped_column(Integer, default=0)
+    stars_2: Mapped[int] = mapped_column(Integer, default=0)
+    stars_3: Mapped[int] = mapped_column(Integer, default=0)
+    stars_4: Mapped[int] = mapped_column(Integer, default=0)
+    stars_5: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Question(Base):
+    """A question someone asked about a campaign, and the partner's public answer (one,
+    editable). ``backer`` is fixed when asked: the asker had pledged for the campaign."""
+
+    __tablename__ = "community_questions"
+    __table_args__ = (
+        Index("ix_community_questions_campaign_created", "campaign_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("qst"))
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    author_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)  # Markdown
+    backer: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)  # Markdown, the partner's
+    answer_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answer_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -16,7 +16,16 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards, comments, releases, search, suggestions, votes
+from hearth.community import (
+    boards,
+    comments,
+    duplicates,
+    moderation,
+    releases,
+    search,
+    suggestions,
+    votes,
+)
 from hearth.community import images as suggestion_images
 from hearth.community.boards import Mine
 from hearth.community.release_rules import MAX_IMAGES
@@ -33,7 +42,8 @@ from hearth.community.rules import (
     may_edit_comment,
 )
 from hearth.community.schemas import AnswerForm, CommentForm, SuggestionForm
-from hearth.errors import HearthError
+from hearth.community.visibility import Reader
+from hearth.errors import HearthError, LooksLikeDuplicate
 from hearth.mall.deps import StorageDep, UploadLimit
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
@@ -89,7 +99,7 @@ async def search_page(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     """Search every board's suggestions."""
-    found = await search.search(session, q, limit=30) if q.strip() else []
+    found = await search.search(session, q, limit=30, reader=Reader.of(user)) if q.strip() else []
     titles = {v.id: v.title for v in await boards.list_boards(session, user=None)}
     return render(
         request,
@@ -126,6 +136,7 @@ async def board_page(
         query=q,
         page=page,
         viewer_id=user.id if user else None,
+        reader=Reader.of(user),
     )
     names = await suggestions.names(session, {s.author_id for s in found.items})
     return render(
@@ -158,12 +169,14 @@ async def _form_page(
     values: dict[str, str] | None = None,
     error: str = "",
     problems: dict[str, str] | None = None,
+    duplicate: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
     view = await boards.board(session, board_id)
     return render(
         request,
         "community/new.html",
+        duplicate=duplicate,
         user=user,
         active="community",
         board=view,
@@ -201,7 +214,7 @@ async def post_suggestion(
         # An empty file box arrives as text; every file is checked before anything is kept.
         files = [await f.read(limit + 1) for f in images if not isinstance(f, str) and f.filename]
         suggestion_images.check(files, max_bytes=limit)
-        row = await suggestions.post(
+        row = await duplicates.post(
             session,
             user=user,
             board_id=board_id,
@@ -209,6 +222,7 @@ async def post_suggestion(
             body=form.body,
             category=form.category,
             now=now,
+            confirm_distinct=form.confirm_distinct == "yes",
         )
         if files:
             await suggestion_images.add(
@@ -226,6 +240,7 @@ async def post_suggestion(
             values=form.model_dump(),
             error=err.sentence,
             problems={p["field"]: p["message"] for p in err.problems()},
+            duplicate=err.match if isinstance(err, LooksLikeDuplicate) else None,
             status_code=err.status,
         )
     return back(f"/community/suggestions/{row.id}")
@@ -242,10 +257,17 @@ async def _suggestion_page(
     values: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    row = await suggestions.get(session, suggestion_id)
+    reader = Reader.of(user)
+    row = await suggestions.get(session, suggestion_id, reader=reader)
     view = await boards.board(session, row.board_id)
     history = await suggestions.history(session, row.id)
-    threads = await comments.threads(session, row.id)
+    threads = await comments.threads(session, row.id, reader=reader)
+    mod = await moderation.notes(
+        session,
+        reader=reader,
+        suggestion=row,
+        comment_ids=[t.comment.id for t in threads] + [r.id for t in threads for r in t.replies],
+    )
     people = {row.author_id} | {a.actor_id for a in history}
     people |= {t.comment.author_id for t in threads}
     people |= {r.author_id for t in threads for r in t.replies}
@@ -279,11 +301,13 @@ async def _suggestion_page(
         error=error,
         values=values or {},
         status_code=status_code,
+        mod=mod,
         # images and release notes
         images=await suggestion_images.listing(session, row.id),
         max_images=MAX_IMAGES,
         shipped=await releases.shipped_in(session, [row.id]),
         **_common(),
+        **await duplicates.page_facts(session, row, owner=owner),
     )
 
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hearth.community.boards import BoardView
 from hearth.community.comments import Thread
+from hearth.community.duplicates import Match
 from hearth.community.models import Answer, Comment, Suggestion
 from hearth.community.rules import (
     CATEGORIES,
@@ -86,6 +87,11 @@ class SuggestionIn(_In):
         default="", description="Markdown"
     )
     category: Annotated[str, StringConstraints(min_length=1, max_length=24)]
+    confirm_distinct: bool = Field(
+        default=False,
+        description="post even though the title is near-identical to an existing suggestion "
+        "(the first try answers 409 naming it)",
+    )
 
 
 class SuggestionOut(BaseModel):
@@ -103,6 +109,9 @@ class SuggestionOut(BaseModel):
     created_at: datetime
     answered_at: datetime | None
     merged_into_id: str | None
+    hidden: bool = Field(
+        default=False, description="a moderator hid it: only you (its author) and moderators see it"
+    )
 
     @classmethod
     def of(cls, row: Suggestion, *, names: dict[str, str], voted: bool) -> Self:
@@ -121,6 +130,7 @@ class SuggestionOut(BaseModel):
             created_at=row.created_at,
             answered_at=row.answered_at,
             merged_into_id=row.merged_into_id,
+            hidden=row.hidden_at is not None,
         )
 
 
@@ -180,25 +190,38 @@ class CommentOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     replies: list[CommentOut] = Field(default_factory=list)
+    hidden: bool = Field(
+        default=False,
+        description="a moderator hid it: its words reach only its author and moderators",
+    )
 
     @classmethod
-    def of(cls, row: Comment, *, names: dict[str, str], replies: Sequence[Comment] = ()) -> Self:
+    def of(
+        cls,
+        row: Comment,
+        *,
+        names: dict[str, str],
+        replies: Sequence[Comment] = (),
+        masked: bool = False,
+    ) -> Self:
+        gone = row.deleted_at is not None or masked  # no words, no author
         return cls(
             id=row.id,
             parent_id=row.parent_id,
-            author="" if row.deleted_at else names.get(row.author_id or "", ""),
-            body=row.body,
-            body_html=prose.render(row.body),
+            author="" if gone else names.get(row.author_id or "", ""),
+            body="" if gone else row.body,
+            body_html="" if gone else prose.render(row.body),
             official=row.official,
             deleted=row.deleted_at is not None,
             created_at=row.created_at,
             edited_at=row.edited_at,
             replies=[cls.of(r, names=names) for r in replies],
+            hidden=row.hidden_at is not None,
         )
 
     @classmethod
     def thread(cls, thread: Thread, *, names: dict[str, str]) -> Self:
-        return cls.of(thread.comment, names=names, replies=thread.replies)
+        return cls.of(thread.comment, names=names, replies=thread.replies, masked=thread.masked)
 
 
 class SuggestionDetailOut(BaseModel):
@@ -230,6 +253,7 @@ class SuggestionForm(BaseModel):
     title: str = Field(default="", max_length=2000)
     body: str = Field(default="", max_length=MAX_BODY * 2)
     category: str = Field(default="", max_length=200)
+    confirm_distinct: str = Field(default="", max_length=8)  # "yes": post it anyway
 
 
 class AnswerForm(BaseModel):
@@ -240,3 +264,52 @@ class AnswerForm(BaseModel):
 class CommentForm(BaseModel):
     body: str = Field(default="", max_length=MAX_COMMENT * 2)
     parent_id: str = Field(default="", max_length=200)
+
+
+# -- duplicates: similar suggestions and merging (``community.duplicates``) ----------------
+
+
+class SimilarOut(BaseModel):
+    """An existing suggestion like the title being typed."""
+
+    id: str
+    title: str
+    status: Status
+    votes: int
+    voted: bool = Field(description="you voted for it")
+    score: float = Field(description="how alike the titles are, 0-100 (RapidFuzz)")
+    url: str
+
+    @classmethod
+    def of(cls, match: Match, *, voted: bool) -> Self:
+        row = match.suggestion
+        return cls(
+            id=row.id,
+            title=row.title,
+            status=Status(row.status),
+            votes=row.vote_count,
+            voted=voted,
+            score=round(match.score, 1),
+            url=f"/community/suggestions/{row.id}",
+        )
+
+
+class MergeIn(_In):
+    into_id: Id = Field(description="the suggestion this one repeats, on the same board")
+    answer: Annotated[str, StringConstraints(max_length=MAX_ANSWER)] = Field(
+        default="",
+        description="Markdown: the public answer (empty: one that links to the target)",
+    )
+
+
+class MergeOut(BaseModel):
+    suggestion: SuggestionOut = Field(description="the duplicate, now merged")
+    into: SuggestionOut = Field(description="the suggestion it was merged into")
+    votes_moved: int = Field(description="votes added to the target (one per person)")
+    followers_moved: int = Field(description="people who now follow the target too")
+
+
+class MergeForm(BaseModel):
+    into: str = Field(default="", max_length=200)
+    into_link: str = Field(default="", max_length=500)
+    answer: str = Field(default="", max_length=MAX_ANSWER * 2)

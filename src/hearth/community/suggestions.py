@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards, search
+from hearth.community import boards, posting, search, visibility
 from hearth.community.events import SuggestionAnswered, SuggestionPosted
 from hearth.community.models import Answer, Board, Follow, Suggestion, Vote
 from hearth.community.rules import (
@@ -85,6 +85,7 @@ async def post(
         problems.append({"field": "category", "message": wrong})
     if problems:
         raise InvalidInput.fields(problems)
+    await posting.check_suggestion(session, user, now)  # not muted, not past the limit
     await boards.ensure(session, view, now=now)
     suggestion = Suggestion(
         board_id=view.id,
@@ -136,10 +137,12 @@ async def listing(
     query: str = "",
     page: int = 1,
     viewer_id: str | None = None,
+    reader: visibility.Reader | None = None,
 ) -> SuggestionPage:
     """Return one page of a board's suggestions: sorted (``rules.Sort``; trending unless
     asked), filtered by status and category, and with a ``query`` only those matching it
-    (best match first unless a sort is asked for)."""
+    (best match first unless a sort is asked for). Hidden ones only for their author and
+    moderators (``reader``; by default the viewer, as a person who does not moderate)."""
     view = await boards.board(session, board_id)
     try:
         order = Sort(sort) if sort else None
@@ -154,22 +157,26 @@ async def listing(
         )
     if not 1 <= page <= MAX_PAGE:
         raise InvalidInput.fields([{"field": "page", "message": f"is 1 to {MAX_PAGE}"}])
-    statement: Any = select(Suggestion).where(Suggestion.board_id == view.id)
+    shown = visibility.suggestions_shown(reader or visibility.Reader(viewer_id))
+    statement: Any = select(Suggestion).where(Suggestion.board_id == view.id, shown)
     if wanted is not None:
         statement = statement.where(Suggestion.status == wanted)
+    if wanted is not Status.DUPLICATE:
+        # Merged duplicates are shown only when duplicates are asked for: their votes are in
+        # their targets (``duplicates.merge``).
+        statement = statement.where(Suggestion.merged_into_id.is_(None))
     if category:
         statement = statement.where(Suggestion.category == category)
     searched = bool(query.strip()) and bool(search.words(query))
+    dialect = session.get_bind().dialect.name
+    counted = statement
     if searched:
-        narrowed = search.narrow(
-            statement, session.get_bind().dialect.name, query, best_first=order is None
-        )
-        assert narrowed is not None
+        # Counted without the ranking: ranking every match is the dear part of a search.
+        counted = search.narrow(statement, dialect, query, best_first=False)
+        narrowed = search.narrow(statement, dialect, query, best_first=order is None)
+        assert counted is not None and narrowed is not None
         statement = narrowed
-    total = int(
-        await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-        or 0
-    )
+    total = int(await session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
     columns = {
         Sort.TRENDING: (Suggestion.trend.desc(),),
         Sort.TOP: (Suggestion.vote_count.desc(), Suggestion.created_at.desc()),
@@ -192,10 +199,15 @@ async def listing(
     return SuggestionPage(items, total, page, page_count(total), voted)
 
 
-async def get(session: AsyncSession, suggestion_id: str) -> Suggestion:
-    """Return a suggestion, or ``NotFound``."""
+async def get(
+    session: AsyncSession, suggestion_id: str, *, reader: visibility.Reader | None = None
+) -> Suggestion:
+    """Return a suggestion, or ``NotFound`` (also when it is hidden from ``reader``)."""
     found = await session.get(Suggestion, suggestion_id)
-    if found is None:
+    if found is None or (
+        reader is not None
+        and not reader.sees(hidden=found.hidden_at is not None, author_id=found.author_id)
+    ):
         raise NotFound(f"no suggestion {suggestion_id!r}")
     return found
 
@@ -242,6 +254,7 @@ async def answer(
     followers (unless the caller tells them itself: a release note sends one notice for
     everything it shipped)."""
     suggestion = await get(session, suggestion_id)
+    await visibility.check_suggestion(session, suggestion_id, user.id)
     view = await boards.board(session, suggestion.board_id)
     if not view.answered_by(user):
         raise PermissionDenied(f"only {view.partner_name} answers suggestions on this board")
@@ -257,6 +270,8 @@ async def answer(
     if problems:
         raise InvalidInput.fields(problems)
     assert target is not None
+    if suggestion.merged_into_id is not None:
+        raise Conflict("this suggestion was merged into another; answer that one instead")
     current = Status(suggestion.status)
     STATUS_WORKFLOW.check(current, target)
     # Conditional: of two answers at once from the same status, one moves it.

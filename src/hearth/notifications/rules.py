@@ -92,6 +92,14 @@ TOPICS: tuple[Topic, ...] = (
         ("mall.product.", "funding.launch."),
         roles=("partner", "reviewer", "admin"),
     ),
+    # Before "community": its kinds start "community." too, and the first topic that names
+    # a kind takes it.
+    Topic(
+        "moderation",
+        "Community moderation",
+        "A moderator hid or restored something you wrote, or muted you for a time.",
+        ("community.moderation.",),
+    ),
     Topic(
         "community",
         "Community",

@@ -15,9 +15,15 @@ from hearth.accounts import api as accounts_api
 from hearth.accounts import pages as accounts_pages
 from hearth.bootstrap import Hearth
 from hearth.community import api as community_api
+from hearth.community import api_duplicates as community_duplicates_api
+from hearth.community import api_moderation as community_api_moderation
 from hearth.community import api_releases as community_api_releases
+from hearth.community import api_reviews as community_api_reviews
 from hearth.community import pages as community_pages
+from hearth.community import pages_duplicates as community_duplicates_pages
+from hearth.community import pages_moderation as community_pages_moderation
 from hearth.community import pages_releases as community_pages_releases
+from hearth.community import pages_reviews as community_pages_reviews
 from hearth.config import Settings
 from hearth.funding import api as funding_api
 from hearth.funding import api_backing as funding_api_backing
@@ -82,6 +88,9 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (sales_api.router, API),
     (community_api.router, API),
     (community_api_releases.router, API),
+    (community_api_moderation.router, API),
+    (community_duplicates_api.router, API),
+    (community_api_reviews.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
     (mall_api_partner.router, API),
@@ -91,6 +100,9 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (accounts_pages.router, ""),
     (community_pages.router, ""),
     (community_pages_releases.router, ""),
+    (community_pages_moderation.router, ""),
+    (community_duplicates_pages.router, ""),
+    (community_pages_reviews.router, ""),
     (scenes_pages.router, ""),
     (funding_pages.router, ""),
     (funding_pages_backing.router, ""),

@@ -19,7 +19,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from hearth import metrics
-from hearth.errors import HearthError, NotAuthenticated, TooManyAttempts, problems_as_sentences
+from hearth.errors import (
+    HearthError,
+    NotAuthenticated,
+    RateLimited,
+    TooManyAttempts,
+    problems_as_sentences,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -54,6 +60,9 @@ class ErrorBody(BaseModel):
     payment_id: str | None = Field(None, description="The payment concerned.")
     retry_after: int | None = Field(None, description="Seconds to wait before retrying.")
     sums: dict[str, int] | None = Field(None, description="Ledger excess per currency.")
+    match: dict[str, Any] | None = Field(
+        None, description="The existing object this one would repeat (id, title, status...)."
+    )
 
 
 def error_body(
@@ -135,7 +144,7 @@ async def handle_hearth_error(request: Request, exc: Exception) -> Response:
     if exc.status >= 500:
         log.error("request_failed", path=request.url.path, error=exc.code, detail=exc.message)
     headers: dict[str, str] = {}
-    if isinstance(exc, TooManyAttempts):
+    if isinstance(exc, TooManyAttempts | RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     if wants_json(request):
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)

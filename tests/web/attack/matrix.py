@@ -78,6 +78,7 @@ class Rule:
     refused: Mapping[str, int] = field(default_factory=dict)  # actors a rule of the product stops
     stream: bool = False  # server-sent events: only the status is read
     reveals: frozenset[str] = frozenset()  # objects a permitted write lets its actor see
+    note: str = ""  # a second look at a route already in the table: what differs
 
     @property
     def key(self) -> tuple[str, str]:

@@ -132,6 +132,19 @@ async def visibility(session: AsyncSession, usernames: dict[str, str]) -> dict[s
         grant(row.id, people([row.backer_id]) | partner_of.get(row.partner_id, set()) | {ADMIN})
     for row in await _rows(session, "SELECT id, user_id FROM backer_cards"):
         grant(row.id, people([row.user_id]))
+
+    # Community moderation: what a moderator hid is its author's and the platform team's;
+    # reports are their reporter's and the team's; the audit and mutes the team's alone.
+    for table in ("community_suggestions", "community_comments"):
+        for row in await _rows(
+            session, f"SELECT id, author_id FROM {table} WHERE hidden_at IS NOT NULL"
+        ):
+            grant(row.id, people([row.author_id]) | STAFF)
+    for row in await _rows(session, "SELECT id, reporter_id FROM community_reports"):
+        grant(row.id, people([row.reporter_id]) | STAFF)
+    for table in ("community_moderation_actions", "community_mutes"):
+        for row in await _rows(session, f"SELECT id FROM {table}"):
+            grant(row.id, STAFF)
     return {object_id: frozenset(actors) for object_id, actors in seen.items()}
 
 

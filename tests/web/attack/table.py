@@ -39,6 +39,7 @@ NOT_PARTNERS = SIGNED_IN - PARTNERS
 DRAFT = {"product_id": "product_p_draft", "image_id": "image_p_draft"}  # the partner's draft
 IMAGE = {"image": ("shot.png", PNG, "image/png")}
 LOGO = {"logo": ("logo.png", PNG, "image/png")}
+_LOWEST = {"sort": "lowest"}
 SHIPPING = {
     "name": "Mia Chen",
     "line1": "1 Long Street",
@@ -101,6 +102,15 @@ CAMPAIGN_FORM = {
     "tier_per_backer": "2",
     "tier_closes": "",
 }
+
+
+REPORTED = {"kind": "=suggestion", "item_id": "suggestion_owner"}  # the member reported it
+HIDDEN = {"kind": "=suggestion", "item_id": "suggestion_hidden"}  # the fan's, hidden
+WHY = {"reason": "Checked by the platform team."}
+
+
+def _report(world: World) -> Any:
+    return {"target_kind": "suggestion", "target_id": world["suggestion_owner"], "reason": "spam"}
 
 
 NOTE = {"version": "=1.3"}  # the lamp's partner's note on the lamp's board
@@ -234,9 +244,10 @@ RULES: list[Rule] = [
     rule(
         "POST",
         "/api/v1/community/boards/{board_id}/suggestions",
-        SIGNED_IN,
+        SIGNED_IN - {STRANGER},
         json={"title": "Sunset mode", "body": "Dim slowly.", "category": "feature"},
         ok={201},
+        refused={STRANGER: 403},  # muted by a moderator
     ),
     rule("GET", "/api/v1/community/search", EVERYONE, query={"q": "warmer"}),
     rule("GET", "/api/v1/community/suggestions/{suggestion_id}", EVERYONE),
@@ -255,9 +266,10 @@ RULES: list[Rule] = [
     rule(
         "POST",
         "/api/v1/community/suggestions/{suggestion_id}/comments",
-        SIGNED_IN,
+        SIGNED_IN - {STRANGER},
         json={"body": "Agreed."},
         ok={201},
+        refused={STRANGER: 403},  # muted by a moderator
     ),
     rule("PATCH", "/api/v1/community/comments/{comment_id}", {OWNER}, json={"body": "Me too!"}),
     rule("DELETE", "/api/v1/community/comments/{comment_id}", {OWNER}, ok={204}),
@@ -268,8 +280,9 @@ RULES: list[Rule] = [
     rule(
         "POST",
         "/community/boards/{board_id}/suggestions",
-        SIGNED_IN,
+        SIGNED_IN - {STRANGER},
         form={"title": "Sunset mode", "body": "", "category": "feature"},
+        refused={STRANGER: 403},  # muted: the form says until when
     ),
     rule("GET", "/community/suggestions/{suggestion_id}", EVERYONE),
     rule("POST", "/community/suggestions/{suggestion_id}/vote", SIGNED_IN, form={}),
@@ -283,7 +296,11 @@ RULES: list[Rule] = [
         form={"status": "planned", "answer": "Coming in 1.4."},
     ),
     rule(
-        "POST", "/community/suggestions/{suggestion_id}/comments", SIGNED_IN, form={"body": "Yes"}
+        "POST",
+        "/community/suggestions/{suggestion_id}/comments",
+        SIGNED_IN - {STRANGER},
+        form={"body": "Yes"},
+        refused={STRANGER: 403},  # muted: the page says until when
     ),
     rule("POST", "/community/comments/{comment_id}/edit", {OWNER}, form={"body": "Me too!"}),
     rule("POST", "/community/comments/{comment_id}/delete", {OWNER}, form={}),
@@ -341,6 +358,181 @@ RULES: list[Rule] = [
         form={},
     ),
     rule("GET", "/media/community/{image_id}", EVERYONE, args=SHOWN),
+    # -- community moderation: anyone signed in reports (not their own: the owner's suggestion
+    # here, which the member reported already); the platform team alone moderates, partners
+    # do not -------------------------------------------------------------------------------
+    rule(
+        "POST",
+        "/api/v1/community/reports",
+        SIGNED_IN - {OWNER, MEMBER},
+        json=_report,
+        ok={201},
+        refused={MEMBER: 409},
+    ),
+    rule("GET", "/api/v1/community/moderation/queue", STAFF),
+    rule("GET", "/api/v1/community/moderation/items/{kind}/{item_id}", STAFF, args=REPORTED),
+    rule(
+        "POST",
+        "/api/v1/community/moderation/items/{kind}/{item_id}/hide",
+        STAFF,
+        args=REPORTED,
+        json=WHY,
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/moderation/items/{kind}/{item_id}/restore",
+        STAFF,
+        args=HIDDEN,
+        json=WHY,
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/moderation/items/{kind}/{item_id}/dismiss",
+        STAFF,
+        args=REPORTED,
+        json=WHY,
+        ok={201},
+    ),
+    rule("GET", "/api/v1/community/moderation/actions", STAFF),
+    rule("GET", "/api/v1/community/moderation/mutes", STAFF),
+    rule(
+        "POST",
+        "/api/v1/community/moderation/mutes",
+        STAFF,
+        json=lambda w: {"user_id": w["user_member"], "reason": "Adverts.", "hours": 1},
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/moderation/mutes/{mute_id}/lift",
+        STAFF,
+        args={"mute_id": "mute_stranger"},
+        json=WHY,
+    ),
+    rule("GET", "/community/report/{kind}/{item_id}", SIGNED_IN, args=REPORTED),
+    rule(
+        "POST",
+        "/community/report/{kind}/{item_id}",
+        SIGNED_IN - {OWNER, MEMBER},
+        args=REPORTED,
+        form={"reason": "spam", "note": ""},
+        refused={MEMBER: 409},
+    ),
+    rule("GET", "/platform/community", STAFF),
+    rule("GET", "/platform/community/{kind}/{item_id}", STAFF, args=REPORTED),
+    rule("POST", "/platform/community/{kind}/{item_id}/hide", STAFF, args=REPORTED, form=WHY),
+    rule("POST", "/platform/community/{kind}/{item_id}/restore", STAFF, args=HIDDEN, form=WHY),
+    rule("POST", "/platform/community/{kind}/{item_id}/dismiss", STAFF, args=REPORTED, form=WHY),
+    rule(
+        "POST",
+        "/platform/community/{kind}/{item_id}/mute",
+        STAFF,
+        args=REPORTED,
+        form={"reason": "Adverts.", "hours": "24", "until": ""},
+    ),
+    rule(
+        "POST",
+        "/platform/community/mutes/{mute_id}/lift",
+        STAFF,
+        args={"mute_id": "mute_stranger"},
+        form=WHY,
+    ),
+    # -- duplicates: anyone finds similar ones; the board's owner alone merges -------------
+    rule(
+        "GET",
+        "/api/v1/community/boards/{board_id}/similar",
+        EVERYONE,
+        query={"title": "warmer lamp light"},
+    ),
+    rule("GET", "/community/boards/{board_id}/similar", EVERYONE, query={"title": "warmer lamp"}),
+    # The owner's copy merges into their first on the lamp's board: its partner alone may; a
+    # fan, the rival partner and the platform team may not.
+    rule(
+        "POST",
+        "/api/v1/community/suggestions/{suggestion_id}/merge",
+        SELLER,
+        args={"suggestion_id": "suggestion_copy"},
+        json=lambda world: {"into_id": world["suggestion_owner"]},
+    ),
+    rule(
+        "POST",
+        "/community/suggestions/{suggestion_id}/merge",
+        SELLER,
+        args={"suggestion_id": "suggestion_copy"},
+        form=lambda world: {"into": world["suggestion_owner"]},
+    ),
+    # -- reviews and campaign questions: anyone reads; only the buyer of a delivered order
+    # reviews it (anyone else's order is not found); the product's partner alone answers.
+    rule("GET", "/api/v1/community/products/{product_id}/rating", EVERYONE),
+    rule("GET", "/api/v1/community/products/{product_id}/reviews", EVERYONE, query=_LOWEST),
+    rule(
+        "PUT",
+        "/api/v1/community/orders/{order_id}/reviews/{product_id}",
+        {OWNER},
+        args={"order_id": "order_sale"},
+        json={"stars": 5, "title": "Even better now"},
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/reviews/{review_id}/answer",
+        SELLER,
+        args={"review_id": "review_owner"},
+        json={"answer": "Thank you!"},
+    ),
+    rule("GET", "/api/v1/community/campaigns/{campaign_id}/questions", EVERYONE),
+    rule(
+        "POST",
+        "/api/v1/community/campaigns/{campaign_id}/questions",
+        SIGNED_IN,
+        json={"question": "Is the shade washable?"},
+        ok={201},
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/questions/{question_id}/answer",
+        SELLER,
+        args={"question_id": "question_owner"},
+        json={"answer": "Yes, for 60 yuan."},
+    ),
+    rule("GET", "/community/products/{product_id}/rating", EVERYONE),
+    rule("GET", "/community/products/{product_id}/reviews", EVERYONE, query={"stars": "4"}),
+    rule(
+        "GET",
+        "/community/orders/{order_id}/reviews/{product_id}",
+        {OWNER},
+        args={"order_id": "order_sale"},
+    ),
+    rule(
+        "POST",
+        "/community/orders/{order_id}/reviews/{product_id}",
+        {OWNER},
+        args={"order_id": "order_sale"},
+        form={"stars": "5", "title": "Even better now"},
+    ),
+    rule(
+        "POST",
+        "/community/reviews/{review_id}/answer",
+        SELLER,
+        args={"review_id": "review_owner"},
+        form={"answer": "Thank you!"},
+    ),
+    rule("GET", "/community/campaigns/{campaign_id}/panel", EVERYONE),
+    rule("GET", "/community/campaigns/{campaign_id}/questions", EVERYONE),
+    rule(
+        "POST",
+        "/community/campaigns/{campaign_id}/questions",
+        SIGNED_IN,
+        form={"question": "Is the shade washable?"},
+    ),
+    rule(
+        "POST",
+        "/community/questions/{question_id}/answer",
+        SELLER,
+        args={"question_id": "question_owner"},
+        form={"answer": "Yes, for 60 yuan."},
+    ),
     # -- money ----------------------------------------------------------------------------
     rule("GET", "/api/v1/ledger/report", STAFF, query={"currency": "CNY"}),
     rule("GET", "/api/v1/ledger/balances", STAFF, query={"currency": "CNY"}),
@@ -1068,6 +1260,46 @@ RULES: list[Rule] = [
     rule("GET", "/partner/products/{product_id}/certification/runs", SELLER | STAFF),
     rule("POST", "/partner/products/{product_id}/certification", SELLER | STAFF),
     rule("GET", "/certifications/{run_id}", SELLER | STAFF, args={"run_id": "certification_p"}),
+]
+
+
+# Second looks: routes of the table tried against what a moderator hid (the fan's
+# suggestion). Only its author and the platform team read it; nobody acts on it (its
+# author and moderators are told it is hidden, everyone else finds nothing).
+HIDDEN_SUGGESTION = {"suggestion_id": "suggestion_hidden"}
+SECOND_LOOKS: list[Rule] = [
+    rule(
+        "GET",
+        "/api/v1/community/suggestions/{suggestion_id}",
+        {FAN} | STAFF,
+        args=HIDDEN_SUGGESTION,
+        note="hidden",
+    ),
+    rule(
+        "GET",
+        "/community/suggestions/{suggestion_id}",
+        {FAN} | STAFF,
+        args=HIDDEN_SUGGESTION,
+        note="hidden",
+    ),
+    rule("GET", "/community/report/{kind}/{item_id}", {FAN} | STAFF, args=HIDDEN, note="hidden"),
+    rule(
+        "PUT",
+        "/api/v1/community/suggestions/{suggestion_id}/vote",
+        NOBODY,
+        args=HIDDEN_SUGGESTION,
+        refused={FAN: 409, REVIEWER: 409, ADMIN: 409},
+        note="hidden",
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/suggestions/{suggestion_id}/comments",
+        NOBODY,
+        args=HIDDEN_SUGGESTION,
+        json={"body": "Agreed."},
+        refused={FAN: 409, REVIEWER: 409, ADMIN: 409},
+        note="hidden",
+    ),
 ]
 
 _ = (STRANGER, Rule)

@@ -29,7 +29,7 @@ from tests.conftest import make_settings
 from tests.servers import Postgres
 from tests.web.attack import oracle, world
 from tests.web.attack.matrix import Rule, leaks, let_through, send, turned_away
-from tests.web.attack.table import RULES
+from tests.web.attack.table import RULES, SECOND_LOOKS
 
 _copies = itertools.count()
 
@@ -137,10 +137,14 @@ async def _stage(template: Template, tmp: Path) -> AsyncIterator[Stage]:
 
 def _ids(rules: list[Rule]) -> Iterator[str]:
     for r in rules:
-        yield f"{r.method} {r.path}"
+        yield f"{r.method} {r.path}" + (f" ({r.note})" if r.note else "")
 
 
-@pytest.mark.parametrize("case", RULES, ids=list(_ids(RULES)))
+# Every route once, then second looks at some of them against other objects.
+CASES = RULES + SECOND_LOOKS
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(_ids(CASES)))
 async def test_route_lets_in_only_whom_its_rule_names(
     case: Rule, template: Template, tmp_path: Path
 ) -> None:

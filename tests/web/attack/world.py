@@ -417,6 +417,14 @@ async def build(hearth: Hearth) -> World:
         201,
     )
     ids["suggestion_owner"] = made["id"]
+    # ... and, confirming it is another, a second wording of it that its partner may merge.
+    copy = await api[OWNER](
+        "POST",
+        f"/api/v1/community/boards/{ids['product_p']}/suggestions",
+        {"title": "A warmer lamp", "category": "firmware", "confirm_distinct": True},
+        201,
+    )
+    ids["suggestion_copy"] = copy["id"]
     said = await api[OWNER](
         "POST", f"/api/v1/community/suggestions/{made['id']}/comments", {"body": "Me too"}, 201
     )
@@ -439,6 +447,22 @@ async def build(hearth: Hearth) -> World:
         comment = await session.get(Comment, said["id"])
         assert comment is not None
         comment.created_at = now + timedelta(days=1)
+
+    # The owner reviews the lamp of their delivered store order and asks about the live
+    # campaign; the partner answers neither yet.
+    review = await api[OWNER](
+        "PUT",
+        f"/api/v1/community/orders/{ids['order_sale']}/reviews/{ids['product_p']}",
+        {"stars": 4, "title": "Lovely light"},
+    )
+    ids["review_owner"] = review["id"]
+    question = await api[OWNER](
+        "POST",
+        f"/api/v1/community/campaigns/{ids['campaign_live']}/questions",
+        {"question": "Does it ship to Germany?"},
+        201,
+    )
+    ids["question_owner"] = question["id"]
 
     # A run of home A's automation and a command to its lamp, as the runner would record them.
     async with unit_of_work(hearth.sessions, hearth.publish) as session:
@@ -503,6 +527,44 @@ async def build(hearth: Hearth) -> World:
         session.add(doubt)
         await session.flush()
         ids["doubt_review"] = doubt.id
+
+    # -- community moderation: the member reports the owner's suggestion (waiting in the
+    # queue); the fan's suggestion on the lamp's board and their comment on the owner's were
+    # hidden by the reviewer; the stranger is muted for a week.
+    lamp_board = f"/api/v1/community/boards/{ids['product_p']}/suggestions"
+    spam = {"title": "Warmer lamps cheap", "body": "At deals.example", "category": "feature"}
+    ids["suggestion_hidden"] = (await api[FAN]("POST", lamp_board, spam, 201))["id"]
+    said = await api[FAN](
+        "POST",
+        f"/api/v1/community/suggestions/{ids['suggestion_owner']}/comments",
+        {"body": "Buy mine instead"},
+        201,
+    )
+    ids["comment_hidden"] = said["id"]
+    reported = await api[MEMBER](
+        "POST",
+        "/api/v1/community/reports",
+        {"target_kind": "suggestion", "target_id": ids["suggestion_owner"], "reason": "off_topic"},
+        201,
+    )
+    ids["report_member"] = reported["id"]
+    for kind, hidden in (("suggestion", "suggestion_hidden"), ("comment", "comment_hidden")):
+        await api[REVIEWER](
+            "POST",
+            f"/api/v1/community/moderation/items/{kind}/{ids[hidden]}/hide",
+            {"reason": "Advertising."},
+            201,
+        )
+    async with hearth.sessions() as session:
+        stranger = await _one(session, select(User.id).where(User.username == "stranger"))
+    muted = await api[REVIEWER](
+        "POST",
+        "/api/v1/community/moderation/mutes",
+        {"user_id": stranger, "reason": "Adverts.", "hours": 168},
+        201,
+    )
+    ids["mute_stranger"] = muted["id"]
+
     for client in api.values():
         await client.http.aclose()
     return world

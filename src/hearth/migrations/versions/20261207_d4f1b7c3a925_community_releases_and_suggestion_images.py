@@ -2,7 +2,7 @@
 suggestions
 
 Revision ID: d4f1b7c3a925
-Revises: 8e41c07d2b95
+Revises: 5d2c9a7e1f34
 Create Date: 2026-12-07 20:30:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import hearth.db
 
 revision: str = "d4f1b7c3a925"
-down_revision: str | Sequence[str] | None = "8e41c07d2b95"
+down_revision: str | Sequence[str] | None = "5d2c9a7e1f34"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
