@@ -197,7 +197,10 @@ async def get_suggestion(
         following=following,
         history=[AnswerOut.of(a, names=names) for a in history],
         comments=[CommentOut.thread(t, names=names) for t in threads],
-        images=[SuggestionImageOut.of(i) for i in await images.listing(session, row.id)],
+        images=[
+            SuggestionImageOut.of(i)
+            for i in await images.listing(session, row.id, reader=Reader.of(user))
+        ],
         shipped_in=next(
             (ShippedInOut.of(r) for r in (await releases.shipped_in(session, [row.id])).values()),
             None,

@@ -16,9 +16,10 @@ from hearth.community.schemas_releases import (
     ReleaseOut,
     SuggestionImageOut,
 )
+from hearth.community.visibility import Reader
 from hearth.errors import InvalidInput, NotFound, PermissionDenied
 from hearth.mall.deps import StorageDep, UploadLimit
-from hearth.web.deps import CurrentUser, NowDep, SessionDep
+from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.openapi import answers
 
 router = APIRouter(prefix="/community", tags=["community"])
@@ -106,9 +107,12 @@ async def edit_release(
     summary="List a suggestion's images",
     responses=answers(NotFound),
 )
-async def list_images(suggestion_id: str, session: SessionDep) -> list[SuggestionImageOut]:
+async def list_images(
+    suggestion_id: str, session: SessionDep, user: OptionalUser
+) -> list[SuggestionImageOut]:
     """The images of a suggestion, in the order they were added."""
-    return [SuggestionImageOut.of(i) for i in await images.listing(session, suggestion_id)]
+    found = await images.listing(session, suggestion_id, reader=Reader.of(user))
+    return [SuggestionImageOut.of(i) for i in found]
 
 
 @router.post(

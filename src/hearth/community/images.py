@@ -21,6 +21,7 @@ from hearth.accounts.models import User
 from hearth.community import boards, suggestions
 from hearth.community.models import Suggestion, SuggestionImage
 from hearth.community.release_rules import MAX_IMAGES
+from hearth.community.visibility import ANYONE, Reader
 from hearth.errors import InvalidInput, NotFound, PermissionDenied
 from hearth.kit.ids import new_id
 from hearth.kit.storage import Storage
@@ -64,9 +65,13 @@ def check(files: Sequence[bytes], *, max_bytes: int, already: int = 0) -> list[I
     return kinds
 
 
-async def _suggestion(session: AsyncSession, suggestion_id: str) -> Suggestion:
+async def _suggestion(
+    session: AsyncSession, suggestion_id: str, reader: Reader = ANYONE
+) -> Suggestion:
     row = await suggestions.get(session, suggestion_id)
     await boards.board(session, row.board_id)  # a withdrawn product's board reads as missing
+    if not reader.sees(hidden=row.hidden_at is not None, author_id=row.author_id):
+        raise NotFound(f"no suggestion {suggestion_id!r}")  # hidden by a moderator
     return row
 
 
@@ -120,9 +125,11 @@ async def add(
     return made
 
 
-async def listing(session: AsyncSession, suggestion_id: str) -> list[SuggestionImage]:
-    """Return the images of a suggestion anyone may read, in the order they were added."""
-    await _suggestion(session, suggestion_id)
+async def listing(
+    session: AsyncSession, suggestion_id: str, *, reader: Reader = ANYONE
+) -> list[SuggestionImage]:
+    """Return the images of a suggestion ``reader`` may read, in the order they were added."""
+    await _suggestion(session, suggestion_id, reader)
     return list(
         await session.scalars(
             select(SuggestionImage)
@@ -146,10 +153,12 @@ async def remove(session: AsyncSession, *, user: User, suggestion_id: str, image
     return image.key
 
 
-async def image(session: AsyncSession, storage: Storage, *, image_id: str) -> Blob:
-    """Return an image of a suggestion anyone may read, or raise ``NotFound``."""
+async def image(
+    session: AsyncSession, storage: Storage, *, image_id: str, reader: Reader = ANYONE
+) -> Blob:
+    """Return an image of a suggestion ``reader`` may read, or raise ``NotFound``."""
     found = await session.get(SuggestionImage, image_id)
     if found is None:
         raise NotFound("no such image")
-    await _suggestion(session, found.suggestion_id)
+    await _suggestion(session, found.suggestion_id, reader)
     return Blob(await storage.get(found.key), found.content_type)

@@ -303,7 +303,7 @@ async def _suggestion_page(
         status_code=status_code,
         mod=mod,
         # images and release notes
-        images=await suggestion_images.listing(session, row.id),
+        images=await suggestion_images.listing(session, row.id, reader=Reader.of(user)),
         max_images=MAX_IMAGES,
         shipped=await releases.shipped_in(session, [row.id]),
         **_common(),

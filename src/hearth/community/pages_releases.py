@@ -22,6 +22,7 @@ from hearth.community import pages as community_pages
 from hearth.community.release_rules import MAX_CITED
 from hearth.community.rules import STATUS_LABELS
 from hearth.community.schemas_releases import ImagesForm, ReleaseEditForm, ReleaseForm
+from hearth.community.visibility import Reader
 from hearth.errors import HearthError, InvalidInput, PermissionDenied
 from hearth.mall.deps import StorageDep, UploadLimit
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
@@ -283,11 +284,15 @@ async def remove_image(
 
 
 @router.get("/media/community/{image_id}")
-async def suggestion_image(image_id: str, session: SessionDep, storage: StorageDep) -> Response:
-    """Serve an image of a suggestion, with the type its bytes showed."""
-    blob = await images.image(session, storage, image_id=image_id)
+async def suggestion_image(
+    image_id: str, session: SessionDep, storage: StorageDep, user: OptionalUser
+) -> Response:
+    """Serve an image of a suggestion its reader may see, with the type its bytes showed
+    (kept by the browser alone: a hidden suggestion's images are its author's and the
+    moderators')."""
+    blob = await images.image(session, storage, image_id=image_id, reader=Reader.of(user))
     return Response(
         blob.data,
         media_type=blob.content_type,
-        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )
