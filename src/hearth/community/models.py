@@ -219,8 +219,6 @@ class SuggestionImage(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     uploaded_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Set while a moderator hides it (``moderation.py``): only its author and moderators see it.
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- moderation: reports, the moderators' audit, mutes (``moderation.py``) -----------------
