@@ -104,7 +104,9 @@ async def test_a_note_ships_a_suggestion_with_images_and_its_fan_is_told(
 
     await fan.goto(f"{base}/community/boards/hearth/changelog")
     await expect(fan.get_by_test_id("release")).to_have_count(1)
-    await expect(fan.get_by_role("link", name="Dark mode for the home app")).to_be_visible()
+    await expect(
+        fan.get_by_role("link", name="Delivery dates of my pledges in my calendar")
+    ).to_be_visible()
     feed = await fan.request.get(f"{base}/community/boards/hearth/changelog.atom")
     assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
     await shoot(fan, "community-changelog-hearth")

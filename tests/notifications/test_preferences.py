@@ -49,6 +49,28 @@ def test_every_kind_of_notification_hearth_sends_belongs_to_a_topic() -> None:
     assert unplaced == set()
 
 
+def test_each_kind_of_community_news_is_a_choice_of_its_own() -> None:
+    topics = {
+        kind: rules.topic_of(kind).key
+        for kind in (
+            "community.answered",
+            "community.merged",
+            "community.shipped",
+            "community.review_answered",
+            "community.question_answered",
+            "community.moderation.hidden",
+        )
+    }
+    assert topics == {
+        "community.answered": "community",
+        "community.merged": "community",
+        "community.shipped": "community_shipped",
+        "community.review_answered": "community_replies",
+        "community.question_answered": "community_replies",
+        "community.moderation.hidden": "moderation",
+    }
+
+
 def test_a_failed_payment_is_mailed_by_default_and_a_campaign_update_is_not() -> None:
     assert rules.default(rules.topic_of("payment_failed")) == Choice(in_app=True, email=True)
     assert rules.default(rules.topic_of("campaign_update")) == Choice(in_app=True, email=False)

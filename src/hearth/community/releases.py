@@ -386,7 +386,7 @@ async def candidates(session: AsyncSession, *, board_id: str) -> list[Suggestion
 # -- demo -----------------------------------------------------------------------------------
 
 DEMO_VERSION = "2026.49"
-DEMO_SHIPS = ("Dark mode for the home app", "Energy use in Home Assistant")
+DEMO_SHIPS = ("Delivery dates of my pledges in my calendar", "Energy use in Home Assistant")
 
 
 async def seed_demo(session: AsyncSession, *, owner: User, now: datetime) -> None:
@@ -405,11 +405,11 @@ async def seed_demo(session: AsyncSession, *, owner: User, now: datetime) -> Non
         user=owner,
         board_id=PLATFORM_BOARD,
         version=DEMO_VERSION,
-        title="Dark mode and energy in Home Assistant",
+        title="Delivery dates in your calendar, and energy in Home Assistant",
         body=(
             "This week's update brings two of your most wanted suggestions.\n\n"
-            "- **Dark mode**: the app follows your phone's light or dark setting, or the one "
-            "you choose on your account page.\n"
+            "- **Delivery dates in your calendar**: your account page gives a calendar feed "
+            "of the expected delivery of everything you backed.\n"
             "- **Energy in Home Assistant**: plugs report their energy use with the energy "
             "device class, so the Energy dashboard picks them up.\n\n"
             "Thank you for every vote and comment."

@@ -101,9 +101,22 @@ TOPICS: tuple[Topic, ...] = (
         ("community.moderation.",),
     ),
     Topic(
+        "community_shipped",
+        "Suggestions shipped",
+        "A release note ships a suggestion you follow.",
+        ("community.shipped",),
+    ),
+    Topic(
+        "community_replies",
+        "Answers to your reviews and questions",
+        "The maker answers your review of a product, or your question about a campaign.",
+        ("community.review_answered", "community.question_answered"),
+    ),
+    Topic(
         "community",
         "Community",
-        "Official answers to the suggestions you follow (yours, and those you voted for).",
+        "Official answers to the suggestions you follow (yours, and those you voted for), "
+        "and their merges into another.",
         ("community.",),
     ),
     Topic(
