@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from hearth.bootstrap import Hearth
-from hearth.community import questions
+from hearth.community import moderation, questions
 from hearth.community.events import QuestionAnswered, QuestionAsked
 from hearth.community.models import Question
-from hearth.errors import InvalidInput, NotFound, PermissionDenied
+from hearth.community.moderation_rules import QUESTION_LIMIT
+from hearth.errors import InvalidInput, Muted, NotFound, PermissionDenied, RateLimited
 from hearth.notifications.models import Notification
 from tests.community import shop
 from tests.community.world import T0, CommunityWorld, build
@@ -101,3 +102,24 @@ async def test_an_empty_question_or_one_on_no_campaign_is_refused_and_nothing_is
         await _ask(world, "tom", "cmp_nothing", "Hello?")
     async with world.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Question)) == 0
+
+
+async def test_a_muted_person_cannot_ask_and_questions_are_limited_per_hour(
+    world: CommunityWorld,
+) -> None:
+    live = await shop.campaign(world, "Glow Lamp", backer="mia")
+    async with world.unit() as session:
+        await moderation.mute(
+            session, moderator=world.people["ada"], user_id=world.people["tom"].id,
+            reason="Adverts.", hours=2, now=T0,
+        )  # fmt: skip
+    with pytest.raises(Muted, match="until"):
+        await _ask(world, "tom", live, "Buy my lamp?")
+    for n in range(QUESTION_LIMIT.count):
+        await _ask(world, "mia", live, f"Question {n}?")
+    with pytest.raises(RateLimited, match="10 questions in the last hour") as refused:
+        await _ask(world, "mia", live, "One more?")
+    assert refused.value.retry_after > 0
+    async with world.sessions() as session:
+        asked = await session.scalar(select(func.count()).select_from(Question))
+    assert asked == QUESTION_LIMIT.count

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from hearth.bootstrap import Hearth
-from hearth.community import reviews
+from hearth.community import moderation, reviews
 from hearth.community.events import ReviewAnswered, ReviewWritten
 from hearth.community.models import Rating, Review
-from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hearth.errors import Conflict, InvalidInput, Muted, NotFound, PermissionDenied
 from hearth.notifications.models import Notification
 from tests.community import shop
 from tests.community.world import T0, CommunityWorld, build
@@ -204,3 +204,18 @@ async def test_reviews_list_newest_highest_or_lowest_first_filtered_by_stars_and
     assert [r.stars for r in lowest.items] == sorted(stars)[10:]
     assert fives.total == 5 and {r.stars for r in fives.items} == {5}
     assert (newest.figures.average, newest.figures.positive) == (Decimal("3.7"), 67)
+
+
+async def test_a_muted_buyer_cannot_review_until_the_mute_ends(world: CommunityWorld) -> None:
+    bought = await shop.order(world, "mia", "Glow Lamp", channel="sale")
+    async with world.unit() as session:
+        await moderation.mute(
+            session, moderator=world.people["ada"], user_id=world.people["mia"].id,
+            reason="Abuse.", hours=1, now=T0,
+        )  # fmt: skip
+    with pytest.raises(Muted):
+        await _write(world, "mia", bought, 1, body="Rubbish!")
+    kept, counted = await _counters(world)
+    assert kept == counted and sum(kept.values()) == 0
+    after = await _write(world, "mia", bought, 4, at=timedelta(hours=2))
+    assert after.stars == 4

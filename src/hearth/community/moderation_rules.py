@@ -124,6 +124,7 @@ class Limit:
 # the allowance back.
 SUGGESTION_LIMIT = Limit("suggestions", 5, timedelta(hours=1), "hour")
 COMMENT_LIMIT = Limit("comments", 30, timedelta(minutes=10), "10 minutes")
+QUESTION_LIMIT = Limit("questions", 10, timedelta(hours=1), "hour")
 
 
 def wait_before_posting(recent: Sequence[datetime], limit: Limit, now: datetime) -> timedelta:

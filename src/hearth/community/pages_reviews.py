@@ -33,7 +33,7 @@ from hearth.community.review_rules import (
 )
 from hearth.community.rules import STATUS_LABELS, Sort
 from hearth.community.schemas_reviews import QuestionForm, ReplyForm, ReviewForm
-from hearth.errors import HearthError, NotFound
+from hearth.errors import HearthError, Muted, NotFound, RateLimited
 from hearth.funding import campaigns
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.templating import render
@@ -205,8 +205,8 @@ async def review_submit(
             now=now,
         )
     except HearthError as err:
-        if err.status in (403, 404, 409):
-            raise
+        if err.status in (403, 404, 409) and not isinstance(err, Muted | RateLimited):
+            raise  # the form says why a muted person cannot post, with what they wrote
         return await _form_page(
             request,
             session,
@@ -349,8 +349,8 @@ async def ask(
             session, user=user, campaign_id=campaign_id, body=form.question, now=now
         )
     except HearthError as err:
-        if err.status in (403, 404):
-            raise
+        if err.status in (403, 404) and not isinstance(err, Muted | RateLimited):
+            raise  # the form says why a muted person cannot post, with what they wrote
         return await _questions_page(
             request,
             session,

@@ -18,9 +18,10 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community.models import Comment, Mute, Suggestion
+from hearth.community.models import Comment, Mute, Question, Suggestion
 from hearth.community.moderation_rules import (
     COMMENT_LIMIT,
+    QUESTION_LIMIT,
     SUGGESTION_LIMIT,
     Limit,
     retry_seconds,
@@ -102,3 +103,16 @@ async def check_comment(session: AsyncSession, user: User | Any, now: datetime) 
     """Refuse a new comment from a muted person, or one past the comments' limit."""
     await _guard(session, user, now)
     await _check_limit(session, user, COMMENT_LIMIT, Comment.created_at, Comment.author_id, now)
+
+
+async def check_review(session: AsyncSession, user: User | Any, now: datetime) -> None:
+    """Refuse a review (or its edit) from a muted person; a review is one per order and
+    product, so it needs no limit of its own."""
+    await _guard(session, user, now)
+
+
+async def check_question(session: AsyncSession, user: User | Any, now: datetime) -> None:
+    """Refuse a question about a campaign from a muted person, or one past the questions'
+    limit."""
+    await _guard(session, user, now)
+    await _check_limit(session, user, QUESTION_LIMIT, Question.created_at, Question.author_id, now)

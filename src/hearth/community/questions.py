@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import suggestions
+from hearth.community import posting, suggestions
 from hearth.community.events import QuestionAnswered, QuestionAsked
 from hearth.community.models import Question
 from hearth.community.review_rules import MAX_QUESTION, MAX_REPLY
@@ -72,6 +72,7 @@ async def ask(
         raise InvalidInput.fields(
             [{"field": "question", "message": f"may have at most {MAX_QUESTION} characters"}]
         )
+    await posting.check_question(session, user, now)  # not muted, within the limit
     pledged = await session.scalar(
         select(Pledge.id)
         .where(

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import boards, suggestions
+from hearth.community import boards, posting, suggestions
 from hearth.community.boards import BoardView
 from hearth.community.events import ReviewAnswered, ReviewWritten
 from hearth.community.models import Rating, Review
@@ -175,6 +175,7 @@ async def write(
         raise InvalidInput.fields(problems)
     assert stars is not None
     order, view = await purchase(session, user=user, order_id=order_id, product_id=product_id)
+    await posting.check_review(session, user, now)  # a muted person reads, but does not post
     # The write comes first: it takes SQLite's write lock, and on PostgreSQL a second first
     # review of the same order and product waits here for the first and then edits it.
     added = await session.execute(

@@ -485,9 +485,10 @@ RULES: list[Rule] = [
     rule(
         "POST",
         "/api/v1/community/campaigns/{campaign_id}/questions",
-        SIGNED_IN,
+        SIGNED_IN - {STRANGER},
         json={"question": "Is the shade washable?"},
         ok={201},
+        refused={STRANGER: 403},  # muted by a moderator
     ),
     rule(
         "POST",
@@ -523,8 +524,9 @@ RULES: list[Rule] = [
     rule(
         "POST",
         "/community/campaigns/{campaign_id}/questions",
-        SIGNED_IN,
+        SIGNED_IN - {STRANGER},
         form={"question": "Is the shade washable?"},
+        refused={STRANGER: 403},  # muted: the page says until when
     ),
     rule(
         "POST",
