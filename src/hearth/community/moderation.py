@@ -446,6 +446,35 @@ async def _set_hidden(session: AsyncSession, found: Target, *, hide: bool, now: 
     return True
 
 
+async def _move(
+    session: AsyncSession,
+    *,
+    hide: bool,
+    moderator: User | Any,
+    kind: str,
+    target_id: str,
+    reason: str,
+    now: datetime,
+) -> ModerationAction:
+    """Hide (or restore) an item with a reason, record it and tell its author."""
+    require_moderator(moderator)
+    why = _why(reason)
+    found = await target(session, kind, target_id)
+    if not await _set_hidden(session, found, hide=hide, now=now):
+        raise Conflict(f"this {found.kind} is {'hidden already' if hide else 'not hidden'}")
+    row = await _act(
+        session, action=Action.HIDE if hide else Action.RESTORE, kind=found.kind,
+        target_id=found.id, subject_id=found.author_id, actor=moderator, reason=why, now=now,
+    )  # fmt: skip
+    notice = "community.moderation.hidden" if hide else "community.moderation.restored"
+    await _tell(
+        session, found.author_id, kind=notice,
+        title=f"A moderator {'hid' if hide else 'restored'} {found.what}", body=why,
+        link=found.link, now=now,
+    )  # fmt: skip
+    return row
+
+
 async def hide(
     session: AsyncSession,
     *,
@@ -457,20 +486,10 @@ async def hide(
 ) -> ModerationAction:
     """Hide an item with a reason: only its author and moderators see it from now on; its
     open reports are resolved and its author is told why."""
-    require_moderator(moderator)
-    why = _why(reason)
-    found = await target(session, kind, target_id)
-    if not await _set_hidden(session, found, hide=True, now=now):
-        raise Conflict(f"this {found.kind} is hidden already")
-    row = await _act(
-        session, action=Action.HIDE, kind=found.kind, target_id=found.id,
-        subject_id=found.author_id, actor=moderator, reason=why, now=now,
+    return await _move(
+        session, hide=True, moderator=moderator, kind=kind, target_id=target_id,
+        reason=reason, now=now,
     )  # fmt: skip
-    await _tell(
-        session, found.author_id, kind="community.moderation.hidden",
-        title=f"A moderator hid {found.what}", body=why, link=found.link, now=now,
-    )  # fmt: skip
-    return row
 
 
 async def restore(
@@ -483,20 +502,10 @@ async def restore(
     now: datetime,
 ) -> ModerationAction:
     """Bring a hidden item back for everyone, with a reason; its author is told."""
-    require_moderator(moderator)
-    why = _why(reason)
-    found = await target(session, kind, target_id)
-    if not await _set_hidden(session, found, hide=False, now=now):
-        raise Conflict(f"this {found.kind} is not hidden")
-    row = await _act(
-        session, action=Action.RESTORE, kind=found.kind, target_id=found.id,
-        subject_id=found.author_id, actor=moderator, reason=why, now=now,
+    return await _move(
+        session, hide=False, moderator=moderator, kind=kind, target_id=target_id,
+        reason=reason, now=now,
     )  # fmt: skip
-    await _tell(
-        session, found.author_id, kind="community.moderation.restored",
-        title=f"A moderator restored {found.what}", body=why, link=found.link, now=now,
-    )  # fmt: skip
-    return row
 
 
 async def dismiss(
