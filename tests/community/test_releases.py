@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hearth.bootstrap import Hearth
-from hearth.community import feed, releases, suggestions, votes
+from hearth.community import feed, moderation, releases, suggestions, votes
 from hearth.community.boards import board
 from hearth.community.events import ReleasePublished, SuggestionAnswered
 from hearth.community.models import Answer, Release, ReleaseItem, Suggestion
@@ -324,3 +324,20 @@ async def test_a_suggestion_moved_back_from_done_no_longer_reads_as_shipped(
         assert await releases.shipped_in(session, [sid]) == {}
         row = await session.get(Suggestion, sid)
         assert row is not None and row.status == Status.IN_PROGRESS
+
+
+async def test_a_shipped_suggestion_a_moderator_hid_leaves_the_changelog(
+    world: CommunityWorld,
+) -> None:
+    kept = await _post(world, "mia", "Dark mode", board_id=PLATFORM_BOARD)
+    hidden = await _post(world, "mia", "Buy cheap plugs at deals.example", board_id=PLATFORM_BOARD)
+    await _publish(world, "ada", PLATFORM_BOARD, "2026.49", [kept, hidden])
+    async with world.unit() as session:
+        await moderation.hide(
+            session, moderator=world.people["ada"], kind="suggestion", target_id=hidden,
+            reason="An advert.", now=T0 + timedelta(hours=3),
+        )  # fmt: skip
+    async with world.sessions() as session:
+        (note,) = await releases.changelog(session, board_id=PLATFORM_BOARD)
+        again = await releases.get(session, board_id=PLATFORM_BOARD, version="2026.49")
+    assert [s.id for s in note.shipped] == [s.id for s in again.shipped] == [kept]

@@ -45,6 +45,7 @@ from hearth.community.release_rules import (
     version_problem,
 )
 from hearth.community.rules import PLATFORM_BOARD, Status
+from hearth.community.visibility import ANYONE, suggestions_shown
 from hearth.errors import InvalidInput, NotFound, PermissionDenied
 from hearth.kit import prose
 from hearth.kit.ids import new_id
@@ -313,7 +314,8 @@ async def _shipped(session: AsyncSession, release_ids: list[str]) -> dict[str, l
     rows = await session.execute(
         select(ReleaseItem.release_id, Suggestion)
         .join(Suggestion, Suggestion.id == ReleaseItem.suggestion_id)
-        .where(ReleaseItem.release_id.in_(release_ids))
+        # A changelog and its feed are public: what a moderator hid leaves them.
+        .where(ReleaseItem.release_id.in_(release_ids), suggestions_shown(ANYONE))
         .order_by(ReleaseItem.release_id, ReleaseItem.position)
     )
     for release_id, suggestion in rows:
