@@ -102,6 +102,8 @@ BEYOND_SCHEMA = {
     "POST /api/v1/community/suggestions/{suggestion_id}/images": "the uploaded files' content "
     "(images), at most 4 on a suggestion",
     "POST /api/v1/community/moderation/mutes": "hours or an end 1 hour to 30 days from now",
+    "POST /api/v1/community/suggestions/{suggestion_id}/merge": "a target that is another "
+    "suggestion of the same board, still taking votes",
     # JSON Schema's date-time has no bounds; each parameter's description states the years.
     "GET /api/v1/devices/{device_id}/history": "times within the years 1970-9000 (UTC)",
     "GET /api/v1/devices/{device_id}/chart": "times within the years 1970-9000 (UTC)",
