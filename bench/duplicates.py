@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from hearth import db  # noqa: E402
 from hearth.community.similarity import NEAR_IDENTICAL, SIMILAR  # noqa: E402
+from hearth.logs import configure_logging  # noqa: E402
 from tests.community import labelled  # noqa: E402
 from tests.servers import run_postgres  # noqa: E402
 
@@ -79,6 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--misses", action="store_true", help="list the pairs gotten wrong")
+    configure_logging("warning", "console")  # the figures, not the workers' debug lines
     asyncio.run(run(parser.parse_args()))
 
 
