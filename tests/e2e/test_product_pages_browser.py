@@ -81,5 +81,5 @@ async def test_product_and_campaign_pages_at_desktop_width(
     await expect(page.get_by_test_id("buy-box")).to_be_visible()
     await page.screenshot(path=screenshot_path("product-page-desktop"), full_page=True)
     await page.get_by_role("link", name="Lumi Glow Mini").click()
-    await expect(page.get_by_role("heading", name="Questions")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Questions", exact=True)).to_be_visible()
     await page.screenshot(path=screenshot_path("campaign-page-desktop"), full_page=True)
