@@ -6,15 +6,12 @@ database, so nothing happens twice and nothing waits for one designated process.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import metrics
 from hearth.funding import outcome
 from hearth.kit.clock import Clock
+from hearth.kit.rounds import Rounds
 from hearth.outbox import Publish
 from hearth.payments.provider import PaymentProvider
 
@@ -41,7 +38,13 @@ class CampaignDeadlines:
         self.provider = provider
         self.commission_bp = commission_bp
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._rounds = Rounds(
+            self._round,
+            name="campaign-deadlines",
+            every=interval,
+            area="funding",
+            failed="funding_settle_failed",
+        )
 
     async def settle_once(self) -> outcome.Settled:
         """Run one round of deadline work; its events are published as each step commits."""
@@ -55,29 +58,19 @@ class CampaignDeadlines:
 
     async def start(self) -> None:
         """Start settling in the background."""
-        self._task = asyncio.create_task(self._run(), name="campaign-deadlines")
+        self._rounds.start()
 
     async def stop(self) -> None:
-        """Stop settling and wait for the round under way to be cancelled."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop settling once the round under way has finished."""
+        await self._rounds.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                done = await self.settle_once()
-                if done.funded or done.failed or done.busy:
-                    log.info(
-                        "funding_settled",
-                        funded=done.funded,
-                        failed=done.failed,
-                        charged=done.charged,
-                        payment_failed=done.payment_failed,
-                    )
-            except Exception:
-                metrics.ERRORS.labels(area="funding").inc()
-                log.exception("funding_settle_failed")
-            await asyncio.sleep(self.interval)
+    async def _round(self) -> None:
+        done = await self.settle_once()
+        if done.funded or done.failed or done.busy:
+            log.info(
+                "funding_settled",
+                funded=done.funded,
+                failed=done.failed,
+                charged=done.charged,
+                payment_failed=done.payment_failed,
+            )

@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import db, metrics
+from hearth import db
 from hearth.bus import EventBus, relayed
 from hearth.config import Settings
 from hearth.errors import HearthError
@@ -52,6 +52,7 @@ from hearth.hub.status import DeviceStatus
 from hearth.hub.store import readable_keys
 from hearth.hub.traffic import TrafficLink
 from hearth.kit.clock import Clock
+from hearth.kit.rounds import Rounds, finish
 from hearth.mqtt.link import MqttLink
 from hearth.outbox import Publish, record, unit_of_work
 
@@ -145,6 +146,9 @@ class DeviceCloud:
         self.traffic: TrafficLink | None = None
         self.mosquitto: MosquittoSync | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._rounds: list[Rounds] = []
+        self._placing: asyncio.Task[None] | None = None
+        self._next_prune: float | None = None
         # Devices hearth simulates for people trying the app (background role only).
         self._virtual: dict[str, tuple[SimulatedDevice, asyncio.Event, asyncio.Task[None]]] = {}
 
@@ -183,9 +187,29 @@ class DeviceCloud:
             )
             self._spawn(self.mosquitto.run(), "mosquitto-sync")
         if settings.background:
-            self._spawn(self._upkeep(), "device-upkeep")
-            self._spawn(self._roll_up(), "device-rollups")
-            self._spawn(self._simulate_placed(), "simulated-devices")
+            self._rounds += [
+                Rounds(
+                    self._upkeep,
+                    name="device-upkeep",
+                    every=UPKEEP_SECONDS,
+                    first_after=UPKEEP_SECONDS,
+                    area="hub",
+                    failed="device_upkeep_failed",
+                ),
+                Rounds(
+                    self.roll_up_once,
+                    name="device-rollups",
+                    every=rollups.EVERY,
+                    first_after=random.uniform(0, rollups.EVERY),  # processes started together
+                    area="hub",
+                    failed="device_rollups_failed",
+                ),
+            ]
+            for rounds in self._rounds:
+                rounds.start()
+            # Awaited on stop rather than cancelled: it is short, and a cancel could land
+            # inside its query.
+            self._placing = asyncio.create_task(self._simulate_placed(), name="simulated-devices")
         if settings.simulate_fleet is not None:
             self._spawn(self._simulate(settings.simulate_fleet), "simulated-fleet")
 
@@ -233,32 +257,27 @@ class DeviceCloud:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        for rounds in self._rounds:
+            await rounds.stop()
+        self._rounds.clear()
+        if self._placing is not None:
+            await finish(self._placing)
+            self._placing = None
         for device_id in list(self._virtual):
             await self._stop_virtual(device_id)
         if self.ingest is not None:
             await self.ingest.drain()
 
     async def _upkeep(self) -> None:
-        next_prune = asyncio.get_running_loop().time() + random.uniform(0, PRUNE_EVERY)
-        while True:
-            await asyncio.sleep(UPKEEP_SECONDS)
-            try:
-                await self.upkeep_once(prune=asyncio.get_running_loop().time() >= next_prune)
-            except Exception:
-                metrics.ERRORS.labels(area="hub").inc()
-                log.exception("device_upkeep_failed")
-            if asyncio.get_running_loop().time() >= next_prune:
-                next_prune += PRUNE_EVERY
-
-    async def _roll_up(self) -> None:
-        await asyncio.sleep(random.uniform(0, rollups.EVERY))  # processes started together
-        while True:
-            try:
-                await self.roll_up_once()
-            except Exception:
-                metrics.ERRORS.labels(area="hub").inc()
-                log.exception("device_rollups_failed")
-            await asyncio.sleep(rollups.EVERY)
+        """One round of upkeep; history is pruned every ``PRUNE_EVERY`` seconds, first at a
+        random moment so processes started together do not prune together."""
+        now = asyncio.get_running_loop().time()
+        if self._next_prune is None:
+            self._next_prune = now + random.uniform(0, PRUNE_EVERY)
+        prune = now >= self._next_prune
+        if prune:
+            self._next_prune += PRUNE_EVERY
+        await self.upkeep_once(prune=prune)
 
     async def roll_up_once(self) -> rollups.Rolled:
         """Take device history's closed five-minute buckets into the rollups (``hub.rollups``);

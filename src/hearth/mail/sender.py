@@ -7,8 +7,6 @@ while the mail server is spoken to: claim (one transaction), send, settle (anoth
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from dataclasses import dataclass, field
 
 import structlog
@@ -18,6 +16,7 @@ from hearth import db, metrics
 from hearth.bus import EventBus
 from hearth.errors import MailError, MailRefused
 from hearth.kit.clock import Clock
+from hearth.kit.rounds import Rounds
 from hearth.mail import queue
 from hearth.mail.events import MailQueued
 from hearth.mail.rules import Envelope, compose
@@ -47,15 +46,15 @@ class MailSender:
     interval: float = INTERVAL
     batch: int = 20
     claimer: str = field(default_factory=queue.new_claimer)
-    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False)
-    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _rounds: Rounds | None = field(default=None, init=False)
 
     def watch(self, bus: EventBus) -> None:
         """Wake as soon as letters are queued, in this process or another."""
         bus.subscribe(MailQueued, self._queued)
 
     async def _queued(self, _: MailQueued) -> None:
-        self._wake.set()
+        if self._rounds is not None:
+            self._rounds.wake()
 
     async def send_once(self) -> Sent:
         """Send every letter due now; return what happened to them."""
@@ -104,23 +103,18 @@ class MailSender:
 
     async def start(self) -> None:
         """Start sending in the background."""
-        self._task = asyncio.create_task(self._run(), name="mail-sender")
+        self._rounds = Rounds(
+            self.send_once,
+            name="mail-sender",
+            every=self.interval,
+            area="mail",
+            failed="mail_round_failed",
+        )
+        self._rounds.start()
 
     async def stop(self) -> None:
-        """Stop sending; a letter being sent is settled by the next start (its lease)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                await self.send_once()
-            except Exception:
-                metrics.ERRORS.labels(area="mail").inc()
-                log.exception("mail_round_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+        """Stop sending once the round under way has finished; a letter a cut-short round
+        was sending is settled by the next start (its lease)."""
+        if self._rounds is not None:
+            await self._rounds.stop()
+            self._rounds = None

@@ -6,14 +6,11 @@ settled once and each reservation given back once."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from hearth import metrics
 from hearth.kit.clock import Clock
+from hearth.kit.rounds import Rounds
 from hearth.outbox import Publish
 from hearth.payments.provider import PaymentProvider
 from hearth.sales import checkout
@@ -42,7 +39,13 @@ class ReservationExpiry:
         self.provider = provider
         self.commission_bp = commission_bp
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._rounds = Rounds(
+            self._round,
+            name="reservation-expiry",
+            every=interval,
+            area="sales",
+            failed="sale_reservations_expiry_failed",
+        )
 
     async def settle_once(self) -> int:
         """Ask the provider about every store charge in doubt that is due; return how many
@@ -71,26 +74,16 @@ class ReservationExpiry:
 
     async def start(self) -> None:
         """Start releasing in the background."""
-        self._task = asyncio.create_task(self._run(), name="reservation-expiry")
+        self._rounds.start()
 
     async def stop(self) -> None:
-        """Stop and wait for the round under way to be cancelled."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop once the round under way has finished."""
+        await self._rounds.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                settled = await self.settle_once()
-                if settled:
-                    log.info("sale_doubts_settled", settled=settled)
-                released = await self.release_once()
-                if released:
-                    log.info("sale_reservations_expired", released=released)
-            except Exception:
-                metrics.ERRORS.labels(area="sales").inc()
-                log.exception("sale_reservations_expiry_failed")
-            await asyncio.sleep(self.interval)
+    async def _round(self) -> None:
+        settled = await self.settle_once()
+        if settled:
+            log.info("sale_doubts_settled", settled=settled)
+        released = await self.release_once()
+        if released:
+            log.info("sale_reservations_expired", released=released)

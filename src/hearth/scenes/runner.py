@@ -50,6 +50,7 @@ from hearth.hub.events import (
 )
 from hearth.hub.models import Command, Device, DeviceState
 from hearth.kit.clock import Clock
+from hearth.kit.rounds import Rounds
 from hearth.outbox import Publish, unit_of_work
 from hearth.scenes import service
 from hearth.scenes.events import AutomationsChanged, SceneCommandSent
@@ -173,7 +174,7 @@ class SceneRunner:
         self._actors: dict[str, User | None] = {}
         self._next_prune = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
-        self._loop: asyncio.Task[None] | None = None
+        self._ticks: Rounds | None = None
         self.started = 0  # runs started by this process, for tests and benchmarks
 
     # -- life ---------------------------------------------------------------------------
@@ -191,17 +192,28 @@ class SceneRunner:
         bus.subscribe(SceneCommandSent, self._command_sent)
         await self.reload()
         if self.background:
-            self._loop = asyncio.create_task(self._ticking(), name="scene-ticks")
+            self._ticks = Rounds(
+                self.tick,
+                name="scene-ticks",
+                every=self.tick_seconds,
+                first_after=self.tick_seconds,
+                area="scenes",
+                failed="scene_tick_failed",
+            )
+            self._ticks.start()
 
     async def stop(self) -> None:
-        """Stop ticking and abandon runs in progress (they resume or time out elsewhere)."""
-        tasks = [*self._tasks, *([self._loop] if self._loop else [])]
+        """Stop ticking once the tick under way has finished; abandon runs in progress (they
+        resume or time out elsewhere)."""
+        if self._ticks is not None:
+            await self._ticks.stop()
+            self._ticks = None
+        tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._loop = None
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(work)
@@ -750,15 +762,6 @@ class SceneRunner:
         return done.scalar() is not None
 
     # -- ticks: schedules, delays, upkeep -----------------------------------------------
-
-    async def _ticking(self) -> None:
-        while True:
-            await asyncio.sleep(self.tick_seconds)
-            try:
-                await self.tick()
-            except Exception:
-                metrics.ERRORS.labels(area="scenes").inc()
-                log.exception("scene_tick_failed")
 
     async def tick(self) -> None:
         """Fire due schedules, resume due delays, fail runs whose process vanished."""
