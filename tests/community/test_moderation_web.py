@@ -4,6 +4,7 @@ refusal, and the rate limit's 429 with ``Retry-After``."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import httpx
@@ -12,6 +13,7 @@ import pytest
 from hearth.bootstrap import Hearth
 from hearth.community.rules import PLATFORM_BOARD
 from hearth.web.app import create_app
+from tests.community import shop
 from tests.community.world import CommunityWorld, build
 from tests.helpers import csrf_token, login, post_json
 
@@ -209,3 +211,70 @@ async def test_posting_past_the_limit_answers_429_with_retry_after(
         page = await tom.post(f"/community/boards/{PLATFORM_BOARD}/suggestions", data=form)
         assert page.status_code == 429 and "You have posted 5 suggestions" in page.text
         assert 'value="Idea 6"' in page.text and "Kept</textarea>" in page.text
+
+
+async def test_a_review_reported_from_its_page_and_hidden_shows_only_its_author_why(
+    hearth: Hearth, world: CommunityWorld
+) -> None:
+    bought = await shop.order(world, "mia", "Glow Lamp")
+    lamp = world.products["Glow Lamp"]
+    async with _As(hearth, "mia") as mia, _As(hearth, "tom") as tom, _As(hearth, "ada") as ada:
+        written = await mia.post(
+            f"/community/orders/{bought}/reviews/{lamp}",
+            data={"csrftoken": await csrf_token(mia), "stars": "1", "title": "",
+                  "body": "Cheaper at deals.example!"},
+        )  # fmt: skip
+        assert written.status_code == 303, written.text
+        page = await tom.get(f"/community/products/{lamp}/reviews")
+        (rid,) = set(re.findall(r'id="r-(rev_\w+)"', page.text))
+        assert f'href="/community/report/review/{rid}"' in page.text
+        form = {"csrftoken": await csrf_token(tom), "reason": "spam", "note": "An advert."}
+        sent = await tom.post(f"/community/report/review/{rid}", data=form)
+        assert sent.status_code == 303 and sent.headers["location"].endswith(f"#r-{rid}")
+        queue = await ada.get("/platform/community")
+        assert "A review of Glow Lamp, by" in queue.text and "1 ★: Cheaper at" in queue.text
+        hid = await ada.post(
+            f"/platform/community/review/{rid}/hide",
+            data={"csrftoken": await csrf_token(ada), "reason": "Advertising."},
+        )
+        assert hid.status_code == 303
+        others = await tom.get(f"/community/products/{lamp}/reviews")
+        assert rid not in others.text and "0 reviews" in others.text
+        own = await mia.get(f"/community/products/{lamp}/reviews")
+        assert rid in own.text and "Hidden by a moderator: Advertising." in own.text
+        api = (await mia.get(f"/api/v1/community/products/{lamp}/reviews")).json()
+        assert [(r["id"], r["hidden"]) for r in api["items"]] == [(rid, True)]
+        assert api["rating"]["count"] == 0
+
+
+async def test_a_question_is_reported_from_the_campaign_panel_and_hidden_from_the_q_and_a(
+    hearth: Hearth, world: CommunityWorld
+) -> None:
+    live = await shop.campaign(world, "Glow Lamp")
+    async with _As(hearth, "mia") as mia, _As(hearth, "tom") as tom, _As(hearth, "ada") as ada:
+        asked = await post_json(
+            mia, f"/api/v1/community/campaigns/{live}/questions", {"question": "Call 555-0100!"}
+        )
+        qid = asked.json()["id"]
+        panel = await tom.get(f"/community/campaigns/{live}/panel")
+        assert f'href="/community/report/question/{qid}"' in panel.text
+        report = await post_json(
+            tom,
+            "/api/v1/community/reports",
+            {"target_kind": "question", "target_id": qid, "reason": "personal_data"},
+        )
+        assert report.status_code == 201
+        hid = await post_json(
+            ada, f"/api/v1/community/moderation/items/question/{qid}/hide", {"reason": "A number."}
+        )
+        assert hid.status_code == 201 and hid.json()["reports"] == 1
+        listed = (await tom.get(f"/api/v1/community/campaigns/{live}/questions")).json()
+        assert listed["items"] == [] and listed["total"] == 0
+        theirs = (await mia.get(f"/api/v1/community/campaigns/{live}/questions")).json()
+        assert [(q["id"], q["hidden"]) for q in theirs["items"]] == [(qid, True)]
+        again = await post_json(
+            tom,
+            "/api/v1/community/reports",
+            {"target_kind": "question", "target_id": qid, "reason": "spam"},
+        )
+        assert again.status_code == 404

@@ -30,7 +30,9 @@ from hearth.web.openapi import answers
 
 router = APIRouter(prefix="/community", tags=["community moderation"])
 Moderator = Annotated[User, Depends(requires(Capability.OPERATE))]
-Kind = Annotated[str, Path(pattern=KIND_PATTERN, description="suggestion or comment")]
+Kind = Annotated[
+    str, Path(pattern=KIND_PATTERN, description="suggestion, comment, review or question")
+]
 
 
 async def _action_out(session: SessionDep, row: ModerationAction) -> ActionOut:
@@ -52,7 +54,7 @@ async def _item_out(session: SessionDep, item: moderation.QueueItem) -> QueueIte
     "/reports",
     response_model=ReportOut,
     status_code=status.HTTP_201_CREATED,
-    summary="Report a suggestion or a comment to the moderators",
+    summary="Report a suggestion, a comment, a review or a question to the moderators",
     responses=answers(NotFound, PermissionDenied, Conflict, InvalidInput),
 )
 async def report(body: ReportIn, session: SessionDep, user: CurrentUser, now: NowDep) -> ReportOut:

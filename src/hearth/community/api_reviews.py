@@ -21,6 +21,7 @@ from hearth.community.schemas_reviews import (
     ReviewPageOut,
 )
 from hearth.community.suggestions import names
+from hearth.community.visibility import Reader
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
 from hearth.web.openapi import answers
@@ -49,13 +50,17 @@ async def get_rating(product_id: str, session: SessionDep) -> RatingOut:
 async def list_reviews(
     product_id: str,
     session: SessionDep,
+    user: OptionalUser,
     sort: ReviewSort = ReviewSort.NEWEST,
     stars: Annotated[int | None, Query(ge=1, le=5)] = None,
     page: Annotated[int, Query(ge=1, le=reviews.MAX_PAGE)] = 1,
 ) -> ReviewPageOut:
     """One page of reviews (newest, highest or lowest rated first; maybe only those giving
-    ``stars``), with the product's rating."""
-    found = await reviews.listing(session, product_id=product_id, sort=sort, stars=stars, page=page)
+    ``stars``), with the product's rating. A review a moderator hid is listed only to its
+    author and moderators, and counts in no rating."""
+    found = await reviews.listing(
+        session, product_id=product_id, reader=Reader.of(user), sort=sort, stars=stars, page=page
+    )
     return ReviewPageOut(
         rating=RatingOut.of(product_id, found.figures),
         items=[ReviewOut.of(r, names=found.names) for r in found.items],

@@ -66,7 +66,7 @@ class SuggestionMerged(Event):
 @shared_event
 @dataclass(frozen=True)
 class ItemReported(Event):
-    """Someone reported a suggestion or a comment: the moderation queue has news."""
+    """Someone reported something people wrote: the moderation queue has news."""
 
     target_kind: str
     target_id: str

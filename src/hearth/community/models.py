@@ -226,9 +226,9 @@ class SuggestionImage(Base):
 
 class Report(Base):
     """One person's report of something written in the community (``target_kind`` and
-    ``target_id``: a suggestion or a comment), with a reason and a note. At most one open
-    report per person per item (the partial unique index); resolved when a moderator
-    dismisses the item's reports or hides it."""
+    ``target_id``: a suggestion, comment, review or question), with a reason and a note. At
+    most one open report per person per item (the partial unique index); resolved when a
+    moderator dismisses the item's reports or hides it."""
 
     __tablename__ = "community_reports"
     __table_args__ = (
@@ -337,6 +337,7 @@ class Review(Base):
     answer_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answer_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # by a moderator
 
 
 class Rating(Base):
@@ -381,3 +382,4 @@ class Question(Base):
     answer_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     answer_edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # by a moderator

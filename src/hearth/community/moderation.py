@@ -1,7 +1,8 @@
 """Moderating the fan community: reports, the platform team's queue, hiding and restoring
 what people wrote, muting a person for a time, and the audit of every moderator's action.
 
-- **Reports**: anyone signed in reports a suggestion or a comment (``rules.TargetKind``) with
+- **Reports**: anyone signed in reports a suggestion, a comment, a review or a campaign
+  question (``rules.TargetKind``) with
   a reason from a fixed list and a note; one open report per person per item (a partial
   unique index), never one's own.
 - **Queue**: the open reports grouped per item, the item first reported first, with each
@@ -18,8 +19,10 @@ Every action is a row of ``community_moderation_actions`` (who, what, why, when)
 with ``ModeratorActed`` on the unit of work. Only the platform team moderates
 (``rules.moderates``): partners answer their boards but do not police them.
 
-Another kind of item (a review) is one more ``TargetKind`` member plus its branch in
-``_load``, ``_set_hidden`` and ``_link``.
+Suggestions, comments, reviews and campaign questions are moderated alike; another kind of
+item is one more ``TargetKind`` member, one more of ``MODELS`` and its branch in ``_load``
+(and in ``_set_hidden`` when it counts somewhere). A hidden review leaves its product's
+rating: its stars' counter moves when it is hidden and again when it is restored.
 """
 
 from __future__ import annotations
@@ -34,14 +37,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import comments
+from hearth.community import comments, reviews
 from hearth.community.events import ItemReported, ModeratorActed
 from hearth.community.models import (
     Board,
     Comment,
     ModerationAction,
     Mute,
+    Question,
     Report,
+    Review,
     Suggestion,
 )
 from hearth.community.moderation_rules import (
@@ -57,9 +62,12 @@ from hearth.community.moderation_rules import (
 )
 from hearth.community.visibility import Reader
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hearth.funding import campaigns
+from hearth.funding.models import Campaign
 from hearth.kit import prose
 from hearth.kit.ids import new_id
 from hearth.kit.text import tidy
+from hearth.mall.models import Product
 from hearth.notifications import service as notifications
 from hearth.notifications.events import NotificationsSent
 from hearth.outbox import record
@@ -70,32 +78,63 @@ from hearth.outbox import record
 
 @dataclass
 class Target:
-    """An item as moderation reads it: what it is, who wrote it, and where it lives."""
+    """An item as moderation reads it: what it is, who wrote it, and where it lives.
+
+    ``title`` is a suggestion's own title; for a comment, that of its suggestion; for a
+    review, its product's name; for a question, its campaign's title. Of the places an item
+    lives, only its own are set: ``suggestion_id`` and ``board_id`` (suggestions, comments),
+    ``product_id`` and ``stars`` (reviews), ``campaign_id`` (questions)."""
 
     kind: TargetKind
     id: str
     author_id: str | None
-    title: str  # a suggestion's title, or the title of the suggestion a comment is on
+    title: str
     text: str  # the words (Markdown), as written
-    suggestion_id: str
-    board_id: str
     created_at: datetime
     hidden_at: datetime | None
     deleted: bool = False
+    suggestion_id: str | None = None
+    board_id: str | None = None
+    product_id: str | None = None
+    campaign_id: str | None = None
+    stars: int = 0
 
     @property
     def link(self) -> str:
         """Return where the item is read."""
-        if self.kind is TargetKind.COMMENT:
-            return f"/community/suggestions/{self.suggestion_id}#c-{self.id}"
+        match self.kind:
+            case TargetKind.COMMENT:
+                return f"/community/suggestions/{self.suggestion_id}#c-{self.id}"
+            case TargetKind.REVIEW:
+                return f"/community/products/{self.product_id}/reviews#r-{self.id}"
+            case TargetKind.QUESTION:
+                return f"/community/campaigns/{self.campaign_id}/questions#q-{self.id}"
         return f"/community/suggestions/{self.id}"
 
     @property
     def what(self) -> str:
         """Return the item named for a person: "your suggestion “Dark mode”"."""
-        if self.kind is TargetKind.COMMENT:
-            return f"your comment on “{self.title}”"
+        match self.kind:
+            case TargetKind.COMMENT:
+                return f"your comment on “{self.title}”"
+            case TargetKind.REVIEW:
+                return f"your review of {self.title}"
+            case TargetKind.QUESTION:
+                return f"your question about “{self.title}”"
         return f"your suggestion “{self.title}”"
+
+    @property
+    def context(self) -> str:
+        """Return where it was written, for a line that goes on "…, by Ana": "On “Dark
+        mode”" (a comment), "A review of Lumi Glow Lamp", "" (a suggestion: its title says)."""
+        match self.kind:
+            case TargetKind.COMMENT:
+                return f"On “{self.title}”"
+            case TargetKind.REVIEW:
+                return f"A review of {self.title}"
+            case TargetKind.QUESTION:
+                return f"A question about “{self.title}”"
+        return ""
 
 
 @dataclass
@@ -150,8 +189,9 @@ async def _load(session: AsyncSession, kind: TargetKind, target_id: str) -> Targ
         if s is None:
             return None
         return Target(
-            kind, s.id, s.author_id, s.title, s.body, s.id, s.board_id, s.created_at, s.hidden_at
-        )
+            kind, s.id, s.author_id, s.title, s.body, s.created_at, s.hidden_at,
+            suggestion_id=s.id, board_id=s.board_id,
+        )  # fmt: skip
     if kind is TargetKind.COMMENT:
         found = (
             await session.execute(
@@ -164,8 +204,39 @@ async def _load(session: AsyncSession, kind: TargetKind, target_id: str) -> Targ
             return None
         c, title, board_id = found
         return Target(
-            kind, c.id, c.author_id, title, c.body, c.suggestion_id, board_id, c.created_at,
-            c.hidden_at, deleted=c.deleted_at is not None,
+            kind, c.id, c.author_id, title, c.body, c.created_at, c.hidden_at,
+            deleted=c.deleted_at is not None, suggestion_id=c.suggestion_id, board_id=board_id,
+        )  # fmt: skip
+    if kind is TargetKind.REVIEW:
+        review = (
+            await session.execute(
+                select(Review, Product.name)
+                .join(Product, Product.id == Review.product_id)
+                .where(Review.id == target_id)
+            )
+        ).first()
+        if review is None:
+            return None
+        r, name = review
+        text = f"**{r.title}**\n\n{r.body}" if r.title else r.body
+        return Target(
+            kind, r.id, r.author_id, name, text, r.created_at, r.hidden_at,
+            product_id=r.product_id, stars=r.stars,
+        )  # fmt: skip
+    if kind is TargetKind.QUESTION:
+        question = (
+            await session.execute(
+                select(Question, Campaign.title)
+                .join(Campaign, Campaign.id == Question.campaign_id)
+                .where(Question.id == target_id)
+            )
+        ).first()
+        if question is None:
+            return None
+        q, title = question
+        return Target(
+            kind, q.id, q.author_id, title, q.body, q.created_at, q.hidden_at,
+            campaign_id=q.campaign_id,
         )  # fmt: skip
     return None
 
@@ -181,10 +252,20 @@ async def target(
         if not reader.sees(hidden=found.hidden_at is not None, author_id=found.author_id):
             raise NotFound(f"no {kind} {target_id!r}")
         if found.kind is TargetKind.COMMENT:  # a comment on a hidden suggestion is hidden too
+            assert found.suggestion_id is not None
             parent = await _load(session, TargetKind.SUGGESTION, found.suggestion_id)
             assert parent is not None
             if not reader.sees(hidden=parent.hidden_at is not None, author_id=parent.author_id):
                 raise NotFound(f"no {kind} {target_id!r}")
+        # Reviews and questions are read where their product and campaign are: a withdrawn
+        # product's reviews, a campaign not public, are nobody's to report.
+        if found.kind is TargetKind.REVIEW:
+            assert found.product_id is not None
+            await reviews.product(session, found.product_id)
+        if found.kind is TargetKind.QUESTION:
+            assert found.campaign_id is not None
+            user = await session.get(User, reader.user_id) if reader.user_id else None
+            await campaigns.visible(session, user=user, campaign_id=found.campaign_id)
     return found
 
 
@@ -202,7 +283,8 @@ async def report(
     note: str = "",
     now: datetime,
 ) -> Report:
-    """Report a suggestion or a comment to the moderators, with a reason and a note."""
+    """Report a suggestion, a comment, a review or a question to the moderators, with a
+    reason and a note."""
     try:
         why = Reason(reason)
     except ValueError:
@@ -412,12 +494,21 @@ async def _tell(
         record(session, NotificationsSent(user_ids=[user_id]))
 
 
+MODELS: dict[TargetKind, Any] = {
+    TargetKind.SUGGESTION: Suggestion,
+    TargetKind.COMMENT: Comment,
+    TargetKind.REVIEW: Review,
+    TargetKind.QUESTION: Question,
+}
+
+
 async def _set_hidden(session: AsyncSession, found: Target, *, hide: bool, now: datetime) -> bool:
-    """Hide or restore an item and move the counter it counts in; False: it already was."""
-    model: Any = Suggestion if found.kind is TargetKind.SUGGESTION else Comment
+    """Hide or restore an item and move the counters it counts in; False: it already was."""
+    model = MODELS[found.kind]
     condition = model.hidden_at.is_(None) if hide else model.hidden_at.is_not(None)
-    # A comment's deletion is read under the row's lock: a deleted one is counted nowhere.
-    returned = Comment.deleted_at if model is Comment else Suggestion.hidden_at
+    # Read under the row's lock: a comment's deletion (a deleted one is counted nowhere), a
+    # review's stars (an edit at the same moment moves the counters it sees).
+    returned = {Comment: Comment.deleted_at, Review: Review.stars}.get(model, model.hidden_at)
     moved = await session.execute(
         update(model)
         .where(model.id == found.id, condition)
@@ -429,6 +520,12 @@ async def _set_hidden(session: AsyncSession, found: Target, *, hide: bool, now: 
     if not rows:
         return False
     step = -1 if hide else +1
+    if found.kind is TargetKind.QUESTION:  # counted when listed, no counter to move
+        return True
+    if found.kind is TargetKind.REVIEW:  # a hidden review leaves its product's rating
+        assert found.product_id is not None
+        await reviews.move_rating(session, found.product_id, {int(rows[0][0]): step})
+        return True
     if found.kind is TargetKind.SUGGESTION:
         await session.execute(
             update(Board)
@@ -636,24 +733,17 @@ async def log(session: AsyncSession, *, limit: int = 30) -> list[ModerationActio
 async def hidden_items(session: AsyncSession, *, limit: int = 30) -> list[Target]:
     """Return what is hidden now, the latest hidden first, for moderators to restore."""
     found: list[Target] = []
-    for sid in await session.scalars(
-        select(Suggestion.id)
-        .where(Suggestion.hidden_at.is_not(None))
-        .order_by(Suggestion.hidden_at.desc())
-        .limit(limit)
-    ):
-        loaded = await _load(session, TargetKind.SUGGESTION, sid)
-        if loaded is not None:
-            found.append(loaded)
-    for cid in await session.scalars(
-        select(Comment.id)
-        .where(Comment.hidden_at.is_not(None), Comment.deleted_at.is_(None))
-        .order_by(Comment.hidden_at.desc())
-        .limit(limit)
-    ):
-        loaded = await _load(session, TargetKind.COMMENT, cid)
-        if loaded is not None:
-            found.append(loaded)
+    for kind in REPORTABLE:
+        model = MODELS[kind]
+        statement = select(model.id).where(model.hidden_at.is_not(None))
+        if model is Comment:
+            statement = statement.where(Comment.deleted_at.is_(None))
+        for item_id in await session.scalars(
+            statement.order_by(model.hidden_at.desc()).limit(limit)
+        ):
+            loaded = await _load(session, kind, item_id)
+            if loaded is not None:
+                found.append(loaded)
     found.sort(key=lambda t: t.hidden_at or t.created_at, reverse=True)
     return found[:limit]
 
@@ -677,21 +767,26 @@ async def hidden_reasons(
 
 
 def title_of(kind: TargetKind, found: Target) -> str:
-    """Return a line naming an item in the queue: a suggestion's title, a comment's words."""
-    if kind is TargetKind.COMMENT:
-        return tidy(prose.plain(found.text, limit=140)) or "(no words left)"
-    return found.title
+    """Return a line naming an item in the queue: a suggestion's title, the first words of
+    a comment, a review (with its stars) or a question."""
+    if kind is TargetKind.SUGGESTION:
+        return found.title
+    words = tidy(prose.plain(found.text, limit=140)) or "(no words left)"
+    if kind is TargetKind.REVIEW:
+        return f"{found.stars} ★: {words}"
+    return words
 
 
 @dataclass
 class Notes:
-    """What a suggestion's page shows of moderation to one reader: why it or its comments
-    are hidden (to their authors and moderators), what the reader reported, and whether they
-    moderate (then each item links to its page in the queue)."""
+    """What a page shows of moderation to one reader: why the suggestion, its comments, the
+    reviews or the questions on it are hidden (to their authors and moderators), what the
+    reader reported, and whether they moderate (then each item links to its page in the
+    queue)."""
 
     moderator: bool = False
     hidden: ModerationAction | None = None  # the suggestion's hiding, when hidden
-    comments: dict[str, ModerationAction] = field(default_factory=dict)  # hidden ones
+    items: dict[str, ModerationAction] = field(default_factory=dict)  # hidden ones, by id
     reported: set[str] = field(default_factory=set)  # ids of items the reader reported
 
 
@@ -708,13 +803,28 @@ async def notes(
             select(Comment.id).where(Comment.id.in_(comment_ids), Comment.hidden_at.is_not(None))
         )
     ) if comment_ids else []  # fmt: skip
-    found.comments = await hidden_reasons(session, TargetKind.COMMENT, hidden_comments)
+    found.items = await hidden_reasons(session, TargetKind.COMMENT, hidden_comments)
     found.reported = await reported(
         session, user_id=reader.user_id, kind=TargetKind.SUGGESTION, ids=[suggestion.id]
     ) | await reported(
         session, user_id=reader.user_id, kind=TargetKind.COMMENT, ids=comment_ids
     )  # fmt: skip
     return found
+
+
+async def list_notes(
+    session: AsyncSession, *, reader: Reader, kind: TargetKind, items: list[Review] | list[Question]
+) -> Notes:
+    """Return what a list of reviews or questions shows ``reader`` of moderation: why the
+    hidden ones are hidden, which the reader reported, and whether they moderate."""
+    hidden = [i.id for i in items if i.hidden_at is not None]
+    return Notes(
+        moderator=reader.moderator,
+        items=await hidden_reasons(session, kind, hidden),
+        reported=await reported(
+            session, user_id=reader.user_id, kind=kind, ids=[i.id for i in items]
+        ),
+    )
 
 
 async def seed_demo(session: AsyncSession, *, moderator: User, now: datetime) -> None:

@@ -3,7 +3,7 @@ moderators' actions, who sees hidden content, how long a mute lasts, and how oft
 may post.
 
 Reports name their target by kind and id (``TargetKind``), so a new kind of thing people
-write (a review) is one more member here and one more reader in ``moderation.py``. The
+write is one more member here and one more reader in ``moderation.py``. The
 platform team moderates: every account whose role grants ``Capability.OPERATE`` (reviewers
 and admins). Partners do not: they answer their boards, they do not police them.
 """
@@ -24,11 +24,13 @@ class TargetKind(StrEnum):
 
     SUGGESTION = "suggestion"
     COMMENT = "comment"
+    REVIEW = "review"  # of a product, after delivery
+    QUESTION = "question"  # about a campaign
     PERSON = "person"  # a mute; never reported
 
 
 # The kinds people may report (and moderators hide and restore).
-REPORTABLE = (TargetKind.SUGGESTION, TargetKind.COMMENT)
+REPORTABLE = (TargetKind.SUGGESTION, TargetKind.COMMENT, TargetKind.REVIEW, TargetKind.QUESTION)
 
 
 class Reason(StrEnum):

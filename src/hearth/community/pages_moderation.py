@@ -45,7 +45,13 @@ def _common() -> dict[str, Any]:
     return {
         "reason_labels": {str(k): v for k, v in REASON_LABELS.items()},
         "action_labels": {str(k): v for k, v in ACTION_LABELS.items()},
-        "kind_labels": {"suggestion": "Suggestion", "comment": "Comment", "person": "Person"},
+        "kind_labels": {
+            "suggestion": "Suggestion",
+            "comment": "Comment",
+            "review": "Review",
+            "question": "Question",
+            "person": "Person",
+        },
         "title_of": moderation.title_of,
     }
 
@@ -92,7 +98,7 @@ async def _report_page(
 async def report_page(
     request: Request, kind: Kind, item_id: str, session: SessionDep, user: CurrentUser
 ) -> Response:
-    """Show the form that reports a suggestion or a comment to the moderators."""
+    """Show the form that reports a suggestion, a comment, a review or a question."""
     return await _report_page(request, session, user, kind, item_id)
 
 

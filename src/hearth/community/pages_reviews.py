@@ -16,8 +16,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import questions, reviews, suggestions
+from hearth.community import moderation, questions, reviews, suggestions
 from hearth.community.models import Review
+from hearth.community.moderation_rules import TargetKind
 from hearth.community.review_rules import (
     CHANNEL_LABELS,
     MAX_QUESTION,
@@ -33,6 +34,7 @@ from hearth.community.review_rules import (
 )
 from hearth.community.rules import STATUS_LABELS, Sort
 from hearth.community.schemas_reviews import QuestionForm, ReplyForm, ReviewForm
+from hearth.community.visibility import Reader
 from hearth.errors import HearthError, Muted, NotFound, RateLimited
 from hearth.funding import campaigns
 from hearth.web.deps import CurrentUser, NowDep, OptionalUser, SessionDep
@@ -93,8 +95,9 @@ async def _reviews_page(
     status_code: int = 200,
 ) -> Response:
     view = await reviews.product(session, product_id)
+    reader = Reader.of(user)
     found = await reviews.listing(
-        session, product_id=view.id, sort=sort or None, stars=stars, page=page
+        session, product_id=view.id, reader=reader, sort=sort or None, stars=stars, page=page
     )
     bought = await reviews.purchases(session, user_id=user.id, product_id=view.id) if user else []
     return render(
@@ -111,6 +114,9 @@ async def _reviews_page(
         all_stars=STARS,
         purchases=bought,
         answers=view.answered_by(user),
+        mod=await moderation.list_notes(
+            session, reader=reader, kind=TargetKind.REVIEW, items=found.items
+        ),
         error=error,
         values=values or {},
         status_code=status_code,
@@ -265,6 +271,9 @@ async def _campaign_context(
     return {
         "campaign": campaign,
         "asked": asked,
+        "mod": await moderation.list_notes(
+            session, reader=Reader.of(user), kind=TargetKind.QUESTION, items=asked.items
+        ),
         "partner_name": await questions.partner_name(session, campaign),
         "answers": questions.answers_campaign(campaign, user),
         "board": board,

@@ -23,7 +23,8 @@ from hearth.community.events import QuestionAnswered, QuestionAsked
 from hearth.community.models import Question
 from hearth.community.review_rules import MAX_QUESTION, MAX_REPLY
 from hearth.community.rules import BoardKind, BoardOwner, answers_for
-from hearth.errors import InvalidInput, NotFound, PermissionDenied
+from hearth.community.visibility import Reader, questions_shown
+from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.funding import campaigns
 from hearth.funding.models import Campaign, Pledge
 from hearth.funding.rules import COUNTED
@@ -110,6 +111,10 @@ async def answer(
     answer; the asker is told of the first answer."""
     row = await get(session, question_id)
     campaign = await campaigns.visible(session, user=user, campaign_id=row.campaign_id)
+    if row.hidden_at is not None:
+        if not Reader.of(user).sees(hidden=True, author_id=row.author_id):
+            raise NotFound(f"no question {question_id!r}")
+        raise Conflict("a moderator hid this question: it takes no answer until restored")
     name = await partner_name(session, campaign)
     if not answers_campaign(campaign, user):
         raise PermissionDenied(f"only {name} answers questions about this campaign")
@@ -155,12 +160,13 @@ async def answer(
 async def listing(
     session: AsyncSession, *, user: User | None, campaign_id: str, limit: int | None = None
 ) -> Asked:
-    """Return a campaign's questions, answered first, newest first within each; with
-    ``limit`` only the first ones (the totals count them all)."""
+    """Return a campaign's questions ``user`` may see, answered first, newest first within
+    each; with ``limit`` only the first ones (the totals count them all)."""
     campaign = await campaigns.visible(session, user=user, campaign_id=campaign_id)
+    seen = questions_shown(Reader.of(user))
     statement = (
         select(Question)
-        .where(Question.campaign_id == campaign.id)
+        .where(Question.campaign_id == campaign.id, seen)
         .order_by(Question.answered_at.is_(None), Question.created_at.desc(), Question.id.desc())
     )
     if limit is not None:
@@ -169,7 +175,7 @@ async def listing(
     total, answered = (
         await session.execute(
             select(func.count(), func.count(Question.answered_at)).where(
-                Question.campaign_id == campaign.id
+                Question.campaign_id == campaign.id, seen
             )
         )
     ).one()

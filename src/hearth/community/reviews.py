@@ -41,6 +41,7 @@ from hearth.community.review_rules import (
     stars_problem,
 )
 from hearth.community.rules import PLATFORM_BOARD, BoardKind, page_count
+from hearth.community.visibility import ANYONE, Reader, reviews_shown
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.funding.models import Order, OrderItem
 from hearth.kit import prose
@@ -135,8 +136,9 @@ def _problems(stars: int | None, title: str, body: str) -> list[dict[str, str]]:
     return problems
 
 
-async def _move(session: AsyncSession, product_id: str, steps: dict[int, int]) -> None:
-    """Move the product's counters by ``steps`` (stars -> change), in SQL."""
+async def move_rating(session: AsyncSession, product_id: str, steps: dict[int, int]) -> None:
+    """Move the product's counters by ``steps`` (stars -> change), in SQL (also when a
+    moderator hides or restores a review)."""
     await session.execute(
         _insert(session)(Rating)
         .values(product_id=product_id, stars_1=0, stars_2=0, stars_3=0, stars_4=0, stars_5=0)
@@ -202,14 +204,16 @@ async def write(
     )
     assert row is not None
     if created:
-        await _move(session, view.id, {stars: +1})
+        await move_rating(session, view.id, {stars: +1})
     else:
         before = row.stars
         row.stars, row.title, row.body, row.edited_at = stars, title, body, now
         row.author_id = user.id
         await session.flush()
-        if before != stars:
-            await _move(session, view.id, {before: -1, stars: +1})
+        # A hidden review counts nowhere (read under the row's lock, as a hide writes it):
+        # its author may still mend it, and its stars count again once it is restored.
+        if before != stars and row.hidden_at is None:
+            await move_rating(session, view.id, {before: -1, stars: +1})
     record(
         session,
         ReviewWritten(review_id=row.id, product_id=view.id, stars=stars, created=created),
@@ -243,6 +247,10 @@ async def answer(
     the reviewer is told of the first answer."""
     row = await get(session, review_id)
     view = await product(session, row.product_id)
+    if row.hidden_at is not None:
+        if not Reader.of(user).sees(hidden=True, author_id=row.author_id):
+            raise NotFound(f"no review {review_id!r}")
+        raise Conflict("a moderator hid this review: it takes no answer until restored")
     if not view.answered_by(user):
         raise PermissionDenied(f"only {view.partner_name} answers reviews of {view.title}")
     text = _reply(body, what="the reviewer")
@@ -287,12 +295,12 @@ async def rating(session: AsyncSession, product_id: str) -> Figures:
 
 
 async def recount(session: AsyncSession, product_id: str) -> Figures:
-    """Count a product's reviews by stars, row by row (what the counters must equal)."""
+    """Count a product's shown reviews by stars, row by row (what the counters must equal)."""
     counted = dict(
         (
             await session.execute(
                 select(Review.stars, func.count())
-                .where(Review.product_id == product_id)
+                .where(Review.product_id == product_id, Review.hidden_at.is_(None))
                 .group_by(Review.stars)
             )
         ).all()
@@ -313,12 +321,15 @@ async def listing(
     session: AsyncSession,
     *,
     product_id: str,
+    reader: Reader = ANYONE,
     sort: str | None = None,
     stars: int | None = None,
     page: int = 1,
 ) -> ReviewPage:
-    """Return one page of a product's reviews: newest, highest or lowest rated first, maybe
-    only those giving ``stars``; with the rating (the total comes from its counters)."""
+    """Return one page of a product's reviews ``reader`` may see: newest, highest or lowest
+    rated first, maybe only those giving ``stars``; with the rating (the total comes from
+    its counters, plus the hidden reviews this reader sees: their own, or all for
+    moderators)."""
     view = await product(session, product_id)
     order = _sort(sort)
     if stars is not None and stars_problem(stars):
@@ -327,9 +338,18 @@ async def listing(
         raise InvalidInput.fields([{"field": "page", "message": f"is 1 to {MAX_PAGE}"}])
     shown = await rating(session, view.id)
     total = shown.counts.get(stars, 0) if stars is not None else shown.count
-    statement = select(Review).where(Review.product_id == view.id)
+    statement = select(Review).where(Review.product_id == view.id, reviews_shown(reader))
     if stars is not None:
         statement = statement.where(Review.stars == stars)
+    if reader.user_id is not None:
+        total += int(
+            await session.scalar(
+                statement.with_only_columns(func.count(), maintain_column_froms=True).where(
+                    Review.hidden_at.is_not(None)
+                )
+            )
+            or 0
+        )
     columns = {
         ReviewSort.NEWEST: (Review.created_at.desc(),),
         ReviewSort.HIGHEST: (Review.stars.desc(), Review.created_at.desc()),

@@ -32,7 +32,9 @@ class _In(BaseModel):
 
 
 class ReportIn(_In):
-    target_kind: Annotated[str, Field(pattern=KIND_PATTERN, description="suggestion or comment")]
+    target_kind: Annotated[
+        str, Field(pattern=KIND_PATTERN, description="suggestion, comment, review or question")
+    ]
     target_id: Id
     reason: Reason
     note: Annotated[str, StringConstraints(max_length=MAX_NOTE)] = Field(
@@ -89,13 +91,18 @@ class ReasonCountOut(BaseModel):
 class TargetOut(BaseModel):
     kind: TargetKind
     id: str
-    title: str = Field(description="a suggestion's title, or a comment's first words")
+    title: str = Field(
+        description="a suggestion's title; a comment's, a question's first words; a review's "
+        "stars and first words"
+    )
     text: str = Field(description="the words as written (Markdown)")
     text_html: str
     author: str
     author_id: str | None
-    suggestion_id: str
-    board_id: str
+    suggestion_id: str | None = Field(description="a suggestion's own, a comment's")
+    board_id: str | None = Field(description="of a suggestion or a comment")
+    product_id: str | None = Field(description="the product a review is of")
+    campaign_id: str | None = Field(description="the campaign a question is about")
     link: str
     hidden: bool
     created_at: datetime
@@ -112,6 +119,8 @@ class TargetOut(BaseModel):
             author_id=found.author_id,
             suggestion_id=found.suggestion_id,
             board_id=found.board_id,
+            product_id=found.product_id,
+            campaign_id=found.campaign_id,
             link=found.link,
             hidden=found.hidden_at is not None,
             created_at=found.created_at,

@@ -87,6 +87,7 @@ class ReviewOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     reply: ReplyOut | None = Field(description="the partner's public answer")
+    hidden: bool = Field(description="a moderator hid it: only its author and moderators see it")
 
     @classmethod
     def of(cls, row: Review, *, names: dict[str, str]) -> Self:
@@ -113,6 +114,7 @@ class ReviewOut(BaseModel):
             created_at=row.created_at,
             edited_at=row.edited_at,
             reply=reply,
+            hidden=row.hidden_at is not None,
         )
 
 
@@ -141,6 +143,7 @@ class QuestionOut(BaseModel):
     backer: bool = Field(description="the asker had pledged for the campaign")
     created_at: datetime
     reply: ReplyOut | None
+    hidden: bool = Field(description="a moderator hid it: only its author and moderators see it")
 
     @classmethod
     def of(cls, row: Question, *, names: dict[str, str]) -> Self:
@@ -162,6 +165,7 @@ class QuestionOut(BaseModel):
             backer=row.backer,
             created_at=row.created_at,
             reply=reply,
+            hidden=row.hidden_at is not None,
         )
 
 

@@ -1,10 +1,11 @@
 """Who sees what a moderator hid: the one filter every list, search and lookup of the
 community applies.
 
-A hidden suggestion or comment is shown to its author (with the moderator's reason) and to
-moderators, and to nobody else: it leaves board lists, search, the similar-as-you-type
-lookup, threads and counts, and its page answers 404. ``suggestions_shown`` and
-``comments_shown`` are the conditions to add to any query of them; ``check_suggestion``
+A hidden suggestion, comment, review or campaign question is shown to its author (with the
+moderator's reason) and to moderators, and to nobody else: it leaves board lists, search,
+the similar-as-you-type lookup, threads, reviews, Q&A and counts (a hidden review leaves its
+product's rating), and its page answers 404. ``shown`` (``suggestions_shown`` and the like)
+is the condition to add to any query of them; ``check_suggestion``
 refuses acting on (voting, following, commenting, answering) a hidden one.
 """
 
@@ -17,7 +18,7 @@ from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community.models import Comment, Suggestion
+from hearth.community.models import Comment, Question, Review, Suggestion
 from hearth.community.moderation_rules import may_see_hidden, moderates
 from hearth.errors import Conflict, NotFound
 
@@ -46,22 +47,34 @@ class Reader:
 ANYONE = Reader()
 
 
-def suggestions_shown(reader: Reader) -> ColumnElement[bool]:
-    """Return the condition a suggestion meets when ``reader`` may see it."""
+def shown(model: Any, reader: Reader) -> ColumnElement[bool]:
+    """Return the condition a row of ``model`` (anything people write and a moderator may
+    hide: it has ``hidden_at`` and ``author_id``) meets when ``reader`` may see it."""
     if reader.moderator:
         return true()
     if reader.user_id is None:
-        return Suggestion.hidden_at.is_(None)
-    return or_(Suggestion.hidden_at.is_(None), Suggestion.author_id == reader.user_id)
+        return model.hidden_at.is_(None)  # type: ignore[no-any-return]
+    return or_(model.hidden_at.is_(None), model.author_id == reader.user_id)
+
+
+def suggestions_shown(reader: Reader) -> ColumnElement[bool]:
+    """Return the condition a suggestion meets when ``reader`` may see it."""
+    return shown(Suggestion, reader)
 
 
 def comments_shown(reader: Reader) -> ColumnElement[bool]:
     """Return the condition a comment meets when ``reader`` may see it."""
-    if reader.moderator:
-        return true()
-    if reader.user_id is None:
-        return Comment.hidden_at.is_(None)
-    return or_(Comment.hidden_at.is_(None), Comment.author_id == reader.user_id)
+    return shown(Comment, reader)
+
+
+def reviews_shown(reader: Reader) -> ColumnElement[bool]:
+    """Return the condition a review meets when ``reader`` may see it."""
+    return shown(Review, reader)
+
+
+def questions_shown(reader: Reader) -> ColumnElement[bool]:
+    """Return the condition a campaign question meets when ``reader`` may see it."""
+    return shown(Question, reader)
 
 
 async def reader(session: AsyncSession, user_id: str | None) -> Reader:

@@ -107,6 +107,8 @@ CAMPAIGN_FORM = {
 REPORTED = {"kind": "=suggestion", "item_id": "suggestion_owner"}  # the member reported it
 HIDDEN = {"kind": "=suggestion", "item_id": "suggestion_hidden"}  # the fan's, hidden
 WHY = {"reason": "Checked by the platform team."}
+REVIEWED = {"kind": "=review", "item_id": "review_owner"}  # the owner's review of the lamp
+ASKED = {"kind": "=question", "item_id": "question_owner"}  # the owner's, on the live campaign
 
 
 def _report(world: World) -> Any:
@@ -1285,6 +1287,46 @@ SECOND_LOOKS: list[Rule] = [
         note="hidden",
     ),
     rule("GET", "/community/report/{kind}/{item_id}", {FAN} | STAFF, args=HIDDEN, note="hidden"),
+    # Reviews and campaign questions are reported and moderated like suggestions: anyone signed
+    # in but their author reports them; the platform team alone hides them.
+    rule("GET", "/community/report/{kind}/{item_id}", SIGNED_IN, args=REVIEWED, note="review"),
+    rule(
+        "POST",
+        "/community/report/{kind}/{item_id}",
+        SIGNED_IN - {OWNER},
+        args=REVIEWED,
+        form={"reason": "spam", "note": ""},
+        note="review",
+    ),
+    rule(
+        "POST",
+        "/api/v1/community/reports",
+        SIGNED_IN - {OWNER},
+        json=lambda w: {
+            "target_kind": "question",
+            "target_id": w["question_owner"],
+            "reason": "off_topic",
+        },
+        ok={201},
+        note="question",
+    ),
+    rule(
+        "POST",
+        "/platform/community/{kind}/{item_id}/hide",
+        STAFF,
+        args=REVIEWED,
+        form=WHY,
+        note="review",
+    ),  # fmt: skip
+    rule(
+        "POST",
+        "/api/v1/community/moderation/items/{kind}/{item_id}/hide",
+        STAFF,
+        args=ASKED,
+        json=WHY,
+        ok={201},
+        note="question",
+    ),
     rule(
         "PUT",
         "/api/v1/community/suggestions/{suggestion_id}/vote",
