@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hearth.bootstrap import Hearth
-from hearth.community import comments, suggestions, votes
+from hearth.community import comments, moderation, search, suggestions, votes
 from hearth.community.events import SuggestionAnswered, SuggestionPosted
 from hearth.community.models import Answer, Board
 from hearth.community.rules import PLATFORM_BOARD, Sort, Status
@@ -155,6 +155,48 @@ async def test_a_sorted_search_lists_and_counts_only_the_boards_matches_in_that_
     async with world.sessions() as session:
         found = await suggestions.listing(session, board_id=lamp, query="timer", sort="newest")
     assert (found.total, [s.id for s in found.items]) == (2, [newer, older])
+
+
+async def test_a_best_first_search_keeps_to_its_board_and_never_matches_the_board_itself(
+    world: CommunityWorld,
+) -> None:
+    lamp = world.products["Glow Lamp"]
+    mine = await _post(world, "mia", "Timer for the lamp", board=lamp)
+    await _post(world, "kai", "Timer for scenes")  # hearth's board: not the lamp's
+    async with world.sessions() as session:
+        found = await suggestions.listing(session, board_id=lamp, query="timer")
+        by_id = await suggestions.listing(session, board_id=lamp, query=lamp)
+        everywhere = await search.search(session, "timer")
+    assert (found.total, [s.id for s in found.items]) == (1, [mine])
+    assert by_id.total == 0  # the board's id is in the index, but no words reach it
+    assert len(everywhere) == 2
+
+
+async def test_when_hidden_suggestions_fill_the_best_matches_the_search_reads_on(
+    world: CommunityWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rank only a page's worth of the best matches (one, here), and a margin of none.
+    monkeypatch.setattr(search, "TOP", 0)
+    monkeypatch.setattr(suggestions, "PAGE_SIZE", 1)
+    lamp = world.products["Glow Lamp"]
+    authors = [(await world.person(f"fan{n}")).username for n in range(6)]
+    ids = [
+        await _post(world, who, f"Timer {'timer ' * (6 - n)}number {n}", board=lamp)
+        for n, who in enumerate(authors)
+    ]  # the first matches "timer" best
+    async with world.unit() as session:
+        for sid in ids[:4]:
+            await moderation.hide(
+                session, moderator=world.people["ada"], kind="suggestion", target_id=sid,
+                reason="Spam.", now=T0,
+            )  # fmt: skip
+    async with world.sessions() as session:
+        first = await suggestions.listing(session, board_id=lamp, query="timer")
+        second = await suggestions.listing(session, board_id=lamp, query="timer", page=2)
+        found = await search.search(session, "timer", limit=1)
+    assert (first.total, [s.id for s in first.items]) == (2, ids[4:5])
+    assert [s.id for s in second.items] == ids[5:]
+    assert [s.id for s in found] == ids[4:5]
 
 
 async def test_a_search_edited_suggestion_is_found_by_its_new_words(

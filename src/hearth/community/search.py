@@ -1,11 +1,13 @@
 """Full-text search over suggestions' titles and bodies, each database with its own engine.
 
 SQLite: the FTS5 table ``community_search`` (porter stemming, kept by triggers), ranked by
-bm25 with the title weighted ten times the body. PostgreSQL: the generated ``tsvector``
-column ``search`` (English stemming, title weight A, body B) with its GIN index, ranked by
-``ts_rank``. ``matching`` is the one function the rest of hearth calls; both read a person's
-words as plain words (every word must match, the last one also as a prefix, so results
-appear while typing), never as the engine's query language.
+bm25 with the title weighted ten times the body. It also holds each suggestion's board, so a
+board's search asks the index for that board's matches alone (a phrase on the ``board_id``
+column, which no search of words can meet: its words are ANDed with it in parentheses).
+PostgreSQL: the generated ``tsvector`` column ``search`` (English stemming, title weight A,
+body B) with its GIN index, ranked by ``ts_rank``. ``narrow`` is the one function the rest of
+hearth calls; both read a person's words as plain words (every word must match, the last one
+also as a prefix, so results appear while typing), never as the engine's query language.
 """
 
 from __future__ import annotations
@@ -35,11 +37,15 @@ def words(query: str) -> list[str]:
     return found
 
 
-def fts5_query(found: list[str]) -> str:
-    """Write words as an FTS5 query: each a quoted string, the last also a prefix."""
+def fts5_query(found: list[str], *, board_id: str | None = None) -> str:
+    """Write words as an FTS5 query: each a quoted string in the title or the body, the last
+    also a prefix; with ``board_id`` only that board's suggestions."""
     quoted = ['"' + w.replace('"', '""') + '"' for w in found]
     quoted[-1] += "*"
-    return " AND ".join(quoted)
+    words = "{title body} : (" + " AND ".join(quoted) + ")"
+    if board_id is None:
+        return words
+    return 'board_id : "' + board_id.replace('"', '""') + '" AND ' + words
 
 
 def tsquery(found: list[str]) -> str:
@@ -51,10 +57,24 @@ def tsquery(found: list[str]) -> str:
 
 
 def narrow(
-    statement: Select[Any], dialect: str, query: str, *, best_first: bool = True
+    statement: Select[Any],
+    dialect: str,
+    query: str,
+    *,
+    best_first: bool = True,
+    board_id: str | None = None,
+    top: int | None = None,
+    counting: bool = False,
 ) -> Select[Any] | None:
     """Keep only the suggestions of ``statement`` that match ``query`` (best first, unless
-    the caller sorts); None when the query has no words to look for."""
+    the caller sorts); None when the query has no words to look for.
+
+    ``board_id``: the statement keeps to that board (SQLite's index then looks up that
+    board's matches alone). ``top``: rank only the engine's best so many matches (SQLite)
+    before the statement's own conditions; a caller that finds fewer than it needs asks
+    again without it (``search``, ``suggestions.listing``). ``counting``: the statement is
+    only counted (SQLite then reads the matches once and looks each up, however the
+    statement's other conditions would rather start)."""
     found = words(query)
     if not found:
         return None
@@ -63,8 +83,19 @@ def narrow(
         column: ColumnElement[Any] = literal_column("community_suggestions.search")
         statement = statement.where(column.op("@@")(wanted))
         return statement.order_by(func.ts_rank(column, wanted).desc()) if best_first else statement
-    fts = fts5_query(found)
+    fts = fts5_query(found, board_id=board_id)
     rowid: ColumnElement[Any] = literal_column("community_suggestions.rowid")
+    if counting:
+        # Started from the board's index, a count probes the matches once per suggestion
+        # of the board (26,000 on the biggest); started from the matches, once per match.
+        found_rows = (
+            select(literal_column("rowid").label("rowid"))
+            .select_from(text("community_search"))
+            .where(text("community_search MATCH :fts").bindparams(fts=fts))
+            .cte("found")
+            .prefix_with("MATERIALIZED")
+        )
+        return statement.join(found_rows, found_rows.c.rowid == rowid)
     if not best_first:
         # A list the planner reads once (an ephemeral index), whatever it starts from: as a
         # join with no ranking to sort by, SQLite may start from the board's index instead
@@ -76,18 +107,25 @@ def narrow(
         )
         return statement.where(rowid.in_(matching.scalar_subquery()))
     # Ranked: the matches with their bm25 made once (MATERIALIZED), then joined by rowid.
-    hits = (
+    ranked: Select[Any] = (
         select(
             literal_column("rowid").label("rowid"),
-            literal_column("bm25(community_search, 10.0, 1.0)").label("rank"),
+            literal_column("bm25(community_search, 10.0, 1.0, 0.0)").label("rank"),
         )
         .select_from(text("community_search"))
         .where(text("community_search MATCH :fts").bindparams(fts=fts))
-        .cte("hits")
-        .prefix_with("MATERIALIZED")
     )
+    if top is not None:  # SQLite keeps the best ``top`` in a heap instead of sorting all
+        ranked = ranked.order_by(literal_column("rank")).limit(top)
+    hits = ranked.cte("hits").prefix_with("MATERIALIZED")
     statement = statement.join(hits, hits.c.rowid == rowid)
     return statement.order_by(hits.c.rank)
+
+
+# How many of the engine's best matches a search ranks before hidden ones are left out: a
+# common word matches a quarter of a hundred thousand suggestions, and ranking them all is
+# the dear part. Should fewer than asked for remain, the search is made again unbounded.
+TOP = 200
 
 
 async def search(
@@ -96,7 +134,13 @@ async def search(
     """Return the suggestions that match ``query``, best first (hidden ones only for their
     author and moderators: ``visibility``)."""
     shown = select(Suggestion).where(suggestions_shown(reader))
-    statement = narrow(shown, session.get_bind().dialect.name, query)
+    dialect = session.get_bind().dialect.name
+    statement = narrow(shown, dialect, query, top=max(TOP, 2 * limit))
     if statement is None:
         return []
-    return list(await session.scalars(statement.order_by(Suggestion.id).limit(limit)))
+    found = list(await session.scalars(statement.order_by(Suggestion.id).limit(limit)))
+    if len(found) < limit and dialect == "sqlite":  # maybe hidden ones filled the best
+        unbounded = narrow(shown, dialect, query)
+        assert unbounded is not None
+        found = list(await session.scalars(unbounded.order_by(Suggestion.id).limit(limit)))
+    return found

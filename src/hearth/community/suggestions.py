@@ -170,10 +170,20 @@ async def listing(
     searched = bool(query.strip()) and bool(search.words(query))
     dialect = session.get_bind().dialect.name
     counted = statement
+    unbounded: Any = None  # the best-first page without the bound, should it come up short
+    offset = (page - 1) * PAGE_SIZE
     if searched:
         # Counted without the ranking: ranking every match is the dear part of a search.
-        counted = search.narrow(statement, dialect, query, best_first=False)
-        narrowed = search.narrow(statement, dialect, query, best_first=order is None)
+        # Ranked, only the engine's best matches up to this page and a margin; should the
+        # conditions leave fewer than the page needs, the page is read again unbounded.
+        counted = search.narrow(statement, dialect, query, board_id=view.id, counting=True)
+        best = order is None
+        top = offset + PAGE_SIZE + search.TOP if best else None
+        narrowed = search.narrow(
+            statement, dialect, query, best_first=best, board_id=view.id, top=top
+        )
+        if best:
+            unbounded = search.narrow(statement, dialect, query, board_id=view.id)
         assert counted is not None and narrowed is not None
         statement = narrowed
     total = int(await session.scalar(select(func.count()).select_from(counted.subquery())) or 0)
@@ -186,7 +196,10 @@ async def listing(
     if not (searched and order is None):
         statement = statement.order_by(*columns[order or Sort.TRENDING])
     statement = statement.order_by(Suggestion.id.desc())
-    items = list(await session.scalars(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    items = list(await session.scalars(statement.limit(PAGE_SIZE).offset(offset)))
+    if unbounded is not None and len(items) < min(PAGE_SIZE, total - offset):
+        whole = unbounded.order_by(Suggestion.id.desc())
+        items = list(await session.scalars(whole.limit(PAGE_SIZE).offset(offset)))
     voted: set[str] = set()
     if viewer_id and items:
         voted = set(
