@@ -107,7 +107,7 @@ def narrow(
         )
         return statement.where(rowid.in_(matching.scalar_subquery()))
     # Ranked: the matches with their bm25 made once (MATERIALIZED), then joined by rowid.
-    ranked: Select[Any] = (
+    ranked: Any = (
         select(
             literal_column("rowid").label("rowid"),
             literal_column("bm25(community_search, 10.0, 1.0, 0.0)").label("rank"),
