@@ -1,6 +1,7 @@
 """The demo's reviews and questions: the lamp rated by its backers and buyers with a real
 spread, counters equal to a recount, Lumi's answer to the unhappiest review, and questions
-on the live campaign, two of them answered; seeded once."""
+on the live campaign, two of them answered, and a fan's report of the unhappy review
+waiting for the moderators; seeded once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from hearth import db
-from hearth.community import reviews
+from hearth.community import moderation, reviews
 from hearth.community.models import Question, Rating, Review
 from hearth.demo import seed
 from hearth.mall.models import Product
@@ -41,5 +42,8 @@ async def test_the_demo_rates_its_products_answers_a_review_and_has_questions_on
             asked = list(await session.scalars(select(Question)))
             assert len(asked) == 3 and sum(q.answer is not None for q in asked) == 2
             assert any(q.backer for q in asked)
+            waiting, _ = await moderation.queue(session)
+            reported = [i.target for i in waiting if i.target.kind == "review"]
+            assert [(t.stars, t.title) for t in reported] == [(2, "Lumi Glow Lamp")]
     finally:
         await engine.dispose()

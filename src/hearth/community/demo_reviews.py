@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
-from hearth.community import questions, reviews
+from hearth.community import moderation, questions, reviews
 from hearth.funding import orders
 from hearth.funding.models import Campaign, Order, OrderItem
 from hearth.mall.models import Product
@@ -131,6 +131,14 @@ async def seed_reviews(session: AsyncSession, *, partner: User, now: datetime) -
         await reviews.answer(
             session, user=partner, review_id=unhappy, body=ANSWER, now=now - timedelta(days=1)
         )
+    # A fan reports a fair review they disagree with: the moderators' queue shows a review
+    # waiting, whose reports a moderator would dismiss.
+    reporter = await _user(session, "backer5")
+    if unhappy is not None and reporter is not None:
+        await moderation.report(
+            session, user=reporter, kind="review", target_id=unhappy, reason="other",
+            note="This is not true, mine does not buzz at all.", now=now - timedelta(hours=6),
+        )  # fmt: skip
     live = await session.scalar(
         select(Campaign.id).where(
             Campaign.partner_id == partner.partner_id, Campaign.title == "Lumi Glow Mini"
