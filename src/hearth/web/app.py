@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -63,7 +65,7 @@ from hearth.web.csrf import CsrfMiddleware
 from hearth.web.errors import install_error_handlers
 from hearth.web.middleware import NulGuard, RequestMiddleware
 from hearth.web.openapi import install_contract
-from hearth.web.routing import RouteIndex, include_flat
+from hearth.web.routing import RouteIndex, flat_routes
 from hearth.web.templating import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -119,6 +121,15 @@ ROUTERS: list[tuple[APIRouter, str]] = [
 ]
 
 
+@functools.cache
+def _area_routes() -> tuple[APIRoute, ...]:
+    """Every area's routes, made once per process: FastAPI reads each endpoint's signature
+    and dependencies as a route is made (most of a second for hearth's routes), and nothing
+    of a route belongs to one app, so every app a process builds (a test's, a benchmark's)
+    shares them."""
+    return tuple(route for router, prefix in ROUTERS for route in flat_routes(router, prefix))
+
+
 def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None) -> ASGIApp:
     """Build the ASGI app; it starts ``hearth`` (or one built from ``settings``) on startup."""
     if hearth is None:
@@ -163,8 +174,7 @@ def create_app(settings: Settings | None = None, *, hearth: Hearth | None = None
     install_error_handlers(app)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router, prefix in ROUTERS:
-        include_flat(app, router, prefix)
+    app.router.routes.extend(_area_routes())
     install_contract(app)
     RouteIndex(app)
     app.add_middleware(NulGuard)  # inside the app: it renders its refusal as the app does
