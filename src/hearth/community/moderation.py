@@ -218,7 +218,7 @@ async def _load(session: AsyncSession, kind: TargetKind, target_id: str) -> Targ
         if review is None:
             return None
         r, name = review
-        text = f"**{r.title}**\n\n{r.body}" if r.title else r.body
+        text = f"**{r.title}** — {r.body}" if r.title and r.body else r.title or r.body
         return Target(
             kind, r.id, r.author_id, name, text, r.created_at, r.hidden_at,
             product_id=r.product_id, stars=r.stars,
