@@ -172,6 +172,24 @@ async def test_a_best_first_search_keeps_to_its_board_and_never_matches_the_boar
     assert len(everywhere) == 2
 
 
+async def test_a_search_everywhere_lists_the_suggestions_with_every_word_in_their_title_first(
+    world: CommunityWorld,
+) -> None:
+    lamp = world.products["Glow Lamp"]
+    wordy = await _post(
+        world, "mia", "Softer glow", board=lamp,
+        body="A night light, a night light please: night light for the hallway at night.",
+    )  # fmt: skip
+    titled = await _post(world, "tom", "Night light")
+    split = await _post(world, "kai", "Night mode", body="Dim the light too.")
+    await _post(world, "kai", "Light colours")  # only one of the words
+    async with world.sessions() as session:
+        first = await search.search(session, "night light", limit=1)
+        every = await search.search(session, "night light")
+    assert [s.id for s in first] == [titled]
+    assert [s.id for s in every][0] == titled and {s.id for s in every} == {titled, wordy, split}
+
+
 async def test_when_hidden_suggestions_fill_the_best_matches_the_search_reads_on(
     world: CommunityWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -63,8 +63,12 @@ async def test_a_note_ships_a_suggestion_with_images_and_its_fan_is_told(
     await expect(fan.get_by_role("heading", name="A linen shade in sand")).to_be_visible()
     thumbs = fan.get_by_test_id("suggestion-image")
     await expect(thumbs).to_have_count(2)
-    for n in range(2):  # each thumbnail loaded (a refused or missing image has no width)
-        assert await thumbs.nth(n).locator("img").evaluate("i => i.complete && i.naturalWidth") > 0
+    for n in range(2):  # each thumbnail loads (a refused or missing image never gets a width)
+        image = thumbs.nth(n).locator("img")
+        await image.scroll_into_view_if_needed()  # the thumbnails load lazily
+        await fan.wait_for_function(
+            "i => i.complete && i.naturalWidth > 0", arg=await image.element_handle()
+        )
     await expect(fan.get_by_role("button", name="Remove image 1")).to_be_visible()
     mine = fan.url
     await shoot(fan, "community-suggestion-images")

@@ -5,9 +5,12 @@ bm25 with the title weighted ten times the body. It also holds each suggestion's
 board's search asks the index for that board's matches alone (a phrase on the ``board_id``
 column, which no search of words can meet: its words are ANDed with it in parentheses).
 PostgreSQL: the generated ``tsvector`` column ``search`` (English stemming, title weight A,
-body B) with its GIN index, ranked by ``ts_rank``. ``narrow`` is the one function the rest of
-hearth calls; both read a person's words as plain words (every word must match, the last one
-also as a prefix, so results appear while typing), never as the engine's query language.
+body B) with its GIN index, ranked by ``ts_rank``; and a GIN index of the titles' words
+alone, so a search across every board ranks the suggestions with every word in their title
+first, and the rest only when those do not fill the page (``search``). ``narrow`` is the one
+function the rest of hearth calls; both read a person's words as plain words (every word
+must match, the last one also as a prefix, so results appear while typing), never as the
+engine's query language.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from hearth.community.models import Suggestion
 from hearth.community.visibility import ANYONE, Reader, suggestions_shown
 
 MAX_WORDS = 12
+# The titles' words, written as the migration's index of them is, so PostgreSQL uses it.
+TITLES: ColumnElement[Any] = literal_column(
+    "to_tsvector('english'::regconfig, community_suggestions.title)"
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -65,6 +72,7 @@ def narrow(
     board_id: str | None = None,
     top: int | None = None,
     counting: bool = False,
+    in_titles: bool = False,
 ) -> Select[Any] | None:
     """Keep only the suggestions of ``statement`` that match ``query`` (best first, unless
     the caller sorts); None when the query has no words to look for.
@@ -74,14 +82,16 @@ def narrow(
     before the statement's own conditions; a caller that finds fewer than it needs asks
     again without it (``search``, ``suggestions.listing``). ``counting``: the statement is
     only counted (SQLite then reads the matches once and looks each up, however the
-    statement's other conditions would rather start)."""
+    statement's other conditions would rather start). ``in_titles``: only suggestions with
+    every word in their title (PostgreSQL; still ranked by title and body)."""
     found = words(query)
     if not found:
         return None
     if dialect == "postgresql":
         wanted = func.to_tsquery("english", tsquery(found))
         column: ColumnElement[Any] = literal_column("community_suggestions.search")
-        statement = statement.where(column.op("@@")(wanted))
+        matched = TITLES if in_titles else column
+        statement = statement.where(matched.op("@@")(wanted))
         return statement.order_by(func.ts_rank(column, wanted).desc()) if best_first else statement
     fts = fts5_query(found, board_id=board_id)
     rowid: ColumnElement[Any] = literal_column("community_suggestions.rowid")
@@ -135,11 +145,23 @@ async def search(
     author and moderators: ``visibility``)."""
     shown = select(Suggestion).where(suggestions_shown(reader))
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # Every match ranked means every match read: a third as many for the titles alone.
+        titled = narrow(shown, dialect, query, in_titles=True)
+        if titled is None:
+            return []
+        found = list(await session.scalars(titled.order_by(Suggestion.id).limit(limit)))
+        if len(found) == limit:
+            return found
+        rest = narrow(shown.where(Suggestion.id.not_in([s.id for s in found])), dialect, query)
+        assert rest is not None
+        more = await session.scalars(rest.order_by(Suggestion.id).limit(limit - len(found)))
+        return found + list(more)
     statement = narrow(shown, dialect, query, top=max(TOP, 2 * limit))
     if statement is None:
         return []
     found = list(await session.scalars(statement.order_by(Suggestion.id).limit(limit)))
-    if len(found) < limit and dialect == "sqlite":  # maybe hidden ones filled the best
+    if len(found) < limit:  # maybe hidden ones filled the best
         unbounded = narrow(shown, dialect, query)
         assert unbounded is not None
         found = list(await session.scalars(unbounded.order_by(Suggestion.id).limit(limit)))
