@@ -20,6 +20,7 @@ from hearth.funding.worker import CampaignDeadlines
 from hearth.hub.broker import EmbeddedBroker
 from hearth.hub.cloud import DeviceCloud
 from hearth.hub.supervised import SupervisedMosquitto
+from hearth.insights.worker import InsightsJob
 from hearth.kit.clock import FrozenClock
 from hearth.kit.ports import free_port
 from hearth.mail.sender import MailSender
@@ -48,7 +49,7 @@ async def test_start_runs_every_component_in_order_and_stop_leaves_no_task_behin
         # The default runs the installed Mosquitto (as these tests have it), else amqtt.
         first = SupervisedMosquitto if embedded == "auto" else _Guarded
         assert (
-            len(kinds) == 9
+            len(kinds) == 10
             and kinds[0] is first
             and kinds[1:]
             == [
@@ -60,6 +61,7 @@ async def test_start_runs_every_component_in_order_and_stop_leaves_no_task_behin
                 ReservationExpiry,
                 CertificationRecovery,
                 MailSender,
+                InsightsJob,
             ]
         )
         if embedded == "amqtt":

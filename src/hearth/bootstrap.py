@@ -42,6 +42,8 @@ from hearth.hub.supervised import (
     SupervisedMosquitto,
     supervised_directory,
 )
+from hearth.insights.activity import Activity
+from hearth.insights.worker import InsightsJob
 from hearth.kit.clock import Clock, ClockSocket, SystemClock
 from hearth.kit.ports import free_port
 from hearth.mail.rules import Envelope
@@ -99,6 +101,7 @@ class Hearth:
     mail: MailSender | None = None
     pledges: PledgeBatcher = field(init=False)
     credentials: Credentials = field(init=False)
+    activity: Activity = field(init=False)
     started: list[Component] = field(default_factory=list)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)  # see ``spawn``
 
@@ -113,6 +116,8 @@ class Hearth:
         # Every request's credential check, in any process that serves requests.
         self.credentials = Credentials(self.sessions, self.publish)
         self.credentials.watch(self.bus)
+        # Who used hearth today, in any process that serves requests.
+        self.activity = Activity(self.sessions)
 
     @property
     def clock(self) -> Clock:
@@ -231,7 +236,14 @@ class Hearth:
                 provider=build_provider(self.settings, self.sessions, clock=self.socket),
                 commission_bp=self.settings.commission_bp,
             )
-            components += [self.deadlines, expiry, CertificationRecovery(self.sessions), self.mail]
+            insights = InsightsJob(sessions=self.sessions, clock=self.socket)
+            components += [
+                self.deadlines,
+                expiry,
+                CertificationRecovery(self.sessions),
+                self.mail,
+                insights,
+            ]
         return components
 
     def mail_sender(self, mailer: Mailer | None = None) -> MailSender:

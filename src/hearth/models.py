@@ -10,6 +10,7 @@ def load_all() -> None:
     import hearth.funding.models  # noqa: F401
     import hearth.homes.models  # noqa: F401
     import hearth.hub.models  # noqa: F401
+    import hearth.insights.models  # noqa: F401
     import hearth.mail.models  # noqa: F401
     import hearth.mall.certification.models  # noqa: F401
     import hearth.mall.models  # noqa: F401

@@ -63,6 +63,7 @@ class Suggestion(Base):
         Index("ix_community_suggestions_board_answered", "board_id", "answered_at"),
         Index("ix_community_suggestions_board_status", "board_id", "status"),
         Index("ix_community_suggestions_author_created", "author_id", "created_at"),
+        Index("ix_community_suggestions_created_at", "created_at"),  # insights: a day's
         # A filtered listing counts its matches from this index alone (bench/community.py).
         Index("ix_community_suggestions_board_category_status", "board_id", "category", "status"),
     )

@@ -169,7 +169,7 @@ class Pledge(Base):
     retry_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A worker charging this pledge holds it until then (several workers split the work).
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # insights
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -217,7 +217,10 @@ class OrderItem(Base):
     can be counted per channel. Names are copied as they were when it was bought."""
 
     __tablename__ = "order_items"
-    __table_args__ = (Index("ix_order_items_channel_created", "channel", "created_at"),)
+    __table_args__ = (
+        Index("ix_order_items_channel_created", "channel", "created_at"),
+        Index("ix_order_items_created_at", "created_at"),  # insights: a day's sales
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: new_id("itm"))
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)

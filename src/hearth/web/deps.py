@@ -93,6 +93,8 @@ async def optional_user(request: Request) -> User | None:
         if user is None and credential.kind == "token":
             raise NotAuthenticated("the API token is unknown or revoked")
     request.state.viewer = Viewer.of(user)
+    if user is not None:
+        await hearth.activity.seen(user.id, hearth.clock.now())
     return user
 
 
