@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, union
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.community.models import Board
 from hearth.community.rules import PLATFORM_BOARD, BoardKind, BoardOwner, answers_for
+from hearth.db import insert_for
 from hearth.errors import NotFound
 from hearth.funding.models import Campaign, Order, OrderItem, Pledge
 from hearth.homes.models import HomeMember
@@ -171,6 +171,5 @@ async def ensure(session: AsyncSession, view: BoardView, *, now: datetime) -> No
         "suggestion_count": 0,
         "created_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(session)
     await session.execute(insert(Board).values(**values).on_conflict_do_nothing())

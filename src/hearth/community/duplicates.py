@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, literal, literal_column, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
@@ -48,7 +47,7 @@ from hearth.community.rules import (
 )
 from hearth.community.similarity import NEAR_IDENTICAL, SIMILAR, key_words, score
 from hearth.community.visibility import ANYONE, Reader, suggestions_shown
-from hearth.db import UTCDateTime
+from hearth.db import UTCDateTime, insert_for
 from hearth.errors import Conflict, InvalidInput, LooksLikeDuplicate, NotFound, PermissionDenied
 from hearth.kit import prose
 from hearth.kit.text import tidy
@@ -246,10 +245,6 @@ class Merged:
     followers_moved: int
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def _lock(session: AsyncSession, suggestion_id: str) -> Suggestion | None:
     """Read a suggestion afresh, locked for this transaction on PostgreSQL (SQLite's writers
     take turns already)."""
@@ -343,7 +338,7 @@ async def merge(
 
     # The votes: copied (a person who voted for both keeps the one), then taken off.
     copied = await session.execute(
-        _insert(session)(Vote)
+        insert_for(session)(Vote)
         .from_select(
             ["suggestion_id", "user_id", "created_at"],
             select(literal(target.id), Vote.user_id, Vote.created_at).where(
@@ -382,7 +377,7 @@ async def merge(
     # The followers: every one of the duplicate's follows the target too (and keeps following
     # the duplicate, whose page now points there).
     followed = await session.execute(
-        _insert(session)(Follow)
+        insert_for(session)(Follow)
         .from_select(
             ["suggestion_id", "user_id", "created_at"],
             select(literal(target.id), Follow.user_id, literal(now, UTCDateTime())).where(

@@ -33,7 +33,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
@@ -61,6 +60,7 @@ from hearth.community.moderation_rules import (
     mute_end,
 )
 from hearth.community.visibility import Reader
+from hearth.db import insert_for
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.funding import campaigns
 from hearth.funding.models import Campaign
@@ -269,10 +269,6 @@ async def target(
     return found
 
 
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def report(
     session: AsyncSession,
     *,
@@ -303,7 +299,7 @@ async def report(
         raise Conflict(f"a moderator has already hidden this {found.kind}")
     row_id = new_id("rep")
     added = await session.execute(
-        _insert(session)(Report)
+        insert_for(session)(Report)
         .values(
             id=row_id,
             target_kind=str(found.kind),

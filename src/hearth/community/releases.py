@@ -21,10 +21,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
@@ -46,6 +44,7 @@ from hearth.community.release_rules import (
 )
 from hearth.community.rules import PLATFORM_BOARD, Status
 from hearth.community.visibility import ANYONE, suggestions_shown
+from hearth.db import insert_for
 from hearth.errors import InvalidInput, NotFound, PermissionDenied
 from hearth.kit import prose
 from hearth.kit.ids import new_id
@@ -177,8 +176,7 @@ async def publish(
     async with session.begin_nested():
         await boards.ensure(session, view, now=now)
         release_id = new_id("rel")
-        dialect = session.get_bind().dialect.name
-        insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = insert_for(session)
         made = await session.execute(
             insert(Release)
             .values(

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
@@ -42,6 +40,7 @@ from hearth.community.review_rules import (
 )
 from hearth.community.rules import PLATFORM_BOARD, BoardKind, page_count
 from hearth.community.visibility import ANYONE, Reader, reviews_shown
+from hearth.db import insert_for
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.funding.models import Order, OrderItem
 from hearth.kit import prose
@@ -72,10 +71,6 @@ class Purchase:
 
     order: Order
     review: Review | None
-
-
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def product(session: AsyncSession, product_id: str) -> BoardView:
@@ -140,7 +135,7 @@ async def move_rating(session: AsyncSession, product_id: str, steps: dict[int, i
     """Move the product's counters by ``steps`` (stars -> change), in SQL (also when a
     moderator hides or restores a review)."""
     await session.execute(
-        _insert(session)(Rating)
+        insert_for(session)(Rating)
         .values(product_id=product_id, stars_1=0, stars_2=0, stars_3=0, stars_4=0, stars_5=0)
         .on_conflict_do_nothing()
     )
@@ -181,7 +176,7 @@ async def write(
     # The write comes first: it takes SQLite's write lock, and on PostgreSQL a second first
     # review of the same order and product waits here for the first and then edits it.
     added = await session.execute(
-        _insert(session)(Review)
+        insert_for(session)(Review)
         .values(
             id=new_id("rev"),
             order_id=order.id,

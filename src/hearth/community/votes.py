@@ -15,22 +15,17 @@ Voting follows the suggestion; withdrawing a vote does not unfollow (that is its
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.community import visibility
 from hearth.community.events import SuggestionVoted
 from hearth.community.models import Follow, Suggestion, Vote
 from hearth.community.rules import VOTABLE, Status, trend_key
+from hearth.db import insert_for
 from hearth.errors import Conflict, NotFound
 from hearth.outbox import record
-
-
-def _insert(session: AsyncSession) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def _suggestion(
@@ -94,7 +89,7 @@ async def follow(session: AsyncSession, *, user_id: str, suggestion_id: str, now
     """Follow a suggestion (following it again changes nothing)."""
     await _suggestion(session, suggestion_id, user_id)
     await session.execute(
-        _insert(session)(Follow)
+        insert_for(session)(Follow)
         .values(suggestion_id=suggestion_id, user_id=user_id, created_at=now)
         .on_conflict_do_nothing()
     )
@@ -114,7 +109,7 @@ async def vote(session: AsyncSession, *, user_id: str, suggestion_id: str, now: 
     if Status(status) not in VOTABLE:
         raise Conflict("this suggestion is closed and takes no more votes")
     added = await session.execute(
-        _insert(session)(Vote)
+        insert_for(session)(Vote)
         .values(suggestion_id=suggestion_id, user_id=user_id, created_at=now)
         .on_conflict_do_nothing()
     )

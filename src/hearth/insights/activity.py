@@ -12,12 +12,11 @@ and the database keeps one row.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 import structlog
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hearth.db import insert_for
 from hearth.insights.models import ActiveDay
 from hearth.insights.rules import day_of
 
@@ -57,9 +56,6 @@ class Activity:
 
 async def record(session: AsyncSession, *, user_id: str, day: date) -> None:
     """Insert the row saying ``user_id`` was active on ``day`` (a second one is a no-op)."""
-    insert: Any = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     await session.execute(
-        insert(ActiveDay).values(user_id=user_id, day=day).on_conflict_do_nothing()
+        insert_for(session)(ActiveDay).values(user_id=user_id, day=day).on_conflict_do_nothing()
     )

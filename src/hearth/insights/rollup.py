@@ -14,17 +14,15 @@ which only one of several processes can win.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
 from hearth.community.models import Answer, Suggestion
+from hearth.db import insert_for
 from hearth.funding.models import Campaign, OrderItem, Pledge
 from hearth.funding.rules import CampaignState
 from hearth.hub.models import Device, DeviceModel, DeviceState
@@ -197,8 +195,11 @@ async def store_day(session: AsyncSession, day: date, found: Figures) -> None:
 
 async def claim(session: AsyncSession, day: date, *, now: datetime) -> bool:
     """Take ``day`` for counting unless it is final or another worker holds it."""
-    if await session.get(CountedDay, day) is None:
-        await session.execute(_insert_day(session, day))
+    await session.execute(
+        insert_for(session)(CountedDay)
+        .values(day=day, counts=0, final=False)
+        .on_conflict_do_nothing()
+    )
     taken = await session.execute(
         update(CountedDay)
         .where(
@@ -210,13 +211,6 @@ async def claim(session: AsyncSession, day: date, *, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(taken.rowcount)  # type: ignore[attr-defined]
-
-
-def _insert_day(session: AsyncSession, day: date) -> Any:
-    insert: Any = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    return insert(CountedDay).values(day=day, counts=0, final=False).on_conflict_do_nothing()
 
 
 async def finish(session: AsyncSession, day: date, *, now: datetime) -> None:
@@ -275,11 +269,3 @@ async def rebuild(session: AsyncSession, days: Iterable[date], *, now: datetime)
             .execution_options(synchronize_session=False)
         )
         await count(session, day, now=now)
-
-
-def series(rows: Iterable[tuple[str, str, date, int]]) -> dict[tuple[str, str], dict[date, int]]:
-    """Group figure rows by (figure, key), each a map of day to value."""
-    grouped: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
-    for figure, key, day, value in rows:
-        grouped[figure, key][day] = value
-    return grouped

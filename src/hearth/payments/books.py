@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hearth.db import insert_for
 from hearth.errors import Conflict, IdempotencyKeyReused, InvalidInput, NotFound
 from hearth.kit.ids import new_id
 from hearth.kit.money import Money
@@ -54,17 +55,6 @@ class PostedSet:
     reverses_id: str | None = None
 
 
-def _insert(session: AsyncSession) -> Any:
-    """Return the INSERT construct of the session's dialect (both know ON CONFLICT)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
 async def account_ids(
     session: AsyncSession, keys: Sequence[tuple[AccountKey, str]], *, at: datetime
 ) -> dict[tuple[AccountKey, str], str]:
@@ -73,7 +63,7 @@ async def account_ids(
     found = await _existing_accounts(session, wanted)
     missing = [pair for pair in wanted if pair not in found]
     if missing:
-        insert = _insert(session)
+        insert = insert_for(session)
         for key, currency in missing:  # a fixed order, so concurrent posts never deadlock
             await session.execute(
                 insert(LedgerAccount)
@@ -135,7 +125,7 @@ async def post(
         raise InvalidInput("memo must be at most 200 characters")
     accounts = await account_ids(session, [(e.account, e.amount.currency) for e in entries], at=at)
     inserted = await session.scalar(
-        _insert(session)(LedgerEntrySet)
+        insert_for(session)(LedgerEntrySet)
         .values(
             id=new_id("les"),
             reason=reason.value,

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hearth.accounts.models import User
+from hearth.db import insert_for
 from hearth.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hearth.funding.models import StoreListing
 from hearth.kit.money import Money
@@ -55,17 +55,6 @@ class ListingView:
         return sum(v.stock for v in self.variants)
 
 
-def _insert(session: AsyncSession) -> Any:
-    """Return the INSERT construct of the session's dialect (both know ON CONFLICT)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-
-        return insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert
-
-
 async def ensure_variants(session: AsyncSession, listing: StoreListing) -> list[SaleVariant]:
     """Return the listing's variants, making its default one if it has none yet."""
     query = (
@@ -78,7 +67,7 @@ async def ensure_variants(session: AsyncSession, listing: StoreListing) -> list[
         return found
     at = listing.created_at
     await session.execute(
-        _insert(session)(SaleVariant)
+        insert_for(session)(SaleVariant)
         .values(
             id=f"var_{listing.id[4:]}",
             listing_id=listing.id,
