@@ -148,9 +148,11 @@ async def _sales(session: AsyncSession, found: Figures, start: datetime, end: da
         .group_by(OrderItem.channel, OrderItem.product_id, OrderItem.currency)
     )
     for channel, product_id, currency, units, amount in sold.all():
+        _add(found, "sales.units", "", int(units or 0))
         _add(found, "sales.units", f"channel:{channel}", int(units or 0))
         _add(found, "sales.units", f"product:{product_id}|channel:{channel}", int(units or 0))
         _add(found, "sales.revenue", f"channel:{channel}|currency:{currency}", int(amount or 0))
+        _add(found, "sales.revenue", f"currency:{currency}", int(amount or 0))
 
 
 async def _community(session: AsyncSession, found: Figures, start: datetime, end: datetime) -> None:

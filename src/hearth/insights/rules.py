@@ -55,6 +55,7 @@ class Figure:
     title: str
     kind: Kind
     how: str  # how it is counted, shown under the chart
+    money: bool = False  # minor units, one line per currency (no whole)
 
 
 FIGURES: tuple[Figure, ...] = (
@@ -118,7 +119,8 @@ FIGURES: tuple[Figure, ...] = (
         "money.pledged",
         "Money pledged",
         Kind.FLOW,
-        "Pledges made that day and not cancelled by their backers, in each currency's minor units.",
+        "Pledges made that day and not cancelled by their backers, in each currency.",
+        money=True,
     ),
     Figure(
         "sales.units",
@@ -131,7 +133,8 @@ FIGURES: tuple[Figure, ...] = (
         "sales.revenue",
         "Revenue, by channel",
         Kind.FLOW,
-        "What those orders were paid, in each currency's minor units, before refunds.",
+        "What those orders were paid, in each currency, before refunds.",
+        money=True,
     ),
     Figure(
         "suggestions.opened",
@@ -147,6 +150,24 @@ FIGURES: tuple[Figure, ...] = (
     ),
 )
 BY_NAME = {f.name: f for f in FIGURES}
+
+
+CHANNELS = {"crowdfunding": "Crowdfunding", "sale": "Regular sale"}
+
+
+def key_label(key: str, names: dict[str, str]) -> str:
+    """Say what a figure's key counts: ``category:light`` is "light", ``channel:sale``
+    "Regular sale", ``maker:<id>`` the partner's name (``names``), ``hearth`` hearth's own."""
+    parts = []
+    for part in key.split("|"):
+        kind, _, value = part.partition(":")
+        if kind == "channel":
+            parts.append(CHANNELS.get(value, value))
+        elif kind in ("maker", "product"):
+            parts.append("hearth" if value == "hearth" else names.get(value, value))
+        else:
+            parts.append(value)
+    return ", ".join(parts) or "All"
 
 
 def day_of(moment: datetime) -> date:

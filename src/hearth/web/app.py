@@ -42,6 +42,8 @@ from hearth.homes import api_devices as homes_api_devices
 from hearth.homes import pages as homes_pages
 from hearth.hub import api_broker as hub_api_broker
 from hearth.hub import api_specs as hub_api_specs
+from hearth.insights import api as insights_api
+from hearth.insights import pages as insights_pages
 from hearth.mall import api as mall_api
 from hearth.mall import api_makers as mall_api_makers
 from hearth.mall import api_partner as mall_api_partner
@@ -93,6 +95,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (community_api_moderation.router, API),
     (community_duplicates_api.router, API),
     (community_api_reviews.router, API),
+    (insights_api.router, API),
     (scenes_api.router, API),
     (homes_api.router, API),
     (mall_api_partner.router, API),
@@ -105,6 +108,7 @@ ROUTERS: list[tuple[APIRouter, str]] = [
     (community_pages_moderation.router, ""),
     (community_duplicates_pages.router, ""),
     (community_pages_reviews.router, ""),
+    (insights_pages.router, ""),
     (scenes_pages.router, ""),
     (funding_pages.router, ""),
     (funding_pages_backing.router, ""),

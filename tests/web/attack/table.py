@@ -984,6 +984,8 @@ RULES: list[Rule] = [
     ),
     rule("POST", "/api/v1/partner/returns/{return_id}/decline", SELLER, json={"answer": "Worn."}),
     rule("GET", "/api/v1/platform/campaigns", STAFF),
+    # -- ecosystem insights: the platform team alone reads the ecosystem's figures ---------
+    rule("GET", "/api/v1/platform/insights", STAFF, query={"range": "7d"}),
     # -- pages: the home app ----------------------------------------------------------------------
     rule("GET", "/", EVERYONE),
     rule("GET", "/homes/{home_id}", HOME_A),
@@ -1144,6 +1146,8 @@ RULES: list[Rule] = [
         args={"campaign_id": "campaign_draft", "action": "=submit"},
     ),
     rule("GET", "/platform/launches", STAFF),
+    rule("GET", "/platform/insights", STAFF, query={"range": "90d"}),
+    rule("GET", "/platform/insights.csv", STAFF),
     rule("GET", "/platform/launches/{campaign_id}", STAFF, args=SUBMITTED),
     rule("GET", "/platform/launches/{campaign_id}/preview", STAFF, args=SUBMITTED),
     rule(
