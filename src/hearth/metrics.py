@@ -19,3 +19,7 @@ HTTP_LATENCY = Histogram(
 MQTT_MESSAGES = Counter("hearth_mqtt_messages_total", "MQTT messages", ["direction"])
 ERRORS = Counter("hearth_errors_total", "Errors caught and logged", ["area"])
 BROKER_UP = Gauge("hearth_mqtt_connected", "1 while this process is connected to the broker")
+# The ecosystem's gauges, as the insights job last counted them (``insights.worker``): set
+# in the processes that run the job, so take the max over processes, not the sum.
+DEVICES_CONNECTED = Gauge("hearth_devices_connected", "Devices online at the last count")
+CAMPAIGNS_LIVE = Gauge("hearth_campaigns_live", "Campaigns taking pledges at the last count")

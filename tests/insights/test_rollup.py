@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -222,6 +223,17 @@ async def test_today_is_counted_again_and_samples_who_is_online_and_past_days_ke
     figures = await _figures(hearth.sessions, D0)
     assert figures["devices.connected", ""] == 1  # the day's own sample, not tonight's
     assert figures["people.active", ""] == 1
+
+
+async def test_the_job_sets_the_gauges_prometheus_scrapes_to_todays_counts(hearth: Hearth) -> None:
+    await _history(hearth.sessions, [(0, 0)], [("test.lamp.v1", 0, 1, None)])
+    async with db.transaction(hearth.sessions) as session:
+        session.add(DeviceState(device_id="dev0", online=True))
+    await InsightsJob(
+        sessions=hearth.sessions, clock=FrozenClock(day_start(D0) + timedelta(hours=9))
+    ).run_once()
+    assert REGISTRY.get_sample_value("hearth_devices_connected") == 1
+    assert REGISTRY.get_sample_value("hearth_campaigns_live") == 0
 
 
 async def test_two_workers_never_count_one_day_at_once(hearth: Hearth) -> None:

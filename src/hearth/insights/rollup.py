@@ -271,3 +271,15 @@ async def rebuild(session: AsyncSession, days: Iterable[date], *, now: datetime)
             .execution_options(synchronize_session=False)
         )
         await count(session, day, now=now)
+
+
+async def today(
+    session: AsyncSession, *, now: datetime, figures: tuple[str, ...]
+) -> dict[str, int]:
+    """Return today's whole of each of ``figures`` that has been counted."""
+    rows = await session.execute(
+        select(DailyFigure.figure, DailyFigure.value).where(
+            DailyFigure.day == day_of(now), DailyFigure.key == "", DailyFigure.figure.in_(figures)
+        )
+    )
+    return {figure: int(value) for figure, value in rows.all()}

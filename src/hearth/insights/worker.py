@@ -14,12 +14,15 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from hearth import metrics
 from hearth.insights import rollup
 from hearth.insights.rules import day_of
 from hearth.kit.clock import Clock
 from hearth.kit.rounds import Rounds
 
 log = structlog.get_logger(__name__)
+# Today's figures a Prometheus scrape of ``/metrics`` also shows (ingest: hearth_mqtt_messages).
+GAUGES = {"devices.connected": metrics.DEVICES_CONNECTED, "campaigns.live": metrics.CAMPAIGNS_LIVE}
 INTERVAL = 300.0
 FIRST_AFTER = 15.0  # seconds: a process starting up has more pressing work
 BACKFILL = 400  # days: a year and a bit, the longest range worth a chart
@@ -59,6 +62,11 @@ class InsightsJob:
         for day in rollup.due(first, now, final):
             async with self.sessions() as session, session.begin():
                 counted += await rollup.count(session, day, now=now)
+        async with self.sessions() as session:
+            gauges = await rollup.today(session, now=now, figures=tuple(GAUGES))
+        for name, gauge in GAUGES.items():
+            if name in gauges:
+                gauge.set(gauges[name])
         if counted:
             log.debug("insights_counted", days=counted)
         return counted
